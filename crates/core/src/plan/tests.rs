@@ -1,0 +1,250 @@
+//! The decision table as data: every arm of `decide`, one row each.
+
+use super::*;
+use crate::compose::Block;
+use crate::content::When;
+use chrono::{TimeZone, Utc};
+
+/// How a side looks in a case: the same words as the decision table.
+#[derive(Debug, Clone, Copy)]
+enum S {
+    Absent,
+    Appeared,
+    Unchanged,
+    Changed,
+    Deleted,
+}
+
+fn content(title: &str) -> Content {
+    Content {
+        title: title.into(),
+        when: When::Timed {
+            start: Utc.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap(),
+        },
+        time_zone: "Europe/Oslo".into(),
+        organisation: "Club".into(),
+        description: String::new(),
+    }
+}
+
+fn window() -> SyncWindow {
+    SyncWindow::around(Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap(), 7, 365)
+}
+
+fn block(title: &str) -> Block {
+    Block {
+        key: BlockKey::new("r:1"),
+        content: content(title),
+        source: ReservationId::new("1"),
+        source_version: 3,
+        covered_by: vec![],
+    }
+}
+
+fn event(title: &str) -> CalendarEvent {
+    CalendarEvent {
+        id: GraphEventId::new("E1"),
+        content: content(title),
+        version: Some("ck1".into()),
+        tag: None,
+    }
+}
+
+/// Builds one pair in the given states and returns the one-line outcome of planning it.
+/// `same` makes the two changed/appeared sides carry equal content.
+fn check(booking: S, calendar: S, same: bool) -> String {
+    let synced = content("synced");
+    let b_title = if same { "both" } else { "booking edit" };
+    let c_title = if same { "both" } else { "outlook edit" };
+    let block = match booking {
+        S::Absent | S::Deleted => None,
+        S::Unchanged => Some(block("synced")),
+        S::Appeared | S::Changed => Some(block(b_title)),
+    };
+    let event = match calendar {
+        S::Absent | S::Deleted => None,
+        S::Unchanged => Some(event("synced")),
+        S::Appeared | S::Changed => Some(event(c_title)),
+    };
+    let had_b = matches!(booking, S::Unchanged | S::Changed | S::Deleted);
+    let had_c = matches!(calendar, S::Unchanged | S::Changed | S::Deleted);
+    let link = Link {
+        id: LinkId::new("L"),
+        block: Some(BlockKey::new("r:1")),
+        event: if had_c || event.is_some() {
+            Some(GraphEventId::new("E1"))
+        } else {
+            None
+        },
+        booking_hash: had_b.then(|| synced.hash()),
+        calendar_hash: had_c.then(|| synced.hash()),
+        origin: Side::Booking,
+        state: LinkState::Synced,
+    };
+    let blocks: Vec<Block> = block.into_iter().collect();
+    let events: Vec<CalendarEvent> = event.into_iter().collect();
+    let links = vec![link];
+    let room = RoomId::new("room");
+    let p = plan(&PlanInput {
+        room: &room,
+        zone: chrono_tz::Europe::Oslo,
+        window: window(),
+        blocks: &blocks,
+        events: &events,
+        links: &links,
+    });
+    let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
+    out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
+    if out.is_empty() {
+        "nothing".into()
+    } else {
+        out.join(",")
+    }
+}
+
+#[test]
+fn decision_table() {
+    use S::*;
+    let table = [
+        (Absent, Absent, false, "forget"),
+        (Absent, Appeared, false, "create_reservation"),
+        (Absent, Unchanged, false, "create_reservation"),
+        (Absent, Changed, false, "create_reservation"),
+        (Absent, Deleted, false, "forget"),
+        (Appeared, Absent, false, "create_event"),
+        (Appeared, Appeared, true, "relink"),
+        (Appeared, Appeared, false, "conflict:Edit"),
+        (Appeared, Unchanged, false, "conflict:Edit"),
+        (Appeared, Changed, true, "relink"),
+        (Appeared, Deleted, false, "cancel_reservation"),
+        (Unchanged, Absent, false, "create_event"),
+        (Changed, Absent, false, "create_event"),
+        (Unchanged, Appeared, false, "conflict:Edit"),
+        (Changed, Appeared, true, "relink"),
+        (Unchanged, Unchanged, false, "nothing"),
+        (Unchanged, Changed, false, "update_reservation"),
+        (Unchanged, Deleted, false, "cancel_reservation"),
+        (Changed, Unchanged, false, "update_event"),
+        (Changed, Changed, true, "relink"),
+        (Changed, Changed, false, "conflict:Edit"),
+        (Changed, Deleted, false, "conflict:DeleteEdit"),
+        (Deleted, Absent, false, "forget"),
+        (Deleted, Appeared, false, "delete_event"),
+        (Deleted, Unchanged, false, "delete_event"),
+        (Deleted, Changed, false, "conflict:DeleteEdit"),
+        (Deleted, Deleted, false, "forget"),
+    ];
+    let mut failures = Vec::new();
+    for (b, c, same, expected) in table {
+        let got = check(b, c, same);
+        if got != expected {
+            failures.push(format!("booking {b:?}, calendar {c:?}, same={same}: expected {expected}, got {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
+    let room = RoomId::new("room");
+    plan(&PlanInput {
+        room: &room,
+        zone: chrono_tz::Europe::Oslo,
+        window: window(),
+        blocks,
+        events,
+        links,
+    })
+}
+
+#[test]
+fn new_block_without_link_creates_an_event_with_a_stable_idempotency_key() {
+    let one = plan_of(&[block("Choir")], &[], &[]);
+    let two = plan_of(&[block("Choir")], &[], &[]);
+    assert_eq!(one, two);
+    match &one.actions[..] {
+        [Action::CreateEvent { link, idempotency_key, .. }] => {
+            assert_eq!(link, &LinkId::for_block(&BlockKey::new("r:1")));
+            assert!(idempotency_key.starts_with("rb-"));
+        }
+        other => panic!("unexpected plan {other:?}"),
+    }
+}
+
+#[test]
+fn untagged_new_outlook_event_creates_a_reservation() {
+    let p = plan_of(&[], &[event("Staff meeting")], &[]);
+    assert!(matches!(&p.actions[..], [Action::CreateReservation { link, .. }] if link == &LinkId::for_event(&GraphEventId::new("E1"))));
+}
+
+#[test]
+fn tagged_event_created_before_a_crash_is_relinked_not_duplicated() {
+    let b = block("Choir");
+    let mut e = event("Choir");
+    e.tag = Some(LinkId::for_block(&b.key));
+    let p = plan_of(&[b], &[e], &[]);
+    assert!(matches!(&p.actions[..], [Action::Relink { .. }]), "{p:?}");
+}
+
+#[test]
+fn tagged_event_whose_block_is_gone_is_deleted_not_copied_back() {
+    let mut e = event("Old");
+    e.tag = Some(LinkId::new("b:r:gone"));
+    let p = plan_of(&[], &[e], &[]);
+    assert!(matches!(&p.actions[..], [Action::DeleteEvent { .. }]), "{p:?}");
+}
+
+#[test]
+fn block_that_left_the_window_with_its_event_is_left_alone() {
+    let mut b = block("Last year");
+    b.content.when = When::Timed {
+        start: Utc.with_ymd_and_hms(2025, 1, 1, 10, 0, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2025, 1, 1, 11, 0, 0).unwrap(),
+    };
+    let link = Link {
+        id: LinkId::new("L"),
+        block: Some(b.key.clone()),
+        event: Some(GraphEventId::new("E1")),
+        booking_hash: Some(b.content.hash()),
+        calendar_hash: Some(b.content.hash()),
+        origin: Side::Booking,
+        state: LinkState::Synced,
+    };
+    assert!(plan_of(&[b.clone()], &[], &[link]).is_empty());
+    // And a new block outside the window is not created either.
+    assert!(plan_of(&[b], &[], &[]).is_empty());
+}
+
+#[test]
+fn links_held_in_conflict_are_left_alone() {
+    let link = Link {
+        id: LinkId::new("L"),
+        block: Some(BlockKey::new("r:1")),
+        event: Some(GraphEventId::new("E1")),
+        booking_hash: Some(content("synced").hash()),
+        calendar_hash: Some(content("synced").hash()),
+        origin: Side::Booking,
+        state: LinkState::Conflict,
+    };
+    let p = plan_of(&[block("a")], &[event("b")], &[link]);
+    assert!(p.is_empty());
+    assert_eq!(p.held, 1);
+}
+
+#[test]
+fn outlook_edit_of_a_fragment_is_a_conflict() {
+    let mut b = block("Allocation");
+    b.covered_by = vec![ReservationId::new("ev")];
+    let link = Link {
+        id: LinkId::new("L"),
+        block: Some(b.key.clone()),
+        event: Some(GraphEventId::new("E1")),
+        booking_hash: Some(b.content.hash()),
+        calendar_hash: Some(b.content.hash()),
+        origin: Side::Booking,
+        state: LinkState::Synced,
+    };
+    let p = plan_of(&[b], &[event("edited")], &[link]);
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].kind, ConflictKind::FragmentEdit);
+}
