@@ -1,1 +1,144 @@
-//! placeholder
+//! The two connectors: Microsoft Graph ([`graph`]) and the booking system ([`booking`]).
+//!
+//! Each converts its wire format into `roombridge_core` types and every failure into a
+//! [`ConnectorError`] whose [`ErrorKind`] tells the engine what to do about it. Connectors never
+//! decide what to sync.
+
+pub mod booking;
+pub mod error;
+pub mod graph;
+
+use async_trait::async_trait;
+use roombridge_core::plan::CalendarEvent;
+use roombridge_core::{
+    Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, SyncWindow,
+};
+
+pub use error::{ConnectorError, ErrorKind};
+
+/// An item one side reported that could not be read. It fails alone: the rest of the page is
+/// used, and the message is shown to the facility manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The side's id for the item, if it had one.
+    pub id: Option<String>,
+    /// What is wrong, in words a facility manager can act on.
+    pub message: String,
+}
+
+/// What changed in one room calendar since the last cursor.
+#[derive(Debug, Clone, Default)]
+pub struct CalendarChanges {
+    /// Events created or changed (full state, normalised). Tags are not filled in: delta does
+    /// not return extended properties (see [`Calendar::tag_of`]).
+    pub upserted: Vec<CalendarEvent>,
+    /// Events Graph reported as removed. This includes events that merely left the window.
+    pub removed: Vec<GraphEventId>,
+    pub rejected: Vec<Rejected>,
+    /// The cursor to pass next time (Graph's `@odata.deltaLink`).
+    pub cursor: String,
+}
+
+/// A calendar back end: an Outlook room mailbox through Microsoft Graph today.
+#[async_trait]
+pub trait Calendar: Send + Sync {
+    /// Changes since `cursor` (everything in `window` when `None`). Pages are followed to the
+    /// end. Fails with [`ErrorKind::Resync`] when the cursor has expired.
+    async fn changes(
+        &self,
+        mailbox: &Mailbox,
+        window: SyncWindow,
+        cursor: Option<&str>,
+    ) -> Result<CalendarChanges, ConnectorError>;
+
+    /// The RoomBridge tag on an event, if it carries one.
+    async fn tag_of(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+    ) -> Result<Option<LinkId>, ConnectorError>;
+
+    /// Creates an event tagged with `link`. `idempotency_key` goes out as Graph's
+    /// `transactionId`, so a retry returns the event the first attempt made.
+    async fn create_event(
+        &self,
+        mailbox: &Mailbox,
+        content: &Content,
+        link: &LinkId,
+        idempotency_key: &str,
+    ) -> Result<CalendarEvent, ConnectorError>;
+
+    /// Updates an event. With `version` (its `changeKey`), a stale write fails with
+    /// [`ErrorKind::Stale`] instead of overwriting someone else's change.
+    async fn update_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        version: Option<&str>,
+        content: &Content,
+    ) -> Result<CalendarEvent, ConnectorError>;
+
+    /// Deletes an event. An event that is already gone counts as deleted.
+    async fn delete_event(&self, mailbox: &Mailbox, event: &GraphEventId)
+    -> Result<(), ConnectorError>;
+}
+
+/// A resource (room or equipment) as the booking system lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: ResourceId,
+    pub name: String,
+    /// `room` or `equipment`.
+    pub kind: String,
+    pub email: Option<String>,
+    /// IANA zone name.
+    pub time_zone: String,
+}
+
+/// What changed for one resource in the booking system since the last cursor.
+#[derive(Debug, Clone, Default)]
+pub struct BookingChanges {
+    /// Reservations created, changed or cancelled (cancelled ones carry that status).
+    pub reservations: Vec<Reservation>,
+    pub rejected: Vec<Rejected>,
+    /// The cursor to pass next time.
+    pub cursor: String,
+}
+
+/// The booking system's REST contract (docs/booking-api.yaml).
+#[async_trait]
+pub trait Booking: Send + Sync {
+    async fn resources(&self) -> Result<Vec<Resource>, ConnectorError>;
+
+    /// Changes for one resource since `cursor` (everything when `None`), all pages followed.
+    async fn changes(
+        &self,
+        resource: &ResourceId,
+        cursor: Option<&str>,
+    ) -> Result<BookingChanges, ConnectorError>;
+
+    /// Creates an event-level reservation. A retry with the same `idempotency_key` returns the
+    /// reservation the first attempt made.
+    async fn create_reservation(
+        &self,
+        resource: &ResourceId,
+        content: &Content,
+        idempotency_key: &str,
+    ) -> Result<Reservation, ConnectorError>;
+
+    /// Updates a reservation if it is still at `version` ([`ErrorKind::Stale`] otherwise).
+    async fn update_reservation(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        content: &Content,
+    ) -> Result<Reservation, ConnectorError>;
+
+    /// Soft-cancels a reservation with a note saying why.
+    async fn cancel_reservation(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        note: &str,
+    ) -> Result<Reservation, ConnectorError>;
+}

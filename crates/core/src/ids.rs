@@ -72,3 +72,8 @@ impl LinkId {
     }
 
 }
+
+string_id!(
+    /// The SMTP address of an Outlook room mailbox, e.g. `hall-a@municipality.example`.
+    Mailbox
+);

@@ -10,10 +10,12 @@ pub mod content;
 pub mod ids;
 pub mod plan;
 pub mod reservation;
+pub mod secret;
 pub mod window;
 
 pub use content::{Content, ContentHash, When};
-pub use ids::{BlockKey, GraphEventId, LinkId, ReservationId, ResourceId, RoomId};
+pub use ids::{BlockKey, GraphEventId, LinkId, Mailbox, ReservationId, ResourceId, RoomId};
+pub use secret::Secret;
 pub use reservation::{Level, Reservation, ReservationStatus};
 pub use window::SyncWindow;
 

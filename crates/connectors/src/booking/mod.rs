@@ -1,0 +1,1 @@
+//! Booking-system connector. (being written)

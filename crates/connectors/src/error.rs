@@ -1,0 +1,48 @@
+//! One error type for both connectors, classified by what the engine should do.
+
+use std::time::Duration;
+
+/// What the engine does about a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 429, 5xx, timeouts, resets: retry with backoff, waiting at least `retry_after`.
+    Transient { retry_after: Option<Duration> },
+    /// 401/403 or an OAuth error such as `invalid_client`: pause the tenant and tell the user.
+    Auth,
+    /// 400, 404, 422 for one item: mark that item failed and go on with the rest.
+    Permanent,
+    /// 412: the item changed since we read it; re-read and re-plan, never overwrite.
+    Stale,
+    /// 410 / `syncStateNotFound` / `resyncRequired`: the cursor is gone; resync the room.
+    Resync,
+}
+
+/// A failed call to Graph or the booking system.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ConnectorError {
+    pub kind: ErrorKind,
+    /// What happened, in words a facility manager can act on. Never contains a secret.
+    pub message: String,
+    /// The HTTP status, when there was one.
+    pub status: Option<u16>,
+}
+
+impl ConnectorError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            status: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ErrorKind::Transient { .. })
+    }
+}

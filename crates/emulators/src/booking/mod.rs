@@ -1,0 +1,1 @@
+//! Booking-system emulator. (being written)

@@ -1,0 +1,1 @@
+//! Microsoft Graph emulator. (being written)
