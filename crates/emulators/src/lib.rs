@@ -5,3 +5,4 @@
 pub mod booking;
 pub mod demo;
 pub mod graph;
+pub mod seed;
