@@ -117,12 +117,15 @@ pub trait Booking: Send + Sync {
         cursor: Option<&str>,
     ) -> Result<BookingChanges, ConnectorError>;
 
-    /// Creates an event-level reservation. A retry with the same `idempotency_key` returns the
-    /// reservation the first attempt made.
+    /// Creates an event-level reservation tagged with `link` (sent as the reservation's
+    /// `external_ref`, returned in every later read as `Reservation::tag`, so that a create that
+    /// landed before a crash is re-linked instead of copied back to Outlook). A retry with the
+    /// same `idempotency_key` returns the reservation the first attempt made.
     async fn create_reservation(
         &self,
         resource: &ResourceId,
         content: &Content,
+        link: &LinkId,
         idempotency_key: &str,
     ) -> Result<Reservation, ConnectorError>;
 

@@ -22,6 +22,8 @@ pub struct Block {
     pub source: ReservationId,
     /// The source reservation's version, sent back when the block's change is written to it.
     pub source_version: i64,
+    /// The source reservation's RoomBridge tag, if RoomBridge created it.
+    pub tag: Option<crate::ids::LinkId>,
     /// Higher reservations that cut this block out of its source, if any.
     pub covered_by: Vec<ReservationId>,
 }
@@ -77,6 +79,7 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz) -> Vec<Block> 
                 content,
                 source: item.id.clone(),
                 source_version: item.version,
+                tag: item.tag.clone(),
                 covered_by: covering.iter().map(|(_, _, id)| id.clone()).collect(),
             });
         }
@@ -143,6 +146,7 @@ mod tests {
             version: 1,
             updated_at: at(0),
             recurring: false,
+            tag: None,
         }
     }
 

@@ -346,9 +346,23 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
         }
     }
 
+    // Unlinked blocks whose reservation RoomBridge created for a link (an Outlook reservation
+    // copied to the booking system), by that link's id.
+    let mut tagged_blocks: BTreeMap<&LinkId, &Block> = input
+        .blocks
+        .iter()
+        .filter(|b| !linked_blocks.contains(&b.key))
+        .filter_map(|b| b.tag.as_ref().map(|t| (t, b)))
+        .filter(|(t, _)| link_ids.contains(t))
+        .collect();
+    let claimed: HashSet<&BlockKey> = tagged_blocks.values().map(|b| &b.key).collect();
+
     let mut out = Vec::new();
     for link in input.links {
-        let block = link.block.as_ref().and_then(|k| blocks.get(k).copied());
+        let block = match &link.block {
+            Some(key) => blocks.get(key).copied(),
+            None => tagged_blocks.remove(&link.id),
+        };
         let event = match &link.event {
             Some(id) => events.get(id).copied(),
             None => tagged.remove(&link.id),
@@ -359,7 +373,11 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
             event,
         });
     }
-    for block in input.blocks.iter().filter(|b| !linked_blocks.contains(&b.key)) {
+    for block in input
+        .blocks
+        .iter()
+        .filter(|b| !linked_blocks.contains(&b.key) && !claimed.contains(&b.key))
+    {
         let id = LinkId::for_block(&block.key);
         if link_ids.contains(&id) {
             continue;

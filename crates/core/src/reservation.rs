@@ -42,6 +42,9 @@ pub struct Reservation {
     /// Set when this reservation was recurring in the booking system. Recurring reservations
     /// are not synced yet (see ARCHITECTURE.md, "Not yet").
     pub recurring: bool,
+    /// The link RoomBridge tagged this reservation with when it created it (the booking API's
+    /// `external_ref`), if it did.
+    pub tag: Option<crate::ids::LinkId>,
 }
 
 impl Reservation {

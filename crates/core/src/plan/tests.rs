@@ -38,6 +38,7 @@ fn block(title: &str) -> Block {
         content: content(title),
         source: ReservationId::new("1"),
         source_version: 3,
+        tag: None,
         covered_by: vec![],
     }
 }
@@ -247,4 +248,25 @@ fn outlook_edit_of_a_fragment_is_a_conflict() {
     let p = plan_of(&[b], &[event("edited")], &[link]);
     assert_eq!(p.conflicts.len(), 1);
     assert_eq!(p.conflicts[0].kind, ConflictKind::FragmentEdit);
+}
+
+#[test]
+fn reservation_created_from_outlook_before_a_crash_is_relinked_not_copied_back() {
+    // The link was journaled with the Outlook event; the booking create landed, the commit
+    // did not. The reservation comes back through the feed carrying the link's tag.
+    let e = event("Staff meeting");
+    let link = Link {
+        id: LinkId::for_event(&e.id),
+        block: None,
+        event: Some(e.id.clone()),
+        booking_hash: None,
+        calendar_hash: None,
+        origin: Side::Calendar,
+        state: LinkState::Pending,
+    };
+    let mut b = block("Staff meeting");
+    b.key = BlockKey::new("r:99");
+    b.tag = Some(link.id.clone());
+    let p = plan_of(&[b], &[e], &[link]);
+    assert!(matches!(&p.actions[..], [Action::Relink { block, .. }] if block.as_str() == "r:99"), "{p:?}");
 }
