@@ -1,0 +1,130 @@
+//! Versioned migrations. They only add; each runs once, in order, recorded in `user_version`.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE rooms (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('room', 'equipment')),
+        mailbox     TEXT NOT NULL UNIQUE,
+        resource_id TEXT NOT NULL UNIQUE,
+        time_zone   TEXT NOT NULL,
+        paused      INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE cursors (
+        room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        side    TEXT NOT NULL CHECK (side IN ('booking', 'calendar')),
+        cursor  TEXT NOT NULL,
+        PRIMARY KEY (room_id, side)
+    );
+    CREATE TABLE reservations (
+        room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        id      TEXT NOT NULL,
+        body    TEXT NOT NULL,
+        PRIMARY KEY (room_id, id)
+    );
+    CREATE TABLE events (
+        room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        id      TEXT NOT NULL,
+        body    TEXT NOT NULL,
+        PRIMARY KEY (room_id, id)
+    );
+    CREATE TABLE links (
+        room_id       TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        id            TEXT NOT NULL,
+        block         TEXT,
+        event         TEXT,
+        booking_hash  TEXT,
+        calendar_hash TEXT,
+        origin        TEXT NOT NULL CHECK (origin IN ('booking', 'calendar')),
+        state         TEXT NOT NULL,
+        message       TEXT,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (room_id, id)
+    );
+    CREATE INDEX links_by_event ON links (room_id, event);
+    CREATE TABLE conflicts (
+        id          INTEGER PRIMARY KEY,
+        room_id     TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        link        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        booking     TEXT,
+        calendar    TEXT,
+        fields      TEXT NOT NULL,
+        detected_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    CREATE UNIQUE INDEX conflicts_open ON conflicts (room_id, link) WHERE resolved_at IS NULL;
+    CREATE TABLE room_status (
+        room_id       TEXT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+        cycle         INTEGER NOT NULL DEFAULT 0,
+        last_cycle_at TEXT,
+        last_ok_at    TEXT,
+        last_error    TEXT
+    );
+    -- The audit history: append-only and hash-chained. Rooms may be removed; their history
+    -- stays, so room_id is not a foreign key.
+    CREATE TABLE history (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        room_id   TEXT NOT NULL,
+        cycle     INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        side      TEXT,
+        outcome   TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        detail    TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    CREATE INDEX history_by_room ON history (room_id, seq);
+    CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+    CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+    "#,
+];
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
+    }
+}

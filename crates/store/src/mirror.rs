@@ -1,0 +1,61 @@
+//! Local mirrors of both sides: the booking reservations and Outlook events of each room as
+//! last read. Change feeds only say what changed; the planner needs the whole picture.
+
+use rusqlite::{Connection, params};
+
+use roombridge_core::plan::CalendarEvent;
+use roombridge_core::{GraphEventId, Reservation, RoomId};
+
+use crate::Result;
+
+pub fn reservations(conn: &Connection, room: &RoomId) -> Result<Vec<Reservation>> {
+    let mut stmt = conn.prepare("SELECT body FROM reservations WHERE room_id = ?1 ORDER BY id")?;
+    let bodies = stmt.query_map([room.as_str()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in bodies {
+        out.push(serde_json::from_str(&body?)?);
+    }
+    Ok(out)
+}
+
+pub fn put_reservation(conn: &Connection, room: &RoomId, r: &Reservation) -> Result<()> {
+    conn.execute(
+        "INSERT INTO reservations (room_id, id, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (room_id, id) DO UPDATE SET body = ?3",
+        params![room.as_str(), r.id.as_str(), serde_json::to_string(r)?],
+    )?;
+    Ok(())
+}
+
+pub fn events(conn: &Connection, room: &RoomId) -> Result<Vec<CalendarEvent>> {
+    let mut stmt = conn.prepare("SELECT body FROM events WHERE room_id = ?1 ORDER BY id")?;
+    let bodies = stmt.query_map([room.as_str()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in bodies {
+        out.push(serde_json::from_str(&body?)?);
+    }
+    Ok(out)
+}
+
+pub fn put_event(conn: &Connection, room: &RoomId, e: &CalendarEvent) -> Result<()> {
+    conn.execute(
+        "INSERT INTO events (room_id, id, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (room_id, id) DO UPDATE SET body = ?3",
+        params![room.as_str(), e.id.as_str(), serde_json::to_string(e)?],
+    )?;
+    Ok(())
+}
+
+pub fn remove_event(conn: &Connection, room: &RoomId, id: &GraphEventId) -> Result<()> {
+    conn.execute(
+        "DELETE FROM events WHERE room_id = ?1 AND id = ?2",
+        params![room.as_str(), id.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Empties a room's calendar mirror before a full resync.
+pub fn clear_events(conn: &Connection, room: &RoomId) -> Result<()> {
+    conn.execute("DELETE FROM events WHERE room_id = ?1", [room.as_str()])?;
+    Ok(())
+}

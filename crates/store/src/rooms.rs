@@ -1,0 +1,82 @@
+//! The rooms (and equipment) RoomBridge keeps in sync: which mailbox maps to which resource.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use roombridge_core::{Mailbox, ResourceId, RoomId};
+
+use crate::{Result, ts};
+
+/// One mapping of a booking resource to an Outlook mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    /// `room` or `equipment`.
+    pub kind: String,
+    pub mailbox: Mailbox,
+    pub resource: ResourceId,
+    /// IANA zone, e.g. `Europe/Oslo`.
+    pub time_zone: String,
+    pub paused: bool,
+}
+
+const COLUMNS: &str = "id, name, kind, mailbox, resource_id, time_zone, paused";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
+    Ok(Room {
+        id: RoomId::new(r.get::<_, String>(0)?),
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        mailbox: Mailbox::new(r.get::<_, String>(3)?),
+        resource: ResourceId::new(r.get::<_, String>(4)?),
+        time_zone: r.get(5)?,
+        paused: r.get(6)?,
+    })
+}
+
+/// Adds a room, or updates its mapping if the id exists.
+pub fn upsert(conn: &Connection, room: &Room, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO rooms (id, name, kind, mailbox, resource_id, time_zone, paused, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET name = ?2, kind = ?3, mailbox = ?4, resource_id = ?5,
+             time_zone = ?6, paused = ?7",
+        params![
+            room.id.as_str(),
+            room.name,
+            room.kind,
+            room.mailbox.as_str(),
+            room.resource.as_str(),
+            room.time_zone,
+            room.paused,
+            ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every room, by name.
+pub fn list(conn: &Connection) -> Result<Vec<Room>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM rooms ORDER BY name, id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: &RoomId) -> Result<Option<Room>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM rooms WHERE id = ?1"),
+            [id.as_str()],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Pauses or resumes a room. Returns false when there is no such room.
+pub fn set_paused(conn: &Connection, id: &RoomId, paused: bool) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE rooms SET paused = ?2 WHERE id = ?1",
+        params![id.as_str(), paused],
+    )? == 1)
+}

@@ -1,0 +1,69 @@
+//! Each room's last cycle: when, whether it went well, and the last error.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use roombridge_core::RoomId;
+
+use crate::{Result, parse_ts, ts};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomStatus {
+    pub cycle: i64,
+    pub last_cycle_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_ok_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
+    let row = conn
+        .query_row(
+            "SELECT cycle, last_cycle_at, last_ok_at, last_error FROM room_status
+             WHERE room_id = ?1",
+            [room.as_str()],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((cycle, last, ok, error)) = row else {
+        return Ok(RoomStatus::default());
+    };
+    Ok(RoomStatus {
+        cycle,
+        last_cycle_at: last.as_deref().map(parse_ts).transpose()?,
+        last_ok_at: ok.as_deref().map(parse_ts).transpose()?,
+        last_error: error,
+    })
+}
+
+/// Starts the next cycle of a room and returns its number.
+pub fn next_cycle(conn: &Connection, room: &RoomId) -> Result<i64> {
+    Ok(conn.query_row(
+        "INSERT INTO room_status (room_id, cycle) VALUES (?1, 1)
+         ON CONFLICT (room_id) DO UPDATE SET cycle = cycle + 1
+         RETURNING cycle",
+        [room.as_str()],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records how a cycle ended: `error` is `None` when it went well.
+pub fn finish(
+    conn: &Connection,
+    room: &RoomId,
+    error: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE room_status SET last_cycle_at = ?2, last_error = ?3,
+             last_ok_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_ok_at END
+         WHERE room_id = ?1",
+        params![room.as_str(), ts(now), error],
+    )?;
+    Ok(())
+}
