@@ -1,0 +1,885 @@
+//! The HTTP routes of the Graph emulator.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::state::{
+    DeltaEntry, PendingRound, RenderOptions, StoredEvent, Store, new_change_key, new_event_id,
+    new_ical_uid, render_event,
+};
+use super::{EmulatedMailbox, MailboxKind, lock, zones};
+
+/// What the handlers know that does not change.
+pub struct Settings {
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_lifetime: Duration,
+    /// `http://127.0.0.1:PORT/v1.0`
+    pub base: String,
+    pub mailboxes: Vec<EmulatedMailbox>,
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<Mutex<Store>>,
+    pub settings: Arc<Settings>,
+}
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/v1.0/places/microsoft.graph.room", get(rooms))
+        .route("/v1.0/users/{mailbox}/events", post(create_event))
+        .route(
+            "/v1.0/users/{mailbox}/events/{id}",
+            get(get_event).patch(patch_event).delete(delete_event),
+        )
+        .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
+        .with_state(app)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// A Graph error answer: `{"error":{"code","message","innerError":{..}}}`.
+pub struct GraphError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl GraphError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", message)
+    }
+
+    fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        )
+    }
+
+    fn sync_state_not_found() -> Self {
+        Self::new(
+            StatusCode::GONE,
+            "SyncStateNotFound",
+            "The sync state generation is not found; the delta or skip token is unknown or has expired.",
+        )
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "innerError": {
+                    "date": Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    "request-id": uuid::Uuid::new_v4().to_string(),
+                    "client-request-id": uuid::Uuid::new_v4().to_string(),
+                }
+            }
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type GraphResult = Result<Response, GraphError>;
+
+// ---------------------------------------------------------------------------------------------
+// Token endpoint
+
+/// An Entra ID error answer (token-error-*.json shape).
+fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
+    let now = Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
+    let trace = uuid::Uuid::new_v4().to_string();
+    let correlation = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "error": error,
+        "error_description": format!("AADSTS{code}: {text} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {now}"),
+        "error_codes": [code],
+        "timestamp": now,
+        "trace_id": trace,
+        "correlation_id": correlation,
+        "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+    });
+    (status, Json(body)).into_response()
+}
+
+async fn token(
+    State(app): State<App>,
+    Path(tenant): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let s = &app.settings;
+    if !tenant.eq_ignore_ascii_case(&s.tenant) {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        );
+    }
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type. This emulator supports client_credentials only.",
+        );
+    }
+    let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
+    if client_id != s.client_id {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!("Application with identifier '{client_id}' was not found in the directory '{}'.", s.tenant),
+        );
+    }
+    match form.get("client_secret") {
+        None => {
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            );
+        }
+        Some(secret) if *secret != s.client_secret => {
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", s.client_id),
+            );
+        }
+        Some(_) => {}
+    }
+    let scope = form.get("scope").map(String::as_str).unwrap_or_default();
+    if scope != "https://graph.microsoft.com/.default" {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+            &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."),
+        );
+    }
+    let access_token = format!(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{}.{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let lifetime = chrono::Duration::from_std(s.token_lifetime).unwrap_or(chrono::Duration::hours(1));
+    lock(&app.store)
+        .tokens
+        .insert(access_token.clone(), Utc::now() + lifetime);
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": s.token_lifetime.as_secs(),
+        "ext_expires_in": s.token_lifetime.as_secs(),
+        "access_token": access_token,
+    }))
+    .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access checks
+
+fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
+    let unauthorized = |m: &str| GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", m);
+    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return Err(unauthorized("Access token is empty."));
+    };
+    let Some(token) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    else {
+        return Err(unauthorized("Access token is empty."));
+    };
+    match lock(&app.store).tokens.get(token.trim()) {
+        None => Err(unauthorized("IDX14100: JWT is not well formed, there are no dots (.).")),
+        Some(expiry) if *expiry <= Utc::now() => {
+            Err(unauthorized("Lifetime validation failed, the token is expired."))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// The mailbox key when the application may access it; 403 otherwise (an application access
+/// policy restricts the app to the seeded resource mailboxes).
+fn mailbox_key(app: &App, mailbox: &str) -> Result<String, GraphError> {
+    let key = mailbox.to_lowercase();
+    if lock(&app.store).mailboxes.contains_key(&key) {
+        Ok(key)
+    } else {
+        Err(GraphError::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefer
+
+#[derive(Default)]
+struct Prefer {
+    timezone: Option<String>,
+    max_page_size: Option<usize>,
+    text_body: bool,
+    immutable_id: bool,
+}
+
+impl Prefer {
+    fn read(headers: &HeaderMap) -> Prefer {
+        let mut p = Prefer::default();
+        for value in headers.get_all("prefer") {
+            let Ok(value) = value.to_str() else { continue };
+            for part in split_outside_quotes(value) {
+                let (key, val) = match part.split_once('=') {
+                    Some((k, v)) => (k.trim(), v.trim().trim_matches('"')),
+                    None => (part.trim(), ""),
+                };
+                match key.to_ascii_lowercase().as_str() {
+                    "outlook.timezone" => p.timezone = Some(val.to_owned()),
+                    "odata.maxpagesize" => p.max_page_size = val.parse().ok().filter(|n| *n > 0),
+                    "outlook.body-content-type" => p.text_body = val.eq_ignore_ascii_case("text"),
+                    "idtype" => p.immutable_id = val.eq_ignore_ascii_case("ImmutableId"),
+                    _ => {}
+                }
+            }
+        }
+        p
+    }
+
+    /// The zone to render in, if the client asked for one Graph knows.
+    fn zone(&self) -> Option<&str> {
+        self.timezone.as_deref().filter(|z| zones::resolve(z).is_some())
+    }
+
+    /// `Preference-Applied` for what this request honoured.
+    fn applied(&self, page_size: bool) -> Option<HeaderValue> {
+        let mut parts = Vec::new();
+        if let Some(z) = self.zone() {
+            parts.push(format!("outlook.timezone=\"{z}\""));
+        }
+        if self.text_body {
+            parts.push("outlook.body-content-type=\"text\"".to_owned());
+        }
+        if self.immutable_id {
+            parts.push("IdType=\"ImmutableId\"".to_owned());
+        }
+        if page_size && let Some(n) = self.max_page_size {
+            parts.push(format!("odata.maxpagesize={n}"));
+        }
+        if parts.is_empty() {
+            None
+        } else {
+            HeaderValue::from_str(&parts.join(", ")).ok()
+        }
+    }
+}
+
+fn split_outside_quotes(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+fn with_applied(mut response: Response, prefer: &Prefer, page_size: bool) -> Response {
+    if let Some(v) = prefer.applied(page_size) {
+        response.headers_mut().insert("preference-applied", v);
+    }
+    response
+}
+
+/// The extended property ids asked for by
+/// `$expand=singleValueExtendedProperties($filter=id eq '...')` (lower case).
+fn expanded_ids(query: &HashMap<String, String>) -> Result<Option<Vec<String>>, GraphError> {
+    let Some(expand) = query.get("$expand") else {
+        return Ok(None);
+    };
+    let rest = expand
+        .trim()
+        .strip_prefix("singleValueExtendedProperties")
+        .ok_or_else(|| GraphError::bad_request(format!("Could not find a property named '{expand}' on type 'microsoft.graph.event'.")))?
+        .trim();
+    let inner = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(|| GraphError::bad_request("$expand of singleValueExtendedProperties needs a $filter on id."))?;
+    let filter = inner
+        .trim()
+        .strip_prefix("$filter=")
+        .ok_or_else(|| GraphError::bad_request("$expand of singleValueExtendedProperties needs a $filter on id."))?;
+    let mut ids = Vec::new();
+    for clause in filter.split(" or ") {
+        let id = clause
+            .trim()
+            .strip_prefix("id eq '")
+            .and_then(|r| r.strip_suffix('\''))
+            .ok_or_else(|| GraphError::bad_request(format!("Invalid filter clause: {clause}")))?;
+        ids.push(id.to_lowercase());
+    }
+    Ok(Some(ids))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Places
+
+async fn rooms(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let top: usize = match query.get("$top") {
+        Some(t) => t
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| GraphError::bad_request(format!("Invalid $top value: {t}")))?,
+        None => 100,
+    };
+    let skip: usize = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let rooms: Vec<&EmulatedMailbox> = app
+        .settings
+        .mailboxes
+        .iter()
+        .filter(|m| m.kind == MailboxKind::Room)
+        .collect();
+    let value: Vec<Value> = rooms
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|m| place_json(m))
+        .collect();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{}/$metadata#places/microsoft.graph.room", app.settings.base)),
+    );
+    if skip + top < rooms.len() {
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(format!(
+                "{}/places/microsoft.graph.room?$top={top}&$skip={}",
+                app.settings.base,
+                skip + top
+            )),
+        );
+    }
+    body.insert("value".into(), Value::Array(value));
+    Ok(Json(Value::Object(body)).into_response())
+}
+
+fn place_json(m: &EmulatedMailbox) -> Value {
+    // A stable id per mailbox, in the GUID style of places-rooms.json.
+    let h = m
+        .email
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let id = format!(
+        "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xffff,
+        (h >> 48) & 0xffff,
+        h & 0xffff_ffff_ffff
+    );
+    let nickname = m.display_name.rsplit(", ").next().unwrap_or(&m.display_name);
+    json!({
+        "id": id,
+        "emailAddress": m.email,
+        "displayName": m.display_name,
+        "address": {
+            "street": "Rådhusgata 1",
+            "city": "Nordvik",
+            "state": "",
+            "postalCode": "8000",
+            "countryOrRegion": "Norway"
+        },
+        "geoCoordinates": {"latitude": 67.28, "longitude": 14.40},
+        "phone": "",
+        "nickname": nickname,
+        "label": nickname,
+        // Edm.Int32 in the CSDL (the docs sample shows a string; the service sends a number).
+        "capacity": m.capacity,
+        "building": m.building,
+        "floorNumber": 1,
+        "isManaged": true,
+        "isWheelchairAccessible": true,
+        "bookingType": "standard",
+        "tags": [],
+        "audioDeviceName": null,
+        "videoDeviceName": null,
+        "displayDevice": null
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+fn parse_body(bytes: &Bytes) -> Result<Map<String, Value>, GraphError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )),
+    }
+}
+
+fn parse_local(s: &str) -> Option<NaiveDateTime> {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+}
+
+/// A `dateTimeTimeZone` from a request.
+fn date_time_zone(v: &Value, field: &str) -> Result<(NaiveDateTime, String), GraphError> {
+    let dt = v
+        .get("dateTime")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::bad_request(format!("{field}.dateTime is required.")))?;
+    let local = parse_local(dt)
+        .ok_or_else(|| GraphError::bad_request(format!("Cannot convert the literal '{dt}' to the expected type 'Edm.DateTime'.")))?;
+    let zone = v.get("timeZone").and_then(Value::as_str).unwrap_or("UTC");
+    if zones::resolve(zone).is_none() {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "TimeZoneNotSupportedException",
+            format!("A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'."),
+        ));
+    }
+    Ok((local, zone.to_owned()))
+}
+
+fn string_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, GraphError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(GraphError::bad_request(format!("Property '{key}' must be a string."))),
+    }
+}
+
+/// Applies the writable fields of a POST or PATCH body to `e`.
+fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphError> {
+    if let Some(s) = string_field(body, "subject")? {
+        e.subject = s;
+    }
+    if let Some(b) = body.get("body").filter(|b| !b.is_null()) {
+        e.body_type = b
+            .get("contentType")
+            .and_then(Value::as_str)
+            .unwrap_or("text")
+            .to_lowercase();
+        e.body = b.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
+    }
+    if let Some(v) = body.get("start") {
+        (e.start, e.start_zone) = date_time_zone(v, "start")?;
+    }
+    if let Some(v) = body.get("end") {
+        (e.end, e.end_zone) = date_time_zone(v, "end")?;
+    }
+    if let Some(v) = body.get("isAllDay") {
+        e.is_all_day = v
+            .as_bool()
+            .ok_or_else(|| GraphError::bad_request("Property 'isAllDay' must be a boolean."))?;
+    }
+    for (key, slot) in [
+        ("showAs", &mut e.show_as),
+        ("importance", &mut e.importance),
+        ("sensitivity", &mut e.sensitivity),
+    ] {
+        if let Some(s) = string_field(body, key)? {
+            *slot = s;
+        }
+    }
+    if let Some(l) = body.get("location") {
+        e.location = l.get("displayName").and_then(Value::as_str).unwrap_or_default().to_owned();
+    }
+    if let Some(Value::Array(c)) = body.get("categories") {
+        e.categories = c.clone();
+    }
+    if let Some(Value::Array(a)) = body.get("attendees") {
+        e.attendees = a
+            .iter()
+            .map(|a| {
+                json!({
+                    "type": a.get("type").and_then(Value::as_str).unwrap_or("required").to_lowercase(),
+                    "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
+                    "emailAddress": a.get("emailAddress").cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+    }
+    if let Some(v) = body.get("isReminderOn").and_then(Value::as_bool) {
+        e.is_reminder_on = v;
+    }
+    if let Some(v) = body.get("reminderMinutesBeforeStart").and_then(Value::as_i64) {
+        e.reminder_minutes = v;
+    }
+    if let Some(props) = body.get("singleValueExtendedProperties") {
+        let props = props
+            .as_array()
+            .ok_or_else(|| GraphError::bad_request("singleValueExtendedProperties must be an array."))?;
+        for p in props {
+            let (Some(id), Some(value)) = (
+                p.get("id").and_then(Value::as_str),
+                p.get("value").and_then(Value::as_str),
+            ) else {
+                return Err(GraphError::bad_request("An extended property needs a string id and value."));
+            };
+            match e.extended.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(id)) {
+                Some(slot) => slot.1 = value.to_owned(),
+                None => e.extended.push((id.to_owned(), value.to_owned())),
+            }
+        }
+    }
+    let (start, end) = e.instants();
+    if end < start {
+        return Err(GraphError::bad_request("The end of the event must not be before its start."));
+    }
+    if e.is_all_day {
+        let midnight = |t: NaiveDateTime| t.time() == chrono::NaiveTime::MIN;
+        if !midnight(e.start) || !midnight(e.end) || !e.start_zone.eq_ignore_ascii_case(&e.end_zone) || e.end <= e.start {
+            return Err(GraphError::bad_request(
+                "An all-day event's start and end must be midnights in the same time zone, and end after start.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn entity_context(app: &App, mailbox: &str) -> Value {
+    json!(format!("{}/$metadata#users('{mailbox}')/events/$entity", app.settings.base))
+}
+
+fn event_response(
+    app: &App,
+    status: StatusCode,
+    e: &StoredEvent,
+    mailbox: &str,
+    prefer: &Prefer,
+    expand: Option<Vec<String>>,
+) -> Response {
+    let mut m = Map::new();
+    m.insert("@odata.context".into(), entity_context(app, mailbox));
+    m.extend(render_event(
+        e,
+        mailbox,
+        &RenderOptions {
+            zone: prefer.zone(),
+            text_body: prefer.text_body,
+            expand,
+        },
+    ));
+    let mut r = (status, Json(Value::Object(m))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&e.etag()) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    with_applied(r, prefer, false)
+}
+
+async fn create_event(
+    State(app): State<App>,
+    Path(mailbox): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let body = parse_body(&bytes)?;
+    let prefer = Prefer::read(&headers);
+    let transaction = string_field(&body, "transactionId")?;
+    if !body.contains_key("start") || !body.contains_key("end") {
+        return Err(GraphError::bad_request("An event needs both start and end."));
+    }
+    let now = Utc::now();
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    let mb = store.mailboxes.get_mut(&key).ok_or_else(GraphError::not_found)?;
+    // A repeated create with the same transactionId is the same create: answer with the event
+    // the first one made (Graph de-duplicates the same way).
+    if let Some(existing) = transaction
+        .as_ref()
+        .and_then(|t| mb.transactions.get(t))
+        .and_then(|id| mb.events.get(id))
+    {
+        return Ok(event_response(&app, StatusCode::CREATED, existing, &key, &prefer, None));
+    }
+    let mut e = StoredEvent {
+        id: new_event_id(),
+        ical_uid: new_ical_uid(),
+        created: now,
+        last_modified: now,
+        change_key: new_change_key(),
+        transaction_id: transaction.clone(),
+        subject: String::new(),
+        body_type: "text".into(),
+        body: String::new(),
+        start: now.naive_utc(),
+        start_zone: "UTC".into(),
+        end: now.naive_utc(),
+        end_zone: "UTC".into(),
+        is_all_day: false,
+        show_as: "busy".into(),
+        importance: "normal".into(),
+        sensitivity: "normal".into(),
+        categories: Vec::new(),
+        location: String::new(),
+        attendees: Vec::new(),
+        // Events created through the room's own calendar are organised by the room mailbox.
+        organizer_name: mb.display_name.clone(),
+        organizer_address: key.clone(),
+        is_reminder_on: true,
+        reminder_minutes: 15,
+        extended: Vec::new(),
+        seq,
+    };
+    apply(&mut e, &body)?;
+    if let Some(t) = transaction {
+        mb.transactions.insert(t, e.id.clone());
+    }
+    let response = event_response(&app, StatusCode::CREATED, &e, &key, &prefer, None);
+    mb.events.insert(e.id.clone(), e);
+    Ok(response)
+}
+
+async fn get_event(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let expand = expanded_ids(&query)?;
+    let prefer = Prefer::read(&headers);
+    let store = lock(&app.store);
+    let e = store
+        .mailboxes
+        .get(&key)
+        .and_then(|mb| mb.events.get(&id))
+        .ok_or_else(GraphError::not_found)?;
+    Ok(event_response(&app, StatusCode::OK, e, &key, &prefer, expand))
+}
+
+/// Checks `If-Match` against the event's etag (`*` matches anything).
+fn check_if_match(headers: &HeaderMap, e: &StoredEvent) -> Result<(), GraphError> {
+    let Some(value) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let matches = value.split(',').map(str::trim).any(|tag| {
+        tag == "*" || tag == e.etag() || tag.trim_start_matches("W/").trim_matches('"') == e.change_key
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(GraphError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "ErrorIrresolvableConflict",
+            "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
+        ))
+    }
+}
+
+async fn patch_event(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let body = parse_body(&bytes)?;
+    let prefer = Prefer::read(&headers);
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    let e = store
+        .mailboxes
+        .get_mut(&key)
+        .and_then(|mb| mb.events.get_mut(&id))
+        .ok_or_else(GraphError::not_found)?;
+    check_if_match(&headers, e)?;
+    // Validate on a copy so a rejected PATCH changes nothing.
+    let mut next = e.clone();
+    apply(&mut next, &body)?;
+    next.change_key = new_change_key();
+    next.last_modified = Utc::now();
+    next.seq = seq;
+    *e = next;
+    Ok(event_response(&app, StatusCode::OK, e, &key, &prefer, None))
+}
+
+async fn delete_event(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    let mb = store.mailboxes.get_mut(&key).ok_or_else(GraphError::not_found)?;
+    let e = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
+    check_if_match(&headers, e)?;
+    mb.events.remove(&id);
+    mb.tombstones.push((id, seq));
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// calendarView/delta
+
+fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        // Without an offset the value is UTC (user-list-calendarview.md).
+        .or_else(|| parse_local(s).map(|t| t.and_utc()))
+}
+
+/// Graph's default page size for event delta when the client does not ask for one.
+const DEFAULT_PAGE_SIZE: usize = 100;
+
+async fn delta(
+    State(app): State<App>,
+    Path(mailbox): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let prefer = Prefer::read(&headers);
+    let page_size = prefer.max_page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    let mut store = lock(&app.store);
+
+    let round = if let Some(token) = query.get("$skiptoken") {
+        store
+            .pending
+            .remove(token)
+            .filter(|r| r.mailbox == key)
+            .ok_or_else(GraphError::sync_state_not_found)?
+    } else if let Some(token) = query.get("$deltatoken") {
+        let state = store
+            .sync_states
+            .get(token)
+            .filter(|s| s.mailbox == key)
+            .cloned()
+            .ok_or_else(GraphError::sync_state_not_found)?;
+        store.next_round(&state, page_size)
+    } else {
+        let start = query.get("startDateTime").and_then(|s| parse_instant(s));
+        let end = query.get("endDateTime").and_then(|s| parse_instant(s));
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "ErrorInvalidParameter",
+                "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+            ));
+        };
+        if end <= start {
+            return Err(GraphError::bad_request("EndDateTime must be after StartDateTime."));
+        }
+        store.initial_round(&key, start, end, page_size)
+    };
+    serve_page(&app, &mut store, round, &key, &prefer)
+}
+
+fn new_token() -> String {
+    format!("R0usm{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Serves the next page of `round`, parking the rest under a skip token, or registering the
+/// next sync state under a delta token when this is the last page.
+fn serve_page(
+    app: &App,
+    store: &mut Store,
+    mut round: PendingRound,
+    mailbox: &str,
+    prefer: &Prefer,
+) -> GraphResult {
+    let take = round.page_size.min(round.entries.len());
+    let page: Vec<DeltaEntry> = round.entries.drain(..take).collect();
+    let opts = RenderOptions {
+        zone: prefer.zone(),
+        text_body: prefer.text_body,
+        expand: None,
+    };
+    let events = store.mailboxes.get(mailbox);
+    let value: Vec<Value> = page
+        .into_iter()
+        .map(|entry| {
+            let id = match entry {
+                DeltaEntry::Upsert(id) => {
+                    if let Some(e) = events.and_then(|mb| mb.events.get(&id)) {
+                        let mut m = Map::new();
+                        m.insert("@odata.type".into(), json!("#microsoft.graph.event"));
+                        m.extend(render_event(e, mailbox, &opts));
+                        return Value::Object(m);
+                    }
+                    // Deleted while the client was paging.
+                    id
+                }
+                DeltaEntry::Removed(id) => id,
+            };
+            json!({"@odata.type": "#microsoft.graph.event", "id": id, "@removed": {"reason": "deleted"}})
+        })
+        .collect();
+    let link_base = format!("{}/users/{mailbox}/calendarView/delta", app.settings.base);
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{}/$metadata#Collection(event)", app.settings.base)),
+    );
+    if round.entries.is_empty() {
+        let token = new_token();
+        store.sync_states.insert(token.clone(), round.next);
+        body.insert("@odata.deltaLink".into(), json!(format!("{link_base}?$deltatoken={token}")));
+    } else {
+        let token = new_token();
+        store.pending.insert(token.clone(), round);
+        body.insert("@odata.nextLink".into(), json!(format!("{link_base}?$skiptoken={token}")));
+    }
+    body.insert("value".into(), Value::Array(value));
+    Ok(with_applied(Json(Value::Object(body)).into_response(), prefer, true))
+}

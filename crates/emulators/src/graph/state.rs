@@ -1,0 +1,394 @@
+//! The emulator's in-memory Exchange: mailboxes, events, tokens and delta sync states.
+//!
+//! Every write bumps a global sequence number; delta sync states remember the sequence they were
+//! taken at and the ids they reported, which is all Graph's delta semantics need: "changed since"
+//! is `seq > state.seq`, and "left the window" is "reported before, not in the window now".
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::{Map, Value, json};
+
+use super::zones;
+
+/// A stored event, as Exchange keeps it: local wall time plus the zone it was written in.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub id: String,
+    pub ical_uid: String,
+    pub created: DateTime<Utc>,
+    pub last_modified: DateTime<Utc>,
+    pub change_key: String,
+    pub transaction_id: Option<String>,
+    pub subject: String,
+    pub body_type: String,
+    pub body: String,
+    pub start: NaiveDateTime,
+    pub start_zone: String,
+    pub end: NaiveDateTime,
+    pub end_zone: String,
+    pub is_all_day: bool,
+    pub show_as: String,
+    pub importance: String,
+    pub sensitivity: String,
+    pub categories: Vec<Value>,
+    pub location: String,
+    pub attendees: Vec<Value>,
+    pub organizer_name: String,
+    pub organizer_address: String,
+    pub is_reminder_on: bool,
+    pub reminder_minutes: i64,
+    /// `(id, value)` pairs; never rendered unless `$expand`ed.
+    pub extended: Vec<(String, String)>,
+    /// Sequence number of the last write.
+    pub seq: u64,
+}
+
+impl StoredEvent {
+    /// The UTC instants the event covers. Zones were validated on write, so resolution fails
+    /// only for corrupted state; UTC is the harmless fallback then.
+    pub fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            to_utc(self.start, &self.start_zone),
+            to_utc(self.end, &self.end_zone),
+        )
+    }
+
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.change_key)
+    }
+}
+
+/// Local wall time in a named zone to UTC (earliest instant when ambiguous, after the gap when
+/// it does not exist).
+pub fn to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
+    let Some(tz) = zones::resolve(zone) else {
+        return local.and_utc();
+    };
+    let mut t = local;
+    for _ in 0..4 {
+        match tz.from_local_datetime(&t) {
+            chrono::LocalResult::Single(x) => return x.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(x, _) => return x.with_timezone(&Utc),
+            chrono::LocalResult::None => t += chrono::Duration::minutes(30),
+        }
+    }
+    local.and_utc()
+}
+
+/// Graph's `dateTime` format: seven fractional digits, no offset.
+pub fn graph_local(t: NaiveDateTime) -> String {
+    format!(
+        "{}.{:07}",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.and_utc().timestamp_subsec_nanos() / 100
+    )
+}
+
+/// Graph's instant format (`createdDateTime`): seven fractional digits and `Z`.
+pub fn graph_instant(t: DateTime<Utc>) -> String {
+    format!("{}Z", graph_local(t.naive_utc()))
+}
+
+/// One mailbox the app may access.
+#[derive(Debug, Default)]
+pub struct MailboxState {
+    pub display_name: String,
+    pub events: BTreeMap<String, StoredEvent>,
+    /// Deleted event ids with the sequence number of their deletion.
+    pub tombstones: Vec<(String, u64)>,
+    /// `transactionId` -> event id, so a repeated create returns the first event.
+    pub transactions: HashMap<String, String>,
+}
+
+/// What a delta token stands for.
+#[derive(Debug, Clone)]
+pub struct SyncState {
+    pub mailbox: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub seq: u64,
+    pub known: HashSet<String>,
+}
+
+/// One line of a delta answer, rendered when its page is served.
+#[derive(Debug, Clone)]
+pub enum DeltaEntry {
+    Upsert(String),
+    Removed(String),
+}
+
+/// The rest of a delta round that did not fit on the pages served so far.
+#[derive(Debug)]
+pub struct PendingRound {
+    pub mailbox: String,
+    pub entries: VecDeque<DeltaEntry>,
+    pub page_size: usize,
+    /// Registered under a new delta token when the last page is served.
+    pub next: SyncState,
+}
+
+/// The emulator's whole state, behind one mutex.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub mailboxes: BTreeMap<String, MailboxState>,
+    /// Access token -> expiry.
+    pub tokens: HashMap<String, DateTime<Utc>>,
+    pub sync_states: HashMap<String, SyncState>,
+    pub pending: HashMap<String, PendingRound>,
+    pub seq: u64,
+}
+
+/// An opaque identifier in Exchange's style (base64-looking, with `=` padding, which also
+/// makes clients prove they encode ids in URLs).
+pub fn new_event_id() -> String {
+    format!("AAMkAD{}AAA=", uuid::Uuid::new_v4().simple())
+}
+
+pub fn new_change_key() -> String {
+    format!("{}==", uuid::Uuid::new_v4().simple().to_string().to_uppercase())
+}
+
+pub fn new_ical_uid() -> String {
+    format!(
+        "040000008200E00074C5B7101A82E00800000000{}",
+        uuid::Uuid::new_v4().simple().to_string().to_uppercase()
+    )
+}
+
+impl Store {
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Starts a delta round: everything in the window now.
+    pub fn initial_round(
+        &self,
+        mailbox: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        page_size: usize,
+    ) -> PendingRound {
+        let in_window = self.in_window(mailbox, start, end);
+        PendingRound {
+            mailbox: mailbox.to_owned(),
+            entries: in_window.iter().cloned().map(DeltaEntry::Upsert).collect(),
+            page_size,
+            next: SyncState {
+                mailbox: mailbox.to_owned(),
+                start,
+                end,
+                seq: self.seq,
+                known: in_window.into_iter().collect(),
+            },
+        }
+    }
+
+    /// Continues from a delta token: what changed since, plus removals of events this client
+    /// was told about that were deleted or left the window.
+    pub fn next_round(&self, state: &SyncState, page_size: usize) -> PendingRound {
+        let in_window = self.in_window(&state.mailbox, state.start, state.end);
+        let in_set: HashSet<&String> = in_window.iter().collect();
+        let mut entries = VecDeque::new();
+        if let Some(mb) = self.mailboxes.get(&state.mailbox) {
+            let mut changed: Vec<&StoredEvent> =
+                mb.events.values().filter(|e| e.seq > state.seq).collect();
+            changed.sort_by_key(|e| e.seq);
+            for e in changed {
+                if in_set.contains(&e.id) {
+                    entries.push_back(DeltaEntry::Upsert(e.id.clone()));
+                } else if state.known.contains(&e.id) {
+                    // Moved out of the window: Graph reports it as removed.
+                    entries.push_back(DeltaEntry::Removed(e.id.clone()));
+                }
+            }
+            for (id, seq) in &mb.tombstones {
+                if *seq > state.seq && state.known.contains(id) {
+                    entries.push_back(DeltaEntry::Removed(id.clone()));
+                }
+            }
+        }
+        PendingRound {
+            mailbox: state.mailbox.clone(),
+            entries,
+            page_size,
+            next: SyncState {
+                seq: self.seq,
+                known: in_window.into_iter().collect(),
+                ..state.clone()
+            },
+        }
+    }
+
+    /// Ids of the events overlapping the window, by start time.
+    fn in_window(&self, mailbox: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+        let Some(mb) = self.mailboxes.get(mailbox) else {
+            return Vec::new();
+        };
+        let mut hits: Vec<(DateTime<Utc>, String)> = mb
+            .events
+            .values()
+            .filter_map(|e| {
+                let (s, t) = e.instants();
+                (s < end && t > start).then(|| (s, e.id.clone()))
+            })
+            .collect();
+        hits.sort();
+        hits.into_iter().map(|(_, id)| id).collect()
+    }
+}
+
+/// How an event is rendered for one request.
+pub struct RenderOptions<'a> {
+    /// IANA-or-Windows zone name from `Prefer: outlook.timezone` (as the client spelled it).
+    pub zone: Option<&'a str>,
+    /// `Prefer: outlook.body-content-type="text"`.
+    pub text_body: bool,
+    /// Extended property ids asked for with `$expand` (lower case).
+    pub expand: Option<Vec<String>>,
+}
+
+/// The full JSON of an event, as `GET /users/{id}/events/{id}` answers.
+pub fn render_event(e: &StoredEvent, mailbox: &str, opts: &RenderOptions<'_>) -> Map<String, Value> {
+    let (start, end) = e.instants();
+    let (zone_name, start_s, end_s) = match opts.zone.and_then(|z| zones::resolve(z).map(|tz| (z, tz))) {
+        Some((name, tz)) => (
+            name.to_owned(),
+            graph_local(start.with_timezone(&tz).naive_local()),
+            graph_local(end.with_timezone(&tz).naive_local()),
+        ),
+        None => (
+            "UTC".to_owned(),
+            graph_local(start.naive_utc()),
+            graph_local(end.naive_utc()),
+        ),
+    };
+    let (body_type, body) = if opts.text_body && e.body_type.eq_ignore_ascii_case("html") {
+        ("text".to_owned(), strip_html(&e.body))
+    } else if e.body_type.eq_ignore_ascii_case("html") {
+        ("html".to_owned(), e.body.clone())
+    } else {
+        ("text".to_owned(), e.body.clone())
+    };
+    let preview: String = strip_html(&e.body).chars().take(255).collect();
+    let is_organizer = e.organizer_address.eq_ignore_ascii_case(mailbox);
+    let mut m = Map::new();
+    m.insert("@odata.etag".into(), json!(e.etag()));
+    m.insert("id".into(), json!(e.id));
+    m.insert("createdDateTime".into(), json!(graph_instant(e.created)));
+    m.insert("lastModifiedDateTime".into(), json!(graph_instant(e.last_modified)));
+    m.insert("changeKey".into(), json!(e.change_key));
+    m.insert("categories".into(), Value::Array(e.categories.clone()));
+    m.insert("transactionId".into(), json!(e.transaction_id));
+    m.insert("originalStartTimeZone".into(), json!(e.start_zone));
+    m.insert("originalEndTimeZone".into(), json!(e.end_zone));
+    m.insert("iCalUId".into(), json!(e.ical_uid));
+    m.insert("reminderMinutesBeforeStart".into(), json!(e.reminder_minutes));
+    m.insert("isReminderOn".into(), json!(e.is_reminder_on));
+    m.insert("hasAttachments".into(), json!(false));
+    m.insert("subject".into(), json!(e.subject));
+    m.insert("bodyPreview".into(), json!(preview));
+    m.insert("importance".into(), json!(e.importance));
+    m.insert("sensitivity".into(), json!(e.sensitivity));
+    m.insert("isAllDay".into(), json!(e.is_all_day));
+    m.insert("isCancelled".into(), json!(false));
+    m.insert("isOrganizer".into(), json!(is_organizer));
+    m.insert("responseRequested".into(), json!(true));
+    m.insert("seriesMasterId".into(), Value::Null);
+    m.insert("showAs".into(), json!(e.show_as));
+    m.insert("type".into(), json!("singleInstance"));
+    m.insert(
+        "webLink".into(),
+        json!(format!(
+            "https://outlook.office365.com/owa/?itemid={}&exvsurl=1&path=/calendar/item",
+            e.id.replace('=', "%3D")
+        )),
+    );
+    m.insert("onlineMeetingUrl".into(), Value::Null);
+    m.insert(
+        "responseStatus".into(),
+        json!({
+            "response": if is_organizer { "organizer" } else { "accepted" },
+            "time": "0001-01-01T00:00:00Z"
+        }),
+    );
+    m.insert("body".into(), json!({"contentType": body_type, "content": body}));
+    m.insert("start".into(), json!({"dateTime": start_s, "timeZone": zone_name}));
+    m.insert("end".into(), json!({"dateTime": end_s, "timeZone": zone_name}));
+    m.insert(
+        "location".into(),
+        json!({
+            "displayName": e.location,
+            "locationType": "default",
+            "uniqueId": e.location,
+            "uniqueIdType": "private"
+        }),
+    );
+    m.insert(
+        "locations".into(),
+        if e.location.is_empty() {
+            json!([])
+        } else {
+            json!([{"displayName": e.location, "locationType": "default", "uniqueIdType": "unknown"}])
+        },
+    );
+    m.insert("recurrence".into(), Value::Null);
+    m.insert("attendees".into(), Value::Array(e.attendees.clone()));
+    m.insert(
+        "organizer".into(),
+        json!({"emailAddress": {"name": e.organizer_name, "address": e.organizer_address}}),
+    );
+    if let Some(wanted) = &opts.expand {
+        let props: Vec<Value> = e
+            .extended
+            .iter()
+            .filter(|(id, _)| wanted.contains(&id.to_lowercase()))
+            .map(|(id, value)| json!({"id": id, "value": value}))
+            .collect();
+        // Graph leaves the property out when the filter matches nothing.
+        if !props.is_empty() {
+            m.insert("singleValueExtendedProperties".into(), Value::Array(props));
+        }
+    }
+    m
+}
+
+/// A rough HTML-to-text conversion, enough for bodies Outlook writes.
+pub fn strip_html(html: &str) -> String {
+    let lower = html.to_lowercase();
+    let mut s = html.to_owned();
+    if let (Some(a), Some(b)) = (lower.find("<head"), lower.find("</head>")) {
+        if b > a {
+            s.replace_range(a..b + "</head>".len(), "");
+        }
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for c in s.chars() {
+        match (in_tag, c) {
+            (false, '<') => {
+                in_tag = true;
+                tag.clear();
+            }
+            (true, '>') => {
+                in_tag = false;
+                let t = tag.to_lowercase();
+                if t.starts_with("br") || t.starts_with("/p") || t.starts_with("/div") {
+                    out.push('\n');
+                }
+            }
+            (true, c) => tag.push(c),
+            (false, c) => out.push(c),
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .trim()
+        .to_owned()
+}
