@@ -1,0 +1,34 @@
+import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+
+/** State of the live-update channel. */
+export type Connection = 'connecting' | 'live' | 'reconnecting';
+
+export interface LiveHandlers {
+  /** A room changed; the payload is the room's whole new view. */
+  room(room: RoomView): void;
+  /** A new history entry was recorded. */
+  history(entry: HistoryEntry): void;
+  connection(state: Connection): void;
+  /** Updates may have been missed (the channel dropped and came back): reload everything. */
+  resync(): void;
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * Everything the screens may ask of RoomBridge. Two implementations: `TauriBackend` (desktop
+ * window, IPC) and `HttpBackend` (headless mode and browser tests). Every method rejects with a
+ * `BackendError` carrying one of the closed set of codes.
+ */
+export interface Backend {
+  readonly transport: 'tauri' | 'http';
+  status(): Promise<Status>;
+  listRooms(): Promise<RoomView[]>;
+  /** Newest first. */
+  listHistory(query: HistoryQuery): Promise<HistoryEntry[]>;
+  listConflicts(): Promise<ConflictView[]>;
+  /** Asks the room to run a cycle now. Resolves once the request is accepted, not when the cycle ends. */
+  syncRoom(roomId: string): Promise<void>;
+  /** Starts live updates; resolves once listening. */
+  subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
+}

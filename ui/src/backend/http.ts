@@ -1,0 +1,173 @@
+import type { Backend, LiveHandlers, Unsubscribe } from './backend';
+import { BackendError, codeForHttpStatus, isApiError } from './errors';
+import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+
+type EventSourceCtor = new (url: string) => EventSource;
+
+export interface HttpBackendOptions {
+  /** Origin of the headless server; '' means the page's own origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  EventSource?: EventSourceCtor;
+  /** How long `subscribe` waits for the stream to open before giving up waiting (it keeps trying). */
+  openTimeoutMs?: number;
+}
+
+const CLOSED = 2; // EventSource.CLOSED, spelled out so this module also loads outside a browser.
+const MAX_RETRY_MS = 30_000;
+
+/** Talks to the headless server: JSON over HTTP with a bearer token, live updates over SSE. */
+export class HttpBackend implements Backend {
+  readonly transport = 'http' as const;
+  readonly #token: string;
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+  readonly #EventSource: EventSourceCtor | undefined;
+  readonly #openTimeoutMs: number;
+
+  constructor(token: string, options: HttpBackendOptions = {}) {
+    this.#token = token;
+    this.#base = options.baseUrl ?? '';
+    // Bound so that calling it detached from `globalThis` does not throw "Illegal invocation".
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#EventSource = options.EventSource ?? globalThis.EventSource;
+    this.#openTimeoutMs = options.openTimeoutMs ?? 3_000;
+  }
+
+  status(): Promise<Status> {
+    return this.#request('GET', '/api/status');
+  }
+
+  listRooms(): Promise<RoomView[]> {
+    return this.#request('GET', '/api/rooms');
+  }
+
+  listHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.room) params.set('room', query.room);
+    return this.#request('GET', `/api/history?${params}`);
+  }
+
+  listConflicts(): Promise<ConflictView[]> {
+    return this.#request('GET', '/api/conflicts');
+  }
+
+  async syncRoom(roomId: string): Promise<void> {
+    await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/sync`);
+  }
+
+  async #request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#base + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.#token}`,
+          Accept: 'application/json',
+          ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}),
+        },
+        body: method === 'POST' ? '{}' : undefined,
+      });
+    } catch {
+      throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');
+    }
+    const text = await response.text().catch(() => '');
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+    }
+    if (!response.ok) {
+      if (isApiError(body)) throw new BackendError(body.code, body.message);
+      throw new BackendError(
+        codeForHttpStatus(response.status),
+        `Request failed (HTTP ${response.status})`,
+      );
+    }
+    if (body === undefined && text) {
+      throw new BackendError('internal', 'The server sent a response that is not JSON');
+    }
+    return body as T;
+  }
+
+  subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
+    const EventSourceImpl = this.#EventSource;
+    if (!EventSourceImpl) {
+      return Promise.reject(new BackendError('internal', 'This browser cannot receive live updates'));
+    }
+    const url = `${this.#base}/api/events?token=${encodeURIComponent(this.#token)}`;
+    let source: EventSource | null = null;
+    let stopped = false;
+    let missedSome = false;
+    let retryMs = 1_000;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(openTimer);
+        resolve(unsubscribe);
+      };
+      const unsubscribe = () => {
+        stopped = true;
+        clearTimeout(retryTimer);
+        source?.close();
+      };
+      // Do not hold the first screen hostage to the stream: load data anyway after a while.
+      const openTimer = setTimeout(settle, this.#openTimeoutMs);
+
+      const connect = () => {
+        handlers.connection(missedSome ? 'reconnecting' : 'connecting');
+        const es = new EventSourceImpl(url);
+        source = es;
+        es.addEventListener('open', () => {
+          retryMs = 1_000;
+          handlers.connection('live');
+          if (missedSome) {
+            missedSome = false;
+            handlers.resync();
+          }
+          settle();
+        });
+        es.addEventListener('room', (event) => {
+          const data = parseData<RoomView>(event);
+          if (data) handlers.room(data);
+        });
+        es.addEventListener('history', (event) => {
+          const data = parseData<HistoryEntry>(event);
+          if (data) handlers.history(data);
+        });
+        es.addEventListener('error', () => {
+          if (stopped) return;
+          missedSome = true;
+          handlers.connection('reconnecting');
+          settle();
+          // The browser retries by itself while CONNECTING; once CLOSED (e.g. a non-200 answer)
+          // it gives up, so retry here with backoff.
+          if (es.readyState === CLOSED) {
+            es.close();
+            retryTimer = setTimeout(connect, retryMs);
+            retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+          }
+        });
+      };
+      connect();
+    });
+  }
+}
+
+function parseData<T>(event: Event): T | null {
+  const data = (event as MessageEvent<unknown>).data;
+  if (typeof data !== 'string') return null;
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    console.warn('RoomBridge: ignored a live update that is not JSON');
+    return null;
+  }
+}

@@ -1,0 +1,57 @@
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { Backend, LiveHandlers, Unsubscribe } from './backend';
+import { toBackendError } from './errors';
+import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+
+/** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
+export const ROOMS_EVENT = 'sync://rooms';
+export const HISTORY_EVENT = 'sync://history';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    // Commands reject with the `{ code, message }` the Rust side serialised.
+    throw toBackendError(e);
+  }
+}
+
+/** The desktop window's backend: Tauri commands and events. */
+export class TauriBackend implements Backend {
+  readonly transport = 'tauri' as const;
+
+  status(): Promise<Status> {
+    return call('status');
+  }
+
+  listRooms(): Promise<RoomView[]> {
+    return call('list_rooms');
+  }
+
+  listHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
+    return call('list_history', { limit: query.limit, room: query.room });
+  }
+
+  listConflicts(): Promise<ConflictView[]> {
+    return call('list_conflicts');
+  }
+
+  async syncRoom(roomId: string): Promise<void> {
+    await call('sync_room', { room: roomId });
+  }
+
+  async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
+    const unlisteners: UnlistenFn[] = [];
+    try {
+      unlisteners.push(await listen<RoomView>(ROOMS_EVENT, (e) => handlers.room(e.payload)));
+      unlisteners.push(await listen<HistoryEntry>(HISTORY_EVENT, (e) => handlers.history(e.payload)));
+    } catch (e) {
+      unlisteners.forEach((off) => off());
+      throw toBackendError(e);
+    }
+    // IPC events are not lost while the window lives, so the channel is live from here on.
+    handlers.connection('live');
+    return () => unlisteners.forEach((off) => off());
+  }
+}

@@ -1,0 +1,120 @@
+// Mirrors the JSON shapes of the `app` crate. Keep in step with the Rust side: these are the
+// only shapes the screens see, whether the data came over Tauri IPC or HTTP.
+
+export type RoomKind = 'room' | 'equipment';
+
+export type RoomStatus = 'idle' | 'syncing' | 'in_sync' | 'conflicts' | 'failing' | 'paused';
+
+export interface RoomCounts {
+  links: number;
+  conflicts: number;
+  failed: number;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  kind: RoomKind;
+  /** Outlook room mailbox, e.g. `aud-1@example.org`. */
+  mailbox: string;
+  /** The booking system's resource id this mailbox is mapped to. */
+  resource_id: string;
+  /** IANA zone, e.g. `Europe/Oslo`. */
+  time_zone: string;
+  paused: boolean;
+  status: RoomStatus;
+  /** RFC 3339; null before the first cycle. */
+  last_cycle_at: string | null;
+  /** RFC 3339 of the last cycle that completed without failing; null if none has. */
+  last_ok_at: string | null;
+  last_error: string | null;
+  counts: RoomCounts;
+}
+
+export type HistoryKind =
+  | 'create_event'
+  | 'update_event'
+  | 'delete_event'
+  | 'create_reservation'
+  | 'update_reservation'
+  | 'cancel_reservation'
+  | 'relink'
+  | 'forget'
+  | 'conflict'
+  | 'rejected'
+  | 'cycle_failed';
+
+export type Side = 'booking' | 'calendar';
+
+export type Outcome = 'ok' | 'failed' | 'conflict';
+
+export interface HistoryEntry {
+  /** Monotonic across all rooms; newer entries have larger numbers. */
+  seq: number;
+  /** RFC 3339. */
+  at: string;
+  room_id: string;
+  room_name: string;
+  cycle: number;
+  kind: HistoryKind;
+  side: Side | null;
+  outcome: Outcome;
+  title: string;
+  detail: string;
+}
+
+export type When =
+  | { kind: 'timed'; start: string; end: string }
+  /** Dates (`YYYY-MM-DD`), end exclusive. */
+  | { kind: 'all_day'; start: string; end: string };
+
+export interface ContentView {
+  title: string;
+  when: When;
+  time_zone: string;
+  organisation: string;
+  description: string;
+}
+
+export type ConflictKind = 'edit' | 'delete_edit' | 'fragment_edit';
+
+export interface ConflictView {
+  id: number;
+  room_id: string;
+  room_name: string;
+  kind: ConflictKind;
+  detected_at: string;
+  /** Names of the fields that differ, as the engine sees them. */
+  fields: string[];
+  /** Null when the reservation no longer exists on that side. */
+  booking: ContentView | null;
+  calendar: ContentView | null;
+}
+
+export interface Status {
+  mode: 'demo' | 'live';
+  version: string;
+  rooms: number;
+}
+
+/** The closed set of error codes. Screens branch on `code`, never on `message`. */
+export const API_ERROR_CODES = [
+  'unauthorized',
+  'not_found',
+  'invalid_input',
+  'unavailable',
+  'internal',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+}
+
+export interface HistoryQuery {
+  limit: number;
+  /** A room id, or null for every room. */
+  room: string | null;
+}
