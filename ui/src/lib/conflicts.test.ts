@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { ContentView } from '../backend/types';
+import { differingFields, fieldValue, formatWhen } from './conflicts';
+
+const base: ContentView = {
+  title: 'School concert',
+  when: { kind: 'timed', start: '2026-11-26T17:00:00Z', end: '2026-11-26T19:00:00Z' },
+  time_zone: 'Europe/Oslo',
+  organisation: 'Nordvik School Band',
+  description: 'Doors 18:30',
+};
+
+describe('differingFields', () => {
+  it('highlights the fields whose values differ', () => {
+    const calendar = { ...base, title: 'School concert (moved)', when: { ...base.when, end: '2026-11-26T19:30:00Z' } };
+    expect([...differingFields([], base, calendar)].sort()).toEqual(['title', 'when']);
+  });
+
+  it('maps the engine field names onto the rows shown', () => {
+    expect([...differingFields(['start', 'organizer', 'body'], base, base)].sort()).toEqual([
+      'description',
+      'organisation',
+      'when',
+    ]);
+  });
+
+  it('uses only the named fields when one side is gone', () => {
+    expect([...differingFields(['description'], base, null)]).toEqual(['description']);
+    expect(differingFields([], null, base).size).toBe(0);
+  });
+
+  it('ignores names it cannot show', () => {
+    expect(differingFields(['etag'], base, base).size).toBe(0);
+  });
+});
+
+describe('formatWhen', () => {
+  it('shows timed reservations in their own zone', () => {
+    expect(formatWhen(base.when, 'Europe/Oslo')).toBe('Thu, 26 Nov 2026, 18:00–20:00');
+    expect(formatWhen(base.when, 'UTC')).toBe('Thu, 26 Nov 2026, 17:00–19:00');
+  });
+
+  it('shows both days when a reservation crosses midnight', () => {
+    const when = { kind: 'timed' as const, start: '2026-12-31T21:00:00Z', end: '2027-01-01T01:00:00Z' };
+    expect(formatWhen(when, 'Europe/Oslo')).toBe('Thu, 31 Dec 2026, 22:00 – Fri, 1 Jan 2027, 02:00');
+  });
+
+  it('keeps all-day dates whatever the zone, with the exclusive end shown inclusively', () => {
+    expect(formatWhen({ kind: 'all_day', start: '2026-12-02', end: '2026-12-03' }, 'Pacific/Auckland')).toBe(
+      'Wed, 2 Dec 2026, all day',
+    );
+    expect(formatWhen({ kind: 'all_day', start: '2026-12-02', end: '2026-12-05' }, 'America/Los_Angeles')).toBe(
+      'Wed, 2 Dec 2026 – Fri, 4 Dec 2026, all day',
+    );
+  });
+
+  it('falls back to UTC for a zone it does not know', () => {
+    expect(formatWhen(base.when, 'Not/AZone')).toBe('Thu, 26 Nov 2026, 17:00–19:00');
+  });
+
+  it('formats a field of a version', () => {
+    expect(fieldValue(base, 'when')).toBe('Thu, 26 Nov 2026, 18:00–20:00');
+    expect(fieldValue(base, 'organisation')).toBe('Nordvik School Band');
+  });
+});

@@ -1,0 +1,116 @@
+import type { ContentView, When } from '../backend/types';
+
+/** The rows a conflict shows, in order. */
+export const CONTENT_FIELDS = ['title', 'when', 'time_zone', 'organisation', 'description'] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+
+export const FIELD_LABELS: Record<ContentField, string> = {
+  title: 'Title',
+  when: 'When',
+  time_zone: 'Time zone',
+  organisation: 'Organisation',
+  description: 'Description',
+};
+
+/** Engine field names that belong to a displayed row (times are shown together as "when"). */
+const ALIASES: Record<string, ContentField> = {
+  title: 'title',
+  subject: 'title',
+  when: 'when',
+  start: 'when',
+  end: 'when',
+  all_day: 'when',
+  time: 'when',
+  times: 'when',
+  time_zone: 'time_zone',
+  timezone: 'time_zone',
+  organisation: 'organisation',
+  organization: 'organisation',
+  organizer: 'organisation',
+  description: 'description',
+  body: 'description',
+};
+
+function sameWhen(a: When, b: When): boolean {
+  return a.kind === b.kind && a.start === b.start && a.end === b.end;
+}
+
+/**
+ * The rows to highlight: those the engine named in `fields`, plus any whose values visibly
+ * differ (so a highlight never hides a difference). With one side missing nothing is compared.
+ */
+export function differingFields(
+  fields: readonly string[],
+  booking: ContentView | null,
+  calendar: ContentView | null,
+): Set<ContentField> {
+  const out = new Set<ContentField>();
+  for (const f of fields) {
+    const row = ALIASES[f.toLowerCase()];
+    if (row) out.add(row);
+  }
+  if (booking && calendar) {
+    if (booking.title !== calendar.title) out.add('title');
+    if (!sameWhen(booking.when, calendar.when)) out.add('when');
+    if (booking.time_zone !== calendar.time_zone) out.add('time_zone');
+    if (booking.organisation !== calendar.organisation) out.add('organisation');
+    if (booking.description !== calendar.description) out.add('description');
+  }
+  return out;
+}
+
+function safeFormatter(options: Intl.DateTimeFormatOptions, timeZone: string): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
+  } catch {
+    // An unknown zone name: show UTC rather than nothing.
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
+  }
+}
+
+const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
+const CLOCK: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+
+/** Parses `YYYY-MM-DD` as a calendar date (UTC midnight, formatted in UTC so it never shifts). */
+function dateOnly(date: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  return Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1);
+}
+
+/**
+ * "Tue, 4 Mar 2025, 14:00–15:30" in the reservation's own zone; all-day reservations keep their
+ * dates ("Tue, 4 Mar 2025, all day"), and the exclusive end date is shown inclusively.
+ */
+export function formatWhen(when: When, timeZone: string): string {
+  if (when.kind === 'all_day') {
+    const fmt = safeFormatter(DAY, 'UTC');
+    const start = dateOnly(when.start);
+    const lastDay = dateOnly(when.end) - 24 * 3600 * 1000;
+    if (lastDay <= start) return `${fmt.format(start)}, all day`;
+    return `${fmt.format(start)} – ${fmt.format(lastDay)}, all day`;
+  }
+  const start = Date.parse(when.start);
+  const end = Date.parse(when.end);
+  if (Number.isNaN(start) || Number.isNaN(end)) return `${when.start} – ${when.end}`;
+  const day = safeFormatter(DAY, timeZone);
+  const clock = safeFormatter(CLOCK, timeZone);
+  if (day.format(start) === day.format(end)) {
+    return `${day.format(start)}, ${clock.format(start)}–${clock.format(end)}`;
+  }
+  return `${day.format(start)}, ${clock.format(start)} – ${day.format(end)}, ${clock.format(end)}`;
+}
+
+export function fieldValue(content: ContentView, field: ContentField): string {
+  switch (field) {
+    case 'title':
+      return content.title;
+    case 'when':
+      return formatWhen(content.when, content.time_zone);
+    case 'time_zone':
+      return content.time_zone;
+    case 'organisation':
+      return content.organisation;
+    case 'description':
+      return content.description;
+  }
+}

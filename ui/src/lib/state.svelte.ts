@@ -1,0 +1,201 @@
+import type { Backend, Connection, Unsubscribe } from '../backend';
+import { toBackendError, type BackendError } from '../backend';
+import type { ConflictView, HistoryEntry, RoomView, Status } from '../backend/types';
+import { matchesFilter } from './history';
+import { conflictsMayHaveChanged, mergeHistory, mergeRoom } from './live';
+
+/** How many history entries are loaded and kept. */
+export const HISTORY_LIMIT = 500;
+
+/** Per-room state of the "Sync now" button. */
+export type SyncRequest =
+  | { state: 'pending' }
+  | { state: 'sent' }
+  | { state: 'error'; error: BackendError };
+
+/**
+ * The screens' shared state: a snapshot loaded from the backend, kept current by live updates.
+ * Holds no rules of its own; merging lives in `live.ts`, filtering in `history.ts`.
+ */
+export class AppState {
+  status = $state<Status | null>(null);
+  rooms = $state.raw<RoomView[]>([]);
+  roomsLoaded = $state(false);
+  conflicts = $state.raw<ConflictView[]>([]);
+  conflictsLoaded = $state(false);
+  /** Newest first, limited to `historyRoom` when set. */
+  history = $state.raw<HistoryEntry[]>([]);
+  historyRoom = $state<string | null>(null);
+  historyLoading = $state(false);
+  connection = $state<Connection>('connecting');
+  /** Set when the app cannot work at all (no or expired token): the screens give way to it. */
+  fatal = $state<BackendError | null>(null);
+  /** Last non-fatal load failure, shown as a dismissible banner. */
+  problem = $state<BackendError | null>(null);
+  syncRequests = $state.raw<Record<string, SyncRequest>>({});
+  /** Ticks so relative times ("2 minutes ago") stay true without new data. */
+  now = $state(Date.now());
+
+  readonly #backend: Backend;
+  #unsubscribe: Unsubscribe | null = null;
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #clock: ReturnType<typeof setInterval> | undefined;
+  #conflictsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Room updates received while a room reload is in flight, replayed onto its result. */
+  #roomBuffer: RoomView[] | null = null;
+  #historyGeneration = 0;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  get transport() {
+    return this.#backend.transport;
+  }
+
+  async start(): Promise<void> {
+    this.#clock = setInterval(() => (this.now = Date.now()), 15_000);
+    try {
+      this.#unsubscribe = await this.#backend.subscribe({
+        room: (room) => this.#onRoom(room),
+        history: (entry) => this.#onHistory(entry),
+        connection: (state) => (this.connection = state),
+        resync: () => void this.reloadAll(),
+      });
+    } catch (e) {
+      this.#fail(e);
+    }
+    await this.reloadAll();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    clearInterval(this.#clock);
+    clearTimeout(this.#conflictsTimer);
+    this.#timers.forEach(clearTimeout);
+  }
+
+  async reloadAll(): Promise<void> {
+    await Promise.all([this.#loadStatus(), this.reloadRooms(), this.reloadConflicts(), this.reloadHistory()]);
+  }
+
+  async reloadRooms(): Promise<void> {
+    this.#roomBuffer = [];
+    try {
+      let rooms = await this.#backend.listRooms();
+      // Updates that arrived while loading are at least as new as the snapshot.
+      for (const r of this.#roomBuffer) rooms = mergeRoom(rooms, r);
+      this.rooms = rooms;
+      this.roomsLoaded = true;
+    } catch (e) {
+      this.#fail(e);
+    } finally {
+      this.#roomBuffer = null;
+    }
+  }
+
+  async reloadConflicts(): Promise<void> {
+    try {
+      this.conflicts = await this.#backend.listConflicts();
+      this.conflictsLoaded = true;
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Shows one room's history (loaded from the server, so older entries are included) or all. */
+  setHistoryRoom(room: string | null): void {
+    if (room === this.historyRoom) return;
+    this.historyRoom = room;
+    this.history = this.history.filter((e) => matchesFilter(e, { room, text: '' }));
+    void this.reloadHistory();
+  }
+
+  async reloadHistory(): Promise<void> {
+    const generation = ++this.#historyGeneration;
+    const room = this.historyRoom;
+    this.historyLoading = true;
+    try {
+      const loaded = await this.#backend.listHistory({ limit: HISTORY_LIMIT, room });
+      if (generation !== this.#historyGeneration) return; // the filter changed meanwhile
+      // Keep live entries that arrived during the load; `seq` removes the overlap.
+      this.history = mergeHistory(loaded, this.history, HISTORY_LIMIT);
+    } catch (e) {
+      if (generation === this.#historyGeneration) this.#fail(e);
+    } finally {
+      if (generation === this.#historyGeneration) this.historyLoading = false;
+    }
+  }
+
+  async syncRoom(roomId: string): Promise<void> {
+    this.#setSyncRequest(roomId, { state: 'pending' });
+    try {
+      await this.#backend.syncRoom(roomId);
+      this.#setSyncRequest(roomId, { state: 'sent' });
+      this.#later(4_000, () => {
+        if (this.syncRequests[roomId]?.state === 'sent') this.#setSyncRequest(roomId, null);
+      });
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      this.#setSyncRequest(roomId, { state: 'error', error });
+    }
+  }
+
+  dismissSyncError(roomId: string): void {
+    this.#setSyncRequest(roomId, null);
+  }
+
+  dismissProblem(): void {
+    this.problem = null;
+  }
+
+  async #loadStatus(): Promise<void> {
+    try {
+      this.status = await this.#backend.status();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #onRoom(room: RoomView): void {
+    const before = this.rooms.find((r) => r.id === room.id);
+    this.#roomBuffer?.push(room);
+    this.rooms = mergeRoom(this.rooms, room);
+    if (this.roomsLoaded && conflictsMayHaveChanged(before, room)) this.#scheduleConflictsReload();
+  }
+
+  #onHistory(entry: HistoryEntry): void {
+    if (matchesFilter(entry, { room: this.historyRoom, text: '' })) {
+      this.history = mergeHistory(this.history, [entry], HISTORY_LIMIT);
+    }
+    if (entry.kind === 'conflict') this.#scheduleConflictsReload();
+  }
+
+  /** Several rooms can report conflicts in one burst; reload the list once. */
+  #scheduleConflictsReload(): void {
+    clearTimeout(this.#conflictsTimer);
+    this.#conflictsTimer = setTimeout(() => void this.reloadConflicts(), 400);
+  }
+
+  #setSyncRequest(roomId: string, value: SyncRequest | null): void {
+    const next = { ...this.syncRequests };
+    if (value) next[roomId] = value;
+    else delete next[roomId];
+    this.syncRequests = next;
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  #fail(e: unknown): void {
+    const error = toBackendError(e);
+    if (error.code === 'unauthorized') this.fatal = error;
+    else this.problem = error;
+  }
+}
