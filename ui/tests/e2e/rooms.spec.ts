@@ -1,0 +1,43 @@
+import { expect, openScreen, serverUrl, test } from './fixtures';
+
+test('the Rooms screen lists the demo rooms and they reach "in sync"', async ({ page }) => {
+  await openScreen(page, 'rooms');
+
+  await expect(page.getByTestId('demo-badge')).toBeVisible();
+  // The token is taken out of the address bar once read.
+  expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+
+  const rows = page.getByTestId('room-row');
+  await expect.poll(() => rows.count(), { message: 'at least 12 rooms are listed' }).toBeGreaterThanOrEqual(12);
+
+  // Each row shows the mailbox <-> resource mapping and a status chip.
+  const first = rows.first();
+  await expect(first).toContainText('@');
+  await expect(first.getByTestId('room-status')).toBeVisible();
+  await expect(first.getByTestId('sync-now')).toBeEnabled();
+
+  // The demo's rooms finish their first cycle and show "In sync", updated live.
+  await expect
+    .poll(() => page.locator('[data-testid="room-row"][data-status="in_sync"]').count(), {
+      message: 'at least 12 rooms are in sync',
+      timeout: 30_000,
+    })
+    .toBeGreaterThanOrEqual(12);
+  await expect(page.locator('[data-testid="room-row"][data-status="in_sync"]').first()).toContainText('In sync');
+});
+
+test('a reload keeps working without the token in the address', async ({ page }) => {
+  await openScreen(page, 'rooms');
+  await expect(page.getByTestId('room-row').first()).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('room-row').first()).toBeVisible();
+  await expect(page.getByTestId('fatal')).toHaveCount(0);
+});
+
+test('without a token the page explains how to get in', async ({ page }) => {
+  const url = new URL(serverUrl());
+  url.search = '';
+  await page.goto(url.toString());
+  await expect(page.getByTestId('fatal')).toBeVisible();
+  await expect(page.getByTestId('room-row')).toHaveCount(0);
+});
