@@ -1,1 +1,154 @@
-//! placeholder
+//! RoomBridge's engine: a [`supervisor::Supervisor`] actor with one [`room::RoomActor`] per
+//! mapped room. Each room actor runs cycles on its own timer; a cycle (see [`cycle`]) fetches
+//! both sides' changes, plans with `roombridge_core::plan`, executes the plan and commits links,
+//! mirrors and cursors to the store in one transaction.
+//!
+//! The engine reports what happens as [`EngineEvent`]s on a broadcast channel; it knows
+//! nothing about the UI's JSON or event names.
+
+pub mod cycle;
+mod execute;
+pub mod room;
+pub mod supervisor;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::{Actor, ActorRef};
+use tokio::sync::broadcast;
+
+use roombridge_connectors::{Booking, Calendar};
+use roombridge_core::RoomId;
+use roombridge_store::Store;
+
+pub use cycle::{CycleMode, CycleReport};
+use supervisor::{Supervisor, SupervisorMsg};
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How often each room runs a cycle; `None` runs cycles only when asked
+    /// (`roombridge sync --once`).
+    pub poll_interval: Option<Duration>,
+    /// The sync window, in days before and after now.
+    pub days_back: i64,
+    pub days_ahead: i64,
+    /// How long one cycle may take before it is abandoned as failed.
+    pub cycle_timeout: Duration,
+    /// Restarts of a room actor allowed within `restart_window` before the room is marked
+    /// failed and left alone.
+    pub max_restarts: u32,
+    pub restart_window: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            poll_interval: Some(Duration::from_secs(30)),
+            days_back: 7,
+            days_ahead: 365,
+            cycle_timeout: Duration::from_secs(300),
+            max_restarts: 5,
+            restart_window: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What the engine tells the outside world.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// A room started a cycle.
+    CycleStarted { room: RoomId },
+    /// A room finished a cycle (well or not); its status in the store is up to date.
+    CycleFinished(Arc<CycleReport>),
+    /// A row was added to the audit history.
+    History(roombridge_store::history::Entry),
+    /// A room failed repeatedly and was stopped; it needs attention.
+    RoomFailed { room: RoomId, message: String },
+}
+
+/// What every cycle needs, shared by all actors.
+pub struct EngineContext {
+    pub store: Arc<Store>,
+    pub calendar: Arc<dyn Calendar>,
+    pub booking: Arc<dyn Booking>,
+    pub config: EngineConfig,
+    pub events: broadcast::Sender<EngineEvent>,
+}
+
+impl EngineContext {
+    pub(crate) fn emit(&self, event: EngineEvent) {
+        // No subscriber is fine: the UI may not be open.
+        let _ = self.events.send(event);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the engine could not start: {0}")]
+    Start(String),
+    #[error("the engine did not answer in time")]
+    Timeout,
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+/// A handle to the running engine.
+#[derive(Clone)]
+pub struct Engine {
+    supervisor: ActorRef<SupervisorMsg>,
+    context: Arc<EngineContext>,
+}
+
+impl Engine {
+    /// Starts the supervisor and one room actor per room in the store.
+    pub async fn start(context: Arc<EngineContext>) -> Result<Engine, EngineError> {
+        let (supervisor, _handle) = Actor::spawn(None, Supervisor, context.clone())
+            .await
+            .map_err(|e| EngineError::Start(e.to_string()))?;
+        Ok(Engine {
+            supervisor,
+            context,
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.context.events.subscribe()
+    }
+
+    pub fn context(&self) -> &Arc<EngineContext> {
+        &self.context
+    }
+
+    /// Runs one cycle in every unpaused room and waits for all of them.
+    pub async fn sync_all(&self, mode: CycleMode) -> Result<Vec<Arc<CycleReport>>, EngineError> {
+        let timeout = self.context.config.cycle_timeout + Duration::from_secs(10);
+        self.supervisor
+            .call(|reply| SupervisorMsg::SyncAll(mode, reply), Some(timeout))
+            .await
+            .map_err(|_| EngineError::Stopped)?
+            .success_or(EngineError::Timeout)
+    }
+
+    /// Asks one room to run a cycle now (it is queued if one is running).
+    pub fn sync_room(&self, room: &RoomId) -> Result<(), EngineError> {
+        self.supervisor
+            .cast(SupervisorMsg::SyncRoom(room.clone()))
+            .map_err(|_| EngineError::Stopped)
+    }
+
+    /// Re-reads the rooms from the store: starts actors for new rooms, stops removed ones.
+    pub fn reload_rooms(&self) -> Result<(), EngineError> {
+        self.supervisor
+            .cast(SupervisorMsg::ReloadRooms)
+            .map_err(|_| EngineError::Stopped)
+    }
+
+    /// Stops every actor and waits for them.
+    pub async fn stop(&self) {
+        let _ = self
+            .supervisor
+            .stop_and_wait(None, Some(Duration::from_secs(10)))
+            .await;
+    }
+}

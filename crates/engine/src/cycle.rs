@@ -1,0 +1,396 @@
+//! One cycle of one room: fetch both sides' changes, compose, plan, execute, commit.
+//!
+//! Fetching and planning never write anything; the only writes before the final commit are
+//! the journal rows of creates (pending links), written before the remote call so that a crash
+//! at any point leads to re-linking rather than a duplicate. Mirrors, cursors, links, conflicts
+//! and history of the cycle then commit in one transaction.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use roombridge_connectors::{ConnectorError, ErrorKind};
+use roombridge_core::compose::compose;
+use roombridge_core::plan::{CalendarEvent, Plan, PlanInput, plan};
+use roombridge_core::{GraphEventId, ReservationId, RoomId, Side, SyncWindow};
+use roombridge_store::history::{NewEntry, Outcome};
+use roombridge_store::rooms::Room;
+use roombridge_store::{cursors, history, links, mirror, status};
+
+use crate::execute::{self, Applied};
+use crate::{EngineContext, EngineEvent};
+
+/// Whether a cycle writes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleMode {
+    /// Fetch, plan, execute and commit.
+    Execute,
+    /// Fetch and plan only: nothing is written to either side or to the store.
+    DryRun,
+}
+
+/// How a cycle went.
+#[derive(Debug, Clone, Serialize)]
+pub struct CycleReport {
+    pub room: RoomId,
+    pub room_name: String,
+    pub cycle: i64,
+    pub mode: CycleMode,
+    pub plan: Plan,
+    /// Actions that went through.
+    pub executed: usize,
+    /// Actions that failed (each recorded on its link and in the history).
+    pub failed: usize,
+    /// Items one side reported that could not be read.
+    pub rejected: usize,
+    /// Why the cycle as a whole failed, if it did.
+    pub error: Option<String>,
+    /// Whether the failure was one of authentication (the tenant needs attention).
+    pub auth_failed: bool,
+    pub finished_at: DateTime<Utc>,
+}
+
+impl CycleReport {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Runs one cycle of `room`. Never panics on a remote failure: failures end up in the report,
+/// the room's status and the history.
+pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleReport {
+    ctx.emit(EngineEvent::CycleStarted {
+        room: room.id.clone(),
+    });
+    let mut report = CycleReport::empty(&room.id, &room.name, mode);
+    if let Err(failure) = run_inner(ctx, room, mode, &mut report).await {
+        report.error = Some(failure.message.clone());
+        report.auth_failed = failure.auth;
+        if mode == CycleMode::Execute {
+            let entry = NewEntry {
+                room: room.id.clone(),
+                cycle: report.cycle,
+                kind: "cycle_failed".into(),
+                side: failure.side,
+                outcome: Outcome::Failed,
+                title: room.name.clone(),
+                detail: failure.message.clone(),
+            };
+            let now = Utc::now();
+            let written = ctx.store.write(|c| {
+                status::finish(c, &room.id, Some(&failure.message), now)?;
+                history::append(c, &entry, now)
+            });
+            match written {
+                Ok(row) => ctx.emit(EngineEvent::History(row)),
+                Err(e) => tracing::error!(room = %room.id, "could not record a failed cycle: {e}"),
+            }
+        }
+    }
+    report.finished_at = Utc::now();
+    report
+}
+
+/// Why a cycle stopped before its commit.
+struct Failure {
+    message: String,
+    side: Option<Side>,
+    auth: bool,
+}
+
+impl Failure {
+    fn remote(side: Side, e: &ConnectorError) -> Failure {
+        let place = match side {
+            Side::Booking => "booking system",
+            Side::Calendar => "Outlook (Microsoft Graph)",
+        };
+        Failure {
+            message: format!("Could not reach the {place}: {}", e.message),
+            side: Some(side),
+            auth: e.kind == ErrorKind::Auth,
+        }
+    }
+
+    fn local(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: format!("RoomBridge's database: {message}"),
+            side: None,
+            auth: false,
+        }
+    }
+}
+
+async fn run_inner(
+    ctx: &EngineContext,
+    room: &Room,
+    mode: CycleMode,
+    report: &mut CycleReport,
+) -> Result<(), Failure> {
+    let now = Utc::now();
+    let zone: chrono_tz::Tz = room.time_zone.parse().map_err(|_| Failure {
+        message: format!(
+            "The room's time zone {:?} is not a known IANA zone; fix it in the room's mapping.",
+            room.time_zone
+        ),
+        side: None,
+        auth: false,
+    })?;
+    let window = SyncWindow::around(now, ctx.config.days_back, ctx.config.days_ahead);
+
+    report.cycle = match mode {
+        CycleMode::Execute => ctx
+            .store
+            .write(|c| status::next_cycle(c, &room.id))
+            .map_err(Failure::local)?,
+        CycleMode::DryRun => {
+            ctx.store
+                .read(|c| status::get(c, &room.id))
+                .map_err(Failure::local)?
+                .cycle
+        }
+    };
+
+    let (stored_reservations, stored_events, stored_links, booking_cursor, calendar_cursor) = ctx
+        .store
+        .read(|c| {
+            Ok((
+                mirror::reservations(c, &room.id)?,
+                mirror::events(c, &room.id)?,
+                links::list(c, &room.id)?,
+                cursors::get(c, &room.id, Side::Booking)?,
+                cursors::get(c, &room.id, Side::Calendar)?,
+            ))
+        })
+        .map_err(Failure::local)?;
+
+    // Fetch both sides.
+    let booking = ctx
+        .booking
+        .changes(&room.resource, booking_cursor.as_deref())
+        .await
+        .map_err(|e| Failure::remote(Side::Booking, &e))?;
+    let (calendar, resynced) = match ctx
+        .calendar
+        .changes(&room.mailbox, window, calendar_cursor.as_deref())
+        .await
+    {
+        Ok(changes) => (changes, false),
+        Err(e) if e.kind == ErrorKind::Resync => {
+            tracing::warn!(room = %room.id, "delta cursor expired, reading the calendar in full");
+            let full = ctx
+                .calendar
+                .changes(&room.mailbox, window, None)
+                .await
+                .map_err(|e| Failure::remote(Side::Calendar, &e))?;
+            (full, true)
+        }
+        Err(e) => return Err(Failure::remote(Side::Calendar, &e)),
+    };
+
+    // Apply the changes to the mirrors, in memory until the commit.
+    let mut reservations: BTreeMap<ReservationId, roombridge_core::Reservation> = stored_reservations
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    for r in &booking.reservations {
+        reservations.insert(r.id.clone(), r.clone());
+    }
+    let previous_events: BTreeMap<GraphEventId, CalendarEvent> = stored_events
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
+    let mut events = if resynced {
+        BTreeMap::new()
+    } else {
+        previous_events.clone()
+    };
+    for id in &calendar.removed {
+        events.remove(id);
+    }
+    let linked: HashSet<&GraphEventId> =
+        stored_links.iter().filter_map(|l| l.event.as_ref()).collect();
+    let mut fresh = Vec::new();
+    for e in &calendar.upserted {
+        let mut e = e.clone();
+        // Delta never returns extended properties: keep the tag we already know, and ask for
+        // it once for an event we have not seen linked, before taking it as a new reservation
+        // made in Outlook.
+        e.tag = previous_events.get(&e.id).and_then(|p| p.tag.clone());
+        if e.tag.is_none() && !linked.contains(&e.id) {
+            e.tag = ctx
+                .calendar
+                .tag_of(&room.mailbox, &e.id)
+                .await
+                .map_err(|err| Failure::remote(Side::Calendar, &err))?;
+        }
+        fresh.push(e.clone());
+        events.insert(e.id.clone(), e);
+    }
+
+    let reservation_list: Vec<_> = reservations.values().cloned().collect();
+    let blocks = compose(&reservation_list, zone);
+    let event_list: Vec<CalendarEvent> = events.values().cloned().collect();
+    report.plan = plan(&PlanInput {
+        room: &room.id,
+        zone,
+        window,
+        blocks: &blocks,
+        events: &event_list,
+        links: &stored_links,
+    });
+    report.rejected = booking.rejected.len() + calendar.rejected.len();
+    if mode == CycleMode::DryRun {
+        return Ok(());
+    }
+
+    let mut applied = execute::run(
+        ctx,
+        room,
+        report.cycle,
+        &report.plan,
+        &blocks,
+        &event_list,
+        &stored_links,
+    )
+    .await;
+    report.executed = applied.executed;
+    report.failed = applied.failed;
+    for (side, rejected) in booking
+        .rejected
+        .iter()
+        .map(|r| (Side::Booking, r))
+        .chain(calendar.rejected.iter().map(|r| (Side::Calendar, r)))
+    {
+        applied.history.push(NewEntry {
+            room: room.id.clone(),
+            cycle: report.cycle,
+            kind: "rejected".into(),
+            side: Some(side),
+            outcome: Outcome::Failed,
+            title: rejected.id.clone().unwrap_or_else(|| "(no id)".into()),
+            detail: rejected.message.clone(),
+        });
+    }
+
+    let fatal = applied
+        .fatal
+        .take()
+        .map(|(side, e)| Failure::remote(side, &e));
+    let rows = commit(
+        ctx, room, &booking, &calendar, &fresh, resynced, &applied, fatal.as_ref(),
+    )
+    .map_err(Failure::local)?;
+    for row in rows {
+        ctx.emit(EngineEvent::History(row));
+    }
+    match fatal {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
+/// Everything the cycle learned and did, in one transaction.
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    ctx: &EngineContext,
+    room: &Room,
+    booking: &roombridge_connectors::BookingChanges,
+    calendar: &roombridge_connectors::CalendarChanges,
+    fresh: &[CalendarEvent],
+    resynced: bool,
+    applied: &Applied,
+    fatal: Option<&Failure>,
+) -> roombridge_store::Result<Vec<history::Entry>> {
+    let now = Utc::now();
+    ctx.store.write(|c| {
+        for r in booking.reservations.iter().chain(&applied.reservations) {
+            mirror::put_reservation(c, &room.id, r)?;
+        }
+        if resynced {
+            mirror::clear_events(c, &room.id)?;
+        }
+        for id in calendar.removed.iter().chain(&applied.events_removed) {
+            mirror::remove_event(c, &room.id, id)?;
+        }
+        for e in fresh.iter().chain(&applied.events_put) {
+            mirror::put_event(c, &room.id, e)?;
+        }
+        // Cursors move only with the mirrors they describe.
+        cursors::set(c, &room.id, Side::Booking, &booking.cursor)?;
+        cursors::set(c, &room.id, Side::Calendar, &calendar.cursor)?;
+        for (link, message) in &applied.link_puts {
+            links::put(c, &room.id, link, message.as_deref(), now)?;
+        }
+        for id in &applied.link_removes {
+            links::remove(c, &room.id, id)?;
+        }
+        for conflict in &applied.conflicts {
+            roombridge_store::conflicts::open(c, &room.id, conflict, now)?;
+        }
+        let mut rows = Vec::new();
+        for entry in &applied.history {
+            rows.push(history::append(c, entry, now)?);
+        }
+        status::finish(c, &room.id, fatal.map(|f| f.message.as_str()), now)?;
+        Ok(rows)
+    })
+}
+
+/// Runs a cycle and turns it into the room's finished event.
+pub(crate) async fn run_and_report(
+    ctx: &EngineContext,
+    room: &Room,
+    mode: CycleMode,
+) -> Arc<CycleReport> {
+    let report = Arc::new(
+        match tokio::time::timeout(ctx.config.cycle_timeout, run(ctx, room, mode)).await {
+            Ok(report) => report,
+            Err(_) => CycleReport::empty(&room.id, &room.name, mode).with_error(format!(
+                "The cycle took longer than {} s and was abandoned; it will be retried.",
+                ctx.config.cycle_timeout.as_secs()
+            )),
+        },
+    );
+    if mode == CycleMode::Execute {
+        ctx.emit(EngineEvent::CycleFinished(report.clone()));
+    }
+    report
+}
+
+impl CycleReport {
+    fn empty(room: &RoomId, name: &str, mode: CycleMode) -> CycleReport {
+        CycleReport {
+            room: room.clone(),
+            room_name: name.to_owned(),
+            cycle: 0,
+            mode,
+            plan: Plan::default(),
+            executed: 0,
+            failed: 0,
+            rejected: 0,
+            error: None,
+            auth_failed: false,
+            finished_at: Utc::now(),
+        }
+    }
+
+    /// A cycle that did not run because the room is paused.
+    pub(crate) fn skipped(room: &Room, why: &str) -> CycleReport {
+        tracing::debug!(room = %room.id, "cycle skipped: {why}");
+        CycleReport::empty(&room.id, &room.name, CycleMode::Execute)
+    }
+
+    /// A cycle of a room that is no longer in the store.
+    pub(crate) fn missing(room: &RoomId) -> CycleReport {
+        CycleReport::empty(room, room.as_str(), CycleMode::Execute)
+            .with_error("This room is no longer mapped.".into())
+    }
+
+    pub(crate) fn with_error(mut self, error: String) -> CycleReport {
+        self.error = Some(error);
+        self
+    }
+}
