@@ -1,0 +1,134 @@
+//! OAuth2 client credentials against Microsoft Entra ID, with a cached token.
+
+use std::time::{Duration, Instant};
+
+use oauth2::basic::BasicClient;
+use oauth2::{AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use roombridge_core::Secret;
+
+use super::wire;
+use crate::{ConnectorError, ErrorKind};
+
+/// The scope for application permissions on Graph.
+const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// Lifetime assumed when the token answer has no `expires_in`.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Why the HTTP exchange with the token endpoint failed (not what Entra ID said).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenHttpError {
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("invalid HTTP response: {0}")]
+    Build(#[from] oauth2::http::Error),
+}
+
+struct Cached {
+    token: String,
+    /// When to fetch a new one: shortly before it expires.
+    refresh_at: Instant,
+}
+
+/// Hands out a valid access token, fetching a new one shortly before the cached one expires.
+pub struct TokenSource {
+    client_id: ClientId,
+    secret: Secret,
+    token_url: TokenUrl,
+    cache: tokio::sync::Mutex<Option<Cached>>,
+}
+
+impl TokenSource {
+    pub fn new(client_id: &str, secret: Secret, token_url: &url::Url) -> Self {
+        Self {
+            client_id: ClientId::new(client_id.to_owned()),
+            secret,
+            token_url: TokenUrl::from_url(token_url.clone()),
+            cache: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// A valid access token. Concurrent callers wait for one fetch instead of each fetching.
+    pub async fn token(&self, http: &reqwest::Client) -> Result<String, ConnectorError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(c) = cache.as_ref()
+            && Instant::now() < c.refresh_at
+        {
+            return Ok(c.token.clone());
+        }
+        let fresh = self.fetch(http).await?;
+        let token = fresh.token.clone();
+        *cache = Some(fresh);
+        Ok(token)
+    }
+
+    /// Drops the cached token (Graph said it is no longer valid).
+    pub async fn invalidate(&self) {
+        *self.cache.lock().await = None;
+    }
+
+    async fn fetch(&self, http: &reqwest::Client) -> Result<Cached, ConnectorError> {
+        let client = BasicClient::new(self.client_id.clone())
+            .set_client_secret(ClientSecret::new(self.secret.expose().to_owned()))
+            .set_token_uri(self.token_url.clone())
+            // Entra ID takes client_id and client_secret in the form body.
+            .set_auth_type(AuthType::RequestBody);
+        let send = |request: HttpRequest| {
+            let http = http.clone();
+            async move { execute(&http, request).await }
+        };
+        let asked = Instant::now();
+        let answer = client
+            .exchange_client_credentials()
+            .add_scope(Scope::new(GRAPH_SCOPE.to_owned()))
+            .request_async(&send)
+            .await
+            .map_err(|e| self.failure(e))?;
+        let lifetime = answer.expires_in().unwrap_or(DEFAULT_LIFETIME);
+        // Refresh five minutes early, or a tenth early for short-lived tokens, so a request
+        // never leaves with a token that expires on the way.
+        let margin = Duration::from_secs(300).min(lifetime / 10);
+        Ok(Cached {
+            token: answer.access_token().secret().clone(),
+            refresh_at: asked + lifetime.saturating_sub(margin),
+        })
+    }
+
+    fn failure(
+        &self,
+        e: RequestTokenError<TokenHttpError, oauth2::basic::BasicErrorResponse>,
+    ) -> ConnectorError {
+        match e {
+            RequestTokenError::ServerResponse(r) => wire::token_error(
+                &r.error().to_string(),
+                r.error_description().map(String::as_str),
+                self.client_id.as_str(),
+            ),
+            RequestTokenError::Request(e) => ConnectorError::new(
+                ErrorKind::Transient { retry_after: None },
+                format!("Cannot reach the Microsoft Entra ID token endpoint: {e}"),
+            ),
+            // A non-OAuth answer (an HTML error page from a proxy, a 5xx): try it as an
+            // Entra ID error body, else retry later.
+            RequestTokenError::Parse(_, body) => {
+                wire::parse_token_error(&String::from_utf8_lossy(&body), self.client_id.as_str())
+            }
+            RequestTokenError::Other(m) => ConnectorError::new(
+                ErrorKind::Transient { retry_after: None },
+                format!("Unexpected answer from the token endpoint: {m}"),
+            ),
+        }
+    }
+}
+
+/// oauth2's HTTP client, on reqwest.
+async fn execute(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, TokenHttpError> {
+    let request = reqwest::Request::try_from(request)?;
+    let response = http.execute(request).await?;
+    let mut builder = oauth2::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = response.bytes().await?.to_vec();
+    Ok(builder.body(body)?)
+}

@@ -1,0 +1,488 @@
+//! Microsoft Graph's wire format and its conversion to `roombridge_core` types.
+//!
+//! Pure functions over response bodies, so the fixtures in `shared/fixtures/graph` can be fed to
+//! them directly. Not a stable API: public only for the connector's tests.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use roombridge_core::plan::CalendarEvent;
+use roombridge_core::{Content, GraphEventId, LinkId, When};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{GraphRoom, zones};
+use crate::{ConnectorError, ErrorKind, Rejected};
+
+/// The MAPI named property RoomBridge tags its events with; the value is the link id.
+pub const TAG_PROPERTY_ID: &str =
+    "String {7f2c1d9e-3b4a-4f6e-9c8d-2a1b0e5f4c3d} Name RoomBridgeLink";
+
+/// The first body line that carries the booking organisation.
+const ORGANISATION_PREFIX: &str = "Organisation: ";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireDateTime {
+    date_time: String,
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireBody {
+    content_type: Option<String>,
+    content: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireEmailAddress {
+    name: Option<String>,
+    address: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRecipient {
+    email_address: Option<WireEmailAddress>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireProperty {
+    id: String,
+    value: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireEvent {
+    id: String,
+    subject: Option<String>,
+    body: Option<WireBody>,
+    start: WireDateTime,
+    end: WireDateTime,
+    is_all_day: Option<bool>,
+    original_start_time_zone: Option<String>,
+    organizer: Option<WireRecipient>,
+    change_key: Option<String>,
+    #[serde(rename = "@odata.etag")]
+    etag: Option<String>,
+    #[serde(default)]
+    single_value_extended_properties: Vec<WireProperty>,
+}
+
+/// One page of `calendarView/delta`, read.
+#[derive(Debug, Default)]
+pub struct DeltaPage {
+    pub next_link: Option<String>,
+    pub delta_link: Option<String>,
+    pub events: Vec<CalendarEvent>,
+    pub removed: Vec<GraphEventId>,
+    pub rejected: Vec<Rejected>,
+}
+
+/// Reads a delta page. Items that cannot be read become [`Rejected`] entries; only a body that
+/// is not a delta page at all fails.
+pub fn parse_delta_page(body: &str, zone_hint: Tz) -> Result<DeltaPage, ConnectorError> {
+    let v: Value = serde_json::from_str(body).map_err(|e| unreadable("delta page", e))?;
+    let items = v
+        .get("value")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ConnectorError::new(ErrorKind::Permanent, "Graph sent a delta page without a value list"))?;
+    let mut page = DeltaPage {
+        next_link: v.get("@odata.nextLink").and_then(Value::as_str).map(str::to_owned),
+        delta_link: v.get("@odata.deltaLink").and_then(Value::as_str).map(str::to_owned),
+        ..DeltaPage::default()
+    };
+    for item in items {
+        let id = item.get("id").and_then(Value::as_str);
+        if item.get("@removed").is_some() {
+            match id {
+                Some(id) => page.removed.push(GraphEventId::new(id)),
+                None => page.rejected.push(Rejected {
+                    id: None,
+                    message: "Graph reported a removed event without an id".into(),
+                }),
+            }
+            continue;
+        }
+        match event_from_value(item.clone(), zone_hint) {
+            Ok(e) => page.events.push(e),
+            Err(message) => page.rejected.push(Rejected {
+                id: id.map(str::to_owned),
+                message,
+            }),
+        }
+    }
+    Ok(page)
+}
+
+/// Reads a single event (a create, get or update answer).
+pub fn parse_event(body: &str, zone_hint: Tz) -> Result<CalendarEvent, ConnectorError> {
+    let v: Value = serde_json::from_str(body).map_err(|e| unreadable("event", e))?;
+    event_from_value(v, zone_hint).map_err(|m| ConnectorError::new(ErrorKind::Permanent, m))
+}
+
+/// The RoomBridge link tag in an event read with `$expand=singleValueExtendedProperties(...)`.
+pub fn parse_tag(body: &str) -> Result<Option<LinkId>, ConnectorError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Tagged {
+        #[serde(default)]
+        single_value_extended_properties: Vec<WireProperty>,
+    }
+    let t: Tagged = serde_json::from_str(body).map_err(|e| unreadable("event", e))?;
+    Ok(tag_in(&t.single_value_extended_properties))
+}
+
+fn tag_in(props: &[WireProperty]) -> Option<LinkId> {
+    props
+        .iter()
+        .find(|p| p.id.eq_ignore_ascii_case(TAG_PROPERTY_ID))
+        .and_then(|p| p.value.as_deref())
+        .map(LinkId::new)
+}
+
+fn unreadable(what: &str, e: serde_json::Error) -> ConnectorError {
+    ConnectorError::new(ErrorKind::Permanent, format!("Graph sent an unreadable {what}: {e}"))
+}
+
+fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
+    let id_hint = v.get("id").and_then(Value::as_str).unwrap_or("(no id)").to_owned();
+    let w: WireEvent = serde_json::from_value(v)
+        .map_err(|e| format!("Outlook event {id_hint} cannot be read: {e}"))?;
+    let content = content_of(&w, zone_hint).map_err(|m| format!("Outlook event {} cannot be read: {m}", w.id))?;
+    let version = w
+        .change_key
+        .clone()
+        .or_else(|| w.etag.as_deref().map(|e| e.trim_start_matches("W/").trim_matches('"').to_owned()));
+    Ok(CalendarEvent {
+        id: GraphEventId::new(&w.id),
+        content,
+        version,
+        tag: tag_in(&w.single_value_extended_properties),
+    })
+}
+
+fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
+    // The event's own zone: where Outlook shows it, and where all-day dates are midnights.
+    let zone = match w.original_start_time_zone.as_deref() {
+        Some(name) => zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?,
+        None => match w.start.time_zone.as_deref() {
+            Some(name) => zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?,
+            None => zone_hint,
+        },
+    };
+    let start = instant(&w.start, zone_hint).map_err(|m| format!("start: {m}"))?;
+    let end = instant(&w.end, zone_hint).map_err(|m| format!("end: {m}"))?;
+    let when = if w.is_all_day.unwrap_or(false) {
+        // Midnights in the event's zone, whatever zone the server rendered them in: keep the
+        // dates.
+        When::AllDay {
+            start: start.with_timezone(&zone).date_naive(),
+            end: end.with_timezone(&zone).date_naive(),
+        }
+    } else {
+        When::Timed { start, end }
+    };
+    if !when.is_valid() {
+        return Err("its end is not after its start".into());
+    }
+    let text = match &w.body {
+        Some(b) if b.content_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("html")) => {
+            html_to_text(b.content.as_deref().unwrap_or_default())
+        }
+        Some(b) => b.content.clone().unwrap_or_default(),
+        None => String::new(),
+    };
+    let (organisation, description) = match split_organisation(&text) {
+        Some((org, rest)) => (org, rest),
+        None => {
+            let from = w.organizer.as_ref().and_then(|o| o.email_address.as_ref());
+            let name = from
+                .and_then(|a| a.name.clone().filter(|n| !n.trim().is_empty()))
+                .or_else(|| from.and_then(|a| a.address.clone()))
+                .unwrap_or_default();
+            (name, text)
+        }
+    };
+    Ok(Content {
+        title: w.subject.clone().unwrap_or_default(),
+        when,
+        time_zone: zone.name().to_owned(),
+        organisation,
+        description,
+    })
+}
+
+/// A `dateTimeTimeZone` as an instant.
+fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
+    let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(d.date_time.trim(), f).ok())
+        .ok_or_else(|| format!("'{}' is not a date and time", d.date_time))?;
+    let name = d.time_zone.as_deref().unwrap_or("UTC");
+    let zone = zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?;
+    Ok(local_to_utc(local, zone))
+}
+
+/// Wall time in `zone` to UTC: the earlier instant when ambiguous, the first after a gap.
+fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
+    let mut t = local;
+    for _ in 0..4 {
+        match zone.from_local_datetime(&t) {
+            chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => {
+                return x.with_timezone(&Utc);
+            }
+            chrono::LocalResult::None => t += chrono::Duration::minutes(30),
+        }
+    }
+    local.and_utc()
+}
+
+/// `Organisation: X` + blank line + description, as RoomBridge writes bodies.
+fn split_organisation(text: &str) -> Option<(String, String)> {
+    let text = text.replace("\r\n", "\n");
+    let text = text.trim_start();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let org = first.strip_prefix(ORGANISATION_PREFIX)?.trim().to_owned();
+    let rest = rest.strip_prefix('\n').unwrap_or(rest);
+    Some((org, rest.to_owned()))
+}
+
+/// The body text RoomBridge writes for `content`.
+pub fn body_text(content: &Content) -> String {
+    if content.organisation.trim().is_empty() {
+        content.description.clone()
+    } else if content.description.trim().is_empty() {
+        format!("{ORGANISATION_PREFIX}{}", content.organisation.trim())
+    } else {
+        format!("{ORGANISATION_PREFIX}{}\n\n{}", content.organisation.trim(), content.description)
+    }
+}
+
+/// A rough HTML-to-text conversion for bodies Outlook wrote (we ask for text, but a server may
+/// ignore the preference).
+fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut s = html.to_owned();
+    if let (Some(a), Some(b)) = (lower.find("<head"), lower.find("</head>"))
+        && b > a
+    {
+        s.replace_range(a..b + "</head>".len(), "");
+    }
+    let mut out = String::new();
+    let mut tag: Option<String> = None;
+    for c in s.chars() {
+        match (&mut tag, c) {
+            (None, '<') => tag = Some(String::new()),
+            (Some(t), '>') => {
+                let t = t.to_ascii_lowercase();
+                if t.starts_with("br") || t.starts_with("/p") || t.starts_with("/div") || t.starts_with("/tr") {
+                    out.push('\n');
+                }
+                tag = None;
+            }
+            (Some(t), c) => t.push(c),
+            (None, c) => out.push(c),
+        }
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .trim()
+        .to_owned()
+}
+
+/// The JSON body that writes `content` (subject, body, start, end, isAllDay). All-day events are
+/// midnights in the content's zone; timed events are written in that zone's wall time so
+/// Outlook users see the room's local time.
+pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>, ConnectorError> {
+    let zone: Option<Tz> = content.time_zone.trim().parse().ok();
+    let (start, end, zone_name) = match (&content.when, zone) {
+        (When::AllDay { start, end }, Some(z)) => (midnight(*start), midnight(*end), zone_name_for(z)),
+        (When::AllDay { .. }, None) => {
+            return Err(ConnectorError::new(
+                ErrorKind::Permanent,
+                format!("An all-day reservation needs a known time zone; '{}' is not one", content.time_zone),
+            ));
+        }
+        (When::Timed { start, end }, Some(z)) => (
+            start.with_timezone(&z).naive_local(),
+            end.with_timezone(&z).naive_local(),
+            zone_name_for(z),
+        ),
+        (When::Timed { start, end }, None) => (start.naive_utc(), end.naive_utc(), "UTC".to_owned()),
+    };
+    let fmt = |t: NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let mut m = serde_json::Map::new();
+    m.insert("subject".into(), json!(content.title));
+    m.insert("body".into(), json!({"contentType": "text", "content": body_text(content)}));
+    m.insert("start".into(), json!({"dateTime": fmt(start), "timeZone": zone_name}));
+    m.insert("end".into(), json!({"dateTime": fmt(end), "timeZone": zone_name}));
+    m.insert("isAllDay".into(), json!(matches!(content.when, When::AllDay { .. })));
+    Ok(m)
+}
+
+fn midnight(d: NaiveDate) -> NaiveDateTime {
+    d.and_time(chrono::NaiveTime::MIN)
+}
+
+/// The zone name to write: Graph's native Windows name when it reads back as the same IANA zone
+/// (so all-day content, whose hash includes the zone, survives the round trip), else the IANA
+/// name, which Graph also accepts.
+fn zone_name_for(zone: Tz) -> String {
+    match zones::to_windows(zone.name()) {
+        Some(w) if zones::to_iana(w, zone) == Some(zone) => w.to_owned(),
+        _ => zone.name().to_owned(),
+    }
+}
+
+/// Reads one page of `/places/microsoft.graph.room`.
+pub fn parse_rooms_page(body: &str) -> Result<(Vec<GraphRoom>, Option<String>), ConnectorError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Place {
+        email_address: Option<String>,
+        display_name: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Page {
+        value: Vec<Place>,
+        #[serde(rename = "@odata.nextLink")]
+        next_link: Option<String>,
+    }
+    let page: Page = serde_json::from_str(body).map_err(|e| unreadable("room list", e))?;
+    let rooms = page
+        .value
+        .into_iter()
+        // A place without a mailbox cannot be synced; it is not a room for RoomBridge.
+        .filter_map(|p| {
+            let email = p.email_address.filter(|e| !e.trim().is_empty())?;
+            Some(GraphRoom {
+                display_name: p.display_name.unwrap_or_else(|| email.clone()),
+                email,
+            })
+        })
+        .collect();
+    Ok((rooms, page.next_link))
+}
+
+/// A Graph error body's `code` and `message`, if it is one.
+pub fn error_code(body: &str) -> Option<(String, String)> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let e = v.get("error")?;
+    let code = e.get("code").and_then(Value::as_str)?.to_owned();
+    let message = e.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
+    Some((code, message))
+}
+
+/// Classifies a failed Graph answer by status, error code and `Retry-After`.
+pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> ConnectorError {
+    let (code, message) = error_code(body).unwrap_or_else(|| (String::new(), body.chars().take(200).collect()));
+    let is_code = |c: &str| code.eq_ignore_ascii_case(c);
+    let kind = if status == 410 || is_code("syncStateNotFound") || is_code("resyncRequired") {
+        ErrorKind::Resync
+    } else if status == 412 || (status == 409 && is_code("ErrorIrresolvableConflict")) {
+        ErrorKind::Stale
+    } else if status == 401 || status == 403 {
+        ErrorKind::Auth
+    } else if status == 429 || status >= 500 {
+        ErrorKind::Transient {
+            retry_after: retry_after.and_then(parse_retry_after),
+        }
+    } else {
+        ErrorKind::Permanent
+    };
+    let what = match &kind {
+        ErrorKind::Resync => "the delta cursor has expired; the room will be read again in full",
+        ErrorKind::Stale => "the event changed in Outlook since RoomBridge read it",
+        ErrorKind::Auth => "the application is not allowed to do this; check its Calendars.ReadWrite permission and the application access policy for this mailbox",
+        ErrorKind::Transient { .. } => "Microsoft Graph is busy or unavailable; RoomBridge will retry",
+        ErrorKind::Permanent => "Microsoft Graph refused the request",
+    };
+    let detail = if code.is_empty() { message } else { format!("{code}: {message}") };
+    ConnectorError::new(kind, format!("{what} (HTTP {status}, {detail})")).with_status(status)
+}
+
+/// `Retry-After` as seconds (Graph sends fractions such as `2.128`) or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// What went wrong at the token endpoint, in words that say what to fix. `description` is
+/// Entra ID's `error_description`, which names AADSTS codes and never echoes the secret.
+pub fn token_error(error: &str, description: Option<&str>, client_id: &str) -> ConnectorError {
+    let description = description.unwrap_or_default();
+    // Entra ID appends trace ids and a timestamp; the first sentence is the useful part.
+    let reason = description
+        .split(" Trace ID:")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let has = |code: &str| description.contains(code);
+    let fix = match error {
+        "invalid_client" if has("AADSTS7000215") => format!(
+            "The client secret for application {client_id} is wrong. Enter the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets."
+        ),
+        "invalid_client" if has("AADSTS7000222") => format!(
+            "The client secret for application {client_id} has expired. Create a new secret in Entra ID and enter it in RoomBridge."
+        ),
+        "invalid_client" if has("AADSTS7000218") => {
+            "No client secret was sent. Enter the application's client secret in RoomBridge.".to_owned()
+        }
+        "invalid_client" => format!(
+            "Entra ID rejected the credentials of application {client_id}. Check the client id and secret."
+        ),
+        "unauthorized_client" => format!(
+            "Application {client_id} is not registered in this tenant. Check the tenant and client id."
+        ),
+        "invalid_scope" => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
+        "invalid_request" if has("AADSTS90002") => "The tenant was not found. Check the tenant id.".to_owned(),
+        "temporarily_unavailable" => {
+            return ConnectorError::new(
+                ErrorKind::Transient { retry_after: None },
+                format!("Entra ID is temporarily unavailable ({reason})"),
+            );
+        }
+        _ => format!("Signing in to Microsoft Entra ID failed ({error})."),
+    };
+    ConnectorError::new(ErrorKind::Auth, format!("{fix} ({reason})"))
+}
+
+/// Reads an Entra ID error body (token-error-*.json).
+pub fn parse_token_error(body: &str, client_id: &str) -> ConnectorError {
+    #[derive(Deserialize)]
+    struct TokenErrorBody {
+        error: String,
+        error_description: Option<String>,
+    }
+    match serde_json::from_str::<TokenErrorBody>(body) {
+        Ok(e) => token_error(&e.error, e.error_description.as_deref(), client_id),
+        Err(_) => ConnectorError::new(
+            ErrorKind::Transient { retry_after: None },
+            "The token endpoint sent an answer RoomBridge cannot read",
+        ),
+    }
+}
+
+/// Reads a successful token answer (token-response.json): the access token and its lifetime.
+pub fn parse_token_response(body: &str) -> Result<(String, Option<Duration>), ConnectorError> {
+    use oauth2::TokenResponse;
+    let r: oauth2::basic::BasicTokenResponse =
+        serde_json::from_str(body).map_err(|e| unreadable("token answer", e))?;
+    Ok((r.access_token().secret().clone(), r.expires_in()))
+}
