@@ -1,0 +1,104 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Backend, LiveHandlers } from '../backend';
+import { BackendError } from '../backend';
+import type { HistoryEntry, HistoryQuery, RoomView } from '../backend/types';
+import { entry, room } from '../test-fixtures';
+import { AppState } from './state.svelte';
+
+/** A backend whose answers the test controls, and which hands back the live handlers. */
+function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}) {
+  let live: LiveHandlers | null = null;
+  const backend = {
+    transport: 'http' as const,
+    status: vi.fn(async () => ({ mode: 'demo' as const, version: '0.1.0', rooms: 2 })),
+    listRooms: vi.fn(async () => init.rooms ?? []),
+    listHistory: vi.fn(async (q: HistoryQuery) => (init.history ?? []).filter((e) => !q.room || e.room_id === q.room)),
+    listConflicts: vi.fn(async () => []),
+    syncRoom: vi.fn(async (_id: string) => {}),
+    subscribe: vi.fn(async (h: LiveHandlers) => {
+      live = h;
+      h.connection('live');
+      return () => {};
+    }),
+  } satisfies Backend;
+  return { backend, live: () => live! };
+}
+
+describe('AppState', () => {
+  it('loads a snapshot and folds live room and history updates into it', async () => {
+    const { backend, live } = fakeBackend({ rooms: [room('a'), room('b')], history: [entry(2), entry(1)] });
+    const app = new AppState(backend);
+    await app.start();
+    expect(app.status?.mode).toBe('demo');
+    expect(app.connection).toBe('live');
+    expect(app.rooms.map((r) => r.status)).toEqual(['idle', 'idle']);
+
+    live().room(room('b', { status: 'in_sync' }));
+    live().history(entry(3));
+    live().history(entry(2)); // already known
+    expect(app.rooms.map((r) => r.status)).toEqual(['idle', 'in_sync']);
+    expect(app.history.map((e) => e.seq)).toEqual([3, 2, 1]);
+    app.stop();
+  });
+
+  it('keeps room updates that arrive while the rooms are loading', async () => {
+    const { backend, live } = fakeBackend();
+    let release!: (rooms: RoomView[]) => void;
+    backend.listRooms.mockImplementationOnce(() => new Promise((r) => (release = r)));
+    const app = new AppState(backend);
+    const started = app.start();
+    await vi.waitFor(() => expect(release).toBeDefined());
+    live().room(room('a', { status: 'syncing' }));
+    release([room('a'), room('b')]);
+    await started;
+    expect(app.rooms.map((r) => [r.id, r.status])).toEqual([
+      ['a', 'syncing'],
+      ['b', 'idle'],
+    ]);
+    app.stop();
+  });
+
+  it('shows one room\'s history, loading it from the server and taking only its live entries', async () => {
+    const { backend, live } = fakeBackend({
+      history: [entry(3, { room_id: 'b' }), entry(2, { room_id: 'a' }), entry(1, { room_id: 'b' })],
+    });
+    const app = new AppState(backend);
+    await app.start();
+    app.setHistoryRoom('b');
+    await vi.waitFor(() => expect(app.historyLoading).toBe(false));
+    expect(backend.listHistory).toHaveBeenLastCalledWith({ limit: 500, room: 'b' });
+    expect(app.history.map((e) => e.seq)).toEqual([3, 1]);
+    live().history(entry(4, { room_id: 'a' }));
+    live().history(entry(5, { room_id: 'b' }));
+    expect(app.history.map((e) => e.seq)).toEqual([5, 3, 1]);
+    app.stop();
+  });
+
+  it('turns an unauthorized answer into the fatal screen and other failures into a banner', async () => {
+    const { backend } = fakeBackend();
+    backend.listConflicts.mockRejectedValueOnce(new BackendError('unavailable', 'down'));
+    const app = new AppState(backend);
+    await app.start();
+    expect(app.fatal).toBeNull();
+    expect(app.problem?.code).toBe('unavailable');
+
+    backend.syncRoom.mockRejectedValueOnce({ code: 'unauthorized', message: 'expired' });
+    await app.syncRoom('a');
+    expect(app.fatal?.code).toBe('unauthorized');
+    expect(app.syncRequests.a).toMatchObject({ state: 'error' });
+    app.stop();
+  });
+
+  it('reloads conflicts when a room\'s conflict count changes', async () => {
+    vi.useFakeTimers();
+    const { backend, live } = fakeBackend({ rooms: [room('a')] });
+    const app = new AppState(backend);
+    await app.start();
+    expect(backend.listConflicts).toHaveBeenCalledTimes(1);
+    live().room(room('a', { status: 'conflicts', counts: { links: 3, conflicts: 1, failed: 0 } }));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(backend.listConflicts).toHaveBeenCalledTimes(2);
+    app.stop();
+    vi.useRealTimers();
+  });
+});
