@@ -74,6 +74,7 @@ impl Seeder<'_> {
             time_zone: DEMO_ZONE.to_owned(),
             rrule: item.rrule,
             source: "nordvik-booking".to_owned(),
+            external_ref: None,
         };
         let created = self.created + Duration::minutes(self.count);
         self.store

@@ -76,6 +76,8 @@ pub(crate) struct Fields {
     pub time_zone: String,
     pub rrule: Option<String>,
     pub source: String,
+    /// The client's own reference (RoomBridge's link id), stored as sent.
+    pub external_ref: Option<String>,
 }
 
 /// One stored reservation.
@@ -140,6 +142,7 @@ impl Fields {
             },
         );
         out.insert("source".into(), json!(self.source));
+        out.insert("external_ref".into(), json!(self.external_ref));
         out
     }
 }
@@ -158,6 +161,7 @@ pub(crate) const WRITABLE: &[&str] = &[
     "time_zone",
     "recurrence",
     "source",
+    "external_ref",
 ];
 
 /// Fields only the server sets.
@@ -257,6 +261,21 @@ pub(crate) fn validate(
     let organisation = optional_string(body, "organisation", 255, &mut errors);
     let description = optional_string(body, "description", 10_000, &mut errors);
     let source = optional_string(body, "source", 100, &mut errors);
+    let external_ref = match body.get("external_ref") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.chars().count() <= 255 => Some(s.clone()),
+        Some(Value::String(_)) => {
+            errors.push(FieldError::new(
+                "external_ref",
+                "must be at most 255 characters",
+            ));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new("external_ref", "must be a string or null"));
+            None
+        }
+    };
 
     let all_day = match body.get("all_day") {
         None | Some(Value::Null) => false,
@@ -329,6 +348,7 @@ pub(crate) fn validate(
                 time_zone,
                 rrule,
                 source,
+                external_ref,
             })
         }
         _ => Err(errors),
