@@ -31,7 +31,8 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn reads_the_initial_delta_page() {
-    let page = wire::parse_delta_page(&fixture("calendarview-delta-initial-page.json"), OSLO).unwrap();
+    let page =
+        wire::parse_delta_page(&fixture("calendarview-delta-initial-page.json"), OSLO).unwrap();
     assert!(page.next_link.unwrap().contains("$skiptoken="));
     assert!(page.delta_link.is_none());
     assert_eq!(page.events.len(), 2);
@@ -39,7 +40,10 @@ fn reads_the_initial_delta_page() {
     assert_eq!(e.id.as_str(), "AAMkADNVxRAAA=");
     assert_eq!(e.content.title, "Plan shopping list");
     assert_eq!(e.content.organisation, "Samantha Booth");
-    assert_eq!(e.version.as_deref(), Some("EZ9r3czxY0m2jz8c45czkwAAFXcvIQ=="));
+    assert_eq!(
+        e.version.as_deref(),
+        Some("EZ9r3czxY0m2jz8c45czkwAAFXcvIQ==")
+    );
     assert_eq!(
         e.content.when,
         When::Timed {
@@ -52,17 +56,30 @@ fn reads_the_initial_delta_page() {
 
 #[test]
 fn reads_the_second_delta_page() {
-    let page = wire::parse_delta_page(&fixture("calendarview-delta-second-page.json"), OSLO).unwrap();
+    let page =
+        wire::parse_delta_page(&fixture("calendarview-delta-second-page.json"), OSLO).unwrap();
     assert!(page.next_link.is_some());
-    let titles: Vec<_> = page.events.iter().map(|e| e.content.title.as_str()).collect();
+    let titles: Vec<_> = page
+        .events
+        .iter()
+        .map(|e| e.content.title.as_str())
+        .collect();
     assert_eq!(titles, ["Get food", "Prepare food"]);
 }
 
 #[test]
 fn reads_the_final_delta_page_and_its_delta_link() {
-    let page = wire::parse_delta_page(&fixture("calendarview-delta-final-page-deltalink.json"), OSLO).unwrap();
+    let page = wire::parse_delta_page(
+        &fixture("calendarview-delta-final-page-deltalink.json"),
+        OSLO,
+    )
+    .unwrap();
     assert!(page.next_link.is_none());
-    assert!(page.delta_link.unwrap().contains("$deltatoken=R0usmcMDNGg0J1E"));
+    assert!(
+        page.delta_link
+            .unwrap()
+            .contains("$deltatoken=R0usmcMDNGg0J1E")
+    );
     assert_eq!(page.events.len(), 1);
     assert_eq!(page.events[0].content.title, "Rest!");
 }
@@ -70,7 +87,12 @@ fn reads_the_final_delta_page_and_its_delta_link() {
 #[test]
 fn reads_removed_events_in_a_delta_page() {
     let page = wire::parse_delta_page(&fixture("calendarview-delta-removed.json"), OSLO).unwrap();
-    assert_eq!(page.removed, vec![GraphEventId::new("AAMkADk0MGFkODE3LWE4MmYtNDRhOS04OGQLkRkXbBznTvAADb6ytyAAA=")]);
+    assert_eq!(
+        page.removed,
+        vec![GraphEventId::new(
+            "AAMkADk0MGFkODE3LWE4MmYtNDRhOS04OGQLkRkXbBznTvAADb6ytyAAA="
+        )]
+    );
     assert_eq!(page.events.len(), 1);
     assert_eq!(page.events[0].content.title, "Attend service");
 }
@@ -78,12 +100,17 @@ fn reads_removed_events_in_a_delta_page() {
 #[test]
 fn an_unreadable_delta_item_is_rejected_alone() {
     // The docs' sample item has no id, start or end.
-    let page = wire::parse_delta_page(&fixture("event-delta-response-nextlink.json"), OSLO).unwrap();
+    let page =
+        wire::parse_delta_page(&fixture("event-delta-response-nextlink.json"), OSLO).unwrap();
     assert!(page.next_link.is_some());
     assert!(page.events.is_empty());
     assert_eq!(page.rejected.len(), 1);
     assert_eq!(page.rejected[0].id, None);
-    assert!(page.rejected[0].message.contains("cannot be read"), "{}", page.rejected[0].message);
+    assert!(
+        page.rejected[0].message.contains("cannot be read"),
+        "{}",
+        page.rejected[0].message
+    );
 
     let list = wire::parse_delta_page(&fixture("calendarview-list-response.json"), OSLO).unwrap();
     assert_eq!(list.rejected.len(), 1);
@@ -93,7 +120,10 @@ fn an_unreadable_delta_item_is_rejected_alone() {
 fn reads_an_event_create_response_in_its_preferred_zone() {
     let e = wire::parse_event(&fixture("event-create-response.json"), OSLO).unwrap();
     assert_eq!(e.id.as_str(), "AAMkAGI1AAAt9AHjAAA=");
-    assert_eq!(e.version.as_deref(), Some("ZlnW4RIAV06KYYwlrfNZvQAALfZeRQ=="));
+    assert_eq!(
+        e.version.as_deref(),
+        Some("ZlnW4RIAV06KYYwlrfNZvQAALfZeRQ==")
+    );
     // 11:00 Pacific Standard Time in April is 18:00 UTC.
     assert_eq!(
         e.content.when,
@@ -112,7 +142,11 @@ fn reads_an_event_get_response_with_an_html_body() {
     let e = wire::parse_event(&fixture("event-get-prefer-timezone.json"), OSLO).unwrap();
     assert_eq!(e.content.title, "New Product Regulations Touchpoint");
     assert_eq!(e.content.organisation, "Engineering");
-    assert!(e.content.description.starts_with("New Product Regulations Strategy Online Touchpoint Meeting"));
+    assert!(
+        e.content
+            .description
+            .starts_with("New Product Regulations Strategy Online Touchpoint Meeting")
+    );
     assert!(!e.content.description.contains('<'));
 }
 
@@ -142,8 +176,15 @@ fn reads_rooms() {
 #[test]
 fn reads_the_tag_only_from_the_roombridge_property() {
     let sample = fixture("extended-property-expand-response.json");
-    assert_eq!(wire::parse_tag(&sample).unwrap(), None, "another application's property");
-    let ours = sample.replace("String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Color", wire::TAG_PROPERTY_ID);
+    assert_eq!(
+        wire::parse_tag(&sample).unwrap(),
+        None,
+        "another application's property"
+    );
+    let ours = sample.replace(
+        "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Color",
+        wire::TAG_PROPERTY_ID,
+    );
     assert_eq!(wire::parse_tag(&ours).unwrap(), Some(LinkId::new("Green")));
 }
 
@@ -156,23 +197,44 @@ fn classifies_graph_error_bodies() {
     let e = wire::classify(410, None, &fixture("error-410-syncstatenotfound.json"));
     assert_eq!(e.kind, ErrorKind::Resync);
     // The code alone is enough (some answers use another status).
-    assert_eq!(wire::classify(400, None, &fixture("error-410-syncstatenotfound.json")).kind, ErrorKind::Resync);
     assert_eq!(
-        wire::classify(400, None, r#"{"error":{"code":"resyncRequired","message":"x"}}"#).kind,
+        wire::classify(400, None, &fixture("error-410-syncstatenotfound.json")).kind,
+        ErrorKind::Resync
+    );
+    assert_eq!(
+        wire::classify(
+            400,
+            None,
+            r#"{"error":{"code":"resyncRequired","message":"x"}}"#
+        )
+        .kind,
         ErrorKind::Resync
     );
 
     let e = wire::classify(429, Some("2.128"), &fixture("error-429.json"));
-    assert_eq!(e.kind, ErrorKind::Transient { retry_after: Some(Duration::from_millis(2128)) });
+    assert_eq!(
+        e.kind,
+        ErrorKind::Transient {
+            retry_after: Some(Duration::from_millis(2128))
+        }
+    );
 
-    assert_eq!(wire::classify(400, None, &fixture("error-example-generic.json")).kind, ErrorKind::Permanent);
+    assert_eq!(
+        wire::classify(400, None, &fixture("error-example-generic.json")).kind,
+        ErrorKind::Permanent
+    );
     assert_eq!(wire::classify(412, None, "{}").kind, ErrorKind::Stale);
     assert_eq!(wire::classify(401, None, "").kind, ErrorKind::Auth);
     assert_eq!(wire::classify(403, None, "").kind, ErrorKind::Auth);
-    assert_eq!(wire::classify(503, None, "").kind, ErrorKind::Transient { retry_after: None });
+    assert_eq!(
+        wire::classify(503, None, "").kind,
+        ErrorKind::Transient { retry_after: None }
+    );
     assert_eq!(
         wire::classify(504, Some("7"), "").kind,
-        ErrorKind::Transient { retry_after: Some(Duration::from_secs(7)) }
+        ErrorKind::Transient {
+            retry_after: Some(Duration::from_secs(7))
+        }
     );
     assert_eq!(wire::classify(422, None, "").kind, ErrorKind::Permanent);
 }
@@ -185,7 +247,11 @@ fn reads_token_answers() {
 
     let e = wire::parse_token_error(&fixture("token-error-invalid-client.json"), "app-1");
     assert_eq!(e.kind, ErrorKind::Auth);
-    assert!(e.message.contains("No client secret was sent"), "{}", e.message);
+    assert!(
+        e.message.contains("No client secret was sent"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("AADSTS7000218"));
 
     let e = wire::parse_token_error(&fixture("token-error-invalid-scope.json"), "app-1");
@@ -202,7 +268,9 @@ const ROOM: &str = "fjord@nordvik.kommune.example";
 async fn emulator() -> GraphEmulator {
     let mut config = GraphEmulatorConfig::demo(SECRET);
     config.seed = Seed::Empty;
-    GraphEmulator::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap()
+    GraphEmulator::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap()
 }
 
 fn connector(emu: &GraphEmulator, secret: &str, page_size: u32) -> GraphConnector {
@@ -240,14 +308,21 @@ async fn lists_rooms() {
     let emu = emulator().await;
     let rooms = connector(&emu, SECRET, 10).rooms().await.unwrap();
     assert_eq!(rooms.len(), 12);
-    assert!(rooms.iter().any(|r| r.email == ROOM && r.display_name == "Town Hall, Meeting Room Fjord"));
+    assert!(
+        rooms
+            .iter()
+            .any(|r| r.email == ROOM && r.display_name == "Town Hall, Meeting Room Fjord")
+    );
     emu.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_wrong_secret_is_an_auth_error_that_says_what_to_fix() {
     let emu = emulator().await;
-    let err = connector(&emu, "wrong-secret", 10).rooms().await.unwrap_err();
+    let err = connector(&emu, "wrong-secret", 10)
+        .rooms()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(err.message.contains("client secret"), "{}", err.message);
     assert!(err.message.contains("AADSTS7000215"));
@@ -259,7 +334,10 @@ async fn a_wrong_secret_is_an_auth_error_that_says_what_to_fix() {
 async fn an_unlisted_mailbox_is_an_auth_error() {
     let emu = emulator().await;
     let c = connector(&emu, SECRET, 10);
-    let err = c.changes(&Mailbox::new("ceo@nordvik.kommune.example"), window(), None).await.unwrap_err();
+    let err = c
+        .changes(&Mailbox::new("ceo@nordvik.kommune.example"), window(), None)
+        .await
+        .unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Auth, Some(403)));
     emu.shutdown().await;
 }
@@ -271,13 +349,26 @@ async fn creates_a_tagged_event_and_reads_the_tag_back() {
     let room = Mailbox::new(ROOM);
     let link = LinkId::new("b:r:res-1");
     let content = timed("Choir", 10, 17);
-    let created = c.create_event(&room, &content, &link, "idem-1").await.unwrap();
-    assert_eq!(created.content.hash(), content.hash(), "what we wrote reads back the same");
+    let created = c
+        .create_event(&room, &content, &link, "idem-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        created.content.hash(),
+        content.hash(),
+        "what we wrote reads back the same"
+    );
     assert_eq!(created.tag.as_ref(), Some(&link));
-    assert_eq!(c.tag_of(&room, &created.id).await.unwrap(), Some(link.clone()));
+    assert_eq!(
+        c.tag_of(&room, &created.id).await.unwrap(),
+        Some(link.clone())
+    );
 
     // A retry with the same idempotency key is the same event.
-    let again = c.create_event(&room, &content, &link, "idem-1").await.unwrap();
+    let again = c
+        .create_event(&room, &content, &link, "idem-1")
+        .await
+        .unwrap();
     assert_eq!(again.id, created.id);
 
     // Delta does not carry the tag; an Outlook-made event has none.
@@ -300,7 +391,10 @@ async fn all_day_events_keep_their_dates_and_zone() {
         },
         ..timed("Market days", 1, 1)
     };
-    let created = c.create_event(&room, &content, &LinkId::new("b:r:x"), "idem-ad").await.unwrap();
+    let created = c
+        .create_event(&room, &content, &LinkId::new("b:r:x"), "idem-ad")
+        .await
+        .unwrap();
     assert_eq!(created.content, content);
     let changes = c.changes(&room, window(), None).await.unwrap();
     assert_eq!(changes.upserted[0].content, content);
@@ -312,13 +406,27 @@ async fn a_stale_version_fails_as_stale_and_a_current_one_updates() {
     let emu = emulator().await;
     let c = connector(&emu, SECRET, 10);
     let room = Mailbox::new(ROOM);
-    let created = c.create_event(&room, &timed("Choir", 10, 17), &LinkId::new("b:r:1"), "k1").await.unwrap();
+    let created = c
+        .create_event(&room, &timed("Choir", 10, 17), &LinkId::new("b:r:1"), "k1")
+        .await
+        .unwrap();
     let old = created.version.clone().unwrap();
-    let updated = c.update_event(&room, &created.id, Some(&old), &timed("Choir (new time)", 10, 18)).await.unwrap();
+    let updated = c
+        .update_event(
+            &room,
+            &created.id,
+            Some(&old),
+            &timed("Choir (new time)", 10, 18),
+        )
+        .await
+        .unwrap();
     assert_eq!(updated.content.title, "Choir (new time)");
     assert_ne!(updated.version.as_deref(), Some(old.as_str()));
 
-    let err = c.update_event(&room, &created.id, Some(&old), &timed("Overwrite", 10, 18)).await.unwrap_err();
+    let err = c
+        .update_event(&room, &created.id, Some(&old), &timed("Overwrite", 10, 18))
+        .await
+        .unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Stale, Some(412)));
     emu.shutdown().await;
 }
@@ -328,7 +436,10 @@ async fn deleting_twice_is_fine() {
     let emu = emulator().await;
     let c = connector(&emu, SECRET, 10);
     let room = Mailbox::new(ROOM);
-    let created = c.create_event(&room, &timed("Choir", 10, 17), &LinkId::new("b:r:1"), "k1").await.unwrap();
+    let created = c
+        .create_event(&room, &timed("Choir", 10, 17), &LinkId::new("b:r:1"), "k1")
+        .await
+        .unwrap();
     c.delete_event(&room, &created.id).await.unwrap();
     c.delete_event(&room, &created.id).await.unwrap();
     let err = c.tag_of(&room, &created.id).await.unwrap_err();
@@ -343,7 +454,15 @@ async fn changes_follow_every_page_and_then_report_only_what_changed() {
     let room = Mailbox::new(ROOM);
     let mut ids = Vec::new();
     for day in 10..15 {
-        let e = c.create_event(&room, &timed(&format!("Day {day}"), day, 9), &LinkId::new(format!("b:{day}")), &format!("k{day}")).await.unwrap();
+        let e = c
+            .create_event(
+                &room,
+                &timed(&format!("Day {day}"), day, 9),
+                &LinkId::new(format!("b:{day}")),
+                &format!("k{day}"),
+            )
+            .await
+            .unwrap();
         ids.push(e.id);
     }
     let first = c.changes(&room, window(), None).await.unwrap();
@@ -351,7 +470,10 @@ async fn changes_follow_every_page_and_then_report_only_what_changed() {
     assert!(first.removed.is_empty() && first.rejected.is_empty());
     assert!(first.cursor.contains("$deltatoken="));
 
-    let quiet = c.changes(&room, window(), Some(&first.cursor)).await.unwrap();
+    let quiet = c
+        .changes(&room, window(), Some(&first.cursor))
+        .await
+        .unwrap();
     assert!(quiet.upserted.is_empty() && quiet.removed.is_empty());
 
     // Deleted, moved out of the window, changed.
@@ -362,9 +484,14 @@ async fn changes_follow_every_page_and_then_report_only_what_changed() {
         end: Utc.with_ymd_and_hms(2030, 6, 1, 10, 0, 0).unwrap(),
     };
     c.update_event(&room, &ids[1], None, &moved).await.unwrap();
-    c.update_event(&room, &ids[2], None, &timed("Day 12 (changed)", 12, 9)).await.unwrap();
+    c.update_event(&room, &ids[2], None, &timed("Day 12 (changed)", 12, 9))
+        .await
+        .unwrap();
 
-    let next = c.changes(&room, window(), Some(&quiet.cursor)).await.unwrap();
+    let next = c
+        .changes(&room, window(), Some(&quiet.cursor))
+        .await
+        .unwrap();
     assert_eq!(next.upserted.len(), 1);
     assert_eq!(next.upserted[0].content.title, "Day 12 (changed)");
     let removed: BTreeSet<_> = next.removed.iter().cloned().collect();
@@ -380,10 +507,20 @@ async fn an_expired_cursor_asks_for_a_resync() {
     let room = Mailbox::new(ROOM);
     let first = c.changes(&room, window(), None).await.unwrap();
     emu.forget_sync_state();
-    let err = c.changes(&room, window(), Some(&first.cursor)).await.unwrap_err();
+    let err = c
+        .changes(&room, window(), Some(&first.cursor))
+        .await
+        .unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Resync, Some(410)));
     // A cursor pointing elsewhere is not followed with our token.
-    let err = c.changes(&room, window(), Some("https://elsewhere.example/v1.0/x?$deltatoken=1")).await.unwrap_err();
+    let err = c
+        .changes(
+            &room,
+            window(),
+            Some("https://elsewhere.example/v1.0/x?$deltatoken=1"),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Resync);
     emu.shutdown().await;
 }
@@ -406,9 +543,15 @@ async fn an_outlook_event_without_the_organisation_line_belongs_to_its_organizer
     let mut content = timed("Staff meeting", 10, 9);
     content.organisation = String::new();
     content.description = "Agenda in Teams".into();
-    let created = c.create_event(&room, &content, &LinkId::new("c:1"), "k").await.unwrap();
+    let created = c
+        .create_event(&room, &content, &LinkId::new("c:1"), "k")
+        .await
+        .unwrap();
     // Made through the room's calendar, so the room is the organizer.
-    assert_eq!(created.content.organisation, "Town Hall, Meeting Room Fjord");
+    assert_eq!(
+        created.content.organisation,
+        "Town Hall, Meeting Room Fjord"
+    );
     assert_eq!(created.content.description, "Agenda in Teams");
     emu.shutdown().await;
 }
@@ -424,12 +567,17 @@ fn assert_same_shape(sample: &Value, actual: &Value, path: &str, extra: &[&str],
         (Value::Null, _) | (_, Value::Null) => {}
         (Value::Object(s), Value::Object(a)) => {
             for (k, sv) in s {
-                let av = a.get(k).unwrap_or_else(|| panic!("{path}.{k} missing in emulator answer {actual}"));
+                let av = a
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{path}.{k} missing in emulator answer {actual}"));
                 assert_same_shape(sv, av, &format!("{path}.{k}"), extra, exact);
             }
             if exact {
                 for k in a.keys() {
-                    assert!(s.contains_key(k) || extra.contains(&k.as_str()), "{path}.{k} is not in the sample");
+                    assert!(
+                        s.contains_key(k) || extra.contains(&k.as_str()),
+                        "{path}.{k} is not in the sample"
+                    );
                 }
             }
         }
@@ -479,7 +627,10 @@ async fn raw_token(emu: &GraphEmulator, secret: &str, scope: &str) -> (u16, Valu
         .send()
         .await
         .unwrap();
-    (r.status().as_u16(), serde_json::from_str(&r.text().await.unwrap()).unwrap())
+    (
+        r.status().as_u16(),
+        serde_json::from_str(&r.text().await.unwrap()).unwrap(),
+    )
 }
 
 impl Raw {
@@ -492,8 +643,18 @@ impl Raw {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>, prefer: &[&str]) -> (u16, Value) {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        prefer: &[&str],
+    ) -> (u16, Value) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
         let mut rb = self.http.request(method, url).bearer_auth(&self.token);
         for p in prefer {
             rb = rb.header("Prefer", *p);
@@ -516,13 +677,31 @@ async fn emulator_answers_have_the_samples_shapes() {
     // Token endpoint.
     let (status, ok) = raw_token(&emu, SECRET, "https://graph.microsoft.com/.default").await;
     assert_eq!(status, 200);
-    assert_same_shape(&sample("token-response.json"), &ok, "token", &["ext_expires_in"], true);
+    assert_same_shape(
+        &sample("token-response.json"),
+        &ok,
+        "token",
+        &["ext_expires_in"],
+        true,
+    );
     let (status, bad) = raw_token(&emu, "", "https://graph.microsoft.com/.default").await;
     assert_eq!(status, 401);
-    assert_same_shape(&sample("token-error-invalid-client.json"), &bad, "token-error", &[], true);
+    assert_same_shape(
+        &sample("token-error-invalid-client.json"),
+        &bad,
+        "token-error",
+        &[],
+        true,
+    );
     let (status, bad) = raw_token(&emu, SECRET, "https://foo.microsoft.com/.default").await;
     assert_eq!(status, 400);
-    assert_same_shape(&sample("token-error-invalid-scope.json"), &bad, "token-error", &["error_uri"], true);
+    assert_same_shape(
+        &sample("token-error-invalid-scope.json"),
+        &bad,
+        "token-error",
+        &["error_uri"],
+        true,
+    );
 
     // Create (the sample's request, in our room) and get.
     let (status, created) = raw
@@ -534,10 +713,23 @@ async fn emulator_answers_have_the_samples_shapes() {
         )
         .await;
     assert_eq!(status, 201, "{created}");
-    assert_same_shape(&sample("event-create-response.json"), &created, "create", &["transactionId"], true);
+    assert_same_shape(
+        &sample("event-create-response.json"),
+        &created,
+        "create",
+        &["transactionId"],
+        true,
+    );
     assert_eq!(created["start"]["timeZone"], "Pacific Standard Time");
     let id = created["id"].as_str().unwrap();
-    let (_, got) = raw.call(reqwest::Method::GET, &format!("/users/{ROOM}/events/{id}"), None, &[]).await;
+    let (_, got) = raw
+        .call(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/events/{id}"),
+            None,
+            &[],
+        )
+        .await;
     // The sample was fetched with $select; its keys are a subset of the full event (except the
     // calendar navigation links, which $select adds).
     let mut get_sample = sample("event-get-prefer-timezone.json");
@@ -557,11 +749,19 @@ async fn emulator_answers_have_the_samples_shapes() {
     assert!(tagged.get("singleValueExtendedProperties").is_none());
     let expand = "singleValueExtendedProperties($filter=id eq 'String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Color')";
     let (_, expanded) = raw
-        .call(reqwest::Method::GET, &format!("/users/{ROOM}/events/{id}?$expand={expand}"), None, &[])
+        .call(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/events/{id}?$expand={expand}"),
+            None,
+            &[],
+        )
         .await;
     let props_sample = json!({"singleValueExtendedProperties": sample("extended-property-expand-response.json")["singleValueExtendedProperties"]});
     assert_same_shape(&props_sample, &expanded, "expand", &[], false);
-    assert_eq!(expanded["singleValueExtendedProperties"][0]["value"], "Green");
+    assert_eq!(
+        expanded["singleValueExtendedProperties"][0]["value"],
+        "Green"
+    );
 
     // Delta pages: first page with nextLink, final with deltaLink, then a removal.
     raw.call(
@@ -571,18 +771,67 @@ async fn emulator_answers_have_the_samples_shapes() {
         &[],
     )
     .await;
-    let first = format!("/users/{ROOM}/calendarView/delta?startDateTime=2017-04-01T00:00:00Z&endDateTime=2017-05-01T00:00:00Z");
-    let (_, page1) = raw.call(reqwest::Method::GET, &first, None, &["odata.maxpagesize=1"]).await;
-    assert_same_shape(&sample("calendarview-delta-initial-page.json"), &page1, "delta1", &[], false);
-    let (_, page2) = raw.call(reqwest::Method::GET, page1["@odata.nextLink"].as_str().unwrap(), None, &["odata.maxpagesize=1"]).await;
-    assert_same_shape(&sample("calendarview-delta-final-page-deltalink.json"), &page2, "delta2", &[], false);
-    raw.call(reqwest::Method::DELETE, &format!("/users/{ROOM}/events/{id}"), None, &[]).await;
-    let (_, removed) = raw.call(reqwest::Method::GET, page2["@odata.deltaLink"].as_str().unwrap(), None, &[]).await;
+    let first = format!(
+        "/users/{ROOM}/calendarView/delta?startDateTime=2017-04-01T00:00:00Z&endDateTime=2017-05-01T00:00:00Z"
+    );
+    let (_, page1) = raw
+        .call(reqwest::Method::GET, &first, None, &["odata.maxpagesize=1"])
+        .await;
+    assert_same_shape(
+        &sample("calendarview-delta-initial-page.json"),
+        &page1,
+        "delta1",
+        &[],
+        false,
+    );
+    let (_, page2) = raw
+        .call(
+            reqwest::Method::GET,
+            page1["@odata.nextLink"].as_str().unwrap(),
+            None,
+            &["odata.maxpagesize=1"],
+        )
+        .await;
+    assert_same_shape(
+        &sample("calendarview-delta-final-page-deltalink.json"),
+        &page2,
+        "delta2",
+        &[],
+        false,
+    );
+    raw.call(
+        reqwest::Method::DELETE,
+        &format!("/users/{ROOM}/events/{id}"),
+        None,
+        &[],
+    )
+    .await;
+    let (_, removed) = raw
+        .call(
+            reqwest::Method::GET,
+            page2["@odata.deltaLink"].as_str().unwrap(),
+            None,
+            &[],
+        )
+        .await;
     let removed_sample = sample("calendarview-delta-removed.json");
-    assert_same_shape(&removed_sample["value"][0], &removed["value"][0], "removed", &[], true);
+    assert_same_shape(
+        &removed_sample["value"][0],
+        &removed["value"][0],
+        "removed",
+        &[],
+        true,
+    );
 
     // Places (capacity is Edm.Int32 in the CSDL; the docs sample shows a string).
-    let (_, rooms) = raw.call(reqwest::Method::GET, "/places/microsoft.graph.room?$top=2", None, &[]).await;
+    let (_, rooms) = raw
+        .call(
+            reqwest::Method::GET,
+            "/places/microsoft.graph.room?$top=2",
+            None,
+            &[],
+        )
+        .await;
     let mut places = sample("places-rooms.json");
     for p in places["value"].as_array_mut().unwrap() {
         p["capacity"] = json!(50);
@@ -590,13 +839,37 @@ async fn emulator_answers_have_the_samples_shapes() {
     assert_same_shape(&places, &rooms, "places", &["@odata.nextLink"], true);
 
     // Errors: 404 and 410.
-    let (status, missing) = raw.call(reqwest::Method::GET, &format!("/users/{ROOM}/events/{id}"), None, &[]).await;
+    let (status, missing) = raw
+        .call(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/events/{id}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(status, 404);
-    assert_same_shape(&sample("error-404-erroritemnotfound.json"), &missing, "404", &[], true);
+    assert_same_shape(
+        &sample("error-404-erroritemnotfound.json"),
+        &missing,
+        "404",
+        &[],
+        true,
+    );
     let (status, gone) = raw
-        .call(reqwest::Method::GET, &format!("/users/{ROOM}/calendarView/delta?$deltatoken=expired"), None, &[])
+        .call(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/calendarView/delta?$deltatoken=expired"),
+            None,
+            &[],
+        )
         .await;
     assert_eq!(status, 410);
-    assert_same_shape(&sample("error-410-syncstatenotfound.json"), &gone, "410", &["client-request-id"], true);
+    assert_same_shape(
+        &sample("error-410-syncstatenotfound.json"),
+        &gone,
+        "410",
+        &["client-request-id"],
+        true,
+    );
     emu.shutdown().await;
 }

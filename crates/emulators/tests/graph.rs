@@ -85,7 +85,10 @@ impl Api {
 
     async fn create(&self, mailbox: &str, body: Value) -> Value {
         let (s, v) = self
-            .json(self.req(reqwest::Method::POST, &format!("/users/{mailbox}/events")).json(&body))
+            .json(
+                self.req(reqwest::Method::POST, &format!("/users/{mailbox}/events"))
+                    .json(&body),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v
@@ -111,7 +114,9 @@ impl Api {
                 assert!(next.contains("$skiptoken="));
                 url = next.to_owned();
             } else {
-                let delta = v["@odata.deltaLink"].as_str().expect("last page has a deltaLink");
+                let delta = v["@odata.deltaLink"]
+                    .as_str()
+                    .expect("last page has a deltaLink");
                 assert!(delta.contains("$deltatoken="));
                 return (items, delta.to_owned(), pages);
             }
@@ -152,7 +157,12 @@ async fn token_endpoint_issues_bearer_tokens_and_rejects_wrong_credentials() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let v: Value = wrong.json().await.unwrap();
     assert_eq!(v["error"], "invalid_client");
-    assert!(v["error_description"].as_str().unwrap().starts_with("AADSTS7000215"));
+    assert!(
+        v["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS7000215")
+    );
     assert_eq!(v["error_codes"][0], 7000215);
 
     let scope = token_with(
@@ -175,19 +185,30 @@ async fn token_endpoint_issues_bearer_tokens_and_rejects_wrong_credentials() {
 async fn graph_requires_a_valid_token_and_an_allowed_mailbox() {
     let emu = start(Seed::Empty).await;
     let http = Client::new();
-    let r = http.get(format!("{}/places/microsoft.graph.room", emu.graph_base())).send().await.unwrap();
+    let r = http
+        .get(format!("{}/places/microsoft.graph.room", emu.graph_base()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "InvalidAuthenticationToken");
 
     let api = Api::new(&emu).await;
-    let (s, v) = api.json(api.req(reqwest::Method::GET, "/users/ceo@nordvik.kommune.example/events/x")).await;
+    let (s, v) = api
+        .json(api.req(
+            reqwest::Method::GET,
+            "/users/ceo@nordvik.kommune.example/events/x",
+        ))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(v["error"]["code"], "ErrorAccessDenied");
 
     // Tokens expire.
     emu.expire_tokens();
-    let (s, v) = api.json(api.req(reqwest::Method::GET, "/places/microsoft.graph.room")).await;
+    let (s, v) = api
+        .json(api.req(reqwest::Method::GET, "/places/microsoft.graph.room"))
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(v["error"]["message"].as_str().unwrap().contains("expired"));
     emu.shutdown().await;
@@ -202,8 +223,19 @@ async fn rooms_are_listed_in_pages() {
     loop {
         let (s, v) = api.json(api.req(reqwest::Method::GET, &url)).await;
         assert_eq!(s, StatusCode::OK);
-        assert!(v["@odata.context"].as_str().unwrap().ends_with("$metadata#places/microsoft.graph.room"));
-        rooms.extend(v["value"].as_array().unwrap().iter().map(|r| r["emailAddress"].as_str().unwrap().to_owned()));
+        assert!(
+            v["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("$metadata#places/microsoft.graph.room")
+        );
+        rooms.extend(
+            v["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["emailAddress"].as_str().unwrap().to_owned()),
+        );
         match v["@odata.nextLink"].as_str() {
             Some(n) => url = n.to_owned(),
             None => break,
@@ -218,16 +250,27 @@ async fn rooms_are_listed_in_pages() {
 async fn events_can_be_created_read_updated_and_deleted() {
     let emu = start(Seed::Empty).await;
     let api = Api::new(&emu).await;
-    let created = api.create(ROOM, event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T19:00:00")).await;
+    let created = api
+        .create(
+            ROOM,
+            event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T19:00:00"),
+        )
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(created["type"], "singleInstance");
     assert_eq!(created["organizer"]["emailAddress"]["address"], ROOM);
-    assert_eq!(created["@odata.etag"], format!("W/\"{}\"", created["changeKey"].as_str().unwrap()));
+    assert_eq!(
+        created["@odata.etag"],
+        format!("W/\"{}\"", created["changeKey"].as_str().unwrap())
+    );
     assert!(created["iCalUId"].is_string() && created["createdDateTime"].is_string());
 
     let path = format!("/users/{ROOM}/events/{id}");
     let (s, got) = api
-        .json(api.req(reqwest::Method::GET, &path).header("Prefer", "outlook.timezone=\"W. Europe Standard Time\""))
+        .json(
+            api.req(reqwest::Method::GET, &path)
+                .header("Prefer", "outlook.timezone=\"W. Europe Standard Time\""),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["start"]["dateTime"], "2030-01-10T18:00:00.0000000");
@@ -238,10 +281,16 @@ async fn events_can_be_created_read_updated_and_deleted() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["preference-applied"], "outlook.timezone=\"Europe/Oslo\"");
+    assert_eq!(
+        r.headers()["preference-applied"],
+        "outlook.timezone=\"Europe/Oslo\""
+    );
 
     let (s, patched) = api
-        .json(api.req(reqwest::Method::PATCH, &path).json(&json!({"subject": "Choir (moved)"})))
+        .json(
+            api.req(reqwest::Method::PATCH, &path)
+                .json(&json!({"subject": "Choir (moved)"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(patched["subject"], "Choir (moved)");
@@ -276,15 +325,28 @@ async fn a_repeated_transaction_id_returns_the_first_event() {
 async fn a_stale_if_match_fails_with_412() {
     let emu = start(Seed::Empty).await;
     let api = Api::new(&emu).await;
-    let created = api.create(ROOM, event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T19:00:00")).await;
+    let created = api
+        .create(
+            ROOM,
+            event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T19:00:00"),
+        )
+        .await;
     let path = format!("/users/{ROOM}/events/{}", created["id"].as_str().unwrap());
     let etag = created["@odata.etag"].as_str().unwrap();
     let (s, _) = api
-        .json(api.req(reqwest::Method::PATCH, &path).header("If-Match", etag).json(&json!({"subject": "A"})))
+        .json(
+            api.req(reqwest::Method::PATCH, &path)
+                .header("If-Match", etag)
+                .json(&json!({"subject": "A"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (s, v) = api
-        .json(api.req(reqwest::Method::PATCH, &path).header("If-Match", etag).json(&json!({"subject": "B"})))
+        .json(
+            api.req(reqwest::Method::PATCH, &path)
+                .header("If-Match", etag)
+                .json(&json!({"subject": "B"})),
+        )
         .await;
     assert_eq!(s, StatusCode::PRECONDITION_FAILED);
     assert_eq!(v["error"]["code"], "ErrorIrresolvableConflict");
@@ -306,10 +368,16 @@ async fn extended_properties_come_back_only_when_expanded() {
     assert!(plain.get("singleValueExtendedProperties").is_none());
     let expand = format!("singleValueExtendedProperties($filter=id eq '{TAG}')");
     let (s, expanded) = api
-        .json(api.req(reqwest::Method::GET, &path).query(&[("$expand", expand.as_str())]))
+        .json(
+            api.req(reqwest::Method::GET, &path)
+                .query(&[("$expand", expand.as_str())]),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{expanded}");
-    assert_eq!(expanded["singleValueExtendedProperties"], json!([{"id": TAG, "value": "b:r:42"}]));
+    assert_eq!(
+        expanded["singleValueExtendedProperties"],
+        json!([{"id": TAG, "value": "b:r:42"}])
+    );
     emu.shutdown().await;
 }
 
@@ -318,7 +386,10 @@ async fn delta_needs_a_window() {
     let emu = start(Seed::Empty).await;
     let api = Api::new(&emu).await;
     let (s, v) = api
-        .json(api.req(reqwest::Method::GET, &format!("/users/{ROOM}/calendarView/delta?startDateTime=2030-01-01T00:00:00Z")))
+        .json(api.req(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/calendarView/delta?startDateTime=2030-01-01T00:00:00Z"),
+        ))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["code"], "ErrorInvalidParameter");
@@ -332,17 +403,33 @@ async fn delta_pages_then_reports_only_changes_and_removals() {
     let mut ids = Vec::new();
     for day in 10..15 {
         let e = api
-            .create(ROOM, event_body(&format!("Day {day}"), &format!("2030-01-{day}T17:00:00"), &format!("2030-01-{day}T18:00:00")))
+            .create(
+                ROOM,
+                event_body(
+                    &format!("Day {day}"),
+                    &format!("2030-01-{day}T17:00:00"),
+                    &format!("2030-01-{day}T18:00:00"),
+                ),
+            )
             .await;
         ids.push(e["id"].as_str().unwrap().to_owned());
     }
     // Outside the window: never reported.
-    api.create(ROOM, event_body("March", "2030-03-01T10:00:00", "2030-03-01T11:00:00")).await;
+    api.create(
+        ROOM,
+        event_body("March", "2030-03-01T10:00:00", "2030-03-01T11:00:00"),
+    )
+    .await;
 
     let (items, delta, pages) = api.delta_round(&window_path(ROOM), 2).await;
     assert_eq!(pages, 3);
     assert_eq!(items.len(), 5);
-    assert!(items.iter().all(|i| i["@odata.type"] == "#microsoft.graph.event" && i.get("singleValueExtendedProperties").is_none()));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["@odata.type"] == "#microsoft.graph.event"
+                && i.get("singleValueExtendedProperties").is_none())
+    );
 
     // Nothing changed: an empty round.
     let (items, delta, _) = api.delta_round(&delta, 2).await;
@@ -350,16 +437,27 @@ async fn delta_pages_then_reports_only_changes_and_removals() {
 
     // One changed, one deleted, one moved out of the window, one new.
     let path = |id: &str| format!("/users/{ROOM}/events/{id}");
-    api.json(api.req(reqwest::Method::PATCH, &path(&ids[0])).json(&json!({"subject": "Changed"}))).await;
-    api.json(api.req(reqwest::Method::DELETE, &path(&ids[1]))).await;
     api.json(
-        api.req(reqwest::Method::PATCH, &path(&ids[2])).json(&json!({
-            "start": {"dateTime": "2030-05-01T10:00:00", "timeZone": "UTC"},
-            "end": {"dateTime": "2030-05-01T11:00:00", "timeZone": "UTC"}
-        })),
+        api.req(reqwest::Method::PATCH, &path(&ids[0]))
+            .json(&json!({"subject": "Changed"})),
     )
     .await;
-    let new = api.create(ROOM, event_body("New", "2030-01-20T10:00:00", "2030-01-20T11:00:00")).await;
+    api.json(api.req(reqwest::Method::DELETE, &path(&ids[1])))
+        .await;
+    api.json(
+        api.req(reqwest::Method::PATCH, &path(&ids[2]))
+            .json(&json!({
+                "start": {"dateTime": "2030-05-01T10:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2030-05-01T11:00:00", "timeZone": "UTC"}
+            })),
+    )
+    .await;
+    let new = api
+        .create(
+            ROOM,
+            event_body("New", "2030-01-20T10:00:00", "2030-01-20T11:00:00"),
+        )
+        .await;
 
     let (items, _, _) = api.delta_round(&delta, 2).await;
     let removed: Vec<&str> = items
@@ -386,7 +484,10 @@ async fn an_unknown_delta_token_answers_410() {
     let api = Api::new(&emu).await;
     let (_, delta, _) = api.delta_round(&window_path(ROOM), 10).await;
     let (s, v) = api
-        .json(api.req(reqwest::Method::GET, &format!("/users/{ROOM}/calendarView/delta?$deltatoken=nope")))
+        .json(api.req(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/calendarView/delta?$deltatoken=nope"),
+        ))
         .await;
     assert_eq!(s, StatusCode::GONE);
     assert_eq!(v["error"]["code"], "SyncStateNotFound");
@@ -402,7 +503,13 @@ async fn the_demo_seed_has_outlook_meetings_in_the_coming_two_weeks() {
     let api = Api::new(&emu).await;
     let now = chrono::Utc::now();
     let mut total = 0;
-    for room in ["fjord@nordvik.kommune.example", "skog@nordvik.kommune.example", "council-chamber@nordvik.kommune.example", "library-study@nordvik.kommune.example", "school-auditorium@nordvik.kommune.example"] {
+    for room in [
+        "fjord@nordvik.kommune.example",
+        "skog@nordvik.kommune.example",
+        "council-chamber@nordvik.kommune.example",
+        "library-study@nordvik.kommune.example",
+        "school-auditorium@nordvik.kommune.example",
+    ] {
         let first = format!(
             "/users/{room}/calendarView/delta?startDateTime={}&endDateTime={}",
             now.format("%Y-%m-%dT%H:%M:%SZ"),
@@ -410,7 +517,10 @@ async fn the_demo_seed_has_outlook_meetings_in_the_coming_two_weeks() {
         );
         let (items, _, _) = api.delta_round(&first, 50).await;
         for i in &items {
-            assert_ne!(i["organizer"]["emailAddress"]["address"], room, "made in Outlook by staff");
+            assert_ne!(
+                i["organizer"]["emailAddress"]["address"], room,
+                "made in Outlook by staff"
+            );
         }
         total += items.len();
     }

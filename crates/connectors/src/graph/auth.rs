@@ -3,7 +3,10 @@
 use std::time::{Duration, Instant};
 
 use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use oauth2::{
+    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
+};
 use roombridge_core::Secret;
 
 use super::wire;
@@ -100,7 +103,7 @@ impl TokenSource {
     ) -> ConnectorError {
         match e {
             RequestTokenError::ServerResponse(r) => wire::token_error(
-                &r.error().to_string(),
+                r.error().as_ref(),
                 r.error_description().map(String::as_str),
                 self.client_id.as_str(),
             ),
@@ -122,7 +125,10 @@ impl TokenSource {
 }
 
 /// oauth2's HTTP client, on reqwest.
-async fn execute(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, TokenHttpError> {
+async fn execute(
+    http: &reqwest::Client,
+    request: HttpRequest,
+) -> Result<HttpResponse, TokenHttpError> {
     let request = reqwest::Request::try_from(request)?;
     let response = http.execute(request).await?;
     let mut builder = oauth2::http::Response::builder().status(response.status());

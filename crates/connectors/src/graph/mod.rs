@@ -41,12 +41,17 @@ impl GraphConfig {
     /// invalid.
     pub fn microsoft(tenant: &str, client_id: &str) -> Result<GraphConfig, ConnectorError> {
         let bad = |e: url::ParseError| {
-            ConnectorError::new(ErrorKind::Permanent, format!("'{tenant}' is not a valid tenant id: {e}"))
+            ConnectorError::new(
+                ErrorKind::Permanent,
+                format!("'{tenant}' is not a valid tenant id: {e}"),
+            )
         };
         Ok(GraphConfig {
             graph_base: Url::parse("https://graph.microsoft.com/v1.0").map_err(bad)?,
-            token_url: Url::parse(&format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"))
-                .map_err(bad)?,
+            token_url: Url::parse(&format!(
+                "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+            ))
+            .map_err(bad)?,
             client_id: client_id.to_owned(),
             page_size: 50,
         })
@@ -82,7 +87,12 @@ impl GraphConnector {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
-            .map_err(|e| ConnectorError::new(ErrorKind::Permanent, format!("Cannot build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                ConnectorError::new(
+                    ErrorKind::Permanent,
+                    format!("Cannot build the HTTP client: {e}"),
+                )
+            })?;
         let tokens = auth::TokenSource::new(&config.client_id, secret, &config.token_url);
         Ok(Self {
             config,
@@ -109,7 +119,10 @@ impl GraphConnector {
         while let Some(url) = next.take() {
             pages += 1;
             if pages > MAX_PAGES {
-                return Err(ConnectorError::new(ErrorKind::Permanent, "Graph kept sending room pages"));
+                return Err(ConnectorError::new(
+                    ErrorKind::Permanent,
+                    "Graph kept sending room pages",
+                ));
             }
             let body = self.send(Method::GET, url, None, HeaderMap::new()).await?;
             let (page, link) = wire::parse_rooms_page(&body)?;
@@ -122,7 +135,12 @@ impl GraphConnector {
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
         let mut url = self.config.graph_base.clone();
         url.path_segments_mut()
-            .map_err(|()| ConnectorError::new(ErrorKind::Permanent, "The Graph base URL cannot take a path"))?
+            .map_err(|()| {
+                ConnectorError::new(
+                    ErrorKind::Permanent,
+                    "The Graph base URL cannot take a path",
+                )
+            })?
             .pop_if_empty()
             .extend(segments);
         Ok(url)
@@ -131,8 +149,12 @@ impl GraphConnector {
     /// A link Graph sent (nextLink, deltaLink, a stored cursor). Only links to the configured
     /// Graph host are followed: the bearer token must not go anywhere else.
     fn follow(&self, link: &str) -> Result<Url, ConnectorError> {
-        let url = Url::parse(link)
-            .map_err(|e| ConnectorError::new(ErrorKind::Resync, format!("The delta cursor is not a URL: {e}")))?;
+        let url = Url::parse(link).map_err(|e| {
+            ConnectorError::new(
+                ErrorKind::Resync,
+                format!("The delta cursor is not a URL: {e}"),
+            )
+        })?;
         if url.origin() != self.config.graph_base.origin() {
             return Err(ConnectorError::new(
                 ErrorKind::Resync,
@@ -183,7 +205,11 @@ impl GraphConnector {
                 self.tokens.invalidate().await;
                 continue;
             }
-            return Err(wire::classify(status.as_u16(), retry_after.as_deref(), &text));
+            return Err(wire::classify(
+                status.as_u16(),
+                retry_after.as_deref(),
+                &text,
+            ));
         }
         Err(ConnectorError::new(
             ErrorKind::Auth,
@@ -199,7 +225,11 @@ impl GraphConnector {
 
 /// A request that got no HTTP answer: timeouts, refused or reset connections. Retry later.
 fn transport(e: reqwest::Error) -> ConnectorError {
-    let what = if e.is_timeout() { "timed out" } else { "failed" };
+    let what = if e.is_timeout() {
+        "timed out"
+    } else {
+        "failed"
+    };
     ConnectorError::new(
         ErrorKind::Transient { retry_after: None },
         format!("The request to Microsoft Graph {what}: {e}"),
@@ -219,25 +249,38 @@ impl Calendar for GraphConnector {
             None => {
                 let mut url = self.url(&["users", mailbox.as_str(), "calendarView", "delta"])?;
                 url.query_pairs_mut()
-                    .append_pair("startDateTime", &window.start.to_rfc3339_opts(SecondsFormat::Secs, true))
-                    .append_pair("endDateTime", &window.end.to_rfc3339_opts(SecondsFormat::Secs, true));
+                    .append_pair(
+                        "startDateTime",
+                        &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    )
+                    .append_pair(
+                        "endDateTime",
+                        &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    );
                 url
             }
         };
         let mut page_size = HeaderMap::new();
-        if let Ok(v) = HeaderValue::from_str(&format!("odata.maxpagesize={}", self.config.page_size.max(1))) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "odata.maxpagesize={}",
+            self.config.page_size.max(1)
+        )) {
             page_size.insert("Prefer", v);
         }
         // Last word per id wins: Graph may report an event on two pages of one round.
         let mut order: Vec<GraphEventId> = Vec::new();
-        let mut latest: std::collections::HashMap<GraphEventId, Option<CalendarEvent>> = Default::default();
+        let mut latest: std::collections::HashMap<GraphEventId, Option<CalendarEvent>> =
+            Default::default();
         let mut changes = CalendarChanges::default();
         let mut next = Some(first);
         let mut pages = 0;
         while let Some(url) = next.take() {
             pages += 1;
             if pages > MAX_PAGES {
-                return Err(ConnectorError::new(ErrorKind::Resync, "Graph kept sending delta pages"));
+                return Err(ConnectorError::new(
+                    ErrorKind::Resync,
+                    "Graph kept sending delta pages",
+                ));
             }
             let body = self.send(Method::GET, url, None, page_size.clone()).await?;
             let page = wire::parse_delta_page(&body, self.zone_hint)?;
@@ -275,11 +318,18 @@ impl Calendar for GraphConnector {
         Ok(changes)
     }
 
-    async fn tag_of(&self, mailbox: &Mailbox, event: &GraphEventId) -> Result<Option<LinkId>, ConnectorError> {
+    async fn tag_of(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+    ) -> Result<Option<LinkId>, ConnectorError> {
         let mut url = self.event_url(mailbox, event)?;
         url.query_pairs_mut().append_pair(
             "$expand",
-            &format!("singleValueExtendedProperties($filter=id eq '{}')", wire::TAG_PROPERTY_ID),
+            &format!(
+                "singleValueExtendedProperties($filter=id eq '{}')",
+                wire::TAG_PROPERTY_ID
+            ),
         );
         let body = self.send(Method::GET, url, None, HeaderMap::new()).await?;
         wire::parse_tag(&body)
@@ -300,7 +350,14 @@ impl Calendar for GraphConnector {
             json!([{"id": wire::TAG_PROPERTY_ID, "value": link.as_str()}]),
         );
         let url = self.url(&["users", mailbox.as_str(), "events"])?;
-        let body = self.send(Method::POST, url, Some(&Value::Object(fields)), HeaderMap::new()).await?;
+        let body = self
+            .send(
+                Method::POST,
+                url,
+                Some(&Value::Object(fields)),
+                HeaderMap::new(),
+            )
+            .await?;
         let mut event = wire::parse_event(&body, self.zone_hint)?;
         // Graph does not return extended properties on create; we know what we sent.
         event.tag = Some(link.clone());
@@ -317,17 +374,31 @@ impl Calendar for GraphConnector {
         let fields = wire::event_fields(content)?;
         let mut headers = HeaderMap::new();
         if let Some(v) = version {
-            let etag = if v.starts_with("W/") || v.starts_with('"') { v.to_owned() } else { format!("W/\"{v}\"") };
-            let value = HeaderValue::from_str(&etag)
-                .map_err(|_| ConnectorError::new(ErrorKind::Permanent, "The stored event version is not a valid header value"))?;
+            let etag = if v.starts_with("W/") || v.starts_with('"') {
+                v.to_owned()
+            } else {
+                format!("W/\"{v}\"")
+            };
+            let value = HeaderValue::from_str(&etag).map_err(|_| {
+                ConnectorError::new(
+                    ErrorKind::Permanent,
+                    "The stored event version is not a valid header value",
+                )
+            })?;
             headers.insert(IF_MATCH, value);
         }
         let url = self.event_url(mailbox, event)?;
-        let body = self.send(Method::PATCH, url, Some(&Value::Object(fields)), headers).await?;
+        let body = self
+            .send(Method::PATCH, url, Some(&Value::Object(fields)), headers)
+            .await?;
         wire::parse_event(&body, self.zone_hint)
     }
 
-    async fn delete_event(&self, mailbox: &Mailbox, event: &GraphEventId) -> Result<(), ConnectorError> {
+    async fn delete_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+    ) -> Result<(), ConnectorError> {
         let url = self.event_url(mailbox, event)?;
         match self.send(Method::DELETE, url, None, HeaderMap::new()).await {
             Ok(_) => Ok(()),

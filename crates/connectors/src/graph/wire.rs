@@ -87,13 +87,21 @@ pub struct DeltaPage {
 /// is not a delta page at all fails.
 pub fn parse_delta_page(body: &str, zone_hint: Tz) -> Result<DeltaPage, ConnectorError> {
     let v: Value = serde_json::from_str(body).map_err(|e| unreadable("delta page", e))?;
-    let items = v
-        .get("value")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ConnectorError::new(ErrorKind::Permanent, "Graph sent a delta page without a value list"))?;
+    let items = v.get("value").and_then(Value::as_array).ok_or_else(|| {
+        ConnectorError::new(
+            ErrorKind::Permanent,
+            "Graph sent a delta page without a value list",
+        )
+    })?;
     let mut page = DeltaPage {
-        next_link: v.get("@odata.nextLink").and_then(Value::as_str).map(str::to_owned),
-        delta_link: v.get("@odata.deltaLink").and_then(Value::as_str).map(str::to_owned),
+        next_link: v
+            .get("@odata.nextLink")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        delta_link: v
+            .get("@odata.deltaLink")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         ..DeltaPage::default()
     };
     for item in items {
@@ -146,18 +154,27 @@ fn tag_in(props: &[WireProperty]) -> Option<LinkId> {
 }
 
 fn unreadable(what: &str, e: serde_json::Error) -> ConnectorError {
-    ConnectorError::new(ErrorKind::Permanent, format!("Graph sent an unreadable {what}: {e}"))
+    ConnectorError::new(
+        ErrorKind::Permanent,
+        format!("Graph sent an unreadable {what}: {e}"),
+    )
 }
 
 fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
-    let id_hint = v.get("id").and_then(Value::as_str).unwrap_or("(no id)").to_owned();
+    let id_hint = v
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(no id)")
+        .to_owned();
     let w: WireEvent = serde_json::from_value(v)
         .map_err(|e| format!("Outlook event {id_hint} cannot be read: {e}"))?;
-    let content = content_of(&w, zone_hint).map_err(|m| format!("Outlook event {} cannot be read: {m}", w.id))?;
-    let version = w
-        .change_key
-        .clone()
-        .or_else(|| w.etag.as_deref().map(|e| e.trim_start_matches("W/").trim_matches('"').to_owned()));
+    let content = content_of(&w, zone_hint)
+        .map_err(|m| format!("Outlook event {} cannot be read: {m}", w.id))?;
+    let version = w.change_key.clone().or_else(|| {
+        w.etag
+            .as_deref()
+            .map(|e| e.trim_start_matches("W/").trim_matches('"').to_owned())
+    });
     Ok(CalendarEvent {
         id: GraphEventId::new(&w.id),
         content,
@@ -169,9 +186,12 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
 fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
     // The event's own zone: where Outlook shows it, and where all-day dates are midnights.
     let zone = match w.original_start_time_zone.as_deref() {
-        Some(name) => zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?,
+        Some(name) => {
+            zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?
+        }
         None => match w.start.time_zone.as_deref() {
-            Some(name) => zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?,
+            Some(name) => zones::to_iana(name, zone_hint)
+                .ok_or_else(|| format!("unknown time zone '{name}'"))?,
             None => zone_hint,
         },
     };
@@ -191,7 +211,11 @@ fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
         return Err("its end is not after its start".into());
     }
     let text = match &w.body {
-        Some(b) if b.content_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("html")) => {
+        Some(b)
+            if b.content_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("html")) =>
+        {
             html_to_text(b.content.as_deref().unwrap_or_default())
         }
         Some(b) => b.content.clone().unwrap_or_default(),
@@ -224,7 +248,8 @@ fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
         .find_map(|f| NaiveDateTime::parse_from_str(d.date_time.trim(), f).ok())
         .ok_or_else(|| format!("'{}' is not a date and time", d.date_time))?;
     let name = d.time_zone.as_deref().unwrap_or("UTC");
-    let zone = zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?;
+    let zone =
+        zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?;
     Ok(local_to_utc(local, zone))
 }
 
@@ -259,7 +284,11 @@ pub fn body_text(content: &Content) -> String {
     } else if content.description.trim().is_empty() {
         format!("{ORGANISATION_PREFIX}{}", content.organisation.trim())
     } else {
-        format!("{ORGANISATION_PREFIX}{}\n\n{}", content.organisation.trim(), content.description)
+        format!(
+            "{ORGANISATION_PREFIX}{}\n\n{}",
+            content.organisation.trim(),
+            content.description
+        )
     }
 }
 
@@ -280,7 +309,11 @@ fn html_to_text(html: &str) -> String {
             (None, '<') => tag = Some(String::new()),
             (Some(t), '>') => {
                 let t = t.to_ascii_lowercase();
-                if t.starts_with("br") || t.starts_with("/p") || t.starts_with("/div") || t.starts_with("/tr") {
+                if t.starts_with("br")
+                    || t.starts_with("/p")
+                    || t.starts_with("/div")
+                    || t.starts_with("/tr")
+                {
                     out.push('\n');
                 }
                 tag = None;
@@ -305,11 +338,16 @@ fn html_to_text(html: &str) -> String {
 pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>, ConnectorError> {
     let zone: Option<Tz> = content.time_zone.trim().parse().ok();
     let (start, end, zone_name) = match (&content.when, zone) {
-        (When::AllDay { start, end }, Some(z)) => (midnight(*start), midnight(*end), zone_name_for(z)),
+        (When::AllDay { start, end }, Some(z)) => {
+            (midnight(*start), midnight(*end), zone_name_for(z))
+        }
         (When::AllDay { .. }, None) => {
             return Err(ConnectorError::new(
                 ErrorKind::Permanent,
-                format!("An all-day reservation needs a known time zone; '{}' is not one", content.time_zone),
+                format!(
+                    "An all-day reservation needs a known time zone; '{}' is not one",
+                    content.time_zone
+                ),
             ));
         }
         (When::Timed { start, end }, Some(z)) => (
@@ -317,15 +355,29 @@ pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>,
             end.with_timezone(&z).naive_local(),
             zone_name_for(z),
         ),
-        (When::Timed { start, end }, None) => (start.naive_utc(), end.naive_utc(), "UTC".to_owned()),
+        (When::Timed { start, end }, None) => {
+            (start.naive_utc(), end.naive_utc(), "UTC".to_owned())
+        }
     };
     let fmt = |t: NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
     let mut m = serde_json::Map::new();
     m.insert("subject".into(), json!(content.title));
-    m.insert("body".into(), json!({"contentType": "text", "content": body_text(content)}));
-    m.insert("start".into(), json!({"dateTime": fmt(start), "timeZone": zone_name}));
-    m.insert("end".into(), json!({"dateTime": fmt(end), "timeZone": zone_name}));
-    m.insert("isAllDay".into(), json!(matches!(content.when, When::AllDay { .. })));
+    m.insert(
+        "body".into(),
+        json!({"contentType": "text", "content": body_text(content)}),
+    );
+    m.insert(
+        "start".into(),
+        json!({"dateTime": fmt(start), "timeZone": zone_name}),
+    );
+    m.insert(
+        "end".into(),
+        json!({"dateTime": fmt(end), "timeZone": zone_name}),
+    );
+    m.insert(
+        "isAllDay".into(),
+        json!(matches!(content.when, When::AllDay { .. })),
+    );
     Ok(m)
 }
 
@@ -378,13 +430,18 @@ pub fn error_code(body: &str) -> Option<(String, String)> {
     let v: Value = serde_json::from_str(body).ok()?;
     let e = v.get("error")?;
     let code = e.get("code").and_then(Value::as_str)?.to_owned();
-    let message = e.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let message = e
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     Some((code, message))
 }
 
 /// Classifies a failed Graph answer by status, error code and `Retry-After`.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> ConnectorError {
-    let (code, message) = error_code(body).unwrap_or_else(|| (String::new(), body.chars().take(200).collect()));
+    let (code, message) =
+        error_code(body).unwrap_or_else(|| (String::new(), body.chars().take(200).collect()));
     let is_code = |c: &str| code.eq_ignore_ascii_case(c);
     let kind = if status == 410 || is_code("syncStateNotFound") || is_code("resyncRequired") {
         ErrorKind::Resync
@@ -402,11 +459,19 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Connector
     let what = match &kind {
         ErrorKind::Resync => "the delta cursor has expired; the room will be read again in full",
         ErrorKind::Stale => "the event changed in Outlook since RoomBridge read it",
-        ErrorKind::Auth => "the application is not allowed to do this; check its Calendars.ReadWrite permission and the application access policy for this mailbox",
-        ErrorKind::Transient { .. } => "Microsoft Graph is busy or unavailable; RoomBridge will retry",
+        ErrorKind::Auth => {
+            "the application is not allowed to do this; check its Calendars.ReadWrite permission and the application access policy for this mailbox"
+        }
+        ErrorKind::Transient { .. } => {
+            "Microsoft Graph is busy or unavailable; RoomBridge will retry"
+        }
         ErrorKind::Permanent => "Microsoft Graph refused the request",
     };
-    let detail = if code.is_empty() { message } else { format!("{code}: {message}") };
+    let detail = if code.is_empty() {
+        message
+    } else {
+        format!("{code}: {message}")
+    };
     ConnectorError::new(kind, format!("{what} (HTTP {status}, {detail})")).with_status(status)
 }
 
@@ -416,7 +481,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
 }
 

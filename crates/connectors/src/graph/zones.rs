@@ -26,11 +26,22 @@ const TABLE: &[(&str, &[&str])] = &[
     ),
     (
         "Romance Standard Time",
-        &["Europe/Paris", "Europe/Brussels", "Europe/Copenhagen", "Europe/Madrid"],
+        &[
+            "Europe/Paris",
+            "Europe/Brussels",
+            "Europe/Copenhagen",
+            "Europe/Madrid",
+        ],
     ),
     (
         "Central Europe Standard Time",
-        &["Europe/Budapest", "Europe/Prague", "Europe/Belgrade", "Europe/Bratislava", "Europe/Ljubljana"],
+        &[
+            "Europe/Budapest",
+            "Europe/Prague",
+            "Europe/Belgrade",
+            "Europe/Bratislava",
+            "Europe/Ljubljana",
+        ],
     ),
     (
         "GMT Standard Time",
@@ -38,12 +49,31 @@ const TABLE: &[(&str, &[&str])] = &[
     ),
     (
         "FLE Standard Time",
-        &["Europe/Kiev", "Europe/Helsinki", "Europe/Riga", "Europe/Sofia", "Europe/Tallinn", "Europe/Vilnius"],
+        &[
+            "Europe/Kiev",
+            "Europe/Helsinki",
+            "Europe/Riga",
+            "Europe/Sofia",
+            "Europe/Tallinn",
+            "Europe/Vilnius",
+        ],
     ),
-    ("Pacific Standard Time", &["America/Los_Angeles", "America/Vancouver"]),
-    ("Mountain Standard Time", &["America/Denver", "America/Edmonton"]),
-    ("Central Standard Time", &["America/Chicago", "America/Winnipeg"]),
-    ("Eastern Standard Time", &["America/New_York", "America/Toronto"]),
+    (
+        "Pacific Standard Time",
+        &["America/Los_Angeles", "America/Vancouver"],
+    ),
+    (
+        "Mountain Standard Time",
+        &["America/Denver", "America/Edmonton"],
+    ),
+    (
+        "Central Standard Time",
+        &["America/Chicago", "America/Winnipeg"],
+    ),
+    (
+        "Eastern Standard Time",
+        &["America/New_York", "America/Toronto"],
+    ),
     ("Tokyo Standard Time", &["Asia/Tokyo"]),
 ];
 

@@ -22,12 +22,54 @@ const INGRID: (&str, &str) = ("Ingrid Berg", "ingrid.berg@nordvik.kommune.exampl
 const OLA: (&str, &str) = ("Ola Hansen", "ola.hansen@nordvik.kommune.example");
 
 const WEEK: &[Meeting] = &[
-    Meeting { weekday: Weekday::Mon, room: "fjord@nordvik.kommune.example", subject: "Staff meeting", hours: Some(((9, 0), (10, 0))), organizer: KARI, body: "Weekly staff meeting. Agenda in Teams." },
-    Meeting { weekday: Weekday::Tue, room: "library-study@nordvik.kommune.example", subject: "Interview: librarian position", hours: Some(((13, 0), (14, 0))), organizer: INGRID, body: "Second-round interview." },
-    Meeting { weekday: Weekday::Wed, room: "council-chamber@nordvik.kommune.example", subject: "Department heads", hours: Some(((10, 0), (11, 30))), organizer: OLA, body: "" },
-    Meeting { weekday: Weekday::Thu, room: "skog@nordvik.kommune.example", subject: "Interview: teacher position", hours: Some(((9, 0), (10, 0))), organizer: INGRID, body: "" },
-    Meeting { weekday: Weekday::Thu, room: "fjord@nordvik.kommune.example", subject: "Planning committee", hours: Some(((14, 0), (15, 30))), organizer: OLA, body: "Budget follow-up." },
-    Meeting { weekday: Weekday::Fri, room: "skog@nordvik.kommune.example", subject: "Team breakfast", hours: Some(((8, 0), (9, 0))), organizer: KARI, body: "" },
+    Meeting {
+        weekday: Weekday::Mon,
+        room: "fjord@nordvik.kommune.example",
+        subject: "Staff meeting",
+        hours: Some(((9, 0), (10, 0))),
+        organizer: KARI,
+        body: "Weekly staff meeting. Agenda in Teams.",
+    },
+    Meeting {
+        weekday: Weekday::Tue,
+        room: "library-study@nordvik.kommune.example",
+        subject: "Interview: librarian position",
+        hours: Some(((13, 0), (14, 0))),
+        organizer: INGRID,
+        body: "Second-round interview.",
+    },
+    Meeting {
+        weekday: Weekday::Wed,
+        room: "council-chamber@nordvik.kommune.example",
+        subject: "Department heads",
+        hours: Some(((10, 0), (11, 30))),
+        organizer: OLA,
+        body: "",
+    },
+    Meeting {
+        weekday: Weekday::Thu,
+        room: "skog@nordvik.kommune.example",
+        subject: "Interview: teacher position",
+        hours: Some(((9, 0), (10, 0))),
+        organizer: INGRID,
+        body: "",
+    },
+    Meeting {
+        weekday: Weekday::Thu,
+        room: "fjord@nordvik.kommune.example",
+        subject: "Planning committee",
+        hours: Some(((14, 0), (15, 30))),
+        organizer: OLA,
+        body: "Budget follow-up.",
+    },
+    Meeting {
+        weekday: Weekday::Fri,
+        room: "skog@nordvik.kommune.example",
+        subject: "Team breakfast",
+        hours: Some(((8, 0), (9, 0))),
+        organizer: KARI,
+        body: "",
+    },
 ];
 
 /// The demo's Outlook meetings for the two weeks after `now`, as `(room mailbox, event)`.

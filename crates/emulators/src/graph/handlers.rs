@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::state::{
-    DeltaEntry, PendingRound, RenderOptions, StoredEvent, Store, new_change_key, new_event_id,
+    DeltaEntry, PendingRound, RenderOptions, Store, StoredEvent, new_change_key, new_event_id,
     new_ical_uid, render_event,
 };
 use super::{EmulatedMailbox, MailboxKind, lock, zones};
@@ -139,7 +139,9 @@ async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
         );
     }
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
@@ -150,13 +152,19 @@ async fn token(
             "The app requested an unsupported grant type. This emulator supports client_credentials only.",
         );
     }
-    let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
+    let client_id = form
+        .get("client_id")
+        .map(String::as_str)
+        .unwrap_or_default();
     if client_id != s.client_id {
         return aad_error(
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
-            &format!("Application with identifier '{client_id}' was not found in the directory '{}'.", s.tenant),
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{}'.",
+                s.tenant
+            ),
         );
     }
     match form.get("client_secret") {
@@ -173,7 +181,10 @@ async fn token(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000215,
-                &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", s.client_id),
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                    s.client_id
+                ),
             );
         }
         Some(_) => {}
@@ -184,7 +195,9 @@ async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             70011,
-            &format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."),
+            &format!(
+                "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+            ),
         );
     }
     let access_token = format!(
@@ -192,7 +205,8 @@ async fn token(
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let lifetime = chrono::Duration::from_std(s.token_lifetime).unwrap_or(chrono::Duration::hours(1));
+    let lifetime =
+        chrono::Duration::from_std(s.token_lifetime).unwrap_or(chrono::Duration::hours(1));
     lock(&app.store)
         .tokens
         .insert(access_token.clone(), Utc::now() + lifetime);
@@ -209,8 +223,12 @@ async fn token(
 // Access checks
 
 fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
-    let unauthorized = |m: &str| GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", m);
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let unauthorized =
+        |m: &str| GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", m);
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Err(unauthorized("Access token is empty."));
     };
     let Some(token) = value
@@ -220,10 +238,12 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
         return Err(unauthorized("Access token is empty."));
     };
     match lock(&app.store).tokens.get(token.trim()) {
-        None => Err(unauthorized("IDX14100: JWT is not well formed, there are no dots (.).")),
-        Some(expiry) if *expiry <= Utc::now() => {
-            Err(unauthorized("Lifetime validation failed, the token is expired."))
-        }
+        None => Err(unauthorized(
+            "IDX14100: JWT is not well formed, there are no dots (.).",
+        )),
+        Some(expiry) if *expiry <= Utc::now() => Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -278,7 +298,9 @@ impl Prefer {
 
     /// The zone to render in, if the client asked for one Graph knows.
     fn zone(&self) -> Option<&str> {
-        self.timezone.as_deref().filter(|z| zones::resolve(z).is_some())
+        self.timezone
+            .as_deref()
+            .filter(|z| zones::resolve(z).is_some())
     }
 
     /// `Preference-Applied` for what this request honoured.
@@ -319,7 +341,11 @@ fn split_outside_quotes(s: &str) -> Vec<&str> {
         }
     }
     parts.push(&s[start..]);
-    parts.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn with_applied(mut response: Response, prefer: &Prefer, page_size: bool) -> Response {
@@ -338,16 +364,23 @@ fn expanded_ids(query: &HashMap<String, String>) -> Result<Option<Vec<String>>, 
     let rest = expand
         .trim()
         .strip_prefix("singleValueExtendedProperties")
-        .ok_or_else(|| GraphError::bad_request(format!("Could not find a property named '{expand}' on type 'microsoft.graph.event'.")))?
+        .ok_or_else(|| {
+            GraphError::bad_request(format!(
+                "Could not find a property named '{expand}' on type 'microsoft.graph.event'."
+            ))
+        })?
         .trim();
     let inner = rest
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| GraphError::bad_request("$expand of singleValueExtendedProperties needs a $filter on id."))?;
-    let filter = inner
-        .trim()
-        .strip_prefix("$filter=")
-        .ok_or_else(|| GraphError::bad_request("$expand of singleValueExtendedProperties needs a $filter on id."))?;
+        .ok_or_else(|| {
+            GraphError::bad_request(
+                "$expand of singleValueExtendedProperties needs a $filter on id.",
+            )
+        })?;
+    let filter = inner.trim().strip_prefix("$filter=").ok_or_else(|| {
+        GraphError::bad_request("$expand of singleValueExtendedProperties needs a $filter on id.")
+    })?;
     let mut ids = Vec::new();
     for clause in filter.split(" or ") {
         let id = clause
@@ -393,7 +426,10 @@ async fn rooms(
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!("{}/$metadata#places/microsoft.graph.room", app.settings.base)),
+        json!(format!(
+            "{}/$metadata#places/microsoft.graph.room",
+            app.settings.base
+        )),
     );
     if skip + top < rooms.len() {
         body.insert(
@@ -411,10 +447,9 @@ async fn rooms(
 
 fn place_json(m: &EmulatedMailbox) -> Value {
     // A stable id per mailbox, in the GUID style of places-rooms.json.
-    let h = m
-        .email
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let h = m.email.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let id = format!(
         "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
         h >> 32,
@@ -423,7 +458,11 @@ fn place_json(m: &EmulatedMailbox) -> Value {
         (h >> 48) & 0xffff,
         h & 0xffff_ffff_ffff
     );
-    let nickname = m.display_name.rsplit(", ").next().unwrap_or(&m.display_name);
+    let nickname = m
+        .display_name
+        .rsplit(", ")
+        .next()
+        .unwrap_or(&m.display_name);
     json!({
         "id": id,
         "emailAddress": m.email,
@@ -468,9 +507,13 @@ fn parse_body(bytes: &Bytes) -> Result<Map<String, Value>, GraphError> {
 }
 
 fn parse_local(s: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
 }
 
 /// A `dateTimeTimeZone` from a request.
@@ -479,14 +522,19 @@ fn date_time_zone(v: &Value, field: &str) -> Result<(NaiveDateTime, String), Gra
         .get("dateTime")
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::bad_request(format!("{field}.dateTime is required.")))?;
-    let local = parse_local(dt)
-        .ok_or_else(|| GraphError::bad_request(format!("Cannot convert the literal '{dt}' to the expected type 'Edm.DateTime'.")))?;
+    let local = parse_local(dt).ok_or_else(|| {
+        GraphError::bad_request(format!(
+            "Cannot convert the literal '{dt}' to the expected type 'Edm.DateTime'."
+        ))
+    })?;
     let zone = v.get("timeZone").and_then(Value::as_str).unwrap_or("UTC");
     if zones::resolve(zone).is_none() {
         return Err(GraphError::new(
             StatusCode::BAD_REQUEST,
             "TimeZoneNotSupportedException",
-            format!("A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'."),
+            format!(
+                "A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'."
+            ),
         ));
     }
     Ok((local, zone.to_owned()))
@@ -496,7 +544,9 @@ fn string_field(body: &Map<String, Value>, key: &str) -> Result<Option<String>, 
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(GraphError::bad_request(format!("Property '{key}' must be a string."))),
+        Some(_) => Err(GraphError::bad_request(format!(
+            "Property '{key}' must be a string."
+        ))),
     }
 }
 
@@ -511,7 +561,11 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
             .and_then(Value::as_str)
             .unwrap_or("text")
             .to_lowercase();
-        e.body = b.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
+        e.body = b
+            .get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
     }
     if let Some(v) = body.get("start") {
         (e.start, e.start_zone) = date_time_zone(v, "start")?;
@@ -534,7 +588,11 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
         }
     }
     if let Some(l) = body.get("location") {
-        e.location = l.get("displayName").and_then(Value::as_str).unwrap_or_default().to_owned();
+        e.location = l
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
     }
     if let Some(Value::Array(c)) = body.get("categories") {
         e.categories = c.clone();
@@ -554,21 +612,30 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
     if let Some(v) = body.get("isReminderOn").and_then(Value::as_bool) {
         e.is_reminder_on = v;
     }
-    if let Some(v) = body.get("reminderMinutesBeforeStart").and_then(Value::as_i64) {
+    if let Some(v) = body
+        .get("reminderMinutesBeforeStart")
+        .and_then(Value::as_i64)
+    {
         e.reminder_minutes = v;
     }
     if let Some(props) = body.get("singleValueExtendedProperties") {
-        let props = props
-            .as_array()
-            .ok_or_else(|| GraphError::bad_request("singleValueExtendedProperties must be an array."))?;
+        let props = props.as_array().ok_or_else(|| {
+            GraphError::bad_request("singleValueExtendedProperties must be an array.")
+        })?;
         for p in props {
             let (Some(id), Some(value)) = (
                 p.get("id").and_then(Value::as_str),
                 p.get("value").and_then(Value::as_str),
             ) else {
-                return Err(GraphError::bad_request("An extended property needs a string id and value."));
+                return Err(GraphError::bad_request(
+                    "An extended property needs a string id and value.",
+                ));
             };
-            match e.extended.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(id)) {
+            match e
+                .extended
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(id))
+            {
                 Some(slot) => slot.1 = value.to_owned(),
                 None => e.extended.push((id.to_owned(), value.to_owned())),
             }
@@ -576,11 +643,17 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
     }
     let (start, end) = e.instants();
     if end < start {
-        return Err(GraphError::bad_request("The end of the event must not be before its start."));
+        return Err(GraphError::bad_request(
+            "The end of the event must not be before its start.",
+        ));
     }
     if e.is_all_day {
         let midnight = |t: NaiveDateTime| t.time() == chrono::NaiveTime::MIN;
-        if !midnight(e.start) || !midnight(e.end) || !e.start_zone.eq_ignore_ascii_case(&e.end_zone) || e.end <= e.start {
+        if !midnight(e.start)
+            || !midnight(e.end)
+            || !e.start_zone.eq_ignore_ascii_case(&e.end_zone)
+            || e.end <= e.start
+        {
             return Err(GraphError::bad_request(
                 "An all-day event's start and end must be midnights in the same time zone, and end after start.",
             ));
@@ -590,7 +663,10 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
 }
 
 fn entity_context(app: &App, mailbox: &str) -> Value {
-    json!(format!("{}/$metadata#users('{mailbox}')/events/$entity", app.settings.base))
+    json!(format!(
+        "{}/$metadata#users('{mailbox}')/events/$entity",
+        app.settings.base
+    ))
 }
 
 fn event_response(
@@ -631,12 +707,17 @@ async fn create_event(
     let prefer = Prefer::read(&headers);
     let transaction = string_field(&body, "transactionId")?;
     if !body.contains_key("start") || !body.contains_key("end") {
-        return Err(GraphError::bad_request("An event needs both start and end."));
+        return Err(GraphError::bad_request(
+            "An event needs both start and end.",
+        ));
     }
     let now = Utc::now();
     let mut store = lock(&app.store);
     let seq = store.next_seq();
-    let mb = store.mailboxes.get_mut(&key).ok_or_else(GraphError::not_found)?;
+    let mb = store
+        .mailboxes
+        .get_mut(&key)
+        .ok_or_else(GraphError::not_found)?;
     // A repeated create with the same transactionId is the same create: answer with the event
     // the first one made (Graph de-duplicates the same way).
     if let Some(existing) = transaction
@@ -644,7 +725,14 @@ async fn create_event(
         .and_then(|t| mb.transactions.get(t))
         .and_then(|id| mb.events.get(id))
     {
-        return Ok(event_response(&app, StatusCode::CREATED, existing, &key, &prefer, None));
+        return Ok(event_response(
+            &app,
+            StatusCode::CREATED,
+            existing,
+            &key,
+            &prefer,
+            None,
+        ));
     }
     let mut e = StoredEvent {
         id: new_event_id(),
@@ -700,7 +788,14 @@ async fn get_event(
         .get(&key)
         .and_then(|mb| mb.events.get(&id))
         .ok_or_else(GraphError::not_found)?;
-    Ok(event_response(&app, StatusCode::OK, e, &key, &prefer, expand))
+    Ok(event_response(
+        &app,
+        StatusCode::OK,
+        e,
+        &key,
+        &prefer,
+        expand,
+    ))
 }
 
 /// Checks `If-Match` against the event's etag (`*` matches anything).
@@ -709,7 +804,9 @@ fn check_if_match(headers: &HeaderMap, e: &StoredEvent) -> Result<(), GraphError
         return Ok(());
     };
     let matches = value.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag == e.etag() || tag.trim_start_matches("W/").trim_matches('"') == e.change_key
+        tag == "*"
+            || tag == e.etag()
+            || tag.trim_start_matches("W/").trim_matches('"') == e.change_key
     });
     if matches {
         Ok(())
@@ -759,7 +856,10 @@ async fn delete_event(
     let key = mailbox_key(&app, &mailbox)?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
-    let mb = store.mailboxes.get_mut(&key).ok_or_else(GraphError::not_found)?;
+    let mb = store
+        .mailboxes
+        .get_mut(&key)
+        .ok_or_else(GraphError::not_found)?;
     let e = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
     check_if_match(&headers, e)?;
     mb.events.remove(&id);
@@ -818,7 +918,9 @@ async fn delta(
             ));
         };
         if end <= start {
-            return Err(GraphError::bad_request("EndDateTime must be after StartDateTime."));
+            return Err(GraphError::bad_request(
+                "EndDateTime must be after StartDateTime.",
+            ));
         }
         store.initial_round(&key, start, end, page_size)
     };
@@ -874,12 +976,22 @@ fn serve_page(
     if round.entries.is_empty() {
         let token = new_token();
         store.sync_states.insert(token.clone(), round.next);
-        body.insert("@odata.deltaLink".into(), json!(format!("{link_base}?$deltatoken={token}")));
+        body.insert(
+            "@odata.deltaLink".into(),
+            json!(format!("{link_base}?$deltatoken={token}")),
+        );
     } else {
         let token = new_token();
         store.pending.insert(token.clone(), round);
-        body.insert("@odata.nextLink".into(), json!(format!("{link_base}?$skiptoken={token}")));
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(format!("{link_base}?$skiptoken={token}")),
+        );
     }
     body.insert("value".into(), Value::Array(value));
-    Ok(with_applied(Json(Value::Object(body)).into_response(), prefer, true))
+    Ok(with_applied(
+        Json(Value::Object(body)).into_response(),
+        prefer,
+        true,
+    ))
 }

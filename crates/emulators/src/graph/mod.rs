@@ -132,7 +132,10 @@ pub struct GraphEmulator {
 impl GraphEmulator {
     /// Binds `bind` (use port 0 for a free port) and serves until [`GraphEmulator::shutdown`].
     /// Fails only when the address cannot be bound.
-    pub async fn start(config: GraphEmulatorConfig, bind: SocketAddr) -> std::io::Result<GraphEmulator> {
+    pub async fn start(
+        config: GraphEmulatorConfig,
+        bind: SocketAddr,
+    ) -> std::io::Result<GraphEmulator> {
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}/v1.0");

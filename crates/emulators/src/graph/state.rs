@@ -146,7 +146,10 @@ pub fn new_event_id() -> String {
 }
 
 pub fn new_change_key() -> String {
-    format!("{}==", uuid::Uuid::new_v4().simple().to_string().to_uppercase())
+    format!(
+        "{}==",
+        uuid::Uuid::new_v4().simple().to_string().to_uppercase()
+    )
 }
 
 pub fn new_ical_uid() -> String {
@@ -250,20 +253,25 @@ pub struct RenderOptions<'a> {
 }
 
 /// The full JSON of an event, as `GET /users/{id}/events/{id}` answers.
-pub fn render_event(e: &StoredEvent, mailbox: &str, opts: &RenderOptions<'_>) -> Map<String, Value> {
+pub fn render_event(
+    e: &StoredEvent,
+    mailbox: &str,
+    opts: &RenderOptions<'_>,
+) -> Map<String, Value> {
     let (start, end) = e.instants();
-    let (zone_name, start_s, end_s) = match opts.zone.and_then(|z| zones::resolve(z).map(|tz| (z, tz))) {
-        Some((name, tz)) => (
-            name.to_owned(),
-            graph_local(start.with_timezone(&tz).naive_local()),
-            graph_local(end.with_timezone(&tz).naive_local()),
-        ),
-        None => (
-            "UTC".to_owned(),
-            graph_local(start.naive_utc()),
-            graph_local(end.naive_utc()),
-        ),
-    };
+    let (zone_name, start_s, end_s) =
+        match opts.zone.and_then(|z| zones::resolve(z).map(|tz| (z, tz))) {
+            Some((name, tz)) => (
+                name.to_owned(),
+                graph_local(start.with_timezone(&tz).naive_local()),
+                graph_local(end.with_timezone(&tz).naive_local()),
+            ),
+            None => (
+                "UTC".to_owned(),
+                graph_local(start.naive_utc()),
+                graph_local(end.naive_utc()),
+            ),
+        };
     let (body_type, body) = if opts.text_body && e.body_type.eq_ignore_ascii_case("html") {
         ("text".to_owned(), strip_html(&e.body))
     } else if e.body_type.eq_ignore_ascii_case("html") {
@@ -277,14 +285,20 @@ pub fn render_event(e: &StoredEvent, mailbox: &str, opts: &RenderOptions<'_>) ->
     m.insert("@odata.etag".into(), json!(e.etag()));
     m.insert("id".into(), json!(e.id));
     m.insert("createdDateTime".into(), json!(graph_instant(e.created)));
-    m.insert("lastModifiedDateTime".into(), json!(graph_instant(e.last_modified)));
+    m.insert(
+        "lastModifiedDateTime".into(),
+        json!(graph_instant(e.last_modified)),
+    );
     m.insert("changeKey".into(), json!(e.change_key));
     m.insert("categories".into(), Value::Array(e.categories.clone()));
     m.insert("transactionId".into(), json!(e.transaction_id));
     m.insert("originalStartTimeZone".into(), json!(e.start_zone));
     m.insert("originalEndTimeZone".into(), json!(e.end_zone));
     m.insert("iCalUId".into(), json!(e.ical_uid));
-    m.insert("reminderMinutesBeforeStart".into(), json!(e.reminder_minutes));
+    m.insert(
+        "reminderMinutesBeforeStart".into(),
+        json!(e.reminder_minutes),
+    );
     m.insert("isReminderOn".into(), json!(e.is_reminder_on));
     m.insert("hasAttachments".into(), json!(false));
     m.insert("subject".into(), json!(e.subject));
@@ -313,9 +327,18 @@ pub fn render_event(e: &StoredEvent, mailbox: &str, opts: &RenderOptions<'_>) ->
             "time": "0001-01-01T00:00:00Z"
         }),
     );
-    m.insert("body".into(), json!({"contentType": body_type, "content": body}));
-    m.insert("start".into(), json!({"dateTime": start_s, "timeZone": zone_name}));
-    m.insert("end".into(), json!({"dateTime": end_s, "timeZone": zone_name}));
+    m.insert(
+        "body".into(),
+        json!({"contentType": body_type, "content": body}),
+    );
+    m.insert(
+        "start".into(),
+        json!({"dateTime": start_s, "timeZone": zone_name}),
+    );
+    m.insert(
+        "end".into(),
+        json!({"dateTime": end_s, "timeZone": zone_name}),
+    );
     m.insert(
         "location".into(),
         json!({
@@ -358,10 +381,10 @@ pub fn render_event(e: &StoredEvent, mailbox: &str, opts: &RenderOptions<'_>) ->
 pub fn strip_html(html: &str) -> String {
     let lower = html.to_lowercase();
     let mut s = html.to_owned();
-    if let (Some(a), Some(b)) = (lower.find("<head"), lower.find("</head>")) {
-        if b > a {
-            s.replace_range(a..b + "</head>".len(), "");
-        }
+    if let (Some(a), Some(b)) = (lower.find("<head"), lower.find("</head>"))
+        && b > a
+    {
+        s.replace_range(a..b + "</head>".len(), "");
     }
     let mut out = String::new();
     let mut in_tag = false;
