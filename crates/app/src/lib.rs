@@ -1,1 +1,249 @@
-//! placeholder
+//! The one API layer: every operation the UI (desktop or browser) and the CLI can perform.
+//!
+//! Tauri commands and HTTP handlers are one line that calls an [`App`] method. This crate owns
+//! the JSON shapes the UI reads ([`views`]), the closed set of error codes ([`ApiError`]), the
+//! OS-keyring secrets ([`secrets`]), how RoomBridge is wired up in demo and live mode
+//! ([`setup`]), and the headless HTTP server ([`http`]).
+
+pub mod error;
+pub mod http;
+pub mod secrets;
+pub mod setup;
+pub mod views;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use roombridge_core::RoomId;
+use roombridge_engine::{CycleMode, CycleReport, Engine, EngineEvent};
+use roombridge_store::{Store, conflicts, history, links, rooms, status};
+
+pub use error::{ApiError, ErrorCode};
+use views::{ConflictView, HistoryEntry, Mode, RoomView, Status, Update, VerifyView};
+
+/// The running application: the store, the engine, and what the UI is told.
+pub struct App {
+    store: Arc<Store>,
+    engine: Engine,
+    mode: Mode,
+    updates: broadcast::Sender<Update>,
+    /// Rooms with a cycle in flight, for the "syncing" status.
+    syncing: Arc<Mutex<HashSet<RoomId>>>,
+    /// Things to keep alive as long as the app (the demo's emulators).
+    _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl App {
+    /// Wraps a started engine. `keep` holds whatever must live as long as the app.
+    pub fn new(
+        store: Arc<Store>,
+        engine: Engine,
+        mode: Mode,
+        keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+    ) -> Arc<App> {
+        let (updates, _) = broadcast::channel(1024);
+        let app = Arc::new(App {
+            store,
+            engine,
+            mode,
+            updates,
+            syncing: Arc::new(Mutex::new(HashSet::new())),
+            _keep: keep,
+        });
+        app.clone().forward_engine_events();
+        app
+    }
+
+    /// Turns engine events into UI updates, for as long as the engine runs.
+    fn forward_engine_events(self: Arc<Self>) {
+        let mut events = self.engine.subscribe();
+        let weak = Arc::downgrade(&self);
+        drop(self);
+        tokio::spawn(async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(e) => e,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("UI updates fell behind by {n} engine events");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                let Some(app) = weak.upgrade() else { break };
+                app.on_engine_event(event);
+            }
+        });
+    }
+
+    fn on_engine_event(&self, event: EngineEvent) {
+        let room = match &event {
+            EngineEvent::CycleStarted { room } => {
+                self.syncing_set().insert(room.clone());
+                Some(room.clone())
+            }
+            EngineEvent::CycleFinished(report) => {
+                self.syncing_set().remove(&report.room);
+                Some(report.room.clone())
+            }
+            EngineEvent::RoomFailed { room, .. } => Some(room.clone()),
+            EngineEvent::History(entry) => {
+                match self.history_entry(entry.clone()) {
+                    Ok(view) => {
+                        let _ = self.updates.send(Update::History(view));
+                    }
+                    Err(e) => tracing::warn!("history update: {}", e.message),
+                }
+                None
+            }
+        };
+        if let Some(room) = room {
+            match self.room_view(&room) {
+                Ok(Some(view)) => {
+                    let _ = self.updates.send(Update::Room(view));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("room update: {}", e.message),
+            }
+        }
+        if let EngineEvent::CycleFinished(report) = &event
+            && report.auth_failed
+        {
+            let _ = self.updates.send(Update::AuthFailed {
+                message: report.error.clone().unwrap_or_default(),
+            });
+        }
+        if let EngineEvent::RoomFailed { room, message } = event {
+            let _ = self.updates.send(Update::RoomFailed { room, message });
+        }
+    }
+
+    fn syncing_set(&self) -> std::sync::MutexGuard<'_, HashSet<RoomId>> {
+        // The set holds plain ids; a panic elsewhere cannot leave it inconsistent.
+        self.syncing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Live updates for the UI: room status changes and new history rows.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.updates.subscribe()
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn status(&self) -> Result<Status, ApiError> {
+        let rooms = self.store.read(rooms::list)?.len();
+        Ok(Status {
+            mode: self.mode,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            rooms,
+        })
+    }
+
+    /// Every room with its mapping and sync status, by name.
+    pub fn list_rooms(&self) -> Result<Vec<RoomView>, ApiError> {
+        let syncing = self.syncing_set().clone();
+        self.store
+            .read(|c| {
+                rooms::list(c)?
+                    .into_iter()
+                    .map(|room| {
+                        let st = status::get(c, &room.id)?;
+                        let counts = links::counts(c, &room.id)?;
+                        let busy = syncing.contains(&room.id);
+                        Ok(RoomView::new(room, &st, counts, busy))
+                    })
+                    .collect()
+            })
+            .map_err(ApiError::from)
+    }
+
+    fn room_view(&self, id: &RoomId) -> Result<Option<RoomView>, ApiError> {
+        let syncing = self.syncing_set().contains(id);
+        Ok(self.store.read(|c| {
+            let Some(room) = rooms::get(c, id)? else {
+                return Ok(None);
+            };
+            let st = status::get(c, id)?;
+            let counts = links::counts(c, id)?;
+            Ok(Some(RoomView::new(room, &st, counts, syncing)))
+        })?)
+    }
+
+    /// The newest history rows first, optionally of one room.
+    pub fn list_history(
+        &self,
+        limit: Option<u32>,
+        room: Option<&str>,
+    ) -> Result<Vec<HistoryEntry>, ApiError> {
+        let limit = limit.unwrap_or(200).clamp(1, 5000);
+        let room = room.filter(|r| !r.is_empty()).map(RoomId::new);
+        let rows = self
+            .store
+            .read(|c| history::list(c, room.as_ref(), limit))?;
+        let names = self.room_names()?;
+        Ok(rows
+            .into_iter()
+            .map(|e| HistoryEntry::new(e, &names))
+            .collect())
+    }
+
+    fn history_entry(&self, entry: history::Entry) -> Result<HistoryEntry, ApiError> {
+        Ok(HistoryEntry::new(entry, &self.room_names()?))
+    }
+
+    fn room_names(&self) -> Result<std::collections::HashMap<RoomId, String>, ApiError> {
+        Ok(self
+            .store
+            .read(rooms::list)?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect())
+    }
+
+    /// Conflicts waiting for a person, oldest first.
+    pub fn list_conflicts(&self) -> Result<Vec<ConflictView>, ApiError> {
+        let names = self.room_names()?;
+        Ok(self
+            .store
+            .read(|c| conflicts::list_open(c, None))?
+            .into_iter()
+            .map(|c| ConflictView::new(c, &names))
+            .collect())
+    }
+
+    /// Asks a room to sync now.
+    pub fn sync_room(&self, room: &str) -> Result<(), ApiError> {
+        let id = RoomId::new(room);
+        if self.store.read(|c| rooms::get(c, &id))?.is_none() {
+            return Err(ApiError::not_found(format!("There is no room {room:?}.")));
+        }
+        self.engine
+            .sync_room(&id)
+            .map_err(|e| ApiError::unavailable(e.to_string()))
+    }
+
+    /// Runs one cycle in every room and waits for them (`roombridge sync --once`).
+    pub async fn sync_all(&self, mode: CycleMode) -> Result<Vec<Arc<CycleReport>>, ApiError> {
+        self.engine
+            .sync_all(mode)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))
+    }
+
+    /// Checks the audit history's hash chain.
+    pub fn verify_audit(&self) -> Result<VerifyView, ApiError> {
+        Ok(VerifyView::from(self.store.read(history::verify)?))
+    }
+
+    /// Stops the engine.
+    pub async fn shutdown(&self) {
+        self.engine.stop().await;
+    }
+}

@@ -1,1 +1,367 @@
-fn main() {}
+//! `roombridge`: RoomBridge without a window. Runs the same engine and serves the same UI over
+//! HTTP on loopback; also runs the emulators alone, one sync cycle, and audit checks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use roombridge_app::App;
+use roombridge_app::http::{self, HttpOptions};
+use roombridge_app::secrets::Keyring;
+use roombridge_app::setup;
+use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
+use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
+use roombridge_emulators::seed::Seed;
+use roombridge_engine::{CycleMode, EngineConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "roombridge",
+    version,
+    about = "Keeps booking-system reservations and Outlook room calendars identical."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Demo mode: both emulators with a demo municipality, mapped and syncing.
+    Demo {
+        /// Serve the UI on loopback and print its address instead of opening the desktop app.
+        #[arg(long)]
+        headless: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Live mode, headless: the tenant in config.json, secrets from the OS keyring.
+    Serve {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Run one cycle in every room and exit (non-zero if any room failed).
+    Sync {
+        /// Required: run once and exit.
+        #[arg(long)]
+        once: bool,
+        /// Print each room's plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Against the demo emulators instead of the configured tenant.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Run one emulator alone on loopback.
+    Emulate {
+        #[arg(value_enum)]
+        which: Emulated,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
+        seed: SeedArg,
+        /// The client secret (Graph) or API key (booking) the emulator accepts; a random one
+        /// is made and printed when not given.
+        #[arg(long)]
+        credential: Option<String>,
+    },
+    /// The audit history.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Loopback address to serve on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Where RoomBridge keeps its database (default: the OS data folder).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The built UI.
+    #[arg(long)]
+    ui_dir: Option<PathBuf>,
+    /// Seconds between each room's cycles.
+    #[arg(long, default_value_t = 10)]
+    poll: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emulated {
+    Graph,
+    Booking,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeedArg {
+    Demo,
+    Empty,
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the hash chain; exits non-zero if it was tampered with.
+    Verify {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Check the demo database instead of the live one.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROOMBRIDGE_LOG")
+                .unwrap_or_else(|_| "warn,roombridge=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("roombridge: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("roombridge: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Demo { headless, serve } => {
+            if !headless && let Some(code) = open_desktop_demo() {
+                return Ok(code);
+            }
+            let data_dir = serve
+                .data_dir
+                .clone()
+                .unwrap_or_else(setup::default_data_dir);
+            let app = setup::start_demo(&data_dir, engine_config(serve.poll))
+                .await
+                .map_err(|e| e.to_string())?;
+            serve_until_stopped(app, serve).await
+        }
+        Command::Serve { serve } => {
+            let data_dir = serve
+                .data_dir
+                .clone()
+                .unwrap_or_else(setup::default_data_dir);
+            let app = setup::start_live(&data_dir, &Keyring::new(), engine_config(serve.poll))
+                .await
+                .map_err(|e| e.to_string())?;
+            serve_until_stopped(app, serve).await
+        }
+        Command::Sync {
+            once,
+            dry_run,
+            demo,
+            data_dir,
+        } => {
+            if !once {
+                return Err("only `sync --once` exists: the continuous sync is `serve`".into());
+            }
+            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+            let config = EngineConfig {
+                poll_interval: None,
+                ..EngineConfig::default()
+            };
+            let app = if demo {
+                setup::start_demo(&data_dir, config).await
+            } else {
+                setup::start_live(&data_dir, &Keyring::new(), config).await
+            }
+            .map_err(|e| e.to_string())?;
+            let mode = if dry_run {
+                CycleMode::DryRun
+            } else {
+                CycleMode::Execute
+            };
+            let reports = app.sync_all(mode).await.map_err(|e| e.message)?;
+            let mut failed = 0;
+            for report in &reports {
+                println!("== {} (cycle {})", report.room_name, report.cycle);
+                if dry_run {
+                    print!("{}", report.plan);
+                } else {
+                    println!(
+                        "   {} actions done, {} failed, {} conflicts, {} rejected",
+                        report.executed,
+                        report.failed,
+                        report.plan.conflicts.len(),
+                        report.rejected
+                    );
+                }
+                if let Some(error) = &report.error {
+                    failed += 1;
+                    println!("   FAILED: {error}");
+                }
+            }
+            app.shutdown().await;
+            println!("{} rooms, {} failed", reports.len(), failed);
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Emulate {
+            which,
+            port,
+            seed,
+            credential,
+        } => {
+            let seed = match seed {
+                SeedArg::Demo => Seed::Demo,
+                SeedArg::Empty => Seed::Empty,
+            };
+            let bind = SocketAddr::from(([127, 0, 0, 1], port));
+            let credential = credential.unwrap_or_else(setup::random_token);
+            match which {
+                Emulated::Graph => {
+                    let mut config = GraphEmulatorConfig::demo(credential.clone());
+                    config.seed = seed;
+                    let emulator = GraphEmulator::start(config, bind)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!("Microsoft Graph emulator at {}", emulator.graph_base());
+                    println!("token endpoint: {}", emulator.token_url());
+                    println!("client id: {}", roombridge_emulators::demo::DEMO_CLIENT_ID);
+                    println!("client secret: {credential}");
+                    wait_for_ctrl_c().await;
+                    emulator.shutdown().await;
+                }
+                Emulated::Booking => {
+                    let emulator = BookingEmulator::start(
+                        BookingEmulatorConfig {
+                            api_key: credential.clone(),
+                            seed,
+                        },
+                        bind,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    println!("booking system emulator at {}", emulator.base_url());
+                    println!("API key: {credential}");
+                    wait_for_ctrl_c().await;
+                    emulator.shutdown().await;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action: AuditAction::Verify { data_dir, demo },
+        } => {
+            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+            let file = if demo {
+                "demo.sqlite"
+            } else {
+                "roombridge.sqlite"
+            };
+            let view = setup::verify_audit(&data_dir, file).map_err(|e| e.to_string())?;
+            println!("{}", view.message);
+            Ok(if view.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn engine_config(poll: u64) -> EngineConfig {
+    EngineConfig {
+        poll_interval: Some(Duration::from_secs(poll.max(1))),
+        ..EngineConfig::default()
+    }
+}
+
+fn default_ui_dir() -> PathBuf {
+    // Next to the binary when installed; the workspace's ui/dist when run from a checkout.
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("ui")));
+    match beside {
+        Some(dir) if dir.join("index.html").exists() => dir,
+        _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist")),
+    }
+}
+
+async fn serve_until_stopped(app: Arc<App>, args: ServeArgs) -> Result<ExitCode, String> {
+    let ui_dir = args.ui_dir.unwrap_or_else(default_ui_dir);
+    if !ui_dir.join("index.html").exists() {
+        eprintln!(
+            "roombridge: warning: no UI in {} (build it with `npm --prefix ui run build`); the API still works",
+            ui_dir.display()
+        );
+    }
+    let server = http::serve(
+        app.clone(),
+        HttpOptions {
+            listen: args.listen,
+            ui_dir,
+            token: setup::random_token(),
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!("RoomBridge is running at {}", server.url());
+    tokio::select! {
+        result = server.wait() => result.map_err(|e| e.to_string())?,
+        () = wait_for_ctrl_c() => {}
+    }
+    app.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_ctrl_c() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Starts the desktop app in demo mode if it is installed beside this binary. `None` when it
+/// is not there (then the caller serves headless).
+fn open_desktop_demo() -> Option<ExitCode> {
+    let exe = std::env::current_exe().ok()?;
+    let desktop = exe.parent()?.join("roombridge-desktop");
+    if !desktop.exists() {
+        eprintln!(
+            "roombridge: the desktop app is not built next to this binary; serving the UI headless instead"
+        );
+        return None;
+    }
+    let status = std::process::Command::new(desktop)
+        .arg("--demo")
+        .status()
+        .ok()?;
+    Some(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

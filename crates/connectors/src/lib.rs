@@ -79,8 +79,11 @@ pub trait Calendar: Send + Sync {
     ) -> Result<CalendarEvent, ConnectorError>;
 
     /// Deletes an event. An event that is already gone counts as deleted.
-    async fn delete_event(&self, mailbox: &Mailbox, event: &GraphEventId)
-    -> Result<(), ConnectorError>;
+    async fn delete_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+    ) -> Result<(), ConnectorError>;
 }
 
 /// A resource (room or equipment) as the booking system lists it.

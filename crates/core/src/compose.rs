@@ -28,6 +28,20 @@ pub struct Block {
     pub covered_by: Vec<ReservationId>,
 }
 
+/// The primary block keys of active reservations that no block shows, because higher
+/// reservations cover them entirely.
+pub fn hidden(reservations: &[Reservation], blocks: &[Block]) -> Vec<BlockKey> {
+    let shown: std::collections::HashSet<&ReservationId> =
+        blocks.iter().map(|b| &b.source).collect();
+    let mut out: Vec<BlockKey> = reservations
+        .iter()
+        .filter(|r| r.is_active() && !r.recurring && !shown.contains(&r.id))
+        .map(|r| BlockKey::for_reservation(&r.id))
+        .collect();
+    out.sort();
+    out
+}
+
 /// Composes the active, non-recurring reservations of one room into non-overlapping blocks.
 /// `zone` reads all-day reservations. The output is sorted by block key.
 pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz) -> Vec<Block> {

@@ -70,7 +70,6 @@ impl LinkId {
     pub fn for_event(id: &GraphEventId) -> LinkId {
         LinkId(format!("c:{id}"))
     }
-
 }
 
 string_id!(

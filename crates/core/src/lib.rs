@@ -15,8 +15,8 @@ pub mod window;
 
 pub use content::{Content, ContentHash, When};
 pub use ids::{BlockKey, GraphEventId, LinkId, Mailbox, ReservationId, ResourceId, RoomId};
-pub use secret::Secret;
 pub use reservation::{Level, Reservation, ReservationStatus};
+pub use secret::Secret;
 pub use window::SyncWindow;
 
 /// The two places a reservation lives. Never "A" and "B".

@@ -79,6 +79,9 @@ pub struct PlanInput<'a> {
     pub zone: chrono_tz::Tz,
     pub window: SyncWindow,
     pub blocks: &'a [Block],
+    /// Primary keys of active reservations that higher ones cover entirely
+    /// ([`crate::compose::hidden`]).
+    pub hidden: &'a [BlockKey],
     pub events: &'a [CalendarEvent],
     pub links: &'a [Link],
 }
@@ -155,9 +158,9 @@ impl Action {
     /// The side this action writes to, if it writes at all.
     pub fn target(&self) -> Option<Side> {
         match self {
-            Action::CreateEvent { .. } | Action::UpdateEvent { .. } | Action::DeleteEvent { .. } => {
-                Some(Side::Calendar)
-            }
+            Action::CreateEvent { .. }
+            | Action::UpdateEvent { .. }
+            | Action::DeleteEvent { .. } => Some(Side::Calendar),
             Action::CreateReservation { .. }
             | Action::UpdateReservation { .. }
             | Action::CancelReservation { .. } => Some(Side::Booking),
@@ -187,6 +190,9 @@ pub enum ConflictKind {
     Edit,
     /// Deleted on one side, changed on the other.
     DeleteEdit,
+    /// A reservation made in Outlook is now covered by another reservation in the booking
+    /// system: a double booking, which a person resolves. The Outlook meeting is not deleted.
+    Overlap,
     /// An Outlook edit of a fragment whose reservation is partly covered by a higher one:
     /// the edit cannot be written back to the reservation without a person.
     FragmentEdit,
@@ -276,8 +282,12 @@ fn seen<'a, T>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Nothing,
-    Act(Action),
+    Act(Box<Action>),
     Conflict(ConflictKind),
+}
+
+fn act(action: Action) -> Decision {
+    Decision::Act(Box::new(action))
 }
 
 /// One pair: a link (real, or proposed for something seen for the first time) and its sides.
@@ -303,9 +313,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         {
             continue;
         }
-        match decide(&pair) {
+        match decide(&pair, input.hidden) {
             Decision::Nothing => {}
-            Decision::Act(action) => out.actions.push(action),
+            Decision::Act(action) => out.actions.push(*action),
             Decision::Conflict(kind) => out.conflicts.push(Conflict {
                 link: pair.link.id.clone(),
                 kind,
@@ -329,15 +339,25 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
     let events: BTreeMap<&GraphEventId, &CalendarEvent> =
         input.events.iter().map(|e| (&e.id, e)).collect();
     let link_ids: HashSet<&LinkId> = input.links.iter().map(|l| &l.id).collect();
-    let linked_blocks: HashSet<&BlockKey> =
-        input.links.iter().filter_map(|l| l.block.as_ref()).collect();
-    let linked_events: HashSet<&GraphEventId> =
-        input.links.iter().filter_map(|l| l.event.as_ref()).collect();
+    let linked_blocks: HashSet<&BlockKey> = input
+        .links
+        .iter()
+        .filter_map(|l| l.block.as_ref())
+        .collect();
+    let linked_events: HashSet<&GraphEventId> = input
+        .links
+        .iter()
+        .filter_map(|l| l.event.as_ref())
+        .collect();
 
     // Unlinked events that carry our tag, by the link id in the tag.
     let mut tagged: BTreeMap<&LinkId, &CalendarEvent> = BTreeMap::new();
     let mut untagged: Vec<&CalendarEvent> = Vec::new();
-    for e in input.events.iter().filter(|e| !linked_events.contains(&e.id)) {
+    for e in input
+        .events
+        .iter()
+        .filter(|e| !linked_events.contains(&e.id))
+    {
         match &e.tag {
             Some(tag) => {
                 tagged.insert(tag, e);
@@ -437,8 +457,13 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
 }
 
 /// The decision table. One arm per (booking, calendar) state; the comment says why.
-fn decide(pair: &Pair<'_>) -> Decision {
+fn decide(pair: &Pair<'_>, hidden: &[BlockKey]) -> Decision {
     let link = &pair.link;
+    // A reservation made in Outlook whose block vanished because another reservation covers
+    // it is a double booking, not a deletion: the meeting in Outlook must survive.
+    let covered_outlook_meeting = link.origin == Side::Calendar
+        && pair.block.is_none()
+        && link.block.as_ref().is_some_and(|k| hidden.contains(k));
     let booking = seen(
         pair.block,
         |b: &Block| b.content.hash(),
@@ -450,7 +475,7 @@ fn decide(pair: &Pair<'_>) -> Decision {
         link.calendar_hash.as_ref(),
     );
     let create_event = |b: &Block| {
-        Decision::Act(Action::CreateEvent {
+        act(Action::CreateEvent {
             link: link.id.clone(),
             block: b.key.clone(),
             idempotency_key: create_key(&link.id, &b.content),
@@ -458,7 +483,7 @@ fn decide(pair: &Pair<'_>) -> Decision {
         })
     };
     let update_event = |b: &Block, e: &CalendarEvent| {
-        Decision::Act(Action::UpdateEvent {
+        act(Action::UpdateEvent {
             link: link.id.clone(),
             block: b.key.clone(),
             event: e.id.clone(),
@@ -467,13 +492,13 @@ fn decide(pair: &Pair<'_>) -> Decision {
         })
     };
     let delete_event = |e: &CalendarEvent| {
-        Decision::Act(Action::DeleteEvent {
+        act(Action::DeleteEvent {
             link: link.id.clone(),
             event: e.id.clone(),
         })
     };
     let create_reservation = |e: &CalendarEvent| {
-        Decision::Act(Action::CreateReservation {
+        act(Action::CreateReservation {
             link: link.id.clone(),
             event: e.id.clone(),
             idempotency_key: create_key(&link.id, &e.content),
@@ -484,7 +509,7 @@ fn decide(pair: &Pair<'_>) -> Decision {
         if !b.covered_by.is_empty() || b.key != BlockKey::for_reservation(&b.source) {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
-        Decision::Act(Action::UpdateReservation {
+        act(Action::UpdateReservation {
             link: link.id.clone(),
             event: e.id.clone(),
             reservation: b.source.clone(),
@@ -493,17 +518,16 @@ fn decide(pair: &Pair<'_>) -> Decision {
         })
     };
     let cancel_reservation = |b: &Block| {
-        Decision::Act(Action::CancelReservation {
+        act(Action::CancelReservation {
             link: link.id.clone(),
             reservation: b.source.clone(),
             version: b.source_version,
-            note: "Cancelled because the event was deleted from the Outlook room calendar."
-                .into(),
+            note: "Cancelled because the event was deleted from the Outlook room calendar.".into(),
         })
     };
     let relink_or_conflict = |b: &Block, e: &CalendarEvent| {
         if b.content.hash() == e.content.hash() {
-            Decision::Act(Action::Relink {
+            act(Action::Relink {
                 link: link.id.clone(),
                 block: b.key.clone(),
                 event: e.id.clone(),
@@ -515,12 +539,15 @@ fn decide(pair: &Pair<'_>) -> Decision {
         }
     };
     let forget = || {
-        Decision::Act(Action::Forget {
+        act(Action::Forget {
             link: link.id.clone(),
         })
     };
 
     use Seen::*;
+    if covered_outlook_meeting && pair.event.is_some() {
+        return Decision::Conflict(ConflictKind::Overlap);
+    }
     match (booking, calendar) {
         // Nothing on either side and nothing synced: a journaled create whose source vanished.
         (Absent, Absent) => forget(),

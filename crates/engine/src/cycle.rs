@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use roombridge_connectors::{ConnectorError, ErrorKind};
-use roombridge_core::compose::compose;
+use roombridge_core::compose::{compose, hidden};
 use roombridge_core::plan::{CalendarEvent, Plan, PlanInput, plan};
 use roombridge_core::{GraphEventId, ReservationId, RoomId, Side, SyncWindow};
 use roombridge_store::history::{NewEntry, Outcome};
@@ -191,10 +191,11 @@ async fn run_inner(
     };
 
     // Apply the changes to the mirrors, in memory until the commit.
-    let mut reservations: BTreeMap<ReservationId, roombridge_core::Reservation> = stored_reservations
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
+    let mut reservations: BTreeMap<ReservationId, roombridge_core::Reservation> =
+        stored_reservations
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
     for r in &booking.reservations {
         reservations.insert(r.id.clone(), r.clone());
     }
@@ -210,8 +211,10 @@ async fn run_inner(
     for id in &calendar.removed {
         events.remove(id);
     }
-    let linked: HashSet<&GraphEventId> =
-        stored_links.iter().filter_map(|l| l.event.as_ref()).collect();
+    let linked: HashSet<&GraphEventId> = stored_links
+        .iter()
+        .filter_map(|l| l.event.as_ref())
+        .collect();
     let mut fresh = Vec::new();
     for e in &calendar.upserted {
         let mut e = e.clone();
@@ -232,12 +235,14 @@ async fn run_inner(
 
     let reservation_list: Vec<_> = reservations.values().cloned().collect();
     let blocks = compose(&reservation_list, zone);
+    let hidden = hidden(&reservation_list, &blocks);
     let event_list: Vec<CalendarEvent> = events.values().cloned().collect();
     report.plan = plan(&PlanInput {
         room: &room.id,
         zone,
         window,
         blocks: &blocks,
+        hidden: &hidden,
         events: &event_list,
         links: &stored_links,
     });
@@ -280,7 +285,14 @@ async fn run_inner(
         .take()
         .map(|(side, e)| Failure::remote(side, &e));
     let rows = commit(
-        ctx, room, &booking, &calendar, &fresh, resynced, &applied, fatal.as_ref(),
+        ctx,
+        room,
+        &booking,
+        &calendar,
+        &fresh,
+        resynced,
+        &applied,
+        fatal.as_ref(),
     )
     .map_err(Failure::local)?;
     for row in rows {

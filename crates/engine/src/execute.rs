@@ -4,7 +4,7 @@
 
 use roombridge_connectors::{ConnectorError, ErrorKind};
 use roombridge_core::compose::Block;
-use roombridge_core::plan::{Action, CalendarEvent, Conflict, Link, LinkState, Plan};
+use roombridge_core::plan::{Action, CalendarEvent, Conflict, ConflictKind, Link, LinkState, Plan};
 use roombridge_core::{BlockKey, GraphEventId, LinkId, Reservation, Side};
 use roombridge_store::history::{NewEntry, Outcome};
 use roombridge_store::links;
@@ -139,7 +139,7 @@ pub(crate) async fn run(
             side: None,
             outcome: Outcome::Conflict,
             title,
-            detail: "Changed on both sides since the last sync; waiting for a decision.".into(),
+            detail: conflict_reason(conflict.kind).into(),
         });
     }
     out
@@ -350,10 +350,28 @@ fn proposed(action: &Action) -> Link {
     }
 }
 
+/// Why a conflict waits, for the history.
+fn conflict_reason(kind: ConflictKind) -> &'static str {
+    match kind {
+        ConflictKind::Edit => "Changed on both sides since the last sync; waiting for a decision.",
+        ConflictKind::DeleteEdit => {
+            "Deleted on one side and changed on the other; waiting for a decision."
+        }
+        ConflictKind::FragmentEdit => {
+            "Part of a longer reservation was changed in Outlook; waiting for a decision."
+        }
+        ConflictKind::Overlap => {
+            "An Outlook meeting double-books the room with a booking-system reservation; waiting for a decision."
+        }
+    }
+}
+
 /// Why an action ran, for the history.
 fn reason(action: &Action) -> &'static str {
     match action {
-        Action::CreateEvent { .. } => "New in the booking system; added to the Outlook room calendar.",
+        Action::CreateEvent { .. } => {
+            "New in the booking system; added to the Outlook room calendar."
+        }
         Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.",
         Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.",
         Action::CreateReservation { .. } => "Booked in Outlook; added to the booking system.",

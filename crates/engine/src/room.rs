@@ -11,9 +11,9 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use roombridge_core::RoomId;
 use roombridge_store::rooms;
 
+use crate::EngineContext;
 use crate::cycle::{self, CycleMode, CycleReport};
 use crate::supervisor::SupervisorMsg;
-use crate::EngineContext;
 
 pub struct RoomActor;
 

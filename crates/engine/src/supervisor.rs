@@ -139,7 +139,9 @@ impl Actor for Supervisor {
                 config.restart_window.as_secs() / 60
             );
             tracing::error!(room = %room, "{message}");
-            state.context.emit(EngineEvent::RoomFailed { room, message });
+            state
+                .context
+                .emit(EngineEvent::RoomFailed { room, message });
             return Ok(());
         }
         let backoff = Duration::from_secs(1 << recent.len().min(6));

@@ -26,6 +26,7 @@ fn kind_str(kind: ConflictKind) -> &'static str {
         ConflictKind::Edit => "edit",
         ConflictKind::DeleteEdit => "delete_edit",
         ConflictKind::FragmentEdit => "fragment_edit",
+        ConflictKind::Overlap => "overlap",
     }
 }
 
@@ -33,6 +34,7 @@ fn parse_kind(s: &str) -> ConflictKind {
     match s {
         "delete_edit" => ConflictKind::DeleteEdit,
         "fragment_edit" => ConflictKind::FragmentEdit,
+        "overlap" => ConflictKind::Overlap,
         _ => ConflictKind::Edit,
     }
 }

@@ -97,9 +97,11 @@ pub fn append(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Entry> {
     let prev: String = conn
-        .query_row("SELECT hash FROM history ORDER BY seq DESC LIMIT 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT hash FROM history ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = ts(now);

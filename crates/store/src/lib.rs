@@ -9,8 +9,8 @@ pub mod conflicts;
 pub mod cursors;
 pub mod history;
 pub mod links;
-pub mod mirror;
 mod migrations;
+pub mod mirror;
 pub mod rooms;
 pub mod status;
 
@@ -28,7 +28,9 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("stored value is not valid: {0}")]
     Invalid(String),
-    #[error("the database was written by a newer RoomBridge (schema {found}, this build knows {known})")]
+    #[error(
+        "the database was written by a newer RoomBridge (schema {found}, this build knows {known})"
+    )]
     TooNew { found: i64, known: i64 },
 }
 

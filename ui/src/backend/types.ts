@@ -76,7 +76,7 @@ export interface ContentView {
   description: string;
 }
 
-export type ConflictKind = 'edit' | 'delete_edit' | 'fragment_edit';
+export type ConflictKind = 'edit' | 'delete_edit' | 'fragment_edit' | 'overlap';
 
 export interface ConflictView {
   id: number;

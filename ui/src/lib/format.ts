@@ -67,6 +67,7 @@ const CONFLICT_KIND: Record<ConflictKind, string> = {
   edit: 'Edited on both sides',
   delete_edit: 'Deleted on one side, edited on the other',
   fragment_edit: 'Part of a split reservation edited',
+  overlap: 'Outlook meeting double-books the room',
 };
 
 export function conflictKindLabel(kind: ConflictKind | string): string {

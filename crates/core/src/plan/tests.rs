@@ -92,6 +92,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         zone: chrono_tz::Europe::Oslo,
         window: window(),
         blocks: &blocks,
+        hidden: &[],
         events: &events,
         links: &links,
     });
@@ -140,7 +141,9 @@ fn decision_table() {
     for (b, c, same, expected) in table {
         let got = check(b, c, same);
         if got != expected {
-            failures.push(format!("booking {b:?}, calendar {c:?}, same={same}: expected {expected}, got {got}"));
+            failures.push(format!(
+                "booking {b:?}, calendar {c:?}, same={same}: expected {expected}, got {got}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -153,6 +156,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         zone: chrono_tz::Europe::Oslo,
         window: window(),
         blocks,
+        hidden: &[],
         events,
         links,
     })
@@ -164,7 +168,13 @@ fn new_block_without_link_creates_an_event_with_a_stable_idempotency_key() {
     let two = plan_of(&[block("Choir")], &[], &[]);
     assert_eq!(one, two);
     match &one.actions[..] {
-        [Action::CreateEvent { link, idempotency_key, .. }] => {
+        [
+            Action::CreateEvent {
+                link,
+                idempotency_key,
+                ..
+            },
+        ] => {
             assert_eq!(link, &LinkId::for_block(&BlockKey::new("r:1")));
             assert!(idempotency_key.starts_with("rb-"));
         }
@@ -175,7 +185,9 @@ fn new_block_without_link_creates_an_event_with_a_stable_idempotency_key() {
 #[test]
 fn untagged_new_outlook_event_creates_a_reservation() {
     let p = plan_of(&[], &[event("Staff meeting")], &[]);
-    assert!(matches!(&p.actions[..], [Action::CreateReservation { link, .. }] if link == &LinkId::for_event(&GraphEventId::new("E1"))));
+    assert!(
+        matches!(&p.actions[..], [Action::CreateReservation { link, .. }] if link == &LinkId::for_event(&GraphEventId::new("E1")))
+    );
 }
 
 #[test]
@@ -192,7 +204,10 @@ fn tagged_event_whose_block_is_gone_is_deleted_not_copied_back() {
     let mut e = event("Old");
     e.tag = Some(LinkId::new("b:r:gone"));
     let p = plan_of(&[], &[e], &[]);
-    assert!(matches!(&p.actions[..], [Action::DeleteEvent { .. }]), "{p:?}");
+    assert!(
+        matches!(&p.actions[..], [Action::DeleteEvent { .. }]),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -268,5 +283,36 @@ fn reservation_created_from_outlook_before_a_crash_is_relinked_not_copied_back()
     b.key = BlockKey::new("r:99");
     b.tag = Some(link.id.clone());
     let p = plan_of(&[b], &[e], &[link]);
-    assert!(matches!(&p.actions[..], [Action::Relink { block, .. }] if block.as_str() == "r:99"), "{p:?}");
+    assert!(
+        matches!(&p.actions[..], [Action::Relink { block, .. }] if block.as_str() == "r:99"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_deletion() {
+    let e = event("Interview");
+    let link = Link {
+        id: LinkId::for_event(&e.id),
+        block: Some(BlockKey::new("r:7")),
+        event: Some(e.id.clone()),
+        booking_hash: Some(e.content.hash()),
+        calendar_hash: Some(e.content.hash()),
+        origin: Side::Calendar,
+        state: LinkState::Synced,
+    };
+    let room = RoomId::new("room");
+    let hidden = [BlockKey::new("r:7")];
+    let p = plan(&PlanInput {
+        room: &room,
+        zone: chrono_tz::Europe::Oslo,
+        window: window(),
+        blocks: &[],
+        hidden: &hidden,
+        events: std::slice::from_ref(&e),
+        links: std::slice::from_ref(&link),
+    });
+    assert!(p.actions.is_empty(), "{p:?}");
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].kind, ConflictKind::Overlap);
 }

@@ -1,0 +1,55 @@
+//! Errors as the UI sees them: `{ code, message }` with a closed set of codes, mirrored in
+//! `ui/src/backend/types.ts`. The UI acts on the code and shows the message; it never matches
+//! message text.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The headless API was called without the right token.
+    Unauthorized,
+    NotFound,
+    InvalidInput,
+    /// The engine or a store is not available right now; trying again may help.
+    Unavailable,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unavailable, message)
+    }
+}
+
+impl From<roombridge_store::StoreError> for ApiError {
+    fn from(e: roombridge_store::StoreError) -> Self {
+        tracing::error!("store: {e}");
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("RoomBridge's database could not be read: {e}"),
+        )
+    }
+}

@@ -1,0 +1,104 @@
+//! Secrets live in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows) and only there: never in SQLite, config files, logs, IPC or exports.
+//! In memory they are `roombridge_core::Secret`, which cannot be printed.
+
+use roombridge_core::Secret;
+
+/// The keyring service name every RoomBridge secret is filed under.
+pub const SERVICE: &str = "roombridge";
+
+/// The secrets RoomBridge keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretName {
+    /// The Entra ID application's client secret, for Microsoft Graph.
+    GraphClientSecret,
+    /// The booking system's API key.
+    BookingApiKey,
+}
+
+impl SecretName {
+    /// The keyring account name.
+    pub fn account(self) -> &'static str {
+        match self {
+            SecretName::GraphClientSecret => "graph-client-secret",
+            SecretName::BookingApiKey => "booking-api-key",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "the OS keyring is not available ({0}); on Linux, a Secret Service such as gnome-keyring must be running and unlocked"
+    )]
+    Unavailable(String),
+    #[error("the {0} is not in the OS keyring yet; enter it in the setup")]
+    Missing(&'static str),
+}
+
+/// Where secrets are kept.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError>;
+    fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError>;
+    fn delete(&self, name: SecretName) -> Result<(), SecretError>;
+
+    /// The secret, or an error that says it must be entered.
+    fn require(&self, name: SecretName) -> Result<Secret, SecretError> {
+        self.get(name)?.ok_or(SecretError::Missing(match name {
+            SecretName::GraphClientSecret => "Microsoft 365 client secret",
+            SecretName::BookingApiKey => "booking system API key",
+        }))
+    }
+}
+
+/// The OS keyring.
+pub struct Keyring {
+    service: String,
+}
+
+impl Keyring {
+    pub fn new() -> Keyring {
+        Keyring::with_service(SERVICE)
+    }
+
+    /// A keyring under another service name (tests use their own, to leave real ones alone).
+    pub fn with_service(service: impl Into<String>) -> Keyring {
+        Keyring {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, name: SecretName) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, name.account())
+            .map_err(|e| SecretError::Unavailable(e.to_string()))
+    }
+}
+
+impl Default for Keyring {
+    fn default() -> Self {
+        Keyring::new()
+    }
+}
+
+impl SecretStore for Keyring {
+    fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
+        match self.entry(name)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(SecretError::Unavailable(e.to_string())),
+        }
+    }
+
+    fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError> {
+        self.entry(name)?
+            .set_password(secret.expose())
+            .map_err(|e| SecretError::Unavailable(e.to_string()))
+    }
+
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(SecretError::Unavailable(e.to_string())),
+        }
+    }
+}

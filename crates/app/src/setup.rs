@@ -1,0 +1,299 @@
+//! How RoomBridge is wired together: where its data lives, demo mode (the built-in emulators)
+//! and live mode (a real tenant and booking system), and the automatic room mapping.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use roombridge_connectors::booking::BookingConnector;
+use roombridge_connectors::graph::{GraphConfig, GraphConnector};
+use roombridge_connectors::{Booking, ConnectorError};
+use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
+use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
+use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
+use roombridge_emulators::seed::Seed;
+use roombridge_engine::{Engine, EngineConfig, EngineContext};
+use roombridge_store::Store;
+use roombridge_store::rooms::{self, Room};
+
+use crate::App;
+use crate::secrets::{SecretError, SecretName, SecretStore};
+use crate::views::Mode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("the data folder {path} cannot be used: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Store(#[from] roombridge_store::StoreError),
+    #[error("{0}")]
+    Secret(#[from] SecretError),
+    #[error("{0}")]
+    Connector(#[from] ConnectorError),
+    #[error("the configuration file {path} cannot be read: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("an emulator could not start: {0}")]
+    Emulator(std::io::Error),
+    #[error("{0}")]
+    Engine(#[from] roombridge_engine::EngineError),
+}
+
+/// The OS data folder for RoomBridge (e.g. `~/.local/share/roombridge` on Linux).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("dev", "RoomBridge", "roombridge")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".roombridge"))
+}
+
+/// Opens the database in `dir`, creating the folder if needed.
+pub fn open_store(dir: &Path, file: &str) -> Result<Arc<Store>, SetupError> {
+    std::fs::create_dir_all(dir).map_err(|source| SetupError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(Arc::new(Store::open(&dir.join(file))?))
+}
+
+/// Live mode's settings, kept in `config.json` in the data folder. No secrets: those are in
+/// the OS keyring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LiveConfig {
+    /// The Entra ID tenant id.
+    pub tenant: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The booking system's API base URL, e.g. `https://booking.example.org/api/v1`.
+    pub booking_url: String,
+    /// Overrides for Graph's and Entra ID's URLs (sovereign clouds, tests).
+    #[serde(default)]
+    pub graph_base: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+}
+
+impl LiveConfig {
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join("config.json")
+    }
+
+    pub fn load(data_dir: &Path) -> Result<LiveConfig, SetupError> {
+        let path = Self::path(data_dir);
+        let text = std::fs::read_to_string(&path).map_err(|e| SetupError::Config {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| SetupError::Config {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    fn graph_config(&self) -> Result<GraphConfig, SetupError> {
+        let mut config = GraphConfig::microsoft(&self.tenant, &self.client_id)?;
+        let parse = |s: &str| {
+            url::Url::parse(s).map_err(|e| SetupError::Config {
+                path: PathBuf::from("config.json"),
+                message: format!("{s:?} is not a URL: {e}"),
+            })
+        };
+        if let Some(base) = &self.graph_base {
+            config.graph_base = parse(base)?;
+        }
+        if let Some(token) = &self.token_url {
+            config.token_url = parse(token)?;
+        }
+        Ok(config)
+    }
+}
+
+/// The two connectors RoomBridge syncs between.
+pub struct Connectors {
+    pub graph: Arc<GraphConnector>,
+    pub booking: Arc<BookingConnector>,
+}
+
+/// Builds the connectors of live mode, with secrets from `secrets`.
+pub fn live_connectors(
+    config: &LiveConfig,
+    secrets: &dyn SecretStore,
+) -> Result<Connectors, SetupError> {
+    let graph = GraphConnector::new(
+        config.graph_config()?,
+        secrets.require(SecretName::GraphClientSecret)?,
+    )?;
+    let booking_url = url::Url::parse(&config.booking_url).map_err(|e| SetupError::Config {
+        path: PathBuf::from("config.json"),
+        message: format!("booking_url {:?} is not a URL: {e}", config.booking_url),
+    })?;
+    let booking = BookingConnector::new(booking_url, secrets.require(SecretName::BookingApiKey)?)?;
+    Ok(Connectors {
+        graph: Arc::new(graph),
+        booking: Arc::new(booking),
+    })
+}
+
+/// Maps every booking resource that has an e-mail address to the Outlook mailbox of that
+/// address, keeping existing mappings (and their paused flags). Returns how many rooms are
+/// mapped afterwards.
+pub async fn auto_map(store: &Store, connectors: &Connectors) -> Result<usize, SetupError> {
+    let resources = connectors.booking.resources().await?;
+    let places = connectors.graph.rooms().await?;
+    let now = chrono::Utc::now();
+    store.write(|c| {
+        let existing = rooms::list(c)?;
+        for r in &resources {
+            let Some(email) = r.email.as_deref().filter(|e| !e.is_empty()) else {
+                continue;
+            };
+            let id = RoomId::new(r.id.as_str());
+            if existing.iter().any(|e| e.id == id || e.mailbox.as_str().eq_ignore_ascii_case(email)) {
+                continue;
+            }
+            if r.kind == "room" && !places.iter().any(|p| p.email.eq_ignore_ascii_case(email)) {
+                tracing::warn!(resource = %r.id, "no Outlook room list entry for {email}; mapping it anyway");
+            }
+            rooms::upsert(
+                c,
+                &Room {
+                    id,
+                    name: r.name.clone(),
+                    kind: if r.kind == "equipment" { "equipment".into() } else { "room".into() },
+                    mailbox: Mailbox::new(email.to_ascii_lowercase()),
+                    resource: ResourceId::new(r.id.as_str()),
+                    time_zone: r.time_zone.clone(),
+                    paused: false,
+                },
+                now,
+            )?;
+        }
+        Ok(rooms::list(c)?.len())
+    })
+    .map_err(SetupError::from)
+}
+
+/// Starts the engine over `connectors` and wraps it in an [`App`].
+pub async fn start_app(
+    store: Arc<Store>,
+    connectors: Connectors,
+    config: EngineConfig,
+    mode: Mode,
+    keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+) -> Result<Arc<App>, SetupError> {
+    let (events, _) = broadcast::channel(4096);
+    let context = Arc::new(EngineContext {
+        store: store.clone(),
+        calendar: connectors.graph,
+        booking: connectors.booking,
+        config,
+        events,
+    });
+    let engine = Engine::start(context).await?;
+    Ok(App::new(store, engine, mode, keep))
+}
+
+/// The built-in emulators of demo mode, running on loopback.
+pub struct DemoServers {
+    pub graph: GraphEmulator,
+    pub booking: BookingEmulator,
+}
+
+impl DemoServers {
+    /// Starts both emulators on free loopback ports with the demo municipality. Their
+    /// credentials are made up for this run and never stored: they protect nothing real.
+    pub async fn start() -> Result<(DemoServers, Connectors), SetupError> {
+        let client_secret = random_token();
+        let api_key = random_token();
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let graph =
+            GraphEmulator::start(GraphEmulatorConfig::demo(client_secret.clone()), loopback)
+                .await
+                .map_err(SetupError::Emulator)?;
+        let booking = BookingEmulator::start(
+            BookingEmulatorConfig {
+                api_key: api_key.clone(),
+                seed: Seed::Demo,
+            },
+            loopback,
+        )
+        .await
+        .map_err(SetupError::Emulator)?;
+        let graph_config = GraphConfig {
+            graph_base: parse_local(&graph.graph_base())?,
+            token_url: parse_local(&graph.token_url())?,
+            client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
+            page_size: 50,
+        };
+        let connectors = Connectors {
+            graph: Arc::new(GraphConnector::new(
+                graph_config,
+                Secret::new(client_secret),
+            )?),
+            booking: Arc::new(BookingConnector::new(
+                parse_local(&booking.base_url())?,
+                Secret::new(api_key),
+            )?),
+        };
+        Ok((DemoServers { graph, booking }, connectors))
+    }
+}
+
+fn parse_local(s: &str) -> Result<url::Url, SetupError> {
+    url::Url::parse(s).map_err(|e| SetupError::Emulator(std::io::Error::other(e)))
+}
+
+/// Demo mode: both emulators, the demo municipality mapped, the engine running.
+pub async fn start_demo(data_dir: &Path, config: EngineConfig) -> Result<Arc<App>, SetupError> {
+    // Each demo run starts from empty emulators, so it starts from an empty database too.
+    let store = open_fresh_store(data_dir, "demo.sqlite")?;
+    let (servers, connectors) = DemoServers::start().await?;
+    auto_map(&store, &connectors).await?;
+    start_app(
+        store,
+        connectors,
+        config,
+        Mode::Demo,
+        vec![Box::new(servers)],
+    )
+    .await
+}
+
+/// Live mode: the tenant and booking system in `config.json`, secrets from the keyring.
+pub async fn start_live(
+    data_dir: &Path,
+    secrets: &dyn SecretStore,
+    config: EngineConfig,
+) -> Result<Arc<App>, SetupError> {
+    let live = LiveConfig::load(data_dir)?;
+    let store = open_store(data_dir, "roombridge.sqlite")?;
+    let connectors = live_connectors(&live, secrets)?;
+    auto_map(&store, &connectors).await?;
+    start_app(store, connectors, config, Mode::Live, Vec::new()).await
+}
+
+fn open_fresh_store(dir: &Path, file: &str) -> Result<Arc<Store>, SetupError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = dir.join(format!("{file}{suffix}"));
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(|source| SetupError::DataDir { path, source })?;
+        }
+    }
+    open_store(dir, file)
+}
+
+/// 32 random bytes, hex encoded: access tokens and demo credentials.
+pub fn random_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks the audit history of the database `file` in `data_dir` without starting anything.
+pub fn verify_audit(data_dir: &Path, file: &str) -> Result<crate::views::VerifyView, SetupError> {
+    let store = open_store(data_dir, file)?;
+    Ok(store.read(roombridge_store::history::verify)?.into())
+}

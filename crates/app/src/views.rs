@@ -1,0 +1,213 @@
+//! The JSON shapes the UI reads, mirrored in `ui/src/backend/types.ts`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use roombridge_core::plan::ConflictKind;
+use roombridge_core::{Content, RoomId};
+use roombridge_store::conflicts::StoredConflict;
+use roombridge_store::history::{Broken, Entry, Outcome};
+use roombridge_store::rooms::Room;
+use roombridge_store::status::RoomStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Running against the built-in emulators.
+    Demo,
+    /// Running against a real tenant and booking system.
+    Live,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub mode: Mode,
+    pub version: String,
+    pub rooms: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomState {
+    /// No cycle has finished yet.
+    Idle,
+    Syncing,
+    InSync,
+    /// In sync, but conflicts wait for a decision.
+    Conflicts,
+    /// The last cycle failed.
+    Failing,
+    Paused,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub links: i64,
+    pub conflicts: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomView {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub mailbox: String,
+    pub resource_id: String,
+    pub time_zone: String,
+    pub paused: bool,
+    pub status: RoomState,
+    pub last_cycle_at: Option<String>,
+    pub last_ok_at: Option<String>,
+    pub last_error: Option<String>,
+    pub counts: Counts,
+}
+
+impl RoomView {
+    pub fn new(room: Room, st: &RoomStatus, counts: (i64, i64, i64), syncing: bool) -> RoomView {
+        let (links, conflicts, failed) = counts;
+        let status = if room.paused {
+            RoomState::Paused
+        } else if syncing {
+            RoomState::Syncing
+        } else if st.last_error.is_some() {
+            RoomState::Failing
+        } else if conflicts > 0 {
+            RoomState::Conflicts
+        } else if st.last_ok_at.is_some() {
+            RoomState::InSync
+        } else {
+            RoomState::Idle
+        };
+        RoomView {
+            id: room.id.to_string(),
+            name: room.name,
+            kind: room.kind,
+            mailbox: room.mailbox.to_string(),
+            resource_id: room.resource.to_string(),
+            time_zone: room.time_zone,
+            paused: room.paused,
+            status,
+            last_cycle_at: st.last_cycle_at.map(|t| t.to_rfc3339()),
+            last_ok_at: st.last_ok_at.map(|t| t.to_rfc3339()),
+            last_error: st.last_error.clone(),
+            counts: Counts {
+                links,
+                conflicts,
+                failed,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: String,
+    pub room_id: String,
+    pub room_name: String,
+    pub cycle: i64,
+    pub kind: String,
+    pub side: Option<&'static str>,
+    pub outcome: Outcome,
+    pub title: String,
+    pub detail: String,
+}
+
+impl HistoryEntry {
+    pub fn new(e: Entry, names: &HashMap<RoomId, String>) -> HistoryEntry {
+        HistoryEntry {
+            seq: e.seq,
+            at: e.at.to_rfc3339(),
+            room_name: names
+                .get(&e.room)
+                .cloned()
+                .unwrap_or_else(|| e.room.to_string()),
+            room_id: e.room.to_string(),
+            cycle: e.cycle,
+            kind: e.kind,
+            side: e.side.map(|s| s.as_str()),
+            outcome: e.outcome,
+            title: e.title,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictView {
+    pub id: i64,
+    pub room_id: String,
+    pub room_name: String,
+    pub kind: ConflictKind,
+    pub detected_at: String,
+    pub fields: Vec<String>,
+    pub booking: Option<Content>,
+    pub calendar: Option<Content>,
+}
+
+impl ConflictView {
+    pub fn new(c: StoredConflict, names: &HashMap<RoomId, String>) -> ConflictView {
+        ConflictView {
+            id: c.id,
+            room_name: names
+                .get(&c.room)
+                .cloned()
+                .unwrap_or_else(|| c.room.to_string()),
+            room_id: c.room.to_string(),
+            kind: c.kind,
+            detected_at: c.detected_at.to_rfc3339(),
+            fields: c.fields,
+            booking: c.booking,
+            calendar: c.calendar,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyView {
+    pub ok: bool,
+    pub checked: u64,
+    pub broken_at: Option<i64>,
+    pub message: String,
+}
+
+impl From<Result<u64, Broken>> for VerifyView {
+    fn from(r: Result<u64, Broken>) -> Self {
+        match r {
+            Ok(n) => VerifyView {
+                ok: true,
+                checked: n,
+                broken_at: None,
+                message: format!("The audit history is intact ({n} entries checked)."),
+            },
+            Err(b) => VerifyView {
+                ok: false,
+                checked: 0,
+                broken_at: Some(b.seq),
+                message: format!(
+                    "The audit history was tampered with at entry {}: {}.",
+                    b.seq, b.reason
+                ),
+            },
+        }
+    }
+}
+
+/// A live update for the UI.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Update {
+    Room(RoomView),
+    History(HistoryEntry),
+    /// A room failed repeatedly and was stopped (the desktop app notifies).
+    RoomFailed {
+        room: RoomId,
+        message: String,
+    },
+    /// A tenant's credentials were refused (the desktop app notifies).
+    AuthFailed {
+        message: String,
+    },
+}
