@@ -1,1 +1,350 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared helpers for the end-to-end tests: a harness with both emulators on loopback, a real
+//! SQLite file and the real engine, and "outside" clients that act as a person in Outlook or
+//! in the booking system would, through the services' own APIs.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use roombridge_app::App;
+use roombridge_app::setup::{self, DemoServers};
+use roombridge_emulators::seed::Seed;
+use roombridge_engine::{CycleMode, CycleReport, EngineConfig};
+
+/// Both emulators, the app over a SQLite file in a temporary folder, and outside clients.
+pub struct Harness {
+    pub app: Arc<App>,
+    pub graph: OutsideGraph,
+    pub booking: OutsideBooking,
+    pub dir: tempfile::TempDir,
+}
+
+impl Harness {
+    /// Starts everything with empty calendars and an empty booking system (the demo
+    /// municipality's resources and mailboxes, no reservations).
+    pub async fn start() -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
+        let (servers, connectors) = DemoServers::start_seeded(Seed::Empty)
+            .await
+            .expect("emulators");
+        let graph = OutsideGraph::new(&servers).await;
+        let booking = OutsideBooking::new(&servers);
+        setup::auto_map(&store, &connectors)
+            .await
+            .expect("map rooms");
+        let config = EngineConfig {
+            poll_interval: None,
+            ..EngineConfig::default()
+        };
+        let app = setup::start_app(
+            store,
+            connectors,
+            config,
+            roombridge_app::views::Mode::Demo,
+            vec![Box::new(servers)],
+        )
+        .await
+        .expect("app");
+        Harness {
+            app,
+            graph,
+            booking,
+            dir,
+        }
+    }
+
+    /// One cycle in every room; panics if any room's cycle failed.
+    pub async fn cycle(&self) -> Vec<Arc<CycleReport>> {
+        let reports = self.app.sync_all(CycleMode::Execute).await.expect("sync");
+        for r in &reports {
+            assert!(r.ok(), "cycle of {} failed: {:?}", r.room_name, r.error);
+        }
+        reports
+    }
+
+    /// Cycles until a cycle plans nothing anywhere (at most `max`), returning how many ran.
+    pub async fn settle(&self, max: usize) -> usize {
+        for n in 1..=max {
+            let reports = self.cycle().await;
+            if reports.iter().all(|r| r.plan.is_empty()) {
+                return n;
+            }
+        }
+        panic!("still planning work after {max} cycles");
+    }
+}
+
+/// A person using Outlook, through Microsoft Graph (the emulator) with the app's credentials.
+pub struct OutsideGraph {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl OutsideGraph {
+    async fn new(servers: &DemoServers) -> OutsideGraph {
+        let http = reqwest::Client::new();
+        let token: Value = http
+            .post(servers.graph.token_url())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", roombridge_emulators::demo::DEMO_CLIENT_ID),
+                ("client_secret", servers.client_secret.expose()),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token json");
+        OutsideGraph {
+            http,
+            base: servers.graph.graph_base(),
+            token: token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+        }
+    }
+
+    /// Books a meeting in a room's calendar; returns the event id.
+    pub async fn create(
+        &self,
+        mailbox: &str,
+        subject: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> String {
+        let body = json!({
+            "subject": subject,
+            "body": {"contentType": "text", "content": ""},
+            "start": {"dateTime": start.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"},
+            "end": {"dateTime": end.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"},
+        });
+        let v: Value = self
+            .http
+            .post(format!("{}/users/{mailbox}/events", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create event")
+            .error_for_status()
+            .expect("create event status")
+            .json()
+            .await
+            .expect("event json");
+        v["id"].as_str().expect("event id").to_owned()
+    }
+
+    pub async fn rename(&self, mailbox: &str, id: &str, subject: &str) {
+        self.http
+            .patch(format!("{}/users/{mailbox}/events/{id}", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "subject": subject }))
+            .send()
+            .await
+            .expect("patch event")
+            .error_for_status()
+            .expect("patch event status");
+    }
+
+    pub async fn delete(&self, mailbox: &str, id: &str) {
+        self.http
+            .delete(format!("{}/users/{mailbox}/events/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("delete event")
+            .error_for_status()
+            .expect("delete event status");
+    }
+
+    /// Every event in the room's calendar from a week ago to a year ahead (a full delta read).
+    pub async fn events(&self, mailbox: &str) -> Vec<Value> {
+        let now = Utc::now();
+        let mut url = format!(
+            "{}/users/{mailbox}/calendarView/delta?startDateTime={}&endDateTime={}",
+            self.base,
+            (now - Duration::days(7)).format("%Y-%m-%dT%H:%M:%SZ"),
+            (now + Duration::days(365)).format("%Y-%m-%dT%H:%M:%SZ"),
+        );
+        let mut out = Vec::new();
+        loop {
+            let page: Value = self
+                .http
+                .get(&url)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .expect("delta")
+                .error_for_status()
+                .expect("delta status")
+                .json()
+                .await
+                .expect("delta json");
+            for e in page["value"].as_array().expect("value") {
+                if e.get("@removed").is_none() {
+                    out.push(e.clone());
+                }
+            }
+            match page["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// A person using the booking system, through its API (the emulator).
+pub struct OutsideBooking {
+    http: reqwest::Client,
+    base: String,
+    admin: String,
+    key: String,
+}
+
+impl OutsideBooking {
+    fn new(servers: &DemoServers) -> OutsideBooking {
+        OutsideBooking {
+            http: reqwest::Client::new(),
+            base: servers.booking.base_url(),
+            admin: servers.booking.admin_url(),
+            key: servers.api_key.expose().to_owned(),
+        }
+    }
+
+    /// Creates an event-level reservation; returns its id.
+    pub async fn create(
+        &self,
+        resource: &str,
+        title: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> String {
+        let body = json!({
+            "resource_id": resource,
+            "level": "event",
+            "title": title,
+            "organisation": "Nordvik Choir",
+            "description": "",
+            "all_day": false,
+            "start": start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "end": end.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "time_zone": "Europe/Oslo",
+        });
+        let v: Value = self
+            .http
+            .post(format!("{}/reservations", self.base))
+            .bearer_auth(&self.key)
+            .header(
+                "Idempotency-Key",
+                format!("outside-{}-{}", title.replace(' ', "_"), start.timestamp()),
+            )
+            .json(&body)
+            .send()
+            .await
+            .expect("create reservation")
+            .error_for_status()
+            .expect("create reservation status")
+            .json()
+            .await
+            .expect("reservation json");
+        v["id"].as_str().expect("reservation id").to_owned()
+    }
+
+    pub async fn get(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/reservations/{id}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("get reservation")
+            .error_for_status()
+            .expect("get reservation status")
+            .json()
+            .await
+            .expect("reservation json")
+    }
+
+    pub async fn rename(&self, id: &str, title: &str) {
+        let current = self.get(id).await;
+        self.http
+            .patch(format!("{}/reservations/{id}", self.base))
+            .bearer_auth(&self.key)
+            .header("If-Match", format!("\"{}\"", current["version"]))
+            .json(&json!({ "title": title }))
+            .send()
+            .await
+            .expect("patch reservation")
+            .error_for_status()
+            .expect("patch reservation status");
+    }
+
+    pub async fn cancel(&self, id: &str) {
+        let current = self.get(id).await;
+        self.http
+            .post(format!("{}/reservations/{id}/cancel", self.base))
+            .bearer_auth(&self.key)
+            .header("If-Match", format!("\"{}\"", current["version"]))
+            .json(&json!({ "note": "Cancelled by the club" }))
+            .send()
+            .await
+            .expect("cancel reservation")
+            .error_for_status()
+            .expect("cancel reservation status");
+    }
+
+    /// Every reservation of a resource, as the feed lists it from the start.
+    pub async fn reservations(&self, resource: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut req = self
+                .http
+                .get(format!("{}/reservations", self.base))
+                .bearer_auth(&self.key)
+                .query(&[("resource_id", resource)]);
+            if let Some(c) = &cursor {
+                req = req.query(&[("cursor", c.as_str())]);
+            }
+            let page: Value = req
+                .send()
+                .await
+                .expect("feed")
+                .error_for_status()
+                .expect("feed status")
+                .json()
+                .await
+                .expect("feed json");
+            out.extend(page["items"].as_array().expect("items").iter().cloned());
+            if page["has_more"].as_bool() != Some(true) {
+                return out;
+            }
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+        }
+    }
+
+    /// Stores a reservation as-is, bypassing validation (the emulator's admin route), to play a
+    /// booking system that sends something malformed.
+    pub async fn insert_raw(&self, raw: Value) {
+        self.http
+            .post(format!("{}/raw-reservations", self.admin))
+            .bearer_auth(&self.key)
+            .json(&raw)
+            .send()
+            .await
+            .expect("raw reservation")
+            .error_for_status()
+            .expect("raw reservation status");
+    }
+}
+
+/// A time `days` from now at `hour`:00 UTC, on the minute.
+pub fn at(days: i64, hour: u32) -> DateTime<Utc> {
+    let d = (Utc::now() + Duration::days(days)).date_naive();
+    d.and_hms_opt(hour, 0, 0).expect("valid hour").and_utc()
+}

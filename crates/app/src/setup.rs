@@ -201,23 +201,32 @@ pub async fn start_app(
 pub struct DemoServers {
     pub graph: GraphEmulator,
     pub booking: BookingEmulator,
+    /// The made-up credentials the emulators accept (tests act "from the outside" with them).
+    pub client_secret: Secret,
+    pub api_key: Secret,
 }
 
 impl DemoServers {
     /// Starts both emulators on free loopback ports with the demo municipality. Their
     /// credentials are made up for this run and never stored: they protect nothing real.
     pub async fn start() -> Result<(DemoServers, Connectors), SetupError> {
+        Self::start_seeded(Seed::Demo).await
+    }
+
+    /// Like [`DemoServers::start`], with the emulators seeded by `seed`.
+    pub async fn start_seeded(seed: Seed) -> Result<(DemoServers, Connectors), SetupError> {
         let client_secret = random_token();
         let api_key = random_token();
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let graph =
-            GraphEmulator::start(GraphEmulatorConfig::demo(client_secret.clone()), loopback)
-                .await
-                .map_err(SetupError::Emulator)?;
+        let mut emulated_tenant = GraphEmulatorConfig::demo(client_secret.clone());
+        emulated_tenant.seed = seed;
+        let graph = GraphEmulator::start(emulated_tenant, loopback)
+            .await
+            .map_err(SetupError::Emulator)?;
         let booking = BookingEmulator::start(
             BookingEmulatorConfig {
                 api_key: api_key.clone(),
-                seed: Seed::Demo,
+                seed,
             },
             loopback,
         )
@@ -232,14 +241,20 @@ impl DemoServers {
         let connectors = Connectors {
             graph: Arc::new(GraphConnector::new(
                 graph_config,
-                Secret::new(client_secret),
+                Secret::new(client_secret.clone()),
             )?),
             booking: Arc::new(BookingConnector::new(
                 parse_local(&booking.base_url())?,
-                Secret::new(api_key),
+                Secret::new(api_key.clone()),
             )?),
         };
-        Ok((DemoServers { graph, booking }, connectors))
+        let servers = DemoServers {
+            graph,
+            booking,
+            client_secret: Secret::new(client_secret),
+            api_key: Secret::new(api_key),
+        };
+        Ok((servers, connectors))
     }
 }
 

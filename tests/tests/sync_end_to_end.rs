@@ -1,0 +1,187 @@
+//! Both emulators over real HTTP on loopback, a real SQLite file, the real actors: creates,
+//! updates and cancellations on both sides converge, with no duplicate, and a further cycle
+//! plans nothing.
+
+use roombridge_tests::{Harness, at};
+
+const GYM: &str = "res-school-gym";
+const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
+const FJORD: &str = "res-town-hall-b";
+const FJORD_MAILBOX: &str = "fjord@nordvik.kommune.example";
+
+fn subjects(events: &[serde_json::Value]) -> Vec<String> {
+    let mut s: Vec<String> = events
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
+fn active_titles(reservations: &[serde_json::Value]) -> Vec<String> {
+    let mut s: Vec<String> = reservations
+        .iter()
+        .filter(|r| r["status"] == "active")
+        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_updates_and_cancellations_on_both_sides_converge_without_duplicates() {
+    let h = Harness::start().await;
+
+    // Creates on both sides.
+    let concert = h
+        .booking
+        .create(GYM, "Winter concert", at(3, 17), at(3, 19))
+        .await;
+    let handball = h
+        .booking
+        .create(GYM, "Handball training", at(4, 16), at(4, 18))
+        .await;
+    let meeting = h
+        .graph
+        .create(GYM_MAILBOX, "Teachers' meeting", at(5, 8), at(5, 9))
+        .await;
+    let interview = h
+        .graph
+        .create(FJORD_MAILBOX, "Interview", at(2, 10), at(2, 11))
+        .await;
+
+    let cycles = h.settle(4).await;
+    assert!(cycles <= 2, "took {cycles} cycles to settle");
+
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Handball training", "Teachers' meeting", "Winter concert"]
+    );
+    assert_eq!(
+        active_titles(&h.booking.reservations(GYM).await),
+        ["Handball training", "Teachers' meeting", "Winter concert"]
+    );
+    assert_eq!(
+        subjects(&h.graph.events(FJORD_MAILBOX).await),
+        ["Interview"]
+    );
+    assert_eq!(
+        active_titles(&h.booking.reservations(FJORD).await),
+        ["Interview"]
+    );
+
+    // Updates on both sides.
+    h.booking.rename(&concert, "Winter concert (choir)").await;
+    h.graph
+        .rename(GYM_MAILBOX, &meeting, "Teachers' meeting, all staff")
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        [
+            "Handball training",
+            "Teachers' meeting, all staff",
+            "Winter concert (choir)"
+        ]
+    );
+    assert_eq!(
+        active_titles(&h.booking.reservations(GYM).await),
+        [
+            "Handball training",
+            "Teachers' meeting, all staff",
+            "Winter concert (choir)"
+        ]
+    );
+
+    // Cancellations on both sides.
+    h.booking.cancel(&handball).await;
+    h.graph.delete(FJORD_MAILBOX, &interview).await;
+    h.settle(4).await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Teachers' meeting, all staff", "Winter concert (choir)"]
+    );
+    assert!(h.graph.events(FJORD_MAILBOX).await.is_empty());
+    let fjord = h.booking.reservations(FJORD).await;
+    assert_eq!(fjord.len(), 1, "the Outlook cancellation is a soft cancel");
+    assert_eq!(fjord[0]["status"], "cancelled");
+    assert!(
+        fjord[0]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Outlook"),
+        "the note says where the cancellation came from: {}",
+        fjord[0]["note"]
+    );
+
+    // Settled: one more cycle plans nothing anywhere.
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+
+    // The audit history recorded every action, and its chain is intact.
+    let history = h.app.list_history(Some(500), None).unwrap();
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "create_event",
+        "create_reservation",
+        "update_event",
+        "update_reservation",
+        "delete_event",
+        "cancel_reservation",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    assert!(h.app.verify_audit().unwrap().ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_reservation_fails_alone_and_the_rest_keeps_syncing() {
+    let h = Harness::start().await;
+    h.booking
+        .insert_raw(serde_json::json!({
+            "id": "broken-1",
+            "resource_id": GYM,
+            "level": "event",
+            "title": "Broken dates",
+            "organisation": "Club",
+            "description": "",
+            "all_day": false,
+            "start": at(3, 18).to_rfc3339(),
+            "end": at(3, 17).to_rfc3339(),
+            "time_zone": "Europe/Oslo",
+            "status": "active",
+            "version": 1,
+        }))
+        .await;
+    h.booking
+        .create(GYM, "Volleyball", at(3, 19), at(3, 21))
+        .await;
+
+    h.settle(3).await;
+
+    assert_eq!(subjects(&h.graph.events(GYM_MAILBOX).await), ["Volleyball"]);
+    let history = h.app.list_history(Some(500), Some(GYM)).unwrap();
+    let rejected: Vec<_> = history.iter().filter(|e| e.kind == "rejected").collect();
+    assert_eq!(rejected.len(), 1, "{history:#?}");
+    assert_eq!(rejected[0].title, "broken-1");
+    assert!(!rejected[0].detail.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_report_their_status_after_a_cycle() {
+    let h = Harness::start().await;
+    let rooms = h.app.list_rooms().unwrap();
+    assert_eq!(
+        rooms.len(),
+        15,
+        "12 rooms and 3 equipment resources are mapped"
+    );
+    h.cycle().await;
+    let rooms = h.app.list_rooms().unwrap();
+    assert!(
+        rooms
+            .iter()
+            .all(|r| r.status == roombridge_app::views::RoomState::InSync),
+        "{rooms:#?}"
+    );
+}
