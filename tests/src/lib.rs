@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use roombridge_app::App;
 use roombridge_app::setup::{self, DemoServers};
-use roombridge_emulators::seed::Seed;
+pub use roombridge_emulators::seed::Seed;
 use roombridge_engine::{CycleMode, CycleReport, EngineConfig};
 
 /// Both emulators, the app over a SQLite file in a temporary folder, and outside clients.
@@ -24,11 +24,14 @@ impl Harness {
     /// Starts everything with empty calendars and an empty booking system (the demo
     /// municipality's resources and mailboxes, no reservations).
     pub async fn start() -> Harness {
+        Harness::start_seeded(Seed::Empty).await
+    }
+
+    /// Starts everything with both emulators seeded by `seed`.
+    pub async fn start_seeded(seed: Seed) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
-        let (servers, connectors) = DemoServers::start_seeded(Seed::Empty)
-            .await
-            .expect("emulators");
+        let (servers, connectors) = DemoServers::start_seeded(seed).await.expect("emulators");
         let graph = OutsideGraph::new(&servers).await;
         let booking = OutsideBooking::new(&servers);
         setup::auto_map(&store, &connectors)

@@ -185,3 +185,26 @@ async fn rooms_report_their_status_after_a_cycle() {
         "{rooms:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_municipality_settles_without_duplicates_and_then_plans_nothing() {
+    let h = Harness::start_seeded(roombridge_tests::Seed::Demo).await;
+    let cycles = h.settle(5).await;
+    assert!(cycles <= 3, "took {cycles} cycles");
+    for room in h.app.list_rooms().unwrap() {
+        let events = h.graph.events(&room.mailbox).await;
+        // Every Outlook event is linked exactly once: no duplicate was created.
+        let mut ids: Vec<_> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), events.len());
+        assert_eq!(
+            events.len() as i64,
+            room.counts.links,
+            "{}: {} Outlook events, {} links",
+            room.name,
+            events.len(),
+            room.counts.links
+        );
+    }
+}
