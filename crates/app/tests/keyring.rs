@@ -17,7 +17,12 @@ fn a_secret_round_trips_through_the_os_keyring_and_can_be_removed() {
     let back = keyring.get(SecretName::BookingApiKey).unwrap().unwrap();
     assert_eq!(back.expose(), "bk-3f9a-not-real");
     // Another name under the same service is a different secret.
-    assert!(keyring.get(SecretName::GraphClientSecret).unwrap().is_none());
+    assert!(
+        keyring
+            .get(SecretName::GraphClientSecret)
+            .unwrap()
+            .is_none()
+    );
 
     keyring.delete(SecretName::BookingApiKey).unwrap();
     assert!(keyring.get(SecretName::BookingApiKey).unwrap().is_none());
