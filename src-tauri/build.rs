@@ -1,0 +1,29 @@
+//! Reads `tauri.conf.json` from the repository root (where users look for it) instead of
+//! `src-tauri/`, and declares RoomBridge's commands so that the window may call only those its
+//! capability (`capabilities/main-window.json`) grants.
+
+use std::path::PathBuf;
+
+/// Every command `roombridge_desktop::register` installs. The mock-runtime test calls each one
+/// through the capability, so a name missing here fails that test.
+const COMMANDS: &[&str] = &[
+    "status",
+    "list_rooms",
+    "list_history",
+    "list_conflicts",
+    "sync_room",
+];
+
+fn main() {
+    // Cargo always sets CARGO_MANIFEST_DIR for build scripts.
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    // Relative paths in the config (frontendDist, icons) resolve against the config's folder,
+    // the repository root; `generate_context!("../tauri.conf.json")` reads the same file.
+    let config = manifest_dir.join("../tauri.conf.json");
+    let attributes = tauri_build::Attributes::new()
+        .config_path(config)
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}

@@ -1,0 +1,38 @@
+//! The Tauri commands: each is one call into [`roombridge_app::App`]. Errors reach the window as
+//! the serialised `ApiError` (`{ code, message }`).
+
+use tauri::State;
+
+use roombridge_app::ApiError;
+use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status};
+
+use crate::AppState;
+
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Result<Status, ApiError> {
+    state.app().await?.status()
+}
+
+#[tauri::command]
+pub async fn list_rooms(state: State<'_, AppState>) -> Result<Vec<RoomView>, ApiError> {
+    state.app().await?.list_rooms()
+}
+
+#[tauri::command]
+pub async fn list_history(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+    room: Option<String>,
+) -> Result<Vec<HistoryEntry>, ApiError> {
+    state.app().await?.list_history(limit, room.as_deref())
+}
+
+#[tauri::command]
+pub async fn list_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictView>, ApiError> {
+    state.app().await?.list_conflicts()
+}
+
+#[tauri::command]
+pub async fn sync_room(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
+    state.app().await?.sync_room(&room)
+}
