@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod secrets;
 pub mod setup;
 pub mod views;

@@ -119,13 +119,7 @@ enum AuditAction {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ROOMBRIDGE_LOG")
-                .unwrap_or_else(|_| "warn,roombridge=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    roombridge_app::logging::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
