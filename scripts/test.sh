@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 logs=$(mktemp -d /tmp/roombridge-test.XXXXXX)
 mkdir -p artifacts
-export CARGO_TERM_COLOR=never CARGO_PROFILE_DEV_DEBUG=0
+export CARGO_TERM_COLOR=never CARGO_PROFILE_DEV_DEBUG=0 NO_COLOR=1 FORCE_COLOR=0
 
 passed=0
 failed=0
@@ -32,8 +32,8 @@ run() {
 # Tallies of the runners' own summaries.
 count_cargo() {
   local p f
-  p=$(grep -hoE 'test result: [A-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$4} END {print s+0}')
-  f=$(grep -hoE 'test result: [A-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$6} END {print s+0}')
+  p=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$6} END {print s+0}')
   passed=$((passed + p)); failed=$((failed + f))
 }
 count_vitest() {
