@@ -14,6 +14,7 @@
 //!   `count` requests to `/api/v1` are answered with that status (and `Retry-After` seconds),
 //!   so tests can see how a client copes with throttling and outages.
 
+mod bulk_seed;
 mod demo_seed;
 mod model;
 mod problem;
@@ -79,9 +80,16 @@ impl BookingEmulator {
         bind: SocketAddr,
         today: NaiveDate,
     ) -> std::io::Result<BookingEmulator> {
-        let mut store = Store::new(demo_resources());
-        if config.seed == Seed::Demo {
-            demo_seed::seed(&mut store, today).map_err(std::io::Error::other)?;
+        let mut store = match config.seed {
+            Seed::Bulk { rooms, .. } => Store::new(bulk_seed::resources(rooms)),
+            Seed::Demo | Seed::Empty => Store::new(demo_resources()),
+        };
+        match config.seed {
+            Seed::Demo => demo_seed::seed(&mut store, today).map_err(std::io::Error::other)?,
+            Seed::Bulk { per_room, .. } => {
+                bulk_seed::seed(&mut store, today, per_room).map_err(std::io::Error::other)?;
+            }
+            Seed::Empty => {}
         }
         let shared = Arc::new(Shared {
             api_key: config.api_key,

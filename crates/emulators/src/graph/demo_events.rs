@@ -146,6 +146,7 @@ fn meeting(
         is_reminder_on: true,
         reminder_minutes: 15,
         extended: Vec::new(),
+        declined: None,
         seq: 0,
     }
 }

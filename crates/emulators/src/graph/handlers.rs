@@ -28,6 +28,9 @@ pub struct Settings {
     /// `http://127.0.0.1:PORT/v1.0`
     pub base: String,
     pub mailboxes: Vec<EmulatedMailbox>,
+    /// When set, events created in a room mailbox get their subject replaced with the
+    /// organizer's name this long after the create (Exchange's `AddOrganizerToSubject`).
+    pub rewrite_after: Option<Duration>,
 }
 
 #[derive(Clone)]
@@ -40,12 +43,22 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/v1.0/places/microsoft.graph.room", get(rooms))
+        .route("/v1.0/places/microsoft.graph.roomlist", get(room_lists))
+        .route(
+            "/v1.0/places/{list}/microsoft.graph.roomlist/rooms",
+            get(room_list_rooms),
+        )
         .route("/v1.0/users/{mailbox}/events", post(create_event))
         .route(
             "/v1.0/users/{mailbox}/events/{id}",
             get(get_event).patch(patch_event).delete(delete_event),
         )
+        .route(
+            "/v1.0/users/{mailbox}/events/{id}/decline",
+            post(decline_event),
+        )
         .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
+        .fallback(unknown_route)
         .with_state(app)
 }
 
@@ -60,7 +73,7 @@ pub struct GraphError {
 }
 
 impl GraphError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -68,7 +81,7 @@ impl GraphError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", message)
     }
 
@@ -80,7 +93,7 @@ impl GraphError {
         )
     }
 
-    fn sync_state_not_found() -> Self {
+    pub(crate) fn sync_state_not_found() -> Self {
         Self::new(
             StatusCode::GONE,
             "SyncStateNotFound",
@@ -104,6 +117,15 @@ impl IntoResponse for GraphError {
         });
         (self.status, Json(body)).into_response()
     }
+}
+
+/// Unknown paths: Graph answers 400 for a segment it does not know, not an empty 404.
+async fn unknown_route(uri: axum::http::Uri) -> GraphError {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        format!("Resource not found for the segment '{}'.", uri.path()),
+    )
 }
 
 type GraphResult = Result<Response, GraphError>;
@@ -222,7 +244,7 @@ async fn token(
 // ---------------------------------------------------------------------------------------------
 // Access checks
 
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
+pub(crate) fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
     let unauthorized =
         |m: &str| GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", m);
     let Some(value) = headers
@@ -246,6 +268,11 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), GraphError> {
         )),
         Some(_) => Ok(()),
     }
+}
+
+/// Whether the request carries an access token the emulator issued and that has not expired.
+pub(crate) fn has_valid_token(app: &App, headers: &HeaderMap) -> bool {
+    authorize(app, headers).is_ok()
 }
 
 /// The mailbox key when the application may access it; 403 otherwise (an application access
@@ -396,13 +423,9 @@ fn expanded_ids(query: &HashMap<String, String>) -> Result<Option<Vec<String>>, 
 // ---------------------------------------------------------------------------------------------
 // Places
 
-async fn rooms(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> GraphResult {
-    authorize(&app, &headers)?;
-    let top: usize = match query.get("$top") {
+/// `$top` and `$skip` of a places request (`$top` defaults to 100, as Graph's places pages).
+fn paging(query: &HashMap<String, String>) -> Result<(usize, usize), GraphError> {
+    let top = match query.get("$top") {
         Some(t) => t
             .parse()
             .ok()
@@ -410,54 +433,170 @@ async fn rooms(
             .ok_or_else(|| GraphError::bad_request(format!("Invalid $top value: {t}")))?,
         None => 100,
     };
-    let skip: usize = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let rooms: Vec<&EmulatedMailbox> = app
-        .settings
-        .mailboxes
-        .iter()
-        .filter(|m| m.kind == MailboxKind::Room)
-        .collect();
-    let value: Vec<Value> = rooms
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|m| place_json(m))
-        .collect();
+    let skip = match query.get("$skip") {
+        Some(s) => s
+            .parse()
+            .map_err(|_| GraphError::bad_request(format!("Invalid $skip value: {s}")))?,
+        None => 0,
+    };
+    Ok((top, skip))
+}
+
+/// One page of a places collection, with a nextLink to `link` when more remain.
+fn places_page(
+    app: &App,
+    context: &str,
+    link: &str,
+    all: Vec<Value>,
+    (top, skip): (usize, usize),
+) -> Response {
+    let total = all.len();
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!(
-            "{}/$metadata#places/microsoft.graph.room",
-            app.settings.base
-        )),
+        json!(format!("{}/$metadata#{context}", app.settings.base)),
     );
-    if skip + top < rooms.len() {
+    if skip + top < total {
         body.insert(
             "@odata.nextLink".into(),
             json!(format!(
-                "{}/places/microsoft.graph.room?$top={top}&$skip={}",
+                "{}/{link}?$top={top}&$skip={}",
                 app.settings.base,
                 skip + top
             )),
         );
     }
-    body.insert("value".into(), Value::Array(value));
-    Ok(Json(Value::Object(body)).into_response())
+    body.insert(
+        "value".into(),
+        Value::Array(all.into_iter().skip(skip).take(top).collect()),
+    );
+    Json(Value::Object(body)).into_response()
 }
 
-fn place_json(m: &EmulatedMailbox) -> Value {
-    // A stable id per mailbox, in the GUID style of places-rooms.json.
-    let h = m.email.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+async fn rooms(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let page = paging(&query)?;
+    let rooms: Vec<Value> = app
+        .settings
+        .mailboxes
+        .iter()
+        .filter(|m| m.kind == MailboxKind::Room)
+        .map(place_json)
+        .collect();
+    Ok(places_page(
+        &app,
+        "places/microsoft.graph.room",
+        "places/microsoft.graph.room",
+        rooms,
+        page,
+    ))
+}
+
+/// The room lists: one per building of the room mailboxes, in the order the buildings first
+/// appear, addressed `{building-slug}-rooms@{domain of its first room}`.
+fn room_list_groups(mailboxes: &[EmulatedMailbox]) -> Vec<(String, String, Vec<&EmulatedMailbox>)> {
+    let mut lists: Vec<(String, String, Vec<&EmulatedMailbox>)> = Vec::new();
+    for m in mailboxes.iter().filter(|m| m.kind == MailboxKind::Room) {
+        match lists.iter_mut().find(|(name, _, _)| *name == m.building) {
+            Some((_, _, rooms)) => rooms.push(m),
+            None => {
+                let slug: String = m
+                    .building
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("-");
+                let domain = m.email.rsplit('@').next().unwrap_or("example.com");
+                lists.push((
+                    m.building.clone(),
+                    format!("{slug}-rooms@{domain}"),
+                    vec![m],
+                ));
+            }
+        }
+    }
+    lists
+}
+
+async fn room_lists(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let page = paging(&query)?;
+    let lists: Vec<Value> = room_list_groups(&app.settings.mailboxes)
+        .into_iter()
+        .map(|(name, email, _)| {
+            json!({
+                "id": place_id(&email),
+                "displayName": name,
+                "address": {
+                    "street": "Rådhusgata 1",
+                    "city": "Nordvik",
+                    "state": "",
+                    "postalCode": "8000",
+                    "countryOrRegion": "Norway"
+                },
+                "geocoordinates": null,
+                "phone": null,
+                "emailAddress": email,
+            })
+        })
+        .collect();
+    Ok(places_page(
+        &app,
+        "places/microsoft.graph.roomList",
+        "places/microsoft.graph.roomlist",
+        lists,
+        page,
+    ))
+}
+
+async fn room_list_rooms(
+    State(app): State<App>,
+    Path(list): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let page = paging(&query)?;
+    let (_, email, rooms) = room_list_groups(&app.settings.mailboxes)
+        .into_iter()
+        .find(|(_, email, _)| email.eq_ignore_ascii_case(&list))
+        .ok_or_else(GraphError::not_found)?;
+    let rooms: Vec<Value> = rooms.into_iter().map(place_json).collect();
+    Ok(places_page(
+        &app,
+        &format!("places('{email}')/microsoft.graph.roomlist/rooms"),
+        &format!("places/{email}/microsoft.graph.roomlist/rooms"),
+        rooms,
+        page,
+    ))
+}
+
+/// A stable id per place, in the GUID style of places-rooms.json.
+fn place_id(email: &str) -> String {
+    let h = email.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
-    let id = format!(
+    format!(
         "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
         h >> 32,
         (h >> 16) & 0xffff,
         h & 0xffff,
         (h >> 48) & 0xffff,
         h & 0xffff_ffff_ffff
-    );
+    )
+}
+
+fn place_json(m: &EmulatedMailbox) -> Value {
+    let id = place_id(&m.email);
     let nickname = m
         .display_name
         .rsplit(", ")
@@ -761,6 +900,7 @@ async fn create_event(
         is_reminder_on: true,
         reminder_minutes: 15,
         extended: Vec::new(),
+        declined: None,
         seq,
     };
     apply(&mut e, &body)?;
@@ -768,8 +908,40 @@ async fn create_event(
         mb.transactions.insert(t, e.id.clone());
     }
     let response = event_response(&app, StatusCode::CREATED, &e, &key, &prefer, None);
+    let id = e.id.clone();
     mb.events.insert(e.id.clone(), e);
+    drop(store);
+    let is_room = app
+        .settings
+        .mailboxes
+        .iter()
+        .any(|m| m.kind == MailboxKind::Room && m.email.eq_ignore_ascii_case(&key));
+    if let Some(after) = app.settings.rewrite_after
+        && is_room
+    {
+        tokio::spawn(rewrite_subject(app.clone(), key, id, after));
+    }
     Ok(response)
+}
+
+/// What an Exchange room mailbox with `AddOrganizerToSubject` does a few seconds after a
+/// meeting lands in it: the subject becomes the organizer's name, which is a new version of
+/// the item (new change key, reported by delta).
+async fn rewrite_subject(app: App, mailbox: String, id: String, after: Duration) {
+    tokio::time::sleep(after).await;
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    // Deleted (or never stored) meanwhile: nothing to rewrite.
+    if let Some(e) = store
+        .mailboxes
+        .get_mut(&mailbox)
+        .and_then(|mb| mb.events.get_mut(&id))
+    {
+        e.subject = e.organizer_name.clone();
+        e.change_key = new_change_key();
+        e.last_modified = Utc::now();
+        e.seq = seq;
+    }
 }
 
 async fn get_event(
@@ -865,6 +1037,56 @@ async fn delete_event(
     mb.events.remove(&id);
     mb.tombstones.push((id, seq));
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /users/{mailbox}/events/{id}/decline` as the room: 202, the event's response becomes
+/// `declined`, and, as an Exchange room mailbox removes meetings it declines from its calendar,
+/// the event leaves the room's calendar view (delta reports it `@removed`). It can still be read
+/// by id, which is how a client confirms the decline.
+async fn decline_event(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let body = parse_body(&bytes)?;
+    string_field(&body, "comment")?;
+    if body.get("sendResponse").is_some_and(|v| !v.is_boolean()) {
+        return Err(GraphError::bad_request(
+            "Property 'sendResponse' must be a boolean.",
+        ));
+    }
+    if let Some(other) = body
+        .keys()
+        .find(|k| !["comment", "sendResponse", "proposedNewTime"].contains(&k.as_str()))
+    {
+        return Err(GraphError::bad_request(format!(
+            "The property '{other}' does not exist on type 'microsoft.graph.decline'."
+        )));
+    }
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    let e = store
+        .mailboxes
+        .get_mut(&key)
+        .and_then(|mb| mb.events.get_mut(&id))
+        .ok_or_else(GraphError::not_found)?;
+    if e.organizer_address.eq_ignore_ascii_case(&key) {
+        // Exchange refuses a response to a meeting the mailbox organised itself.
+        return Err(GraphError::bad_request(
+            "Your request can't be completed. You can't respond to a meeting you organized.",
+        ));
+    }
+    if e.declined.is_none() {
+        let now = Utc::now();
+        e.declined = Some(now);
+        e.change_key = new_change_key();
+        e.last_modified = now;
+        e.seq = seq;
+    }
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,41 +5,67 @@
 //! with change keys, `calendarView/delta` paging with skip and delta tokens, and extended
 //! properties that only come back when `$expand`ed.
 //!
+//! In front of the handlers sits what sits in front of Exchange: the per-mailbox limits
+//! ([`MailboxLimits`]: 4 requests in flight, 10,000 per 10 minutes), JSON batching
+//! (`POST /v1.0/$batch`, at most 20 requests, `dependsOn`), and injected [`Fault`]s. Room
+//! mailboxes can rewrite subjects like Exchange's `AddOrganizerToSubject`
+//! ([`GraphEmulatorConfig::rewrite_subjects`]), and a room can decline a meeting.
+//!
 //! Start it with [`GraphEmulator::start`]; point a client at [`GraphEmulator::graph_base`] and
 //! [`GraphEmulator::token_url`]. Edits "from the outside" (a test, a person playing Outlook) go
 //! through the same HTTP API.
+//!
+//! Emulator-only routes, outside Graph's surface, under `/admin`; they need
+//! `Authorization: Bearer <client secret>` (the application's secret from the config):
+//! - `POST /admin/faults` with a [`Fault`] as JSON, e.g.
+//!   `{"route": "create_event", "kind": "throttle", "retry_after": 2.128, "count": 1}`: 204.
+//! - `DELETE /admin/faults`: clears every fault, 204.
+//! - `GET /admin/stats`: [`GraphStats`] as JSON; `DELETE /admin/stats` resets them, 204.
 
 mod demo_events;
+mod faults;
+mod gateway;
 mod handlers;
+mod limits;
 mod state;
+mod stats;
 mod zones;
+
+pub use faults::{Fault, FaultError, FaultKind, FaultRoute, GraphRoute};
+pub use limits::MailboxLimits;
+pub use stats::GraphStats;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::demo::{DEMO_CLIENT_ID, DEMO_RESOURCES, DEMO_TENANT};
-use crate::seed::Seed;
+use crate::seed::{Seed, bench_room_email, bench_room_name};
+use gateway::Gateway;
 use state::{MailboxState, Store};
 
 /// Whether a mailbox is a room (listed by `/places/microsoft.graph.room`) or equipment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailboxKind {
+    /// A room mailbox.
     Room,
+    /// An equipment mailbox (projector, van).
     Equipment,
 }
 
 /// A resource mailbox the emulated application may access (its application access policy).
 #[derive(Debug, Clone)]
 pub struct EmulatedMailbox {
+    /// The SMTP address, which Graph accepts as the user id.
     pub email: String,
     pub display_name: String,
     pub kind: MailboxKind,
     pub capacity: u32,
+    /// Rooms of one building form one room list.
     pub building: String,
 }
 
@@ -61,6 +87,19 @@ impl EmulatedMailbox {
             })
             .collect()
     }
+
+    /// The benchmark rooms of [`Seed::Bulk`]: `bench-room-001@bench.example` and on.
+    pub fn bench(rooms: u32) -> Vec<EmulatedMailbox> {
+        (1..=rooms)
+            .map(|n| EmulatedMailbox {
+                email: bench_room_email(n),
+                display_name: bench_room_name(n),
+                kind: MailboxKind::Room,
+                capacity: 10,
+                building: "Bench".to_owned(),
+            })
+            .collect()
+    }
 }
 
 /// How the emulator starts: which tenant and application it accepts, and what it holds.
@@ -72,12 +111,24 @@ pub struct GraphEmulatorConfig {
     pub client_id: String,
     /// That application's client secret. Passed in, never built in, so no secret lives in code.
     pub client_secret: String,
-    /// Demo meetings or an empty calendar.
+    /// Demo meetings, an empty calendar, or the benchmark rooms without events.
     pub seed: Seed,
-    /// The mailboxes the application may access; every other mailbox answers 403.
+    /// The mailboxes the application may access; every other mailbox answers 403. With
+    /// [`Seed::Bulk`] the benchmark rooms ([`EmulatedMailbox::bench`]) replace these.
     pub mailboxes: Vec<EmulatedMailbox>,
     /// How long an access token is valid (`expires_in`).
     pub token_lifetime: Duration,
+    /// Faults in force from the start (more can be added with [`GraphEmulator::inject`]).
+    pub faults: Vec<Fault>,
+    /// Seeds the RNG that fault probabilities are rolled with, for reproducible runs.
+    pub fault_seed: u64,
+    /// Exchange's per-mailbox limits (defaults: 4 in flight, 10,000 per 600 s).
+    pub limits: MailboxLimits,
+    /// Room mailboxes replace the subject of a new event with the organizer's name
+    /// [`GraphEmulatorConfig::rewrite_after`] after the create (a new change key, seen by delta).
+    pub rewrite_subjects: bool,
+    /// How long after a create the subject is rewritten (Exchange: a few seconds).
+    pub rewrite_after: Duration,
 }
 
 impl GraphEmulatorConfig {
@@ -96,6 +147,11 @@ impl GraphEmulatorConfig {
             mailboxes: EmulatedMailbox::demo(),
             // Entra ID's usual lifetime, as in token-response.json.
             token_lifetime: Duration::from_secs(3599),
+            faults: Vec::new(),
+            fault_seed: 0x6EAF_0001,
+            limits: MailboxLimits::default(),
+            rewrite_subjects: false,
+            rewrite_after: Duration::from_secs(3),
         }
     }
 
@@ -115,6 +171,11 @@ impl std::fmt::Debug for GraphEmulatorConfig {
             .field("seed", &self.seed)
             .field("mailboxes", &self.mailboxes.len())
             .field("token_lifetime", &self.token_lifetime)
+            .field("faults", &self.faults)
+            .field("fault_seed", &self.fault_seed)
+            .field("limits", &self.limits)
+            .field("rewrite_subjects", &self.rewrite_subjects)
+            .field("rewrite_after", &self.rewrite_after)
             .finish_non_exhaustive()
     }
 }
@@ -125,23 +186,34 @@ pub struct GraphEmulator {
     addr: SocketAddr,
     tenant: String,
     store: Arc<Mutex<Store>>,
-    stop: oneshot::Sender<()>,
+    gateway: Arc<Gateway>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 impl GraphEmulator {
     /// Binds `bind` (use port 0 for a free port) and serves until [`GraphEmulator::shutdown`].
-    /// Fails only when the address cannot be bound.
+    /// Fails when the address cannot be bound, or (`InvalidInput`) when a configured fault is
+    /// invalid.
     pub async fn start(
         config: GraphEmulatorConfig,
         bind: SocketAddr,
     ) -> std::io::Result<GraphEmulator> {
+        for fault in &config.faults {
+            fault
+                .validate()
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
+        let mailboxes = match config.seed {
+            Seed::Bulk { rooms, .. } => EmulatedMailbox::bench(rooms),
+            Seed::Demo | Seed::Empty => config.mailboxes,
+        };
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}/v1.0");
 
         let mut store = Store::default();
-        for m in &config.mailboxes {
+        for m in &mailboxes {
             store.mailboxes.insert(
                 m.email.to_lowercase(),
                 MailboxState {
@@ -160,7 +232,7 @@ impl GraphEmulator {
             }
         }
         let store = Arc::new(Mutex::new(store));
-        let app = handlers::router(handlers::App {
+        let app = handlers::App {
             store: store.clone(),
             settings: Arc::new(handlers::Settings {
                 tenant: config.tenant.clone(),
@@ -168,26 +240,56 @@ impl GraphEmulator {
                 client_secret: config.client_secret,
                 token_lifetime: config.token_lifetime,
                 base,
-                mailboxes: config.mailboxes,
+                mailboxes,
+                rewrite_after: config.rewrite_subjects.then_some(config.rewrite_after),
             }),
-        });
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "graph emulator stopped with an error");
-            }
-        });
+        };
+        let (stop, stopped) = watch::channel(false);
+        let gateway = Arc::new(Gateway::new(
+            app.clone(),
+            handlers::router(app),
+            faults::Faults::new(config.faults, config.fault_seed),
+            limits::Limits::new(config.limits),
+            stopped,
+        ));
+        let task = tokio::spawn(gateway::serve(listener, gateway.clone()));
         tracing::info!(%addr, "graph emulator listening");
         Ok(GraphEmulator {
             addr,
             tenant: config.tenant,
             store,
+            gateway,
             stop,
             task,
         })
+    }
+
+    /// Adds a fault, which applies from the next request on. Fails when the fault is invalid
+    /// (a probability outside 0..=1, a status that is not 500/502/503/504, ...).
+    pub fn inject(&self, fault: Fault) -> Result<(), FaultError> {
+        fault.validate()?;
+        self.gateway.faults().push(fault);
+        Ok(())
+    }
+
+    /// Removes every fault, configured or injected.
+    pub fn clear_faults(&self) {
+        self.gateway.faults().clear();
+    }
+
+    /// The counters since start or the last [`GraphEmulator::reset_stats`].
+    pub fn stats(&self) -> GraphStats {
+        self.gateway.stats().clone()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_stats(&self) {
+        *self.gateway.stats() = GraphStats::default();
+    }
+
+    /// `http://127.0.0.1:PORT/admin`, the base of the emulator-only routes.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/admin", self.addr)
     }
 
     /// The bound address.
@@ -222,9 +324,9 @@ impl GraphEmulator {
         store.pending.clear();
     }
 
-    /// Stops the server and waits for it to finish.
+    /// Stops the server and waits for it to finish (requests in flight get a few seconds).
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         let _ = self.task.await;
     }
 }

@@ -40,6 +40,9 @@ pub struct StoredEvent {
     pub reminder_minutes: i64,
     /// `(id, value)` pairs; never rendered unless `$expand`ed.
     pub extended: Vec<(String, String)>,
+    /// When the room declined the meeting. A declined event stays readable by id, but the room's
+    /// calendar no longer shows it, so calendarView/delta reports it removed.
+    pub declined: Option<DateTime<Utc>>,
     /// Sequence number of the last write.
     pub seq: u64,
 }
@@ -232,6 +235,7 @@ impl Store {
         let mut hits: Vec<(DateTime<Utc>, String)> = mb
             .events
             .values()
+            .filter(|e| e.declined.is_none())
             .filter_map(|e| {
                 let (s, t) = e.instants();
                 (s < end && t > start).then(|| (s, e.id.clone()))
@@ -320,13 +324,14 @@ pub fn render_event(
         )),
     );
     m.insert("onlineMeetingUrl".into(), Value::Null);
-    m.insert(
-        "responseStatus".into(),
-        json!({
+    let response_status = match e.declined {
+        Some(at) => json!({"response": "declined", "time": graph_instant(at)}),
+        None => json!({
             "response": if is_organizer { "organizer" } else { "accepted" },
             "time": "0001-01-01T00:00:00Z"
         }),
-    );
+    };
+    m.insert("responseStatus".into(), response_status);
     m.insert(
         "body".into(),
         json!({"contentType": body_type, "content": body}),
