@@ -15,6 +15,8 @@ use roombridge_engine::{CycleMode, CycleReport, EngineConfig};
 /// Both emulators, the app over a SQLite file in a temporary folder, and outside clients.
 pub struct Harness {
     pub app: Arc<App>,
+    /// The emulators themselves, for fault injection and statistics.
+    pub servers: Arc<DemoServers>,
     pub graph: OutsideGraph,
     pub booking: OutsideBooking,
     pub dir: tempfile::TempDir,
@@ -32,6 +34,7 @@ impl Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
         let (servers, connectors) = DemoServers::start_seeded(seed).await.expect("emulators");
+        let servers = Arc::new(servers);
         let graph = OutsideGraph::new(&servers).await;
         let booking = OutsideBooking::new(&servers);
         setup::auto_map(&store, &connectors)
@@ -46,12 +49,13 @@ impl Harness {
             connectors,
             config,
             roombridge_app::views::Mode::Demo,
-            vec![Box::new(servers)],
+            vec![Box::new(servers.clone())],
         )
         .await
         .expect("app");
         Harness {
             app,
+            servers,
             graph,
             booking,
             dir,

@@ -208,3 +208,49 @@ async fn the_demo_municipality_settles_without_duplicates_and_then_plans_nothing
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_delta_token_leads_to_a_full_resync_without_duplicates() {
+    let h = Harness::start().await;
+    h.booking
+        .create(GYM, "Basketball", at(2, 16), at(2, 18))
+        .await;
+    h.graph
+        .create(GYM_MAILBOX, "Caretaker inspection", at(3, 7), at(3, 8))
+        .await;
+    h.settle(3).await;
+
+    // Graph forgets every delta token: the next delta call answers 410 syncStateNotFound.
+    h.servers.graph.forget_sync_state();
+    h.booking
+        .create(GYM, "Floorball", at(4, 16), at(4, 18))
+        .await;
+    h.graph
+        .create(GYM_MAILBOX, "Fire drill", at(5, 10), at(5, 11))
+        .await;
+    let first = h.cycle().await;
+    assert!(
+        first.iter().all(|r| r.resynced),
+        "every room read its calendar in full after the 410"
+    );
+    h.settle(3).await;
+
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        [
+            "Basketball",
+            "Caretaker inspection",
+            "Fire drill",
+            "Floorball"
+        ]
+    );
+    assert_eq!(
+        active_titles(&h.booking.reservations(GYM).await),
+        [
+            "Basketball",
+            "Caretaker inspection",
+            "Fire drill",
+            "Floorball"
+        ]
+    );
+}

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use roombridge_app::App;
 use roombridge_app::http::{self, HttpOptions};
-use roombridge_app::secrets::Keyring;
+use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
 use roombridge_app::setup;
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
 use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
@@ -57,6 +57,8 @@ enum Command {
         demo: bool,
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        keyring: KeyringArgs,
     },
     /// Run one emulator alone on loopback.
     Emulate {
@@ -76,6 +78,35 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Stores a secret in the OS keyring, read from standard input (never from an argument,
+    /// which would land in the shell history).
+    Secret {
+        #[arg(value_enum)]
+        name: SecretArg,
+        #[command(flatten)]
+        keyring: KeyringArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SecretArg {
+    /// The Entra ID application's client secret.
+    GraphClientSecret,
+    /// The booking system's API key.
+    BookingApiKey,
+}
+
+#[derive(clap::Args, Clone)]
+struct KeyringArgs {
+    /// The keyring service secrets are filed under (tests use their own).
+    #[arg(long, env = "ROOMBRIDGE_KEYRING_SERVICE", default_value = roombridge_app::secrets::SERVICE, hide = true)]
+    keyring_service: String,
+}
+
+impl KeyringArgs {
+    fn keyring(&self) -> Keyring {
+        Keyring::with_service(&self.keyring_service)
+    }
 }
 
 #[derive(clap::Args)]
@@ -92,6 +123,8 @@ struct ServeArgs {
     /// Seconds between each room's cycles.
     #[arg(long, default_value_t = 10)]
     poll: u64,
+    #[command(flatten)]
+    keyring: KeyringArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -157,9 +190,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .data_dir
                 .clone()
                 .unwrap_or_else(setup::default_data_dir);
-            let app = setup::start_live(&data_dir, &Keyring::new(), engine_config(serve.poll))
-                .await
-                .map_err(|e| e.to_string())?;
+            let app = setup::start_live(
+                &data_dir,
+                &serve.keyring.keyring(),
+                engine_config(serve.poll),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             serve_until_stopped(app, serve).await
         }
         Command::Sync {
@@ -167,6 +204,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             dry_run,
             demo,
             data_dir,
+            keyring,
         } => {
             if !once {
                 return Err("only `sync --once` exists: the continuous sync is `serve`".into());
@@ -179,7 +217,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let app = if demo {
                 setup::start_demo(&data_dir, config).await
             } else {
-                setup::start_live(&data_dir, &Keyring::new(), config).await
+                setup::start_live(&data_dir, &keyring.keyring(), config).await
             }
             .map_err(|e| e.to_string())?;
             let mode = if dry_run {
@@ -257,6 +295,26 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     emulator.shutdown().await;
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secret { name, keyring } => {
+            let name = match name {
+                SecretArg::GraphClientSecret => SecretName::GraphClientSecret,
+                SecretArg::BookingApiKey => SecretName::BookingApiKey,
+            };
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the secret from standard input: {e}"))?;
+            let value = line.trim_end_matches(['\r', '\n']);
+            if value.is_empty() {
+                return Err("no secret on standard input".into());
+            }
+            keyring
+                .keyring()
+                .set(name, &roombridge_core::Secret::new(value))
+                .map_err(|e| e.to_string())?;
+            println!("Stored the {} in the OS keyring.", name.account());
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

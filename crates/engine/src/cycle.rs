@@ -50,6 +50,8 @@ pub struct CycleReport {
     pub error: Option<String>,
     /// Whether the failure was one of authentication (the tenant needs attention).
     pub auth_failed: bool,
+    /// Whether the calendar's delta cursor had expired and the room was read in full.
+    pub resynced: bool,
     pub finished_at: DateTime<Utc>,
 }
 
@@ -247,6 +249,7 @@ async fn run_inner(
         links: &stored_links,
     });
     report.rejected = booking.rejected.len() + calendar.rejected.len();
+    report.resynced = resynced;
     if mode == CycleMode::DryRun {
         return Ok(());
     }
@@ -385,6 +388,7 @@ impl CycleReport {
             rejected: 0,
             error: None,
             auth_failed: false,
+            resynced: false,
             finished_at: Utc::now(),
         }
     }

@@ -24,6 +24,11 @@ pub enum RoomMsg {
     SyncNow(CycleMode, Option<RpcReplyPort<Arc<CycleReport>>>),
     /// The cycle task finished.
     CycleDone(Arc<CycleReport>),
+    /// Retry after a failed cycle.
+    Retry,
+    /// Run no timed cycles for this long (the tenant's credentials were refused); a "sync now"
+    /// still runs.
+    Hold(std::time::Duration),
 }
 
 pub struct RoomArgs {
@@ -41,6 +46,10 @@ pub struct RoomState {
     /// Requests that arrived while a cycle was running, in order.
     queued: Vec<(CycleMode, Option<RpcReplyPort<Arc<CycleReport>>>)>,
     timer: Option<JoinHandle<()>>,
+    /// Failed cycles in a row; drives the retry backoff.
+    failures: u32,
+    /// No timed cycles before this instant (the tenant's credentials were refused).
+    hold_until: Option<std::time::Instant>,
 }
 
 impl Actor for RoomActor {
@@ -69,6 +78,8 @@ impl Actor for RoomActor {
             running: None,
             queued: Vec::new(),
             timer,
+            failures: 0,
+            hold_until: None,
         })
     }
 
@@ -92,9 +103,20 @@ impl Actor for RoomActor {
         match message {
             RoomMsg::Tick => {
                 // A tick while a cycle runs is dropped: the running cycle covers it.
+                let held = state
+                    .hold_until
+                    .is_some_and(|until| std::time::Instant::now() < until);
+                if state.running.is_none() && !held {
+                    start(&myself, state, CycleMode::Execute);
+                }
+            }
+            RoomMsg::Retry => {
                 if state.running.is_none() {
                     start(&myself, state, CycleMode::Execute);
                 }
+            }
+            RoomMsg::Hold(duration) => {
+                state.hold_until = Some(std::time::Instant::now() + duration);
             }
             RoomMsg::SyncNow(mode, reply) => {
                 state.queued.push((mode, reply));
@@ -120,6 +142,16 @@ impl Actor for RoomActor {
                     let _ = state
                         .supervisor
                         .cast(SupervisorMsg::CycleFinished(report.clone()));
+                    if report.ok() {
+                        state.failures = 0;
+                        state.hold_until = None;
+                    } else if !report.auth_failed {
+                        // A failed cycle (a service down, a timeout) is retried sooner than the
+                        // next tick, backing off; credential failures wait for the supervisor.
+                        state.failures += 1;
+                        let delay = retry_delay(state.failures, state.context.config.poll_interval);
+                        myself.send_after(delay, || RoomMsg::Retry);
+                    }
                 }
                 if let Some((mode, _)) = state.queued.first() {
                     let mode = *mode;
@@ -150,4 +182,31 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode) {
         // The actor may have been stopped meanwhile; then nobody needs the report.
         let _ = me.send_message(RoomMsg::CycleDone(report));
     });
+}
+
+/// Exponential backoff with full jitter: up to 2^failures seconds, never longer than the poll
+/// interval (the timer retries then anyway), at least one second.
+fn retry_delay(failures: u32, poll: Option<std::time::Duration>) -> std::time::Duration {
+    use rand::Rng;
+    let cap = poll.unwrap_or(std::time::Duration::from_secs(300));
+    let ceiling = std::time::Duration::from_secs(1u64 << failures.min(9)).min(cap);
+    let millis = rand::rng().random_range(1000..=ceiling.as_millis().max(1000) as u64);
+    std::time::Duration::from_millis(millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+    use std::time::Duration;
+
+    #[test]
+    fn retry_delay_grows_but_stays_within_the_poll_interval() {
+        let poll = Some(Duration::from_secs(30));
+        for failures in 1..20 {
+            let d = retry_delay(failures, poll);
+            assert!(d >= Duration::from_secs(1), "{d:?}");
+            assert!(d <= Duration::from_secs(30), "{d:?}");
+            assert!(d <= Duration::from_secs(1 << failures.min(9)).max(Duration::from_secs(1)));
+        }
+    }
 }

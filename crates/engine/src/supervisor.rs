@@ -16,6 +16,9 @@ use crate::{EngineContext, EngineEvent};
 
 pub struct Supervisor;
 
+/// How long timed cycles pause after the tenant's credentials were refused.
+pub const AUTH_HOLD: Duration = Duration::from_secs(300);
+
 pub enum SupervisorMsg {
     /// Run one cycle in every unpaused room and reply with all reports.
     SyncAll(CycleMode, RpcReplyPort<Vec<Arc<CycleReport>>>),
@@ -96,6 +99,13 @@ impl Actor for Supervisor {
             SupervisorMsg::CycleFinished(report) => {
                 if report.ok() {
                     state.failures.remove(&report.room);
+                } else if report.auth_failed {
+                    // One tenant, one set of credentials: if they are refused for one room they
+                    // are refused for all. Hold every room's timed cycles instead of hammering the
+                    // token endpoint; a "sync now" after fixing the credentials still runs.
+                    for actor in state.rooms.values() {
+                        let _ = actor.cast(RoomMsg::Hold(AUTH_HOLD));
+                    }
                 }
             }
             SupervisorMsg::Restart(room) => {
