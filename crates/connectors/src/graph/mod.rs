@@ -1,13 +1,23 @@
 //! Microsoft Graph connector: an Outlook room mailbox as a [`Calendar`].
 //!
-//! Authenticates with OAuth2 client credentials (token cached until shortly before expiry),
-//! asks for immutable ids, UTC times and text bodies on every request, reads
-//! `calendarView/delta` to the end, and classifies every failure by [`ErrorKind`].
+//! Authenticates with OAuth2 client credentials, by secret or certificate (token cached until
+//! shortly before expiry), asks for immutable ids, UTC times and text bodies on every request,
+//! reads `calendarView/delta` to the end, and classifies every failure by [`ErrorKind`].
+//!
+//! Every request passes the [throttle governor](governor): per-mailbox concurrency and request
+//! budget, `Retry-After` holds, and bounded retries of transient failures where a retry is safe.
 
 mod auth;
+mod batch;
+mod credential;
+mod governor;
 #[doc(hidden)]
 pub mod wire;
-mod zones;
+pub mod zones;
+
+pub use batch::{BatchRequest, BatchResponse};
+pub use credential::{CLIENT_ASSERTION_TYPE, GraphCredential, client_assertion};
+pub use governor::{GraphClientStats, GraphLimits, Priority, current_priority, with_priority};
 
 use std::time::Duration;
 
@@ -66,12 +76,60 @@ pub struct GraphRoom {
     pub display_name: String,
 }
 
-/// Microsoft Graph as a [`Calendar`].
+/// A room list (a building or floor) as `/places/microsoft.graph.roomlist` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphRoomList {
+    /// The room list's SMTP address, which [`GraphConnector::rooms_in_list`] takes.
+    pub email: String,
+    pub display_name: String,
+}
+
+/// Microsoft Graph as a [`Calendar`]. Share one per tenant (in an `Arc`) between all rooms: its
+/// throttle governor only sees the requests that go through it.
 pub struct GraphConnector {
     config: GraphConfig,
     http: reqwest::Client,
     tokens: auth::TokenSource,
     zone_hint: Tz,
+    governor: governor::Governor,
+}
+
+/// One request as the governor sends it.
+struct Call<'a> {
+    method: Method,
+    url: Url,
+    body: Option<&'a Value>,
+    headers: HeaderMap,
+    /// The mailbox whose limits apply ([`governor::TENANT_KEY`] for tenant-wide calls).
+    mailbox: &'a str,
+    /// What the request costs against the mailbox's budget (a `$batch` costs its items).
+    cost: usize,
+    /// Sending it twice does no harm (GET, DELETE, a create with a `transactionId`, a PATCH
+    /// with `If-Match`), so it is retried after a 5xx, a timeout or a dropped connection too.
+    /// Any request is retried after a 429 or when it never reached Graph.
+    idempotent: bool,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, url: Url, mailbox: &'a str) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
+        Call {
+            method,
+            url,
+            body: None,
+            headers: HeaderMap::new(),
+            mailbox,
+            cost: 1,
+            idempotent,
+        }
+    }
+}
+
+/// A failed attempt, and whether Graph may have acted on it.
+struct Failed {
+    error: ConnectorError,
+    /// The request may have reached Graph (so only an idempotent one may be repeated).
+    reached: bool,
 }
 
 /// How long one request may take before it counts as a (transient) timeout.
@@ -81,9 +139,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_PAGES: usize = 10_000;
 
 impl GraphConnector {
-    /// A connector for `config`, authenticating with `secret`. Fails only when the HTTP client
-    /// cannot be built (no TLS backend).
+    /// A connector for `config`, authenticating with a client `secret`. Fails only when the HTTP
+    /// client cannot be built (no TLS backend).
     pub fn new(config: GraphConfig, secret: Secret) -> Result<Self, ConnectorError> {
+        Self::with_credential(config, GraphCredential::ClientSecret(secret))
+    }
+
+    /// A connector for `config`, authenticating with `credential` (a secret or a certificate).
+    /// Fails only when the HTTP client cannot be built (no TLS backend); a bad key or
+    /// thumbprint shows up as an [`ErrorKind::Auth`] error on the first request.
+    pub fn with_credential(
+        config: GraphConfig,
+        credential: GraphCredential,
+    ) -> Result<Self, ConnectorError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
@@ -93,13 +161,32 @@ impl GraphConnector {
                     format!("Cannot build the HTTP client: {e}"),
                 )
             })?;
-        let tokens = auth::TokenSource::new(&config.client_id, secret, &config.token_url);
+        let tokens = auth::TokenSource::new(&config.client_id, credential, &config.token_url);
         Ok(Self {
             config,
             http,
             tokens,
             zone_hint: chrono_tz::Europe::Oslo,
+            governor: governor::Governor::new(GraphLimits::default()),
         })
+    }
+
+    /// The same connector with other throttling and retry limits (the defaults are Graph's
+    /// documented per-mailbox limits). Set before the connector is shared: it starts a fresh
+    /// governor, with fresh counters.
+    pub fn with_limits(mut self, limits: GraphLimits) -> Self {
+        self.governor = governor::Governor::new(limits);
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &GraphLimits {
+        self.governor.limits()
+    }
+
+    /// Requests sent, retries and throttled waits since the connector was made.
+    pub fn stats(&self) -> GraphClientStats {
+        self.governor.stats()
     }
 
     /// The rooms' zone (default Europe/Oslo), used to read Windows zone names that stand for
@@ -111,9 +198,59 @@ impl GraphConnector {
 
     /// Every room in the tenant (all pages of `/places/microsoft.graph.room`).
     pub async fn rooms(&self) -> Result<Vec<GraphRoom>, ConnectorError> {
-        let mut url = self.url(&["places", "microsoft.graph.room"])?;
+        let url = self.url(&["places", "microsoft.graph.room"])?;
+        self.places(url, wire::parse_rooms_page).await
+    }
+
+    /// Every room list in the tenant (all pages of `/places/microsoft.graph.roomlist`).
+    pub async fn room_lists(&self) -> Result<Vec<GraphRoomList>, ConnectorError> {
+        let url = self.url(&["places", "microsoft.graph.roomlist"])?;
+        self.places(url, wire::parse_room_lists_page).await
+    }
+
+    /// The rooms in the room list `list_email` (all pages of
+    /// `/places/{list_email}/microsoft.graph.roomlist/rooms`). An unknown list fails with
+    /// [`ErrorKind::Permanent`] (404).
+    pub async fn rooms_in_list(&self, list_email: &str) -> Result<Vec<GraphRoom>, ConnectorError> {
+        let url = self.url(&[
+            "places",
+            list_email.trim(),
+            "microsoft.graph.roomlist",
+            "rooms",
+        ])?;
+        self.places(url, wire::parse_rooms_page).await
+    }
+
+    /// Declines `event` as the room, telling the organiser why (`comment`). Graph answers 202
+    /// and sends the organiser a reply. Retried only after a 429 or when the request never
+    /// reached Graph: a second decline after an unclear failure could send a second reply.
+    pub async fn decline_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        comment: &str,
+    ) -> Result<(), ConnectorError> {
+        let url = self.url(&[
+            "users",
+            mailbox.as_str(),
+            "events",
+            event.as_str(),
+            "decline",
+        ])?;
+        let body = json!({"comment": comment, "sendResponse": true});
+        let mut call = Call::new(Method::POST, url, mailbox.as_str());
+        call.body = Some(&body);
+        self.send(call).await.map(|_| ())
+    }
+
+    /// All pages of a places listing, parsed with `parse`.
+    async fn places<T>(
+        &self,
+        mut url: Url,
+        parse: fn(&str) -> Result<wire::Page<T>, ConnectorError>,
+    ) -> Result<Vec<T>, ConnectorError> {
         url.query_pairs_mut().append_pair("$top", "100");
-        let mut rooms = Vec::new();
+        let mut all = Vec::new();
         let mut next = Some(url);
         let mut pages = 0;
         while let Some(url) = next.take() {
@@ -121,15 +258,17 @@ impl GraphConnector {
             if pages > MAX_PAGES {
                 return Err(ConnectorError::new(
                     ErrorKind::Permanent,
-                    "Graph kept sending room pages",
+                    "Graph kept sending pages of places",
                 ));
             }
-            let body = self.send(Method::GET, url, None, HeaderMap::new()).await?;
-            let (page, link) = wire::parse_rooms_page(&body)?;
-            rooms.extend(page);
+            let body = self
+                .send(Call::new(Method::GET, url, governor::TENANT_KEY))
+                .await?;
+            let (page, link) = parse(&body)?;
+            all.extend(page);
             next = link.map(|l| self.follow(&l)).transpose()?;
         }
-        Ok(rooms)
+        Ok(all)
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
@@ -164,58 +303,93 @@ impl GraphConnector {
         Ok(url)
     }
 
-    /// Sends one request with a bearer token and the Prefer headers every call uses; returns the
-    /// body of a 2xx answer and a classified error otherwise. A 401 is retried once with a fresh
-    /// token (the cached one may have been revoked or expired early).
-    async fn send(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<&Value>,
-        extra: HeaderMap,
-    ) -> Result<String, ConnectorError> {
-        for attempt in 0..2 {
-            let token = self.tokens.token(&self.http).await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token)
-                .header("Prefer", "IdType=\"ImmutableId\"")
-                .header("Prefer", "outlook.timezone=\"UTC\"")
-                .header("Prefer", "outlook.body-content-type=\"text\"");
-            // One by one: `RequestBuilder::headers` would replace the Prefer headers above.
-            for (name, value) in &extra {
-                request = request.header(name, value.clone());
-            }
-            if let Some(b) = body {
-                request = request.json(b);
-            }
-            let response = request.send().await.map_err(transport)?;
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let text = response.text().await.map_err(transport)?;
-            if status.is_success() {
-                return Ok(text);
-            }
-            if status.as_u16() == 401 && attempt == 0 {
+    /// Sends one request through the governor and returns the body of a 2xx answer, or a
+    /// classified error. Transient failures are retried with backoff (waiting out any
+    /// `Retry-After`) while that is safe and within the limits; the last error is returned.
+    /// A 401 is retried once with a fresh token (the cached one may have been revoked or
+    /// expired early).
+    async fn send(&self, call: Call<'_>) -> Result<String, ConnectorError> {
+        let mut backoff = self.governor.backoff();
+        let mut refreshed = false;
+        loop {
+            let result = {
+                let _slot = self.governor.admit(call.mailbox, call.cost).await;
+                self.attempt(&call).await
+            };
+            let failed = match result {
+                Ok(text) => return Ok(text),
+                Err(f) => f,
+            };
+            if failed.error.status == Some(401) && !refreshed {
+                refreshed = true;
                 self.tokens.invalidate().await;
                 continue;
             }
-            return Err(wire::classify(
-                status.as_u16(),
-                retry_after.as_deref(),
-                &text,
-            ));
+            let ErrorKind::Transient { retry_after } = failed.error.kind else {
+                return Err(failed.error);
+            };
+            let throttled = failed.error.status == Some(429);
+            // 429: Graph refused without acting. Otherwise it may have acted, so only an
+            // idempotent request may go again.
+            if failed.reached && !throttled && !call.idempotent {
+                return Err(failed.error);
+            }
+            let Some(delay) = backoff.next(retry_after) else {
+                return Err(failed.error);
+            };
+            self.governor.counters.retried(1);
+            if throttled {
+                // Everyone using this mailbox waits, not just this request.
+                self.governor.hold(call.mailbox, delay);
+            } else {
+                tokio::time::sleep(delay).await;
+            }
         }
-        Err(ConnectorError::new(
-            ErrorKind::Auth,
-            "Microsoft Graph rejected a freshly issued token; check the application's permissions",
-        )
-        .with_status(401))
+    }
+
+    /// One try: a token, then the request with the Prefer headers every call uses.
+    async fn attempt(&self, call: &Call<'_>) -> Result<String, Failed> {
+        let token = self
+            .tokens
+            .token(&self.http)
+            .await
+            .map_err(|error| Failed {
+                error,
+                reached: false,
+            })?;
+        let mut request = self
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .bearer_auth(token)
+            .header("Prefer", "IdType=\"ImmutableId\"")
+            .header("Prefer", "outlook.timezone=\"UTC\"")
+            .header("Prefer", "outlook.body-content-type=\"text\"");
+        // One by one: `RequestBuilder::headers` would replace the Prefer headers above.
+        for (name, value) in &call.headers {
+            request = request.header(name, value.clone());
+        }
+        if let Some(b) = call.body {
+            request = request.json(b);
+        }
+        self.governor.counters.sent();
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.map_err(transport)?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        if status.as_u16() == 429 {
+            self.governor.counters.throttled(1);
+        }
+        Err(Failed {
+            error: wire::classify(status.as_u16(), retry_after.as_deref(), &text),
+            reached: true,
+        })
     }
 
     fn event_url(&self, mailbox: &Mailbox, event: &GraphEventId) -> Result<Url, ConnectorError> {
@@ -224,16 +398,20 @@ impl GraphConnector {
 }
 
 /// A request that got no HTTP answer: timeouts, refused or reset connections. Retry later.
-fn transport(e: reqwest::Error) -> ConnectorError {
+/// Only a failure to connect is sure not to have reached Graph.
+fn transport(e: reqwest::Error) -> Failed {
     let what = if e.is_timeout() {
         "timed out"
     } else {
         "failed"
     };
-    ConnectorError::new(
-        ErrorKind::Transient { retry_after: None },
-        format!("The request to Microsoft Graph {what}: {e}"),
-    )
+    Failed {
+        reached: !e.is_connect(),
+        error: ConnectorError::new(
+            ErrorKind::Transient { retry_after: None },
+            format!("The request to Microsoft Graph {what}: {e}"),
+        ),
+    }
 }
 
 #[async_trait]
@@ -282,7 +460,9 @@ impl Calendar for GraphConnector {
                     "Graph kept sending delta pages",
                 ));
             }
-            let body = self.send(Method::GET, url, None, page_size.clone()).await?;
+            let mut call = Call::new(Method::GET, url, mailbox.as_str());
+            call.headers = page_size.clone();
+            let body = self.send(call).await?;
             let page = wire::parse_delta_page(&body, self.zone_hint)?;
             for e in page.events {
                 if !latest.contains_key(&e.id) {
@@ -331,7 +511,9 @@ impl Calendar for GraphConnector {
                 wire::TAG_PROPERTY_ID
             ),
         );
-        let body = self.send(Method::GET, url, None, HeaderMap::new()).await?;
+        let body = self
+            .send(Call::new(Method::GET, url, mailbox.as_str()))
+            .await?;
         wire::parse_tag(&body)
     }
 
@@ -342,22 +524,13 @@ impl Calendar for GraphConnector {
         link: &LinkId,
         idempotency_key: &str,
     ) -> Result<CalendarEvent, ConnectorError> {
-        let mut fields = wire::event_fields(content)?;
-        fields.insert("showAs".into(), json!("busy"));
-        fields.insert("transactionId".into(), json!(idempotency_key));
-        fields.insert(
-            "singleValueExtendedProperties".into(),
-            json!([{"id": wire::TAG_PROPERTY_ID, "value": link.as_str()}]),
-        );
+        let fields = Value::Object(wire::create_fields(content, link, idempotency_key)?);
         let url = self.url(&["users", mailbox.as_str(), "events"])?;
-        let body = self
-            .send(
-                Method::POST,
-                url,
-                Some(&Value::Object(fields)),
-                HeaderMap::new(),
-            )
-            .await?;
+        let mut call = Call::new(Method::POST, url, mailbox.as_str());
+        call.body = Some(&fields);
+        // Graph returns the event the first attempt made for a repeated transactionId.
+        call.idempotent = true;
+        let body = self.send(call).await?;
         let mut event = wire::parse_event(&body, self.zone_hint)?;
         // Graph does not return extended properties on create; we know what we sent.
         event.tag = Some(link.clone());
@@ -387,10 +560,14 @@ impl Calendar for GraphConnector {
             })?;
             headers.insert(IF_MATCH, value);
         }
+        let fields = Value::Object(fields);
         let url = self.event_url(mailbox, event)?;
-        let body = self
-            .send(Method::PATCH, url, Some(&Value::Object(fields)), headers)
-            .await?;
+        let mut call = Call::new(Method::PATCH, url, mailbox.as_str());
+        // With If-Match a repeat of an applied update fails as Stale instead of writing twice.
+        call.idempotent = headers.contains_key(IF_MATCH);
+        call.headers = headers;
+        call.body = Some(&fields);
+        let body = self.send(call).await?;
         wire::parse_event(&body, self.zone_hint)
     }
 
@@ -400,7 +577,10 @@ impl Calendar for GraphConnector {
         event: &GraphEventId,
     ) -> Result<(), ConnectorError> {
         let url = self.event_url(mailbox, event)?;
-        match self.send(Method::DELETE, url, None, HeaderMap::new()).await {
+        match self
+            .send(Call::new(Method::DELETE, url, mailbox.as_str()))
+            .await
+        {
             Ok(_) => Ok(()),
             // Already gone is what we wanted.
             Err(e) if e.status == Some(404) => Ok(()),

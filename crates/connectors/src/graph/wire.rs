@@ -12,7 +12,7 @@ use roombridge_core::{Content, GraphEventId, LinkId, When};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{GraphRoom, zones};
+use super::{GraphRoom, GraphRoomList, zones};
 use crate::{ConnectorError, ErrorKind, Rejected};
 
 /// The MAPI named property RoomBridge tags its events with; the value is the link id.
@@ -381,6 +381,23 @@ pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>,
     Ok(m)
 }
 
+/// The JSON body that creates `content` as a RoomBridge event: [`event_fields`] plus busy,
+/// the idempotency key as `transactionId` and the link tag.
+pub fn create_fields(
+    content: &Content,
+    link: &LinkId,
+    idempotency_key: &str,
+) -> Result<serde_json::Map<String, Value>, ConnectorError> {
+    let mut fields = event_fields(content)?;
+    fields.insert("showAs".into(), json!("busy"));
+    fields.insert("transactionId".into(), json!(idempotency_key));
+    fields.insert(
+        "singleValueExtendedProperties".into(),
+        json!([{"id": TAG_PROPERTY_ID, "value": link.as_str()}]),
+    );
+    Ok(fields)
+}
+
 fn midnight(d: NaiveDate) -> NaiveDateTime {
     d.and_time(chrono::NaiveTime::MIN)
 }
@@ -395,8 +412,39 @@ fn zone_name_for(zone: Tz) -> String {
     }
 }
 
-/// Reads one page of `/places/microsoft.graph.room`.
+/// Reads one page of `/places/microsoft.graph.room` (or of a room list's rooms).
 pub fn parse_rooms_page(body: &str) -> Result<(Vec<GraphRoom>, Option<String>), ConnectorError> {
+    let (places, next) = parse_places_page(body, "room list")?;
+    let rooms = places
+        .into_iter()
+        .map(|(email, display_name)| GraphRoom {
+            email,
+            display_name,
+        })
+        .collect();
+    Ok((rooms, next))
+}
+
+/// Reads one page of `/places/microsoft.graph.roomlist`.
+pub fn parse_room_lists_page(
+    body: &str,
+) -> Result<(Vec<GraphRoomList>, Option<String>), ConnectorError> {
+    let (places, next) = parse_places_page(body, "room list page")?;
+    let lists = places
+        .into_iter()
+        .map(|(email, display_name)| GraphRoomList {
+            email,
+            display_name,
+        })
+        .collect();
+    Ok((lists, next))
+}
+
+/// One page of a listing and the next page's link.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+/// Places with a mailbox (email, display name) and the next page's link.
+fn parse_places_page(body: &str, what: &str) -> Result<Page<(String, String)>, ConnectorError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Place {
@@ -409,20 +457,18 @@ pub fn parse_rooms_page(body: &str) -> Result<(Vec<GraphRoom>, Option<String>), 
         #[serde(rename = "@odata.nextLink")]
         next_link: Option<String>,
     }
-    let page: Page = serde_json::from_str(body).map_err(|e| unreadable("room list", e))?;
-    let rooms = page
+    let page: Page = serde_json::from_str(body).map_err(|e| unreadable(what, e))?;
+    let places = page
         .value
         .into_iter()
-        // A place without a mailbox cannot be synced; it is not a room for RoomBridge.
+        // A place without a mailbox cannot be synced or expanded; skip it.
         .filter_map(|p| {
             let email = p.email_address.filter(|e| !e.trim().is_empty())?;
-            Some(GraphRoom {
-                display_name: p.display_name.unwrap_or_else(|| email.clone()),
-                email,
-            })
+            Some((p.display_name.unwrap_or_else(|| email.clone()), email))
         })
+        .map(|(name, email)| (email, name))
         .collect();
-    Ok((rooms, page.next_link))
+    Ok((places, page.next_link))
 }
 
 /// A Graph error body's `code` and `message`, if it is one.
@@ -489,6 +535,8 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// What went wrong at the token endpoint, in words that say what to fix. `description` is
 /// Entra ID's `error_description`, which names AADSTS codes and never echoes the secret.
+/// The AADSTS code decides when there is one (the same code arrives under different `error`
+/// values); the OAuth `error` is the fallback.
 pub fn token_error(error: &str, description: Option<&str>, client_id: &str) -> ConnectorError {
     let description = description.unwrap_or_default();
     // Entra ID appends trace ids and a timestamp; the first sentence is the useful part.
@@ -500,34 +548,64 @@ pub fn token_error(error: &str, description: Option<&str>, client_id: &str) -> C
         .next()
         .unwrap_or_default()
         .trim();
-    let has = |code: &str| description.contains(code);
-    let fix = match error {
-        "invalid_client" if has("AADSTS7000215") => format!(
+    let fix = match aadsts_code(description).as_deref() {
+        Some("7000215") => format!(
             "The client secret for application {client_id} is wrong. Enter the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets."
         ),
-        "invalid_client" if has("AADSTS7000222") => format!(
-            "The client secret for application {client_id} has expired. Create a new secret in Entra ID and enter it in RoomBridge."
+        Some("7000222") => format!(
+            "The client secret for application {client_id} has expired. Create a new secret in Entra ID > App registrations > Certificates & secrets and enter it in RoomBridge."
         ),
-        "invalid_client" if has("AADSTS7000218") => {
-            "No client secret was sent. Enter the application's client secret in RoomBridge.".to_owned()
+        Some("7000218") => {
+            "No client secret was sent. Enter the application's client secret (or a certificate) in RoomBridge.".to_owned()
         }
-        "invalid_client" => format!(
-            "Entra ID rejected the credentials of application {client_id}. Check the client id and secret."
+        Some("700016") => format!(
+            "Application {client_id} was not found in this tenant. Check the client id (Application ID in Entra ID > App registrations) and the tenant id, and that an administrator has consented to the app in this tenant."
         ),
-        "unauthorized_client" => format!(
-            "Application {client_id} is not registered in this tenant. Check the tenant and client id."
-        ),
-        "invalid_scope" => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
-        "invalid_request" if has("AADSTS90002") => "The tenant was not found. Check the tenant id.".to_owned(),
-        "temporarily_unavailable" => {
-            return ConnectorError::new(
-                ErrorKind::Transient { retry_after: None },
-                format!("Entra ID is temporarily unavailable ({reason})"),
-            );
+        Some("90002") | Some("900023") => {
+            "The tenant was not found. Check the tenant id (Directory ID or a verified domain such as contoso.onmicrosoft.com).".to_owned()
         }
-        _ => format!("Signing in to Microsoft Entra ID failed ({error})."),
+        Some("7000112") => format!(
+            "Application {client_id} is disabled in Entra ID. Ask an administrator to enable it (Enterprise applications > Properties > Enabled for users to sign in)."
+        ),
+        Some("700027") => format!(
+            "Entra ID could not verify the certificate assertion of application {client_id}. Upload the certificate to the app registration (Certificates & secrets) and check that the private key and thumbprint belong to it."
+        ),
+        Some("700024") => {
+            "The certificate assertion is not valid at this time. Check this computer's clock.".to_owned()
+        }
+        Some("70011") => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
+        Some("53003") => "A Conditional Access policy blocks this sign-in. Ask an administrator to exclude the RoomBridge application.".to_owned(),
+        _ => match error {
+            "invalid_client" => format!(
+                "Entra ID rejected the credentials of application {client_id}. Check the client id and the secret or certificate."
+            ),
+            "unauthorized_client" => format!(
+                "Application {client_id} is not registered in this tenant. Check the tenant and client id."
+            ),
+            "invalid_scope" => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
+            "invalid_request" => format!(
+                "Entra ID refused the sign-in request of application {client_id}. Check the tenant id and client id."
+            ),
+            "temporarily_unavailable" | "server_error" => {
+                return ConnectorError::new(
+                    ErrorKind::Transient { retry_after: None },
+                    format!("Entra ID is temporarily unavailable ({reason})"),
+                );
+            }
+            _ => format!("Signing in to Microsoft Entra ID failed ({error})."),
+        },
     };
     ConnectorError::new(ErrorKind::Auth, format!("{fix} ({reason})"))
+}
+
+/// The number of the first `AADSTS<digits>` code in an Entra ID error description.
+fn aadsts_code(description: &str) -> Option<String> {
+    let at = description.find("AADSTS")? + "AADSTS".len();
+    let digits: String = description[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then_some(digits)
 }
 
 /// Reads an Entra ID error body (token-error-*.json).

@@ -1,100 +1,46 @@
-//! Windows <-> IANA zone names for the zones RoomBridge's rooms use (CLDR windowsZones.xml).
-//! A later issue replaces this with the full CLDR table; until then an unknown Windows name is
-//! an unreadable event rather than a guess.
+//! Windows <-> IANA zone names, from CLDR's `windowsZones.xml` through the `windows-timezones`
+//! crate (the table is generated from CLDR; `tests/zones.rs` checks it against the copy in
+//! `shared/fixtures/tz`).
+//!
+//! A Windows zone stands for several IANA zones with the same rules ("W. Europe Standard Time"
+//! is Berlin, Oslo, Rome...). CLDR names one of them the territory default ("001"); the others
+//! are listed per territory.
 
 use chrono_tz::Tz;
-
-/// Windows zone name, then its IANA zones: the CLDR "001" (golden) zone first, then the
-/// territory zones that share the Windows zone's rules.
-const TABLE: &[(&str, &[&str])] = &[
-    ("UTC", &["Etc/UTC", "UTC", "Etc/GMT"]),
-    (
-        "W. Europe Standard Time",
-        &[
-            "Europe/Berlin",
-            "Europe/Oslo",
-            "Europe/Stockholm",
-            "Europe/Amsterdam",
-            "Europe/Vienna",
-            "Europe/Zurich",
-            "Europe/Rome",
-            "Europe/Luxembourg",
-            "Europe/Malta",
-            "Europe/Monaco",
-            "Arctic/Longyearbyen",
-        ],
-    ),
-    (
-        "Romance Standard Time",
-        &[
-            "Europe/Paris",
-            "Europe/Brussels",
-            "Europe/Copenhagen",
-            "Europe/Madrid",
-        ],
-    ),
-    (
-        "Central Europe Standard Time",
-        &[
-            "Europe/Budapest",
-            "Europe/Prague",
-            "Europe/Belgrade",
-            "Europe/Bratislava",
-            "Europe/Ljubljana",
-        ],
-    ),
-    (
-        "GMT Standard Time",
-        &["Europe/London", "Europe/Dublin", "Europe/Lisbon"],
-    ),
-    (
-        "FLE Standard Time",
-        &[
-            "Europe/Kiev",
-            "Europe/Helsinki",
-            "Europe/Riga",
-            "Europe/Sofia",
-            "Europe/Tallinn",
-            "Europe/Vilnius",
-        ],
-    ),
-    (
-        "Pacific Standard Time",
-        &["America/Los_Angeles", "America/Vancouver"],
-    ),
-    (
-        "Mountain Standard Time",
-        &["America/Denver", "America/Edmonton"],
-    ),
-    (
-        "Central Standard Time",
-        &["America/Chicago", "America/Winnipeg"],
-    ),
-    (
-        "Eastern Standard Time",
-        &["America/New_York", "America/Toronto"],
-    ),
-    ("Tokyo Standard Time", &["Asia/Tokyo"]),
-];
+use windows_timezones::WindowsTimezone;
 
 /// The IANA zone for a zone name as Graph returns it (Windows or IANA). Of the IANA zones a
 /// Windows name stands for, `hint` (the room's zone) wins when it is one of them, so a room in
-/// Oslo reads "W. Europe Standard Time" back as Europe/Oslo; otherwise the CLDR golden zone.
+/// Oslo reads "W. Europe Standard Time" back as Europe/Oslo; otherwise the CLDR territory
+/// default ("001"). `None` for a name that is neither.
 pub fn to_iana(name: &str, hint: Tz) -> Option<Tz> {
     let name = name.trim();
-    if let Some((_, zones)) = TABLE.iter().find(|(w, _)| w.eq_ignore_ascii_case(name)) {
-        if zones.contains(&hint.name()) {
-            return Some(hint);
+    match name.parse::<WindowsTimezone>() {
+        Ok(windows) => {
+            if WindowsTimezone::try_from(hint) == Ok(windows) {
+                Some(hint)
+            } else {
+                Some(Tz::from(windows))
+            }
         }
-        return zones.first().and_then(|z| z.parse().ok());
+        Err(_) => name.parse().ok(),
     }
-    name.parse().ok()
 }
 
-/// The Windows name for an IANA zone, if the table knows it.
+/// The Windows name for an IANA zone: the Windows zone whose CLDR rows list it. `None` for a
+/// name that is not an IANA zone or that no Windows zone covers.
 pub fn to_windows(iana: &str) -> Option<&'static str> {
-    TABLE
-        .iter()
-        .find(|(_, zones)| zones.contains(&iana))
-        .map(|(w, _)| *w)
+    let zone: Tz = iana.trim().parse().ok()?;
+    WindowsTimezone::try_from(zone)
+        .ok()
+        .map(WindowsTimezone::name)
+}
+
+/// The CLDR territory-default ("001") IANA zone for a Windows zone name.
+pub fn default_iana(windows: &str) -> Option<&'static str> {
+    windows
+        .trim()
+        .parse::<WindowsTimezone>()
+        .ok()
+        .map(WindowsTimezone::tzdb_id)
 }

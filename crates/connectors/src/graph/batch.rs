@@ -1,0 +1,492 @@
+//! JSON batching (`POST /$batch`): up to 20 requests in one round trip, each answered on its
+//! own, so one failed item fails alone.
+//!
+//! Graph evaluates every item against the mailbox's throttling limits, so a batch costs its
+//! item count in the governor's budget, and throttled items come back as 429 items inside a
+//! 200 answer. Those are sent again (in a smaller batch) after their `Retry-After`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use reqwest::Method;
+use roombridge_core::plan::CalendarEvent;
+use roombridge_core::{Content, LinkId, Mailbox};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Call, GraphConnector, wire};
+use crate::{ConnectorError, ErrorKind};
+
+/// Graph's limit on requests per `$batch`.
+pub const MAX_BATCH: usize = 20;
+
+/// The Prefer headers every request carries (see `GraphConnector::attempt`); batch items do
+/// not inherit the outer request's headers.
+const PREFER: &str =
+    "IdType=\"ImmutableId\", outlook.timezone=\"UTC\", outlook.body-content-type=\"text\"";
+
+/// One request inside a `$batch`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRequest {
+    /// Unique within the call; answers are matched to requests by it.
+    pub id: String,
+    pub method: Method,
+    /// Relative to the Graph version root, e.g. `/users/room@contoso.com/events`.
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body (sent with `Content-Type: application/json`).
+    pub body: Option<Value>,
+    /// Ids of earlier requests that must succeed first (`dependsOn`). When one of them fails,
+    /// this one is answered 424 without being run.
+    pub depends_on: Vec<String>,
+    /// Sending it twice does no harm, so it is retried after a 5xx too (any item is retried
+    /// after a 429). GET and DELETE are by default; set it for a create with a
+    /// `transactionId` or a PATCH with `If-Match`.
+    pub idempotent: bool,
+}
+
+impl BatchRequest {
+    /// A request without body, headers or dependencies.
+    pub fn new(id: impl Into<String>, method: Method, url: impl Into<String>) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
+        Self {
+            id: id.into(),
+            method,
+            url: url.into(),
+            headers: BTreeMap::new(),
+            body: None,
+            depends_on: Vec::new(),
+            idempotent,
+        }
+    }
+
+    /// With a JSON body.
+    pub fn with_body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// With one more header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into(), value.into());
+        self
+    }
+
+    /// Runs only after request `id` has succeeded.
+    pub fn after(mut self, id: impl Into<String>) -> Self {
+        self.depends_on.push(id.into());
+        self
+    }
+
+    /// Marks the request as safe (or not) to send twice.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    fn to_json(&self) -> Value {
+        let mut headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        let has = |h: &serde_json::Map<String, Value>, name: &str| {
+            h.keys().any(|k| k.eq_ignore_ascii_case(name))
+        };
+        if !has(&headers, "prefer") {
+            headers.insert("Prefer".into(), json!(PREFER));
+        }
+        if self.body.is_some() && !has(&headers, "content-type") {
+            headers.insert("Content-Type".into(), json!("application/json"));
+        }
+        let mut item = json!({
+            "id": self.id,
+            "method": self.method.as_str(),
+            "url": self.url,
+            "headers": headers,
+        });
+        if let Some(body) = &self.body {
+            item["body"] = body.clone();
+        }
+        if !self.depends_on.is_empty() {
+            item["dependsOn"] = json!(self.depends_on);
+        }
+        item
+    }
+}
+
+/// Graph's answer to one [`BatchRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchResponse {
+    pub id: String,
+    pub status: u16,
+    /// Header names in lower case (Graph's casing varies: `Retry-After`, `retry-after`).
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body (`Null` when there was none).
+    pub body: Value,
+}
+
+impl BatchResponse {
+    /// 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The item's own `Retry-After`, if it has one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get("retry-after")
+            .and_then(|v| wire::parse_retry_after(v))
+    }
+
+    /// The item's failure, classified like any Graph answer; `None` when it succeeded.
+    pub fn error(&self) -> Option<ConnectorError> {
+        if self.is_success() {
+            return None;
+        }
+        let retry_after = self.headers.get("retry-after").map(String::as_str);
+        Some(wire::classify(
+            self.status,
+            retry_after,
+            &self.body.to_string(),
+        ))
+    }
+
+    fn synthetic(id: &str, status: u16, code: &str, message: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            status,
+            headers: BTreeMap::new(),
+            body: json!({"error": {"code": code, "message": message}}),
+        }
+    }
+}
+
+/// Reads a `$batch` answer body (batch-response.json).
+pub fn parse_batch_response(body: &str) -> Result<Vec<BatchResponse>, ConnectorError> {
+    #[derive(Deserialize)]
+    struct Item {
+        id: String,
+        status: u16,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        #[serde(default)]
+        body: Value,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        responses: Vec<Item>,
+    }
+    let answer: Answer = serde_json::from_str(body).map_err(|e| {
+        ConnectorError::new(
+            ErrorKind::Transient { retry_after: None },
+            format!("Graph sent an unreadable batch answer: {e}"),
+        )
+    })?;
+    Ok(answer
+        .responses
+        .into_iter()
+        .map(|i| BatchResponse {
+            id: i.id,
+            status: i.status,
+            headers: i
+                .headers
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            body: i.body,
+        })
+        .collect())
+}
+
+/// Ids must be unique and non-empty, and dependencies must name earlier requests (a batch
+/// split into several keeps their order, so later ones could not be honoured).
+fn validate(requests: &[BatchRequest]) -> Result<(), ConnectorError> {
+    let mut seen = HashSet::new();
+    for r in requests {
+        if r.id.is_empty() || !seen.insert(r.id.as_str()) {
+            return Err(ConnectorError::new(
+                ErrorKind::Permanent,
+                format!("Batch request id '{}' is empty or used twice", r.id),
+            ));
+        }
+        if let Some(d) = r
+            .depends_on
+            .iter()
+            .find(|d| !seen.contains(d.as_str()) || *d == &r.id)
+        {
+            return Err(ConnectorError::new(
+                ErrorKind::Permanent,
+                format!(
+                    "Batch request '{}' depends on '{d}', which is not an earlier request",
+                    r.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Which items of an answered batch go again: throttled ones, transient failures of
+/// idempotent ones, items Graph left out (if idempotent), and items that failed only because
+/// a dependency is going again.
+fn retries(sent: &[BatchRequest], answers: &HashMap<String, BatchResponse>) -> HashSet<String> {
+    let mut again = HashSet::new();
+    // Dependencies come first (see `validate`), so one pass sees them decided.
+    for r in sent {
+        let retry = match answers.get(&r.id).map(|a| a.status) {
+            None => r.idempotent,
+            Some(429) => true,
+            Some(500 | 502 | 503 | 504) => r.idempotent,
+            Some(424) => r.depends_on.iter().any(|d| again.contains(d)),
+            Some(_) => false,
+        };
+        if retry {
+            again.insert(r.id.clone());
+        }
+    }
+    again
+}
+
+impl GraphConnector {
+    /// Sends `requests` as JSON batches for `mailbox`: 20 per `$batch`, one batch after the
+    /// other, in order. Returns one answer per request, in the order given; a failed item is
+    /// an answer with its status (see [`BatchResponse::error`]), not an `Err`. Throttled items
+    /// (and transient failures of idempotent ones) are sent again after their `Retry-After`,
+    /// within the governor's limits. Fails as a whole only for invalid ids or dependencies, or
+    /// when a whole batch fails.
+    pub async fn batch(
+        &self,
+        mailbox: &Mailbox,
+        requests: Vec<BatchRequest>,
+    ) -> Result<Vec<BatchResponse>, ConnectorError> {
+        validate(&requests)?;
+        let mut done: HashMap<String, BatchResponse> = HashMap::new();
+        for chunk in requests.chunks(MAX_BATCH) {
+            let mut pending = Vec::new();
+            for r in chunk {
+                // Dependencies already answered (earlier chunks, or skipped here) are either
+                // met, and dropped from dependsOn, or failed, and this one fails with them.
+                let failed_dependency = r
+                    .depends_on
+                    .iter()
+                    .any(|d| done.get(d).is_some_and(|a| !a.is_success()));
+                if failed_dependency {
+                    done.insert(
+                        r.id.clone(),
+                        BatchResponse::synthetic(
+                            &r.id,
+                            424,
+                            "FailedDependency",
+                            "A request this one depends on failed",
+                        ),
+                    );
+                    continue;
+                }
+                let mut r = r.clone();
+                r.depends_on.retain(|d| !done.contains_key(d));
+                pending.push(r);
+            }
+            self.run_batch(mailbox, pending, &mut done).await?;
+        }
+        Ok(requests
+            .iter()
+            .map(|r| {
+                done.remove(&r.id).unwrap_or_else(|| {
+                    BatchResponse::synthetic(
+                        &r.id,
+                        502,
+                        "MissingBatchResponse",
+                        "Graph's batch answer left this request out",
+                    )
+                })
+            })
+            .collect())
+    }
+
+    /// One batch of at most [`MAX_BATCH`], with its item retries.
+    async fn run_batch(
+        &self,
+        mailbox: &Mailbox,
+        mut pending: Vec<BatchRequest>,
+        done: &mut HashMap<String, BatchResponse>,
+    ) -> Result<(), ConnectorError> {
+        let url = self.url(&["$batch"])?;
+        let mut backoff = self.governor.backoff();
+        while !pending.is_empty() {
+            let body =
+                json!({"requests": pending.iter().map(BatchRequest::to_json).collect::<Vec<_>>()});
+            let mut call = Call::new(Method::POST, url.clone(), mailbox.as_str());
+            call.body = Some(&body);
+            call.cost = pending.len();
+            call.idempotent = pending.iter().all(|r| r.idempotent);
+            let text = self.send(call).await?;
+            let answers: HashMap<String, BatchResponse> = parse_batch_response(&text)?
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect();
+            let throttled = answers.values().filter(|a| a.status == 429).count();
+            self.governor.counters.throttled(throttled as u64);
+            let again = retries(&pending, &answers);
+            let mut answers = answers;
+            for r in &pending {
+                if let Some(a) = answers.remove(&r.id) {
+                    done.insert(r.id.clone(), a);
+                }
+            }
+            if again.is_empty() {
+                break;
+            }
+            let wait = again
+                .iter()
+                .filter_map(|id| done.get(id).and_then(BatchResponse::retry_after))
+                .max();
+            // Out of attempts or time: the last answers stand.
+            let Some(delay) = backoff.next(wait) else {
+                break;
+            };
+            self.governor.counters.retried(again.len() as u64);
+            if again
+                .iter()
+                .any(|id| done.get(id).is_some_and(|a| a.status == 429))
+            {
+                self.governor.hold(mailbox.as_str(), delay);
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+            pending.retain(|r| again.contains(&r.id));
+            for r in &mut pending {
+                r.depends_on.retain(|d| again.contains(d));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates events through `$batch`, as [`Calendar::create_event`](crate::Calendar) would
+    /// one by one: each item is (content, link, idempotency key). One result per item, in
+    /// order; an item fails alone.
+    pub async fn create_events_batch(
+        &self,
+        mailbox: &Mailbox,
+        items: &[(Content, LinkId, String)],
+    ) -> Vec<Result<CalendarEvent, ConnectorError>> {
+        let path = match self.url(&["users", mailbox.as_str(), "events"]) {
+            Ok(url) => self.relative(&url),
+            Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut results: Vec<Option<Result<CalendarEvent, ConnectorError>>> =
+            items.iter().map(|_| None).collect();
+        let mut requests = Vec::new();
+        for (i, (content, link, key)) in items.iter().enumerate() {
+            match wire::create_fields(content, link, key) {
+                Ok(fields) => requests.push(
+                    BatchRequest::new(i.to_string(), Method::POST, path.clone())
+                        .with_body(Value::Object(fields))
+                        // The transactionId makes a repeated create return the first event.
+                        .idempotent(true),
+                ),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        match self.batch(mailbox, requests).await {
+            Ok(answers) => {
+                for a in answers {
+                    let Some(i) = a.id.parse::<usize>().ok().filter(|i| *i < items.len()) else {
+                        continue;
+                    };
+                    let link = &items[i].1;
+                    results[i] = Some(match a.error() {
+                        Some(e) => Err(e),
+                        None => wire::parse_event(&a.body.to_string(), self.zone_hint).map(
+                            |mut event| {
+                                // Graph does not return extended properties on create.
+                                event.tag = Some(link.clone());
+                                event
+                            },
+                        ),
+                    });
+                }
+            }
+            Err(e) => {
+                for r in results.iter_mut().filter(|r| r.is_none()) {
+                    *r = Some(Err(e.clone()));
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(ConnectorError::new(
+                        ErrorKind::Transient { retry_after: None },
+                        "Graph's batch answer left this event out",
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// `url` relative to the Graph version root, as batch items name their targets.
+    fn relative(&self, url: &url::Url) -> String {
+        let base = self.config.graph_base.path().trim_end_matches('/');
+        let path = url.path().strip_prefix(base).unwrap_or(url.path());
+        match url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_published_batch_answer() {
+        let sample = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/graph/batch-response.json"
+        ))
+        .unwrap();
+        let answers = parse_batch_response(&sample).unwrap();
+        assert!(answers.len() >= 2);
+        assert!(answers[0].is_success() && answers[0].error().is_none());
+        assert_eq!(answers[1].status, 403);
+        assert_eq!(answers[1].error().unwrap().kind, ErrorKind::Auth);
+        assert!(answers[0].headers.contains_key("content-type"));
+    }
+
+    #[test]
+    fn a_dependent_of_a_retried_item_goes_again_with_it() {
+        let sent = vec![
+            BatchRequest::new("1", Method::GET, "/a"),
+            BatchRequest::new("2", Method::GET, "/b").after("1"),
+            BatchRequest::new("3", Method::POST, "/c"),
+            BatchRequest::new("4", Method::POST, "/d"),
+        ];
+        let answer =
+            |id: &str, status| (id.to_owned(), BatchResponse::synthetic(id, status, "", ""));
+        let answers = HashMap::from([
+            answer("1", 429),
+            answer("2", 424),
+            answer("3", 503),
+            answer("4", 429),
+        ]);
+        let again = retries(&sent, &answers);
+        assert_eq!(again, HashSet::from(["1".into(), "2".into(), "4".into()]));
+    }
+
+    #[test]
+    fn dependencies_must_name_earlier_requests() {
+        let bad = vec![
+            BatchRequest::new("1", Method::GET, "/a").after("2"),
+            BatchRequest::new("2", Method::GET, "/b"),
+        ];
+        assert_eq!(validate(&bad).unwrap_err().kind, ErrorKind::Permanent);
+        let twice = vec![
+            BatchRequest::new("1", Method::GET, "/a"),
+            BatchRequest::new("1", Method::GET, "/b"),
+        ];
+        assert!(validate(&twice).is_err());
+    }
+}
