@@ -91,7 +91,7 @@ pub struct OutsideGraph {
 }
 
 impl OutsideGraph {
-    async fn new(servers: &DemoServers) -> OutsideGraph {
+    pub async fn new(servers: &DemoServers) -> OutsideGraph {
         let http = reqwest::Client::new();
         let token: Value = http
             .post(servers.graph.token_url())
@@ -215,7 +215,7 @@ pub struct OutsideBooking {
 }
 
 impl OutsideBooking {
-    fn new(servers: &DemoServers) -> OutsideBooking {
+    pub fn new(servers: &DemoServers) -> OutsideBooking {
         OutsideBooking {
             http: reqwest::Client::new(),
             base: servers.booking.base_url(),
