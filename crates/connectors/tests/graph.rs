@@ -873,3 +873,101 @@ async fn emulator_answers_have_the_samples_shapes() {
     );
     emu.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// (d) room lists, batch creates and declines
+
+#[test]
+fn reads_room_lists() {
+    let (lists, next) = wire::parse_room_lists_page(&fixture("places-roomlists.json")).unwrap();
+    assert!(next.is_none());
+    let emails: Vec<_> = lists.iter().map(|l| l.email.as_str()).collect();
+    assert_eq!(emails, ["bldg1@contoso.com", "bldg2@contoso.com"]);
+    assert_eq!(lists[0].display_name, "Building 1");
+}
+
+#[tokio::test]
+async fn every_room_is_in_some_room_list() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let lists = c.room_lists().await.unwrap();
+    assert!(!lists.is_empty());
+    let mut listed = BTreeSet::new();
+    for l in &lists {
+        for r in c.rooms_in_list(&l.email).await.unwrap() {
+            listed.insert(r.email);
+        }
+    }
+    assert!(listed.contains(ROOM), "{listed:?}");
+    let err = c
+        .rooms_in_list("nowhere@nordvik.kommune.example")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Permanent);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn creates_events_in_a_batch_and_one_bad_item_fails_alone() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let room = Mailbox::new(ROOM);
+    let mut items: Vec<_> = (0..25)
+        .map(|i| {
+            (
+                timed(&format!("Batch {i}"), 10, 8),
+                LinkId::new(format!("b:{i}")),
+                format!("batch-{i}"),
+            )
+        })
+        .collect();
+    // End before start: refused before it is sent.
+    items[3].0.when = When::Timed {
+        start: Utc.with_ymd_and_hms(2030, 1, 10, 9, 0, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2030, 1, 10, 8, 0, 0).unwrap(),
+    };
+    let results = c.create_events_batch(&room, &items).await;
+    assert_eq!(results.len(), 25);
+    for (i, r) in results.iter().enumerate() {
+        if i == 3 {
+            assert!(r.is_err(), "item 3 should fail");
+        } else {
+            let e = r.as_ref().unwrap();
+            assert_eq!(e.content.title, format!("Batch {i}"));
+            assert_eq!(e.tag, Some(LinkId::new(format!("b:{i}"))));
+        }
+    }
+    let changes = c.changes(&room, window(), None).await.unwrap();
+    assert_eq!(changes.upserted.len(), 24);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_room_cannot_decline_an_event_it_organised() {
+    // Events made through the room's calendar are organised by the room, and Exchange refuses
+    // a response to one's own meeting: the decline reaches Graph and fails for that item only.
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let room = Mailbox::new(ROOM);
+    let created = c
+        .create_event(
+            &room,
+            &timed("Double booked", 10, 17),
+            &LinkId::new("c:1"),
+            "k",
+        )
+        .await
+        .unwrap();
+    let err = c
+        .decline_event(
+            &room,
+            &created.id,
+            "The room is booked in the booking system",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Permanent, Some(400)));
+    assert!(err.message.contains("organized"), "{}", err.message);
+    assert_eq!(c.stats().retries, 0, "a refused decline is not repeated");
+    emu.shutdown().await;
+}

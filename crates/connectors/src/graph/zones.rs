@@ -17,7 +17,7 @@ pub fn to_iana(name: &str, hint: Tz) -> Option<Tz> {
     let name = name.trim();
     match name.parse::<WindowsTimezone>() {
         Ok(windows) => {
-            if WindowsTimezone::try_from(hint) == Ok(windows) {
+            if windows_of(hint) == Some(windows) {
                 Some(hint)
             } else {
                 Some(Tz::from(windows))
@@ -31,9 +31,23 @@ pub fn to_iana(name: &str, hint: Tz) -> Option<Tz> {
 /// name that is not an IANA zone or that no Windows zone covers.
 pub fn to_windows(iana: &str) -> Option<&'static str> {
     let zone: Tz = iana.trim().parse().ok()?;
-    WindowsTimezone::try_from(zone)
-        .ok()
-        .map(WindowsTimezone::name)
+    windows_of(zone).map(WindowsTimezone::name)
+}
+
+/// IANA zones that older CLDR tables still list but the crate's newer table has dropped
+/// because tzdb made them links, with the zone they now link to. Rooms configured with the old
+/// name keep working.
+const RETIRED: &[(&str, &str)] = &[
+    // tzdb 2024b, CLDR 46.
+    ("Asia/Choibalsan", "Asia/Ulaanbaatar"),
+];
+
+/// The Windows zone whose CLDR rows list `zone`.
+fn windows_of(zone: Tz) -> Option<WindowsTimezone> {
+    WindowsTimezone::try_from(zone).ok().or_else(|| {
+        let (_, now) = RETIRED.iter().find(|(old, _)| *old == zone.name())?;
+        WindowsTimezone::try_from(now.parse::<Tz>().ok()?).ok()
+    })
 }
 
 /// The CLDR territory-default ("001") IANA zone for a Windows zone name.
