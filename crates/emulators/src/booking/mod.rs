@@ -46,7 +46,9 @@ use store::{Created, Entry, Fault, Resource, Store};
 pub struct BookingEmulatorConfig {
     /// The API key clients must send as `Authorization: Bearer <key>`.
     pub api_key: String,
-    /// What the emulator holds at start: the demo municipality's month, or no reservations.
+    /// What the emulator holds at start: the demo municipality's month, no reservations, or
+    /// (with [`Seed::Bulk`]) the benchmark rooms instead of the demo resources, each with its
+    /// one-hour reservations over the next 300 days.
     pub seed: Seed,
 }
 
