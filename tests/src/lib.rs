@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use roombridge_app::App;
 use roombridge_app::setup::{self, DemoServers};
+pub use roombridge_connectors::graph::GraphLimits;
 pub use roombridge_emulators::seed::Seed;
 use roombridge_engine::{CycleMode, CycleReport, EngineConfig};
 
@@ -17,6 +18,8 @@ pub struct Harness {
     pub app: Arc<App>,
     /// The emulators themselves, for fault injection and statistics.
     pub servers: Arc<DemoServers>,
+    /// RoomBridge's own Graph client, for its retry statistics.
+    pub graph_client: Arc<roombridge_connectors::graph::GraphConnector>,
     pub graph: OutsideGraph,
     pub booking: OutsideBooking,
     pub dir: tempfile::TempDir,
@@ -31,15 +34,23 @@ impl Harness {
 
     /// Starts everything with both emulators seeded by `seed`.
     pub async fn start_seeded(seed: Seed) -> Harness {
+        Harness::start_with(seed, GraphLimits::default()).await
+    }
+
+    /// Starts everything with `seed`, the Graph connector using `limits`.
+    pub async fn start_with(seed: Seed, limits: GraphLimits) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
-        let (servers, connectors) = DemoServers::start_seeded(seed).await.expect("emulators");
+        let (servers, connectors) = DemoServers::start_with(seed, limits)
+            .await
+            .expect("emulators");
         let servers = Arc::new(servers);
         let graph = OutsideGraph::new(&servers).await;
         let booking = OutsideBooking::new(&servers);
         setup::auto_map(&store, &connectors)
             .await
             .expect("map rooms");
+        let graph_client = connectors.graph.clone();
         let config = EngineConfig {
             poll_interval: None,
             ..EngineConfig::default()
@@ -56,6 +67,7 @@ impl Harness {
         Harness {
             app,
             servers,
+            graph_client,
             graph,
             booking,
             dir,
@@ -71,6 +83,11 @@ impl Harness {
         reports
     }
 
+    /// One cycle in every room, failures allowed (they are retried by the next cycle).
+    pub async fn cycle_allowing_failures(&self) -> Vec<Arc<CycleReport>> {
+        self.app.sync_all(CycleMode::Execute).await.expect("sync")
+    }
+
     /// Cycles until a cycle plans nothing anywhere (at most `max`), returning how many ran.
     pub async fn settle(&self, max: usize) -> usize {
         for n in 1..=max {
@@ -81,6 +98,34 @@ impl Harness {
         }
         panic!("still planning work after {max} cycles");
     }
+}
+
+/// Sends a request, trying again (up to 20 times) when the service fails in a way a person
+/// would just retry: no answer, a 5xx, 429 or 410. Tests inject such faults into the services
+/// RoomBridge uses; the "outside" people must get through them too.
+async fn send_retrying(
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, String> {
+    let mut last = String::new();
+    for _ in 0..20 {
+        match make()
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+        {
+            Ok(r)
+                if r.status().is_server_error()
+                    || r.status().as_u16() == 429
+                    || r.status().as_u16() == 410 =>
+            {
+                last = format!("HTTP {}", r.status());
+            }
+            Ok(r) => return Ok(r),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Err(last)
 }
 
 /// A person using Outlook, through Microsoft Graph (the emulator) with the app's credentials.
@@ -131,43 +176,50 @@ impl OutsideGraph {
             "start": {"dateTime": start.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"},
             "end": {"dateTime": end.format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"},
         });
-        let v: Value = self
-            .http
-            .post(format!("{}/users/{mailbox}/events", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("create event")
-            .error_for_status()
-            .expect("create event status")
-            .json()
-            .await
-            .expect("event json");
+        let v: Value = send_retrying(|| {
+            self.http
+                .post(format!("{}/users/{mailbox}/events", self.base))
+                .bearer_auth(&self.token)
+                .header("Prefer", "IdType=\"ImmutableId\"")
+                // Retries of the same create must not make a second event.
+                .json(&with_transaction(&body, subject, start))
+        })
+        .await
+        .expect("create event")
+        .error_for_status()
+        .expect("create event status")
+        .json()
+        .await
+        .expect("event json");
         v["id"].as_str().expect("event id").to_owned()
     }
 
     pub async fn rename(&self, mailbox: &str, id: &str, subject: &str) {
-        self.http
-            .patch(format!("{}/users/{mailbox}/events/{id}", self.base))
-            .bearer_auth(&self.token)
-            .json(&json!({ "subject": subject }))
-            .send()
-            .await
-            .expect("patch event")
-            .error_for_status()
-            .expect("patch event status");
+        send_retrying(|| {
+            self.http
+                .patch(format!("{}/users/{mailbox}/events/{id}", self.base))
+                .bearer_auth(&self.token)
+                .json(&json!({ "subject": subject }))
+        })
+        .await
+        .expect("patch event")
+        .error_for_status()
+        .expect("patch event status");
     }
 
     pub async fn delete(&self, mailbox: &str, id: &str) {
-        self.http
-            .delete(format!("{}/users/{mailbox}/events/{id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("delete event")
-            .error_for_status()
-            .expect("delete event status");
+        let response = send_retrying(|| {
+            self.http
+                .delete(format!("{}/users/{mailbox}/events/{id}", self.base))
+                .bearer_auth(&self.token)
+        })
+        .await
+        .expect("delete event");
+        // A retry after a delete that was applied but not answered finds it gone.
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return;
+        }
+        response.error_for_status().expect("delete event status");
     }
 
     /// Every event in the room's calendar from a week ago to a year ahead (a full delta read).
@@ -181,11 +233,7 @@ impl OutsideGraph {
         );
         let mut out = Vec::new();
         loop {
-            let page: Value = self
-                .http
-                .get(&url)
-                .bearer_auth(&self.token)
-                .send()
+            let page: Value = send_retrying(|| self.http.get(&url).bearer_auth(&self.token))
                 .await
                 .expect("delta")
                 .error_for_status()
@@ -204,6 +252,16 @@ impl OutsideGraph {
             }
         }
     }
+}
+
+fn with_transaction(body: &Value, subject: &str, start: DateTime<Utc>) -> Value {
+    let mut body = body.clone();
+    body["transactionId"] = json!(format!(
+        "outside-{}-{}",
+        subject.replace(' ', "_"),
+        start.timestamp()
+    ));
+    body
 }
 
 /// A person using the booking system, through its API (the emulator).
@@ -333,6 +391,20 @@ impl OutsideBooking {
             }
             cursor = page["next_cursor"].as_str().map(str::to_owned);
         }
+    }
+
+    /// Makes the next `count` requests to the booking API fail with `status` (the emulator's
+    /// admin route).
+    pub async fn fail_next(&self, status: u16, count: u32) {
+        self.http
+            .post(format!("{}/faults", self.admin))
+            .bearer_auth(&self.key)
+            .json(&json!({ "status": status, "count": count, "retry_after": 0 }))
+            .send()
+            .await
+            .expect("booking fault")
+            .error_for_status()
+            .expect("booking fault status");
     }
 
     /// Stores a reservation as-is, bypassing validation (the emulator's admin route), to play a

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use roombridge_connectors::booking::BookingConnector;
-use roombridge_connectors::graph::{GraphConfig, GraphConnector};
+use roombridge_connectors::graph::{GraphConfig, GraphConnector, GraphLimits};
 use roombridge_connectors::{Booking, ConnectorError};
 use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
@@ -215,6 +215,15 @@ impl DemoServers {
 
     /// Like [`DemoServers::start`], with the emulators seeded by `seed`.
     pub async fn start_seeded(seed: Seed) -> Result<(DemoServers, Connectors), SetupError> {
+        Self::start_with(seed, GraphLimits::default()).await
+    }
+
+    /// Like [`DemoServers::start_seeded`], with the Graph connector's throttling and retry
+    /// limits set (tests use short timeouts and backoff).
+    pub async fn start_with(
+        seed: Seed,
+        limits: GraphLimits,
+    ) -> Result<(DemoServers, Connectors), SetupError> {
         let client_secret = random_token();
         let api_key = random_token();
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -239,10 +248,10 @@ impl DemoServers {
             page_size: 50,
         };
         let connectors = Connectors {
-            graph: Arc::new(GraphConnector::new(
-                graph_config,
-                Secret::new(client_secret.clone()),
-            )?),
+            graph: Arc::new(
+                GraphConnector::new(graph_config, Secret::new(client_secret.clone()))?
+                    .with_limits(limits),
+            ),
             booking: Arc::new(BookingConnector::new(
                 parse_local(&booking.base_url())?,
                 Secret::new(api_key.clone()),

@@ -37,6 +37,8 @@ pub struct GraphLimits {
     pub base_backoff: Duration,
     /// The largest backoff step.
     pub max_backoff: Duration,
+    /// How long one request may take before it counts as a (transient) timeout.
+    pub request_timeout: Duration,
 }
 
 impl Default for GraphLimits {
@@ -49,6 +51,7 @@ impl Default for GraphLimits {
             max_total_wait: Duration::from_secs(120),
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
         }
     }
 }

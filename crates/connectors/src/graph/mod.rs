@@ -361,6 +361,7 @@ impl GraphConnector {
             .http
             .request(call.method.clone(), call.url.clone())
             .bearer_auth(token)
+            .timeout(self.limits().request_timeout)
             .header("Prefer", "IdType=\"ImmutableId\"")
             .header("Prefer", "outlook.timezone=\"UTC\"")
             .header("Prefer", "outlook.body-content-type=\"text\"");
