@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use roombridge_app::App;
+pub use roombridge_app::setup::DemoOptions;
 use roombridge_app::setup::{self, DemoServers};
 pub use roombridge_connectors::graph::GraphLimits;
 pub use roombridge_emulators::seed::Seed;
@@ -39,9 +40,19 @@ impl Harness {
 
     /// Starts everything with `seed`, the Graph connector using `limits`.
     pub async fn start_with(seed: Seed, limits: GraphLimits) -> Harness {
+        Harness::start_options(DemoOptions {
+            seed,
+            limits,
+            ..DemoOptions::default()
+        })
+        .await
+    }
+
+    /// Starts everything as `options` say.
+    pub async fn start_options(options: DemoOptions) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
-        let (servers, connectors) = DemoServers::start_with(seed, limits)
+        let (servers, connectors) = DemoServers::start_options(options)
             .await
             .expect("emulators");
         let servers = Arc::new(servers);
@@ -419,6 +430,18 @@ impl OutsideBooking {
             .expect("raw reservation")
             .error_for_status()
             .expect("raw reservation status");
+    }
+}
+
+/// Polls `check` every 20 ms until it returns true; panics with `what` after `timeout`.
+pub async fn eventually(timeout: std::time::Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

@@ -177,13 +177,20 @@ async fn rooms_report_their_status_after_a_cycle() {
         "12 rooms and 3 equipment resources are mapped"
     );
     h.cycle().await;
-    let rooms = h.app.list_rooms().unwrap();
-    assert!(
-        rooms
-            .iter()
-            .all(|r| r.status == roombridge_app::views::RoomState::InSync),
-        "{rooms:#?}"
-    );
+    // Status updates reach the app through the engine's event channel, a moment after the
+    // cycles' reports.
+    roombridge_tests::eventually(
+        std::time::Duration::from_secs(5),
+        "every room in sync",
+        || {
+            h.app
+                .list_rooms()
+                .unwrap()
+                .iter()
+                .all(|r| r.status == roombridge_app::views::RoomState::InSync)
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,5 +259,43 @@ async fn an_expired_delta_token_leads_to_a_full_resync_without_duplicates() {
             "Fire drill",
             "Floorball"
         ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_mailbox_rewriting_subjects_to_the_organizer_is_not_an_edit() {
+    let h = Harness::start_options(roombridge_tests::DemoOptions {
+        seed: roombridge_tests::Seed::Empty,
+        rewrite_subjects_after: Some(std::time::Duration::from_millis(100)),
+        ..Default::default()
+    })
+    .await;
+    h.booking
+        .create(GYM, "Parents' evening", at(3, 18), at(3, 20))
+        .await;
+    h.settle(3).await;
+    // Exchange rewrites the subject of what RoomBridge wrote to the room's own name.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let events = h.graph.events(GYM_MAILBOX).await;
+        if events.len() == 1 && events[0]["subject"] != "Parents' evening" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no rewrite happened: {events:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.settle(3).await;
+    // The booking system keeps its title; nothing ping-pongs.
+    assert_eq!(
+        active_titles(&h.booking.reservations(GYM).await),
+        ["Parents' evening"]
+    );
+    let history = h.app.list_history(Some(100), Some(GYM)).unwrap();
+    assert!(
+        !history.iter().any(|e| e.kind == "update_reservation"),
+        "{history:#?}"
     );
 }

@@ -197,6 +197,17 @@ pub async fn start_app(
     Ok(App::new(store, engine, mode, keep))
 }
 
+/// How the demo's emulators and connectors are set up.
+#[derive(Default)]
+pub struct DemoOptions {
+    pub seed: Seed,
+    /// The Graph connector's throttling and retry limits.
+    pub limits: GraphLimits,
+    /// Make the emulated room mailboxes rewrite subjects to the organizer's name this long
+    /// after a create, as Exchange rooms with `AddOrganizerToSubject` do.
+    pub rewrite_subjects_after: Option<std::time::Duration>,
+}
+
 /// The built-in emulators of demo mode, running on loopback.
 pub struct DemoServers {
     pub graph: GraphEmulator,
@@ -224,11 +235,32 @@ impl DemoServers {
         seed: Seed,
         limits: GraphLimits,
     ) -> Result<(DemoServers, Connectors), SetupError> {
+        Self::start_options(DemoOptions {
+            seed,
+            limits,
+            ..DemoOptions::default()
+        })
+        .await
+    }
+
+    /// Starts the emulators and connectors as `options` say.
+    pub async fn start_options(
+        options: DemoOptions,
+    ) -> Result<(DemoServers, Connectors), SetupError> {
+        let DemoOptions {
+            seed,
+            limits,
+            rewrite_subjects_after,
+        } = options;
         let client_secret = random_token();
         let api_key = random_token();
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let mut emulated_tenant = GraphEmulatorConfig::demo(client_secret.clone());
         emulated_tenant.seed = seed;
+        if let Some(after) = rewrite_subjects_after {
+            emulated_tenant.rewrite_subjects = true;
+            emulated_tenant.rewrite_after = after;
+        }
         let graph = GraphEmulator::start(emulated_tenant, loopback)
             .await
             .map_err(SetupError::Emulator)?;

@@ -21,6 +21,11 @@ pub struct CalendarEvent {
     pub version: Option<String>,
     /// The link id RoomBridge tagged the event with when it created it, if it did.
     pub tag: Option<LinkId>,
+    /// The subject is just the organizer's name: Exchange room mailboxes with
+    /// `AddOrganizerToSubject` rewrite it so seconds after a create. Such a subject says
+    /// nothing about the title, so the last known title stands.
+    #[serde(default)]
+    pub subject_is_organizer: bool,
 }
 
 /// Where a link stands.

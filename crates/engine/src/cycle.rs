@@ -223,7 +223,15 @@ async fn run_inner(
         // Delta never returns extended properties: keep the tag we already know, and ask for
         // it once for an event we have not seen linked, before taking it as a new reservation
         // made in Outlook.
-        e.tag = previous_events.get(&e.id).and_then(|p| p.tag.clone());
+        let previous = previous_events.get(&e.id);
+        e.tag = previous.and_then(|p| p.tag.clone());
+        // An Exchange room mailbox replaced the subject with the organizer's name: not an
+        // edit of the title, which stays as last known.
+        if e.subject_is_organizer
+            && let Some(p) = previous
+        {
+            e.content.title = p.content.title.clone();
+        }
         if e.tag.is_none() && !linked.contains(&e.id) {
             e.tag = ctx
                 .calendar

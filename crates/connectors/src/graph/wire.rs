@@ -175,11 +175,20 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
             .as_deref()
             .map(|e| e.trim_start_matches("W/").trim_matches('"').to_owned())
     });
+    let organizer_name = w
+        .organizer
+        .as_ref()
+        .and_then(|o| o.email_address.as_ref())
+        .and_then(|a| a.name.as_deref())
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let subject_is_organizer = organizer_name.is_some_and(|name| content.title.trim() == name);
     Ok(CalendarEvent {
         id: GraphEventId::new(&w.id),
         content,
         version,
         tag: tag_in(&w.single_value_extended_properties),
+        subject_is_organizer,
     })
 }
 

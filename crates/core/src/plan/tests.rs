@@ -49,6 +49,7 @@ fn event(title: &str) -> CalendarEvent {
         content: content(title),
         version: Some("ck1".into()),
         tag: None,
+        subject_is_organizer: false,
     }
 }
 
