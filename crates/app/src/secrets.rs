@@ -14,6 +14,9 @@ pub enum SecretName {
     GraphClientSecret,
     /// The booking system's API key.
     BookingApiKey,
+    /// The private key (PEM) of the certificate registered with the Entra ID application,
+    /// when it authenticates by certificate instead of a client secret.
+    GraphCertificateKey,
 }
 
 impl SecretName {
@@ -22,6 +25,7 @@ impl SecretName {
         match self {
             SecretName::GraphClientSecret => "graph-client-secret",
             SecretName::BookingApiKey => "booking-api-key",
+            SecretName::GraphCertificateKey => "graph-certificate-key",
         }
     }
 }
@@ -47,6 +51,7 @@ pub trait SecretStore: Send + Sync {
         self.get(name)?.ok_or(SecretError::Missing(match name {
             SecretName::GraphClientSecret => "Microsoft 365 client secret",
             SecretName::BookingApiKey => "booking system API key",
+            SecretName::GraphCertificateKey => "Microsoft 365 certificate private key",
         }))
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use roombridge_connectors::booking::BookingConnector;
-use roombridge_connectors::graph::{GraphConfig, GraphConnector, GraphLimits};
+use roombridge_connectors::graph::{GraphConfig, GraphConnector, GraphCredential, GraphLimits};
 use roombridge_connectors::{Booking, ConnectorError};
 use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
@@ -70,6 +70,11 @@ pub struct LiveConfig {
     pub client_id: String,
     /// The booking system's API base URL, e.g. `https://booking.example.org/api/v1`.
     pub booking_url: String,
+    /// The SHA-1 thumbprint (hex) of the certificate registered with the application. When
+    /// set, RoomBridge signs in with that certificate (its private key from the keyring)
+    /// instead of a client secret.
+    #[serde(default)]
+    pub certificate_thumbprint: Option<String>,
     /// Overrides for Graph's and Entra ID's URLs (sovereign clouds, tests).
     #[serde(default)]
     pub graph_base: Option<String>,
@@ -123,10 +128,14 @@ pub fn live_connectors(
     config: &LiveConfig,
     secrets: &dyn SecretStore,
 ) -> Result<Connectors, SetupError> {
-    let graph = GraphConnector::new(
-        config.graph_config()?,
-        secrets.require(SecretName::GraphClientSecret)?,
-    )?;
+    let credential = match &config.certificate_thumbprint {
+        Some(thumbprint) => GraphCredential::Certificate {
+            private_key_pem: secrets.require(SecretName::GraphCertificateKey)?,
+            thumbprint_sha1_hex: thumbprint.clone(),
+        },
+        None => GraphCredential::ClientSecret(secrets.require(SecretName::GraphClientSecret)?),
+    };
+    let graph = GraphConnector::with_credential(config.graph_config()?, credential)?;
     let booking_url = url::Url::parse(&config.booking_url).map_err(|e| SetupError::Config {
         path: PathBuf::from("config.json"),
         message: format!("booking_url {:?} is not a URL: {e}", config.booking_url),

@@ -94,6 +94,8 @@ enum SecretArg {
     GraphClientSecret,
     /// The booking system's API key.
     BookingApiKey,
+    /// The PEM private key of the certificate the Entra ID application signs in with.
+    GraphCertificateKey,
 }
 
 #[derive(clap::Args, Clone)]
@@ -301,12 +303,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let name = match name {
                 SecretArg::GraphClientSecret => SecretName::GraphClientSecret,
                 SecretArg::BookingApiKey => SecretName::BookingApiKey,
+                SecretArg::GraphCertificateKey => SecretName::GraphCertificateKey,
             };
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
+            // All of standard input: a PEM key spans several lines.
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                 .map_err(|e| format!("cannot read the secret from standard input: {e}"))?;
-            let value = line.trim_end_matches(['\r', '\n']);
+            let value = text.trim_end_matches(['\r', '\n']);
             if value.is_empty() {
                 return Err("no secret on standard input".into());
             }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use ractor::concurrency::JoinHandle;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
+use roombridge_connectors::graph::{Priority, with_priority};
 use roombridge_core::RoomId;
 use roombridge_store::rooms;
 
@@ -107,12 +108,12 @@ impl Actor for RoomActor {
                     .hold_until
                     .is_some_and(|until| std::time::Instant::now() < until);
                 if state.running.is_none() && !held {
-                    start(&myself, state, CycleMode::Execute);
+                    start(&myself, state, CycleMode::Execute, Priority::Background);
                 }
             }
             RoomMsg::Retry => {
                 if state.running.is_none() {
-                    start(&myself, state, CycleMode::Execute);
+                    start(&myself, state, CycleMode::Execute, Priority::Background);
                 }
             }
             RoomMsg::Hold(duration) => {
@@ -122,7 +123,8 @@ impl Actor for RoomActor {
                 state.queued.push((mode, reply));
                 if state.running.is_none() {
                     let (mode, _) = &state.queued[0];
-                    start(&myself, state, *mode);
+                    // Someone asked for this cycle: its Graph requests go first.
+                    start(&myself, state, *mode, Priority::Interactive);
                 }
             }
             RoomMsg::CycleDone(report) => {
@@ -155,7 +157,7 @@ impl Actor for RoomActor {
                 }
                 if let Some((mode, _)) = state.queued.first() {
                     let mode = *mode;
-                    start(&myself, state, mode);
+                    start(&myself, state, mode, Priority::Interactive);
                 }
             }
         }
@@ -164,12 +166,12 @@ impl Actor for RoomActor {
 }
 
 /// Starts a cycle in a task; its report comes back as [`RoomMsg::CycleDone`].
-fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode) {
+fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, priority: Priority) {
     state.running = Some(mode);
     let context = state.context.clone();
     let room_id = state.room.clone();
     let me = myself.clone();
-    tokio::spawn(async move {
+    tokio::spawn(with_priority(priority, async move {
         let room = context.store.read(|c| rooms::get(c, &room_id));
         let report = match room {
             Ok(Some(room)) if room.paused && mode == CycleMode::Execute => {
@@ -181,7 +183,7 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode) {
         };
         // The actor may have been stopped meanwhile; then nobody needs the report.
         let _ = me.send_message(RoomMsg::CycleDone(report));
-    });
+    }));
 }
 
 /// Exponential backoff with full jitter: up to 2^failures seconds, never longer than the poll
