@@ -6,10 +6,9 @@
 
 use std::time::Instant;
 
-use roombridge_app::setup::{self, DemoServers};
 use roombridge_emulators::graph::GraphStats;
-use roombridge_emulators::seed::Seed;
-use roombridge_engine::{CycleMode, EngineConfig};
+use roombridge_engine::CycleMode;
+use roombridge_tests::{GraphLimits, Harness, Seed};
 
 const ROOMS: u32 = 50;
 const PER_ROOM: u32 = 500;
@@ -63,29 +62,15 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = setup::open_store(dir.path(), "bench.sqlite").expect("store");
-        let (servers, connectors) = DemoServers::start_seeded(Seed::Bulk {
-            rooms: ROOMS,
-            per_room: PER_ROOM,
-        })
-        .await
-        .expect("emulators");
-        let servers = std::sync::Arc::new(servers);
-        setup::auto_map(&store, &connectors).await.expect("map");
-        let config = EngineConfig {
-            poll_interval: None,
-            ..EngineConfig::default()
-        };
-        let app = setup::start_app(
-            store,
-            connectors,
-            config,
-            roombridge_app::views::Mode::Demo,
-            vec![Box::new(servers.clone())],
+        let h = Harness::start_with(
+            Seed::Bulk {
+                rooms: ROOMS,
+                per_room: PER_ROOM,
+            },
+            GraphLimits::default(),
         )
-        .await
-        .expect("app");
+        .await;
+        let (app, servers) = (&h.app, &h.servers);
         println!(
             "RoomBridge sync benchmark: {ROOMS} rooms x {PER_ROOM} reservations (booking system -> Outlook)"
         );
