@@ -299,3 +299,103 @@ async fn a_room_mailbox_rewriting_subjects_to_the_organizer_is_not_an_edit() {
         "{history:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delta_token_that_expires_between_two_pages_resyncs_without_duplicates() {
+    use roombridge_emulators::graph::{Fault, FaultKind, FaultRoute, GraphRoute};
+
+    let h = Harness::start().await;
+    // Only the gym syncs, so every delta request below is the gym's.
+    h.app
+        .store()
+        .write(|c| {
+            for room in roombridge_store::rooms::list(c)? {
+                roombridge_store::rooms::set_paused(c, &room.id, room.id.as_str() != GYM)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    for n in 0..60 {
+        h.graph
+            .create(
+                GYM_MAILBOX,
+                &format!("Lesson {n:02}"),
+                at(1 + n / 8, 8 + (n % 8) as u32),
+                at(1 + n / 8, 9 + (n % 8) as u32),
+            )
+            .await;
+    }
+    h.booking
+        .create(GYM, "Tournament", at(20, 10), at(20, 16))
+        .await;
+    h.settle(3).await;
+
+    // Another 120 changes in Outlook: the next delta round needs several pages.
+    for n in 60..180 {
+        h.graph
+            .create(
+                GYM_MAILBOX,
+                &format!("Lesson {n:03}"),
+                at(1 + n / 8, 8 + (n % 8) as u32),
+                at(1 + n / 8, 9 + (n % 8) as u32),
+            )
+            .await;
+    }
+    // The first page is served and its answer held back; meanwhile Graph loses its sync
+    // state, so the request for the second page meets 410.
+    h.servers
+        .graph
+        .inject(Fault::new(FaultRoute::Delta, FaultKind::Slow { delay_ms: 500 }).times(1))
+        .unwrap();
+    let delta_before = h
+        .servers
+        .graph
+        .stats()
+        .requests
+        .get(&GraphRoute::Delta)
+        .copied()
+        .unwrap_or(0);
+    let app = h.app.clone();
+    let cycle = tokio::spawn(async move {
+        app.sync_all(roombridge_engine::CycleMode::Execute)
+            .await
+            .unwrap()
+    });
+    let servers = h.servers.clone();
+    roombridge_tests::eventually(
+        std::time::Duration::from_secs(10),
+        "the first delta page requested",
+        || {
+            servers
+                .graph
+                .stats()
+                .requests
+                .get(&GraphRoute::Delta)
+                .copied()
+                .unwrap_or(0)
+                > delta_before
+        },
+    )
+    .await;
+    h.servers.graph.forget_sync_state();
+    let reports = cycle.await.unwrap();
+    let gym = reports.iter().find(|r| r.room.as_str() == GYM).unwrap();
+    assert!(gym.ok(), "{:?}", gym.error);
+    assert!(
+        gym.resynced,
+        "the cycle recovered by reading the calendar in full"
+    );
+
+    h.settle(3).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(
+        events.len(),
+        181,
+        "180 lessons and the tournament, once each"
+    );
+    let titles = active_titles(&h.booking.reservations(GYM).await);
+    assert_eq!(titles.len(), 181);
+    let mut unique = titles.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 181, "no duplicate in the booking system");
+}
