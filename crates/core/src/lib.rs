@@ -8,7 +8,9 @@
 pub mod compose;
 pub mod content;
 pub mod ids;
+pub mod localtime;
 pub mod plan;
+pub mod recurrence;
 pub mod reservation;
 pub mod secret;
 pub mod window;

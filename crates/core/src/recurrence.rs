@@ -1,0 +1,1 @@
+//! Recurrence: Graph patternedRecurrence and RFC 5545 RRULEs, expanded the same way. (being written)
