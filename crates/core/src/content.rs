@@ -53,19 +53,7 @@ impl When {
 /// The first instant of `date` in `zone`. Where midnight does not exist (a DST gap at
 /// midnight), the first instant after the gap.
 pub fn midnight(date: NaiveDate, zone: chrono_tz::Tz) -> DateTime<Utc> {
-    use chrono::TimeZone;
-    let mut local = date.and_hms_opt(0, 0, 0).expect("midnight is a valid time");
-    for _ in 0..4 {
-        match zone.from_local_datetime(&local) {
-            chrono::LocalResult::Single(t) => return t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
-            chrono::LocalResult::None => local += chrono::Duration::minutes(30),
-        }
-    }
-    // No zone has a gap longer than two hours at midnight; fall back to UTC midnight.
-    date.and_hms_opt(0, 0, 0)
-        .expect("midnight is a valid time")
-        .and_utc()
+    crate::localtime::start_of_day(date, zone)
 }
 
 fn to_minute(t: DateTime<Utc>) -> DateTime<Utc> {
