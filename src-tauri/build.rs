@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "list_history",
     "list_conflicts",
     "sync_room",
+    "approve_deletions",
 ];
 
 fn main() {

@@ -36,3 +36,8 @@ pub async fn list_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictVi
 pub async fn sync_room(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
     state.app().await?.sync_room(&room)
 }
+
+#[tauri::command]
+pub async fn approve_deletions(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
+    state.app().await?.approve_deletions(&room)
+}

@@ -103,6 +103,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::list_history,
         commands::list_conflicts,
         commands::sync_room,
+        commands::approve_deletions,
     ])
 }
 

@@ -92,6 +92,11 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
         invoke(w, "sync_room", json!({ "room": room })),
         Ok(Value::Null)
     );
+    assert_eq!(
+        invoke(w, "approve_deletions", json!({ "room": room })),
+        Ok(Value::Null),
+        "the capability grants the approval of held deletions"
+    );
 }
 
 #[test]

@@ -399,3 +399,66 @@ async fn a_delta_token_that_expires_between_two_pages_resyncs_without_duplicates
     unique.dedup();
     assert_eq!(unique.len(), 181, "no duplicate in the booking system");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
+    let h = Harness::start().await;
+    let mut ids = Vec::new();
+    for day in 1..=10 {
+        ids.push(
+            h.booking
+                .create(GYM, &format!("Training {day}"), at(day, 17), at(day, 18))
+                .await,
+        );
+    }
+    h.settle(3).await;
+    assert_eq!(h.graph.events(GYM_MAILBOX).await.len(), 10);
+
+    // The booking system suddenly cancels eight of ten: more than the breaker allows.
+    for id in &ids[..8] {
+        h.booking.cancel(id).await;
+    }
+    let reports = h.cycle_allowing_failures().await;
+    let gym = reports.iter().find(|r| r.room.as_str() == GYM).unwrap();
+    assert!(gym.held, "{:?}", gym.error);
+    assert!(
+        gym.error.as_deref().unwrap().contains("delete 8 of"),
+        "{:?}",
+        gym.error
+    );
+    assert_eq!(
+        h.graph.events(GYM_MAILBOX).await.len(),
+        10,
+        "nothing was deleted while held"
+    );
+    let room = h
+        .app
+        .list_rooms()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == GYM)
+        .unwrap();
+    assert_eq!(room.held_deletions, 8);
+    // Held again on the next cycle, without a second history row for the same cause.
+    h.cycle_allowing_failures().await;
+    let held_rows = h
+        .app
+        .list_history(Some(100), Some(GYM))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "deletions_held")
+        .count();
+    assert_eq!(held_rows, 1);
+
+    h.app.approve_deletions(GYM).unwrap();
+    h.settle(3).await;
+    assert_eq!(h.graph.events(GYM_MAILBOX).await.len(), 2);
+    let room = h
+        .app
+        .list_rooms()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == GYM)
+        .unwrap();
+    assert_eq!(room.held_deletions, 0);
+}

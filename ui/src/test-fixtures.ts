@@ -14,6 +14,7 @@ export function room(id: string, patch: Partial<RoomView> = {}): RoomView {
     last_cycle_at: null,
     last_ok_at: null,
     last_error: null,
+    held_deletions: 0,
     counts: { links: 0, conflicts: 0, failed: 0 },
     ...patch,
   };

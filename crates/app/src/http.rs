@@ -88,6 +88,7 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/status", get(status))
         .route("/rooms", get(rooms))
         .route("/rooms/{id}/sync", post(sync_room))
+        .route("/rooms/{id}/approve-deletions", post(approve_deletions))
         .route("/history", get(history))
         .route("/conflicts", get(conflicts))
         .route("/audit/verify", get(verify))
@@ -117,6 +118,15 @@ async fn sync_room(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     s.app.sync_room(&id).map(|()| Json(serde_json::json!({})))
+}
+
+async fn approve_deletions(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app
+        .approve_deletions(&id)
+        .map(|()| Json(serde_json::json!({})))
 }
 
 #[derive(Deserialize)]

@@ -230,6 +230,19 @@ impl App {
             .map_err(|e| ApiError::unavailable(e.to_string()))
     }
 
+    /// Lets the deletions the mass-deletion breaker held back in `room` go ahead, and syncs
+    /// the room now.
+    pub fn approve_deletions(&self, room: &str) -> Result<(), ApiError> {
+        let id = RoomId::new(room);
+        if self.store.read(|c| rooms::get(c, &id))?.is_none() {
+            return Err(ApiError::not_found(format!("There is no room {room:?}.")));
+        }
+        self.store.write(|c| status::approve_deletions(c, &id))?;
+        self.engine
+            .sync_room(&id)
+            .map_err(|e| ApiError::unavailable(e.to_string()))
+    }
+
     /// Runs one cycle in every room and waits for them (`roombridge sync --once`).
     pub async fn sync_all(&self, mode: CycleMode) -> Result<Vec<Arc<CycleReport>>, ApiError> {
         self.engine

@@ -61,6 +61,8 @@ pub struct RoomView {
     pub last_cycle_at: Option<String>,
     pub last_ok_at: Option<String>,
     pub last_error: Option<String>,
+    /// Deletions the mass-deletion breaker holds back until a person approves them (0: none).
+    pub held_deletions: i64,
     pub counts: Counts,
 }
 
@@ -92,6 +94,7 @@ impl RoomView {
             last_cycle_at: st.last_cycle_at.map(|t| t.to_rfc3339()),
             last_ok_at: st.last_ok_at.map(|t| t.to_rfc3339()),
             last_error: st.last_error.clone(),
+            held_deletions: st.held_deletions,
             counts: Counts {
                 links,
                 conflicts,

@@ -52,6 +52,8 @@ pub struct CycleReport {
     pub auth_failed: bool,
     /// Whether the calendar's delta cursor had expired and the room was read in full.
     pub resynced: bool,
+    /// Whether the mass-deletion breaker held the cycle back, waiting for approval.
+    pub held: bool,
     pub finished_at: DateTime<Utc>,
 }
 
@@ -71,11 +73,12 @@ pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleRepo
     if let Err(failure) = run_inner(ctx, room, mode, &mut report).await {
         report.error = Some(failure.message.clone());
         report.auth_failed = failure.auth;
+        report.held = failure.kind == "deletions_held";
         if mode == CycleMode::Execute {
             let entry = NewEntry {
                 room: room.id.clone(),
                 cycle: report.cycle,
-                kind: "cycle_failed".into(),
+                kind: failure.kind.into(),
                 side: failure.side,
                 outcome: Outcome::Failed,
                 title: room.name.clone(),
@@ -83,11 +86,19 @@ pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleRepo
             };
             let now = Utc::now();
             let written = ctx.store.write(|c| {
+                // The same failure again (a service still down, deletions still held) updates
+                // the room's status but adds no history row per retry.
+                let repeated =
+                    status::get(c, &room.id)?.last_error.as_deref() == Some(&failure.message);
                 status::finish(c, &room.id, Some(&failure.message), now)?;
-                history::append(c, &entry, now)
+                if repeated {
+                    return Ok(None);
+                }
+                history::append(c, &entry, now).map(Some)
             });
             match written {
-                Ok(row) => ctx.emit(EngineEvent::History(row)),
+                Ok(Some(row)) => ctx.emit(EngineEvent::History(row)),
+                Ok(None) => {}
                 Err(e) => tracing::error!(room = %room.id, "could not record a failed cycle: {e}"),
             }
         }
@@ -101,6 +112,8 @@ struct Failure {
     message: String,
     side: Option<Side>,
     auth: bool,
+    /// The history row's kind: `cycle_failed`, or `deletions_held` for the breaker.
+    kind: &'static str,
 }
 
 impl Failure {
@@ -113,6 +126,7 @@ impl Failure {
             message: format!("Could not reach the {place}: {}", e.message),
             side: Some(side),
             auth: e.kind == ErrorKind::Auth,
+            kind: "cycle_failed",
         }
     }
 
@@ -121,6 +135,7 @@ impl Failure {
             message: format!("RoomBridge's database: {message}"),
             side: None,
             auth: false,
+            kind: "cycle_failed",
         }
     }
 }
@@ -139,6 +154,7 @@ async fn run_inner(
         ),
         side: None,
         auth: false,
+        kind: "cycle_failed",
     })?;
     let window = SyncWindow::around(now, ctx.config.days_back, ctx.config.days_ahead);
 
@@ -260,6 +276,30 @@ async fn run_inner(
     report.resynced = resynced;
     if mode == CycleMode::DryRun {
         return Ok(());
+    }
+    if let Some(tripped) = ctx.config.breaker.check(&report.plan, stored_links.len()) {
+        let approved = ctx
+            .store
+            .write(|c| status::take_deletion_approval(c, &room.id))
+            .map_err(Failure::local)?;
+        if !approved {
+            ctx.store
+                .write(|c| status::hold_deletions(c, &room.id, tripped.deletions as i64))
+                .map_err(Failure::local)?;
+            // Nothing is written and no cursor moves: the next cycle sees the same changes
+            // and holds again, until a person approves.
+            return Err(Failure {
+                message: format!(
+                    "Held back: this sync would delete {} of the room's {} synced reservations. \
+                     Nothing was changed. If that is right, approve the deletions; otherwise \
+                     check the booking system and Outlook.",
+                    tripped.deletions, tripped.linked
+                ),
+                side: None,
+                auth: false,
+                kind: "deletions_held",
+            });
+        }
     }
 
     let mut applied = execute::run(
@@ -397,6 +437,7 @@ impl CycleReport {
             error: None,
             auth_failed: false,
             resynced: false,
+            held: false,
             finished_at: Utc::now(),
         }
     }

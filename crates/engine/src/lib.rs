@@ -39,6 +39,8 @@ pub struct EngineConfig {
     /// failed and left alone.
     pub max_restarts: u32,
     pub restart_window: Duration,
+    /// The mass-deletion breaker.
+    pub breaker: roombridge_core::plan::Breaker,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +52,7 @@ impl Default for EngineConfig {
             cycle_timeout: Duration::from_secs(300),
             max_restarts: 5,
             restart_window: Duration::from_secs(600),
+            breaker: roombridge_core::plan::Breaker::default(),
         }
     }
 }

@@ -147,7 +147,7 @@ impl Actor for RoomActor {
                     if report.ok() {
                         state.failures = 0;
                         state.hold_until = None;
-                    } else if !report.auth_failed {
+                    } else if !report.auth_failed && !report.held {
                         // A failed cycle (a service down, a timeout) is retried sooner than the
                         // next tick, backing off; credential failures wait for the supervisor.
                         state.failures += 1;

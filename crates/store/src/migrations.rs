@@ -89,6 +89,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER history_no_delete BEFORE DELETE ON history
         BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
     "#,
+    // 2: a person's approval of deletions the mass-deletion breaker held back.
+    r#"
+    ALTER TABLE room_status ADD COLUMN deletions_approved INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE room_status ADD COLUMN held_deletions INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -12,12 +12,14 @@ pub struct RoomStatus {
     pub last_cycle_at: Option<chrono::DateTime<chrono::Utc>>,
     pub last_ok_at: Option<chrono::DateTime<chrono::Utc>>,
     pub last_error: Option<String>,
+    /// Deletions the mass-deletion breaker is holding back, waiting for approval (0: none).
+    pub held_deletions: i64,
 }
 
 pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
     let row = conn
         .query_row(
-            "SELECT cycle, last_cycle_at, last_ok_at, last_error FROM room_status
+            "SELECT cycle, last_cycle_at, last_ok_at, last_error, held_deletions FROM room_status
              WHERE room_id = ?1",
             [room.as_str()],
             |r| {
@@ -26,11 +28,12 @@ pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
                     r.get::<_, Option<String>>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             },
         )
         .optional()?;
-    let Some((cycle, last, ok, error)) = row else {
+    let Some((cycle, last, ok, error, held_deletions)) = row else {
         return Ok(RoomStatus::default());
     };
     Ok(RoomStatus {
@@ -38,6 +41,7 @@ pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
         last_cycle_at: last.as_deref().map(parse_ts).transpose()?,
         last_ok_at: ok.as_deref().map(parse_ts).transpose()?,
         last_error: error,
+        held_deletions,
     })
 }
 
@@ -61,9 +65,42 @@ pub fn finish(
 ) -> Result<()> {
     conn.execute(
         "UPDATE room_status SET last_cycle_at = ?2, last_error = ?3,
-             last_ok_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_ok_at END
+             last_ok_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_ok_at END,
+             held_deletions = CASE WHEN ?3 IS NULL THEN 0 ELSE held_deletions END
          WHERE room_id = ?1",
         params![room.as_str(), ts(now), error],
+    )?;
+    Ok(())
+}
+
+/// Records a person's approval of the deletions the breaker held back in `room`; the next
+/// cycle may then delete. Returns false when there is no such room.
+pub fn approve_deletions(conn: &Connection, room: &RoomId) -> Result<bool> {
+    Ok(conn.execute(
+        "INSERT INTO room_status (room_id, deletions_approved) VALUES (?1, 1)
+         ON CONFLICT (room_id) DO UPDATE SET deletions_approved = 1",
+        [room.as_str()],
+    )? == 1)
+}
+
+/// Whether deletions in `room` were approved; the approval is used up by reading it.
+pub fn take_deletion_approval(conn: &Connection, room: &RoomId) -> Result<bool> {
+    let approved: Option<bool> = conn
+        .query_row(
+            "UPDATE room_status SET deletions_approved = 0
+             WHERE room_id = ?1 AND deletions_approved = 1 RETURNING 1",
+            [room.as_str()],
+            |r| r.get::<_, i64>(0).map(|v| v == 1),
+        )
+        .optional()?;
+    Ok(approved.unwrap_or(false))
+}
+
+/// Records that the breaker holds back `deletions` in `room`.
+pub fn hold_deletions(conn: &Connection, room: &RoomId, deletions: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE room_status SET held_deletions = ?2 WHERE room_id = ?1",
+        params![room.as_str(), deletions],
     )?;
     Ok(())
 }

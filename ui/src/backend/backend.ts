@@ -29,6 +29,8 @@ export interface Backend {
   listConflicts(): Promise<ConflictView[]>;
   /** Asks the room to run a cycle now. Resolves once the request is accepted, not when the cycle ends. */
   syncRoom(roomId: string): Promise<void>;
+  /** Lets the deletions the mass-deletion breaker holds back in a room go ahead. */
+  approveDeletions(roomId: string): Promise<void>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

@@ -26,6 +26,14 @@ describe('HttpBackend requests', () => {
     expect(init!.method).toBe('POST');
   });
 
+  it('posts the approval of held deletions for the room', async () => {
+    const fetch = fakeFetch(200, '{}');
+    await new HttpBackend('tok', { fetch }).approveDeletions('gym');
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('/api/rooms/gym/approve-deletions');
+    expect(init!.method).toBe('POST');
+  });
+
   it('passes on the ApiError the server sent', async () => {
     const api = new HttpBackend('tok', { fetch: fakeFetch(404, '{"code":"not_found","message":"No room x"}') });
     await expect(api.syncRoom('x')).rejects.toMatchObject({ code: 'not_found', message: 'No room x' });

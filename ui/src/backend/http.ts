@@ -56,6 +56,10 @@ export class HttpBackend implements Backend {
     await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/sync`);
   }
 
+  async approveDeletions(roomId: string): Promise<void> {
+    await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/approve-deletions`);
+  }
+
   async #request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
     let response: Response;
     try {

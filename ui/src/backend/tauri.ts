@@ -41,6 +41,10 @@ export class TauriBackend implements Backend {
     await call('sync_room', { room: roomId });
   }
 
+  async approveDeletions(roomId: string): Promise<void> {
+    await call('approve_deletions', { room: roomId });
+  }
+
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
     const unlisteners: UnlistenFn[] = [];
     try {

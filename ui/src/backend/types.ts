@@ -28,6 +28,8 @@ export interface RoomView {
   /** RFC 3339 of the last cycle that completed without failing; null if none has. */
   last_ok_at: string | null;
   last_error: string | null;
+  /** Deletions the mass-deletion breaker holds back until someone approves them; 0 for none. */
+  held_deletions: number;
   counts: RoomCounts;
 }
 
@@ -42,7 +44,8 @@ export type HistoryKind =
   | 'forget'
   | 'conflict'
   | 'rejected'
-  | 'cycle_failed';
+  | 'cycle_failed'
+  | 'deletions_held';
 
 export type Side = 'booking' | 'calendar';
 

@@ -44,6 +44,7 @@ const PHRASE: Record<HistoryKind, string> = {
   conflict: 'Found a conflict',
   rejected: 'Declined a reservation',
   cycle_failed: 'Sync cycle failed',
+  deletions_held: 'Held back mass deletions',
 };
 
 /** A short human sentence for what a history entry did. */

@@ -142,6 +142,18 @@ export class AppState {
     }
   }
 
+  /** Approves the deletions held back in a room; the room then syncs. */
+  async approveDeletions(roomId: string): Promise<void> {
+    try {
+      await this.#backend.approveDeletions(roomId);
+      this.#setSyncRequest(roomId, { state: 'sent' });
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      this.#setSyncRequest(roomId, { state: 'error', error });
+    }
+  }
+
   dismissSyncError(roomId: string): void {
     this.#setSyncRequest(roomId, null);
   }

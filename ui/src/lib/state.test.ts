@@ -15,6 +15,7 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     listHistory: vi.fn(async (q: HistoryQuery) => (init.history ?? []).filter((e) => !q.room || e.room_id === q.room)),
     listConflicts: vi.fn(async () => []),
     syncRoom: vi.fn(async (_id: string) => {}),
+    approveDeletions: vi.fn(async (_id: string) => {}),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');

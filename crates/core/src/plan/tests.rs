@@ -317,3 +317,36 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
     assert_eq!(p.conflicts.len(), 1);
     assert_eq!(p.conflicts[0].kind, ConflictKind::Overlap);
 }
+
+fn deletions(n: usize) -> Plan {
+    Plan {
+        actions: (0..n)
+            .map(|i| Action::DeleteEvent {
+                link: LinkId::new(format!("L{i}")),
+                event: GraphEventId::new(format!("E{i}")),
+            })
+            .collect(),
+        ..Plan::default()
+    }
+}
+
+#[test]
+fn the_breaker_trips_only_past_its_share_and_its_floor() {
+    let b = Breaker::default(); // 30 %, and up to 5 always allowed
+    let table = [
+        // (deletions, linked, trips)
+        (5, 6, false),   // within the floor, even if it is most of a small room
+        (6, 100, false), // 6 % of a large room
+        (30, 100, false),
+        (31, 100, true),
+        (6, 10, true),
+        (0, 0, false),
+    ];
+    for (n, linked, trips) in table {
+        assert_eq!(
+            b.check(&deletions(n), linked).is_some(),
+            trips,
+            "{n} deletions of {linked}"
+        );
+    }
+}
