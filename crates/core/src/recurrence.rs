@@ -12,7 +12,7 @@
 //!   series' zone, so a weekly 18:00 meeting stays 18:00 local across DST changes (its UTC instant
 //!   moves). A timed occurrence lasts exactly its duration in elapsed time (RFC 5545 "exact"
 //!   duration); an all-day occurrence runs from local midnight to local midnight `days` later.
-//! - **DST gap:** a local start time that does not exist (e.g. 02:30 on the last Sunday of March
+//! - **DST gap** (the rule of [`crate::localtime`]): a local start time that does not exist (e.g. 02:30 on the last Sunday of March
 //!   in Europe/Oslo) is read with the UTC offset in force before the gap, which moves it forward
 //!   by the length of the gap (02:30 becomes 03:30 CEST). RFC 5545 §3.3.5 prescribes the same.
 //! - **DST fold:** a local start time that happens twice takes the first (earlier) instant.

@@ -1,10 +1,9 @@
 //! Expanding a [`Series`] into the occurrences inside a window.
 
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
-};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::localtime;
 
 use super::{DayOfWeek, Pattern, Range, Series, Timing, WeekIndex};
 
@@ -46,7 +45,7 @@ fn occurrence_on(series: &Series, date: NaiveDate) -> Occurrence {
             start_time,
             duration,
         } => {
-            let start = resolve(series.zone, date.and_time(start_time));
+            let start = localtime::resolve(date.and_time(start_time), series.zone).instant;
             Occurrence {
                 start,
                 end: start + duration,
@@ -57,27 +56,12 @@ fn occurrence_on(series: &Series, date: NaiveDate) -> Occurrence {
             let end_date = date
                 .checked_add_days(chrono::Days::new(u64::from(days)))
                 .unwrap_or(NaiveDate::MAX);
+            let (start, end) = localtime::all_day_instants(date, end_date, series.zone);
             Occurrence {
-                start: resolve(series.zone, date.and_time(chrono::NaiveTime::MIN)),
-                end: resolve(series.zone, end_date.and_time(chrono::NaiveTime::MIN)),
+                start,
+                end,
                 local_date: date,
             }
-        }
-    }
-}
-
-/// The instant a local wall-clock time means in `zone`: the earlier instant in a fold; in a gap,
-/// the time read with the offset in force before the gap (moved forward by the gap's length).
-pub(crate) fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match zone.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-        LocalResult::None => {
-            // A day earlier (read as UTC) is before the gap yet after any earlier transition:
-            // zones do not change offset twice within a day.
-            let before = local - Duration::days(1);
-            let offset = zone.offset_from_utc_datetime(&before).fix();
-            Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset.local_minus_utc()))))
         }
     }
 }

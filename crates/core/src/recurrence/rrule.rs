@@ -13,7 +13,8 @@ use super::{DayOfWeek, Pattern, Range, RecurrenceError, Series, Timing, WeekInde
 /// `UNTIL` is written as floating local time too (`T235959` on the inclusive end date, or a bare
 /// date for all-day series), matching a floating or TZID-bound DTSTART. Relative patterns with
 /// one day use an ordinal (`BYDAY=-1FR`); with several days, `BYSETPOS` picks among them
-/// (`BYDAY=SA,SU;BYSETPOS=1`), which is how Graph reads such a pattern.
+/// (`BYDAY=SA,SU;BYSETPOS=1`), which is how Graph reads such a pattern. A weekly or relative
+/// pattern with no days has no occurrences and no valid RRULE: its `BYDAY` comes out empty.
 pub fn to_rrule(series: &Series) -> String {
     let mut parts: Vec<String> = Vec::new();
     match &series.pattern {
