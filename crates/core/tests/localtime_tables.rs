@@ -47,98 +47,59 @@ const fn row(zone: Tz, local: &'static str, utc: &'static str, expect: Expect) -
 
 use Expect::{Exact, Fold, Gap};
 
+#[rustfmt::skip]
 const ROWS: &[Row] = &[
     // Europe/Oslo: CET +01:00, CEST +02:00; 02:00 -> 03:00 in March, 03:00 -> 02:00 in October.
     row(Europe::Oslo, "2026-03-29 01:59", "2026-03-29 00:59", Exact),
-    row(
-        Europe::Oslo,
-        "2026-03-29 02:30",
-        "2026-03-29 01:30",
-        Gap(60),
-    ),
+    row(Europe::Oslo, "2026-03-29 02:30", "2026-03-29 01:30", Gap(60)),
     row(Europe::Oslo, "2026-03-29 03:00", "2026-03-29 01:00", Exact),
     row(Europe::Oslo, "2026-10-25 01:59", "2026-10-24 23:59", Exact),
     row(Europe::Oslo, "2026-10-25 02:30", "2026-10-25 00:30", Fold),
     row(Europe::Oslo, "2026-10-25 03:00", "2026-10-25 02:00", Exact),
     row(Europe::Oslo, "2027-03-28 01:59", "2027-03-28 00:59", Exact),
-    row(
-        Europe::Oslo,
-        "2027-03-28 02:30",
-        "2027-03-28 01:30",
-        Gap(60),
-    ),
+    row(Europe::Oslo, "2027-03-28 02:30", "2027-03-28 01:30", Gap(60)),
     row(Europe::Oslo, "2027-03-28 03:00", "2027-03-28 01:00", Exact),
     row(Europe::Oslo, "2027-10-31 01:59", "2027-10-30 23:59", Exact),
     row(Europe::Oslo, "2027-10-31 02:30", "2027-10-31 00:30", Fold),
     row(Europe::Oslo, "2027-10-31 03:00", "2027-10-31 02:00", Exact),
     // America/New_York: EST -05:00, EDT -04:00; 02:00 -> 03:00 in March, 02:00 -> 01:00 in
     // November.
-    row(
-        America::New_York,
-        "2026-03-08 01:59",
-        "2026-03-08 06:59",
-        Exact,
-    ),
+    row(America::New_York, "2026-03-08 01:59", "2026-03-08 06:59", Exact),
     row(
         America::New_York,
         "2026-03-08 02:30",
         "2026-03-08 07:30",
         Gap(60),
     ),
-    row(
-        America::New_York,
-        "2026-03-08 03:00",
-        "2026-03-08 07:00",
-        Exact,
-    ),
+    row(America::New_York, "2026-03-08 03:00", "2026-03-08 07:00", Exact),
     row(
         America::New_York,
         "2026-11-01 00:59",
         "2026-11-01 04:59",
         Exact,
     ),
-    row(
-        America::New_York,
-        "2026-11-01 01:30",
-        "2026-11-01 05:30",
-        Fold,
-    ),
+    row(America::New_York, "2026-11-01 01:30", "2026-11-01 05:30", Fold),
     row(
         America::New_York,
         "2026-11-01 02:00",
         "2026-11-01 07:00",
         Exact,
     ),
-    row(
-        America::New_York,
-        "2027-03-14 01:59",
-        "2027-03-14 06:59",
-        Exact,
-    ),
+    row(America::New_York, "2027-03-14 01:59", "2027-03-14 06:59", Exact),
     row(
         America::New_York,
         "2027-03-14 02:30",
         "2027-03-14 07:30",
         Gap(60),
     ),
-    row(
-        America::New_York,
-        "2027-03-14 03:00",
-        "2027-03-14 07:00",
-        Exact,
-    ),
+    row(America::New_York, "2027-03-14 03:00", "2027-03-14 07:00", Exact),
     row(
         America::New_York,
         "2027-11-07 00:59",
         "2027-11-07 04:59",
         Exact,
     ),
-    row(
-        America::New_York,
-        "2027-11-07 01:30",
-        "2027-11-07 05:30",
-        Fold,
-    ),
+    row(America::New_York, "2027-11-07 01:30", "2027-11-07 05:30", Fold),
     row(
         America::New_York,
         "2027-11-07 02:00",
@@ -147,72 +108,42 @@ const ROWS: &[Row] = &[
     ),
     // Australia/Sydney: AEST +10:00, AEDT +11:00; 03:00 -> 02:00 in April, 02:00 -> 03:00 in
     // October.
-    row(
-        Australia::Sydney,
-        "2026-04-05 01:59",
-        "2026-04-04 14:59",
-        Exact,
-    ),
+    row(Australia::Sydney, "2026-04-05 01:59", "2026-04-04 14:59", Exact),
     row(
         Australia::Sydney,
         "2026-04-05 02:30",
         "2026-04-04 15:30",
         Fold,
     ),
-    row(
-        Australia::Sydney,
-        "2026-04-05 03:00",
-        "2026-04-04 17:00",
-        Exact,
-    ),
+    row(Australia::Sydney, "2026-04-05 03:00", "2026-04-04 17:00", Exact),
     row(
         Australia::Sydney,
         "2026-10-04 01:59",
         "2026-10-03 15:59",
         Exact,
     ),
-    row(
-        Australia::Sydney,
-        "2026-10-04 02:30",
-        "2026-10-03 16:30",
-        Gap(60),
-    ),
+    row(Australia::Sydney, "2026-10-04 02:30", "2026-10-03 16:30", Gap(60)),
     row(
         Australia::Sydney,
         "2026-10-04 03:00",
         "2026-10-03 16:00",
         Exact,
     ),
-    row(
-        Australia::Sydney,
-        "2027-04-04 01:59",
-        "2027-04-03 14:59",
-        Exact,
-    ),
+    row(Australia::Sydney, "2027-04-04 01:59", "2027-04-03 14:59", Exact),
     row(
         Australia::Sydney,
         "2027-04-04 02:30",
         "2027-04-03 15:30",
         Fold,
     ),
-    row(
-        Australia::Sydney,
-        "2027-04-04 03:00",
-        "2027-04-03 17:00",
-        Exact,
-    ),
+    row(Australia::Sydney, "2027-04-04 03:00", "2027-04-03 17:00", Exact),
     row(
         Australia::Sydney,
         "2027-10-03 01:59",
         "2027-10-02 15:59",
         Exact,
     ),
-    row(
-        Australia::Sydney,
-        "2027-10-03 02:30",
-        "2027-10-02 16:30",
-        Gap(60),
-    ),
+    row(Australia::Sydney, "2027-10-03 02:30", "2027-10-02 16:30", Gap(60)),
     row(
         Australia::Sydney,
         "2027-10-03 03:00",
@@ -227,96 +158,56 @@ const ROWS: &[Row] = &[
     row(Asia::Kolkata, "2026-11-01 01:30", "2026-10-31 20:00", Exact),
     // Pacific/Chatham: +12:45 standard, +13:45 daylight, changing at 02:45 local standard time:
     // 03:45 -> 02:45 in April (fold 02:45-03:45), 02:45 -> 03:45 in September (gap 02:45-03:45).
-    row(
-        Pacific::Chatham,
-        "2026-04-05 02:44",
-        "2026-04-04 12:59",
-        Exact,
-    ),
+    row(Pacific::Chatham, "2026-04-05 02:44", "2026-04-04 12:59", Exact),
     row(
         Pacific::Chatham,
         "2026-04-05 02:45",
         "2026-04-04 13:00",
         Fold,
     ),
-    row(
-        Pacific::Chatham,
-        "2026-04-05 03:00",
-        "2026-04-04 13:15",
-        Fold,
-    ),
+    row(Pacific::Chatham, "2026-04-05 03:00", "2026-04-04 13:15", Fold),
     row(
         Pacific::Chatham,
         "2026-04-05 03:45",
         "2026-04-04 15:00",
         Exact,
     ),
-    row(
-        Pacific::Chatham,
-        "2026-09-27 02:44",
-        "2026-09-26 13:59",
-        Exact,
-    ),
+    row(Pacific::Chatham, "2026-09-27 02:44", "2026-09-26 13:59", Exact),
     row(
         Pacific::Chatham,
         "2026-09-27 02:45",
         "2026-09-26 14:00",
         Gap(60),
     ),
-    row(
-        Pacific::Chatham,
-        "2026-09-27 03:00",
-        "2026-09-26 14:15",
-        Gap(60),
-    ),
+    row(Pacific::Chatham, "2026-09-27 03:00", "2026-09-26 14:15", Gap(60)),
     row(
         Pacific::Chatham,
         "2026-09-27 03:45",
         "2026-09-26 14:00",
         Exact,
     ),
-    row(
-        Pacific::Chatham,
-        "2027-04-04 02:44",
-        "2027-04-03 12:59",
-        Exact,
-    ),
+    row(Pacific::Chatham, "2027-04-04 02:44", "2027-04-03 12:59", Exact),
     row(
         Pacific::Chatham,
         "2027-04-04 02:45",
         "2027-04-03 13:00",
         Fold,
     ),
-    row(
-        Pacific::Chatham,
-        "2027-04-04 03:00",
-        "2027-04-03 13:15",
-        Fold,
-    ),
+    row(Pacific::Chatham, "2027-04-04 03:00", "2027-04-03 13:15", Fold),
     row(
         Pacific::Chatham,
         "2027-04-04 03:45",
         "2027-04-03 15:00",
         Exact,
     ),
-    row(
-        Pacific::Chatham,
-        "2027-09-26 02:44",
-        "2027-09-25 13:59",
-        Exact,
-    ),
+    row(Pacific::Chatham, "2027-09-26 02:44", "2027-09-25 13:59", Exact),
     row(
         Pacific::Chatham,
         "2027-09-26 02:45",
         "2027-09-25 14:00",
         Gap(60),
     ),
-    row(
-        Pacific::Chatham,
-        "2027-09-26 03:00",
-        "2027-09-25 14:15",
-        Gap(60),
-    ),
+    row(Pacific::Chatham, "2027-09-26 03:00", "2027-09-25 14:15", Gap(60)),
     row(
         Pacific::Chatham,
         "2027-09-26 03:45",
@@ -352,14 +243,9 @@ const fn day(
     }
 }
 
+#[rustfmt::skip]
 const ALL_DAY_ROWS: &[AllDayRow] = &[
-    day(
-        Europe::Oslo,
-        "2026-03-29",
-        "2026-03-28 23:00",
-        "2026-03-29 22:00",
-        23,
-    ),
+    day(Europe::Oslo, "2026-03-29", "2026-03-28 23:00", "2026-03-29 22:00", 23),
     day(
         Europe::Oslo,
         "2026-10-25",
@@ -367,13 +253,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2026-10-25 23:00",
         25,
     ),
-    day(
-        Europe::Oslo,
-        "2027-03-28",
-        "2027-03-27 23:00",
-        "2027-03-28 22:00",
-        23,
-    ),
+    day(Europe::Oslo, "2027-03-28", "2027-03-27 23:00", "2027-03-28 22:00", 23),
     day(
         Europe::Oslo,
         "2027-10-31",
@@ -381,13 +261,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2027-10-31 23:00",
         25,
     ),
-    day(
-        America::New_York,
-        "2026-03-08",
-        "2026-03-08 05:00",
-        "2026-03-09 04:00",
-        23,
-    ),
+    day(America::New_York, "2026-03-08", "2026-03-08 05:00", "2026-03-09 04:00", 23),
     day(
         America::New_York,
         "2026-11-01",
@@ -395,13 +269,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2026-11-02 05:00",
         25,
     ),
-    day(
-        America::New_York,
-        "2027-03-14",
-        "2027-03-14 05:00",
-        "2027-03-15 04:00",
-        23,
-    ),
+    day(America::New_York, "2027-03-14", "2027-03-14 05:00", "2027-03-15 04:00", 23),
     day(
         America::New_York,
         "2027-11-07",
@@ -409,13 +277,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2027-11-08 05:00",
         25,
     ),
-    day(
-        Australia::Sydney,
-        "2026-04-05",
-        "2026-04-04 13:00",
-        "2026-04-05 14:00",
-        25,
-    ),
+    day(Australia::Sydney, "2026-04-05", "2026-04-04 13:00", "2026-04-05 14:00", 25),
     day(
         Australia::Sydney,
         "2026-10-04",
@@ -423,13 +285,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2026-10-04 13:00",
         23,
     ),
-    day(
-        Australia::Sydney,
-        "2027-04-04",
-        "2027-04-03 13:00",
-        "2027-04-04 14:00",
-        25,
-    ),
+    day(Australia::Sydney, "2027-04-04", "2027-04-03 13:00", "2027-04-04 14:00", 25),
     day(
         Australia::Sydney,
         "2027-10-03",
@@ -437,13 +293,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2027-10-03 13:00",
         23,
     ),
-    day(
-        Asia::Kolkata,
-        "2026-03-29",
-        "2026-03-28 18:30",
-        "2026-03-29 18:30",
-        24,
-    ),
+    day(Asia::Kolkata, "2026-03-29", "2026-03-28 18:30", "2026-03-29 18:30", 24),
     day(
         Asia::Kolkata,
         "2026-10-25",
@@ -451,13 +301,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2026-10-25 18:30",
         24,
     ),
-    day(
-        Pacific::Chatham,
-        "2026-04-05",
-        "2026-04-04 10:15",
-        "2026-04-05 11:15",
-        25,
-    ),
+    day(Pacific::Chatham, "2026-04-05", "2026-04-04 10:15", "2026-04-05 11:15", 25),
     day(
         Pacific::Chatham,
         "2026-09-27",
@@ -465,13 +309,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
         "2026-09-27 10:15",
         23,
     ),
-    day(
-        Pacific::Chatham,
-        "2027-04-04",
-        "2027-04-03 10:15",
-        "2027-04-04 11:15",
-        25,
-    ),
+    day(Pacific::Chatham, "2027-04-04", "2027-04-03 10:15", "2027-04-04 11:15", 25),
     day(
         Pacific::Chatham,
         "2027-09-26",
@@ -482,13 +320,7 @@ const ALL_DAY_ROWS: &[AllDayRow] = &[
     // America/Havana changes its clocks at midnight: 00:00 -> 01:00 in March (midnight does not
     // exist; the day starts at 01:00 CDT, the first instant after the gap) and 01:00 -> 00:00 in
     // November (midnight happens twice; the day starts at the first).
-    day(
-        America::Havana,
-        "2026-03-08",
-        "2026-03-08 05:00",
-        "2026-03-09 04:00",
-        23,
-    ),
+    day(America::Havana, "2026-03-08", "2026-03-08 05:00", "2026-03-09 04:00", 23),
     day(
         America::Havana,
         "2026-11-01",
