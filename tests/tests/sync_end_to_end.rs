@@ -18,6 +18,15 @@ fn subjects(events: &[serde_json::Value]) -> Vec<String> {
     s
 }
 
+fn room_view(h: &Harness, id: &str) -> roombridge_app::views::RoomView {
+    h.app
+        .list_rooms()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap()
+}
+
 fn active_titles(reservations: &[serde_json::Value]) -> Vec<String> {
     let mut s: Vec<String> = reservations
         .iter()
@@ -431,13 +440,7 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
         10,
         "nothing was deleted while held"
     );
-    let room = h
-        .app
-        .list_rooms()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == GYM)
-        .unwrap();
+    let room = room_view(&h, GYM);
     assert_eq!(room.held_deletions, 8);
     // Held again on the next cycle, without a second history row for the same cause.
     h.cycle_allowing_failures().await;
@@ -453,12 +456,6 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
     h.app.approve_deletions(GYM).unwrap();
     h.settle(3).await;
     assert_eq!(h.graph.events(GYM_MAILBOX).await.len(), 2);
-    let room = h
-        .app
-        .list_rooms()
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == GYM)
-        .unwrap();
+    let room = room_view(&h, GYM);
     assert_eq!(room.held_deletions, 0);
 }
