@@ -35,10 +35,6 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, message)
     }
 
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidInput, message)
-    }
-
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unavailable, message)
     }

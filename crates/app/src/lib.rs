@@ -155,10 +155,8 @@ impl App {
                 rooms::list(c)?
                     .into_iter()
                     .map(|room| {
-                        let st = status::get(c, &room.id)?;
-                        let counts = links::counts(c, &room.id)?;
                         let busy = syncing.contains(&room.id);
-                        Ok(RoomView::new(room, &st, counts, busy))
+                        view_of(c, room, busy)
                     })
                     .collect()
             })
@@ -168,12 +166,9 @@ impl App {
     fn room_view(&self, id: &RoomId) -> Result<Option<RoomView>, ApiError> {
         let syncing = self.syncing_set().contains(id);
         Ok(self.store.read(|c| {
-            let Some(room) = rooms::get(c, id)? else {
-                return Ok(None);
-            };
-            let st = status::get(c, id)?;
-            let counts = links::counts(c, id)?;
-            Ok(Some(RoomView::new(room, &st, counts, syncing)))
+            rooms::get(c, id)?
+                .map(|room| view_of(c, room, syncing))
+                .transpose()
         })?)
     }
 
@@ -260,4 +255,15 @@ impl App {
     pub async fn shutdown(&self) {
         self.engine.stop().await;
     }
+}
+
+/// A room as the UI sees it: its mapping, its last cycle and its link counts.
+fn view_of(
+    c: &roombridge_store::Connection,
+    room: rooms::Room,
+    syncing: bool,
+) -> roombridge_store::Result<RoomView> {
+    let st = status::get(c, &room.id)?;
+    let counts = links::counts(c, &room.id)?;
+    Ok(RoomView::new(room, &st, counts, syncing))
 }

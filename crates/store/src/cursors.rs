@@ -24,12 +24,3 @@ pub fn set(conn: &Connection, room: &RoomId, side: Side, cursor: &str) -> Result
     )?;
     Ok(())
 }
-
-/// Forgets a side's cursor, so the next cycle reads that side in full.
-pub fn clear(conn: &Connection, room: &RoomId, side: Side) -> Result<()> {
-    conn.execute(
-        "DELETE FROM cursors WHERE room_id = ?1 AND side = ?2",
-        params![room.as_str(), side.as_str()],
-    )?;
-    Ok(())
-}

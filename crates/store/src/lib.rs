@@ -17,7 +17,7 @@ pub mod status;
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::Connection;
+pub use rusqlite::Connection;
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

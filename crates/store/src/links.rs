@@ -7,37 +7,30 @@ use roombridge_core::{BlockKey, ContentHash, GraphEventId, LinkId, RoomId, Side}
 
 use crate::{Result, StoreError, ts};
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(Link, Option<String>)> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
     let origin: String = r.get(5)?;
     let state: String = r.get(6)?;
-    Ok((
-        Link {
-            id: LinkId::new(r.get::<_, String>(0)?),
-            block: r.get::<_, Option<String>>(1)?.map(BlockKey::new),
-            event: r.get::<_, Option<String>>(2)?.map(GraphEventId::new),
-            booking_hash: r.get::<_, Option<String>>(3)?.map(ContentHash::new),
-            calendar_hash: r.get::<_, Option<String>>(4)?.map(ContentHash::new),
-            // Checked below; the CHECK constraint keeps other values out.
-            origin: Side::parse(&origin).unwrap_or(Side::Booking),
-            state: LinkState::parse(&state).unwrap_or(LinkState::Failed),
-        },
-        r.get(7)?,
-    ))
+    Ok(Link {
+        id: LinkId::new(r.get::<_, String>(0)?),
+        block: r.get::<_, Option<String>>(1)?.map(BlockKey::new),
+        event: r.get::<_, Option<String>>(2)?.map(GraphEventId::new),
+        booking_hash: r.get::<_, Option<String>>(3)?.map(ContentHash::new),
+        calendar_hash: r.get::<_, Option<String>>(4)?.map(ContentHash::new),
+        // The table's CHECK keeps origin to the two sides; an unknown state (written by a
+        // newer RoomBridge) is read as failed, so the link is retried rather than trusted.
+        origin: Side::parse(&origin).unwrap_or(Side::Booking),
+        state: LinkState::parse(&state).unwrap_or(LinkState::Failed),
+    })
 }
 
 /// A room's links.
 pub fn list(conn: &Connection, room: &RoomId) -> Result<Vec<Link>> {
     let mut stmt = conn.prepare(
-        "SELECT id, block, event, booking_hash, calendar_hash, origin, state, message
+        "SELECT id, block, event, booking_hash, calendar_hash, origin, state
          FROM links WHERE room_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([room.as_str()], from_row)?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (link, _) = row?;
-        out.push(link);
-    }
-    Ok(out)
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Writes a link as it now stands, with an optional message (why it failed).
@@ -72,22 +65,6 @@ pub fn put(
             message,
             ts(now),
         ],
-    )?;
-    Ok(())
-}
-
-/// Marks a link failed with a message, keeping what was last synced.
-pub fn mark_failed(
-    conn: &Connection,
-    room: &RoomId,
-    link: &LinkId,
-    message: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    conn.execute(
-        "UPDATE links SET state = 'failed', message = ?3, updated_at = ?4
-         WHERE room_id = ?1 AND id = ?2",
-        params![room.as_str(), link.as_str(), message, ts(now)],
     )?;
     Ok(())
 }
