@@ -2,6 +2,9 @@
 //! SQLite file and the real engine, and "outside" clients that act as a person in Outlook or
 //! in the booking system would, through the services' own APIs.
 
+mod outside_booking;
+mod outside_graph;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};

@@ -9,6 +9,7 @@ pub mod error;
 pub mod graph;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use roombridge_core::plan::CalendarEvent;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, SyncWindow,
@@ -84,6 +85,24 @@ pub trait Calendar: Send + Sync {
         mailbox: &Mailbox,
         event: &GraphEventId,
     ) -> Result<(), ConnectorError>;
+
+    /// Cancels a meeting the room organised, telling its attendees why (`message`); the event
+    /// leaves the calendar. An event that is already gone counts as cancelled.
+    async fn cancel_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        message: &str,
+    ) -> Result<(), ConnectorError>;
+
+    /// Declines someone else's meeting as the room, telling the organizer why (`message`); the
+    /// room's calendar no longer holds it. An event that is already gone counts as declined.
+    async fn decline_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        message: &str,
+    ) -> Result<(), ConnectorError>;
 }
 
 /// A resource (room or equipment) as the booking system lists it.
@@ -138,6 +157,28 @@ pub trait Booking: Send + Sync {
         id: &ReservationId,
         version: i64,
         content: &Content,
+    ) -> Result<Reservation, ConnectorError>;
+
+    /// Creates an event-level reservation that takes the place of one occurrence of the
+    /// recurring reservation `parent` (its `parent_id`), tagged and idempotent like
+    /// [`Booking::create_reservation`].
+    async fn create_override(
+        &self,
+        resource: &ResourceId,
+        parent: &ReservationId,
+        content: &Content,
+        link: &LinkId,
+        idempotency_key: &str,
+    ) -> Result<Reservation, ConnectorError>;
+
+    /// Removes the occurrence on local `date` from the recurring reservation `id` (adds it to
+    /// the repeat rule's exception dates) if it is still at `version`. The rest of the series
+    /// stays.
+    async fn skip_occurrence(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        date: NaiveDate,
     ) -> Result<Reservation, ConnectorError>;
 
     /// Soft-cancels a reservation with a note saying why.

@@ -6,80 +6,181 @@
 //! (`r:{id}` for its first fragment, `r:{id}#n` after), so moving a higher item over a lower
 //! one updates the surviving fragments instead of replacing them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Content, When};
-use crate::ids::{BlockKey, ReservationId};
-use crate::reservation::Reservation;
+use crate::ids::{BlockKey, LinkId, ReservationId};
+use crate::reservation::{Level, Reservation};
+use crate::window::SyncWindow;
 
 /// One block as Outlook shows it, with the reservations that produced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     pub key: BlockKey,
     pub content: Content,
-    /// The reservation whose content this block shows.
+    /// The reservation whose content this block shows (for an occurrence, the recurring one).
     pub source: ReservationId,
+    /// The local date of the occurrence this block shows, when its source repeats.
+    pub occurrence: Option<NaiveDate>,
+    pub level: Level,
     /// The source reservation's version, sent back when the block's change is written to it.
     pub source_version: i64,
+    /// When the booking system last changed the source reservation.
+    pub updated_at: DateTime<Utc>,
     /// The source reservation's RoomBridge tag, if RoomBridge created it.
-    pub tag: Option<crate::ids::LinkId>,
+    pub tag: Option<LinkId>,
     /// Higher reservations that cut this block out of its source, if any.
     pub covered_by: Vec<ReservationId>,
 }
 
-/// The primary block keys of active reservations that no block shows, because higher
-/// reservations cover them entirely.
-pub fn hidden(reservations: &[Reservation], blocks: &[Block]) -> Vec<BlockKey> {
-    let shown: std::collections::HashSet<&ReservationId> =
-        blocks.iter().map(|b| &b.source).collect();
-    let mut out: Vec<BlockKey> = reservations
-        .iter()
-        .filter(|r| r.is_active() && !r.recurring && !shown.contains(&r.id))
-        .map(|r| BlockKey::for_reservation(&r.id))
-        .collect();
-    out.sort();
-    out
+impl Block {
+    /// The key of the whole item (reservation or occurrence) this block is a piece of.
+    pub fn item_key(&self) -> BlockKey {
+        item_key(&self.source, self.occurrence)
+    }
 }
 
-/// Composes the active, non-recurring reservations of one room into non-overlapping blocks.
-/// `zone` reads all-day reservations. The output is sorted by block key.
-pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz) -> Vec<Block> {
-    let mut items: Vec<&Reservation> = reservations
+/// Where one active reservation (or one occurrence of a recurring one) holds the room, whether
+/// or not a block shows it: what a new Outlook meeting is checked against for double bookings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// The item's primary block key (`r:{id}`, or `r:{id}@{date}` for an occurrence).
+    pub key: BlockKey,
+    pub source: ReservationId,
+    pub occurrence: Option<NaiveDate>,
+    pub level: Level,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The item's content (an occurrence's own times).
+    pub content: Content,
+    /// The source reservation's version.
+    pub version: i64,
+    /// RoomBridge created the reservation from an Outlook meeting.
+    pub from_outlook: bool,
+}
+
+/// A reservation the compositor could not read; it fails alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub reservation: ReservationId,
+    pub title: String,
+    pub message: String,
+}
+
+/// Everything the compositor makes of one room's reservations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composed {
+    /// The blocks Outlook shows, sorted by key.
+    pub blocks: Vec<Block>,
+    /// Primary keys of active items that no block shows, because higher ones cover them
+    /// entirely. Sorted.
+    pub hidden: Vec<BlockKey>,
+    /// Every active item inside the window, highest level first.
+    pub footprint: Vec<Footprint>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The primary block key of a reservation, or of one occurrence of a recurring one.
+pub fn item_key(source: &ReservationId, occurrence: Option<NaiveDate>) -> BlockKey {
+    match occurrence {
+        None => BlockKey::for_reservation(source),
+        Some(date) => BlockKey::new(format!("r:{source}@{}", date.format("%Y-%m-%d"))),
+    }
+}
+
+/// One thing to paint: a single reservation, or one occurrence of a recurring one.
+struct Item<'a> {
+    reservation: &'a Reservation,
+    occurrence: Option<NaiveDate>,
+    content: Content,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// Composes the active reservations of one room into non-overlapping blocks. Recurring
+/// reservations are expanded into their occurrences inside `window` (each occurrence becomes
+/// its own item, keyed by its local date); `zone` reads all-day dates and repeat rules.
+pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWindow) -> Composed {
+    let mut out = Composed::default();
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for r in reservations
         .iter()
-        .filter(|r| r.is_active() && !r.recurring && r.content.when.is_valid())
-        .collect();
-    // Highest level first; within a level, earlier start first, then id, so the result does
+        .filter(|r| r.is_active() && r.content.when.is_valid())
+    {
+        let Some(repeat) = &r.recurrence else {
+            let (start, end) = r.content.when.instants(zone);
+            items.push(Item {
+                reservation: r,
+                occurrence: None,
+                content: r.content.clone(),
+                start,
+                end,
+            });
+            continue;
+        };
+        let rule_zone = r.content.time_zone.parse().unwrap_or(zone);
+        match crate::recurrence::expand_rule(
+            &repeat.rrule,
+            &r.content.when,
+            rule_zone,
+            window.start,
+            window.end,
+        ) {
+            Ok(occurrences) => {
+                for (date, when) in occurrences {
+                    if repeat.exdates.contains(&date) {
+                        continue;
+                    }
+                    let (start, end) = when.instants(zone);
+                    let mut content = r.content.clone();
+                    content.when = when;
+                    items.push(Item {
+                        reservation: r,
+                        occurrence: Some(date),
+                        content,
+                        start,
+                        end,
+                    });
+                }
+            }
+            Err(e) => out.unreadable.push(Unreadable {
+                reservation: r.id.clone(),
+                title: r.content.title.clone(),
+                message: format!("{e}. Fix the reservation's repeat rule in the booking system."),
+            }),
+        }
+    }
+    // Highest level first; within a level, earlier start first, then key, so the result does
     // not depend on the order the booking system listed them in.
     items.sort_by(|a, b| {
-        b.level
-            .cmp(&a.level)
-            .then_with(|| {
-                a.content
-                    .when
-                    .instants(zone)
-                    .0
-                    .cmp(&b.content.when.instants(zone).0)
-            })
-            .then_with(|| a.id.cmp(&b.id))
+        b.reservation
+            .level
+            .cmp(&a.reservation.level)
+            .then_with(|| a.start.cmp(&b.start))
+            .then_with(|| a.reservation.id.cmp(&b.reservation.id))
+            .then_with(|| a.occurrence.cmp(&b.occurrence))
     });
 
     let mut painted: Vec<(DateTime<Utc>, DateTime<Utc>, ReservationId)> = Vec::new();
-    let mut blocks = Vec::new();
     for item in items {
-        let (start, end) = item.content.when.instants(zone);
+        let r = item.reservation;
+        let primary = item_key(&r.id, item.occurrence);
         let covering: Vec<_> = painted
             .iter()
-            .filter(|(s, e, _)| *s < end && *e > start)
+            .filter(|(s, e, id)| *s < item.end && *e > item.start && *id != r.id)
             .cloned()
             .collect();
-        let fragments = subtract(start, end, &covering);
+        let fragments = subtract(item.start, item.end, &covering);
         let whole = covering.is_empty();
+        if fragments.is_empty() {
+            out.hidden.push(primary.clone());
+        }
         for (n, (fs, fe)) in fragments.iter().enumerate() {
             let key = if n == 0 {
-                BlockKey::for_reservation(&item.id)
+                primary.clone()
             } else {
-                BlockKey::new(format!("r:{}#{}", item.id, n))
+                BlockKey::new(format!("{primary}#{n}"))
             };
             let mut content = item.content.clone();
             if !whole {
@@ -88,19 +189,36 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz) -> Vec<Block> 
                     end: *fe,
                 };
             }
-            blocks.push(Block {
+            out.blocks.push(Block {
                 key,
                 content,
-                source: item.id.clone(),
-                source_version: item.version,
-                tag: item.tag.clone(),
+                source: r.id.clone(),
+                occurrence: item.occurrence,
+                level: r.level,
+                source_version: r.version,
+                updated_at: r.updated_at,
+                tag: r.tag.clone(),
                 covered_by: covering.iter().map(|(_, _, id)| id.clone()).collect(),
             });
         }
-        painted.push((start, end, item.id.clone()));
+        if item.start < window.end && item.end > window.start {
+            out.footprint.push(Footprint {
+                key: primary,
+                source: r.id.clone(),
+                occurrence: item.occurrence,
+                level: r.level,
+                start: item.start,
+                end: item.end,
+                content: item.content.clone(),
+                version: r.version,
+                from_outlook: r.tag.is_some(),
+            });
+        }
+        painted.push((item.start, item.end, r.id.clone()));
     }
-    blocks.sort_by(|a, b| a.key.cmp(&b.key));
-    blocks
+    out.blocks.sort_by(|a, b| a.key.cmp(&b.key));
+    out.hidden.sort();
+    out
 }
 
 /// `[start, end)` minus the covered ranges, as ordered, non-empty pieces.
@@ -136,6 +254,15 @@ mod tests {
     use crate::reservation::{Level, ReservationStatus};
     use chrono::TimeZone;
 
+    const OSLO: chrono_tz::Tz = chrono_tz::Europe::Oslo;
+
+    fn window() -> SyncWindow {
+        SyncWindow {
+            start: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2027, 2, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
     fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap()
     }
@@ -159,7 +286,7 @@ mod tests {
             status: ReservationStatus::Active,
             version: 1,
             updated_at: at(0),
-            recurring: false,
+            recurrence: None,
             tag: None,
         }
     }
@@ -183,7 +310,9 @@ mod tests {
                 res("ev", Level::Event, 18, 19),
             ],
             chrono_tz::Europe::Oslo,
-        );
+            window(),
+        )
+        .blocks;
         assert_eq!(
             spans(&blocks),
             vec![
@@ -203,17 +332,72 @@ mod tests {
                 res("ev", Level::Event, 17, 20),
             ],
             chrono_tz::Europe::Oslo,
-        );
+            window(),
+        )
+        .blocks;
         assert_eq!(spans(&blocks), vec![("r:ev".into(), 17, 20)]);
     }
 
     #[test]
-    fn cancelled_and_recurring_reservations_make_no_block() {
+    fn cancelled_reservations_make_no_block() {
         let mut cancelled = res("c", Level::Event, 10, 11);
         cancelled.status = ReservationStatus::Cancelled;
-        let mut recurring = res("r", Level::Allocation, 12, 13);
-        recurring.recurring = true;
-        assert!(compose(&[cancelled, recurring], chrono_tz::Europe::Oslo).is_empty());
+        assert!(compose(&[cancelled], OSLO, window()).blocks.is_empty());
+    }
+
+    #[test]
+    fn a_recurring_reservation_becomes_one_block_per_occurrence_minus_its_exdates() {
+        let mut weekly = res("w", Level::Allocation, 17, 19);
+        weekly.recurrence = Some(crate::reservation::Repeat {
+            rrule: "FREQ=WEEKLY;COUNT=4".into(),
+            exdates: vec![NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()],
+        });
+        let out = compose(&[weekly], OSLO, window());
+        let keys: Vec<String> = out.blocks.iter().map(|b| b.key.to_string()).collect();
+        assert_eq!(
+            keys,
+            vec!["r:w@2026-12-01", "r:w@2026-12-08", "r:w@2026-12-22"]
+        );
+        assert!(out.blocks.iter().all(|b| b.source.as_str() == "w"));
+        assert_eq!(out.footprint.len(), 3);
+    }
+
+    #[test]
+    fn an_event_over_one_occurrence_hides_only_that_occurrence() {
+        let mut weekly = res("w", Level::Allocation, 17, 19);
+        weekly.recurrence = Some(crate::reservation::Repeat {
+            rrule: "FREQ=WEEKLY;COUNT=2".into(),
+            exdates: vec![],
+        });
+        let over = res("ev", Level::Event, 16, 20);
+        let out = compose(&[weekly, over], OSLO, window());
+        assert_eq!(out.hidden, vec![BlockKey::new("r:w@2026-12-01")]);
+        let keys: Vec<String> = out.blocks.iter().map(|b| b.key.to_string()).collect();
+        assert_eq!(keys, vec!["r:ev", "r:w@2026-12-08"]);
+    }
+
+    #[test]
+    fn a_closure_covers_everything_beneath_it() {
+        let ev = res("ev", Level::Event, 10, 12);
+        let closed = res("closed", Level::Closure, 8, 20);
+        let out = compose(&[ev, closed], OSLO, window());
+        assert_eq!(spans(&out.blocks), vec![("r:closed".into(), 8, 20)]);
+        assert_eq!(out.hidden, vec![BlockKey::new("r:ev")]);
+        assert_eq!(out.footprint.len(), 2);
+    }
+
+    #[test]
+    fn an_unreadable_repeat_rule_fails_alone() {
+        let mut broken = res("broken", Level::Allocation, 17, 19);
+        broken.recurrence = Some(crate::reservation::Repeat {
+            rrule: "FREQ=SOMETIMES".into(),
+            exdates: vec![],
+        });
+        let fine = res("fine", Level::Event, 10, 11);
+        let out = compose(&[broken, fine], OSLO, window());
+        assert_eq!(spans(&out.blocks), vec![("r:fine".into(), 10, 11)]);
+        assert_eq!(out.unreadable.len(), 1);
+        assert!(out.unreadable[0].message.contains("repeat rule"));
     }
 
     #[test]
@@ -221,8 +405,8 @@ mod tests {
         let a = res("a", Level::Allocation, 8, 12);
         let b = res("b", Level::Booking, 9, 10);
         let c = res("c", Level::Event, 11, 13);
-        let one = compose(&[a.clone(), b.clone(), c.clone()], chrono_tz::Europe::Oslo);
-        let two = compose(&[c, a, b], chrono_tz::Europe::Oslo);
+        let one = compose(&[a.clone(), b.clone(), c.clone()], OSLO, window());
+        let two = compose(&[c, a, b], OSLO, window());
         assert_eq!(one, two);
     }
 }

@@ -10,6 +10,7 @@ pub mod content;
 pub mod ids;
 pub mod localtime;
 pub mod plan;
+pub mod policy;
 pub mod recurrence;
 pub mod reservation;
 pub mod secret;
@@ -17,7 +18,7 @@ pub mod window;
 
 pub use content::{Content, ContentHash, When};
 pub use ids::{BlockKey, GraphEventId, LinkId, Mailbox, ReservationId, ResourceId, RoomId};
-pub use reservation::{Level, Reservation, ReservationStatus};
+pub use reservation::{Level, Repeat, Reservation, ReservationStatus};
 pub use secret::Secret;
 pub use window::SyncWindow;
 

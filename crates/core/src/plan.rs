@@ -6,10 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
 use crate::Side;
-use crate::compose::Block;
+use crate::compose::{Block, Footprint};
 use crate::content::{Content, ContentHash};
 use crate::ids::{BlockKey, GraphEventId, LinkId, ReservationId, RoomId};
+use crate::policy::{Choice, Policy, Resolution};
 use crate::window::SyncWindow;
 
 /// One Outlook event as the calendar side reports it, normalised.
@@ -26,6 +29,20 @@ pub struct CalendarEvent {
     /// nothing about the title, so the last known title stands.
     #[serde(default)]
     pub subject_is_organizer: bool,
+    /// When Outlook last changed the event (Graph `lastModifiedDateTime`), if known.
+    #[serde(default)]
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+    /// The meeting invites people besides the room: removing it must tell them.
+    #[serde(default)]
+    pub has_attendees: bool,
+    /// The room mailbox organises the event (RoomBridge's own events); otherwise the room is
+    /// an attendee of someone else's meeting (Graph `isOrganizer`).
+    #[serde(default = "organised_by_the_room")]
+    pub is_organizer: bool,
+}
+
+fn organised_by_the_room() -> bool {
+    true
 }
 
 /// Where a link stands.
@@ -84,11 +101,21 @@ pub struct PlanInput<'a> {
     pub zone: chrono_tz::Tz,
     pub window: SyncWindow,
     pub blocks: &'a [Block],
-    /// Primary keys of active reservations that higher ones cover entirely
-    /// ([`crate::compose::hidden`]).
-    pub hidden: &'a [BlockKey],
+    /// Every active booking-system item in the window (see [`crate::compose::Composed`]).
+    pub footprint: &'a [Footprint],
     pub events: &'a [CalendarEvent],
     pub links: &'a [Link],
+    /// How this room resolves conflicts.
+    pub policy: Policy,
+    /// Decisions people took on conflicts held from earlier cycles.
+    pub decisions: &'a [Decided],
+}
+
+/// A person's decision on the conflict held on one link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decided {
+    pub link: LinkId,
+    pub choice: Choice,
 }
 
 /// One thing a cycle does to one side.
@@ -112,6 +139,20 @@ pub enum Action {
     },
     /// The booking block is gone: remove the Outlook event.
     DeleteEvent { link: LinkId, event: GraphEventId },
+    /// The booking block is gone and the room organised a meeting with attendees: cancel it,
+    /// so they are told why.
+    CancelEvent {
+        link: LinkId,
+        event: GraphEventId,
+        message: String,
+    },
+    /// Decline someone else's meeting as the room, with a message that says why. Exchange
+    /// removes a meeting the room declines from the room's calendar and tells the organizer.
+    DeclineEvent {
+        link: LinkId,
+        event: GraphEventId,
+        message: String,
+    },
     /// A reservation made in Outlook becomes a booking-system event.
     CreateReservation {
         link: LinkId,
@@ -134,6 +175,29 @@ pub enum Action {
         version: i64,
         note: String,
     },
+    /// One occurrence of a recurring reservation was deleted in Outlook: the booking system
+    /// skips that date (the rest of the series stays).
+    SkipOccurrence {
+        link: LinkId,
+        series: ReservationId,
+        version: i64,
+        date: NaiveDate,
+        note: String,
+    },
+    /// One occurrence of a recurring reservation was changed in Outlook: the booking system
+    /// skips that date and gets a single event with the changed content in its place, so the
+    /// rest of the series stays as it was.
+    DetachOccurrence {
+        link: LinkId,
+        event: GraphEventId,
+        series: ReservationId,
+        version: i64,
+        date: NaiveDate,
+        content: Content,
+        idempotency_key: String,
+    },
+    /// A conflict was decided and needs no write for this link: it goes back to normal.
+    Settle { link: LinkId },
     /// Both sides already agree: record it, write nothing.
     Relink {
         link: LinkId,
@@ -152,9 +216,14 @@ impl Action {
             Action::CreateEvent { link, .. }
             | Action::UpdateEvent { link, .. }
             | Action::DeleteEvent { link, .. }
+            | Action::CancelEvent { link, .. }
+            | Action::DeclineEvent { link, .. }
             | Action::CreateReservation { link, .. }
             | Action::UpdateReservation { link, .. }
             | Action::CancelReservation { link, .. }
+            | Action::SkipOccurrence { link, .. }
+            | Action::DetachOccurrence { link, .. }
+            | Action::Settle { link }
             | Action::Relink { link, .. }
             | Action::Forget { link } => link,
         }
@@ -165,11 +234,15 @@ impl Action {
         match self {
             Action::CreateEvent { .. }
             | Action::UpdateEvent { .. }
-            | Action::DeleteEvent { .. } => Some(Side::Calendar),
+            | Action::DeleteEvent { .. }
+            | Action::CancelEvent { .. }
+            | Action::DeclineEvent { .. } => Some(Side::Calendar),
             Action::CreateReservation { .. }
             | Action::UpdateReservation { .. }
-            | Action::CancelReservation { .. } => Some(Side::Booking),
-            Action::Relink { .. } | Action::Forget { .. } => None,
+            | Action::CancelReservation { .. }
+            | Action::SkipOccurrence { .. }
+            | Action::DetachOccurrence { .. } => Some(Side::Booking),
+            Action::Settle { .. } | Action::Relink { .. } | Action::Forget { .. } => None,
         }
     }
 
@@ -179,6 +252,11 @@ impl Action {
             Action::CreateEvent { .. } => "create_event",
             Action::UpdateEvent { .. } => "update_event",
             Action::DeleteEvent { .. } => "delete_event",
+            Action::CancelEvent { .. } => "cancel_event",
+            Action::DeclineEvent { .. } => "decline_event",
+            Action::SkipOccurrence { .. } => "skip_occurrence",
+            Action::DetachOccurrence { .. } => "detach_occurrence",
+            Action::Settle { .. } => "settle",
             Action::CreateReservation { .. } => "create_reservation",
             Action::UpdateReservation { .. } => "update_reservation",
             Action::CancelReservation { .. } => "cancel_reservation",
@@ -203,6 +281,63 @@ pub enum ConflictKind {
     FragmentEdit,
 }
 
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Edit => "edit",
+            ConflictKind::DeleteEdit => "delete_edit",
+            ConflictKind::Overlap => "overlap",
+            ConflictKind::FragmentEdit => "fragment_edit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConflictKind> {
+        [
+            ConflictKind::Edit,
+            ConflictKind::DeleteEdit,
+            ConflictKind::Overlap,
+            ConflictKind::FragmentEdit,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The decisions a person can take on a conflict of this kind ([`Choice::name`]s).
+    pub fn choices(self) -> &'static [&'static str] {
+        match self {
+            ConflictKind::Edit => &["keep_booking", "keep_calendar", "merge"],
+            ConflictKind::DeleteEdit | ConflictKind::Overlap => &["keep_booking", "keep_calendar"],
+            // Outlook's edit of a piece of a longer reservation cannot be written back to it.
+            ConflictKind::FragmentEdit => &["keep_booking"],
+        }
+    }
+}
+
+/// Who resolved a conflict without a person waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum ResolvedBy {
+    Policy { policy: Policy },
+    Decision { choice: Choice },
+}
+
+impl std::fmt::Display for ResolvedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolvedBy::Policy { policy } => write!(f, "the room's {policy} policy"),
+            ResolvedBy::Decision { choice } => write!(f, "a person's decision ({})", choice.name()),
+        }
+    }
+}
+
+/// A conflict this cycle resolves, by policy or by a person's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub link: LinkId,
+    pub kind: ConflictKind,
+    pub by: ResolvedBy,
+}
+
 /// A decision the planner must not take alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
@@ -221,6 +356,8 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// Links held in conflict from earlier cycles, left alone.
     pub held: usize,
+    /// Conflicts resolved this cycle, by policy or decision; their actions are in `actions`.
+    pub resolved: Vec<Resolved>,
 }
 
 impl Plan {
@@ -239,16 +376,23 @@ impl std::fmt::Display for Plan {
                 Action::CreateEvent { content, .. }
                 | Action::UpdateEvent { content, .. }
                 | Action::CreateReservation { content, .. }
-                | Action::UpdateReservation { content, .. } => content.title.clone(),
+                | Action::UpdateReservation { content, .. }
+                | Action::DetachOccurrence { content, .. } => content.title.clone(),
                 Action::DeleteEvent { event, .. } => event.to_string(),
+                Action::CancelEvent { event, message, .. }
+                | Action::DeclineEvent { event, message, .. } => format!("{event}: {message}"),
                 Action::CancelReservation { reservation, .. } => reservation.to_string(),
+                Action::SkipOccurrence { series, date, .. } => format!("{series} on {date}"),
                 Action::Relink { block, .. } => block.to_string(),
-                Action::Forget { link } => link.to_string(),
+                Action::Settle { link } | Action::Forget { link } => link.to_string(),
             };
             writeln!(f, "{:<20} {what}", a.kind())?;
         }
         for c in &self.conflicts {
             writeln!(f, "{:<20} {:?} {}", "conflict", c.kind, c.link)?;
+        }
+        for r in &self.resolved {
+            writeln!(f, "{:<20} {:?} {} by {}", "resolved", r.kind, r.link, r.by)?;
         }
         Ok(())
     }
@@ -283,16 +427,16 @@ fn seen<'a, T>(
     }
 }
 
-/// What [`decide`] returns for one pair.
+/// What [`Planner::decide`] returns for one pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Nothing,
-    Act(Box<Action>),
+    Act(Vec<Action>),
     Conflict(ConflictKind),
 }
 
 fn act(action: Action) -> Decision {
-    Decision::Act(Box::new(action))
+    Decision::Act(vec![action])
 }
 
 /// One pair: a link (real, or proposed for something seen for the first time) and its sides.
@@ -306,10 +450,6 @@ struct Pair<'a> {
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
     for pair in pairs(input) {
-        if pair.link.state == LinkState::Conflict {
-            out.held += 1;
-            continue;
-        }
         // A link whose booking block lies outside the window, and whose event delta no longer
         // reports, has only left the window: delta calls that a removal, and it must not
         // delete anything.
@@ -318,17 +458,44 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         {
             continue;
         }
-        match decide(&pair, input.hidden) {
+        let planner = Planner { input, pair: &pair };
+        // A conflict held from an earlier cycle waits for a person's decision.
+        let by = if pair.link.state == LinkState::Conflict {
+            match input.decisions.iter().find(|d| d.link == pair.link.id) {
+                Some(d) => ResolvedBy::Decision { choice: d.choice },
+                None => {
+                    out.held += 1;
+                    continue;
+                }
+            }
+        } else {
+            ResolvedBy::Policy {
+                policy: input.policy,
+            }
+        };
+        let decided_by_person = matches!(by, ResolvedBy::Decision { .. });
+        match planner.decide() {
+            Decision::Nothing if decided_by_person => out.actions.push(planner.settle()),
             Decision::Nothing => {}
-            Decision::Act(action) => out.actions.push(*action),
-            Decision::Conflict(kind) => out.conflicts.push(Conflict {
-                link: pair.link.id.clone(),
-                kind,
-                block: pair.block.map(|b| b.key.clone()),
-                event: pair.event.map(|e| e.id.clone()),
-                booking: pair.block.map(|b| b.content.clone()),
-                calendar: pair.event.map(|e| e.content.clone()),
-            }),
+            Decision::Act(actions) => out.actions.extend(actions),
+            Decision::Conflict(kind) => {
+                let resolution = match &by {
+                    ResolvedBy::Decision { choice } => Some(Resolution::from(*choice)),
+                    ResolvedBy::Policy { policy } => planner.policy_resolution(*policy, kind),
+                };
+                match resolution.and_then(|r| planner.resolve(kind, r)) {
+                    Some(actions) => {
+                        out.actions.extend(actions);
+                        out.resolved.push(Resolved {
+                            link: pair.link.id.clone(),
+                            kind,
+                            by,
+                        });
+                    }
+                    None if decided_by_person => out.held += 1,
+                    None => out.conflicts.push(planner.conflict(kind)),
+                }
+            }
         }
     }
     out
@@ -461,142 +628,459 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
     out
 }
 
-/// The decision table. One arm per (booking, calendar) state; the comment says why.
-fn decide(pair: &Pair<'_>, hidden: &[BlockKey]) -> Decision {
-    let link = &pair.link;
-    // A reservation made in Outlook whose block vanished because another reservation covers
-    // it is a double booking, not a deletion: the meeting in Outlook must survive.
-    let covered_outlook_meeting = link.origin == Side::Calendar
-        && pair.block.is_none()
-        && link.block.as_ref().is_some_and(|k| hidden.contains(k));
-    let booking = seen(
-        pair.block,
-        |b: &Block| b.content.hash(),
-        link.booking_hash.as_ref(),
-    );
-    let calendar = seen(
-        pair.event,
-        |e: &CalendarEvent| e.content.hash(),
-        link.calendar_hash.as_ref(),
-    );
-    let create_event = |b: &Block| {
+/// The decisions for one pair, with everything they need to see.
+struct Planner<'p, 'a> {
+    input: &'p PlanInput<'a>,
+    pair: &'p Pair<'a>,
+}
+
+impl<'a> Planner<'_, 'a> {
+    /// The decision table. One arm per (booking, calendar) state; the comment says why.
+    fn decide(&self) -> Decision {
+        let pair = self.pair;
+        let link = &pair.link;
+        let booking = seen(
+            pair.block,
+            |b: &Block| b.content.hash(),
+            link.booking_hash.as_ref(),
+        );
+        let calendar = seen(
+            pair.event,
+            |e: &CalendarEvent| e.content.hash(),
+            link.calendar_hash.as_ref(),
+        );
+
+        // An Outlook meeting that holds the room while a booking-system reservation holds it
+        // too is a double booking, whatever else changed: the meeting is never deleted for it,
+        // and it is not copied on top of the reservation.
+        if let Some(e) = pair.event
+            && self.writes_to_booking(&booking, &calendar)
+            && !self.overlaps(e).is_empty()
+        {
+            return Decision::Conflict(ConflictKind::Overlap);
+        }
+
+        use Seen::*;
+        match (booking, calendar) {
+            // Nothing on either side and nothing synced: a journaled create whose source vanished.
+            (Absent, Absent) => self.forget(),
+            // Seen in Outlook only, never synced: a reservation made in Outlook.
+            (Absent, Appeared(e)) => self.create_reservation(e),
+            // Synced from Outlook before, but the reservation was never written: write it now.
+            (Absent, Unchanged(e) | Changed(e)) => self.create_reservation(e),
+            // Gone from Outlook and never in the booking system: nothing left to keep.
+            (Absent, Deleted) => self.forget(),
+            // New in the booking system: create the event (retries reuse the idempotency key).
+            (Appeared(b), Absent) => self.create_event(b),
+            // Both present, never synced as a pair (a create that landed before a crash, or a
+            // re-linked pair): equal content is simply linked, different content needs a person.
+            (Appeared(b), Appeared(e) | Unchanged(e) | Changed(e)) => self.relink_or_conflict(b, e),
+            // The event was synced and deleted in Outlook, while the block was never recorded:
+            // Outlook's deletion wins, as it would for an unchanged block.
+            (Appeared(b), Deleted) => self.cancel_reservation(b),
+            // The block was synced but its event never made it: create it.
+            (Unchanged(b) | Changed(b), Absent) => self.create_event(b),
+            // Booking block synced before, the event appears for the first time (a re-linked
+            // create): same rule as a fresh pair.
+            (Unchanged(b) | Changed(b), Appeared(e)) => self.relink_or_conflict(b, e),
+            // In sync: nothing to do.
+            (Unchanged(_), Unchanged(_)) => Decision::Nothing,
+            // Changed in Outlook only: write the change to the booking system.
+            (Unchanged(b), Changed(e)) => self.update_reservation(b, e),
+            // Deleted in Outlook, untouched in the booking system: soft-cancel the reservation.
+            (Unchanged(b), Deleted) => self.cancel_reservation(b),
+            // Changed in the booking system only: update the event.
+            (Changed(b), Unchanged(e)) => self.update_event(b, e),
+            // Changed on both sides: the same content is simply synced, different content is an
+            // edit conflict.
+            (Changed(b), Changed(e)) => self.relink_or_conflict(b, e),
+            // Changed in the booking system, deleted in Outlook: a person decides.
+            (Changed(_), Deleted) => Decision::Conflict(ConflictKind::DeleteEdit),
+            // Gone from the booking system before its event was ever created: nothing to undo.
+            (Deleted, Absent) => self.forget(),
+            // Gone from the booking system; the event is ours (it was synced, or it carries our
+            // tag): delete it.
+            (Deleted, Appeared(e) | Unchanged(e)) => self.remove_event(e),
+            // Gone from the booking system, edited in Outlook: a person decides.
+            (Deleted, Changed(_)) => Decision::Conflict(ConflictKind::DeleteEdit),
+            // Gone on both sides: drop the link.
+            (Deleted, Deleted) => self.forget(),
+        }
+    }
+
+    /// Whether this pair's Outlook side is a meeting the room must be free for: a meeting made
+    /// in Outlook, or an Outlook change about to be written to the booking system.
+    fn writes_to_booking(
+        &self,
+        booking: &Seen<'_, Block>,
+        calendar: &Seen<'_, CalendarEvent>,
+    ) -> bool {
+        let from_outlook = self.pair.link.origin == Side::Calendar;
+        let outlook_edit = matches!((booking, calendar), (Seen::Unchanged(_), Seen::Changed(_)));
+        from_outlook || outlook_edit
+    }
+
+    /// Booking-system items (not RoomBridge's copies of Outlook meetings, and not this pair's
+    /// own reservation) that hold the room while `event` does.
+    fn overlaps(&self, event: &CalendarEvent) -> Vec<&'a Footprint> {
+        let (start, end) = event.content.when.instants(self.input.zone);
+        let own = self.own_source();
+        self.input
+            .footprint
+            .iter()
+            .filter(|f| !f.from_outlook && Some(&f.source) != own.as_ref())
+            .filter(|f| f.start < end && f.end > start)
+            .collect()
+    }
+
+    /// The reservation this pair's booking side is (or was), if any.
+    fn own_source(&self) -> Option<ReservationId> {
+        if let Some(b) = self.pair.block {
+            return Some(b.source.clone());
+        }
+        let key = self.pair.link.block.as_ref()?.as_str();
+        let id = key.strip_prefix("r:")?;
+        let id = id.split(['@', '#']).next()?;
+        Some(ReservationId::new(id))
+    }
+
+    /// How `policy` resolves a conflict of `kind`, or `None` when a person must decide.
+    fn policy_resolution(&self, policy: Policy, kind: ConflictKind) -> Option<Resolution> {
+        let (block, event) = (self.pair.block, self.pair.event);
+        match (policy, kind) {
+            (Policy::Manual, _) => None,
+            (Policy::BookingWins, _) => Some(Resolution::Keep(Side::Booking)),
+            // Never cancel a booking-system reservation for an Outlook meeting unasked.
+            (Policy::CalendarWins, ConflictKind::Overlap) => None,
+            (Policy::CalendarWins, _) => Some(Resolution::Keep(Side::Calendar)),
+            (Policy::LatestWins, ConflictKind::Overlap) => None,
+            (Policy::LatestWins, _) => match (block, event) {
+                (Some(b), Some(e)) => {
+                    let outlook = e.modified?;
+                    Some(Resolution::Keep(if outlook > b.updated_at {
+                        Side::Calendar
+                    } else {
+                        Side::Booking
+                    }))
+                }
+                // A deletion has no time; the surviving edit wins, so nothing is lost.
+                (Some(_), None) => Some(Resolution::Keep(Side::Booking)),
+                (None, Some(_)) => Some(Resolution::Keep(Side::Calendar)),
+                (None, None) => None,
+            },
+            (Policy::Fields(own), ConflictKind::Edit) => Some(Resolution::Merge(own)),
+            (Policy::Fields(_), _) => None,
+        }
+    }
+
+    /// The actions that carry out `resolution` for a conflict of `kind`; `None` where it
+    /// cannot be carried out (the conflict then waits for a person).
+    fn resolve(&self, kind: ConflictKind, resolution: Resolution) -> Option<Vec<Action>> {
+        let (block, event) = (self.pair.block, self.pair.event);
+        let actions = |d: Decision| match d {
+            Decision::Act(a) => Some(a),
+            Decision::Nothing => Some(vec![self.settle()]),
+            Decision::Conflict(_) => None,
+        };
+        match resolution {
+            Resolution::Keep(Side::Booking) => match (kind, block, event) {
+                // The room was booked first: decline the meeting, and cancel the copy of it the
+                // booking system may hold.
+                (ConflictKind::Overlap, _, Some(e)) => {
+                    let mut out = vec![Action::DeclineEvent {
+                        link: self.pair.link.id.clone(),
+                        event: e.id.clone(),
+                        message: self.overlap_message(e),
+                    }];
+                    if let Some(own) = self.own_item() {
+                        out.push(Action::CancelReservation {
+                            link: self.pair.link.id.clone(),
+                            reservation: own.source.clone(),
+                            version: own.version,
+                            note: "Cancelled: the room was already booked in the booking system, \
+                                   and the Outlook meeting was declined."
+                                .into(),
+                        });
+                    }
+                    Some(out)
+                }
+                (_, Some(b), Some(e)) => actions(self.update_or_relink(b, e)),
+                (_, Some(b), None) => actions(self.create_event(b)),
+                (_, None, Some(e)) => actions(self.remove_event(e)),
+                (_, None, None) => actions(self.forget()),
+            },
+            Resolution::Keep(Side::Calendar) => match (kind, block, event) {
+                // The person gives the room to the Outlook meeting: the single booking-system
+                // reservations (or occurrences) in its way are cancelled, saying why.
+                (ConflictKind::Overlap, _, Some(e)) => {
+                    let mut out: Vec<Action> = self
+                        .overlaps(e)
+                        .into_iter()
+                        .map(|f| self.cancel_item(f, &e.content.title))
+                        .collect();
+                    match block {
+                        Some(b) => out.extend(actions(self.update_reservation(b, e))?),
+                        None if self.own_item().is_none() => {
+                            out.extend(actions(self.create_reservation(e))?)
+                        }
+                        None => out.push(self.settle()),
+                    }
+                    Some(out)
+                }
+                (_, Some(b), Some(e)) => actions(self.update_reservation(b, e)),
+                (_, Some(b), None) => actions(self.cancel_reservation(b)),
+                (_, None, Some(e)) => actions(self.create_reservation(e)),
+                (_, None, None) => actions(self.forget()),
+            },
+            Resolution::Merge(own) => {
+                let (b, e) = (block?, event?);
+                if kind != ConflictKind::Edit {
+                    return None;
+                }
+                let merged = own.merge(&b.content, &e.content);
+                let mut out = Vec::new();
+                if merged.hash() != b.content.hash() {
+                    let mut as_outlook = e.clone();
+                    as_outlook.content = merged.clone();
+                    out.extend(actions(self.update_reservation(b, &as_outlook))?);
+                }
+                if merged.hash() != e.content.hash() {
+                    let mut as_booking = b.clone();
+                    as_booking.content = merged;
+                    out.extend(actions(self.update_event(&as_booking, e))?);
+                }
+                if out.is_empty() {
+                    out.push(self.settle());
+                }
+                Some(out)
+            }
+        }
+    }
+
+    /// The conflict record for this pair.
+    fn conflict(&self, kind: ConflictKind) -> Conflict {
+        let pair = self.pair;
+        // For a double booking, the booking side shown is the reservation in the way.
+        let booking = match (kind, pair.event) {
+            (ConflictKind::Overlap, Some(e)) => self
+                .overlaps(e)
+                .first()
+                .map(|f| f.content.clone())
+                .or_else(|| pair.block.map(|b| b.content.clone())),
+            _ => pair.block.map(|b| b.content.clone()),
+        };
+        Conflict {
+            link: pair.link.id.clone(),
+            kind,
+            block: pair.block.map(|b| b.key.clone()),
+            event: pair.event.map(|e| e.id.clone()),
+            booking,
+            calendar: pair.event.map(|e| e.content.clone()),
+        }
+    }
+
+    /// This pair's own booking-system item, when it exists but no block shows it.
+    fn own_item(&self) -> Option<&'a Footprint> {
+        let key = self.pair.link.block.as_ref()?;
+        self.input.footprint.iter().find(|f| &f.key == key)
+    }
+
+    /// What the room tells the organizer of a meeting it declines.
+    fn overlap_message(&self, e: &CalendarEvent) -> String {
+        let zone = self.input.zone;
+        let holders: Vec<String> = self
+            .overlaps(e)
+            .iter()
+            .map(|f| {
+                let start = f.start.with_timezone(&zone).format("%a %d %b %H:%M");
+                let end = f.end.with_timezone(&zone).format("%H:%M");
+                let what = if f.level == crate::reservation::Level::Closure {
+                    format!("The room is closed ({})", f.content.title)
+                } else if f.content.organisation.is_empty() {
+                    format!("\"{}\" holds the room", f.content.title)
+                } else {
+                    format!(
+                        "\"{}\" ({}) holds the room",
+                        f.content.title, f.content.organisation
+                    )
+                };
+                format!("{what} from {start} to {end} in the booking system")
+            })
+            .collect();
+        let why = if holders.is_empty() {
+            "The room is already booked in the booking system".to_owned()
+        } else {
+            holders.join("; ")
+        };
+        format!(
+            "{why}. The room declined this meeting because booking-system reservations come \
+             first here; please pick another time or room."
+        )
+    }
+
+    fn settle(&self) -> Action {
+        Action::Settle {
+            link: self.pair.link.id.clone(),
+        }
+    }
+
+    fn forget(&self) -> Decision {
+        act(Action::Forget {
+            link: self.pair.link.id.clone(),
+        })
+    }
+
+    fn create_event(&self, b: &Block) -> Decision {
+        let link = &self.pair.link.id;
         act(Action::CreateEvent {
-            link: link.id.clone(),
+            link: link.clone(),
             block: b.key.clone(),
-            idempotency_key: create_key(&link.id, &b.content),
+            idempotency_key: create_key(link, &b.content),
             content: b.content.clone(),
         })
-    };
-    let update_event = |b: &Block, e: &CalendarEvent| {
+    }
+
+    fn update_event(&self, b: &Block, e: &CalendarEvent) -> Decision {
         act(Action::UpdateEvent {
-            link: link.id.clone(),
+            link: self.pair.link.id.clone(),
             block: b.key.clone(),
             event: e.id.clone(),
             version: e.version.clone(),
             content: b.content.clone(),
         })
-    };
-    let delete_event = |e: &CalendarEvent| {
-        act(Action::DeleteEvent {
-            link: link.id.clone(),
-            event: e.id.clone(),
+    }
+
+    fn update_or_relink(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        if b.content.hash() == e.content.hash() {
+            self.relink(b, e)
+        } else {
+            self.update_event(b, e)
+        }
+    }
+
+    /// Removes an event whose booking block is gone: a plain delete for RoomBridge's own
+    /// events, a cancellation that tells the attendees for a meeting the room organised, a
+    /// decline for someone else's meeting.
+    fn remove_event(&self, e: &CalendarEvent) -> Decision {
+        let link = self.pair.link.id.clone();
+        let message = "The reservation was cancelled in the booking system.".to_owned();
+        act(if !e.is_organizer {
+            Action::DeclineEvent {
+                link,
+                event: e.id.clone(),
+                message,
+            }
+        } else if e.has_attendees {
+            Action::CancelEvent {
+                link,
+                event: e.id.clone(),
+                message,
+            }
+        } else {
+            Action::DeleteEvent {
+                link,
+                event: e.id.clone(),
+            }
         })
-    };
-    let create_reservation = |e: &CalendarEvent| {
+    }
+
+    fn create_reservation(&self, e: &CalendarEvent) -> Decision {
+        let link = &self.pair.link.id;
         act(Action::CreateReservation {
-            link: link.id.clone(),
+            link: link.clone(),
             event: e.id.clone(),
-            idempotency_key: create_key(&link.id, &e.content),
+            idempotency_key: create_key(link, &e.content),
             content: e.content.clone(),
         })
-    };
-    let update_reservation = |b: &Block, e: &CalendarEvent| {
-        if !b.covered_by.is_empty() || b.key != BlockKey::for_reservation(&b.source) {
+    }
+
+    /// Writes an Outlook change back: to the reservation itself, or, for one occurrence of a
+    /// recurring reservation, as a single event in its place.
+    fn update_reservation(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        let link = &self.pair.link.id;
+        if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
-        act(Action::UpdateReservation {
-            link: link.id.clone(),
-            event: e.id.clone(),
-            reservation: b.source.clone(),
-            version: b.source_version,
-            content: e.content.clone(),
-        })
-    };
-    let cancel_reservation = |b: &Block| {
-        act(Action::CancelReservation {
-            link: link.id.clone(),
-            reservation: b.source.clone(),
-            version: b.source_version,
-            note: "Cancelled because the event was deleted from the Outlook room calendar.".into(),
-        })
-    };
-    let relink_or_conflict = |b: &Block, e: &CalendarEvent| {
-        if b.content.hash() == e.content.hash() {
-            act(Action::Relink {
-                link: link.id.clone(),
-                block: b.key.clone(),
+        act(match b.occurrence {
+            Some(date) => Action::DetachOccurrence {
+                link: link.clone(),
                 event: e.id.clone(),
-                origin: link.origin,
-                hash: b.content.hash(),
-            })
+                series: b.source.clone(),
+                version: b.source_version,
+                date,
+                idempotency_key: create_key(link, &e.content),
+                content: e.content.clone(),
+            },
+            None => Action::UpdateReservation {
+                link: link.clone(),
+                event: e.id.clone(),
+                reservation: b.source.clone(),
+                version: b.source_version,
+                content: e.content.clone(),
+            },
+        })
+    }
+
+    fn cancel_reservation(&self, b: &Block) -> Decision {
+        let note = "Cancelled because the event was deleted from the Outlook room calendar.";
+        act(match b.occurrence {
+            Some(date) => Action::SkipOccurrence {
+                link: self.pair.link.id.clone(),
+                series: b.source.clone(),
+                version: b.source_version,
+                date,
+                note: note.into(),
+            },
+            None => Action::CancelReservation {
+                link: self.pair.link.id.clone(),
+                reservation: b.source.clone(),
+                version: b.source_version,
+                note: note.into(),
+            },
+        })
+    }
+
+    /// Cancels a booking-system item that stands in an Outlook meeting's way, by a person's
+    /// decision.
+    fn cancel_item(&self, f: &Footprint, meeting: &str) -> Action {
+        let link = LinkId::for_block(&f.key);
+        let note = format!(
+            "Cancelled by the facility manager's decision: the room goes to the Outlook meeting \
+             \"{meeting}\"."
+        );
+        match f.occurrence {
+            Some(date) => Action::SkipOccurrence {
+                link,
+                series: f.source.clone(),
+                version: f.version,
+                date,
+                note,
+            },
+            None => Action::CancelReservation {
+                link,
+                reservation: f.source.clone(),
+                version: f.version,
+                note,
+            },
+        }
+    }
+
+    fn relink(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        act(Action::Relink {
+            link: self.pair.link.id.clone(),
+            block: b.key.clone(),
+            event: e.id.clone(),
+            origin: self.pair.link.origin,
+            hash: b.content.hash(),
+        })
+    }
+
+    fn relink_or_conflict(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        if b.content.hash() == e.content.hash() {
+            self.relink(b, e)
         } else {
             Decision::Conflict(ConflictKind::Edit)
         }
-    };
-    let forget = || {
-        act(Action::Forget {
-            link: link.id.clone(),
-        })
-    };
-
-    use Seen::*;
-    if covered_outlook_meeting && pair.event.is_some() {
-        return Decision::Conflict(ConflictKind::Overlap);
-    }
-    match (booking, calendar) {
-        // Nothing on either side and nothing synced: a journaled create whose source vanished.
-        (Absent, Absent) => forget(),
-        // Seen in Outlook only, never synced: a reservation made in Outlook.
-        (Absent, Appeared(e)) => create_reservation(e),
-        // Synced from Outlook before, but the reservation was never written: write it now.
-        (Absent, Unchanged(e) | Changed(e)) => create_reservation(e),
-        // Gone from Outlook and never in the booking system: nothing left to keep.
-        (Absent, Deleted) => forget(),
-        // New in the booking system: create the event (retries reuse the idempotency key).
-        (Appeared(b), Absent) => create_event(b),
-        // Both present, never synced as a pair (a create that landed before a crash, or a
-        // re-linked pair): equal content is simply linked, different content needs a person.
-        (Appeared(b), Appeared(e) | Unchanged(e) | Changed(e)) => relink_or_conflict(b, e),
-        // The event was synced and deleted in Outlook, while the block was never recorded:
-        // Outlook's deletion wins, as it would for an unchanged block.
-        (Appeared(b), Deleted) => cancel_reservation(b),
-        // The block was synced but its event never made it: create it.
-        (Unchanged(b) | Changed(b), Absent) => create_event(b),
-        // Booking block synced before, the event appears for the first time (a re-linked
-        // create): same rule as a fresh pair.
-        (Unchanged(b) | Changed(b), Appeared(e)) => relink_or_conflict(b, e),
-        // In sync: nothing to do.
-        (Unchanged(_), Unchanged(_)) => Decision::Nothing,
-        // Changed in Outlook only: write the change to the booking system.
-        (Unchanged(b), Changed(e)) => update_reservation(b, e),
-        // Deleted in Outlook, untouched in the booking system: soft-cancel the reservation.
-        (Unchanged(b), Deleted) => cancel_reservation(b),
-        // Changed in the booking system only: update the event.
-        (Changed(b), Unchanged(e)) => update_event(b, e),
-        // Changed on both sides: the same content is simply synced, different content is an
-        // edit conflict.
-        (Changed(b), Changed(e)) => relink_or_conflict(b, e),
-        // Changed in the booking system, deleted in Outlook: a person decides.
-        (Changed(_), Deleted) => Decision::Conflict(ConflictKind::DeleteEdit),
-        // Gone from the booking system before its event was ever created: nothing to undo.
-        (Deleted, Absent) => forget(),
-        // Gone from the booking system; the event is ours (it was synced, or it carries our
-        // tag): delete it.
-        (Deleted, Appeared(e) | Unchanged(e)) => delete_event(e),
-        // Gone from the booking system, edited in Outlook: a person decides.
-        (Deleted, Changed(_)) => Decision::Conflict(ConflictKind::DeleteEdit),
-        // Gone on both sides: drop the link.
-        (Deleted, Deleted) => forget(),
     }
 }
 

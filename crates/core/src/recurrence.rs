@@ -41,6 +41,7 @@
 //! booking is not written to Outlook as a series: the engine writes its occurrences to Outlook
 //! as single events instead.
 
+mod booking;
 mod expand;
 mod rrule;
 #[cfg(test)]
@@ -50,6 +51,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+pub use booking::expand_rule;
 pub use expand::{Occurrence, expand};
 pub use rrule::{from_rrule, to_rrule};
 

@@ -1,6 +1,6 @@
 //! The booking system's reservations: allocations, bookings and events.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::Content;
@@ -17,6 +17,20 @@ pub enum Level {
     Booking,
     /// A single happening.
     Event,
+    /// The room is closed (maintenance, a holiday): nothing else can happen in it. Highest of
+    /// all, so it covers everything beneath it and makes overlapping Outlook meetings conflicts.
+    Closure,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allocation => "allocation",
+            Level::Booking => "booking",
+            Level::Event => "event",
+            Level::Closure => "closure",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,16 +53,31 @@ pub struct Reservation {
     /// The booking system's optimistic-concurrency version.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
-    /// Set when this reservation was recurring in the booking system. Recurring reservations
-    /// are not synced yet (see ARCHITECTURE.md, "Not yet").
-    pub recurring: bool,
+    /// How the reservation repeats, if it does. `content.when` is then its first occurrence.
+    #[serde(default)]
+    pub recurrence: Option<Repeat>,
     /// The link RoomBridge tagged this reservation with when it created it (the booking API's
     /// `external_ref`), if it did.
     pub tag: Option<crate::ids::LinkId>,
 }
 
+/// The booking system's repeat rule: an RFC 5545 RRULE read in the reservation's zone, minus
+/// the occurrences cancelled one by one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeat {
+    /// Without the `RRULE:` prefix, e.g. `FREQ=WEEKLY;BYDAY=TU;COUNT=10`.
+    pub rrule: String,
+    /// Local dates (in the reservation's zone) of occurrences that no longer happen.
+    #[serde(default)]
+    pub exdates: Vec<NaiveDate>,
+}
+
 impl Reservation {
     pub fn is_active(&self) -> bool {
         self.status == ReservationStatus::Active
+    }
+
+    pub fn is_recurring(&self) -> bool {
+        self.recurrence.is_some()
     }
 }

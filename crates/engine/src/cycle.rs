@@ -12,12 +12,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use roombridge_connectors::{ConnectorError, ErrorKind};
-use roombridge_core::compose::{compose, hidden};
+use roombridge_core::compose::compose;
 use roombridge_core::plan::{CalendarEvent, Plan, PlanInput, plan};
 use roombridge_core::{GraphEventId, ReservationId, RoomId, Side, SyncWindow};
 use roombridge_store::history::{NewEntry, Outcome};
 use roombridge_store::rooms::Room;
-use roombridge_store::{cursors, history, links, mirror, status};
+use roombridge_store::{conflicts, cursors, history, links, mirror, settings, status};
 
 use crate::execute::{self, Applied};
 use crate::{EngineContext, EngineEvent};
@@ -183,6 +183,16 @@ async fn run_inner(
             ))
         })
         .map_err(Failure::local)?;
+    let (policy, decided) = ctx
+        .store
+        .read(|c| {
+            Ok((
+                settings::policy_of(c, &room.id)?,
+                conflicts::decided(c, &room.id)?,
+            ))
+        })
+        .map_err(Failure::local)?;
+    let decisions: Vec<_> = decided.iter().map(|(_, d)| d.clone()).collect();
 
     // Fetch both sides.
     let booking = ctx
@@ -260,19 +270,20 @@ async fn run_inner(
     }
 
     let reservation_list: Vec<_> = reservations.values().cloned().collect();
-    let blocks = compose(&reservation_list, zone);
-    let hidden = hidden(&reservation_list, &blocks);
+    let composed = compose(&reservation_list, zone, window);
     let event_list: Vec<CalendarEvent> = events.values().cloned().collect();
     report.plan = plan(&PlanInput {
         room: &room.id,
         zone,
         window,
-        blocks: &blocks,
-        hidden: &hidden,
+        blocks: &composed.blocks,
+        footprint: &composed.footprint,
         events: &event_list,
         links: &stored_links,
+        policy,
+        decisions: &decisions,
     });
-    report.rejected = booking.rejected.len() + calendar.rejected.len();
+    report.rejected = booking.rejected.len() + calendar.rejected.len() + composed.unreadable.len();
     report.resynced = resynced;
     if mode == CycleMode::DryRun {
         return Ok(());
@@ -307,16 +318,28 @@ async fn run_inner(
         room,
         report.cycle,
         &report.plan,
-        &blocks,
+        &composed.blocks,
         &event_list,
         &stored_links,
+        &decided,
     )
     .await;
     report.executed = applied.executed;
     report.failed = applied.failed;
+    // A reservation that cannot be composed is reported when it arrives, not on every cycle.
+    let unreadable: Vec<roombridge_connectors::Rejected> = composed
+        .unreadable
+        .iter()
+        .filter(|u| booking.reservations.iter().any(|r| r.id == u.reservation))
+        .map(|u| roombridge_connectors::Rejected {
+            id: Some(u.reservation.to_string()),
+            message: format!("\"{}\": {}", u.title, u.message),
+        })
+        .collect();
     for (side, rejected) in booking
         .rejected
         .iter()
+        .chain(&unreadable)
         .map(|r| (Side::Booking, r))
         .chain(calendar.rejected.iter().map(|r| (Side::Calendar, r)))
     {
@@ -391,7 +414,10 @@ fn commit(
             links::remove(c, &room.id, id)?;
         }
         for conflict in &applied.conflicts {
-            roombridge_store::conflicts::open(c, &room.id, conflict, now)?;
+            conflicts::open(c, &room.id, conflict, now)?;
+        }
+        for link in &applied.conflicts_resolved {
+            conflicts::resolve(c, &room.id, link, now)?;
         }
         let mut rows = Vec::new();
         for entry in &applied.history {

@@ -4,8 +4,13 @@
 
 use roombridge_connectors::{ConnectorError, ErrorKind};
 use roombridge_core::compose::Block;
-use roombridge_core::plan::{Action, CalendarEvent, Conflict, ConflictKind, Link, LinkState, Plan};
-use roombridge_core::{BlockKey, GraphEventId, LinkId, Reservation, Side};
+use std::collections::HashMap;
+
+use roombridge_core::plan::{
+    Action, CalendarEvent, Conflict, ConflictKind, Decided, Link, LinkState, Plan, ResolvedBy,
+};
+use roombridge_core::{BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side};
+use roombridge_store::conflicts::StoredConflict;
 use roombridge_store::history::{NewEntry, Outcome};
 use roombridge_store::links;
 use roombridge_store::rooms::Room;
@@ -21,6 +26,8 @@ pub(crate) struct Applied {
     pub events_put: Vec<CalendarEvent>,
     pub events_removed: Vec<GraphEventId>,
     pub conflicts: Vec<Conflict>,
+    /// Links whose open conflict this cycle resolved.
+    pub conflicts_resolved: Vec<LinkId>,
     pub history: Vec<NewEntry>,
     pub executed: usize,
     pub failed: usize,
@@ -36,8 +43,11 @@ pub(crate) async fn run(
     blocks: &[Block],
     events: &[CalendarEvent],
     stored: &[Link],
+    decided: &[(StoredConflict, Decided)],
 ) -> Applied {
     let mut out = Applied::default();
+    let mut versions: HashMap<ReservationId, i64> = HashMap::new();
+    let mut failed_links: Vec<LinkId> = Vec::new();
     let existing = |id: &LinkId| stored.iter().find(|l| &l.id == id);
     let block_title = |key: &BlockKey| {
         blocks
@@ -60,22 +70,52 @@ pub(crate) async fn run(
             Action::CreateEvent { content, .. }
             | Action::UpdateEvent { content, .. }
             | Action::CreateReservation { content, .. }
-            | Action::UpdateReservation { content, .. } => content.title.clone(),
-            Action::DeleteEvent { event, .. } => event_title(event).unwrap_or_default(),
-            Action::CancelReservation { link, .. } | Action::Forget { link } => existing(link)
+            | Action::UpdateReservation { content, .. }
+            | Action::DetachOccurrence { content, .. } => content.title.clone(),
+            Action::DeleteEvent { event, .. }
+            | Action::CancelEvent { event, .. }
+            | Action::DeclineEvent { event, .. } => event_title(event).unwrap_or_default(),
+            Action::CancelReservation { link, .. }
+            | Action::SkipOccurrence { link, .. }
+            | Action::Settle { link }
+            | Action::Forget { link } => existing(link)
                 .and_then(|l| l.block.as_ref())
                 .and_then(block_title)
+                .or_else(|| {
+                    existing(link)
+                        .and_then(|l| l.event.as_ref())
+                        .and_then(event_title)
+                })
                 .unwrap_or_default(),
             Action::Relink { block, .. } => block_title(block).unwrap_or_default(),
         };
-        let result = apply(ctx, room, action, existing(action.link()), events, &mut out).await;
+        let result = apply(
+            ctx,
+            room,
+            action,
+            existing(action.link()),
+            events,
+            &mut versions,
+            &mut out,
+        )
+        .await;
+        let resolution = plan.resolved.iter().find(|r| &r.link == action.link());
         let (outcome, detail) = match result {
             Ok(()) => {
                 out.executed += 1;
-                (Outcome::Ok, reason(action).to_owned())
+                let mut detail = reason(action);
+                if let Some(r) = resolution {
+                    detail.push_str(&format!(
+                        " ({} conflict resolved by {}.)",
+                        kind_name(r.kind),
+                        r.by
+                    ));
+                }
+                (Outcome::Ok, detail)
             }
             Err(e) => {
                 out.failed += 1;
+                failed_links.push(action.link().clone());
                 let message = failure_message(&e);
                 // Keep what was last synced; the action is planned again next cycle.
                 let mut link = existing(action.link())
@@ -101,6 +141,46 @@ pub(crate) async fn run(
             title,
             detail,
         });
+    }
+
+    // A person's decision is carried out when every action of its link went through; the
+    // history says who decided what, when and why.
+    for r in &plan.resolved {
+        if failed_links.contains(&r.link) {
+            continue;
+        }
+        out.conflicts_resolved.push(r.link.clone());
+        if let ResolvedBy::Decision { choice } = &r.by
+            && let Some((stored, _)) = decided.iter().find(|(c, _)| c.link == r.link)
+            && let Some(d) = &stored.decision
+        {
+            let title = stored
+                .booking
+                .as_ref()
+                .or(stored.calendar.as_ref())
+                .map(|c| c.title.clone())
+                .unwrap_or_default();
+            let why = if d.reason.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" Reason: {}", d.reason.trim())
+            };
+            out.history.push(NewEntry {
+                room: room.id.clone(),
+                cycle,
+                kind: "conflict_decided".into(),
+                side: None,
+                outcome: Outcome::Ok,
+                title,
+                detail: format!(
+                    "{} conflict decided by {} on {}: {}.{why}",
+                    kind_name(r.kind),
+                    d.by,
+                    d.at.format("%Y-%m-%d %H:%M UTC"),
+                    choice_words(choice),
+                ),
+            });
+        }
     }
 
     for conflict in &plan.conflicts {
@@ -164,8 +244,14 @@ async fn apply(
     action: &Action,
     existing: Option<&Link>,
     events: &[CalendarEvent],
+    versions: &mut HashMap<ReservationId, i64>,
     out: &mut Applied,
 ) -> Result<(), ConnectorError> {
+    // A series written twice in one cycle (two occurrences changed in Outlook) is written at
+    // the version the first write left it at.
+    let version_of = |versions: &HashMap<ReservationId, i64>, id: &ReservationId, v: i64| {
+        versions.get(id).copied().unwrap_or(v).max(v)
+    };
     let event_hash = |id: &GraphEventId| {
         events
             .iter()
@@ -235,6 +321,93 @@ async fn apply(
             out.events_removed.push(event.clone());
             out.link_removes.push(link.clone());
         }
+        Action::CancelEvent {
+            link,
+            event,
+            message,
+        } => {
+            ctx.calendar
+                .cancel_event(&room.mailbox, event, message)
+                .await?;
+            out.events_removed.push(event.clone());
+            out.link_removes.push(link.clone());
+        }
+        Action::DeclineEvent {
+            link,
+            event,
+            message,
+        } => {
+            ctx.calendar
+                .decline_event(&room.mailbox, event, message)
+                .await?;
+            out.events_removed.push(event.clone());
+            out.link_removes.push(link.clone());
+        }
+        Action::SkipOccurrence {
+            link,
+            series,
+            version,
+            date,
+            ..
+        } => {
+            let version = version_of(versions, series, *version);
+            let updated = ctx.booking.skip_occurrence(series, version, *date).await?;
+            versions.insert(series.clone(), updated.version);
+            out.reservations.push(updated);
+            out.link_removes.push(link.clone());
+        }
+        Action::DetachOccurrence {
+            link,
+            event,
+            series,
+            version,
+            date,
+            content,
+            idempotency_key,
+        } => {
+            // The single event is created first, tagged with the link and journaled without a
+            // block, so that after a crash the planner finds it by its tag; then the series
+            // skips the date.
+            let mut row = existing.cloned().unwrap_or_else(|| proposed(action));
+            row.block = None;
+            row.state = LinkState::Pending;
+            journal(ctx, room, &row)?;
+            let created = ctx
+                .booking
+                .create_override(&room.resource, series, content, link, idempotency_key)
+                .await?;
+            let version = version_of(versions, series, *version);
+            let updated = ctx.booking.skip_occurrence(series, version, *date).await?;
+            versions.insert(series.clone(), updated.version);
+            out.link_puts.push((
+                Link {
+                    id: link.clone(),
+                    block: Some(BlockKey::for_reservation(&created.id)),
+                    event: Some(event.clone()),
+                    booking_hash: Some(created.content.hash()),
+                    calendar_hash: Some(content.hash()),
+                    origin: row.origin,
+                    state: LinkState::Synced,
+                },
+                None,
+            ));
+            out.reservations.push(created);
+            out.reservations.push(updated);
+        }
+        Action::Settle { link } => {
+            let already =
+                out.link_puts.iter().any(|(l, _)| &l.id == link) || out.link_removes.contains(link);
+            if let Some(existing) = existing.filter(|_| !already) {
+                let mut settled = existing.clone();
+                settled.state = if settled.booking_hash.is_some() && settled.calendar_hash.is_some()
+                {
+                    LinkState::Synced
+                } else {
+                    LinkState::Pending
+                };
+                out.link_puts.push((settled, None));
+            }
+        }
         Action::CreateReservation {
             link,
             event,
@@ -268,10 +441,12 @@ async fn apply(
             version,
             content,
         } => {
+            let version = version_of(versions, reservation, *version);
             let updated = ctx
                 .booking
-                .update_reservation(reservation, *version, content)
+                .update_reservation(reservation, version, content)
                 .await?;
+            versions.insert(reservation.clone(), updated.version);
             out.link_puts.push((
                 Link {
                     id: link.clone(),
@@ -292,10 +467,12 @@ async fn apply(
             version,
             note,
         } => {
+            let version = version_of(versions, reservation, *version);
             let cancelled = ctx
                 .booking
-                .cancel_reservation(reservation, *version, note)
+                .cancel_reservation(reservation, version, note)
                 .await?;
+            versions.insert(reservation.clone(), cancelled.version);
             out.reservations.push(cancelled);
             out.link_removes.push(link.clone());
         }
@@ -332,12 +509,19 @@ fn proposed(action: &Action) -> Link {
         Action::UpdateEvent { block, event, .. } => {
             (Some(block.clone()), Some(event.clone()), Side::Booking)
         }
-        Action::UpdateReservation { event, .. } => (None, Some(event.clone()), Side::Calendar),
-        Action::DeleteEvent { event, .. } => (None, Some(event.clone()), Side::Booking),
+        Action::UpdateReservation { event, .. } | Action::DetachOccurrence { event, .. } => {
+            (None, Some(event.clone()), Side::Calendar)
+        }
+        Action::DeleteEvent { event, .. }
+        | Action::CancelEvent { event, .. }
+        | Action::DeclineEvent { event, .. } => (None, Some(event.clone()), Side::Booking),
         Action::Relink { block, event, .. } => {
             (Some(block.clone()), Some(event.clone()), Side::Booking)
         }
-        Action::CancelReservation { .. } | Action::Forget { .. } => (None, None, Side::Booking),
+        Action::CancelReservation { .. }
+        | Action::SkipOccurrence { .. }
+        | Action::Settle { .. }
+        | Action::Forget { .. } => (None, None, Side::Booking),
     };
     Link {
         id: action.link().clone(),
@@ -367,20 +551,61 @@ fn conflict_reason(kind: ConflictKind) -> &'static str {
 }
 
 /// Why an action ran, for the history.
-fn reason(action: &Action) -> &'static str {
+fn reason(action: &Action) -> String {
     match action {
         Action::CreateEvent { .. } => {
-            "New in the booking system; added to the Outlook room calendar."
+            "New in the booking system; added to the Outlook room calendar.".into()
         }
-        Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.",
-        Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.",
-        Action::CreateReservation { .. } => "Booked in Outlook; added to the booking system.",
-        Action::UpdateReservation { .. } => "Changed in Outlook; booking system updated.",
-        Action::CancelReservation { .. } => {
-            "Deleted in Outlook; cancelled in the booking system with a note."
+        Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.".into(),
+        Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.".into(),
+        Action::CancelEvent { message, .. } => format!(
+            "Gone from the booking system; the meeting was cancelled in Outlook and its attendees \
+             were told: \"{message}\""
+        ),
+        Action::DeclineEvent { message, .. } => {
+            format!("The room declined this Outlook meeting and told the organizer: \"{message}\"")
         }
-        Action::Relink { .. } => "Both sides already agree; linked them.",
-        Action::Forget { .. } => "Gone on both sides; link removed.",
+        Action::CreateReservation { .. } => {
+            "Booked in Outlook; added to the booking system.".into()
+        }
+        Action::UpdateReservation { .. } => "Changed in Outlook; booking system updated.".into(),
+        Action::CancelReservation { note, .. } => {
+            format!("Cancelled in the booking system with the note: \"{note}\"")
+        }
+        Action::SkipOccurrence { date, .. } => format!(
+            "One occurrence ({date}) is no longer held; the booking system skips that date and \
+             keeps the rest of the series."
+        ),
+        Action::DetachOccurrence { date, .. } => format!(
+            "One occurrence ({date}) was changed in Outlook; the booking system holds it as a \
+             single event in the series' place and keeps the rest of the series."
+        ),
+        Action::Settle { .. } => {
+            "Conflict decided; both sides already matched the decision.".into()
+        }
+        Action::Relink { .. } => "Both sides already agree; linked them.".into(),
+        Action::Forget { .. } => "Gone on both sides; link removed.".into(),
+    }
+}
+
+fn kind_name(kind: ConflictKind) -> &'static str {
+    match kind {
+        ConflictKind::Edit => "Edit",
+        ConflictKind::DeleteEdit => "Delete/edit",
+        ConflictKind::FragmentEdit => "Fragment edit",
+        ConflictKind::Overlap => "Double-booking",
+    }
+}
+
+fn choice_words(choice: &roombridge_core::policy::Choice) -> String {
+    use roombridge_core::policy::Choice;
+    match choice {
+        Choice::KeepBooking => "keep the booking system's version".into(),
+        Choice::KeepCalendar => "keep Outlook's version".into(),
+        Choice::Merge(o) => format!(
+            "merge (times from {}, title from {}, details from {})",
+            o.times, o.title, o.details
+        ),
     }
 }
 

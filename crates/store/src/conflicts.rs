@@ -3,10 +3,11 @@
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use roombridge_core::plan::{Conflict, ConflictKind};
+use roombridge_core::plan::{Conflict, ConflictKind, Decided};
+use roombridge_core::policy::Choice;
 use roombridge_core::{Content, LinkId, RoomId};
 
-use crate::{Result, parse_ts, ts};
+use crate::{Result, StoreError, parse_ts, ts};
 
 /// An open conflict as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,24 +20,19 @@ pub struct StoredConflict {
     pub calendar: Option<Content>,
     pub fields: Vec<String>,
     pub detected_at: chrono::DateTime<chrono::Utc>,
+    /// The decisions a person can take ([`ConflictKind::choices`]).
+    pub choices: Vec<String>,
+    /// A decision taken and waiting for the room's next cycle to carry it out.
+    pub decision: Option<Decision>,
 }
 
-fn kind_str(kind: ConflictKind) -> &'static str {
-    match kind {
-        ConflictKind::Edit => "edit",
-        ConflictKind::DeleteEdit => "delete_edit",
-        ConflictKind::FragmentEdit => "fragment_edit",
-        ConflictKind::Overlap => "overlap",
-    }
-}
-
-fn parse_kind(s: &str) -> ConflictKind {
-    match s {
-        "delete_edit" => ConflictKind::DeleteEdit,
-        "fragment_edit" => ConflictKind::FragmentEdit,
-        "overlap" => ConflictKind::Overlap,
-        _ => ConflictKind::Edit,
-    }
+/// A person's decision on a conflict: what, who, why and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub choice: Choice,
+    pub by: String,
+    pub reason: String,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Records a conflict, unless the same link already has an open one.
@@ -57,7 +53,7 @@ pub fn open(
         params![
             room.as_str(),
             c.link.as_str(),
-            kind_str(c.kind),
+            c.kind.as_str(),
             c.booking.as_ref().map(serde_json::to_string).transpose()?,
             c.calendar.as_ref().map(serde_json::to_string).transpose()?,
             serde_json::to_string(&fields)?,
@@ -67,37 +63,126 @@ pub fn open(
     Ok(())
 }
 
+const SELECT: &str = "SELECT id, room_id, link, kind, booking, calendar, fields, detected_at,
+    decision, decided_by, decided_reason, decided_at FROM conflicts";
+
+fn from_row(r: &rusqlite::Row<'_>) -> Result<StoredConflict> {
+    let text = |i: usize| r.get::<_, Option<String>>(i);
+    let kind: String = r.get(3)?;
+    let kind = ConflictKind::parse(&kind)
+        .ok_or_else(|| StoreError::Invalid(format!("conflict kind {kind:?}")))?;
+    let decision = match (text(8)?, text(9)?, text(10)?, text(11)?) {
+        (Some(choice), Some(by), reason, Some(at)) => Some(Decision {
+            choice: serde_json::from_str(&choice)?,
+            by,
+            reason: reason.unwrap_or_default(),
+            at: parse_ts(&at)?,
+        }),
+        _ => None,
+    };
+    Ok(StoredConflict {
+        id: r.get(0)?,
+        room: RoomId::new(r.get::<_, String>(1)?),
+        link: LinkId::new(r.get::<_, String>(2)?),
+        kind,
+        booking: text(4)?.map(|b| serde_json::from_str(&b)).transpose()?,
+        calendar: text(5)?.map(|c| serde_json::from_str(&c)).transpose()?,
+        fields: serde_json::from_str(&r.get::<_, String>(6)?)?,
+        detected_at: parse_ts(&r.get::<_, String>(7)?)?,
+        choices: kind.choices().iter().map(|c| (*c).to_owned()).collect(),
+        decision,
+    })
+}
+
 /// Open conflicts, oldest first; all rooms when `room` is `None`.
 pub fn list_open(conn: &Connection, room: Option<&RoomId>) -> Result<Vec<StoredConflict>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, room_id, link, kind, booking, calendar, fields, detected_at FROM conflicts
-         WHERE resolved_at IS NULL AND (?1 IS NULL OR room_id = ?1) ORDER BY id",
-    )?;
-    let rows = stmt.query_map([room.map(|r| r.as_str())], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE resolved_at IS NULL AND (?1 IS NULL OR room_id = ?1) ORDER BY id"
+    ))?;
+    let mut rows = stmt.query([room.map(|r| r.as_str())])?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, room, link, kind, booking, calendar, fields, at) = row?;
-        out.push(StoredConflict {
-            id,
-            room: RoomId::new(room),
-            link: LinkId::new(link),
-            kind: parse_kind(&kind),
-            booking: booking.map(|b| serde_json::from_str(&b)).transpose()?,
-            calendar: calendar.map(|c| serde_json::from_str(&c)).transpose()?,
-            fields: serde_json::from_str(&fields)?,
-            detected_at: parse_ts(&at)?,
-        });
+    while let Some(row) = rows.next()? {
+        out.push(from_row(row)?);
     }
     Ok(out)
+}
+
+/// One conflict, open or not.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredConflict>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE id = ?1"))?;
+    let mut rows = stmt.query([id])?;
+    rows.next()?.map(from_row).transpose()
+}
+
+/// Why a decision could not be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecideError {
+    NotFound,
+    AlreadyResolved,
+    NotAllowed {
+        choice: String,
+        allowed: Vec<String>,
+    },
+}
+
+/// Records a person's decision on an open conflict; the room's next cycle carries it out.
+/// A later decision before that cycle replaces the earlier one.
+pub fn decide(
+    conn: &Connection,
+    id: i64,
+    choice: Choice,
+    by: &str,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<StoredConflict, DecideError>> {
+    let Some(conflict) = get(conn, id)? else {
+        return Ok(Err(DecideError::NotFound));
+    };
+    let resolved: Option<String> = conn.query_row(
+        "SELECT resolved_at FROM conflicts WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if resolved.is_some() {
+        return Ok(Err(DecideError::AlreadyResolved));
+    }
+    if !conflict.choices.iter().any(|c| c == choice.name()) {
+        return Ok(Err(DecideError::NotAllowed {
+            choice: choice.name().to_owned(),
+            allowed: conflict.choices,
+        }));
+    }
+    conn.execute(
+        "UPDATE conflicts SET decision = ?2, decided_by = ?3, decided_reason = ?4,
+             decided_at = ?5 WHERE id = ?1",
+        params![id, serde_json::to_string(&choice)?, by, reason, ts(now)],
+    )?;
+    Ok(get(conn, id)?.ok_or(DecideError::NotFound))
+}
+
+/// Decisions waiting to be carried out in `room`.
+pub fn decided(conn: &Connection, room: &RoomId) -> Result<Vec<(StoredConflict, Decided)>> {
+    Ok(list_open(conn, Some(room))?
+        .into_iter()
+        .filter_map(|c| {
+            let choice = c.decision.as_ref()?.choice;
+            let link = c.link.clone();
+            Some((c, Decided { link, choice }))
+        })
+        .collect())
+}
+
+/// Closes the open conflict of `link`: a decision was carried out, or a policy resolved it.
+pub fn resolve(
+    conn: &Connection,
+    room: &RoomId,
+    link: &LinkId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE conflicts SET resolved_at = ?3
+         WHERE room_id = ?1 AND link = ?2 AND resolved_at IS NULL",
+        params![room.as_str(), link.as_str(), ts(now)],
+    )?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod links;
 mod migrations;
 pub mod mirror;
 pub mod rooms;
+pub mod settings;
 pub mod status;
 
 use std::path::Path;

@@ -94,6 +94,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE room_status ADD COLUMN deletions_approved INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE room_status ADD COLUMN held_deletions INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 3: conflict policies (per room, with a global default in settings) and people's
+    // decisions on conflicts.
+    r#"
+    ALTER TABLE rooms ADD COLUMN policy TEXT;
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ALTER TABLE conflicts ADD COLUMN decision TEXT;
+    ALTER TABLE conflicts ADD COLUMN decided_by TEXT;
+    ALTER TABLE conflicts ADD COLUMN decided_reason TEXT;
+    ALTER TABLE conflicts ADD COLUMN decided_at TEXT;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

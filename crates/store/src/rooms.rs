@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use roombridge_core::policy::Policy;
 use roombridge_core::{Mailbox, ResourceId, RoomId};
 
 use crate::{Result, ts};
@@ -79,4 +80,46 @@ pub fn set_paused(conn: &Connection, id: &RoomId, paused: bool) -> Result<bool> 
         "UPDATE rooms SET paused = ?2 WHERE id = ?1",
         params![id.as_str(), paused],
     )? == 1)
+}
+
+/// The room's own conflict policy; `None` when it follows the global default.
+pub fn policy(conn: &Connection, id: &RoomId) -> Result<Option<Policy>> {
+    let stored: Option<Option<String>> = conn
+        .query_row(
+            "SELECT policy FROM rooms WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    stored
+        .flatten()
+        .map(|s| Policy::parse(&s).map_err(crate::StoreError::Invalid))
+        .transpose()
+}
+
+/// Sets the room's conflict policy (`None`: follow the global default). Returns false when
+/// there is no such room.
+pub fn set_policy(conn: &Connection, id: &RoomId, policy: Option<Policy>) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE rooms SET policy = ?2 WHERE id = ?1",
+        params![id.as_str(), policy.map(|p| p.name())],
+    )? == 1)
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A room mapping for tests.
+    pub fn room(id: &str) -> Room {
+        Room {
+            id: RoomId::new(id),
+            name: id.to_owned(),
+            kind: "room".into(),
+            mailbox: Mailbox::new(format!("{id}@example.test")),
+            resource: ResourceId::new(format!("res-{id}")),
+            time_zone: "Europe/Oslo".into(),
+            paused: false,
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The decision table as data: every arm of `decide`, one row each.
 
 use super::*;
-use crate::compose::Block;
+use crate::compose::{Block, Footprint};
 use crate::content::When;
 use chrono::{TimeZone, Utc};
 
@@ -37,7 +37,10 @@ fn block(title: &str) -> Block {
         key: BlockKey::new("r:1"),
         content: content(title),
         source: ReservationId::new("1"),
+        occurrence: None,
+        level: crate::reservation::Level::Event,
         source_version: 3,
+        updated_at: Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap(),
         tag: None,
         covered_by: vec![],
     }
@@ -50,6 +53,9 @@ fn event(title: &str) -> CalendarEvent {
         version: Some("ck1".into()),
         tag: None,
         subject_is_organizer: false,
+        modified: None,
+        has_attendees: false,
+        is_organizer: true,
     }
 }
 
@@ -93,9 +99,11 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         zone: chrono_tz::Europe::Oslo,
         window: window(),
         blocks: &blocks,
-        hidden: &[],
+        footprint: &[],
         events: &events,
         links: &links,
+        policy: Policy::Manual,
+        decisions: &[],
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -157,9 +165,11 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         zone: chrono_tz::Europe::Oslo,
         window: window(),
         blocks,
-        hidden: &[],
+        footprint: &[],
         events,
         links,
+        policy: Policy::Manual,
+        decisions: &[],
     })
 }
 
@@ -303,15 +313,30 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         state: LinkState::Synced,
     };
     let room = RoomId::new("room");
-    let hidden = [BlockKey::new("r:7")];
+    // The meeting's own reservation (r:7) is hidden under a booking-system event (r:8).
+    let (start, end) = e.content.when.instants(chrono_tz::Europe::Oslo);
+    let item = |key: &str, from_outlook| Footprint {
+        key: BlockKey::new(format!("r:{key}")),
+        source: ReservationId::new(key),
+        occurrence: None,
+        level: crate::reservation::Level::Event,
+        start,
+        end,
+        content: e.content.clone(),
+        version: 1,
+        from_outlook,
+    };
+    let footprint = [item("8", false), item("7", true)];
     let p = plan(&PlanInput {
         room: &room,
         zone: chrono_tz::Europe::Oslo,
         window: window(),
         blocks: &[],
-        hidden: &hidden,
+        footprint: &footprint,
         events: std::slice::from_ref(&e),
         links: std::slice::from_ref(&link),
+        policy: Policy::Manual,
+        decisions: &[],
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);
