@@ -923,3 +923,293 @@ fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) {
         }
     }
 }
+
+fn recurring(title: &str, recurrence: Value) -> Value {
+    let mut body = event(title);
+    body["level"] = json!("allocation");
+    body["recurrence"] = recurrence;
+    body
+}
+
+async fn patch(api: &Api, id: &Value, version: i64, body: &Value) -> reqwest::Response {
+    api.req(
+        Method::PATCH,
+        &format!("/reservations/{}", id.as_str().unwrap()),
+    )
+    .header("If-Match", format!("\"{version}\""))
+    .json(body)
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_closure_has_no_parent_and_nothing_lies_inside_it() {
+    let api = Api::start(Seed::Empty).await;
+    let mut closure = event("Floor maintenance");
+    closure["level"] = json!("closure");
+    closure["all_day"] = json!(true);
+    closure["start"] = json!("2026-04-10");
+    closure["end"] = json!("2026-04-11");
+    let created = api.created(&closure).await;
+    assert_eq!(created["level"], "closure");
+    assert_eq!(created["parent_id"], Value::Null);
+    assert_eq!(created["start"], "2026-04-10");
+
+    let allocation = api
+        .created(&recurring(
+            "Handball",
+            json!({ "rrule": "FREQ=WEEKLY;COUNT=4" }),
+        ))
+        .await;
+    let mut inside = closure.clone();
+    inside["parent_id"] = allocation["id"].clone();
+    inside["title"] = json!("");
+    let p = problem(
+        api.create("k-1", &inside).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    // Every wrong field, not only the first.
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from(["parent_id".to_owned(), "title".to_owned()])
+    );
+    assert!(p.to_string().contains("closure has no parent"), "{p}");
+
+    let mut under = event("Meeting in a closed room");
+    under["parent_id"] = created["id"].clone();
+    let p = problem(
+        api.create("k-2", &under).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), BTreeSet::from(["parent_id".to_owned()]));
+
+    // Promoting an event that lies inside an allocation to a closure is refused too.
+    let mut child = event("Cup");
+    child["parent_id"] = allocation["id"].clone();
+    let child = api.created(&child).await;
+    let p = problem(
+        patch(&api, &child["id"], 1, &json!({ "level": "closure" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), BTreeSet::from(["parent_id".to_owned()]));
+}
+
+#[tokio::test]
+async fn exdates_are_distinct_valid_dates_of_a_recurring_reservation() {
+    let api = Api::start(Seed::Empty).await;
+    let created = api
+        .created(&recurring(
+            "Handball",
+            json!({ "rrule": "FREQ=WEEKLY;COUNT=10", "exdates": ["2026-04-03", "2026-03-27"] }),
+        ))
+        .await;
+    // Returned in ascending order.
+    assert_eq!(
+        created["recurrence"],
+        json!({ "rrule": "FREQ=WEEKLY;COUNT=10", "exdates": ["2026-03-27", "2026-04-03"] })
+    );
+    let plain = api
+        .created(&recurring(
+            "Chess",
+            json!({ "rrule": "FREQ=DAILY;COUNT=2" }),
+        ))
+        .await;
+    assert_eq!(plain["recurrence"]["exdates"], json!([]));
+    let null = api
+        .created(&recurring(
+            "Choir",
+            json!({ "rrule": "FREQ=DAILY;COUNT=2", "exdates": null }),
+        ))
+        .await;
+    assert_eq!(null["recurrence"]["exdates"], json!([]));
+
+    let bad = recurring(
+        "Handball",
+        json!({
+            "rrule": "FREQ=WEEKLY;COUNT=10",
+            "exdates": ["2026-02-30", "2026-03-27", "2026-03-27", 5, "2026-3-4", "2026-03-27T00:00:00Z"],
+        }),
+    );
+    let p = problem(
+        api.create("k-1", &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from(
+            ["[0]", "[2]", "[3]", "[4]", "[5]"].map(|i| format!("recurrence.exdates{i}"))
+        )
+    );
+
+    let not_a_list = recurring(
+        "Handball",
+        json!({ "rrule": "FREQ=WEEKLY;COUNT=10", "exdates": "2026-03-27" }),
+    );
+    let p = problem(
+        api.create("k-2", &not_a_list).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from(["recurrence.exdates".to_owned()])
+    );
+
+    let without_rule = recurring("Handball", json!({ "exdates": ["2026-03-27"] }));
+    let p = problem(
+        api.create("k-3", &without_rule).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from([
+            "recurrence.rrule".to_owned(),
+            "recurrence.exdates".to_owned()
+        ])
+    );
+
+    let unknown = recurring(
+        "Handball",
+        json!({ "rrule": "FREQ=WEEKLY;COUNT=10", "exrule": "FREQ=DAILY" }),
+    );
+    let p = problem(
+        api.create("k-4", &unknown).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), BTreeSet::from(["recurrence".to_owned()]));
+}
+
+#[tokio::test]
+async fn patching_exdates_is_a_change_and_keeps_the_rule() {
+    let api = Api::start(Seed::Empty).await;
+    let created = api
+        .created(&recurring(
+            "Handball",
+            json!({ "rrule": "FREQ=WEEKLY;COUNT=10" }),
+        ))
+        .await;
+    let id = &created["id"];
+    let cursor = api.feed("").await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let skip = json!({ "recurrence": { "exdates": ["2026-03-27"] } });
+    let response = patch(&api, id, 1, &skip).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    let skipped: Value = response.json().await.unwrap();
+    assert_eq!(skipped["version"], 2);
+    assert_eq!(
+        skipped["recurrence"],
+        json!({ "rrule": "FREQ=WEEKLY;COUNT=10", "exdates": ["2026-03-27"] })
+    );
+    let changes = api.feed(&format!("cursor={cursor}")).await;
+    assert_eq!(changes["items"], json!([skipped]));
+
+    // A stale version is refused, and the list is not touched.
+    let stale = patch(&api, id, 1, &json!({ "recurrence": { "exdates": [] } })).await;
+    problem(stale, StatusCode::PRECONDITION_FAILED).await;
+
+    // A new rule keeps the exception dates; a new list replaces the old one.
+    let rule = json!({ "recurrence": { "rrule": "FREQ=WEEKLY;COUNT=12" } });
+    let renewed: Value = patch(&api, id, 2, &rule).await.json().await.unwrap();
+    assert_eq!(
+        renewed["recurrence"],
+        json!({ "rrule": "FREQ=WEEKLY;COUNT=12", "exdates": ["2026-03-27"] })
+    );
+    let both = json!({ "recurrence": { "rrule": "FREQ=WEEKLY;COUNT=12", "exdates": ["2026-04-03", "2026-03-27"] } });
+    let listed: Value = patch(&api, id, 3, &both).await.json().await.unwrap();
+    assert_eq!(
+        listed["recurrence"]["exdates"],
+        json!(["2026-03-27", "2026-04-03"])
+    );
+    assert_eq!(listed["version"], 4);
+
+    // Duplicates are refused in a patch as in a create.
+    let twice = json!({ "recurrence": { "exdates": ["2026-03-27", "2026-03-27"] } });
+    let p = problem(
+        patch(&api, id, 4, &twice).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from(["recurrence.exdates[1]".to_owned()])
+    );
+
+    // Clearing the recurrence clears its exception dates with it.
+    let single: Value = patch(&api, id, 4, &json!({ "recurrence": null }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(single["recurrence"], Value::Null);
+    // Exception dates cannot be patched onto a reservation that does not repeat.
+    let p = problem(
+        patch(&api, id, 5, &skip).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        BTreeSet::from([
+            "recurrence.rrule".to_owned(),
+            "recurrence.exdates".to_owned()
+        ])
+    );
+}
+
+#[tokio::test]
+async fn demo_seed_has_a_closure_a_skipped_and_a_moved_occurrence() {
+    let today = NaiveDate::from_ymd_opt(2026, 3, 18).unwrap();
+    let api = Api::start_at(Seed::Demo, today).await;
+    let items = api.feed("limit=500").await["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let closures: Vec<&Value> = items.iter().filter(|r| r["level"] == "closure").collect();
+    assert_eq!(closures.len(), 1);
+    assert_eq!(closures[0]["title"], "Floor maintenance");
+    assert_eq!(closures[0]["resource_id"], "res-school-music");
+    assert_eq!(closures[0]["all_day"], true);
+    // The Friday of the fourth week from the Monday of `today`'s week.
+    assert_eq!(closures[0]["start"], "2026-04-10");
+    assert_eq!(closures[0]["end"], "2026-04-11");
+
+    let with_exdates: Vec<&Value> = items
+        .iter()
+        .filter(|r| {
+            r["recurrence"]["exdates"]
+                .as_array()
+                .is_some_and(|d| !d.is_empty())
+        })
+        .collect();
+    assert_eq!(with_exdates.len(), 2);
+    let senior = items
+        .iter()
+        .find(|r| r["title"] == "Senior exercise")
+        .unwrap();
+    assert_eq!(senior["recurrence"]["exdates"], json!(["2026-04-03"]));
+
+    let choir = items
+        .iter()
+        .find(|r| r["title"] == "Choir rehearsal")
+        .unwrap();
+    assert_eq!(choir["recurrence"]["exdates"], json!(["2026-03-26"]));
+    let moved = items
+        .iter()
+        .find(|r| r["parent_id"] == choir["id"])
+        .unwrap();
+    assert_eq!(moved["level"], "event");
+    // Friday 19:00 in Oslo (CET).
+    assert_eq!(moved["start"], "2026-03-27T18:00:00Z");
+    assert_eq!(moved["resource_id"], "res-culture-stage");
+}

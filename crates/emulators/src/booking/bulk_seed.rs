@@ -61,6 +61,7 @@ pub(crate) fn seed(store: &mut Store, today: NaiveDate, per_room: u32) -> Result
                 },
                 time_zone: DEMO_ZONE.to_owned(),
                 rrule: None,
+                exdates: Vec::new(),
                 source: "bench".to_owned(),
                 external_ref: None,
             };

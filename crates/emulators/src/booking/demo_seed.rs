@@ -1,7 +1,8 @@
 //! The demo municipality's reservations: four weeks of club allocations, bookings inside them,
-//! meetings, concerts, all-day closures and a few cancellations, starting the Monday of the week
-//! `today` falls in. Deterministic for a given `today` (fixed RNG seed), so a demo and a test
-//! see the same month.
+//! meetings, concerts, all-day closures, a maintenance closure, skipped and moved occurrences
+//! of recurring allocations and a few cancellations, starting the Monday of the week `today`
+//! falls in. Deterministic for a given `today` (fixed RNG seed), so a demo and a test see the
+//! same month.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -37,6 +38,7 @@ struct Item<'a> {
     description: &'a str,
     span: Span,
     rrule: Option<String>,
+    exdates: Vec<NaiveDate>,
 }
 
 impl Seeder<'_> {
@@ -73,6 +75,7 @@ impl Seeder<'_> {
             span: item.span,
             time_zone: DEMO_ZONE.to_owned(),
             rrule: item.rrule,
+            exdates: item.exdates,
             source: "nordvik-booking".to_owned(),
             external_ref: None,
         };
@@ -161,11 +164,14 @@ pub(crate) fn seed(store: &mut Store, today: NaiveDate) -> Result<(), String> {
     };
 
     let allocations = weekly_slots(&mut s)?;
-    recurring_allocations(&mut s)?;
+    let series = recurring_allocations(&mut s)?;
     meetings(&mut s)?;
     public_events(&mut s, &allocations)?;
     all_day(&mut s)?;
     cancellations(&mut s, &allocations)?;
+    // Last, so that the ids of everything above stay as they were before these existed.
+    moved_occurrence(&mut s, &series)?;
+    closure(&mut s)?;
     Ok(())
 }
 
@@ -194,6 +200,7 @@ fn weekly_slots(s: &mut Seeder<'_>) -> Result<Allocations, String> {
                 description: "Weekly season allocation, spring season.",
                 span,
                 rrule: None,
+                exdates: Vec::new(),
             })?;
             for (title, from, to) in slot.bookings {
                 // Not every group uses every week.
@@ -208,6 +215,7 @@ fn weekly_slots(s: &mut Seeder<'_>) -> Result<Allocations, String> {
                         description: "",
                         span,
                         rrule: None,
+                        exdates: Vec::new(),
                     })?;
                 }
             }
@@ -217,7 +225,10 @@ fn weekly_slots(s: &mut Seeder<'_>) -> Result<Allocations, String> {
     Ok(out)
 }
 
-fn recurring_allocations(s: &mut Seeder<'_>) -> Result<(), String> {
+/// Ids of the seeded recurring allocations, by title.
+type Series = Vec<(&'static str, String)>;
+
+fn recurring_allocations(s: &mut Seeder<'_>) -> Result<Series, String> {
     let last_day = s.day(WEEKS - 1, Weekday::Sun);
     let until = format!("UNTIL={}T225959Z", last_day.format("%Y%m%d"));
     #[rustfmt::skip]
@@ -228,9 +239,22 @@ fn recurring_allocations(s: &mut Seeder<'_>) -> Result<(), String> {
         ("res-minibus", Weekday::Sat, (9, 0), (15, 0), "Youth club outing", "Nordvik Youth Club", "FREQ=WEEKLY;BYDAY=SA;COUNT=4".into()),
         ("res-school-aud", Weekday::Tue, (15, 0), (17, 0), "Drama club", "Nordvik Drama Club", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=6".into()),
     ];
+    // Occurrences cancelled one by one: no senior exercise while the hall's floor is sanded
+    // (the all-day event in `all_day`), and the choir's rehearsal of week 1 moved to Friday
+    // (`moved_occurrence`).
+    let skipped = [
+        ("Senior exercise", s.day(2, Weekday::Fri)),
+        ("Choir rehearsal", s.day(1, Weekday::Thu)),
+    ];
+    let mut out = Vec::new();
     for (resource, weekday, from, to, title, organisation, rrule) in series {
         let span = s.timed(s.day(0, weekday), from, to);
-        s.add(Item {
+        let exdates = skipped
+            .iter()
+            .filter(|(t, _)| *t == title)
+            .map(|(_, date)| *date)
+            .collect();
+        let id = s.add(Item {
             resource,
             level: Level::Allocation,
             parent: None,
@@ -239,8 +263,54 @@ fn recurring_allocations(s: &mut Seeder<'_>) -> Result<(), String> {
             description: "Recurring allocation for the season.",
             span,
             rrule: Some(rrule),
+            exdates,
         })?;
+        out.push((title, id));
     }
+    Ok(out)
+}
+
+/// The choir's rehearsal of week 1 moves from Thursday to Friday: the series skips the
+/// Thursday (an exdate) and an event inside the series takes its place at the new time.
+fn moved_occurrence(s: &mut Seeder<'_>, series: &Series) -> Result<(), String> {
+    let parent = series
+        .iter()
+        .find(|(title, _)| *title == "Choir rehearsal")
+        .map(|(_, id)| id.clone())
+        .ok_or("the choir's series is missing")?;
+    let span = s.timed(s.day(1, Weekday::Fri), (19, 0), (21, 30));
+    s.add(Item {
+        resource: "res-culture-stage",
+        level: Level::Event,
+        parent: Some(parent),
+        title: "Choir rehearsal (moved to Friday)",
+        organisation: "Nordvik Mixed Choir",
+        description: "Thursday's rehearsal moved: the stage is lent out that evening.",
+        span,
+        rrule: None,
+        exdates: Vec::new(),
+    })?;
+    Ok(())
+}
+
+/// The music room is closed for a day of floor maintenance in the last demo week. Not in a
+/// room where the Graph demo has Outlook meetings, so the demo settles as before.
+fn closure(s: &mut Seeder<'_>) -> Result<(), String> {
+    let start = s.day(3, Weekday::Fri);
+    s.add(Item {
+        resource: "res-school-music",
+        level: Level::Closure,
+        parent: None,
+        title: "Floor maintenance",
+        organisation: "Property Services",
+        description: "The floor is sanded and varnished; the room cannot be used.",
+        span: Span::AllDay {
+            start,
+            end: start + Duration::days(1),
+        },
+        rrule: None,
+        exdates: Vec::new(),
+    })?;
     Ok(())
 }
 
@@ -276,6 +346,7 @@ fn meetings(s: &mut Seeder<'_>) -> Result<(), String> {
                         description: "",
                         span,
                         rrule: None,
+                        exdates: Vec::new(),
                     })?;
                     if room == "res-town-hall-b" && s.rng.random_bool(0.2) {
                         let span = s.timed(date, *from, *to);
@@ -288,6 +359,7 @@ fn meetings(s: &mut Seeder<'_>) -> Result<(), String> {
                             description: "Deliver to Meeting Room Fjord.",
                             span,
                             rrule: None,
+                            exdates: Vec::new(),
                         })?;
                     }
                 }
@@ -341,6 +413,7 @@ fn public_events(s: &mut Seeder<'_>, allocations: &Allocations) -> Result<(), St
             description,
             span,
             rrule: None,
+            exdates: Vec::new(),
         })?;
     }
     for week in 0..WEEKS {
@@ -354,6 +427,7 @@ fn public_events(s: &mut Seeder<'_>, allocations: &Allocations) -> Result<(), St
             description: "",
             span,
             rrule: None,
+            exdates: Vec::new(),
         })?;
         let span = s.timed(s.day(week, Weekday::Sat), (11, 0), (12, 0));
         s.add(Item {
@@ -365,6 +439,7 @@ fn public_events(s: &mut Seeder<'_>, allocations: &Allocations) -> Result<(), St
             description: "",
             span,
             rrule: None,
+            exdates: Vec::new(),
         })?;
     }
     // Events that take over a club's allocation: the compositor shows the event instead.
@@ -386,6 +461,7 @@ fn public_events(s: &mut Seeder<'_>, allocations: &Allocations) -> Result<(), St
             description: "",
             span,
             rrule: None,
+            exdates: Vec::new(),
         })?;
     }
     Ok(())
@@ -415,6 +491,7 @@ fn all_day(s: &mut Seeder<'_>) -> Result<(), String> {
             description,
             span,
             rrule: None,
+            exdates: Vec::new(),
         })?;
     }
     Ok(())
@@ -444,6 +521,7 @@ fn cancellations(s: &mut Seeder<'_>, allocations: &Allocations) -> Result<(), St
         description: "",
         span,
         rrule: None,
+        exdates: Vec::new(),
     })?;
     s.cancel(&id, "Moved to Teams.")
 }

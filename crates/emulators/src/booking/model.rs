@@ -6,12 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::problem::FieldError;
 
-/// The three levels of reservation, lowest first: a parent is always of a lower level.
+/// The levels of reservation, lowest first: a parent is always of a lower level. A closure
+/// (the room is closed) is the highest and has no parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Level {
     Allocation,
     Booking,
     Event,
+    Closure,
 }
 
 impl Level {
@@ -20,6 +22,7 @@ impl Level {
             "allocation" => Some(Level::Allocation),
             "booking" => Some(Level::Booking),
             "event" => Some(Level::Event),
+            "closure" => Some(Level::Closure),
             _ => None,
         }
     }
@@ -29,6 +32,7 @@ impl Level {
             Level::Allocation => "allocation",
             Level::Booking => "booking",
             Level::Event => "event",
+            Level::Closure => "closure",
         }
     }
 }
@@ -75,6 +79,9 @@ pub(crate) struct Fields {
     pub span: Span,
     pub time_zone: String,
     pub rrule: Option<String>,
+    /// Local dates of occurrences cancelled one by one, ascending, without duplicates. Only
+    /// a reservation with an `rrule` has them.
+    pub exdates: Vec<NaiveDate>,
     pub source: String,
     /// The client's own reference (RoomBridge's link id), stored as sent.
     pub external_ref: Option<String>,
@@ -137,7 +144,10 @@ impl Fields {
         out.insert(
             "recurrence".into(),
             match &self.rrule {
-                Some(rrule) => json!({ "rrule": rrule }),
+                Some(rrule) => json!({
+                    "rrule": rrule,
+                    "exdates": self.exdates.iter().map(NaiveDate::to_string).collect::<Vec<_>>(),
+                }),
                 None => Value::Null,
             },
         );
@@ -220,7 +230,7 @@ pub(crate) fn validate(
         if level.is_none() {
             errors.push(FieldError::new(
                 "level",
-                format!("`{s}` is not one of allocation, booking, event"),
+                format!("`{s}` is not one of allocation, booking, event, closure"),
             ));
         }
         level
@@ -234,7 +244,12 @@ pub(crate) fn validate(
             None
         }
     };
-    if let Some(parent) = &parent_id {
+    if parent_id.is_some() && level == Some(Level::Closure) {
+        errors.push(FieldError::new(
+            "parent_id",
+            "a closure has no parent: nothing else can happen in a closed room",
+        ));
+    } else if let Some(parent) = &parent_id {
         check_parent(
             parent,
             own_id,
@@ -302,12 +317,17 @@ pub(crate) fn validate(
         ));
     }
 
+    let mut exdates = Vec::new();
     let rrule = match body.get("recurrence") {
         None | Some(Value::Null) => None,
         Some(Value::Object(r)) => {
-            if r.keys().any(|k| k != "rrule") {
-                errors.push(FieldError::new("recurrence", "has only the field `rrule`"));
+            if r.keys().any(|k| k != "rrule" && k != "exdates") {
+                errors.push(FieldError::new(
+                    "recurrence",
+                    "has only the fields `rrule` and `exdates`",
+                ));
             }
+            exdates = parse_exdates(r.get("exdates"), &mut errors);
             match r.get("rrule") {
                 Some(Value::String(rule)) => {
                     if let Err(message) = check_rrule(rule) {
@@ -320,6 +340,12 @@ pub(crate) fn validate(
                         "recurrence.rrule",
                         "is required and must be a string",
                     ));
+                    if r.get("exdates").is_some_and(|v| !v.is_null()) {
+                        errors.push(FieldError::new(
+                            "recurrence.exdates",
+                            "exception dates belong to a repeat rule: give `rrule` too",
+                        ));
+                    }
                     None
                 }
             }
@@ -327,7 +353,7 @@ pub(crate) fn validate(
         Some(_) => {
             errors.push(FieldError::new(
                 "recurrence",
-                "must be an object `{ \"rrule\": ... }` or null",
+                "must be an object `{ \"rrule\": ..., \"exdates\": [...] }` or null",
             ));
             None
         }
@@ -347,12 +373,51 @@ pub(crate) fn validate(
                 span,
                 time_zone,
                 rrule,
+                exdates,
                 source,
                 external_ref,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// `recurrence.exdates`: absent or null is none; otherwise distinct ISO dates, returned sorted.
+fn parse_exdates(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Vec<NaiveDate> {
+    let items = match value {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "recurrence.exdates",
+                "must be an array of dates (YYYY-MM-DD)",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("recurrence.exdates[{i}]");
+        let Some(text) = item.as_str() else {
+            errors.push(FieldError::new(field, "must be a date (YYYY-MM-DD)"));
+            continue;
+        };
+        let parsed = (text.len() == 10)
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten();
+        match parsed {
+            None => errors.push(FieldError::new(
+                field,
+                format!("`{text}` is not a date (YYYY-MM-DD)"),
+            )),
+            Some(date) if dates.contains(&date) => {
+                errors.push(FieldError::new(field, format!("{date} is listed twice")))
+            }
+            Some(date) => dates.push(date),
+        }
+    }
+    dates.sort();
+    dates
 }
 
 fn check_parent(

@@ -265,9 +265,7 @@ impl Store {
             ));
         }
         let mut merged = current.fields.to_json();
-        for (key, value) in patch {
-            merged.insert(key.clone(), value.clone());
-        }
+        merge_patch(&mut merged, patch);
         let fields = match model::validate(&merged, self, Some(id)) {
             Ok(fields) => Some(fields),
             Err(more) => {
@@ -388,6 +386,22 @@ impl Store {
             self.faults.pop_front();
         }
         Some(fault)
+    }
+}
+
+/// RFC 7386 JSON merge patch: an object merges into an object key by key (so
+/// `{"recurrence": {"exdates": [...]}}` keeps the rule), `null` removes, anything else replaces.
+fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (key, value) in patch {
+        match (target.get_mut(key), value) {
+            (Some(Value::Object(inner)), Value::Object(inner_patch)) => {
+                merge_patch(inner, inner_patch);
+            }
+            // A null is stored as it is: validation reads a null field as an absent one.
+            _ => {
+                target.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 
