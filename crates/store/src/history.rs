@@ -31,10 +31,16 @@ impl Outcome {
     }
 
     fn parse(s: &str) -> Outcome {
+        Outcome::from_name(s).unwrap_or(Outcome::Failed)
+    }
+
+    /// The outcome named `s` (`ok`, `failed`, `conflict`), or `None`.
+    pub fn from_name(s: &str) -> Option<Outcome> {
         match s {
-            "ok" => Outcome::Ok,
-            "conflict" => Outcome::Conflict,
-            _ => Outcome::Failed,
+            "ok" => Some(Outcome::Ok),
+            "failed" => Some(Outcome::Failed),
+            "conflict" => Some(Outcome::Conflict),
+            _ => None,
         }
     }
 }
@@ -175,6 +181,104 @@ pub fn list(conn: &Connection, room: Option<&RoomId>, limit: u32) -> Result<Vec<
     Ok(out)
 }
 
+/// Which rows to read. Every condition that is set must hold; the default is every row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub room: Option<RoomId>,
+    /// Rows written at or after this instant.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Rows written before this instant (exclusive).
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// One kind, e.g. `create_event`, `conflict`, `rejected`.
+    pub kind: Option<String>,
+    pub outcome: Option<Outcome>,
+    /// Text that must appear in the title or the detail (ASCII letters in any case).
+    pub search: Option<String>,
+    /// Rows older than this `seq` only: the next page after a page ending at `before`.
+    pub before: Option<i64>,
+}
+
+/// A stored row with the previous row's hash, which the export carries so that a reader can
+/// check the chain without RoomBridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chained {
+    pub entry: Entry,
+    pub prev_hash: String,
+}
+
+/// Which end of the log [`query`] starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// The rows `filter` selects, in `order`, at most `limit` of them (`None`: all).
+pub fn query(
+    conn: &Connection,
+    filter: &Filter,
+    order: Order,
+    limit: Option<u32>,
+) -> Result<Vec<Chained>> {
+    let direction = match order {
+        Order::NewestFirst => "DESC",
+        Order::OldestFirst => "ASC",
+    };
+    // Timestamps are stored as RFC 3339 UTC with milliseconds, so text order is time order.
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS}, prev_hash FROM history
+         WHERE (?1 IS NULL OR room_id = ?1)
+           AND (?2 IS NULL OR at >= ?2)
+           AND (?3 IS NULL OR at < ?3)
+           AND (?4 IS NULL OR kind = ?4)
+           AND (?5 IS NULL OR outcome = ?5)
+           AND (?6 IS NULL OR title LIKE ?6 ESCAPE '\\' OR detail LIKE ?6 ESCAPE '\\')
+           AND (?7 IS NULL OR seq < ?7)
+         ORDER BY seq {direction} LIMIT ?8"
+    ))?;
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(like_pattern);
+    let rows = stmt.query_map(
+        params![
+            filter.room.as_ref().map(|r| r.as_str()),
+            filter.from.map(ts),
+            filter.to.map(ts),
+            filter.kind.as_deref(),
+            filter.outcome.map(Outcome::as_str),
+            search,
+            filter.before,
+            // SQLite reads a negative LIMIT as "no limit".
+            limit.map_or(-1, i64::from),
+        ],
+        |r| Ok((from_row(r)?, r.get::<_, String>(10)?)),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let ((mut entry, at), prev_hash) = row?;
+        entry.at = parse_ts(&at)?;
+        out.push(Chained { entry, prev_hash });
+    }
+    Ok(out)
+}
+
 /// Where the chain first breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
@@ -301,5 +405,199 @@ mod tests {
             .unwrap();
         let broken = store.read(verify).unwrap().unwrap_err();
         assert_eq!(broken.seq, 2);
+    }
+    /// Five rows across two rooms, an hour apart from 2026-03-01T10:00Z.
+    fn seeded() -> Store {
+        let store = Store::open_in_memory().unwrap();
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let rows = [
+            ("gym", "create_event", Outcome::Ok, "Handball U12", ""),
+            (
+                "gym",
+                "conflict",
+                Outcome::Conflict,
+                "Choir",
+                "changed on both sides",
+            ),
+            (
+                "hall",
+                "create_event",
+                Outcome::Failed,
+                "Chess club",
+                "HTTP 503",
+            ),
+            (
+                "hall",
+                "rejected",
+                Outcome::Failed,
+                "50% off_sale",
+                "no end time",
+            ),
+            (
+                "gym",
+                "update_event",
+                Outcome::Ok,
+                "Yoga",
+                "moved by the Chess club",
+            ),
+        ];
+        store
+            .write(|c| {
+                for (i, (room, kind, outcome, title, detail)) in rows.into_iter().enumerate() {
+                    let e = NewEntry {
+                        room: RoomId::new(room),
+                        cycle: 1,
+                        kind: kind.into(),
+                        side: Some(Side::Calendar),
+                        outcome,
+                        title: title.into(),
+                        detail: detail.into(),
+                    };
+                    append(c, &e, t0 + chrono::Duration::hours(i as i64))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        store
+    }
+
+    fn titles(store: &Store, filter: &Filter) -> Vec<String> {
+        store
+            .read(|c| query(c, filter, Order::OldestFirst, None))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry.title)
+            .collect()
+    }
+
+    fn at(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        Some(
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        )
+    }
+
+    #[test]
+    fn an_empty_filter_selects_every_row_with_its_previous_hash() {
+        let store = seeded();
+        let rows = store
+            .read(|c| query(c, &Filter::default(), Order::OldestFirst, None))
+            .unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0].prev_hash, GENESIS);
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].entry.hash);
+        }
+    }
+
+    #[test]
+    fn the_room_filter_selects_one_room() {
+        let filter = Filter {
+            room: Some(RoomId::new("hall")),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Chess club", "50% off_sale"]);
+    }
+
+    #[test]
+    fn from_is_inclusive_and_to_is_exclusive() {
+        let filter = Filter {
+            from: at("2026-03-01T11:00:00Z"),
+            to: at("2026-03-01T13:00:00Z"),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Choir", "Chess club"]);
+    }
+
+    #[test]
+    fn the_kind_filter_selects_one_kind() {
+        let filter = Filter {
+            kind: Some("create_event".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Handball U12", "Chess club"]);
+    }
+
+    #[test]
+    fn the_outcome_filter_selects_one_outcome() {
+        let filter = Filter {
+            outcome: Some(Outcome::Failed),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Chess club", "50% off_sale"]);
+        let filter = Filter {
+            outcome: Some(Outcome::Conflict),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Choir"]);
+    }
+
+    #[test]
+    fn search_looks_in_title_and_detail_in_any_case() {
+        let filter = Filter {
+            search: Some("chess CLUB".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Chess club", "Yoga"]);
+    }
+
+    #[test]
+    fn search_takes_like_wildcards_literally() {
+        let store = seeded();
+        let percent = Filter {
+            search: Some("50%".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&store, &percent), ["50% off_sale"]);
+        let underscore = Filter {
+            search: Some("f_s".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&store, &underscore), ["50% off_sale"]);
+        let wildcard = Filter {
+            search: Some("%".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&store, &wildcard), ["50% off_sale"]);
+    }
+
+    #[test]
+    fn conditions_combine() {
+        let filter = Filter {
+            room: Some(RoomId::new("gym")),
+            outcome: Some(Outcome::Ok),
+            search: Some("chess".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&seeded(), &filter), ["Yoga"]);
+    }
+
+    #[test]
+    fn pages_follow_each_other_newest_first_without_overlap() {
+        let store = seeded();
+        let page = |before| {
+            let filter = Filter {
+                before,
+                ..Filter::default()
+            };
+            store
+                .read(|c| query(c, &filter, Order::NewestFirst, Some(2)))
+                .unwrap()
+        };
+        let first = page(None);
+        assert_eq!(
+            first.iter().map(|r| r.entry.seq).collect::<Vec<_>>(),
+            [5, 4]
+        );
+        let second = page(Some(first[1].entry.seq));
+        assert_eq!(
+            second.iter().map(|r| r.entry.seq).collect::<Vec<_>>(),
+            [3, 2]
+        );
+        let last = page(Some(second[1].entry.seq));
+        assert_eq!(last.iter().map(|r| r.entry.seq).collect::<Vec<_>>(), [1]);
     }
 }
