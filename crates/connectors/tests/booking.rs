@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use roombridge_connectors::booking::BookingConnector;
 use roombridge_connectors::{Booking, ErrorKind};
 use roombridge_core::{
-    Content, Level, LinkId, ReservationId, ReservationStatus, ResourceId, Secret, When,
+    Content, Level, LinkId, Repeat, ReservationId, ReservationStatus, ResourceId, Secret, When,
 };
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
 use roombridge_emulators::seed::Seed;
@@ -172,7 +172,7 @@ async fn demo_all_day_and_recurring_reservations_are_read_as_such() {
             end: NaiveDate::from_ymd_opt(2026, 3, 28).unwrap(),
         }
     );
-    assert!(!sports_day.recurring);
+    assert_eq!(sports_day.recurrence, None);
     let stage = f
         .connector
         .changes(&ResourceId::new("res-culture-stage"), None)
@@ -183,8 +183,49 @@ async fn demo_all_day_and_recurring_reservations_are_read_as_such() {
         .iter()
         .find(|r| r.content.title == "Choir rehearsal")
         .unwrap();
-    assert!(choir.recurring);
+    assert_eq!(
+        choir.recurrence,
+        Some(Repeat {
+            rrule: "FREQ=WEEKLY;BYDAY=TH;COUNT=10".into(),
+            // Week 1's rehearsal moved to the Friday: an event inside the series.
+            exdates: vec![NaiveDate::from_ymd_opt(2026, 3, 26).unwrap()],
+        })
+    );
     assert_eq!(choir.level, Level::Allocation);
+    let moved = stage
+        .reservations
+        .iter()
+        .find(|r| r.parent.as_ref() == Some(&choir.id))
+        .unwrap();
+    assert_eq!(moved.level, Level::Event);
+    assert_eq!(moved.recurrence, None);
+    assert_eq!(
+        moved.content.when,
+        When::Timed {
+            start: Utc.with_ymd_and_hms(2026, 3, 27, 18, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2026, 3, 27, 20, 30, 0).unwrap(),
+        }
+    );
+
+    let music = f
+        .connector
+        .changes(&ResourceId::new("res-school-music"), None)
+        .await
+        .unwrap();
+    let closure = music
+        .reservations
+        .iter()
+        .find(|r| r.level == Level::Closure)
+        .unwrap();
+    assert_eq!(closure.content.title, "Floor maintenance");
+    assert_eq!(closure.parent, None);
+    assert_eq!(
+        closure.content.when,
+        When::AllDay {
+            start: NaiveDate::from_ymd_opt(2026, 4, 10).unwrap(),
+            end: NaiveDate::from_ymd_opt(2026, 4, 11).unwrap(),
+        }
+    );
 }
 
 #[tokio::test]
@@ -240,7 +281,7 @@ async fn create_makes_an_event_from_roombridge_carrying_the_link() {
     assert_eq!(created.content, content);
     assert_eq!(created.version, 1);
     assert_eq!(created.tag, Some(link()));
-    assert!(created.is_active() && !created.recurring && created.parent.is_none());
+    assert!(created.is_active() && created.recurrence.is_none() && created.parent.is_none());
 
     let raw = f
         .api(
@@ -419,6 +460,10 @@ async fn a_malformed_reservation_in_the_feed_fails_alone() {
         ("rsv-bad-level", json!({ "level": "party" })),
         ("rsv-bad-zone", json!({ "time_zone": "Europe/Atlantis" })),
         ("rsv-all-day-instants", json!({ "all_day": true })),
+        (
+            "rsv-bad-exdate",
+            json!({ "recurrence": { "rrule": "FREQ=DAILY;COUNT=3", "exdates": ["21 March"] } }),
+        ),
     ];
     for (id, overrides) in &broken {
         let mut raw = base.clone();
@@ -605,4 +650,216 @@ fn the_api_key_never_travels_over_plain_http_to_another_computer() {
     );
     assert!(BookingConnector::new("http://localhost:8080/api/v1".parse().unwrap(), key()).is_ok());
     assert!(BookingConnector::new("http://[::1]:8080/api/v1".parse().unwrap(), key()).is_ok());
+}
+
+/// A weekly allocation in Fjord made at the booking desk, every Friday 09:00-10:30 UTC from
+/// 20 March, already skipping 27 March.
+async fn weekly_series(f: &Fixture) -> ReservationId {
+    let created = f
+        .api(
+            reqwest::Method::POST,
+            "/reservations",
+            json!({
+                "resource_id": "res-town-hall-b", "level": "allocation", "title": "Finance weekly",
+                "start": "2026-03-20T09:00:00Z", "end": "2026-03-20T10:30:00Z",
+                "time_zone": "Europe/Oslo",
+                "recurrence": { "rrule": "FREQ=WEEKLY;BYDAY=FR;COUNT=10", "exdates": ["2026-03-27"] },
+            }),
+            &[("Idempotency-Key", "desk-1")],
+        )
+        .await;
+    ReservationId::new(created["id"].as_str().unwrap())
+}
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+#[tokio::test]
+async fn create_override_makes_an_event_inside_the_series_carrying_the_link() {
+    let f = Fixture::start(Seed::Empty).await;
+    let series = weekly_series(&f).await;
+    let mut moved = meeting("Finance weekly (moved)");
+    moved.when = When::Timed {
+        start: Utc.with_ymd_and_hms(2026, 4, 2, 12, 0, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2026, 4, 2, 13, 0, 0).unwrap(),
+    };
+    let created = f
+        .connector
+        .create_override(&fjord(), &series, &moved, &link(), "key-1")
+        .await
+        .unwrap();
+    assert_eq!(created.level, Level::Event);
+    assert_eq!(created.parent, Some(series.clone()));
+    assert_eq!(created.tag, Some(link()));
+    assert_eq!(created.content, moved);
+    assert_eq!(created.recurrence, None);
+    assert_eq!(created.version, 1);
+
+    // A retry with the same key creates nothing more.
+    let retry = f
+        .connector
+        .create_override(&fjord(), &series, &moved, &link(), "key-1")
+        .await
+        .unwrap();
+    assert_eq!(retry, created);
+    let changes = f.connector.changes(&fjord(), None).await.unwrap();
+    assert_eq!(changes.reservations.len(), 2);
+    assert_eq!(changes.reservations[1], created);
+    let raw = f
+        .api(
+            reqwest::Method::GET,
+            &format!("/reservations/{}", created.id),
+            Value::Null,
+            &[],
+        )
+        .await;
+    assert_eq!(raw["source"], "roombridge");
+    assert_eq!(raw["parent_id"], series.as_str());
+
+    // A parent in another room is refused by the booking system: permanent, with its reason.
+    let elsewhere = f
+        .connector
+        .create_override(
+            &ResourceId::new("res-town-hall-c"),
+            &series,
+            &moved,
+            &link(),
+            "key-2",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.kind, ErrorKind::Permanent);
+    assert_eq!(elsewhere.status, Some(422));
+    assert!(
+        elsewhere.message.contains("parent_id"),
+        "{}",
+        elsewhere.message
+    );
+}
+
+#[tokio::test]
+async fn skip_occurrence_adds_the_date_and_keeps_the_rule_and_the_other_dates() {
+    let f = Fixture::start(Seed::Empty).await;
+    let series = weekly_series(&f).await;
+    let cursor = f.connector.changes(&fjord(), None).await.unwrap().cursor;
+
+    let skipped = f
+        .connector
+        .skip_occurrence(&series, 1, day(4, 10))
+        .await
+        .unwrap();
+    assert_eq!(skipped.version, 2);
+    assert_eq!(
+        skipped.recurrence,
+        Some(Repeat {
+            rrule: "FREQ=WEEKLY;BYDAY=FR;COUNT=10".into(),
+            exdates: vec![day(3, 27), day(4, 10)],
+        })
+    );
+    // A date before the others is kept in order.
+    let earlier = f
+        .connector
+        .skip_occurrence(&series, 2, day(3, 20))
+        .await
+        .unwrap();
+    assert_eq!(
+        earlier.recurrence.as_ref().unwrap().exdates,
+        vec![day(3, 20), day(3, 27), day(4, 10)]
+    );
+    assert_eq!(earlier.content, skipped.content);
+
+    // The change is in the feed like any other.
+    let later = f.connector.changes(&fjord(), Some(&cursor)).await.unwrap();
+    assert_eq!(later.reservations, vec![earlier.clone()]);
+
+    // Skipping a date that is already skipped changes nothing.
+    let again = f
+        .connector
+        .skip_occurrence(&series, 3, day(4, 10))
+        .await
+        .unwrap();
+    assert_eq!(again, earlier);
+}
+
+#[tokio::test]
+async fn skip_occurrence_at_a_stale_version_is_stale_and_changes_nothing() {
+    let f = Fixture::start(Seed::Empty).await;
+    let series = weekly_series(&f).await;
+    // Someone at the booking desk renames the series first.
+    f.api(
+        reqwest::Method::PATCH,
+        &format!("/reservations/{series}"),
+        json!({ "title": "Finance weekly (desk)" }),
+        &[("If-Match", "\"1\"")],
+    )
+    .await;
+    let error = f
+        .connector
+        .skip_occurrence(&series, 1, day(4, 10))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Stale);
+    let now = &f
+        .connector
+        .changes(&fjord(), None)
+        .await
+        .unwrap()
+        .reservations[0];
+    assert_eq!(now.version, 2);
+    assert_eq!(now.recurrence.as_ref().unwrap().exdates, vec![day(3, 27)]);
+}
+
+#[tokio::test]
+async fn skip_occurrence_failures_keep_the_connectors_classification() {
+    let f = Fixture::start(Seed::Empty).await;
+    let series = weekly_series(&f).await;
+
+    f.admin("/faults", json!({ "status": 503, "retry_after": 2 }))
+        .await;
+    let down = f
+        .connector
+        .skip_occurrence(&series, 1, day(4, 10))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        down.kind,
+        ErrorKind::Transient {
+            retry_after: Some(Duration::from_secs(2))
+        }
+    );
+
+    let missing = f
+        .connector
+        .skip_occurrence(&ReservationId::new("rsv-gone"), 1, day(4, 10))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::Permanent);
+    assert_eq!(missing.status, Some(404));
+
+    let single = f
+        .connector
+        .create_reservation(&fjord(), &meeting("Budget review"), &link(), "key-1")
+        .await
+        .unwrap();
+    let not_recurring = f
+        .connector
+        .skip_occurrence(&single.id, 1, day(3, 20))
+        .await
+        .unwrap_err();
+    assert_eq!(not_recurring.kind, ErrorKind::Permanent);
+    assert!(
+        not_recurring.message.contains("does not repeat"),
+        "{}",
+        not_recurring.message
+    );
+
+    // After all that, the series is as it was.
+    let now = &f
+        .connector
+        .changes(&fjord(), None)
+        .await
+        .unwrap()
+        .reservations[0];
+    assert_eq!(now.version, 1);
 }

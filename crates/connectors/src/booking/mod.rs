@@ -9,6 +9,7 @@ mod wire;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use roombridge_core::{Content, LinkId, Reservation, ReservationId, ResourceId, Secret};
@@ -16,7 +17,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::{Booking, BookingChanges, ConnectorError, ErrorKind, Rejected, Resource};
-use wire::{WireCancel, WireProblem, WireWrite};
+use wire::{WireCancel, WireProblem, WireRecurrencePatch, WireRecurrenceWrite, WireWrite};
 
 /// The feed's page size RoomBridge asks for; the contract allows up to 500.
 const DEFAULT_PAGE_SIZE: u32 = 200;
@@ -372,6 +373,87 @@ impl Booking for BookingConnector {
             .json(&WireWrite::content(content));
         self.reservation(request, &format!("updating reservation {id}"))
             .await
+    }
+
+    async fn create_override(
+        &self,
+        resource: &ResourceId,
+        parent: &ReservationId,
+        content: &Content,
+        link: &LinkId,
+        idempotency_key: &str,
+    ) -> Result<Reservation, ConnectorError> {
+        let body = WireWrite {
+            resource_id: Some(resource.as_str()),
+            level: Some("event"),
+            parent_id: Some(parent.as_str()),
+            source: Some("roombridge"),
+            external_ref: Some(link.as_str()),
+            ..WireWrite::content(content)
+        };
+        let action = format!(
+            "creating \"{}\" in {resource} in place of an occurrence of reservation {parent}",
+            content.title
+        );
+        let request = self
+            .http
+            .post(self.url(&["reservations"]))
+            .header("Idempotency-Key", idempotency_key)
+            .json(&body);
+        self.reservation(request, &action).await
+    }
+
+    async fn skip_occurrence(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        date: NaiveDate,
+    ) -> Result<Reservation, ConnectorError> {
+        let action = format!("skipping the occurrence of {date} of reservation {id}");
+        // The contract has no "add one date": the list is replaced, so it is read first and
+        // written back with If-Match at the version read.
+        let current = self
+            .reservation(
+                self.http.get(self.url(&["reservations", id.as_str()])),
+                &action,
+            )
+            .await?;
+        if current.version != version {
+            return Err(ConnectorError::new(
+                ErrorKind::Stale,
+                format!(
+                    "Reservation {id} changed in the booking system (version {} instead of {version}) while RoomBridge was {action}; RoomBridge reads it again instead of overwriting the change.",
+                    current.version
+                ),
+            ));
+        }
+        let Some(repeat) = &current.recurrence else {
+            return Err(ConnectorError::new(
+                ErrorKind::Permanent,
+                format!(
+                    "Reservation {id} does not repeat in the booking system, so RoomBridge cannot skip its occurrence of {date}."
+                ),
+            ));
+        };
+        if repeat.exdates.contains(&date) {
+            // Already skipped (by a retry of this call, or by a person): nothing to change.
+            return Ok(current);
+        }
+        let mut exdates = repeat.exdates.clone();
+        exdates.push(date);
+        exdates.sort();
+        let body = WireRecurrencePatch {
+            recurrence: WireRecurrenceWrite {
+                rrule: &repeat.rrule,
+                exdates: exdates.iter().map(NaiveDate::to_string).collect(),
+            },
+        };
+        let request = self
+            .http
+            .patch(self.url(&["reservations", id.as_str()]))
+            .header(reqwest::header::IF_MATCH, if_match(version))
+            .json(&body);
+        self.reservation(request, &action).await
     }
 
     async fn cancel_reservation(

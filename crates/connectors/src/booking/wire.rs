@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use roombridge_core::{
-    Content, Level, LinkId, Reservation, ReservationId, ReservationStatus, ResourceId, When,
+    Content, Level, LinkId, Repeat, Reservation, ReservationId, ReservationStatus, ResourceId, When,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +33,10 @@ pub(super) struct Page {
 
 #[derive(Debug, Deserialize)]
 struct WireRecurrence {
-    #[allow(dead_code)] // Read to check the shape; recurring reservations are not synced yet.
     rrule: String,
+    /// Optional in the contract; `null` is the same as none.
+    #[serde(default)]
+    exdates: Option<Vec<String>>,
 }
 
 /// A reservation as the API sends it.
@@ -69,6 +71,9 @@ pub(super) struct WireWrite<'a> {
     pub resource_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<&'static str>,
+    /// The reservation an override lies inside; sent only on create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +88,8 @@ pub(super) struct WireWrite<'a> {
 }
 
 impl<'a> WireWrite<'a> {
-    /// The content fields; `resource_id`, `level`, `source` and `external_ref` are only sent on create.
+    /// The content fields; `resource_id`, `level`, `parent_id`, `source` and `external_ref` are
+    /// only sent on create.
     pub fn content(content: &'a Content) -> Self {
         let (all_day, start, end) = match &content.when {
             When::Timed { start, end } => (false, instant(*start), instant(*end)),
@@ -92,6 +98,7 @@ impl<'a> WireWrite<'a> {
         WireWrite {
             resource_id: None,
             level: None,
+            parent_id: None,
             source: None,
             external_ref: None,
             title: &content.title,
@@ -107,6 +114,19 @@ impl<'a> WireWrite<'a> {
 
 fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The `{ "recurrence": { "rrule": ..., "exdates": [...] } }` patch that replaces a series'
+/// exception dates.
+#[derive(Debug, Serialize)]
+pub(super) struct WireRecurrencePatch<'a> {
+    pub recurrence: WireRecurrenceWrite<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct WireRecurrenceWrite<'a> {
+    pub rrule: &'a str,
+    pub exdates: Vec<String>,
 }
 
 /// The `{ "note": ... }` body of a cancel.
@@ -156,6 +176,7 @@ fn convert(w: WireReservation) -> Result<Reservation, String> {
         "allocation" => Level::Allocation,
         "booking" => Level::Booking,
         "event" => Level::Event,
+        "closure" => Level::Closure,
         other => return Err(format!("has an unknown level `{other}`")),
     };
     let status = match w.status.as_str() {
@@ -192,6 +213,7 @@ fn convert(w: WireReservation) -> Result<Reservation, String> {
     if w.title.trim().is_empty() {
         return Err("has no title".to_owned());
     }
+    let recurrence = w.recurrence.map(repeat).transpose()?;
     Ok(Reservation {
         id: ReservationId::new(w.id),
         resource: ResourceId::new(w.resource_id),
@@ -207,8 +229,26 @@ fn convert(w: WireReservation) -> Result<Reservation, String> {
         status,
         version: w.version,
         updated_at,
-        recurring: w.recurrence.is_some(),
+        recurrence,
         tag: w.external_ref.filter(|r| !r.is_empty()).map(LinkId::new),
+    })
+}
+
+/// The repeat rule with its exception dates sorted and each once (a vendor that lists a date
+/// twice still means one skipped occurrence).
+fn repeat(r: WireRecurrence) -> Result<Repeat, String> {
+    let mut exdates = Vec::new();
+    for text in r.exdates.unwrap_or_default() {
+        let day = date(&text).ok_or_else(|| {
+            format!("has a skipped occurrence `{text}` that is not a date (YYYY-MM-DD)")
+        })?;
+        exdates.push(day);
+    }
+    exdates.sort();
+    exdates.dedup();
+    Ok(Repeat {
+        rrule: r.rrule,
+        exdates,
     })
 }
 
