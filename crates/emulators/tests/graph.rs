@@ -527,3 +527,608 @@ async fn the_demo_seed_has_outlook_meetings_in_the_coming_two_weeks() {
     assert!((10..=20).contains(&total), "{total} demo meetings");
     emu.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Organizers, invitations, cancel and decline replies
+
+/// Puts someone else's meeting into `mailbox` through the emulator's admin route; returns it.
+async fn invite(api: &Api, emu: &GraphEmulator, mailbox: &str, body: Value) -> Value {
+    let mut body = body;
+    body["mailbox"] = json!(mailbox);
+    body["organizer"] = json!({"name": "Kari Nordmann", "address": "kari@contoso.example"});
+    body["attendees"] = json!([{
+        "type": "required",
+        "emailAddress": {"name": "Ola Nordmann", "address": "ola@contoso.example"}
+    }]);
+    let (s, v) = api
+        .json(
+            api.http
+                .post(format!("{}/invitations", emu.admin_url()))
+                .bearer_auth(&api.token)
+                .json(&body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+async fn replies(api: &Api, emu: &GraphEmulator) -> Vec<Value> {
+    let (s, v) = api
+        .json(
+            api.http
+                .get(format!("{}/replies", emu.admin_url()))
+                .bearer_auth(SECRET),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["value"].as_array().unwrap().clone()
+}
+
+fn window(mailbox: &str, from: &str, to: &str) -> String {
+    format!("/users/{mailbox}/calendarView/delta?startDateTime={from}&endDateTime={to}")
+}
+
+#[tokio::test]
+async fn every_event_says_when_it_changed_who_organised_it_and_who_attends() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let own = api
+        .create(
+            ROOM,
+            event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T18:00:00"),
+        )
+        .await;
+    assert_eq!(own["isOrganizer"], true);
+    assert_eq!(own["attendees"], json!([]));
+    assert_eq!(own["type"], "singleInstance");
+    let created = own["lastModifiedDateTime"].as_str().unwrap().to_owned();
+    let (s, patched) = api
+        .json(
+            api.req(
+                reqwest::Method::PATCH,
+                &format!("/users/{ROOM}/events/{}", own["id"].as_str().unwrap()),
+            )
+            .json(&json!({"subject": "Choir (moved)"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Same format, so the strings order like the instants.
+    assert!(patched["lastModifiedDateTime"].as_str().unwrap() > created.as_str());
+
+    let theirs = invite(
+        &api,
+        &emu,
+        ROOM,
+        event_body("Budget", "2030-01-11T09:00:00", "2030-01-11T10:00:00"),
+    )
+    .await;
+    assert_eq!(theirs["isOrganizer"], false);
+    assert_eq!(theirs["organizer"]["emailAddress"]["name"], "Kari Nordmann");
+    let attendees = theirs["attendees"].as_array().unwrap();
+    assert_eq!(attendees.len(), 2, "{attendees:?}");
+    assert_eq!(
+        attendees[0]["emailAddress"]["address"],
+        "ola@contoso.example"
+    );
+    assert_eq!(attendees[1]["type"], "resource");
+    assert_eq!(attendees[1]["emailAddress"]["address"], ROOM);
+
+    let (items, _, _) = api.delta_round(&window_path(ROOM), 10).await;
+    let listed = items.iter().find(|i| i["id"] == theirs["id"]).unwrap();
+    assert_eq!(listed["isOrganizer"], false);
+    assert_eq!(listed["attendees"].as_array().unwrap().len(), 2);
+    assert!(listed["lastModifiedDateTime"].is_string());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_invitation_needs_admin_rights_an_organizer_and_a_known_room() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let url = format!("{}/invitations", emu.admin_url());
+    let body = json!({
+        "mailbox": ROOM,
+        "subject": "x",
+        "start": {"dateTime": "2030-01-11T09:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2030-01-11T10:00:00", "timeZone": "UTC"},
+        "organizer": {"name": "Kari", "address": "kari@contoso.example"}
+    });
+    let (s, _) = api.json(api.http.post(&url).json(&body)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let mut no_organizer = body.clone();
+    no_organizer.as_object_mut().unwrap().remove("organizer");
+    let (s, _) = api
+        .json(api.http.post(&url).bearer_auth(SECRET).json(&no_organizer))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let mut elsewhere = body.clone();
+    elsewhere["mailbox"] = json!("nobody@nordvik.kommune.example");
+    let (s, _) = api
+        .json(api.http.post(&url).bearer_auth(SECRET).json(&elsewhere))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = api
+        .json(api.http.post(&url).bearer_auth(SECRET).json(&body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_the_organizer_can_cancel_and_a_cancelled_meeting_leaves_the_calendar() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let own = api
+        .create(
+            ROOM,
+            event_body("Choir", "2030-01-10T17:00:00", "2030-01-10T18:00:00"),
+        )
+        .await;
+    let theirs = invite(
+        &api,
+        &emu,
+        ROOM,
+        event_body("Budget", "2030-01-11T09:00:00", "2030-01-11T10:00:00"),
+    )
+    .await;
+    let (_, _, _) = api.delta_round(&window_path(ROOM), 10).await;
+    let (items, delta, _) = api.delta_round(&window_path(ROOM), 10).await;
+    assert_eq!(items.len(), 2);
+    let cancel = |id: &Value| {
+        format!(
+            "/users/{ROOM}/events/{}/cancel",
+            id.as_str().unwrap().replace('=', "%3D")
+        )
+    };
+
+    let (s, v) = api
+        .json(
+            api.req(reqwest::Method::POST, &cancel(&theirs["id"]))
+                .json(&json!({"comment": "no"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["code"], "ErrorInvalidRequest");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("You need to be an organizer to cancel a meeting"),
+        "{v}"
+    );
+    let (s, _) = api
+        .json(
+            api.req(reqwest::Method::POST, &cancel(&own["id"]))
+                .json(&json!({"comment": "x", "sendResponse": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "cancel takes only a comment");
+    let r = api
+        .req(reqwest::Method::POST, &cancel(&own["id"]))
+        .json(&json!({"comment": "The hall is closed for repairs."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert!(r.text().await.unwrap().is_empty());
+
+    let (s, _) = api
+        .json(api.req(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/events/{}", own["id"].as_str().unwrap()),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api
+        .json(
+            api.req(reqwest::Method::POST, &cancel(&own["id"]))
+                .json(&json!({"comment": "again"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (items, _, _) = api.delta_round(&delta, 10).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["id"], own["id"]);
+    assert_eq!(items[0]["@removed"]["reason"], "deleted");
+
+    assert_eq!(
+        replies(&api, &emu).await,
+        vec![json!({
+            "mailbox": ROOM,
+            "eventId": own["id"],
+            "subject": "Choir",
+            "kind": "cancel",
+            "comment": "The hall is closed for repairs."
+        })]
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_decline_is_recorded_with_its_comment() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let theirs = invite(
+        &api,
+        &emu,
+        ROOM,
+        event_body("Budget", "2030-01-11T09:00:00", "2030-01-11T10:00:00"),
+    )
+    .await;
+    let r = api
+        .req(
+            reqwest::Method::POST,
+            &format!(
+                "/users/{ROOM}/events/{}/decline",
+                theirs["id"].as_str().unwrap()
+            ),
+        )
+        .json(&json!({"comment": "The room is booked by the choir.", "sendResponse": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let replies = replies(&api, &emu).await;
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0]["kind"], "decline");
+    assert_eq!(replies[0]["eventId"], theirs["id"]);
+    assert_eq!(replies[0]["subject"], "Budget");
+    assert_eq!(replies[0]["comment"], "The room is booked by the choir.");
+    emu.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Series
+
+fn series_body(subject: &str, start: &str, end: &str, zone: &str, recurrence: Value) -> Value {
+    json!({
+        "subject": subject,
+        "start": {"dateTime": start, "timeZone": zone},
+        "end": {"dateTime": end, "timeZone": zone},
+        "recurrence": recurrence,
+    })
+}
+
+fn weekly_numbered(day: &str, start_date: &str, count: u32) -> Value {
+    json!({
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [day]},
+        "range": {"type": "numbered", "startDate": start_date, "numberOfOccurrences": count}
+    })
+}
+
+fn starts(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["start"]["dateTime"].as_str().unwrap()[..16].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_series_master_is_stored_and_delta_returns_its_occurrences_across_dst() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    // Tuesdays 18:00 Oslo time; summer time begins on Sunday 31 March 2030.
+    let master = api
+        .create(
+            ROOM,
+            series_body(
+                "Choir",
+                "2030-03-19T18:00:00",
+                "2030-03-19T20:00:00",
+                "W. Europe Standard Time",
+                weekly_numbered("tuesday", "2030-03-19", 4),
+            ),
+        )
+        .await;
+    assert_eq!(master["type"], "seriesMaster");
+    assert_eq!(master["recurrence"]["pattern"]["type"], "weekly");
+    assert_eq!(
+        master["recurrence"]["pattern"]["daysOfWeek"],
+        json!(["tuesday"])
+    );
+    assert_eq!(master["recurrence"]["range"]["numberOfOccurrences"], 4);
+    assert_eq!(
+        master["recurrence"]["range"]["recurrenceTimeZone"],
+        "W. Europe Standard Time"
+    );
+    let master_id = master["id"].as_str().unwrap();
+
+    let (items, _, _) = api
+        .delta_round(
+            &window(ROOM, "2030-03-01T00:00:00Z", "2030-05-01T00:00:00Z"),
+            3,
+        )
+        .await;
+    assert_eq!(items.len(), 4, "{items:?}");
+    assert!(items.iter().all(|i| i["type"] == "occurrence"
+        && i["seriesMasterId"] == master_id
+        && i["subject"] == "Choir"
+        && i["isOrganizer"] == true));
+    let mut ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert!(!ids.contains(&master_id));
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "occurrence ids are distinct");
+    // Rendered in UTC: 17:00 in winter time, 16:00 in summer time.
+    assert_eq!(
+        starts(&items),
+        vec![
+            "2030-03-19T17:00",
+            "2030-03-26T17:00",
+            "2030-04-02T16:00",
+            "2030-04-09T16:00"
+        ]
+    );
+    // The same ids on a fresh read: occurrence ids are stable.
+    let (again, _, _) = api
+        .delta_round(
+            &window(ROOM, "2030-03-01T00:00:00Z", "2030-05-01T00:00:00Z"),
+            10,
+        )
+        .await;
+    let mut again_ids: Vec<&str> = again.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    again_ids.sort();
+    assert_eq!(again_ids, ids);
+    // An occurrence can be read by id and points back to its master.
+    let (s, one) = api
+        .json(api.req(
+            reqwest::Method::GET,
+            &format!("/users/{ROOM}/events/{}", ids[0]),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(one["seriesMasterId"], master_id);
+    assert!(one["originalStart"].is_string());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn monthly_patterns_expand_like_rfc_5545() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    // The second Tuesday of each month.
+    api.create(
+        ROOM,
+        series_body(
+            "Board",
+            "2030-01-08T10:00:00",
+            "2030-01-08T11:00:00",
+            "UTC",
+            json!({
+                "pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["tuesday"], "index": "second"},
+                "range": {"type": "numbered", "startDate": "2030-01-08", "numberOfOccurrences": 3}
+            }),
+        ),
+    )
+    .await;
+    // The 31st: months without one are skipped.
+    api.create(
+        ROOM,
+        series_body(
+            "Accounts",
+            "2030-01-31T12:00:00",
+            "2030-01-31T13:00:00",
+            "UTC",
+            json!({
+                "pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 31},
+                "range": {"type": "endDate", "startDate": "2030-01-31", "endDate": "2030-06-30"}
+            }),
+        ),
+    )
+    .await;
+    let (items, _, _) = api
+        .delta_round(
+            &window(ROOM, "2030-01-01T00:00:00Z", "2031-01-01T00:00:00Z"),
+            50,
+        )
+        .await;
+    let of = |subject: &str| {
+        let mine: Vec<Value> = items
+            .iter()
+            .filter(|i| i["subject"] == subject)
+            .cloned()
+            .collect();
+        starts(&mine)
+    };
+    assert_eq!(
+        of("Board"),
+        vec!["2030-01-08T10:00", "2030-02-12T10:00", "2030-03-12T10:00"]
+    );
+    assert_eq!(
+        of("Accounts"),
+        vec!["2030-01-31T12:00", "2030-03-31T12:00", "2030-05-31T12:00"]
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_edited_occurrence_becomes_an_exception_and_a_deleted_one_goes_alone() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let master = api
+        .create(
+            ROOM,
+            series_body(
+                "Choir",
+                "2030-01-07T17:00:00",
+                "2030-01-07T18:00:00",
+                "UTC",
+                weekly_numbered("monday", "2030-01-07", 4),
+            ),
+        )
+        .await;
+    let master_id = master["id"].as_str().unwrap().to_owned();
+    let (items, delta, _) = api.delta_round(&window_path(ROOM), 10).await;
+    assert_eq!(items.len(), 4);
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let path = |id: &str| format!("/users/{ROOM}/events/{}", id.replace('=', "%3D"));
+
+    let (s, patched) = api
+        .json(
+            api.req(reqwest::Method::PATCH, &path(&ids[1]))
+                .json(&json!({"subject": "Choir (concert)"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{patched}");
+    assert_eq!(patched["type"], "exception");
+    assert_eq!(patched["id"], ids[1].as_str());
+    let (s, _) = api
+        .json(
+            api.req(reqwest::Method::PATCH, &path(&ids[0]))
+                .json(&json!({"recurrence": weekly_numbered("monday", "2030-01-07", 2)})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "an occurrence takes no recurrence"
+    );
+    let (s, _) = api
+        .json(api.req(reqwest::Method::DELETE, &path(&ids[2])))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let (items, delta, _) = api.delta_round(&delta, 10).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    let changed = items.iter().find(|i| i["id"] == ids[1].as_str()).unwrap();
+    assert_eq!(changed["type"], "exception");
+    assert_eq!(changed["subject"], "Choir (concert)");
+    assert_eq!(changed["seriesMasterId"], master_id.as_str());
+    let removed = items.iter().find(|i| i["id"] == ids[2].as_str()).unwrap();
+    assert_eq!(removed["@removed"]["reason"], "deleted");
+
+    // A change of the master reaches the plain occurrences with their ids; the exception keeps
+    // its own subject and the deleted one stays deleted.
+    let (s, _) = api
+        .json(
+            api.req(reqwest::Method::PATCH, &path(&master_id))
+                .json(&json!({"subject": "Nordvik Choir"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (items, delta, _) = api.delta_round(&delta, 10).await;
+    let mut got: Vec<(String, String)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_owned(),
+                i["subject"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (ids[0].clone(), "Nordvik Choir".to_owned()),
+        (ids[3].clone(), "Nordvik Choir".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    // Deleting the master takes the rest of the series.
+    let (s, _) = api
+        .json(api.req(reqwest::Method::DELETE, &path(&master_id)))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (items, _, _) = api.delta_round(&delta, 10).await;
+    let mut removed: Vec<&str> = items
+        .iter()
+        .filter(|i| i["@removed"]["reason"] == "deleted")
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    removed.sort();
+    let mut want = vec![ids[0].as_str(), ids[1].as_str(), ids[3].as_str()];
+    want.sort();
+    assert_eq!(removed, want);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_recurrence_is_validated_like_graph() {
+    let emu = start(Seed::Empty).await;
+    let api = Api::new(&emu).await;
+    let cases = [
+        (
+            "unknown pattern type",
+            json!({"pattern": {"type": "hourly", "interval": 1},
+                   "range": {"type": "noEnd", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "missing interval",
+            json!({"pattern": {"type": "daily"},
+                   "range": {"type": "noEnd", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "weekly without days",
+            json!({"pattern": {"type": "weekly", "interval": 1},
+                   "range": {"type": "noEnd", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "absoluteMonthly without dayOfMonth",
+            json!({"pattern": {"type": "absoluteMonthly", "interval": 1},
+                   "range": {"type": "noEnd", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "missing range",
+            json!({"pattern": {"type": "daily", "interval": 1}}),
+        ),
+        (
+            "missing startDate",
+            json!({"pattern": {"type": "daily", "interval": 1},
+                   "range": {"type": "noEnd"}}),
+        ),
+        (
+            "endDate range without endDate",
+            json!({"pattern": {"type": "daily", "interval": 1},
+                   "range": {"type": "endDate", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "numbered range without a count",
+            json!({"pattern": {"type": "daily", "interval": 1},
+                   "range": {"type": "numbered", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "unknown range type",
+            json!({"pattern": {"type": "daily", "interval": 1},
+                   "range": {"type": "forever", "startDate": "2030-01-07"}}),
+        ),
+        (
+            "startDate other than the start",
+            json!({"pattern": {"type": "daily", "interval": 1},
+                   "range": {"type": "noEnd", "startDate": "2030-01-08"}}),
+        ),
+    ];
+    for (case, recurrence) in cases {
+        let (s, v) = api
+            .json(
+                api.req(reqwest::Method::POST, &format!("/users/{ROOM}/events"))
+                    .json(&series_body(
+                        "x",
+                        "2030-01-07T17:00:00",
+                        "2030-01-07T18:00:00",
+                        "UTC",
+                        recurrence,
+                    )),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{case}: {v}");
+        assert!(v["error"]["code"].is_string(), "{case}: {v}");
+    }
+    let (items, _, _) = api.delta_round(&window_path(ROOM), 10).await;
+    assert!(items.is_empty(), "nothing was stored");
+    // The documented sample is accepted.
+    let sample: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/graph/event-recurring-series-request.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let created = api.create(ROOM, sample).await;
+    assert_eq!(created["type"], "seriesMaster");
+    assert_eq!(created["recurrence"]["range"]["endDate"], "2017-12-31");
+    emu.shutdown().await;
+}

@@ -147,6 +147,8 @@ fn meeting(
         reminder_minutes: 15,
         extended: Vec::new(),
         declined: None,
+        series: None,
+        occurrence: None,
         seq: 0,
     }
 }

@@ -29,6 +29,8 @@ pub enum GraphRoute {
     DeleteEvent,
     /// `POST /v1.0/users/{mailbox}/events/{id}/decline`
     DeclineEvent,
+    /// `POST /v1.0/users/{mailbox}/events/{id}/cancel`
+    CancelEvent,
     /// `GET /v1.0/users/{mailbox}/calendarView/delta`
     Delta,
     /// `POST /v1.0/$batch`
@@ -50,6 +52,7 @@ pub enum FaultRoute {
     UpdateEvent,
     DeleteEvent,
     DeclineEvent,
+    CancelEvent,
     Delta,
     /// The `$batch` request itself; its inner requests match their own routes.
     Batch,
@@ -67,6 +70,7 @@ impl FaultRoute {
             FaultRoute::UpdateEvent => GraphRoute::UpdateEvent,
             FaultRoute::DeleteEvent => GraphRoute::DeleteEvent,
             FaultRoute::DeclineEvent => GraphRoute::DeclineEvent,
+            FaultRoute::CancelEvent => GraphRoute::CancelEvent,
             FaultRoute::Delta => GraphRoute::Delta,
             FaultRoute::Batch => GraphRoute::Batch,
         };

@@ -32,7 +32,9 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use super::faults::{Fault, FaultKind, Faults, GraphRoute};
-use super::handlers::{App, GraphError, authorize, has_valid_token};
+use super::handlers::{
+    App, GraphError, admin_invite, admin_replies, authorize, clear_replies, has_valid_token,
+};
 use super::limits::{Limits, Slot, Throttled};
 use super::lock;
 use super::stats::GraphStats;
@@ -251,6 +253,7 @@ fn classify(method: &Method, path: &str) -> (GraphRoute, Option<String>) {
                 (&Method::PATCH, ["events", _]) => GraphRoute::UpdateEvent,
                 (&Method::DELETE, ["events", _]) => GraphRoute::DeleteEvent,
                 (&Method::POST, ["events", _, "decline"]) => GraphRoute::DeclineEvent,
+                (&Method::POST, ["events", _, "cancel"]) => GraphRoute::CancelEvent,
                 (&Method::GET, ["calendarView", "delta"]) => GraphRoute::Delta,
                 _ => GraphRoute::Other,
             };
@@ -510,7 +513,9 @@ impl Gateway {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| !secret.is_empty() && t == secret);
+            .is_some_and(|t| !secret.is_empty() && t == secret)
+            // An access token the emulator issued proves the same credentials.
+            || has_valid_token(&self.app, &parts.headers);
         if !authorised {
             return GraphError::new(
                 StatusCode::UNAUTHORIZED,
@@ -539,6 +544,9 @@ impl Gateway {
                 StatusCode::NO_CONTENT.into_response()
             }
             (&Method::GET, "/admin/stats") => axum::Json(self.stats().clone()).into_response(),
+            (&Method::POST, "/admin/invitations") => admin_invite(&self.app, body),
+            (&Method::GET, "/admin/replies") => admin_replies(&self.app),
+            (&Method::DELETE, "/admin/replies") => clear_replies(&self.app),
             (&Method::DELETE, "/admin/stats") => {
                 *self.stats() = GraphStats::default();
                 StatusCode::NO_CONTENT.into_response()
@@ -546,7 +554,7 @@ impl Gateway {
             _ => GraphError::new(
                 StatusCode::NOT_FOUND,
                 "itemNotFound",
-                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats).",
+                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats, POST /admin/invitations, GET/DELETE /admin/replies).",
             )
             .into_response(),
         }

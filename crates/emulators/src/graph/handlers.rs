@@ -1,6 +1,6 @@
 //! The HTTP routes of the Graph emulator.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,12 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::recurrence::{Recurrence, Series};
 use super::state::{
-    DeltaEntry, PendingRound, RenderOptions, Store, StoredEvent, new_change_key, new_event_id,
-    new_ical_uid, render_event,
+    DeltaEntry, MailboxState, Occurrence, PendingRound, RenderOptions, Reply, Store, StoredEvent,
+    graph_instant, new_change_key, new_event_id, new_ical_uid, render_event, to_utc,
 };
 use super::{EmulatedMailbox, MailboxKind, lock, zones};
 
@@ -56,6 +57,10 @@ pub fn router(app: App) -> Router {
         .route(
             "/v1.0/users/{mailbox}/events/{id}/decline",
             post(decline_event),
+        )
+        .route(
+            "/v1.0/users/{mailbox}/events/{id}/cancel",
+            post(cancel_event),
         )
         .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
         .fallback(unknown_route)
@@ -844,7 +849,27 @@ async fn create_event(
     let key = mailbox_key(&app, &mailbox)?;
     let body = parse_body(&bytes)?;
     let prefer = Prefer::read(&headers);
-    let transaction = string_field(&body, "transactionId")?;
+    let (status, e) = insert_event(&app, &key, &body, None)?;
+    Ok(event_response(&app, status, &e, &key, &prefer, None))
+}
+
+/// Someone else's meeting that names the room as an attendee.
+struct Invitation {
+    organizer_name: String,
+    organizer_address: String,
+}
+
+/// Stores a new event (a series master with its occurrences when the body has a
+/// `recurrence`) in mailbox `key`, organised by the mailbox itself or, for an invitation, by
+/// someone else with the room among the attendees. Answers 201 and the new event, or 201 and
+/// the first event for a repeated `transactionId`.
+fn insert_event(
+    app: &App,
+    key: &str,
+    body: &Map<String, Value>,
+    invitation: Option<Invitation>,
+) -> Result<(StatusCode, StoredEvent), GraphError> {
+    let transaction = string_field(body, "transactionId")?;
     if !body.contains_key("start") || !body.contains_key("end") {
         return Err(GraphError::bad_request(
             "An event needs both start and end.",
@@ -855,7 +880,7 @@ async fn create_event(
     let seq = store.next_seq();
     let mb = store
         .mailboxes
-        .get_mut(&key)
+        .get_mut(key)
         .ok_or_else(GraphError::not_found)?;
     // A repeated create with the same transactionId is the same create: answer with the event
     // the first one made (Graph de-duplicates the same way).
@@ -864,14 +889,7 @@ async fn create_event(
         .and_then(|t| mb.transactions.get(t))
         .and_then(|id| mb.events.get(id))
     {
-        return Ok(event_response(
-            &app,
-            StatusCode::CREATED,
-            existing,
-            &key,
-            &prefer,
-            None,
-        ));
+        return Ok((StatusCode::CREATED, existing.clone()));
     }
     let mut e = StoredEvent {
         id: new_event_id(),
@@ -896,32 +914,166 @@ async fn create_event(
         attendees: Vec::new(),
         // Events created through the room's own calendar are organised by the room mailbox.
         organizer_name: mb.display_name.clone(),
-        organizer_address: key.clone(),
+        organizer_address: key.to_owned(),
         is_reminder_on: true,
         reminder_minutes: 15,
         extended: Vec::new(),
         declined: None,
         seq,
+        series: None,
+        occurrence: None,
     };
-    apply(&mut e, &body)?;
+    apply(&mut e, body)?;
+    if let Some(r) = body.get("recurrence").filter(|r| !r.is_null()) {
+        let recurrence = Recurrence::parse(r, &e.start_zone).map_err(GraphError::bad_request)?;
+        if recurrence.start != e.start.date() {
+            return Err(GraphError::bad_request(
+                "The recurrence range's startDate must be the date of the event's start.",
+            ));
+        }
+        e.series = Some(Series {
+            recurrence,
+            cancelled: Default::default(),
+        });
+    }
+    if let Some(inv) = invitation {
+        e.organizer_name = inv.organizer_name;
+        e.organizer_address = inv.organizer_address;
+        e.attendees.push(json!({
+            "type": "resource",
+            "status": {"response": "accepted", "time": graph_instant(now)},
+            "emailAddress": {"name": mb.display_name, "address": key},
+        }));
+    }
     if let Some(t) = transaction {
         mb.transactions.insert(t, e.id.clone());
     }
-    let response = event_response(&app, StatusCode::CREATED, &e, &key, &prefer, None);
     let id = e.id.clone();
-    mb.events.insert(e.id.clone(), e);
+    mb.events.insert(e.id.clone(), e.clone());
+    if e.series.is_some() {
+        sync_occurrences(mb, &id, seq);
+    }
     drop(store);
     let is_room = app
         .settings
         .mailboxes
         .iter()
-        .any(|m| m.kind == MailboxKind::Room && m.email.eq_ignore_ascii_case(&key));
+        .any(|m| m.kind == MailboxKind::Room && m.email.eq_ignore_ascii_case(key));
     if let Some(after) = app.settings.rewrite_after
         && is_room
     {
-        tokio::spawn(rewrite_subject(app.clone(), key, id, after));
+        tokio::spawn(rewrite_subject(app.clone(), key.to_owned(), id, after));
     }
-    Ok(response)
+    Ok((StatusCode::CREATED, e))
+}
+
+/// The id of the occurrence of series `master` on `date`: stable, so a change of the master
+/// updates the occurrences clients know instead of replacing them.
+fn occurrence_id(master: &str, date: NaiveDate) -> String {
+    format!(
+        "{}OCC{}AAA=",
+        master.trim_end_matches('=').trim_end_matches("AAA"),
+        date.format("%Y%m%d")
+    )
+}
+
+/// Brings the occurrences of series `master_id` in line with the master: one per date of its
+/// pattern (less the cancelled ones), carrying the master's fields; exceptions keep their own.
+/// Every occurrence written gets `seq`; one that no longer fits the pattern is removed.
+fn sync_occurrences(mb: &mut MailboxState, master_id: &str, seq: u64) {
+    let Some(master) = mb.events.get(master_id).cloned() else {
+        return;
+    };
+    let Some(series) = &master.series else {
+        return;
+    };
+    let dates: BTreeSet<NaiveDate> = series
+        .recurrence
+        .dates(Utc::now().date_naive())
+        .into_iter()
+        .filter(|d| !series.cancelled.contains(d))
+        .collect();
+    let stale: Vec<String> = mb
+        .events
+        .values()
+        .filter(|e| {
+            e.occurrence
+                .as_ref()
+                .is_some_and(|o| o.master == master_id && !dates.contains(&o.date))
+        })
+        .map(|e| e.id.clone())
+        .collect();
+    for id in stale {
+        mb.events.remove(&id);
+        mb.tombstones.push((id, seq));
+    }
+    let same_zone = master.start_zone.eq_ignore_ascii_case(&master.end_zone);
+    let (first_start, first_end) = master.instants();
+    let now = Utc::now();
+    for date in dates {
+        let id = occurrence_id(master_id, date);
+        let existing = mb.events.get(&id);
+        if existing.is_some_and(|e| e.occurrence.as_ref().is_some_and(|o| o.exception)) {
+            continue;
+        }
+        let start = date.and_time(master.start.time());
+        let start_utc = to_utc(start, &master.start_zone);
+        let (end, end_zone) = if same_zone {
+            (start + (master.end - master.start), master.end_zone.clone())
+        } else {
+            (
+                (start_utc + (first_end - first_start)).naive_utc(),
+                "UTC".to_owned(),
+            )
+        };
+        let mut occ = master.clone();
+        occ.id = id.clone();
+        occ.transaction_id = None;
+        occ.series = None;
+        occ.occurrence = Some(Occurrence {
+            master: master_id.to_owned(),
+            date,
+            original_start: start_utc,
+            exception: false,
+        });
+        occ.start = start;
+        occ.end = end;
+        occ.end_zone = end_zone;
+        occ.change_key = new_change_key();
+        occ.last_modified = now;
+        occ.seq = seq;
+        if let Some(old) = existing {
+            occ.created = old.created;
+            occ.declined = old.declined;
+        }
+        mb.events.insert(id, occ);
+    }
+}
+
+/// Removes event `id`: a series master takes its occurrences with it, an occurrence is
+/// remembered as cancelled so the series does not bring it back. Delta reports each removed.
+fn remove_event(mb: &mut MailboxState, id: &str, seq: u64) {
+    let Some(e) = mb.events.remove(id) else {
+        return;
+    };
+    mb.tombstones.push((id.to_owned(), seq));
+    if e.series.is_some() {
+        let occurrences: Vec<String> = mb
+            .events
+            .values()
+            .filter(|o| o.occurrence.as_ref().is_some_and(|o| o.master == id))
+            .map(|o| o.id.clone())
+            .collect();
+        for o in occurrences {
+            mb.events.remove(&o);
+            mb.tombstones.push((o, seq));
+        }
+    }
+    if let Some(o) = e.occurrence
+        && let Some(series) = mb.events.get_mut(&o.master).and_then(|m| m.series.as_mut())
+    {
+        series.cancelled.insert(o.date);
+    }
 }
 
 /// What an Exchange room mailbox with `AddOrganizerToSubject` does a few seconds after a
@@ -931,16 +1083,18 @@ async fn rewrite_subject(app: App, mailbox: String, id: String, after: Duration)
     tokio::time::sleep(after).await;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
+    let Some(mb) = store.mailboxes.get_mut(&mailbox) else {
+        return;
+    };
     // Deleted (or never stored) meanwhile: nothing to rewrite.
-    if let Some(e) = store
-        .mailboxes
-        .get_mut(&mailbox)
-        .and_then(|mb| mb.events.get_mut(&id))
-    {
+    if let Some(e) = mb.events.get_mut(&id) {
         e.subject = e.organizer_name.clone();
         e.change_key = new_change_key();
         e.last_modified = Utc::now();
         e.seq = seq;
+        if e.series.is_some() {
+            sync_occurrences(mb, &id, seq);
+        }
     }
 }
 
@@ -1012,11 +1166,58 @@ async fn patch_event(
     // Validate on a copy so a rejected PATCH changes nothing.
     let mut next = e.clone();
     apply(&mut next, &body)?;
+    match body.get("recurrence") {
+        None => {}
+        Some(r) if next.occurrence.is_some() && !r.is_null() => {
+            return Err(GraphError::bad_request(
+                "An occurrence of a series cannot take a recurrence.",
+            ));
+        }
+        Some(r) if r.is_null() && next.series.is_some() => {
+            return Err(GraphError::bad_request(
+                "A series master's recurrence cannot be removed; delete the series instead.",
+            ));
+        }
+        Some(r) if r.is_null() => {}
+        Some(r) => {
+            let recurrence =
+                Recurrence::parse(r, &next.start_zone).map_err(GraphError::bad_request)?;
+            // A single event made recurring becomes a series master.
+            let cancelled = next.series.take().map(|s| s.cancelled).unwrap_or_default();
+            next.series = Some(Series {
+                recurrence,
+                cancelled,
+            });
+        }
+    }
+    if let Some(series) = &next.series
+        && series.recurrence.start != next.start.date()
+    {
+        return Err(GraphError::bad_request(
+            "The recurrence range's startDate must be the date of the event's start.",
+        ));
+    }
+    if let Some(o) = &mut next.occurrence {
+        // An occurrence changed on its own is an exception from now on.
+        o.exception = true;
+    }
     next.change_key = new_change_key();
     next.last_modified = Utc::now();
     next.seq = seq;
-    *e = next;
-    Ok(event_response(&app, StatusCode::OK, e, &key, &prefer, None))
+    *e = next.clone();
+    if next.series.is_some()
+        && let Some(mb) = store.mailboxes.get_mut(&key)
+    {
+        sync_occurrences(mb, &id, seq);
+    }
+    Ok(event_response(
+        &app,
+        StatusCode::OK,
+        &next,
+        &key,
+        &prefer,
+        None,
+    ))
 }
 
 async fn delete_event(
@@ -1034,8 +1235,7 @@ async fn delete_event(
         .ok_or_else(GraphError::not_found)?;
     let e = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
     check_if_match(&headers, e)?;
-    mb.events.remove(&id);
-    mb.tombstones.push((id, seq));
+    remove_event(mb, &id, seq);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -1052,7 +1252,7 @@ async fn decline_event(
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
     let body = parse_body(&bytes)?;
-    string_field(&body, "comment")?;
+    let comment = string_field(&body, "comment")?;
     if body.get("sendResponse").is_some_and(|v| !v.is_boolean()) {
         return Err(GraphError::bad_request(
             "Property 'sendResponse' must be a boolean.",
@@ -1086,7 +1286,119 @@ async fn decline_event(
         e.last_modified = now;
         e.seq = seq;
     }
+    let reply = Reply {
+        mailbox: key,
+        event_id: id,
+        subject: e.subject.clone(),
+        kind: "decline",
+        comment: comment.unwrap_or_default(),
+    };
+    store.replies.push(reply);
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// `POST /users/{mailbox}/events/{id}/cancel` as the organizer: 202, and the meeting leaves
+/// the calendar (moved to Deleted Items), so delta reports it removed. An occurrence is
+/// cancelled alone; a series master takes its occurrences with it. Only the organizer may
+/// cancel: an attendee gets 400, as Graph documents (event-cancel).
+async fn cancel_event(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let body = parse_body(&bytes)?;
+    let comment = string_field(&body, "comment")?;
+    if let Some(other) = body.keys().find(|k| k.as_str() != "comment") {
+        return Err(GraphError::bad_request(format!(
+            "The property '{other}' does not exist on type 'microsoft.graph.cancel'."
+        )));
+    }
+    let mut store = lock(&app.store);
+    let seq = store.next_seq();
+    let mb = store
+        .mailboxes
+        .get_mut(&key)
+        .ok_or_else(GraphError::not_found)?;
+    let e = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
+    if !e.organizer_address.eq_ignore_ascii_case(&key) {
+        return Err(GraphError::bad_request(
+            "Your request can't be completed. You need to be an organizer to cancel a meeting.",
+        ));
+    }
+    let subject = e.subject.clone();
+    remove_event(mb, &id, seq);
+    store.replies.push(Reply {
+        mailbox: key,
+        event_id: id,
+        subject,
+        kind: "cancel",
+        comment: comment.unwrap_or_default(),
+    });
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emulator-only routes (under /admin, authorised by the gateway)
+
+/// `POST /admin/invitations`: puts a meeting organised by someone outside the tenant's
+/// resource mailboxes into a room's calendar, as Exchange does when a person invites the room.
+/// The body is an event (as for `POST /users/{m}/events`, a `recurrence` too) plus `mailbox`
+/// (the room) and `organizer` (`{"name", "address"}`); the room is added to the attendees.
+/// Answers 201 with the event as the room sees it (`isOrganizer: false`).
+pub(crate) fn admin_invite(app: &App, bytes: &Bytes) -> Response {
+    let result = (|| {
+        let mut body = parse_body(bytes)?;
+        let mailbox = string_field(&body, "mailbox")?
+            .ok_or_else(|| GraphError::bad_request("An invitation needs the room's mailbox."))?;
+        let organizer = body.remove("organizer").unwrap_or(Value::Null);
+        let text = |k: &str| {
+            organizer
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .filter(|s| !s.trim().is_empty())
+        };
+        let (Some(name), Some(address)) = (text("name"), text("address")) else {
+            return Err(GraphError::bad_request(
+                "An invitation needs an organizer with a name and an address.",
+            ));
+        };
+        let key = mailbox_key(app, &mailbox)?;
+        if address.eq_ignore_ascii_case(&key) {
+            return Err(GraphError::bad_request(
+                "An invitation comes from someone other than the room.",
+            ));
+        }
+        body.remove("mailbox");
+        let invitation = Invitation {
+            organizer_name: name,
+            organizer_address: address,
+        };
+        let (status, e) = insert_event(app, &key, &body, Some(invitation))?;
+        Ok(event_response(
+            app,
+            status,
+            &e,
+            &key,
+            &Prefer::default(),
+            None,
+        ))
+    })();
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /admin/replies`: every cancellation and decline so far, oldest first.
+pub(crate) fn admin_replies(app: &App) -> Response {
+    Json(json!({ "value": lock(&app.store).replies })).into_response()
+}
+
+/// `DELETE /admin/replies`: forgets them.
+pub(crate) fn clear_replies(app: &App) -> Response {
+    lock(&app.store).replies.clear();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 //! ([`MailboxLimits`]: 4 requests in flight, 10,000 per 10 minutes), JSON batching
 //! (`POST /v1.0/$batch`, at most 20 requests, `dependsOn`), and injected [`Fault`]s. Room
 //! mailboxes can rewrite subjects like Exchange's `AddOrganizerToSubject`
-//! ([`GraphEmulatorConfig::rewrite_subjects`]), and a room can decline a meeting.
+//! ([`GraphEmulatorConfig::rewrite_subjects`]), a room can decline a meeting, and an organizer
+//! can cancel one.
 //!
 //! Start it with [`GraphEmulator::start`]; point a client at [`GraphEmulator::graph_base`] and
 //! [`GraphEmulator::token_url`]. Edits "from the outside" (a test, a person playing Outlook) go
@@ -21,12 +22,25 @@
 //!   `{"route": "create_event", "kind": "throttle", "retry_after": 2.128, "count": 1}`: 204.
 //! - `DELETE /admin/faults`: clears every fault, 204.
 //! - `GET /admin/stats`: [`GraphStats`] as JSON; `DELETE /admin/stats` resets them, 204.
+//! - `POST /admin/invitations`: someone else's meeting lands in a room's calendar (the room is
+//!   an attendee, `isOrganizer: false`): an event body plus `"mailbox"` and
+//!   `"organizer": {"name", "address"}`; 201 with the event.
+//! - `GET /admin/replies`: `{"value": [{"mailbox", "eventId", "subject", "kind", "comment"}]}`,
+//!   every `cancel` and `decline` so far; `DELETE /admin/replies` forgets them, 204.
+//!
+//! The admin routes also accept an access token the emulator issued.
+//!
+//! Series: a create with a `recurrence` stores a series master, expanded into occurrences with
+//! stable ids (calendarView/delta shows those, never the master); a PATCH of an occurrence
+//! makes it an exception, a DELETE or cancel removes just it. A `noEnd` series is expanded
+//! three years ahead.
 
 mod demo_events;
 mod faults;
 mod gateway;
 mod handlers;
 mod limits;
+mod recurrence;
 mod state;
 mod stats;
 mod zones;

@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
+use super::recurrence::Series;
 use super::zones;
 
 /// A stored event, as Exchange keeps it: local wall time plus the zone it was written in.
@@ -45,9 +46,48 @@ pub struct StoredEvent {
     pub declined: Option<DateTime<Utc>>,
     /// Sequence number of the last write.
     pub seq: u64,
+    /// Set on a series master (`type: seriesMaster`), which calendarView never shows.
+    pub series: Option<Series>,
+    /// Set on an occurrence or exception of a series.
+    pub occurrence: Option<Occurrence>,
+}
+
+/// Where an occurrence belongs in its series.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub master: String,
+    /// The local date (in the series' zone) the pattern put it on; its id is made from it.
+    pub date: NaiveDate,
+    /// The start the pattern gave it (`originalStart`), whatever a PATCH did since.
+    pub original_start: DateTime<Utc>,
+    /// Changed on its own (`type: exception`); a change of the master leaves it alone.
+    pub exception: bool,
+}
+
+/// What the mailbox answered to a meeting: the room declined someone's meeting, or cancelled
+/// one it organised. Tests read these through `GET /admin/replies`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reply {
+    pub mailbox: String,
+    pub event_id: String,
+    pub subject: String,
+    /// `cancel` or `decline`.
+    pub kind: &'static str,
+    pub comment: String,
 }
 
 impl StoredEvent {
+    /// `singleInstance`, `seriesMaster`, `occurrence` or `exception`.
+    pub fn kind(&self) -> &'static str {
+        match (&self.series, &self.occurrence) {
+            (Some(_), _) => "seriesMaster",
+            (None, Some(o)) if o.exception => "exception",
+            (None, Some(_)) => "occurrence",
+            (None, None) => "singleInstance",
+        }
+    }
+
     /// The UTC instants the event covers. Zones were validated on write, so resolution fails
     /// only for corrupted state; UTC is the harmless fallback then.
     pub fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -140,6 +180,8 @@ pub struct Store {
     pub sync_states: HashMap<String, SyncState>,
     pub pending: HashMap<String, PendingRound>,
     pub seq: u64,
+    /// Cancellations and declines, in the order they happened.
+    pub replies: Vec<Reply>,
 }
 
 /// An opaque identifier in Exchange's style (base64-looking, with `=` padding, which also
@@ -236,6 +278,8 @@ impl Store {
             .events
             .values()
             .filter(|e| e.declined.is_none())
+            // calendarView shows occurrences and exceptions, never the series master.
+            .filter(|e| e.series.is_none())
             .filter_map(|e| {
                 let (s, t) = e.instants();
                 (s < end && t > start).then(|| (s, e.id.clone()))
@@ -313,9 +357,18 @@ pub fn render_event(
     m.insert("isCancelled".into(), json!(false));
     m.insert("isOrganizer".into(), json!(is_organizer));
     m.insert("responseRequested".into(), json!(true));
-    m.insert("seriesMasterId".into(), Value::Null);
+    m.insert(
+        "seriesMasterId".into(),
+        json!(e.occurrence.as_ref().map(|o| &o.master)),
+    );
+    if let Some(o) = &e.occurrence {
+        m.insert(
+            "originalStart".into(),
+            json!(o.original_start.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+    }
     m.insert("showAs".into(), json!(e.show_as));
-    m.insert("type".into(), json!("singleInstance"));
+    m.insert("type".into(), json!(e.kind()));
     m.insert(
         "webLink".into(),
         json!(format!(
@@ -361,7 +414,12 @@ pub fn render_event(
             json!([{"displayName": e.location, "locationType": "default", "uniqueIdType": "unknown"}])
         },
     );
-    m.insert("recurrence".into(), Value::Null);
+    m.insert(
+        "recurrence".into(),
+        e.series
+            .as_ref()
+            .map_or(Value::Null, |s| s.recurrence.render()),
+    );
     m.insert("attendees".into(), Value::Array(e.attendees.clone()));
     m.insert(
         "organizer".into(),
