@@ -87,8 +87,8 @@ pub fn expand_rule(
         .date_naive()
         .checked_add_days(Days::new(2))
         .unwrap_or(NaiveDate::MAX);
-    let mut counted = 1u32;
-    for date in rule.dates_after(shape.first_date, last) {
+    // `counted`: occurrences before `date`, the first included.
+    for (counted, date) in (1u32..).zip(rule.dates_after(shape.first_date, last)) {
         if rule.count.is_some_and(|count| counted >= count) {
             break;
         }
@@ -101,7 +101,6 @@ pub fn expand_rule(
         if !within_until {
             break;
         }
-        counted += 1;
         if overlaps(&when) {
             out.push((date, when));
         }
