@@ -415,6 +415,15 @@ fn transport(e: reqwest::Error) -> Failed {
     }
 }
 
+/// A 404 answer to a cancel or decline: the event is already gone from the calendar, which is
+/// what the action wanted.
+fn already_gone_is_done(result: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
+    match result {
+        Err(e) if e.status == Some(404) => Ok(()),
+        other => other,
+    }
+}
+
 #[async_trait]
 impl Calendar for GraphConnector {
     async fn changes(
@@ -570,6 +579,38 @@ impl Calendar for GraphConnector {
         call.body = Some(&fields);
         let body = self.send(call).await?;
         wire::parse_event(&body, self.zone_hint)
+    }
+
+    /// `POST /users/{mailbox}/events/{id}/cancel` with the message as the comment (Graph
+    /// answers 202). Like a decline, it is retried only after a 429 or when the request never
+    /// reached Graph: a second cancel after an unclear failure could mail the attendees twice.
+    async fn cancel_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        message: &str,
+    ) -> Result<(), ConnectorError> {
+        let url = self.url(&[
+            "users",
+            mailbox.as_str(),
+            "events",
+            event.as_str(),
+            "cancel",
+        ])?;
+        // The action's only parameter (event-cancel): anything more is a 400.
+        let body = json!({ "comment": message });
+        let mut call = Call::new(Method::POST, url, mailbox.as_str());
+        call.body = Some(&body);
+        already_gone_is_done(self.send(call).await.map(|_| ()))
+    }
+
+    async fn decline_event(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        message: &str,
+    ) -> Result<(), ConnectorError> {
+        already_gone_is_done(GraphConnector::decline_event(self, mailbox, event, message).await)
     }
 
     async fn delete_event(

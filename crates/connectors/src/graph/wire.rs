@@ -71,6 +71,10 @@ struct WireEvent {
     etag: Option<String>,
     #[serde(default)]
     single_value_extended_properties: Vec<WireProperty>,
+    last_modified_date_time: Option<chrono::DateTime<chrono::Utc>>,
+    is_organizer: Option<bool>,
+    #[serde(default)]
+    attendees: Vec<Value>,
 }
 
 /// One page of `calendarView/delta`, read.
@@ -114,6 +118,11 @@ pub fn parse_delta_page(body: &str, zone_hint: Tz) -> Result<DeltaPage, Connecto
                     message: "Graph reported a removed event without an id".into(),
                 }),
             }
+            continue;
+        }
+        // calendarView/delta reports occurrences and exceptions, each with its own id; a
+        // series master carries no times of its own to sync, so one that slips in is skipped.
+        if item.get("type").and_then(Value::as_str) == Some("seriesMaster") {
             continue;
         }
         match event_from_value(item.clone(), zone_hint) {
@@ -189,6 +198,9 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
         version,
         tag: tag_in(&w.single_value_extended_properties),
         subject_is_organizer,
+        modified: w.last_modified_date_time,
+        has_attendees: !w.attendees.is_empty(),
+        is_organizer: w.is_organizer.unwrap_or(true),
     })
 }
 
