@@ -208,6 +208,38 @@ impl OutsideGraph {
         v["id"].as_str().expect("event id").to_owned()
     }
 
+    /// Books a whole-day meeting (`end` exclusive) in a room's calendar; returns its id.
+    pub async fn create_all_day(
+        &self,
+        mailbox: &str,
+        subject: &str,
+        start: chrono::NaiveDate,
+        end: chrono::NaiveDate,
+    ) -> String {
+        let body = json!({
+            "subject": subject,
+            "body": {"contentType": "text", "content": ""},
+            "isAllDay": true,
+            "start": {"dateTime": format!("{start}T00:00:00"), "timeZone": "W. Europe Standard Time"},
+            "end": {"dateTime": format!("{end}T00:00:00"), "timeZone": "W. Europe Standard Time"},
+        });
+        let v: Value = send_retrying(|| {
+            self.http
+                .post(format!("{}/users/{mailbox}/events", self.base))
+                .bearer_auth(&self.token)
+                .header("Prefer", "IdType=\"ImmutableId\"")
+                .json(&body)
+        })
+        .await
+        .expect("create event")
+        .error_for_status()
+        .expect("create event status")
+        .json()
+        .await
+        .expect("event json");
+        v["id"].as_str().expect("event id").to_owned()
+    }
+
     pub async fn rename(&self, mailbox: &str, id: &str, subject: &str) {
         send_retrying(|| {
             self.http
@@ -361,6 +393,43 @@ impl OutsideBooking {
             .expect("patch reservation")
             .error_for_status()
             .expect("patch reservation status");
+    }
+
+    /// Changes the fields in `body` of a reservation at `version`.
+    pub async fn patch(&self, id: &str, version: i64, body: Value) {
+        self.http
+            .patch(format!("{}/reservations/{id}", self.base))
+            .bearer_auth(&self.key)
+            .header("If-Match", format!("\"{version}\""))
+            .json(&body)
+            .send()
+            .await
+            .expect("patch reservation")
+            .error_for_status()
+            .expect("patch reservation status");
+    }
+
+    /// Creates a reservation from a full request body; returns its id.
+    pub async fn insert(&self, body: Value) -> String {
+        let key = format!(
+            "outside-insert-{}",
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        );
+        let v: Value = self
+            .http
+            .post(format!("{}/reservations", self.base))
+            .bearer_auth(&self.key)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("create reservation")
+            .error_for_status()
+            .expect("create reservation status")
+            .json()
+            .await
+            .expect("reservation json");
+        v["id"].as_str().expect("reservation id").to_owned()
     }
 
     pub async fn cancel(&self, id: &str) {

@@ -334,8 +334,9 @@ async fn a_delta_token_that_expires_between_two_pages_resyncs_without_duplicates
             )
             .await;
     }
+    // On a day without lessons: a tournament over a lesson would be a double booking.
     h.booking
-        .create(GYM, "Tournament", at(20, 10), at(20, 16))
+        .create(GYM, "Tournament", at(25, 10), at(25, 16))
         .await;
     h.settle(3).await;
 

@@ -7,6 +7,7 @@
 
 pub mod compose;
 pub mod content;
+pub mod explain;
 pub mod ids;
 pub mod localtime;
 pub mod plan;

@@ -787,11 +787,7 @@ impl<'a> Planner<'_, 'a> {
                 // The room was booked first: decline the meeting, and cancel the copy of it the
                 // booking system may hold.
                 (ConflictKind::Overlap, _, Some(e)) => {
-                    let mut out = vec![Action::DeclineEvent {
-                        link: self.pair.link.id.clone(),
-                        event: e.id.clone(),
-                        message: self.overlap_message(e),
-                    }];
+                    let mut out = vec![self.remove_with(e, self.overlap_message(e))];
                     if let Some(own) = self.own_item() {
                         out.push(Action::CancelReservation {
                             link: self.pair.link.id.clone(),
@@ -962,26 +958,33 @@ impl<'a> Planner<'_, 'a> {
     /// events, a cancellation that tells the attendees for a meeting the room organised, a
     /// decline for someone else's meeting.
     fn remove_event(&self, e: &CalendarEvent) -> Decision {
+        act(self.remove_with(
+            e,
+            "The reservation was cancelled in the booking system.".into(),
+        ))
+    }
+
+    /// Removes `e` from the room's calendar, telling whoever should know `message`: someone
+    /// else's meeting is declined as the room, a meeting the room organised with attendees is
+    /// cancelled, and the room's own event without attendees is deleted.
+    fn remove_with(&self, e: &CalendarEvent, message: String) -> Action {
         let link = self.pair.link.id.clone();
-        let message = "The reservation was cancelled in the booking system.".to_owned();
-        act(if !e.is_organizer {
+        let event = e.id.clone();
+        if !e.is_organizer {
             Action::DeclineEvent {
                 link,
-                event: e.id.clone(),
+                event,
                 message,
             }
         } else if e.has_attendees {
             Action::CancelEvent {
                 link,
-                event: e.id.clone(),
+                event,
                 message,
             }
         } else {
-            Action::DeleteEvent {
-                link,
-                event: e.id.clone(),
-            }
-        })
+            Action::DeleteEvent { link, event }
+        }
     }
 
     fn create_reservation(&self, e: &CalendarEvent) -> Decision {

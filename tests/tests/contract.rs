@@ -1,0 +1,321 @@
+//! The sync contract end to end, through both emulators, a real SQLite file and the real
+//! actors: conflict policies, people's decisions, double bookings, all-day reservations.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use roombridge_core::policy::{Choice, FieldOwnership, Policy};
+use roombridge_core::{RoomId, Side};
+use roombridge_store::{conflicts, history, settings};
+use roombridge_tests::{Harness, at};
+
+const GYM: &str = "res-school-gym";
+/// Rooms are keyed by their booking resource.
+const GYM_ROOM: &str = GYM;
+const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
+
+fn set_policy(h: &Harness, policy: Policy) {
+    h.app
+        .store()
+        .write(|c| settings::set_default_policy(c, policy))
+        .unwrap();
+}
+
+fn subjects(events: &[Value]) -> Vec<String> {
+    let mut s: Vec<String> = events
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
+fn active(reservations: &[Value]) -> Vec<Value> {
+    reservations
+        .iter()
+        .filter(|r| r["status"] == "active")
+        .cloned()
+        .collect()
+}
+
+fn titles(reservations: &[Value]) -> Vec<String> {
+    let mut s: Vec<String> = active(reservations)
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
+fn history_of(h: &Harness, kind: &str) -> Vec<history::Entry> {
+    h.app
+        .store()
+        .read(|c| history::list(c, None, 1000))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect()
+}
+
+/// Both sides hold one synced reservation; returns (reservation id, event id).
+async fn one_synced(h: &Harness, title: &str) -> (String, String) {
+    let id = h.booking.create(GYM, title, at(3, 17), at(3, 19)).await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    let event = events
+        .iter()
+        .find(|e| e["subject"] == title)
+        .expect("synced event")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, event)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_policy_holds_an_edit_conflict_until_a_decision_which_is_applied_and_audited() {
+    let h = Harness::start().await;
+    let (id, event) = one_synced(&h, "Choir rehearsal").await;
+
+    h.booking.rename(&id, "Choir rehearsal (booking)").await;
+    h.graph
+        .rename(GYM_MAILBOX, &event, "Choir rehearsal (outlook)")
+        .await;
+    h.cycle().await;
+    // Held: neither side was overwritten, and the cycle after plans nothing new.
+    let open = h.app.list_conflicts().unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Choir rehearsal (outlook)"]
+    );
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Choir rehearsal (booking)"]
+    );
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.actions.is_empty()));
+
+    // A person keeps Outlook's title.
+    let stored = h
+        .app
+        .store()
+        .read(|c| conflicts::list_open(c, None))
+        .unwrap();
+    h.app
+        .store()
+        .write(|c| {
+            conflicts::decide(
+                c,
+                stored[0].id,
+                Choice::KeepCalendar,
+                "kari",
+                "Outlook has the right name",
+                Utc::now(),
+            )
+            .map(|r| r.expect("decision recorded"))
+        })
+        .unwrap();
+    h.settle(4).await;
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Choir rehearsal (outlook)"]
+    );
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+    let decided = history_of(&h, "conflict_decided");
+    assert_eq!(decided.len(), 1);
+    assert!(
+        decided[0].detail.contains("kari") && decided[0].detail.contains("Outlook has the right"),
+        "{}",
+        decided[0].detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_wins_resolves_an_edit_conflict_by_itself() {
+    let h = Harness::start().await;
+    set_policy(&h, Policy::CalendarWins);
+    let (id, event) = one_synced(&h, "Chess club").await;
+    h.booking.rename(&id, "Chess club (booking)").await;
+    h.graph
+        .rename(GYM_MAILBOX, &event, "Chess club (outlook)")
+        .await;
+    h.settle(4).await;
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Chess club (outlook)"]
+    );
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Chess club (outlook)"]
+    );
+    let resolved = history_of(&h, "update_reservation");
+    assert!(
+        resolved.iter().any(|e| e
+            .detail
+            .contains("resolved by the room's calendar-wins policy")),
+        "{resolved:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_ownership_takes_times_from_the_booking_system_and_the_title_from_outlook() {
+    let h = Harness::start().await;
+    set_policy(
+        &h,
+        Policy::Fields(FieldOwnership {
+            times: Side::Booking,
+            title: Side::Calendar,
+            details: Side::Booking,
+        }),
+    );
+    let (id, event) = one_synced(&h, "Band practice").await;
+    // The booking system moves it by an hour; Outlook renames it.
+    let current = h.booking.get(&id).await;
+    let start = at(3, 18);
+    let end = at(3, 20);
+    h.booking
+        .patch(
+            &id,
+            current["version"].as_i64().unwrap(),
+            json!({
+                "start": start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "end": end.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            }),
+        )
+        .await;
+    h.graph
+        .rename(GYM_MAILBOX, &event, "Band practice, brass")
+        .await;
+    h.settle(4).await;
+
+    let r = h.booking.get(&id).await;
+    assert_eq!(r["title"], "Band practice, brass");
+    assert_eq!(r["start"], start.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(subjects(&events), ["Band practice, brass"]);
+    let e = &events[0];
+    assert!(
+        e["start"]["dateTime"]
+            .as_str()
+            .unwrap()
+            .starts_with(&start.format("%Y-%m-%dT%H:%M").to_string()),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_outlook_meeting_over_a_booking_is_a_conflict_under_manual_and_is_removed_under_booking_wins()
+ {
+    let h = Harness::start().await;
+    h.booking
+        .create(GYM, "Handball match", at(6, 17), at(6, 19))
+        .await;
+    h.settle(4).await;
+
+    // Manual: the double booking waits; nothing is copied and nothing is removed.
+    let meeting = h
+        .graph
+        .create(GYM_MAILBOX, "Parents' evening", at(6, 18), at(6, 20))
+        .await;
+    h.cycle().await;
+    let open = h.app.list_conflicts().unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Handball match"]
+    );
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Handball match", "Parents' evening"]
+    );
+
+    // Booking-wins for this room: the held conflict still waits for a person (policies apply
+    // to new conflicts), while a second double booking is resolved at once.
+    h.app
+        .store()
+        .write(|c| {
+            roombridge_store::rooms::set_policy(
+                c,
+                &RoomId::new(GYM_ROOM),
+                Some(Policy::BookingWins),
+            )
+        })
+        .unwrap();
+    h.graph
+        .create(GYM_MAILBOX, "Staff party", at(6, 16), at(6, 18))
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Handball match", "Parents' evening"]
+    );
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Handball match"]
+    );
+    assert_eq!(h.app.list_conflicts().unwrap().len(), 1);
+    let removed = history_of(&h, "delete_event");
+    assert!(
+        removed
+            .iter()
+            .any(|e| e.title == "Staff party" && e.detail.contains("booking-wins")),
+        "{removed:?}"
+    );
+    let _ = meeting;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_day_reservations_keep_their_dates_both_ways() {
+    let h = Harness::start().await;
+    let day = (Utc::now() + Duration::days(10)).date_naive();
+    let next = day + Duration::days(1);
+    // Booking system -> Outlook.
+    h.booking
+        .insert(json!({
+            "resource_id": GYM,
+            "level": "event",
+            "title": "Sports day",
+            "organisation": "Nordvik School",
+            "description": "",
+            "all_day": true,
+            "start": day.to_string(),
+            "end": next.to_string(),
+            "time_zone": "Europe/Oslo",
+        }))
+        .await;
+    // Outlook -> booking system, two days later.
+    let later = day + Duration::days(2);
+    h.graph
+        .create_all_day(GYM_MAILBOX, "Exam day", later, later + Duration::days(1))
+        .await;
+    h.settle(4).await;
+
+    let events = h.graph.events(GYM_MAILBOX).await;
+    let sports = events
+        .iter()
+        .find(|e| e["subject"] == "Sports day")
+        .unwrap();
+    assert_eq!(sports["isAllDay"], true, "{sports}");
+    // Read back without a preferred zone, Graph answers in UTC: local midnight in Oslo.
+    let start = chrono::NaiveDateTime::parse_from_str(
+        sports["start"]["dateTime"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap()
+    .and_utc()
+    .with_timezone(&chrono_tz::Europe::Oslo);
+    assert_eq!(start.date_naive(), day, "{sports}");
+    assert_eq!(start.time(), chrono::NaiveTime::MIN, "{sports}");
+    let exam = active(&h.booking.reservations(GYM).await)
+        .into_iter()
+        .find(|r| r["title"] == "Exam day")
+        .expect("exam day copied");
+    assert_eq!(exam["all_day"], true, "{exam}");
+    assert_eq!(exam["start"], later.to_string());
+    assert_eq!(exam["end"], (later + Duration::days(1)).to_string());
+    // And a further cycle plans nothing.
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+}
