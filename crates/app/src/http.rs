@@ -7,18 +7,20 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tokio_stream::wrappers::BroadcastStream;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
 use crate::views::Update;
 use crate::{ApiError, App, ErrorCode};
 
@@ -91,6 +93,11 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/rooms/{id}/approve-deletions", post(approve_deletions))
         .route("/history", get(history))
         .route("/conflicts", get(conflicts))
+        .route("/conflicts/{id}/decision", post(decide_conflict))
+        .route("/conflicts/decisions", post(decide_conflicts))
+        .route("/policies", get(policies))
+        .route("/policies/default", put(set_default_policy))
+        .route("/rooms/{id}/policy", put(set_room_policy))
         .route("/audit/verify", get(verify))
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
@@ -146,6 +153,53 @@ async fn conflicts(State(s): State<Shared>) -> Result<impl IntoResponse, ApiErro
     s.app.list_conflicts().map(Json)
 }
 
+async fn decide_conflict(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    Body(d): Body<DecisionRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app
+        .decide_conflict(conflict_id(&id)?, d.choice()?, &decided_by(), &d.reason)
+        .map(Json)
+}
+
+async fn decide_conflicts(
+    State(s): State<Shared>,
+    Body(b): Body<BulkDecisionRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = &b.decision;
+    s.app
+        .decide_conflicts(&b.ids, d.choice()?, &decided_by(), &d.reason)
+        .map(Json)
+}
+
+async fn policies(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.get_policies().map(Json)
+}
+
+/// `{ "policy": "booking-wins" }`; `null` (rooms only) follows the default.
+#[derive(Deserialize)]
+struct PolicyBody {
+    policy: Option<String>,
+}
+
+async fn set_default_policy(
+    State(s): State<Shared>,
+    Body(b): Body<PolicyBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app
+        .set_default_policy(b.policy.as_deref().unwrap_or_default())
+        .map(Json)
+}
+
+async fn set_room_policy(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    Body(b): Body<PolicyBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.set_room_policy(&id, b.policy.as_deref()).map(Json)
+}
+
 async fn verify(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
     s.app.verify_audit().map(Json)
 }
@@ -198,6 +252,21 @@ async fn require_token(
             "Open RoomBridge with the address it printed at start-up (it carries the access token).",
         )
         .into_response()
+    }
+}
+
+/// A JSON request body whose rejection is an `invalid_input` [`ApiError`], like every other
+/// refusal the UI sees.
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|Json(v)| Body(v))
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.body_text()))
     }
 }
 

@@ -5,6 +5,7 @@
 //! OS-keyring secrets ([`secrets`]), how RoomBridge is wired up in demo and live mode
 //! ([`setup`]), and the headless HTTP server ([`http`]).
 
+pub mod decisions;
 pub mod error;
 pub mod http;
 pub mod logging;

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use roombridge_core::plan::ConflictKind;
+use roombridge_core::policy::{Choice, FieldOwnership};
 use roombridge_core::{Content, RoomId};
-use roombridge_store::conflicts::StoredConflict;
+use roombridge_store::conflicts::{Decision, StoredConflict};
 use roombridge_store::history::{Broken, Entry, Outcome};
 use roombridge_store::rooms::Room;
 use roombridge_store::status::RoomStatus;
@@ -148,6 +149,37 @@ pub struct ConflictView {
     pub fields: Vec<String>,
     pub booking: Option<Content>,
     pub calendar: Option<Content>,
+    /// The decisions a person may take: `keep_booking`, `keep_calendar`, `merge`.
+    pub choices: Vec<String>,
+    /// A decision recorded and waiting for the room's next cycle.
+    pub decision: Option<DecisionView>,
+}
+
+/// A recorded decision, as the UI shows it while it waits for the next sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    /// `keep_booking`, `keep_calendar` or `merge`.
+    pub choice: &'static str,
+    /// For a merge: which side each group of fields comes from.
+    pub merge: Option<FieldOwnership>,
+    pub by: String,
+    pub reason: String,
+    pub at: String,
+}
+
+impl From<Decision> for DecisionView {
+    fn from(d: Decision) -> Self {
+        DecisionView {
+            choice: d.choice.name(),
+            merge: match d.choice {
+                Choice::Merge(fields) => Some(fields),
+                Choice::KeepBooking | Choice::KeepCalendar => None,
+            },
+            by: d.by,
+            reason: d.reason,
+            at: d.at.to_rfc3339(),
+        }
+    }
 }
 
 impl ConflictView {
@@ -164,6 +196,8 @@ impl ConflictView {
             fields: c.fields,
             booking: c.booking,
             calendar: c.calendar,
+            choices: c.choices,
+            decision: c.decision.map(DecisionView::from),
         }
     }
 }
