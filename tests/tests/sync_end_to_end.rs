@@ -223,6 +223,16 @@ async fn the_demo_municipality_settles_without_duplicates_and_then_plans_nothing
             room.counts.links
         );
     }
+    // The demo shows a few double bookings to decide, not a wall of them.
+    let conflicts = h.app.list_conflicts().unwrap();
+    let rooms: std::collections::BTreeSet<_> =
+        conflicts.iter().map(|c| c.room_id.clone()).collect();
+    eprintln!(
+        "demo conflicts: {} in {} rooms: {conflicts:#?}",
+        conflicts.len(),
+        rooms.len()
+    );
+    assert!(rooms.len() <= 3, "{} rooms with conflicts", rooms.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
