@@ -319,3 +319,217 @@ async fn all_day_reservations_keep_their_dates_both_ways() {
     let reports = h.cycle().await;
     assert!(reports.iter().all(|r| r.plan.is_empty()));
 }
+
+fn local_date(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
+}
+
+fn event_start(e: &Value) -> chrono::DateTime<Utc> {
+    chrono::NaiveDateTime::parse_from_str(
+        e["start"]["dateTime"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap()
+    .and_utc()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_allocation_goes_to_outlook_occurrence_by_occurrence_and_single_edits_stay_single()
+ {
+    let h = Harness::start().await;
+    let first = at(2, 16);
+    let series = h
+        .booking
+        .create_recurring(
+            GYM,
+            "allocation",
+            "Handball club",
+            first,
+            first + Duration::hours(2),
+            "FREQ=WEEKLY;COUNT=4",
+        )
+        .await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(
+        subjects(&events),
+        ["Handball club"; 4],
+        "one Outlook event per occurrence"
+    );
+
+    // The booking system cancels the second occurrence: only that one leaves Outlook.
+    h.booking
+        .skip(&series, local_date(first + Duration::days(7)))
+        .await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(events.len(), 3);
+    assert!(
+        events
+            .iter()
+            .all(|e| local_date(event_start(e)) != local_date(first + Duration::days(7)))
+    );
+
+    // Outlook deletes the third one: the booking system skips that date, the rest stays.
+    let third = events
+        .iter()
+        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(14)))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.graph.delete(GYM_MAILBOX, &third).await;
+    // Outlook renames the fourth one: it becomes a single event in the booking system.
+    let fourth = events
+        .iter()
+        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(21)))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.graph
+        .rename(GYM_MAILBOX, &fourth, "Handball club: cup final")
+        .await;
+    h.settle(4).await;
+
+    let r = h.booking.get(&series).await;
+    assert_eq!(r["status"], "active");
+    let exdates: Vec<&str> = r["recurrence"]["exdates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        exdates,
+        [
+            local_date(first + Duration::days(7)).to_string(),
+            local_date(first + Duration::days(14)).to_string(),
+            local_date(first + Duration::days(21)).to_string(),
+        ]
+    );
+    let single = active(&h.booking.reservations(GYM).await)
+        .into_iter()
+        .find(|r| r["title"] == "Handball club: cup final")
+        .expect("the edited occurrence is a single event");
+    assert_eq!(single["parent_id"], series.as_str());
+    assert_eq!(single["recurrence"], Value::Null);
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Handball club", "Handball club: cup final"]
+    );
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outlook_series_arrives_as_single_booking_events() {
+    let h = Harness::start().await;
+    let start = at(3, 9);
+    let master = h
+        .graph
+        .create_series(
+            GYM_MAILBOX,
+            "Staff yoga",
+            start,
+            start + Duration::hours(1),
+            roombridge_tests::OutsideGraph::weekly(start, 3),
+        )
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Staff yoga"; 3]
+    );
+
+    // One occurrence is cancelled in Outlook: one booking event is cancelled, two stay.
+    let occurrences = h.graph.occurrences(GYM_MAILBOX, &master).await;
+    h.graph
+        .delete_occurrence(GYM_MAILBOX, occurrences[1]["id"].as_str().unwrap())
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Staff yoga"; 2]
+    );
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closure_blocks_the_room_and_a_meeting_in_it_is_declined_under_booking_wins() {
+    let h = Harness::start().await;
+    set_policy(&h, Policy::BookingWins);
+    let day = local_date(at(8, 12));
+    h.booking
+        .create_closure(GYM, "Floor maintenance", day, day + Duration::days(1))
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Floor maintenance"]
+    );
+
+    // Someone invites the room to a meeting that day: the room declines, saying why.
+    h.graph
+        .invite(
+            GYM_MAILBOX,
+            "Budget review",
+            at(8, 10),
+            at(8, 11),
+            "Ola Nordmann",
+        )
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Floor maintenance"]
+    );
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Floor maintenance"]
+    );
+    let replies = h.graph.replies().await;
+    let decline = replies
+        .iter()
+        .find(|r| r["subject"] == "Budget review")
+        .expect("a reply to the organizer");
+    assert_eq!(decline["kind"], "decline");
+    let comment = decline["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("The room is closed (Floor maintenance)"),
+        "{comment}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_cancellation_declines_an_invitation_and_tells_the_organizer() {
+    let h = Harness::start().await;
+    h.graph
+        .invite(
+            GYM_MAILBOX,
+            "Board meeting",
+            at(4, 13),
+            at(4, 15),
+            "Kari Nordmann",
+        )
+        .await;
+    h.settle(4).await;
+    let copy = active(&h.booking.reservations(GYM).await)
+        .into_iter()
+        .find(|r| r["title"] == "Board meeting")
+        .expect("the invitation was copied");
+    h.booking.cancel(copy["id"].as_str().unwrap()).await;
+    h.settle(4).await;
+    assert!(h.graph.events(GYM_MAILBOX).await.is_empty());
+    let replies = h.graph.replies().await;
+    assert!(
+        replies.iter().any(|r| r["subject"] == "Board meeting"
+            && r["kind"] == "decline"
+            && r["comment"]
+                .as_str()
+                .unwrap()
+                .contains("cancelled in the booking system")),
+        "{replies:?}"
+    );
+}

@@ -35,6 +35,7 @@ pub(crate) struct Applied {
     pub fatal: Option<(Side, ConnectorError)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run(
     ctx: &EngineContext,
     room: &Room,
