@@ -13,6 +13,11 @@ const COMMANDS: &[&str] = &[
     "list_conflicts",
     "sync_room",
     "approve_deletions",
+    "decide_conflict",
+    "decide_conflicts",
+    "get_policies",
+    "set_default_policy",
+    "set_room_policy",
 ];
 
 fn main() {

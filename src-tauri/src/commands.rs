@@ -4,6 +4,7 @@
 use tauri::State;
 
 use roombridge_app::ApiError;
+use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status};
 
 use crate::AppState;
@@ -40,4 +41,50 @@ pub async fn sync_room(state: State<'_, AppState>, room: String) -> Result<(), A
 #[tauri::command]
 pub async fn approve_deletions(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
     state.app().await?.approve_deletions(&room)
+}
+
+#[tauri::command]
+pub async fn decide_conflict(
+    state: State<'_, AppState>,
+    id: i64,
+    decision: DecisionRequest,
+) -> Result<ConflictView, ApiError> {
+    state
+        .app()
+        .await?
+        .decide_conflict(id, decision.choice()?, &decided_by(), &decision.reason)
+}
+
+#[tauri::command]
+pub async fn decide_conflicts(
+    state: State<'_, AppState>,
+    decisions: BulkDecisionRequest,
+) -> Result<Vec<ConflictView>, ApiError> {
+    let d = &decisions.decision;
+    state
+        .app()
+        .await?
+        .decide_conflicts(&decisions.ids, d.choice()?, &decided_by(), &d.reason)
+}
+
+#[tauri::command]
+pub async fn get_policies(state: State<'_, AppState>) -> Result<PoliciesView, ApiError> {
+    state.app().await?.get_policies()
+}
+
+#[tauri::command]
+pub async fn set_default_policy(
+    state: State<'_, AppState>,
+    policy: String,
+) -> Result<PoliciesView, ApiError> {
+    state.app().await?.set_default_policy(&policy)
+}
+
+#[tauri::command]
+pub async fn set_room_policy(
+    state: State<'_, AppState>,
+    room: String,
+    policy: Option<String>,
+) -> Result<PoliciesView, ApiError> {
+    state.app().await?.set_room_policy(&room, policy.as_deref())
 }

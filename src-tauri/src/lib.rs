@@ -104,6 +104,11 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::list_conflicts,
         commands::sync_room,
         commands::approve_deletions,
+        commands::decide_conflict,
+        commands::decide_conflicts,
+        commands::get_policies,
+        commands::set_default_policy,
+        commands::set_room_policy,
     ])
 }
 

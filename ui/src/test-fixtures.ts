@@ -1,5 +1,5 @@
 // Builders for unit tests: a valid RoomView / HistoryEntry with only the interesting fields given.
-import type { HistoryEntry, RoomView } from './backend/types';
+import type { ConflictView, HistoryEntry, RoomView } from './backend/types';
 
 export function room(id: string, patch: Partial<RoomView> = {}): RoomView {
   return {
@@ -32,6 +32,29 @@ export function entry(seq: number, patch: Partial<HistoryEntry> = {}): HistoryEn
     outcome: 'ok',
     title: `Entry ${seq}`,
     detail: '',
+    ...patch,
+  };
+}
+
+export function conflict(id: number, patch: Partial<ConflictView> = {}): ConflictView {
+  const content = (title: string) => ({
+    title,
+    when: { kind: 'timed' as const, start: '2026-11-24T16:00:00Z', end: '2026-11-24T18:00:00Z' },
+    time_zone: 'Europe/Oslo',
+    organisation: 'Nordvik IL',
+    description: '',
+  });
+  return {
+    id,
+    room_id: 'a',
+    room_name: 'Room a',
+    kind: 'edit',
+    detected_at: new Date(Date.UTC(2026, 10, 21, 10, 0, 0)).toISOString(),
+    fields: ['title'],
+    booking: content('Handball training'),
+    calendar: content('Handball (moved)'),
+    choices: ['keep_booking', 'keep_calendar', 'merge'],
+    decision: null,
     ...patch,
   };
 }

@@ -1,4 +1,12 @@
-import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+import type {
+  ConflictView,
+  DecisionRequest,
+  HistoryEntry,
+  HistoryQuery,
+  PoliciesView,
+  RoomView,
+  Status,
+} from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -31,6 +39,14 @@ export interface Backend {
   syncRoom(roomId: string): Promise<void>;
   /** Lets the deletions the mass-deletion breaker holds back in a room go ahead. */
   approveDeletions(roomId: string): Promise<void>;
+  /** Records a decision on a conflict; the room's next sync (requested at once) carries it out. */
+  decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView>;
+  /** The same decision on several conflicts, all or none. */
+  decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]>;
+  getPolicies(): Promise<PoliciesView>;
+  setDefaultPolicy(policy: string): Promise<PoliciesView>;
+  /** `null` makes the room follow the default policy. */
+  setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

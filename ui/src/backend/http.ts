@@ -1,6 +1,14 @@
 import type { Backend, LiveHandlers, Unsubscribe } from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
-import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+import type {
+  ConflictView,
+  DecisionRequest,
+  HistoryEntry,
+  HistoryQuery,
+  PoliciesView,
+  RoomView,
+  Status,
+} from './types';
 
 type EventSourceCtor = new (url: string) => EventSource;
 
@@ -60,7 +68,27 @@ export class HttpBackend implements Backend {
     await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/approve-deletions`);
   }
 
-  async #request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView> {
+    return this.#request('POST', `/api/conflicts/${encodeURIComponent(String(id))}/decision`, decision);
+  }
+
+  decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]> {
+    return this.#request('POST', '/api/conflicts/decisions', { ids, ...decision });
+  }
+
+  getPolicies(): Promise<PoliciesView> {
+    return this.#request('GET', '/api/policies');
+  }
+
+  setDefaultPolicy(policy: string): Promise<PoliciesView> {
+    return this.#request('PUT', '/api/policies/default', { policy });
+  }
+
+  setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
+    return this.#request('PUT', `/api/rooms/${encodeURIComponent(roomId)}/policy`, { policy });
+  }
+
+  async #request<T>(method: 'GET' | 'POST' | 'PUT', path: string, json?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await this.#fetch(this.#base + path, {
@@ -68,9 +96,9 @@ export class HttpBackend implements Backend {
         headers: {
           Authorization: `Bearer ${this.#token}`,
           Accept: 'application/json',
-          ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}),
+          ...(method !== 'GET' ? { 'Content-Type': 'application/json' } : {}),
         },
-        body: method === 'POST' ? '{}' : undefined,
+        body: method !== 'GET' ? JSON.stringify(json ?? {}) : undefined,
       });
     } catch {
       throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');

@@ -2,7 +2,15 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { Backend, LiveHandlers, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
-import type { ConflictView, HistoryEntry, HistoryQuery, RoomView, Status } from './types';
+import type {
+  ConflictView,
+  DecisionRequest,
+  HistoryEntry,
+  HistoryQuery,
+  PoliciesView,
+  RoomView,
+  Status,
+} from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -43,6 +51,26 @@ export class TauriBackend implements Backend {
 
   async approveDeletions(roomId: string): Promise<void> {
     await call('approve_deletions', { room: roomId });
+  }
+
+  decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView> {
+    return call('decide_conflict', { id, decision });
+  }
+
+  decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]> {
+    return call('decide_conflicts', { decisions: { ids, ...decision } });
+  }
+
+  getPolicies(): Promise<PoliciesView> {
+    return call('get_policies');
+  }
+
+  setDefaultPolicy(policy: string): Promise<PoliciesView> {
+    return call('set_default_policy', { policy });
+  }
+
+  setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
+    return call('set_room_policy', { room: roomId, policy });
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {

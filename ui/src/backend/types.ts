@@ -43,6 +43,7 @@ export type HistoryKind =
   | 'relink'
   | 'forget'
   | 'conflict'
+  | 'conflict_decided'
   | 'rejected'
   | 'cycle_failed'
   | 'deletions_held';
@@ -92,6 +93,54 @@ export interface ConflictView {
   /** Null when the reservation no longer exists on that side. */
   booking: ContentView | null;
   calendar: ContentView | null;
+  /** The decisions this conflict allows, e.g. a double booking cannot be merged. */
+  choices: ConflictChoice[];
+  /** A decision recorded and waiting for the room's next sync; null if none. */
+  decision: DecisionView | null;
+}
+
+export type ConflictChoice = 'keep_booking' | 'keep_calendar' | 'merge';
+
+/** Which side each group of fields comes from in a merge. */
+export interface FieldOwnership {
+  /** Start, end, all-day and time zone. */
+  times: Side;
+  title: Side;
+  /** Organisation and description. */
+  details: Side;
+}
+
+export interface DecisionView {
+  choice: ConflictChoice;
+  merge: FieldOwnership | null;
+  by: string;
+  reason: string;
+  /** RFC 3339. */
+  at: string;
+}
+
+/** A decision as the screens send it. `merge` is required for the `merge` choice. */
+export interface DecisionRequest {
+  choice: ConflictChoice;
+  merge?: FieldOwnership;
+  reason: string;
+}
+
+export interface RoomPolicyView {
+  room_id: string;
+  room_name: string;
+  /** The room's own policy; null when it follows the default. */
+  policy: string | null;
+  /** The policy the room follows. */
+  effective: string;
+}
+
+/** Conflict policies: `manual`, `booking-wins`, `calendar-wins`, `latest-wins`, `fields:…`. */
+export interface PoliciesView {
+  default: string;
+  rooms: RoomPolicyView[];
+  /** The policies offered by name. */
+  available: string[];
 }
 
 export interface Status {

@@ -42,6 +42,7 @@ const PHRASE: Record<HistoryKind, string> = {
   relink: 'Re-linked an existing reservation',
   forget: 'Stopped tracking a reservation',
   conflict: 'Found a conflict',
+  conflict_decided: 'Carried out a conflict decision',
   rejected: 'Declined a reservation',
   cycle_failed: 'Sync cycle failed',
   deletions_held: 'Held back mass deletions',

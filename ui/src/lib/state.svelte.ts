@@ -1,6 +1,6 @@
 import type { Backend, Connection, Unsubscribe } from '../backend';
 import { toBackendError, type BackendError } from '../backend';
-import type { ConflictView, HistoryEntry, RoomView, Status } from '../backend/types';
+import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import { matchesFilter } from './history';
 import { conflictsMayHaveChanged, mergeHistory, mergeRoom } from './live';
 
@@ -33,6 +33,8 @@ export class AppState {
   /** Last non-fatal load failure, shown as a dismissible banner. */
   problem = $state<BackendError | null>(null);
   syncRequests = $state.raw<Record<string, SyncRequest>>({});
+  /** Conflict policies (default and per room); null until loaded. */
+  policies = $state.raw<PoliciesView | null>(null);
   /** Ticks so relative times ("2 minutes ago") stay true without new data. */
   now = $state(Date.now());
 
@@ -76,7 +78,13 @@ export class AppState {
   }
 
   async reloadAll(): Promise<void> {
-    await Promise.all([this.#loadStatus(), this.reloadRooms(), this.reloadConflicts(), this.reloadHistory()]);
+    await Promise.all([
+      this.#loadStatus(),
+      this.reloadRooms(),
+      this.reloadConflicts(),
+      this.reloadHistory(),
+      this.reloadPolicies(),
+    ]);
   }
 
   async reloadRooms(): Promise<void> {
@@ -154,6 +162,56 @@ export class AppState {
     }
   }
 
+  /**
+   * Records a decision on conflicts (one or several, all or none). The returned views carry the
+   * pending decision; the conflicts leave the list once their rooms' next sync carries it out.
+   * Resolves with the refusal, if any, for the screen to show next to the conflict.
+   */
+  async decideConflicts(ids: number[], decision: DecisionRequest): Promise<BackendError | null> {
+    try {
+      const decided =
+        ids.length === 1
+          ? [await this.#backend.decideConflict(ids[0]!, decision)]
+          : await this.#backend.decideConflicts(ids, decision);
+      const byId = new Map(decided.map((c) => [c.id, c]));
+      this.conflicts = this.conflicts.map((c) => byId.get(c.id) ?? c);
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
+  async reloadPolicies(): Promise<void> {
+    try {
+      this.policies = await this.#backend.getPolicies();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Sets the default conflict policy; resolves with the refusal, if any. */
+  setDefaultPolicy(policy: string): Promise<BackendError | null> {
+    return this.#updatePolicies(() => this.#backend.setDefaultPolicy(policy));
+  }
+
+  /** Sets a room's own policy, or (`null`) makes it follow the default. */
+  setRoomPolicy(roomId: string, policy: string | null): Promise<BackendError | null> {
+    return this.#updatePolicies(() => this.#backend.setRoomPolicy(roomId, policy));
+  }
+
+  async #updatePolicies(change: () => Promise<PoliciesView>): Promise<BackendError | null> {
+    try {
+      this.policies = await change();
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
   dismissSyncError(roomId: string): void {
     this.#setSyncRequest(roomId, null);
   }
@@ -181,7 +239,7 @@ export class AppState {
     if (matchesFilter(entry, { room: this.historyRoom, text: '' })) {
       this.history = mergeHistory(this.history, [entry], HISTORY_LIMIT);
     }
-    if (entry.kind === 'conflict') this.#scheduleConflictsReload();
+    if (entry.kind === 'conflict' || entry.kind === 'conflict_decided') this.#scheduleConflictsReload();
   }
 
   /** Several rooms can report conflicts in one burst; reload the list once. */

@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend, LiveHandlers } from '../backend';
 import { BackendError } from '../backend';
-import type { HistoryEntry, HistoryQuery, RoomView } from '../backend/types';
-import { entry, room } from '../test-fixtures';
+import type { DecisionRequest, HistoryEntry, HistoryQuery, PoliciesView, RoomView } from '../backend/types';
+import { conflict, entry, room } from '../test-fixtures';
+
+const policies: PoliciesView = { default: 'manual', rooms: [], available: ['manual'] };
 import { AppState } from './state.svelte';
 
 /** A backend whose answers the test controls, and which hands back the live handlers. */
@@ -16,6 +18,11 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     listConflicts: vi.fn(async () => []),
     syncRoom: vi.fn(async (_id: string) => {}),
     approveDeletions: vi.fn(async (_id: string) => {}),
+    decideConflict: vi.fn(async (id: number, _d: DecisionRequest) => conflict(id)),
+    decideConflicts: vi.fn(async (ids: number[], _d: DecisionRequest) => ids.map((id) => conflict(id))),
+    getPolicies: vi.fn(async () => policies),
+    setDefaultPolicy: vi.fn(async (_p: string) => policies),
+    setRoomPolicy: vi.fn(async (_r: string, _p: string | null) => policies),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');
