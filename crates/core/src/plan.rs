@@ -473,9 +473,41 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 policy: input.policy,
             }
         };
-        let decided_by_person = matches!(by, ResolvedBy::Decision { .. });
+        if let ResolvedBy::Decision { choice } = by {
+            // A person's decision is carried out as decided, whatever moved since: even when
+            // one side went back to what was synced, the side the person kept stands.
+            let decided = match planner.decide() {
+                Decision::Conflict(kind) => planner
+                    .resolve(kind, Resolution::from(choice))
+                    .map(|a| (kind, a)),
+                // Both sides agree now: there is nothing left to carry out but the link.
+                Decision::Nothing => Some((planner.held_kind(), vec![planner.settle()])),
+                Decision::Act(actions)
+                    if actions.iter().all(|a| matches!(a, Action::Relink { .. })) =>
+                {
+                    Some((planner.held_kind(), actions))
+                }
+                Decision::Act(_) => {
+                    let kind = planner.held_kind();
+                    planner
+                        .resolve(kind, Resolution::from(choice))
+                        .map(|a| (kind, a))
+                }
+            };
+            match decided {
+                Some((kind, actions)) => {
+                    out.actions.extend(actions);
+                    out.resolved.push(Resolved {
+                        link: pair.link.id.clone(),
+                        kind,
+                        by: ResolvedBy::Decision { choice },
+                    });
+                }
+                None => out.held += 1,
+            }
+            continue;
+        }
         match planner.decide() {
-            Decision::Nothing if decided_by_person => out.actions.push(planner.settle()),
             Decision::Nothing => {}
             Decision::Act(actions) => out.actions.extend(actions),
             Decision::Conflict(kind) => {
@@ -492,7 +524,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                             by,
                         });
                     }
-                    None if decided_by_person => out.held += 1,
                     None => out.conflicts.push(planner.conflict(kind)),
                 }
             }
@@ -720,17 +751,32 @@ impl<'a> Planner<'_, 'a> {
         from_outlook || outlook_edit
     }
 
-    /// Booking-system items (not RoomBridge's copies of Outlook meetings, and not this pair's
-    /// own reservation) that hold the room while `event` does.
+    /// Booking-system items (not this pair's own reservation) that hold the room while
+    /// `event` does. Copies of other Outlook meetings count only when they hide this meeting's
+    /// own copy: of two Outlook meetings at one time, the one the compositor hid is the
+    /// double booking.
     fn overlaps(&self, event: &CalendarEvent) -> Vec<&'a Footprint> {
         let (start, end) = event.content.when.instants(self.input.zone);
         let own = self.own_source();
+        let own_hidden = self.pair.block.is_none() && self.own_item().is_some();
         self.input
             .footprint
             .iter()
-            .filter(|f| !f.from_outlook && Some(&f.source) != own.as_ref())
+            .filter(|f| (!f.from_outlook || own_hidden) && Some(&f.source) != own.as_ref())
             .filter(|f| f.start < end && f.end > start)
             .collect()
+    }
+
+    /// The kind of a held conflict, read from the pair as it is now.
+    fn held_kind(&self) -> ConflictKind {
+        match (self.pair.block, self.pair.event) {
+            (_, Some(e)) if !self.overlaps(e).is_empty() => ConflictKind::Overlap,
+            (Some(b), _) if b.key != b.item_key() || !b.covered_by.is_empty() => {
+                ConflictKind::FragmentEdit
+            }
+            (Some(_), Some(_)) => ConflictKind::Edit,
+            _ => ConflictKind::DeleteEdit,
+        }
     }
 
     /// The reservation this pair's booking side is (or was), if any.
@@ -786,9 +832,19 @@ impl<'a> Planner<'_, 'a> {
             Resolution::Keep(Side::Booking) => match (kind, block, event) {
                 // The room was booked first: decline the meeting, and cancel the copy of it the
                 // booking system may hold.
+                // A booking reservation's copy moved in Outlook onto another reservation: put
+                // it back where the booking system has it.
+                (ConflictKind::Overlap, Some(b), Some(e))
+                    if self.pair.link.origin == Side::Booking =>
+                {
+                    actions(self.update_or_relink(b, e))
+                }
                 (ConflictKind::Overlap, _, Some(e)) => {
                     let mut out = vec![self.remove_with(e, self.overlap_message(e))];
-                    if let Some(own) = self.own_item() {
+                    if let Some(own) = self
+                        .own_item()
+                        .filter(|_| self.pair.link.origin == Side::Calendar)
+                    {
                         out.push(Action::CancelReservation {
                             link: self.pair.link.id.clone(),
                             reservation: own.source.clone(),
@@ -825,7 +881,12 @@ impl<'a> Planner<'_, 'a> {
                 }
                 (_, Some(b), Some(e)) => actions(self.update_reservation(b, e)),
                 (_, Some(b), None) => actions(self.cancel_reservation(b)),
-                (_, None, Some(e)) => actions(self.create_reservation(e)),
+                // The reservation is not gone, only hidden under a higher one: Outlook's
+                // version is written to it, not to a second copy.
+                (_, None, Some(e)) => match self.own_item() {
+                    Some(own) => Some(vec![self.write_to_item(own, e)]),
+                    None => actions(self.create_reservation(e)),
+                },
                 (_, None, None) => actions(self.forget()),
             },
             Resolution::Merge(own) => {
@@ -1024,7 +1085,35 @@ impl<'a> Planner<'_, 'a> {
         })
     }
 
+    /// Writes Outlook's version of `e` to a booking-system item no block shows.
+    fn write_to_item(&self, f: &Footprint, e: &CalendarEvent) -> Action {
+        let link = self.pair.link.id.clone();
+        match f.occurrence {
+            Some(date) => Action::DetachOccurrence {
+                idempotency_key: create_key(&link, &e.content),
+                link,
+                event: e.id.clone(),
+                series: f.source.clone(),
+                version: f.version,
+                date,
+                content: e.content.clone(),
+            },
+            None => Action::UpdateReservation {
+                link,
+                event: e.id.clone(),
+                reservation: f.source.clone(),
+                version: f.version,
+                content: e.content.clone(),
+            },
+        }
+    }
+
     fn cancel_reservation(&self, b: &Block) -> Decision {
+        // Outlook deleted the event of one piece of a longer reservation: the rest of it still
+        // holds the room, so the reservation is not cancelled for it.
+        if !b.covered_by.is_empty() || b.key != b.item_key() {
+            return Decision::Conflict(ConflictKind::FragmentEdit);
+        }
         let note = "Cancelled because the event was deleted from the Outlook room calendar.";
         act(match b.occurrence {
             Some(date) => Action::SkipOccurrence {

@@ -760,13 +760,13 @@ fn a_decision_both_sides_already_match_settles_the_link() {
     let mut room = room_with(Kind::Edit, Modified::Unknown, Policy::Manual);
     room.events[0].content = room.blocks[0].content.clone();
     let p = room.held(Some(Choice::KeepCalendar)).plan();
-    assert_eq!(summary(&p), "relink");
+    assert_eq!(summary(&p), "relink,resolved:edit:decision");
     // Nothing changed at all since the conflict was held: the decision settles it.
     let mut room = room_with(Kind::Edit, Modified::Unknown, Policy::Manual);
     room.blocks[0].content = content("synced");
     room.events[0].content = content("synced");
     let p = room.held(Some(Choice::KeepBooking)).plan();
-    assert_eq!(summary(&p), "settle");
+    assert_eq!(summary(&p), "settle,resolved:edit:decision");
 }
 
 fn declined_message(room: &Room) -> String {
@@ -938,7 +938,6 @@ fn outlook_changes_to_one_occurrence_stay_with_that_occurrence() {
 /// the person kept the booking system's, and no `resolved` entry is made, so the engine never
 /// closes the stored conflict.
 #[test]
-#[ignore = "planner bug: a decision on a held link is ignored once only one side still differs"]
 fn a_decision_is_carried_out_even_when_one_side_went_back() {
     let mut room = room_with(Kind::Edit, Modified::Unknown, Policy::Manual);
     room.blocks[0].content = content("synced");
@@ -953,7 +952,6 @@ fn a_decision_is_carried_out_even_when_one_side_went_back() {
 /// version is lost under the policy meant to keep it. Expected: the event is put back
 /// (`update_event`).
 #[test]
-#[ignore = "planner bug: booking-wins cancels a booking reservation whose Outlook copy was moved onto another"]
 fn booking_wins_puts_a_moved_copy_back_instead_of_cancelling_the_reservation() {
     let mut choir = block("Choir");
     let synced = choir.content.hash();
