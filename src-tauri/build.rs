@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "status",
     "list_rooms",
     "list_history",
+    "export_history",
+    "verify_audit",
     "list_conflicts",
     "sync_room",
     "approve_deletions",

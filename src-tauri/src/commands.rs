@@ -5,7 +5,8 @@ use tauri::State;
 
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
-use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status};
+use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
+use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 
 use crate::AppState;
 
@@ -19,13 +20,48 @@ pub async fn list_rooms(state: State<'_, AppState>) -> Result<Vec<RoomView>, Api
     state.app().await?.list_rooms()
 }
 
+/// One page of the history, newest first; every filter is optional (see [`HistoryQuery`]).
 #[tauri::command]
+#[allow(clippy::too_many_arguments)] // one argument per filter, as the HTTP query string has
 pub async fn list_history(
     state: State<'_, AppState>,
     limit: Option<u32>,
     room: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    kind: Option<String>,
+    outcome: Option<String>,
+    search: Option<String>,
+    before: Option<i64>,
 ) -> Result<Vec<HistoryEntry>, ApiError> {
-    state.app().await?.list_history(limit, room.as_deref())
+    let query = HistoryQuery {
+        limit,
+        room,
+        from,
+        to,
+        kind,
+        outcome,
+        search,
+        before,
+    };
+    state.app().await?.query_history(&query)
+}
+
+#[tauri::command]
+pub async fn export_history(
+    state: State<'_, AppState>,
+    format: String,
+    query: HistoryQuery,
+) -> Result<ExportView, ApiError> {
+    state
+        .app()
+        .await?
+        .export_history(&query, ExportFormat::from_name(&format)?)
+}
+
+#[tauri::command]
+pub async fn verify_audit(state: State<'_, AppState>) -> Result<VerifyView, ApiError> {
+    state.app().await?.verify_audit()
 }
 
 #[tauri::command]

@@ -101,6 +101,8 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::status,
         commands::list_rooms,
         commands::list_history,
+        commands::export_history,
+        commands::verify_audit,
         commands::list_conflicts,
         commands::sync_room,
         commands::approve_deletions,

@@ -85,6 +85,39 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
             .expect("list_history without a filter succeeds")
             .is_array()
     );
+    let filtered = invoke(
+        w,
+        "list_history",
+        json!({ "limit": 5, "room": room, "outcome": "ok", "search": "x", "from": "2026-01-01" }),
+    );
+    assert!(
+        filtered
+            .expect("list_history with filters succeeds")
+            .is_array()
+    );
+    let export = invoke(
+        w,
+        "export_history",
+        json!({ "format": "csv", "query": { "room": room } }),
+    )
+    .expect("export_history succeeds");
+    assert!(
+        export["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("seq,at,room,cycle,kind,side,outcome,title,detail,hash\r\n")
+    );
+    assert_eq!(
+        invoke(
+            w,
+            "export_history",
+            json!({ "format": "xlsx", "query": {} })
+        )
+        .unwrap_err()["code"],
+        "invalid_input"
+    );
+    let verify = invoke(w, "verify_audit", json!({})).expect("verify_audit succeeds");
+    assert_eq!(verify["ok"], true);
     let conflicts = invoke(w, "list_conflicts", json!({}));
     assert!(conflicts.expect("list_conflicts succeeds").is_array());
 

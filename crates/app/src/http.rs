@@ -21,6 +21,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
+use crate::export::{ExportFormat, HistoryQuery};
 use crate::views::Update;
 use crate::{ApiError, App, ErrorCode};
 
@@ -92,6 +93,7 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/rooms/{id}/sync", post(sync_room))
         .route("/rooms/{id}/approve-deletions", post(approve_deletions))
         .route("/history", get(history))
+        .route("/history/export", get(export_history))
         .route("/conflicts", get(conflicts))
         .route("/conflicts/{id}/decision", post(decide_conflict))
         .route("/conflicts/decisions", post(decide_conflicts))
@@ -136,17 +138,40 @@ async fn approve_deletions(
         .map(|()| Json(serde_json::json!({})))
 }
 
-#[derive(Deserialize)]
-struct HistoryQuery {
-    limit: Option<u32>,
-    room: Option<String>,
-}
-
 async fn history(
     State(s): State<Shared>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    s.app.list_history(q.limit, q.room.as_deref()).map(Json)
+    s.app.query_history(&q).map(Json)
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+/// The filtered history as a file download: `?format=csv|jsonl` and the `/history` filters.
+async fn export_history(
+    State(s): State<Shared>,
+    Query(f): Query<FormatQuery>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let export = s.app.export_history(
+        &q,
+        ExportFormat::from_name(f.format.as_deref().unwrap_or(""))?,
+    )?;
+    // The file name holds only [A-Za-z0-9_.-] (see `export::filename`), so it needs no escaping.
+    let disposition = format!("attachment; filename=\"{}\"", export.filename);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                export.format.content_type().to_owned(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        export.text,
+    ))
 }
 
 async fn conflicts(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {

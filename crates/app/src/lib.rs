@@ -7,6 +7,7 @@
 
 pub mod decisions;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod logging;
 pub mod secrets;
@@ -173,22 +174,18 @@ impl App {
         })?)
     }
 
-    /// The newest history rows first, optionally of one room.
+    /// The newest history rows first, optionally of one room. [`App::query_history`] takes
+    /// the other filters and pages.
     pub fn list_history(
         &self,
         limit: Option<u32>,
         room: Option<&str>,
     ) -> Result<Vec<HistoryEntry>, ApiError> {
-        let limit = limit.unwrap_or(200).clamp(1, 5000);
-        let room = room.filter(|r| !r.is_empty()).map(RoomId::new);
-        let rows = self
-            .store
-            .read(|c| history::list(c, room.as_ref(), limit))?;
-        let names = self.room_names()?;
-        Ok(rows
-            .into_iter()
-            .map(|e| HistoryEntry::new(e, &names))
-            .collect())
+        self.query_history(&export::HistoryQuery {
+            limit,
+            room: room.map(str::to_owned),
+            ..export::HistoryQuery::default()
+        })
     }
 
     fn history_entry(&self, entry: history::Entry) -> Result<HistoryEntry, ApiError> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use roombridge_app::App;
+use roombridge_app::export::{ExportFormat, HistoryQuery};
 use roombridge_app::http::{self, HttpOptions};
 use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
 use roombridge_app::setup;
@@ -151,6 +152,44 @@ enum AuditAction {
         #[arg(long)]
         demo: bool,
     },
+    /// Write the history, or the part of it the filters select, as CSV or JSON Lines
+    /// (oldest first; JSON Lines carries each row's previous hash too).
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportArg,
+        /// One room's id.
+        #[arg(long)]
+        room: Option<String>,
+        /// From this date (2026-03-01, UTC) or time (2026-03-01T08:00:00Z), inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this date (inclusive) or time (exclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// One kind: create_event, conflict, conflict_decided, rejected, …
+        #[arg(long)]
+        kind: Option<String>,
+        /// ok, failed or conflict.
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Text to find in the title or the detail.
+        #[arg(long)]
+        search: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Export the demo database instead of the live one.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportArg {
+    Csv,
+    Jsonl,
 }
 
 fn main() -> ExitCode {
@@ -318,6 +357,58 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .set(name, &roombridge_core::Secret::new(value))
                 .map_err(|e| e.to_string())?;
             println!("Stored the {} in the OS keyring.", name.account());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            action:
+                AuditAction::Export {
+                    format,
+                    room,
+                    from,
+                    to,
+                    kind,
+                    outcome,
+                    search,
+                    out,
+                    data_dir,
+                    demo,
+                },
+        } => {
+            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+            let file = if demo {
+                "demo.sqlite"
+            } else {
+                "roombridge.sqlite"
+            };
+            let store = setup::open_store(&data_dir, file).map_err(|e| e.to_string())?;
+            let query = HistoryQuery {
+                room,
+                from,
+                to,
+                kind,
+                outcome,
+                search,
+                ..HistoryQuery::default()
+            };
+            let format = match format {
+                ExportArg::Csv => ExportFormat::Csv,
+                ExportArg::Jsonl => ExportFormat::Jsonl,
+            };
+            let export =
+                roombridge_app::export::export(&store, &query, format).map_err(|e| e.message)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &export.text)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    eprintln!("Wrote {} entries to {}.", export.rows, path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(export.text.as_bytes())
+                        .map_err(|e| format!("cannot write the export: {e}"))?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

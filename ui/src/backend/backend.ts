@@ -7,6 +7,7 @@ import type {
   RoomView,
   Status,
 } from './types';
+import type { ExportFile, ExportFormat, VerifyView } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -34,6 +35,10 @@ export interface Backend {
   listRooms(): Promise<RoomView[]>;
   /** Newest first. */
   listHistory(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /** Every entry the query selects (its limit and page aside), oldest first, as a file. */
+  exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile>;
+  /** Checks the audit log's hash chain. */
+  verifyAudit(): Promise<VerifyView>;
   listConflicts(): Promise<ConflictView[]>;
   /** Asks the room to run a cycle now. Resolves once the request is accepted, not when the cycle ends. */
   syncRoom(roomId: string): Promise<void>;

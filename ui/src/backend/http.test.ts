@@ -18,6 +18,36 @@ describe('HttpBackend requests', () => {
     expect((init!.headers as Record<string, string>).Authorization).toBe('Bearer tok');
   });
 
+  it('sends every history filter that is set, and the page', async () => {
+    const fetch = fakeFetch(200, '[]');
+    const api = new HttpBackend('tok', { fetch });
+    await api.listHistory({ limit: 50, room: null, kind: 'rejected', outcome: 'failed', search: 'a&b', from: '2026-03-01T00:00:00.000Z', before: 7 });
+    expect(fetch.mock.calls[0]![0]).toBe(
+      '/api/history?limit=50&from=2026-03-01T00%3A00%3A00.000Z&kind=rejected&outcome=failed&search=a%26b&before=7',
+    );
+  });
+
+  it('downloads an export with the filters and takes the server\'s file name', async () => {
+    const fetch = vi.fn(
+      async (_url: string | URL | Request, _init?: RequestInit) =>
+        new Response('seq,at\r\n', {
+          status: 200,
+          headers: { 'Content-Disposition': 'attachment; filename="roombridge-history-gym-20260301T100000Z.csv"' },
+        }),
+    );
+    const api = new HttpBackend('tok', { fetch });
+    const file = await api.exportHistory({ limit: 500, room: 'gym', search: 'x', before: 3 }, 'csv');
+    expect(file).toEqual({ filename: 'roombridge-history-gym-20260301T100000Z.csv', text: 'seq,at\r\n' });
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('/api/history/export?room=gym&search=x&format=csv');
+    expect((init!.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+
+  it('passes on the ApiError an export was refused with', async () => {
+    const api = new HttpBackend('tok', { fetch: fakeFetch(400, '{"code":"invalid_input","message":"bad outcome"}') });
+    await expect(api.exportHistory({ limit: 1, room: null }, 'jsonl')).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
   it('posts a sync request for the room', async () => {
     const fetch = fakeFetch(200, '{}');
     await new HttpBackend('tok', { fetch }).syncRoom('a/b');

@@ -9,6 +9,7 @@ import type {
   RoomView,
   Status,
 } from './types';
+import type { ExportFile, ExportFormat, VerifyView } from './types';
 
 type EventSourceCtor = new (url: string) => EventSource;
 
@@ -51,9 +52,40 @@ export class HttpBackend implements Backend {
   }
 
   listHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
-    const params = new URLSearchParams({ limit: String(query.limit) });
-    if (query.room) params.set('room', query.room);
-    return this.#request('GET', `/api/history?${params}`);
+    return this.#request('GET', `/api/history?${historyParams(query)}`);
+  }
+
+  async exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile> {
+    const params = historyParams(query);
+    params.delete('limit');
+    params.delete('before');
+    params.set('format', format);
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}/api/history/export?${params}`, {
+        headers: { Authorization: `Bearer ${this.#token}` },
+      });
+    } catch {
+      throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (isApiError(body)) throw new BackendError(body.code, body.message);
+      throw new BackendError(codeForHttpStatus(response.status), `Export failed (HTTP ${response.status})`);
+    }
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `roombridge-history.${format}`;
+    return { filename, text };
+  }
+
+  verifyAudit(): Promise<VerifyView> {
+    return this.#request('GET', '/api/audit/verify');
   }
 
   listConflicts(): Promise<ConflictView[]> {
@@ -191,6 +223,19 @@ export class HttpBackend implements Backend {
       connect();
     });
   }
+}
+
+/** The query string for `/api/history` and its export: only the filters that are set. */
+export function historyParams(query: HistoryQuery): URLSearchParams {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.room) params.set('room', query.room);
+  if (query.from) params.set('from', query.from);
+  if (query.to) params.set('to', query.to);
+  if (query.kind) params.set('kind', query.kind);
+  if (query.outcome) params.set('outcome', query.outcome);
+  if (query.search) params.set('search', query.search);
+  if (query.before !== undefined) params.set('before', String(query.before));
+  return params;
 }
 
 function parseData<T>(event: Event): T | null {

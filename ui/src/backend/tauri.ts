@@ -11,6 +11,7 @@ import type {
   RoomView,
   Status,
 } from './types';
+import type { ExportFile, ExportFormat, VerifyView } from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -23,6 +24,18 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
     // Commands reject with the `{ code, message }` the Rust side serialised.
     throw toBackendError(e);
   }
+}
+
+/** A history query's filters as the commands take them (absent ones as null). */
+function tauriQuery(query: HistoryQuery): Record<string, string | null> {
+  return {
+    room: query.room,
+    from: query.from ?? null,
+    to: query.to ?? null,
+    kind: query.kind ?? null,
+    outcome: query.outcome ?? null,
+    search: query.search ?? null,
+  };
 }
 
 /** The desktop window's backend: Tauri commands and events. */
@@ -38,7 +51,15 @@ export class TauriBackend implements Backend {
   }
 
   listHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
-    return call('list_history', { limit: query.limit, room: query.room });
+    return call('list_history', { ...tauriQuery(query), limit: query.limit, before: query.before ?? null });
+  }
+
+  exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile> {
+    return call('export_history', { format, query: tauriQuery(query) });
+  }
+
+  verifyAudit(): Promise<VerifyView> {
+    return call('verify_audit');
   }
 
   listConflicts(): Promise<ConflictView[]> {

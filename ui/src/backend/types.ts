@@ -169,4 +169,32 @@ export interface HistoryQuery {
   limit: number;
   /** A room id, or null for every room. */
   room: string | null;
+  /** RFC 3339 instant: entries at or after it. */
+  from?: string;
+  /** RFC 3339 instant: entries before it. */
+  to?: string;
+  kind?: HistoryKind;
+  outcome?: Outcome;
+  /** Text to find in the title or the detail. */
+  search?: string;
+  /** The next page: entries older than this `seq`. */
+  before?: number;
+}
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+/** An export of the history, ready to save. */
+export interface ExportFile {
+  filename: string;
+  text: string;
+}
+
+/** The audit log's hash-chain check. */
+export interface VerifyView {
+  ok: boolean;
+  /** Entries checked (0 when the chain is broken). */
+  checked: number;
+  /** The first entry that fails the check; null when intact. */
+  broken_at: number | null;
+  message: string;
 }

@@ -1,44 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { filterHistory, matchesFilter } from './history';
+import { hasFilters, localMidnight, matchesFilters, NO_FILTERS, toQuery, type HistoryFilters } from './history';
 import { entry } from '../test-fixtures';
 
-const entries = [
-  entry(4, { room_id: 'gym', room_name: 'School Gymnasium', title: 'Handball U14', detail: 'Every Monday' }),
-  entry(3, { room_id: 'hall', room_name: 'Town Hall', kind: 'cycle_failed', outcome: 'failed', side: 'booking', title: '', detail: 'Booking API answered 503' }),
-  entry(2, { room_id: 'gym', room_name: 'School Gymnasium', kind: 'cancel_reservation', side: 'booking', title: 'Choir' }),
-  entry(1, { room_id: 'hall', room_name: 'Town Hall', title: 'Council meeting' }),
-];
-const seqs = (list: { seq: number }[]) => list.map((e) => e.seq);
+describe('history filters', () => {
+  const f = (patch: Partial<HistoryFilters>): HistoryFilters => ({ ...NO_FILTERS, ...patch });
 
-describe('filterHistory', () => {
-  it('keeps everything with no filter', () => {
-    expect(seqs(filterHistory(entries, { room: null, text: '' }))).toEqual([4, 3, 2, 1]);
-    expect(seqs(filterHistory(entries, { room: null, text: '   ' }))).toEqual([4, 3, 2, 1]);
+  it('sends only the filters that are set, dates as local midnights', () => {
+    expect(toQuery(NO_FILTERS, 500)).toEqual({ limit: 500, room: null });
+    const q = toQuery(f({ room: 'gym', from: '2026-03-01', to: '2026-03-02', kind: 'rejected', outcome: 'failed', search: ' a b ' }), 50, 9);
+    expect(q).toEqual({
+      limit: 50,
+      room: 'gym',
+      from: new Date(2026, 2, 1).toISOString(),
+      to: new Date(2026, 2, 3).toISOString(),
+      kind: 'rejected',
+      outcome: 'failed',
+      search: 'a b',
+      before: 9,
+    });
+    expect(localMidnight('not a date')).toBeNull();
   });
 
-  it('narrows to one room', () => {
-    expect(seqs(filterHistory(entries, { room: 'gym', text: '' }))).toEqual([4, 2]);
+  it('matches live entries the way the server does', () => {
+    const e = entry(1, { room_id: 'gym', kind: 'conflict', outcome: 'conflict', title: 'Choir', detail: 'Both sides changed', at: new Date(2026, 2, 1, 12).toISOString() });
+    expect(matchesFilters(e, NO_FILTERS)).toBe(true);
+    expect(matchesFilters(e, f({ room: 'gym', kind: 'conflict', outcome: 'conflict' }))).toBe(true);
+    expect(matchesFilters(e, f({ room: 'hall' }))).toBe(false);
+    expect(matchesFilters(e, f({ kind: 'rejected' }))).toBe(false);
+    expect(matchesFilters(e, f({ outcome: 'ok' }))).toBe(false);
+    expect(matchesFilters(e, f({ search: 'CHOIR' }))).toBe(true);
+    expect(matchesFilters(e, f({ search: 'sides changed' }))).toBe(true);
+    // The search looks at the title and the detail only, like the server.
+    expect(matchesFilters(e, f({ search: 'gym' }))).toBe(false);
+    expect(matchesFilters(e, f({ from: '2026-03-01', to: '2026-03-01' }))).toBe(true);
+    expect(matchesFilters(e, f({ from: '2026-03-02' }))).toBe(false);
+    expect(matchesFilters(e, f({ to: '2026-02-28' }))).toBe(false);
   });
 
-  it('searches title, detail and room name, ignoring case', () => {
-    expect(seqs(filterHistory(entries, { room: null, text: 'HANDBALL' }))).toEqual([4]);
-    expect(seqs(filterHistory(entries, { room: null, text: '503' }))).toEqual([3]);
-    expect(seqs(filterHistory(entries, { room: null, text: 'town' }))).toEqual([3, 1]);
-  });
-
-  it('finds entries by the words shown on screen, not only by codes', () => {
-    expect(seqs(filterHistory(entries, { room: null, text: 'cancelled' }))).toEqual([2]);
-    expect(seqs(filterHistory(entries, { room: null, text: 'failed' }))).toEqual([3]);
-    expect(seqs(filterHistory(entries, { room: null, text: 'booking system' }))).toEqual([3, 2]);
-  });
-
-  it('requires every word to match, in any order', () => {
-    expect(seqs(filterHistory(entries, { room: null, text: 'meeting council' }))).toEqual([1]);
-    expect(seqs(filterHistory(entries, { room: null, text: 'council gymnasium' }))).toEqual([]);
-  });
-
-  it('combines the room and the text', () => {
-    expect(matchesFilter(entries[3]!, { room: 'gym', text: 'council' })).toBe(false);
-    expect(matchesFilter(entries[3]!, { room: 'hall', text: 'council' })).toBe(true);
+  it('knows when any filter is set', () => {
+    expect(hasFilters(NO_FILTERS)).toBe(false);
+    expect(hasFilters(f({ search: '  ' }))).toBe(false);
+    expect(hasFilters(f({ outcome: 'ok' }))).toBe(true);
   });
 });

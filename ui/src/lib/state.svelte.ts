@@ -1,10 +1,11 @@
 import type { Backend, Connection, Unsubscribe } from '../backend';
+import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
 import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
-import { matchesFilter } from './history';
+import { matchesFilters, NO_FILTERS, toQuery, type HistoryFilters } from './history';
 import { conflictsMayHaveChanged, mergeHistory, mergeRoom } from './live';
 
-/** How many history entries are loaded and kept. */
+/** How many history entries one page loads. */
 export const HISTORY_LIMIT = 500;
 
 /** Per-room state of the "Sync now" button. */
@@ -23,10 +24,12 @@ export class AppState {
   roomsLoaded = $state(false);
   conflicts = $state.raw<ConflictView[]>([]);
   conflictsLoaded = $state(false);
-  /** Newest first, limited to `historyRoom` when set. */
+  /** Newest first, the entries `historyFilters` selects. */
   history = $state.raw<HistoryEntry[]>([]);
-  historyRoom = $state<string | null>(null);
+  historyFilters = $state.raw<HistoryFilters>(NO_FILTERS);
   historyLoading = $state(false);
+  /** The last page loaded was full: older entries may exist. */
+  historyHasMore = $state(false);
   connection = $state<Connection>('connecting');
   /** Set when the app cannot work at all (no or expired token): the screens give way to it. */
   fatal = $state<BackendError | null>(null);
@@ -111,28 +114,68 @@ export class AppState {
     }
   }
 
+  /** The room the history shows, or null for every room. */
+  get historyRoom(): string | null {
+    return this.historyFilters.room;
+  }
+
   /** Shows one room's history (loaded from the server, so older entries are included) or all. */
   setHistoryRoom(room: string | null): void {
-    if (room === this.historyRoom) return;
-    this.historyRoom = room;
-    this.history = this.history.filter((e) => matchesFilter(e, { room, text: '' }));
+    this.setHistoryFilters({ ...this.historyFilters, room });
+  }
+
+  /** Shows the entries these filters select; the server filters, so older entries are included. */
+  setHistoryFilters(filters: HistoryFilters): void {
+    const f = this.historyFilters;
+    if ((Object.keys(f) as (keyof HistoryFilters)[]).every((k) => f[k] === filters[k])) return;
+    this.historyFilters = filters;
+    this.history = this.history.filter((e) => matchesFilters(e, filters));
     void this.reloadHistory();
   }
 
   async reloadHistory(): Promise<void> {
     const generation = ++this.#historyGeneration;
-    const room = this.historyRoom;
+    const filters = this.historyFilters;
     this.historyLoading = true;
     try {
-      const loaded = await this.#backend.listHistory({ limit: HISTORY_LIMIT, room });
+      const loaded = await this.#backend.listHistory(toQuery(filters, HISTORY_LIMIT));
       if (generation !== this.#historyGeneration) return; // the filter changed meanwhile
       // Keep live entries that arrived during the load; `seq` removes the overlap.
       this.history = mergeHistory(loaded, this.history, HISTORY_LIMIT);
+      this.historyHasMore = loaded.length >= HISTORY_LIMIT;
     } catch (e) {
       if (generation === this.#historyGeneration) this.#fail(e);
     } finally {
       if (generation === this.#historyGeneration) this.historyLoading = false;
     }
+  }
+
+  /** Loads the next page of older entries under the same filters. */
+  async loadOlderHistory(): Promise<void> {
+    const oldest = this.history.at(-1);
+    if (!oldest || this.historyLoading) return;
+    const generation = this.#historyGeneration;
+    this.historyLoading = true;
+    try {
+      const older = await this.#backend.listHistory(toQuery(this.historyFilters, HISTORY_LIMIT, oldest.seq));
+      if (generation !== this.#historyGeneration) return;
+      this.history = mergeHistory(this.history, older, this.history.length + older.length);
+      this.historyHasMore = older.length >= HISTORY_LIMIT;
+    } catch (e) {
+      if (generation === this.#historyGeneration) this.#fail(e);
+    } finally {
+      if (generation === this.#historyGeneration) this.historyLoading = false;
+    }
+  }
+
+  /** Every entry the current filters select (all pages), as a file. */
+  exportHistory(format: ExportFormat): Promise<ExportFile> {
+    return this.#backend.exportHistory(toQuery(this.historyFilters, HISTORY_LIMIT), format);
+  }
+
+  /** Checks the audit log's hash chain. */
+  verifyAudit(): Promise<VerifyView> {
+    return this.#backend.verifyAudit();
   }
 
   async syncRoom(roomId: string): Promise<void> {
@@ -236,8 +279,9 @@ export class AppState {
   }
 
   #onHistory(entry: HistoryEntry): void {
-    if (matchesFilter(entry, { room: this.historyRoom, text: '' })) {
-      this.history = mergeHistory(this.history, [entry], HISTORY_LIMIT);
+    if (matchesFilters(entry, this.historyFilters)) {
+      // Older pages the user loaded stay; only the first page is capped.
+      this.history = mergeHistory(this.history, [entry], Math.max(HISTORY_LIMIT, this.history.length));
     }
     if (entry.kind === 'conflict' || entry.kind === 'conflict_decided') this.#scheduleConflictsReload();
   }

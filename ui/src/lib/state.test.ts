@@ -5,6 +5,7 @@ import type { DecisionRequest, HistoryEntry, HistoryQuery, PoliciesView, RoomVie
 import { conflict, entry, room } from '../test-fixtures';
 
 const policies: PoliciesView = { default: 'manual', rooms: [], available: ['manual'] };
+import type { ExportFormat } from '../backend/types';
 import { AppState } from './state.svelte';
 
 /** A backend whose answers the test controls, and which hands back the live handlers. */
@@ -18,6 +19,8 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     listConflicts: vi.fn(async () => []),
     syncRoom: vi.fn(async (_id: string) => {}),
     approveDeletions: vi.fn(async (_id: string) => {}),
+    exportHistory: vi.fn(async (_q: HistoryQuery, format: ExportFormat) => ({ filename: `h.${format}`, text: 'seq\r\n' })),
+    verifyAudit: vi.fn(async () => ({ ok: true, checked: 3, broken_at: null, message: 'intact' })),
     decideConflict: vi.fn(async (id: number, _d: DecisionRequest) => conflict(id)),
     decideConflicts: vi.fn(async (ids: number[], _d: DecisionRequest) => ids.map((id) => conflict(id))),
     getPolicies: vi.fn(async () => policies),
@@ -108,5 +111,40 @@ describe('AppState', () => {
     expect(backend.listConflicts).toHaveBeenCalledTimes(2);
     app.stop();
     vi.useRealTimers();
+  });
+  it('asks the server for the filtered history and exports the same filters', async () => {
+    const { backend, live } = fakeBackend({ history: [entry(2), entry(1)] });
+    const app = new AppState(backend);
+    await app.start();
+    app.setHistoryFilters({ room: 'b', from: '', to: '', kind: 'conflict', outcome: 'conflict', search: ' choir ' });
+    await vi.waitFor(() => expect(app.historyLoading).toBe(false));
+    const query = { limit: 500, room: 'b', kind: 'conflict', outcome: 'conflict', search: 'choir' };
+    expect(backend.listHistory).toHaveBeenLastCalledWith(query);
+
+    // Live entries join only when they match every filter.
+    live().history(entry(3, { room_id: 'b', kind: 'conflict', outcome: 'conflict', title: 'Choir' }));
+    live().history(entry(4, { room_id: 'b', kind: 'conflict', outcome: 'conflict', title: 'Band' }));
+    live().history(entry(5, { room_id: 'a', kind: 'conflict', outcome: 'conflict', detail: 'the choir' }));
+    expect(app.history.map((e) => e.seq)).toEqual([3]);
+
+    await app.exportHistory('jsonl');
+    expect(backend.exportHistory).toHaveBeenLastCalledWith(query, 'jsonl');
+    expect((await app.verifyAudit()).ok).toBe(true);
+    app.stop();
+  });
+
+  it('loads older pages with the same filters and keeps them', async () => {
+    const page = Array.from({ length: 500 }, (_, i) => entry(1000 - i));
+    const { backend } = fakeBackend();
+    backend.listHistory.mockResolvedValueOnce(page).mockResolvedValueOnce([entry(3), entry(2)]);
+    const app = new AppState(backend);
+    await app.start();
+    expect(app.historyHasMore).toBe(true);
+    await app.loadOlderHistory();
+    expect(backend.listHistory).toHaveBeenLastCalledWith({ limit: 500, room: null, before: 501 });
+    expect(app.history).toHaveLength(502);
+    expect(app.history.at(-1)?.seq).toBe(2);
+    expect(app.historyHasMore).toBe(false);
+    app.stop();
   });
 });
