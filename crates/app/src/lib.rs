@@ -7,6 +7,7 @@
 
 pub mod decisions;
 pub mod error;
+pub mod explain;
 pub mod export;
 pub mod http;
 pub mod logging;
@@ -199,6 +200,11 @@ impl App {
             .into_iter()
             .map(|r| (r.id, r.name))
             .collect())
+    }
+
+    /// Why `room`'s Outlook calendar shows what it shows at `at` ([`explain::parse_time`]).
+    pub fn explain(&self, room: &str, at: &str) -> Result<explain::ExplainView, ApiError> {
+        explain::explain(&self.store, room, at)
     }
 
     /// Conflicts waiting for a person, oldest first.

@@ -74,6 +74,19 @@ enum Command {
         #[arg(long)]
         credential: Option<String>,
     },
+    /// Why a room's Outlook calendar shows what it shows at a moment: which booking-system
+    /// reservation produced the block, what covers what.
+    Explain {
+        /// The room's id (see the Rooms screen).
+        room: String,
+        /// `2026-12-01 18:30` (the room's local time) or `2026-12-01T17:30:00Z`.
+        time: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Read the demo database instead of the live one.
+        #[arg(long)]
+        demo: bool,
+    },
     /// The audit history.
     Audit {
         #[command(subcommand)]
@@ -357,6 +370,27 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .set(name, &roombridge_core::Secret::new(value))
                 .map_err(|e| e.to_string())?;
             println!("Stored the {} in the OS keyring.", name.account());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain {
+            room,
+            time,
+            data_dir,
+            demo,
+        } => {
+            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+            let file = if demo {
+                "demo.sqlite"
+            } else {
+                "roombridge.sqlite"
+            };
+            let store = setup::open_store(&data_dir, file).map_err(|e| e.to_string())?;
+            let view =
+                roombridge_app::explain::explain(&store, &room, &time).map_err(|e| e.message)?;
+            println!("{} at {}:", view.room, view.at.format("%Y-%m-%d %H:%M UTC"));
+            for line in view.lines {
+                println!("  {line}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
