@@ -1061,12 +1061,10 @@ fn deleting_one_fragment_in_outlook_does_not_cancel_the_whole_reservation() {
     );
 }
 
-/// Two Outlook meetings at the same time are both copied to the booking system (a meeting is
-/// only checked against reservations not made from Outlook). The compositor then hides the
-/// copy with the larger id, and the next cycle, with nothing edited, treats the hidden block
-/// as deleted in the booking system: it declines the first meeting with "The reservation was
-/// cancelled in the booking system." although that reservation is still active (and stays
-/// so, with no Outlook event, for good).
+/// Two Outlook meetings at the same time are both copied to the booking system; the compositor
+/// then hides one copy. Once this declined that meeting as "cancelled in the booking system"
+/// while its reservation stayed active; now the hidden one is the double booking, held for a
+/// person, and nothing is declined or cancelled.
 #[test]
 fn two_outlook_meetings_at_the_same_time_are_not_declined_as_cancelled() {
     use Edit::*;
