@@ -409,29 +409,6 @@ impl OutsideBooking {
             .expect("patch reservation status");
     }
 
-    /// Creates a reservation from a full request body; returns its id.
-    pub async fn insert(&self, body: Value) -> String {
-        let key = format!(
-            "outside-insert-{}",
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        );
-        let v: Value = self
-            .http
-            .post(format!("{}/reservations", self.base))
-            .bearer_auth(&self.key)
-            .header("Idempotency-Key", key)
-            .json(&body)
-            .send()
-            .await
-            .expect("create reservation")
-            .error_for_status()
-            .expect("create reservation status")
-            .json()
-            .await
-            .expect("reservation json");
-        v["id"].as_str().expect("reservation id").to_owned()
-    }
-
     pub async fn cancel(&self, id: &str) {
         let current = self.get(id).await;
         self.http

@@ -25,7 +25,7 @@ impl OutsideBooking {
         start_date: NaiveDate,
         end_date: NaiveDate,
     ) -> String {
-        self.post_reservation(json!({
+        self.insert(json!({
             "resource_id": resource,
             "level": "closure",
             "title": title,
@@ -50,7 +50,7 @@ impl OutsideBooking {
         end: DateTime<Utc>,
         rrule: &str,
     ) -> String {
-        self.post_reservation(json!({
+        self.insert(json!({
             "resource_id": resource,
             "level": level,
             "title": title,
@@ -75,7 +75,7 @@ impl OutsideBooking {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> String {
-        self.post_reservation(json!({
+        self.insert(json!({
             "resource_id": resource,
             "level": "event",
             "parent_id": parent,
@@ -124,8 +124,9 @@ impl OutsideBooking {
         expect_success(response, "skip an occurrence").await;
     }
 
-    /// POSTs a create with a fresh `Idempotency-Key`; returns the new reservation's id.
-    async fn post_reservation(&self, body: Value) -> String {
+    /// Creates a reservation from a full request body, with a fresh `Idempotency-Key`;
+    /// returns its id.
+    pub async fn insert(&self, body: Value) -> String {
         let key = format!(
             "outside-{}-{}",
             std::process::id(),

@@ -459,27 +459,31 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             continue;
         }
         let planner = Planner { input, pair: &pair };
-        // A conflict held from an earlier cycle waits for a person's decision.
-        let by = if pair.link.state == LinkState::Conflict {
-            match input.decisions.iter().find(|d| d.link == pair.link.id) {
-                Some(d) => ResolvedBy::Decision { choice: d.choice },
-                None => {
-                    out.held += 1;
-                    continue;
-                }
-            }
-        } else {
-            ResolvedBy::Policy {
-                policy: input.policy,
-            }
+        let resolved = |kind, by| Resolved {
+            link: pair.link.id.clone(),
+            kind,
+            by,
         };
-        if let ResolvedBy::Decision { choice } = by {
-            // A person's decision is carried out as decided, whatever moved since: even when
-            // one side went back to what was synced, the side the person kept stands.
-            let decided = match planner.decide() {
-                Decision::Conflict(kind) => planner
+        // A conflict held from an earlier cycle waits for a person's decision. The decision is
+        // carried out as decided, whatever moved since: even when one side went back to what
+        // was synced, the side the person kept stands.
+        if pair.link.state == LinkState::Conflict {
+            let Some(choice) = input
+                .decisions
+                .iter()
+                .find(|d| d.link == pair.link.id)
+                .map(|d| d.choice)
+            else {
+                out.held += 1;
+                continue;
+            };
+            let carry_out = |kind| {
+                planner
                     .resolve(kind, Resolution::from(choice))
-                    .map(|a| (kind, a)),
+                    .map(|actions| (kind, actions))
+            };
+            let decided = match planner.decide() {
+                Decision::Conflict(kind) => carry_out(kind),
                 // Both sides agree now: there is nothing left to carry out but the link.
                 Decision::Nothing => Some((planner.held_kind(), vec![planner.settle()])),
                 Decision::Act(actions)
@@ -487,21 +491,13 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 {
                     Some((planner.held_kind(), actions))
                 }
-                Decision::Act(_) => {
-                    let kind = planner.held_kind();
-                    planner
-                        .resolve(kind, Resolution::from(choice))
-                        .map(|a| (kind, a))
-                }
+                Decision::Act(_) => carry_out(planner.held_kind()),
             };
             match decided {
                 Some((kind, actions)) => {
                     out.actions.extend(actions);
-                    out.resolved.push(Resolved {
-                        link: pair.link.id.clone(),
-                        kind,
-                        by: ResolvedBy::Decision { choice },
-                    });
+                    out.resolved
+                        .push(resolved(kind, ResolvedBy::Decision { choice }));
                 }
                 None => out.held += 1,
             }
@@ -511,18 +507,15 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             Decision::Nothing => {}
             Decision::Act(actions) => out.actions.extend(actions),
             Decision::Conflict(kind) => {
-                let resolution = match &by {
-                    ResolvedBy::Decision { choice } => Some(Resolution::from(*choice)),
-                    ResolvedBy::Policy { policy } => planner.policy_resolution(*policy, kind),
-                };
-                match resolution.and_then(|r| planner.resolve(kind, r)) {
+                let policy = input.policy;
+                match planner
+                    .policy_resolution(policy, kind)
+                    .and_then(|r| planner.resolve(kind, r))
+                {
                     Some(actions) => {
                         out.actions.extend(actions);
-                        out.resolved.push(Resolved {
-                            link: pair.link.id.clone(),
-                            kind,
-                            by,
-                        });
+                        out.resolved
+                            .push(resolved(kind, ResolvedBy::Policy { policy }));
                     }
                     None => out.conflicts.push(planner.conflict(kind)),
                 }
@@ -845,14 +838,13 @@ impl<'a> Planner<'_, 'a> {
                         .own_item()
                         .filter(|_| self.pair.link.origin == Side::Calendar)
                     {
-                        out.push(Action::CancelReservation {
-                            link: self.pair.link.id.clone(),
-                            reservation: own.source.clone(),
-                            version: own.version,
-                            note: "Cancelled: the room was already booked in the booking system, \
-                                   and the Outlook meeting was declined."
+                        out.push(cancel(
+                            self.pair.link.id.clone(),
+                            Source::of_item(own),
+                            "Cancelled: the room was already booked in the booking system, and \
+                             the Outlook meeting was declined."
                                 .into(),
-                        });
+                        ));
                     }
                     Some(out)
                 }
@@ -1058,54 +1050,21 @@ impl<'a> Planner<'_, 'a> {
         })
     }
 
-    /// Writes an Outlook change back: to the reservation itself, or, for one occurrence of a
-    /// recurring reservation, as a single event in its place.
+    /// Writes an Outlook change back to the block's reservation (see [`write_back`]).
     fn update_reservation(&self, b: &Block, e: &CalendarEvent) -> Decision {
-        let link = &self.pair.link.id;
         if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
-        act(match b.occurrence {
-            Some(date) => Action::DetachOccurrence {
-                link: link.clone(),
-                event: e.id.clone(),
-                series: b.source.clone(),
-                version: b.source_version,
-                date,
-                idempotency_key: create_key(link, &e.content),
-                content: e.content.clone(),
-            },
-            None => Action::UpdateReservation {
-                link: link.clone(),
-                event: e.id.clone(),
-                reservation: b.source.clone(),
-                version: b.source_version,
-                content: e.content.clone(),
-            },
-        })
+        act(write_back(
+            self.pair.link.id.clone(),
+            Source::of_block(b),
+            e,
+        ))
     }
 
     /// Writes Outlook's version of `e` to a booking-system item no block shows.
     fn write_to_item(&self, f: &Footprint, e: &CalendarEvent) -> Action {
-        let link = self.pair.link.id.clone();
-        match f.occurrence {
-            Some(date) => Action::DetachOccurrence {
-                idempotency_key: create_key(&link, &e.content),
-                link,
-                event: e.id.clone(),
-                series: f.source.clone(),
-                version: f.version,
-                date,
-                content: e.content.clone(),
-            },
-            None => Action::UpdateReservation {
-                link,
-                event: e.id.clone(),
-                reservation: f.source.clone(),
-                version: f.version,
-                content: e.content.clone(),
-            },
-        }
+        write_back(self.pair.link.id.clone(), Source::of_item(f), e)
     }
 
     fn cancel_reservation(&self, b: &Block) -> Decision {
@@ -1114,47 +1073,24 @@ impl<'a> Planner<'_, 'a> {
         if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
-        let note = "Cancelled because the event was deleted from the Outlook room calendar.";
-        act(match b.occurrence {
-            Some(date) => Action::SkipOccurrence {
-                link: self.pair.link.id.clone(),
-                series: b.source.clone(),
-                version: b.source_version,
-                date,
-                note: note.into(),
-            },
-            None => Action::CancelReservation {
-                link: self.pair.link.id.clone(),
-                reservation: b.source.clone(),
-                version: b.source_version,
-                note: note.into(),
-            },
-        })
+        act(cancel(
+            self.pair.link.id.clone(),
+            Source::of_block(b),
+            "Cancelled because the event was deleted from the Outlook room calendar.".into(),
+        ))
     }
 
     /// Cancels a booking-system item that stands in an Outlook meeting's way, by a person's
     /// decision.
     fn cancel_item(&self, f: &Footprint, meeting: &str) -> Action {
-        let link = LinkId::for_block(&f.key);
-        let note = format!(
-            "Cancelled by the facility manager's decision: the room goes to the Outlook meeting \
-             \"{meeting}\"."
-        );
-        match f.occurrence {
-            Some(date) => Action::SkipOccurrence {
-                link,
-                series: f.source.clone(),
-                version: f.version,
-                date,
-                note,
-            },
-            None => Action::CancelReservation {
-                link,
-                reservation: f.source.clone(),
-                version: f.version,
-                note,
-            },
-        }
+        cancel(
+            LinkId::for_block(&f.key),
+            Source::of_item(f),
+            format!(
+                "Cancelled by the facility manager's decision: the room goes to the Outlook \
+                 meeting \"{meeting}\"."
+            ),
+        )
     }
 
     fn relink(&self, b: &Block, e: &CalendarEvent) -> Decision {
@@ -1173,6 +1109,75 @@ impl<'a> Planner<'_, 'a> {
         } else {
             Decision::Conflict(ConflictKind::Edit)
         }
+    }
+}
+
+/// The booking-system reservation (or one occurrence of it) a write goes to.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    id: &'a ReservationId,
+    version: i64,
+    occurrence: Option<NaiveDate>,
+}
+
+impl<'a> Source<'a> {
+    fn of_block(b: &'a Block) -> Source<'a> {
+        Source {
+            id: &b.source,
+            version: b.source_version,
+            occurrence: b.occurrence,
+        }
+    }
+
+    fn of_item(f: &'a Footprint) -> Source<'a> {
+        Source {
+            id: &f.source,
+            version: f.version,
+            occurrence: f.occurrence,
+        }
+    }
+}
+
+/// Writes `e`'s content to `to`: to the reservation itself, or, for one occurrence of a
+/// recurring reservation, as a single event in its place.
+fn write_back(link: LinkId, to: Source<'_>, e: &CalendarEvent) -> Action {
+    match to.occurrence {
+        Some(date) => Action::DetachOccurrence {
+            idempotency_key: create_key(&link, &e.content),
+            link,
+            event: e.id.clone(),
+            series: to.id.clone(),
+            version: to.version,
+            date,
+            content: e.content.clone(),
+        },
+        None => Action::UpdateReservation {
+            link,
+            event: e.id.clone(),
+            reservation: to.id.clone(),
+            version: to.version,
+            content: e.content.clone(),
+        },
+    }
+}
+
+/// Cancels `what` with `note`: the reservation, or, for one occurrence of a recurring
+/// reservation, only that date.
+fn cancel(link: LinkId, what: Source<'_>, note: String) -> Action {
+    match what.occurrence {
+        Some(date) => Action::SkipOccurrence {
+            link,
+            series: what.id.clone(),
+            version: what.version,
+            date,
+            note,
+        },
+        None => Action::CancelReservation {
+            link,
+            reservation: what.id.clone(),
+            version: what.version,
+            note,
+        },
     }
 }
 

@@ -326,21 +326,21 @@ async fn apply(
             link,
             event,
             message,
-        } => {
-            ctx.calendar
-                .cancel_event(&room.mailbox, event, message)
-                .await?;
-            out.events_removed.push(event.clone());
-            out.link_removes.push(link.clone());
         }
-        Action::DeclineEvent {
+        | Action::DeclineEvent {
             link,
             event,
             message,
         } => {
-            ctx.calendar
-                .decline_event(&room.mailbox, event, message)
-                .await?;
+            if matches!(action, Action::CancelEvent { .. }) {
+                ctx.calendar
+                    .cancel_event(&room.mailbox, event, message)
+                    .await?;
+            } else {
+                ctx.calendar
+                    .decline_event(&room.mailbox, event, message)
+                    .await?;
+            }
             out.events_removed.push(event.clone());
             out.link_removes.push(link.clone());
         }

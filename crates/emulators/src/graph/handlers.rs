@@ -1239,6 +1239,21 @@ async fn delete_event(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Refuses a body with a property the action `action` (`microsoft.graph.{action}`) lacks, as
+/// Graph does.
+fn only_properties(
+    body: &Map<String, Value>,
+    allowed: &[&str],
+    action: &str,
+) -> Result<(), GraphError> {
+    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(other) => Err(GraphError::bad_request(format!(
+            "The property '{other}' does not exist on type 'microsoft.graph.{action}'."
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `POST /users/{mailbox}/events/{id}/decline` as the room: 202, the event's response becomes
 /// `declined`, and, as an Exchange room mailbox removes meetings it declines from its calendar,
 /// the event leaves the room's calendar view (delta reports it `@removed`). It can still be read
@@ -1258,14 +1273,11 @@ async fn decline_event(
             "Property 'sendResponse' must be a boolean.",
         ));
     }
-    if let Some(other) = body
-        .keys()
-        .find(|k| !["comment", "sendResponse", "proposedNewTime"].contains(&k.as_str()))
-    {
-        return Err(GraphError::bad_request(format!(
-            "The property '{other}' does not exist on type 'microsoft.graph.decline'."
-        )));
-    }
+    only_properties(
+        &body,
+        &["comment", "sendResponse", "proposedNewTime"],
+        "decline",
+    )?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
     let e = store
@@ -1311,11 +1323,7 @@ async fn cancel_event(
     let key = mailbox_key(&app, &mailbox)?;
     let body = parse_body(&bytes)?;
     let comment = string_field(&body, "comment")?;
-    if let Some(other) = body.keys().find(|k| k.as_str() != "comment") {
-        return Err(GraphError::bad_request(format!(
-            "The property '{other}' does not exist on type 'microsoft.graph.cancel'."
-        )));
-    }
+    only_properties(&body, &["comment"], "cancel")?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
     let mb = store
