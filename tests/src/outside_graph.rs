@@ -135,6 +135,22 @@ impl OutsideGraph {
         out
     }
 
+    /// One event by id as Graph renders it; for a series master, with its `recurrence`.
+    pub async fn get(&self, mailbox: &str, id: &str) -> Value {
+        send_retrying(|| {
+            self.http
+                .get(self.event_url(mailbox, id))
+                .bearer_auth(&self.token)
+        })
+        .await
+        .expect("get event")
+        .error_for_status()
+        .expect("get event status")
+        .json()
+        .await
+        .expect("event json")
+    }
+
     /// Changes one event, or one occurrence of a series (which makes it an exception), with a
     /// PATCH body such as `{"subject": ...}` or new `start`/`end`.
     pub async fn edit(&self, mailbox: &str, id: &str, patch: Value) {

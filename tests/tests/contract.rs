@@ -1,7 +1,7 @@
 //! The sync contract end to end, through both emulators, a real SQLite file and the real
 //! actors: conflict policies, people's decisions, double bookings, all-day reservations.
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use serde_json::{Value, json};
 
 use roombridge_core::policy::{Choice, FieldOwnership, Policy};
@@ -155,6 +155,48 @@ async fn calendar_wins_resolves_an_edit_conflict_by_itself() {
         resolved.iter().any(|e| e
             .detail
             .contains("resolved by the room's calendar-wins policy")),
+        "{resolved:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latest_wins_keeps_whichever_side_was_edited_last() {
+    let h = Harness::start().await;
+    set_policy(&h, Policy::LatestWins);
+    // Both sides keep their change time to the second at least: edits a second apart.
+    let apart = std::time::Duration::from_millis(1100);
+
+    // Outlook first, the booking system last: the booking system's title stands.
+    let (id, event) = one_synced(&h, "Chess club").await;
+    h.graph
+        .rename(GYM_MAILBOX, &event, "Chess club (outlook, earlier)")
+        .await;
+    tokio::time::sleep(apart).await;
+    h.booking.rename(&id, "Chess club (booking, later)").await;
+    h.settle(4).await;
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Chess club (booking, later)"]
+    );
+
+    // The booking system first, Outlook last: Outlook's title stands.
+    h.booking.rename(&id, "Chess club (booking, earlier)").await;
+    tokio::time::sleep(apart).await;
+    h.graph
+        .rename(GYM_MAILBOX, &event, "Chess club (outlook, later)")
+        .await;
+    h.settle(4).await;
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Chess club (outlook, later)"]
+    );
+    let resolved = history_of(&h, "update_reservation");
+    assert!(
+        resolved.iter().any(|e| e
+            .detail
+            .contains("resolved by the room's latest-wins policy")),
         "{resolved:?}"
     );
 }
@@ -332,8 +374,7 @@ fn event_start(e: &Value) -> chrono::DateTime<Utc> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_recurring_allocation_goes_to_outlook_occurrence_by_occurrence_and_single_edits_stay_single()
- {
+async fn a_recurring_allocation_goes_to_outlook_as_a_series_and_single_edits_stay_single() {
     let h = Harness::start().await;
     let first = at(2, 16);
     let series = h
@@ -352,7 +393,12 @@ async fn a_recurring_allocation_goes_to_outlook_occurrence_by_occurrence_and_sin
     assert_eq!(
         subjects(&events),
         ["Handball club"; 4],
-        "one Outlook event per occurrence"
+        "one Outlook occurrence per booking occurrence"
+    );
+    let master = one_series(&events);
+    assert_eq!(
+        h.graph.get(GYM_MAILBOX, &master).await["recurrence"]["pattern"]["type"],
+        "weekly"
     );
 
     // The booking system cancels the second occurrence: only that one leaves Outlook.
@@ -412,12 +458,114 @@ async fn a_recurring_allocation_goes_to_outlook_occurrence_by_occurrence_and_sin
         .expect("the edited occurrence is a single event");
     assert_eq!(single["parent_id"], series.as_str());
     assert_eq!(single["recurrence"], Value::Null);
+    let events = h.graph.events(GYM_MAILBOX).await;
     assert_eq!(
-        subjects(&h.graph.events(GYM_MAILBOX).await),
+        subjects(&events),
         ["Handball club", "Handball club: cup final"]
+    );
+    // Both are still the series' own: an occurrence and the exception Outlook made.
+    assert_eq!(one_series(&events), master);
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+}
+
+/// The one series master every event in `events` belongs to.
+fn one_series(events: &[Value]) -> String {
+    let masters: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| {
+            e["seriesMasterId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("not an occurrence of a series: {e}"))
+        })
+        .collect();
+    assert_eq!(masters.len(), 1, "one series: {masters:?}");
+    masters.into_iter().next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_rule_outlook_cannot_show_goes_as_single_events() {
+    let h = Harness::start().await;
+    let first = at(2, 16);
+    // Two days of the month: `patternedRecurrence` holds one.
+    let day = local_date(first).day();
+    let other = if day <= 14 { day + 14 } else { day - 14 };
+    h.booking
+        .create_recurring(
+            GYM,
+            "allocation",
+            "Handball club",
+            first,
+            first + Duration::hours(2),
+            &format!("FREQ=MONTHLY;BYMONTHDAY={day},{other};COUNT=4"),
+        )
+        .await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(subjects(&events), ["Handball club"; 4]);
+    assert!(
+        events.iter().all(|e| e["type"] == "singleInstance"),
+        "{events:?}"
     );
     let reports = h.cycle().await;
     assert!(reports.iter().all(|r| r.plan.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_over_one_occurrence_takes_it_out_of_the_series_and_back_when_it_goes() {
+    let h = Harness::start().await;
+    let first = at(2, 16);
+    let series = h
+        .booking
+        .create_recurring(
+            GYM,
+            "allocation",
+            "Handball club",
+            first,
+            first + Duration::hours(2),
+            "FREQ=WEEKLY;COUNT=3",
+        )
+        .await;
+    // A tournament covers the whole second occurrence before anything was synced.
+    let second = first + Duration::days(7);
+    let cup = h
+        .booking
+        .create(
+            GYM,
+            "Cup",
+            second - Duration::hours(1),
+            second + Duration::hours(3),
+        )
+        .await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(subjects(&events), ["Cup", "Handball club", "Handball club"]);
+    let occurrences: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["subject"] == "Handball club")
+        .collect();
+    let master = one_series(&occurrences.iter().map(|e| (*e).clone()).collect::<Vec<_>>());
+    assert_eq!(
+        h.graph.occurrences(GYM_MAILBOX, &master).await.len(),
+        2,
+        "the covered date is not shown as a second booking"
+    );
+
+    // The tournament is cancelled: the occurrence comes back, as a single event beside the
+    // series (Outlook cannot restore a deleted occurrence), and nothing is doubled.
+    h.booking.cancel(&cup).await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(subjects(&events), ["Handball club"; 3]);
+    let restored: Vec<_> = events
+        .iter()
+        .filter(|e| local_date(event_start(e)) == local_date(second))
+        .collect();
+    assert_eq!(restored.len(), 1);
+    assert_eq!(restored[0]["type"], "singleInstance");
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
+    assert_eq!(h.booking.get(&series).await["status"], "active");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -529,5 +677,92 @@ async fn a_booking_cancellation_declines_an_invitation_and_tells_the_organizer()
                 .unwrap()
                 .contains("cancelled in the booking system")),
         "{replies:?}"
+    );
+}
+
+/// The next last Sunday of March (Europe/Oslo's spring-forward day) at least two weeks away.
+fn next_spring_forward() -> chrono::NaiveDate {
+    let soon = (Utc::now() + Duration::days(14)).date_naive();
+    (soon.year()..)
+        .map(|year| {
+            let last = chrono::NaiveDate::from_ymd_opt(year, 3, 31).unwrap();
+            last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
+        })
+        .find(|d| *d >= soon)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_0230_occurrence_on_the_spring_forward_day_starts_at_0330_and_the_history_says_so() {
+    use chrono::TimeZone;
+    let oslo = chrono_tz::Europe::Oslo;
+    let h = Harness::start().await;
+    let gap_day = next_spring_forward();
+    let first = oslo
+        .from_local_datetime(&(gap_day - Duration::days(7)).and_hms_opt(2, 30, 0).unwrap())
+        .single()
+        .unwrap()
+        .with_timezone(&Utc);
+    h.booking
+        .create_recurring(
+            GYM,
+            "allocation",
+            "Night cleaning",
+            first,
+            first + Duration::minutes(90),
+            "FREQ=WEEKLY;COUNT=3",
+        )
+        .await;
+    h.settle(4).await;
+
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(
+        subjects(&events),
+        ["Night cleaning"; 3],
+        "no occurrence is lost"
+    );
+    let local = |e: &Value| event_start(e).with_timezone(&oslo).naive_local();
+    let mut starts: Vec<chrono::NaiveDateTime> = events.iter().map(local).collect();
+    starts.sort();
+    let at = |date: chrono::NaiveDate, h: u32, m: u32| date.and_hms_opt(h, m, 0).unwrap();
+    assert_eq!(
+        starts,
+        [
+            at(gap_day - Duration::days(7), 2, 30),
+            // 02:30 does not exist that night: the occurrence starts when the clocks say 03:30.
+            at(gap_day, 3, 30),
+            at(gap_day + Duration::days(7), 2, 30),
+        ]
+    );
+    let moved = events.iter().find(|e| local(e).date() == gap_day).unwrap();
+    let end = chrono::NaiveDateTime::parse_from_str(
+        moved["end"]["dateTime"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap()
+    .and_utc();
+    assert_eq!(
+        end - event_start(moved),
+        Duration::minutes(90),
+        "it keeps its length"
+    );
+
+    // The move is not silent: the history row that wrote it says what happened and why.
+    let written: Vec<String> = history_of(&h, "create_series")
+        .into_iter()
+        .chain(history_of(&h, "create_event"))
+        .map(|e| e.detail)
+        .collect();
+    let expected = format!(
+        "On {} there is no 02:30 in Europe/Oslo (the clocks go forward), so this occurrence starts at 03:30 instead",
+        gap_day.format("%A %-d %B %Y")
+    );
+    assert!(written.iter().any(|d| d.contains(&expected)), "{written:?}");
+    // Outlook and the booking system agree on the moved time: nothing is left to do.
+    let reports = h.cycle().await;
+    assert!(
+        reports.iter().all(|r| r.plan.is_empty()),
+        "{:?}",
+        reports[0].plan
     );
 }

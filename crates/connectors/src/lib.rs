@@ -11,6 +11,7 @@ pub mod graph;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use roombridge_core::plan::CalendarEvent;
+use roombridge_core::recurrence::Series;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, SyncWindow,
 };
@@ -68,6 +69,27 @@ pub trait Calendar: Send + Sync {
         link: &LinkId,
         idempotency_key: &str,
     ) -> Result<CalendarEvent, ConnectorError>;
+
+    /// Creates a series whose first occurrence is `content`, repeating as `series`, tagged with
+    /// `link` (on the master; every instance shows the tag). `idempotency_key` goes out as
+    /// `transactionId`. Returns the series master's id.
+    async fn create_series(
+        &self,
+        mailbox: &Mailbox,
+        content: &Content,
+        series: &Series,
+        link: &LinkId,
+        idempotency_key: &str,
+    ) -> Result<GraphEventId, ConnectorError>;
+
+    /// The occurrences and exceptions of series `master` that overlap `window`; occurrences
+    /// deleted one by one are not among them.
+    async fn instances(
+        &self,
+        mailbox: &Mailbox,
+        master: &GraphEventId,
+        window: SyncWindow,
+    ) -> Result<Vec<CalendarEvent>, ConnectorError>;
 
     /// Updates an event. With `version` (its `changeKey`), a stale write fails with
     /// [`ErrorKind::Stale`] instead of overwriting someone else's change.

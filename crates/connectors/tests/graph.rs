@@ -11,6 +11,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use roombridge_connectors::graph::wire;
 use roombridge_connectors::graph::{GraphConfig, GraphConnector};
 use roombridge_connectors::{Calendar, ErrorKind};
+use roombridge_core::recurrence::{Pattern, Range, Series, Timing};
 use roombridge_core::{Content, GraphEventId, LinkId, Mailbox, Secret, SyncWindow, When};
 use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
 use roombridge_emulators::seed::Seed;
@@ -1022,10 +1023,12 @@ fn a_series_master_in_a_delta_page_is_skipped_and_its_occurrences_are_read() {
     occurrence["recurrence"] = Value::Null;
     occurrence["start"]["dateTime"] = json!("2017-09-11T12:00:00.0000000");
     occurrence["end"]["dateTime"] = json!("2017-09-11T14:00:00.0000000");
+    occurrence["originalStart"] = json!("2017-09-11T19:00:00Z");
     let mut exception = occurrence.clone();
     exception["id"] = json!("AAMkADQwMDOCC20170918=");
     exception["type"] = json!("exception");
     exception["subject"] = json!("Lunch moved");
+    exception["originalStart"] = json!("2017-09-18T19:00:00Z");
     let page = json!({
         "@odata.deltaLink": "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x",
         "value": [master, occurrence, exception]
@@ -1038,6 +1041,42 @@ fn a_series_master_in_a_delta_page_is_skipped_and_its_occurrences_are_read() {
         vec!["AAMkADQwMDOCC20170911=", "AAMkADQwMDOCC20170918="]
     );
     assert_eq!(page.events[1].content.title, "Lunch moved");
+    let master_id = GraphEventId::new(master["id"].as_str().unwrap());
+    let occurrence = page.events[0].instance.as_ref().expect("an occurrence");
+    assert_eq!(occurrence.master, master_id);
+    assert!(!occurrence.exception);
+    let exception = page.events[1].instance.as_ref().expect("an exception");
+    assert!(exception.exception);
+    // The sample's zone is Pacific Standard Time: 19:00 UTC is noon on the 18th there.
+    assert_eq!(
+        page.events[1].occurrence_date(OSLO),
+        chrono::NaiveDate::from_ymd_opt(2017, 9, 18)
+    );
+}
+
+#[test]
+fn an_occurrence_without_its_original_start_is_refused_alone() {
+    let master = sample("event-recurring-series.json");
+    let mut occurrence = master.clone();
+    occurrence["id"] = json!("AAMkADQwMDOCC20170911=");
+    occurrence["type"] = json!("occurrence");
+    occurrence["seriesMasterId"] = master["id"].clone();
+    occurrence["recurrence"] = Value::Null;
+    let mut single = sample("event-create-response.json");
+    single["id"] = json!("single");
+    let page = json!({
+        "@odata.deltaLink": "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x",
+        "value": [occurrence, single]
+    });
+    let page = wire::parse_delta_page(&page.to_string(), OSLO).unwrap();
+    assert_eq!(page.events.len(), 1, "the single event is still read");
+    assert!(page.events[0].instance.is_none());
+    assert_eq!(page.rejected.len(), 1);
+    assert!(
+        page.rejected[0].message.contains("originalStart"),
+        "{}",
+        page.rejected[0].message
+    );
 }
 
 /// Posts `body` to an emulator admin route with the connector's own kind of token.
@@ -1300,5 +1339,146 @@ async fn a_series_reads_as_its_occurrences_each_with_its_own_id() {
     assert_eq!(next.upserted[0].id, occ[0]);
     assert_eq!(next.upserted[0].content.title, "Concert");
     assert_eq!(next.removed, vec![occ[1].clone()]);
+    emu.shutdown().await;
+}
+
+fn series(pattern: Pattern, range: Range) -> Series {
+    Series {
+        pattern,
+        range,
+        timing: Timing::Timed {
+            start_time: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+            duration: chrono::Duration::minutes(90),
+        },
+        zone: OSLO,
+    }
+}
+
+#[tokio::test]
+async fn creates_a_tagged_series_and_pages_through_its_instances() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let room = Mailbox::new(ROOM);
+    let link = LinkId::new("b:r:res-7");
+    let first = timed("Choir", 10, 17);
+    let daily = series(
+        Pattern::Daily { interval: 1 },
+        Range::Numbered {
+            start: NaiveDate::from_ymd_opt(2030, 1, 10).unwrap(),
+            occurrences: 15,
+        },
+    );
+    let master = c
+        .create_series(&room, &first, &daily, &link, "idem-series")
+        .await
+        .unwrap();
+    // A retry with the same idempotency key is the same series.
+    let again = c
+        .create_series(&room, &first, &daily, &link, "idem-series")
+        .await
+        .unwrap();
+    assert_eq!(again, master);
+
+    // Fifteen instances: more than Graph's page of ten, so the listing follows its nextLink.
+    let instances = c.instances(&room, &master, window()).await.unwrap();
+    assert_eq!(instances.len(), 15);
+    for (n, instance) in instances.iter().enumerate() {
+        let date = NaiveDate::from_ymd_opt(2030, 1, 10 + n as u32).unwrap();
+        assert_eq!(instance.occurrence_date(OSLO), Some(date));
+        let mut expected = first.clone();
+        expected.when = timed("Choir", 10 + n as u32, 17).when;
+        assert_eq!(instance.content.hash(), expected.hash(), "occurrence {n}");
+        let i = instance
+            .instance
+            .as_ref()
+            .expect("an occurrence of the series");
+        assert_eq!(i.master, master);
+        assert!(!i.exception);
+    }
+    // Every instance shows the tag RoomBridge put on the series.
+    assert_eq!(
+        c.tag_of(&room, &instances[3].id).await.unwrap(),
+        Some(link.clone())
+    );
+
+    // One occurrence deleted on its own leaves the listing and delta; the rest stay.
+    c.delete_event(&room, &instances[3].id).await.unwrap();
+    let left = c.instances(&room, &master, window()).await.unwrap();
+    assert_eq!(left.len(), 14);
+    assert!(left.iter().all(|e| e.id != instances[3].id));
+    let changes = c.changes(&room, window(), None).await.unwrap();
+    assert_eq!(changes.upserted.len(), 14);
+    assert!(changes.upserted.iter().all(|e| e.instance.is_some()));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_pattern_type_is_accepted_and_gives_the_dates_core_expands() {
+    use roombridge_core::recurrence::{DayOfWeek, WeekIndex, expand};
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let room = Mailbox::new(ROOM);
+    let start = NaiveDate::from_ymd_opt(2030, 1, 10).unwrap();
+    let end = NaiveDate::from_ymd_opt(2030, 2, 27).unwrap();
+    let patterns = [
+        Pattern::Daily { interval: 3 },
+        Pattern::Weekly {
+            interval: 1,
+            days_of_week: vec![DayOfWeek::Monday, DayOfWeek::Thursday],
+            first_day_of_week: DayOfWeek::Monday,
+        },
+        Pattern::AbsoluteMonthly {
+            interval: 1,
+            day_of_month: 10,
+        },
+        Pattern::RelativeMonthly {
+            interval: 1,
+            days_of_week: vec![DayOfWeek::Thursday],
+            index: WeekIndex::Second,
+        },
+        Pattern::AbsoluteYearly {
+            interval: 1,
+            month: 2,
+            day_of_month: 14,
+        },
+        Pattern::RelativeYearly {
+            interval: 1,
+            month: 2,
+            days_of_week: vec![DayOfWeek::Friday],
+            index: WeekIndex::Last,
+        },
+    ];
+    let ranges = [
+        Range::EndDate { start, end },
+        Range::NoEnd { start },
+        Range::Numbered {
+            start,
+            occurrences: 4,
+        },
+    ];
+    let mut n = 0;
+    for pattern in &patterns {
+        for range in &ranges {
+            n += 1;
+            let s = series(pattern.clone(), *range);
+            let link = LinkId::new(format!("b:r:res-{n}"));
+            let master = c
+                .create_series(&room, &timed("Choir", 10, 17), &s, &link, &format!("k{n}"))
+                .await
+                .unwrap_or_else(|e| panic!("{pattern:?} {range:?}: {e}"));
+            let got: Vec<NaiveDate> = c
+                .instances(&room, &master, window())
+                .await
+                .unwrap()
+                .iter()
+                .filter_map(|e| e.occurrence_date(OSLO))
+                .collect();
+            let want: Vec<NaiveDate> = expand(&s, window().start, window().end)
+                .iter()
+                .map(|o| o.local_date)
+                .collect();
+            assert_eq!(got, want, "{pattern:?} {range:?}");
+        }
+    }
     emu.shutdown().await;
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::{Content, When};
 use crate::ids::{BlockKey, LinkId, ReservationId};
+use crate::recurrence::{self, Series, Timing};
 use crate::reservation::{Level, Reservation};
 use crate::window::SyncWindow;
 
@@ -79,6 +80,51 @@ pub struct Composed {
     /// Every active item inside the window, highest level first.
     pub footprint: Vec<Footprint>,
     pub unreadable: Vec<Unreadable>,
+    /// Recurring reservations Outlook can show as one series, by reservation id.
+    pub series: Vec<SeriesSource>,
+    /// Occurrences whose local start time does not exist on their date (a DST gap), and which
+    /// therefore start later than the rule says.
+    pub shifted: Vec<Shifted>,
+}
+
+/// An occurrence moved by a DST gap: its rule's local start time does not exist on its date,
+/// so it starts that much later (the rule of [`crate::localtime`]) and keeps its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shifted {
+    /// The occurrence's primary block key.
+    pub key: BlockKey,
+    pub date: NaiveDate,
+    /// The local start time the rule asks for.
+    pub requested: chrono::NaiveTime,
+    /// The local start time it has on that date.
+    pub starts: chrono::NaiveTime,
+    pub zone: String,
+}
+
+impl Shifted {
+    /// What a facility manager reads in the history when the occurrence is written.
+    pub fn note(&self) -> String {
+        format!(
+            "On {} there is no {} in {} (the clocks go forward), so this occurrence starts at \
+             {} instead and keeps its length.",
+            self.date.format("%A %-d %B %Y"),
+            self.requested.format("%H:%M"),
+            self.zone,
+            self.starts.format("%H:%M"),
+        )
+    }
+}
+
+/// A recurring reservation Outlook can show as one series: `patternedRecurrence` expresses its
+/// rule, and that series gives exactly the dates the rule gives inside the window. (Outside
+/// the window the two may still differ where Outlook and RFC 5545 read a rule differently; the
+/// planner treats such instances like any other occurrence, see `docs/sync-rules.md`.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesSource {
+    pub source: ReservationId,
+    pub series: Series,
+    /// The reservation's content: title, organisation, description, and its first occurrence.
+    pub content: Content,
 }
 
 /// The primary block key of a reservation, or of one occurrence of a recurring one.
@@ -128,9 +174,34 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWi
             window.end,
         ) {
             Ok(occurrences) => {
+                if let Some(series) =
+                    outlook_series(r, &repeat.rrule, rule_zone, window, &occurrences)
+                {
+                    out.series.push(SeriesSource {
+                        source: r.id.clone(),
+                        series,
+                        content: r.content.clone(),
+                    });
+                }
+                let requested = match r.content.when {
+                    When::Timed { start, .. } => Some(start.with_timezone(&rule_zone).time()),
+                    When::AllDay { .. } => None,
+                };
                 for (date, when) in occurrences {
                     if repeat.exdates.contains(&date) {
                         continue;
+                    }
+                    if let (Some(requested), When::Timed { start, .. }) = (requested, &when) {
+                        let starts = start.with_timezone(&rule_zone).time();
+                        if starts != requested {
+                            out.shifted.push(Shifted {
+                                key: item_key(&r.id, Some(date)),
+                                date,
+                                requested,
+                                starts,
+                                zone: rule_zone.name().to_owned(),
+                            });
+                        }
                     }
                     let (start, end) = when.instants(zone);
                     let mut content = r.content.clone();
@@ -219,6 +290,44 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWi
     out.blocks.sort_by(|a, b| a.key.cmp(&b.key));
     out.hidden.sort();
     out
+}
+
+/// The Outlook series that shows reservation `r`, repeating by `rrule` in `zone`, if there is
+/// one that gives the same dates in `window` as the rule (`occurrences`, before exdates).
+fn outlook_series(
+    r: &Reservation,
+    rrule: &str,
+    zone: chrono_tz::Tz,
+    window: SyncWindow,
+    occurrences: &[(NaiveDate, When)],
+) -> Option<Series> {
+    let (start, timing) = match r.content.when {
+        When::Timed { start, end } => {
+            let local = start.with_timezone(&zone);
+            let timing = Timing::Timed {
+                start_time: local.time(),
+                duration: end - start,
+            };
+            (local.date_naive(), timing)
+        }
+        When::AllDay { start, end } => {
+            let days = u32::try_from((end - start).num_days()).ok()?;
+            (start, Timing::AllDay { days })
+        }
+    };
+    let series = recurrence::from_rrule(rrule, start, timing, zone).ok()?;
+    // Graph's own bounds on a series (an interval and a count of at most 999).
+    let within_bounds = series.pattern.interval() <= 999
+        && !matches!(series.range, recurrence::Range::Numbered { occurrences, .. } if occurrences > 999);
+    if !within_bounds {
+        return None;
+    }
+    let dates = recurrence::expand(&series, window.start, window.end)
+        .into_iter()
+        .map(|o| o.local_date);
+    dates
+        .eq(occurrences.iter().map(|(date, _)| *date))
+        .then_some(series)
 }
 
 /// `[start, end)` minus the covered ranges, as ordered, non-empty pieces.

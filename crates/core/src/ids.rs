@@ -66,6 +66,14 @@ impl LinkId {
         LinkId(format!("b:{key}"))
     }
 
+    /// The link of one occurrence of a series RoomBridge wrote to Outlook. Every instance of
+    /// the series carries the series' tag (`series`, the link id of the recurring
+    /// reservation's block); the occurrence on local `date` belongs to that date's block,
+    /// `r:{id}@{date}`, so this is `LinkId::for_block` of that block's key.
+    pub fn for_occurrence(series: &LinkId, date: chrono::NaiveDate) -> LinkId {
+        LinkId(format!("{series}@{}", date.format("%Y-%m-%d")))
+    }
+
     /// The link for an event first seen in Outlook.
     pub fn for_event(id: &GraphEventId) -> LinkId {
         LinkId(format!("c:{id}"))

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use chrono::NaiveDate;
 
 use crate::Side;
-use crate::compose::{Block, Footprint};
+use crate::compose::{Block, Footprint, SeriesSource};
 use crate::content::{Content, ContentHash};
 use crate::ids::{BlockKey, GraphEventId, LinkId, ReservationId, RoomId};
 use crate::policy::{Choice, Policy, Resolution};
@@ -39,6 +39,40 @@ pub struct CalendarEvent {
     /// an attendee of someone else's meeting (Graph `isOrganizer`).
     #[serde(default = "organised_by_the_room")]
     pub is_organizer: bool,
+    /// Set when the event is an occurrence or exception of an Outlook series.
+    #[serde(default)]
+    pub instance: Option<Instance>,
+}
+
+/// Where an Outlook event sits in a series (Graph `seriesMasterId`, `originalStart`, `type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// The series master, which calendarView never shows.
+    pub master: GraphEventId,
+    /// The start the series' pattern gave this occurrence, whatever an edit did since.
+    pub original_start: chrono::DateTime<chrono::Utc>,
+    /// Changed on its own in Outlook (`type: exception`) rather than as the series gave it.
+    pub exception: bool,
+}
+
+impl CalendarEvent {
+    /// The local date the series gave this occurrence, read in the event's own zone (or
+    /// `zone` when the event names none): the date in its block key `r:{id}@{date}`.
+    pub fn occurrence_date(&self, zone: chrono_tz::Tz) -> Option<NaiveDate> {
+        let instance = self.instance.as_ref()?;
+        let own = self.content.time_zone.parse().unwrap_or(zone);
+        Some(instance.original_start.with_timezone(&own).date_naive())
+    }
+
+    /// The link the tag `tag`, read from Outlook, puts this event in. RoomBridge tags a series
+    /// it writes once, on the master, and every instance shows that tag; an instance belongs to
+    /// its own occurrence's link ([`LinkId::for_occurrence`]).
+    pub fn link_of_tag(&self, tag: LinkId, zone: chrono_tz::Tz) -> LinkId {
+        match self.occurrence_date(zone) {
+            Some(date) => LinkId::for_occurrence(&tag, date),
+            None => tag,
+        }
+    }
 }
 
 fn organised_by_the_room() -> bool {
@@ -109,6 +143,8 @@ pub struct PlanInput<'a> {
     pub policy: Policy,
     /// Decisions people took on conflicts held from earlier cycles.
     pub decisions: &'a [Decided],
+    /// Recurring reservations Outlook can show as one series ([`crate::compose::Composed`]).
+    pub series: &'a [SeriesSource],
 }
 
 /// A person's decision on the conflict held on one link.
@@ -116,6 +152,26 @@ pub struct PlanInput<'a> {
 pub struct Decided {
     pub link: LinkId,
     pub choice: Choice,
+}
+
+/// The Outlook series an occurrence block belongs to, and its date in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InSeries {
+    pub master: GraphEventId,
+    /// The occurrence's local date (in the series' zone).
+    pub date: NaiveDate,
+}
+
+/// One occurrence block a [`Action::CreateSeries`] links to an instance of the series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesMember {
+    pub link: LinkId,
+    pub block: BlockKey,
+    /// The occurrence's local date (in the series' zone).
+    pub date: NaiveDate,
+    pub content: Content,
+    /// For the single event written if the series gives this date no instance.
+    pub idempotency_key: String,
 }
 
 /// One thing a cycle does to one side.
@@ -128,6 +184,24 @@ pub enum Action {
         block: BlockKey,
         content: Content,
         idempotency_key: String,
+        /// The block is an occurrence of a recurring reservation RoomBridge wrote to Outlook
+        /// as a series: the series' instance on its date stands for it if it is still there
+        /// (it is adopted, not duplicated); otherwise a single event is created.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        series: Option<InSeries>,
+    },
+    /// Write a recurring reservation to Outlook as one series (`patternedRecurrence`). Each
+    /// member, an occurrence block in the window, is linked to the instance the series gives
+    /// its date (or gets a single event if the series gives none); in-window instances no
+    /// member wants (dates a higher item covers) are removed.
+    CreateSeries {
+        link: LinkId,
+        source: ReservationId,
+        series: crate::recurrence::Series,
+        /// The reservation's content; its times are the series' first occurrence.
+        content: Content,
+        idempotency_key: String,
+        members: Vec<SeriesMember>,
     },
     /// Bring an Outlook event up to date with its booking block.
     UpdateEvent {
@@ -214,6 +288,7 @@ impl Action {
     pub fn link(&self) -> &LinkId {
         match self {
             Action::CreateEvent { link, .. }
+            | Action::CreateSeries { link, .. }
             | Action::UpdateEvent { link, .. }
             | Action::DeleteEvent { link, .. }
             | Action::CancelEvent { link, .. }
@@ -233,6 +308,7 @@ impl Action {
     pub fn target(&self) -> Option<Side> {
         match self {
             Action::CreateEvent { .. }
+            | Action::CreateSeries { .. }
             | Action::UpdateEvent { .. }
             | Action::DeleteEvent { .. }
             | Action::CancelEvent { .. }
@@ -250,6 +326,7 @@ impl Action {
     pub fn kind(&self) -> &'static str {
         match self {
             Action::CreateEvent { .. } => "create_event",
+            Action::CreateSeries { .. } => "create_series",
             Action::UpdateEvent { .. } => "update_event",
             Action::DeleteEvent { .. } => "delete_event",
             Action::CancelEvent { .. } => "cancel_event",
@@ -378,6 +455,13 @@ impl std::fmt::Display for Plan {
                 | Action::CreateReservation { content, .. }
                 | Action::UpdateReservation { content, .. }
                 | Action::DetachOccurrence { content, .. } => content.title.clone(),
+                Action::CreateSeries {
+                    content, members, ..
+                } => format!(
+                    "{} ({} occurrences in the window)",
+                    content.title,
+                    members.len()
+                ),
                 Action::DeleteEvent { event, .. } => event.to_string(),
                 Action::CancelEvent { event, message, .. }
                 | Action::DeclineEvent { event, message, .. } => format!("{event}: {message}"),
@@ -522,6 +606,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             }
         }
     }
+    series::gather(input, &mut out);
     out
 }
 
@@ -986,6 +1071,7 @@ impl<'a> Planner<'_, 'a> {
             block: b.key.clone(),
             idempotency_key: create_key(link, &b.content),
             content: b.content.clone(),
+            series: None,
         })
     }
 
@@ -1188,6 +1274,7 @@ fn create_key(link: &LinkId, content: &Content) -> String {
     format!("rb-{}", &digest[..32])
 }
 
+mod series;
 #[cfg(test)]
 mod tests;
 

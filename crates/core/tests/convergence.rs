@@ -310,6 +310,7 @@ impl World {
                         modified,
                         has_attendees: !room_organises,
                         is_organizer: *room_organises,
+                        instance: None,
                     },
                 );
             }
@@ -356,6 +357,7 @@ impl World {
             links: &self.links,
             policy,
             decisions,
+            series: &composed.series,
         });
         let mut cycle = Cycle {
             plan,
@@ -382,6 +384,10 @@ impl World {
         for action in &cycle.plan.actions {
             let existing = existing(action.link());
             match action {
+                // The world has no recurring reservations, so nothing goes as a series.
+                Action::CreateSeries { .. } => {
+                    unreachable!("a series without recurring reservations")
+                }
                 Action::CreateEvent {
                     link,
                     block,
@@ -399,6 +405,7 @@ impl World {
                         modified: Some(self.now()),
                         has_attendees: false,
                         is_organizer: true,
+                        instance: None,
                     };
                     puts.push(Link {
                         id: link.clone(),

@@ -259,11 +259,14 @@ async fn run_inner(
             e.content.title = p.content.title.clone();
         }
         if e.tag.is_none() && !linked.contains(&e.id) {
-            e.tag = ctx
+            let tag = ctx
                 .calendar
                 .tag_of(&room.mailbox, &e.id)
                 .await
                 .map_err(|err| Failure::remote(Side::Calendar, &err))?;
+            // An instance of a series RoomBridge wrote shows the series' tag: it belongs to
+            // its own occurrence's link.
+            e.tag = tag.map(|tag| e.link_of_tag(tag, zone));
         }
         fresh.push(e.clone());
         events.insert(e.id.clone(), e);
@@ -282,6 +285,7 @@ async fn run_inner(
         links: &stored_links,
         policy,
         decisions: &decisions,
+        series: &composed.series,
     });
     report.rejected = booking.rejected.len() + calendar.rejected.len() + composed.unreadable.len();
     report.resynced = resynced;
@@ -317,8 +321,10 @@ async fn run_inner(
         ctx,
         room,
         report.cycle,
+        window,
         &report.plan,
         &composed.blocks,
+        &composed.shifted,
         &event_list,
         &stored_links,
         &decided,

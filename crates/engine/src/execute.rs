@@ -3,13 +3,16 @@
 //! authentication failure stops the cycle, since every further call would fail the same way.
 
 use roombridge_connectors::{ConnectorError, ErrorKind};
-use roombridge_core::compose::Block;
+use roombridge_core::compose::{Block, Shifted};
 use std::collections::HashMap;
 
 use roombridge_core::plan::{
     Action, CalendarEvent, Conflict, ConflictKind, Decided, Link, LinkState, Plan, ResolvedBy,
+    SeriesMember,
 };
-use roombridge_core::{BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side};
+use roombridge_core::{
+    BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side, SyncWindow,
+};
 use roombridge_store::conflicts::StoredConflict;
 use roombridge_store::history::{NewEntry, Outcome};
 use roombridge_store::links;
@@ -40,14 +43,21 @@ pub(crate) async fn run(
     ctx: &EngineContext,
     room: &Room,
     cycle: i64,
+    window: SyncWindow,
     plan: &Plan,
     blocks: &[Block],
+    shifted: &[Shifted],
     events: &[CalendarEvent],
     stored: &[Link],
     decided: &[(StoredConflict, Decided)],
 ) -> Applied {
     let mut out = Applied::default();
-    let mut versions: HashMap<ReservationId, i64> = HashMap::new();
+    let mut scratch = Scratch {
+        window,
+        zone: room.time_zone.parse().unwrap_or(chrono_tz::Europe::Oslo),
+        versions: HashMap::new(),
+        instances: HashMap::new(),
+    };
     let mut failed_links: Vec<LinkId> = Vec::new();
     let existing = |id: &LinkId| stored.iter().find(|l| &l.id == id);
     let block_title = |key: &BlockKey| {
@@ -69,6 +79,7 @@ pub(crate) async fn run(
         }
         let title = match action {
             Action::CreateEvent { content, .. }
+            | Action::CreateSeries { content, .. }
             | Action::UpdateEvent { content, .. }
             | Action::CreateReservation { content, .. }
             | Action::UpdateReservation { content, .. }
@@ -96,7 +107,7 @@ pub(crate) async fn run(
             action,
             existing(action.link()),
             events,
-            &mut versions,
+            &mut scratch,
             &mut out,
         )
         .await;
@@ -105,6 +116,20 @@ pub(crate) async fn run(
             Ok(()) => {
                 out.executed += 1;
                 let mut detail = reason(action);
+                // An occurrence a DST gap moved says so where it is written.
+                let written: Vec<&BlockKey> = match action {
+                    Action::CreateEvent { block, .. } | Action::UpdateEvent { block, .. } => {
+                        vec![block]
+                    }
+                    Action::CreateSeries { members, .. } => {
+                        members.iter().map(|m| &m.block).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for s in shifted.iter().filter(|s| written.contains(&&s.key)) {
+                    detail.push(' ');
+                    detail.push_str(&s.note());
+                }
                 if let Some(r) = resolution {
                     detail.push_str(&format!(
                         " ({} conflict resolved by {}.)",
@@ -119,12 +144,24 @@ pub(crate) async fn run(
                 failed_links.push(action.link().clone());
                 let message = failure_message(&e);
                 // Keep what was last synced; the action is planned again next cycle.
-                let mut link = existing(action.link())
-                    .cloned()
-                    .unwrap_or_else(|| proposed(action));
-                link.state = LinkState::Failed;
-                if link.block.is_some() || link.event.is_some() {
-                    out.link_puts.push((link, Some(message.clone())));
+                let rows = match action {
+                    // A series is planned again through its occurrences' links.
+                    Action::CreateSeries { members, .. } => members
+                        .iter()
+                        .map(|m| member_row(m, Side::Booking))
+                        .collect(),
+                    _ => vec![
+                        existing(action.link())
+                            .cloned()
+                            .unwrap_or_else(|| proposed(action)),
+                    ],
+                };
+                for mut link in rows {
+                    link.state = LinkState::Failed;
+                    if link.block.is_some() || link.event.is_some() {
+                        failed_links.push(link.id.clone());
+                        out.link_puts.push((link, Some(message.clone())));
+                    }
                 }
                 if e.kind == ErrorKind::Auth {
                     let side = action.target().unwrap_or(Side::Calendar);
@@ -245,7 +282,7 @@ async fn apply(
     action: &Action,
     existing: Option<&Link>,
     events: &[CalendarEvent],
-    versions: &mut HashMap<ReservationId, i64>,
+    scratch: &mut Scratch,
     out: &mut Applied,
 ) -> Result<(), ConnectorError> {
     // A series written twice in one cycle (two occurrences changed in Outlook) is written at
@@ -265,28 +302,91 @@ async fn apply(
             block,
             content,
             idempotency_key,
+            series,
         } => {
             let mut row = proposed(action);
             row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
             journal(ctx, room, &row)?;
-            let mut created = ctx
+            let member = SeriesMember {
+                link: link.clone(),
+                block: block.clone(),
+                date: series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date),
+                content: content.clone(),
+                idempotency_key: idempotency_key.clone(),
+            };
+            let instance = match series {
+                Some(s) => instance_on(ctx, room, scratch, &s.master, s.date).await?,
+                None => None,
+            };
+            write_occurrence(ctx, room, &member, instance, row.origin, out).await?;
+        }
+        Action::CreateSeries {
+            link,
+            series,
+            content,
+            idempotency_key,
+            members,
+            ..
+        } => {
+            for m in members {
+                journal(ctx, room, &member_row(m, Side::Booking))?;
+            }
+            let master = match ctx
                 .calendar
-                .create_event(&room.mailbox, content, link, idempotency_key)
-                .await?;
-            created.tag = Some(link.clone());
-            out.link_puts.push((
-                Link {
-                    id: link.clone(),
-                    block: Some(block.clone()),
-                    event: Some(created.id.clone()),
-                    booking_hash: Some(content.hash()),
-                    calendar_hash: Some(created.content.hash()),
-                    origin: row.origin,
-                    state: LinkState::Synced,
-                },
-                None,
-            ));
-            out.events_put.push(created);
+                .create_series(&room.mailbox, content, series, link, idempotency_key)
+                .await
+            {
+                Ok(master) => Some(master),
+                // Outlook refused the series itself: its occurrences go as single events.
+                Err(e) if e.kind == ErrorKind::Permanent => {
+                    tracing::warn!(room = %room.id, "Outlook refused a series, writing single events: {e}");
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            let instances = match &master {
+                Some(master) => {
+                    let all = ctx
+                        .calendar
+                        .instances(&room.mailbox, master, scratch.window)
+                        .await?;
+                    scratch.instances.insert(master.clone(), all.clone());
+                    all
+                }
+                None => Vec::new(),
+            };
+            let zone = scratch.zone;
+            let on = |date| {
+                instances
+                    .iter()
+                    .find(|e| e.occurrence_date(zone) == Some(date))
+                    .cloned()
+            };
+            let mut first_error = None;
+            for m in members {
+                if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
+                {
+                    let mut row = member_row(m, Side::Booking);
+                    row.state = LinkState::Failed;
+                    out.link_puts.push((row, Some(failure_message(&e))));
+                    first_error.get_or_insert(e);
+                }
+            }
+            // Dates in the window that no occurrence block wants (a higher reservation covers
+            // them, or the booking system skips them) must not show as busy in Outlook.
+            for unwanted in instances.iter().filter(|e| {
+                !members
+                    .iter()
+                    .any(|m| e.occurrence_date(zone) == Some(m.date))
+            }) {
+                if let Err(e) = ctx.calendar.delete_event(&room.mailbox, &unwanted.id).await {
+                    // Delta brings it back, tagged; the next cycle removes it.
+                    tracing::warn!(room = %room.id, "could not remove an unwanted occurrence: {e}");
+                }
+            }
+            if let Some(e) = first_error {
+                return Err(e);
+            }
         }
         Action::UpdateEvent {
             link,
@@ -351,9 +451,9 @@ async fn apply(
             date,
             ..
         } => {
-            let version = version_of(versions, series, *version);
+            let version = version_of(&scratch.versions, series, *version);
             let updated = ctx.booking.skip_occurrence(series, version, *date).await?;
-            versions.insert(series.clone(), updated.version);
+            scratch.versions.insert(series.clone(), updated.version);
             out.reservations.push(updated);
             out.link_removes.push(link.clone());
         }
@@ -377,9 +477,9 @@ async fn apply(
                 .booking
                 .create_override(&room.resource, series, content, link, idempotency_key)
                 .await?;
-            let version = version_of(versions, series, *version);
+            let version = version_of(&scratch.versions, series, *version);
             let updated = ctx.booking.skip_occurrence(series, version, *date).await?;
-            versions.insert(series.clone(), updated.version);
+            scratch.versions.insert(series.clone(), updated.version);
             out.link_puts.push((
                 Link {
                     id: link.clone(),
@@ -442,12 +542,14 @@ async fn apply(
             version,
             content,
         } => {
-            let version = version_of(versions, reservation, *version);
+            let version = version_of(&scratch.versions, reservation, *version);
             let updated = ctx
                 .booking
                 .update_reservation(reservation, version, content)
                 .await?;
-            versions.insert(reservation.clone(), updated.version);
+            scratch
+                .versions
+                .insert(reservation.clone(), updated.version);
             out.link_puts.push((
                 Link {
                     id: link.clone(),
@@ -468,12 +570,14 @@ async fn apply(
             version,
             note,
         } => {
-            let version = version_of(versions, reservation, *version);
+            let version = version_of(&scratch.versions, reservation, *version);
             let cancelled = ctx
                 .booking
                 .cancel_reservation(reservation, version, note)
                 .await?;
-            versions.insert(reservation.clone(), cancelled.version);
+            scratch
+                .versions
+                .insert(reservation.clone(), cancelled.version);
             out.reservations.push(cancelled);
             out.link_removes.push(link.clone());
         }
@@ -502,6 +606,116 @@ async fn apply(
     Ok(())
 }
 
+/// What one cycle's execution keeps between actions.
+pub(crate) struct Scratch {
+    window: SyncWindow,
+    /// The room's zone, in which occurrence dates are read.
+    zone: chrono_tz::Tz,
+    /// A series written twice in one cycle is written at the version the first write left.
+    versions: HashMap<ReservationId, i64>,
+    /// The instances of Outlook series read this cycle, by master.
+    instances: HashMap<GraphEventId, Vec<CalendarEvent>>,
+}
+
+/// The instance series `master` gives `date`, if Outlook still has one (its instances in the
+/// window are read once per cycle).
+async fn instance_on(
+    ctx: &EngineContext,
+    room: &Room,
+    scratch: &mut Scratch,
+    master: &GraphEventId,
+    date: chrono::NaiveDate,
+) -> Result<Option<CalendarEvent>, ConnectorError> {
+    if !scratch.instances.contains_key(master) {
+        let all = ctx
+            .calendar
+            .instances(&room.mailbox, master, scratch.window)
+            .await?;
+        scratch.instances.insert(master.clone(), all);
+    }
+    let zone = scratch.zone;
+    Ok(scratch.instances.get(master).and_then(|all| {
+        all.iter()
+            .find(|e| e.occurrence_date(zone) == Some(date))
+            .cloned()
+    }))
+}
+
+/// Writes one occurrence block to Outlook: links the series' `instance` on its date when there
+/// is one (brought up to date if the series gave it other content), or creates a single event.
+/// An instance someone changed on its own in Outlook is linked without a synced calendar side,
+/// so the next cycle sees both versions and the room's policy (or a person) decides.
+async fn write_occurrence(
+    ctx: &EngineContext,
+    room: &Room,
+    member: &SeriesMember,
+    instance: Option<CalendarEvent>,
+    origin: Side,
+    out: &mut Applied,
+) -> Result<(), ConnectorError> {
+    let SeriesMember {
+        link,
+        block,
+        content,
+        idempotency_key,
+        ..
+    } = member;
+    let (mut event, calendar_hash) = match instance {
+        Some(i) if i.content.hash() == content.hash() => {
+            let hash = i.content.hash();
+            (i, Some(hash))
+        }
+        Some(i) if i.instance.as_ref().is_some_and(|x| x.exception) => (i, None),
+        Some(i) => {
+            let mut updated = ctx
+                .calendar
+                .update_event(&room.mailbox, &i.id, i.version.as_deref(), content)
+                .await?;
+            if updated.instance.is_none() {
+                updated.instance = i.instance;
+            }
+            let hash = updated.content.hash();
+            (updated, Some(hash))
+        }
+        None => {
+            let created = ctx
+                .calendar
+                .create_event(&room.mailbox, content, link, idempotency_key)
+                .await?;
+            let hash = created.content.hash();
+            (created, Some(hash))
+        }
+    };
+    event.tag = Some(link.clone());
+    out.link_puts.push((
+        Link {
+            id: link.clone(),
+            block: Some(block.clone()),
+            event: Some(event.id.clone()),
+            booking_hash: Some(content.hash()),
+            calendar_hash,
+            origin,
+            state: LinkState::Synced,
+        },
+        None,
+    ));
+    out.events_put.push(event);
+    Ok(())
+}
+
+/// The pending link an occurrence of a series journals.
+fn member_row(member: &SeriesMember, origin: Side) -> Link {
+    Link {
+        id: member.link.clone(),
+        block: Some(member.block.clone()),
+        event: None,
+        booking_hash: None,
+        calendar_hash: None,
+        origin,
+        state: LinkState::Pending,
+    }
+}
+
 /// The pending link a create journals, or a failed action records when no link existed yet.
 fn proposed(action: &Action) -> Link {
     let (block, event, origin) = match action {
@@ -519,7 +733,8 @@ fn proposed(action: &Action) -> Link {
         Action::Relink { block, event, .. } => {
             (Some(block.clone()), Some(event.clone()), Side::Booking)
         }
-        Action::CancelReservation { .. }
+        Action::CreateSeries { .. }
+        | Action::CancelReservation { .. }
         | Action::SkipOccurrence { .. }
         | Action::Settle { .. }
         | Action::Forget { .. } => (None, None, Side::Booking),
@@ -557,6 +772,11 @@ fn reason(action: &Action) -> String {
         Action::CreateEvent { .. } => {
             "New in the booking system; added to the Outlook room calendar.".into()
         }
+        Action::CreateSeries { members, .. } => format!(
+            "New recurring reservation in the booking system; added to the Outlook room calendar \
+             as a series ({} occurrences in the sync window).",
+            members.len()
+        ),
         Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.".into(),
         Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.".into(),
         Action::CancelEvent { message, .. } => format!(

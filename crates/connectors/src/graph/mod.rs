@@ -27,6 +27,7 @@ use chrono_tz::Tz;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue, IF_MATCH, RETRY_AFTER};
 use roombridge_core::plan::CalendarEvent;
+use roombridge_core::recurrence::Series;
 use roombridge_core::{Content, GraphEventId, LinkId, Mailbox, Secret, SyncWindow};
 use serde_json::{Value, json};
 use url::Url;
@@ -545,6 +546,73 @@ impl Calendar for GraphConnector {
         // Graph does not return extended properties on create; we know what we sent.
         event.tag = Some(link.clone());
         Ok(event)
+    }
+
+    async fn create_series(
+        &self,
+        mailbox: &Mailbox,
+        content: &Content,
+        series: &Series,
+        link: &LinkId,
+        idempotency_key: &str,
+    ) -> Result<GraphEventId, ConnectorError> {
+        let fields = Value::Object(wire::series_fields(content, series, link, idempotency_key)?);
+        let url = self.url(&["users", mailbox.as_str(), "events"])?;
+        let mut call = Call::new(Method::POST, url, mailbox.as_str());
+        call.body = Some(&fields);
+        // Graph returns the series the first attempt made for a repeated transactionId.
+        call.idempotent = true;
+        let body = self.send(call).await?;
+        Ok(wire::parse_event(&body, self.zone_hint)?.id)
+    }
+
+    async fn instances(
+        &self,
+        mailbox: &Mailbox,
+        master: &GraphEventId,
+        window: SyncWindow,
+    ) -> Result<Vec<CalendarEvent>, ConnectorError> {
+        let mut url = self.url(&[
+            "users",
+            mailbox.as_str(),
+            "events",
+            master.as_str(),
+            "instances",
+        ])?;
+        url.query_pairs_mut()
+            .append_pair(
+                "startDateTime",
+                &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
+            )
+            .append_pair(
+                "endDateTime",
+                &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+        let mut out = Vec::new();
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(ConnectorError::new(
+                    ErrorKind::Transient { retry_after: None },
+                    "Graph kept sending pages of a series' instances",
+                ));
+            }
+            let body = self
+                .send(Call::new(Method::GET, url, mailbox.as_str()))
+                .await?;
+            let page = wire::parse_delta_page(&body, self.zone_hint)?;
+            if let Some(bad) = page.rejected.first() {
+                return Err(ConnectorError::new(
+                    ErrorKind::Permanent,
+                    bad.message.clone(),
+                ));
+            }
+            out.extend(page.events);
+            next = page.next_link.map(|l| self.follow(&l)).transpose()?;
+        }
+        Ok(out)
     }
 
     async fn update_event(

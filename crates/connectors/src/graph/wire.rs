@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::plan::{CalendarEvent, Instance};
+use roombridge_core::recurrence::{DayOfWeek, Pattern, Range, Series};
 use roombridge_core::{Content, GraphEventId, LinkId, When};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -75,6 +76,11 @@ struct WireEvent {
     is_organizer: Option<bool>,
     #[serde(default)]
     attendees: Vec<Value>,
+    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    series_master_id: Option<String>,
+    original_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One page of `calendarView/delta`, read.
@@ -201,7 +207,30 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
         modified: w.last_modified_date_time,
         has_attendees: !w.attendees.is_empty(),
         is_organizer: w.is_organizer.unwrap_or(true),
+        instance: instance_of(&w)?,
     })
+}
+
+/// Where an occurrence or exception sits in its series. One that names no master or original
+/// start cannot be matched to its occurrence, so it is refused rather than taken as a single
+/// event.
+fn instance_of(w: &WireEvent) -> Result<Option<Instance>, String> {
+    let exception = match w.kind.as_deref() {
+        Some("occurrence") => false,
+        Some("exception") => true,
+        _ => return Ok(None),
+    };
+    match (&w.series_master_id, w.original_start) {
+        (Some(master), Some(original_start)) => Ok(Some(Instance {
+            master: GraphEventId::new(master),
+            original_start,
+            exception,
+        })),
+        _ => Err(format!(
+            "Outlook event {} is part of a series but names no seriesMasterId or originalStart",
+            w.id
+        )),
+    }
 }
 
 fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
@@ -417,6 +446,97 @@ pub fn create_fields(
         json!([{"id": TAG_PROPERTY_ID, "value": link.as_str()}]),
     );
     Ok(fields)
+}
+
+/// The JSON body that creates a RoomBridge series: [`create_fields`] for its first occurrence
+/// (`content`) plus the `patternedRecurrence`. The tag goes on the master; Outlook shows it on
+/// every instance.
+pub fn series_fields(
+    content: &Content,
+    series: &Series,
+    link: &LinkId,
+    idempotency_key: &str,
+) -> Result<serde_json::Map<String, Value>, ConnectorError> {
+    let mut fields = create_fields(content, link, idempotency_key)?;
+    fields.insert("recurrence".into(), recurrence(series));
+    Ok(fields)
+}
+
+/// A [`Series`] as Graph's `patternedRecurrence`: only the properties its pattern and range
+/// type use.
+pub fn recurrence(series: &Series) -> Value {
+    let days = |days: &[DayOfWeek]| json!(days);
+    let pattern = match &series.pattern {
+        Pattern::Daily { interval } => json!({"type": "daily", "interval": interval}),
+        Pattern::Weekly {
+            interval,
+            days_of_week,
+            first_day_of_week,
+        } => json!({
+            "type": "weekly",
+            "interval": interval,
+            "daysOfWeek": days(days_of_week),
+            "firstDayOfWeek": first_day_of_week,
+        }),
+        Pattern::AbsoluteMonthly {
+            interval,
+            day_of_month,
+        } => json!({"type": "absoluteMonthly", "interval": interval, "dayOfMonth": day_of_month}),
+        Pattern::RelativeMonthly {
+            interval,
+            days_of_week,
+            index,
+        } => json!({
+            "type": "relativeMonthly",
+            "interval": interval,
+            "daysOfWeek": days(days_of_week),
+            "index": index,
+        }),
+        Pattern::AbsoluteYearly {
+            interval,
+            month,
+            day_of_month,
+        } => json!({
+            "type": "absoluteYearly",
+            "interval": interval,
+            "month": month,
+            "dayOfMonth": day_of_month,
+        }),
+        Pattern::RelativeYearly {
+            interval,
+            month,
+            days_of_week,
+            index,
+        } => json!({
+            "type": "relativeYearly",
+            "interval": interval,
+            "month": month,
+            "daysOfWeek": days(days_of_week),
+            "index": index,
+        }),
+    };
+    let zone = zone_name_for(series.zone);
+    let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let range = match series.range {
+        Range::EndDate { start, end } => json!({
+            "type": "endDate",
+            "startDate": date(start),
+            "endDate": date(end),
+            "recurrenceTimeZone": zone,
+        }),
+        Range::NoEnd { start } => json!({
+            "type": "noEnd",
+            "startDate": date(start),
+            "recurrenceTimeZone": zone,
+        }),
+        Range::Numbered { start, occurrences } => json!({
+            "type": "numbered",
+            "startDate": date(start),
+            "numberOfOccurrences": occurrences,
+            "recurrenceTimeZone": zone,
+        }),
+    };
+    json!({"pattern": pattern, "range": range})
 }
 
 fn midnight(d: NaiveDate) -> NaiveDateTime {

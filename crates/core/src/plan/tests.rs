@@ -56,6 +56,7 @@ fn event(title: &str) -> CalendarEvent {
         modified: None,
         has_attendees: false,
         is_organizer: true,
+        instance: None,
     }
 }
 
@@ -104,6 +105,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         links: &links,
         policy: Policy::Manual,
         decisions: &[],
+        series: &[],
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -170,6 +172,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         links,
         policy: Policy::Manual,
         decisions: &[],
+        series: &[],
     })
 }
 
@@ -337,6 +340,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         links: std::slice::from_ref(&link),
         policy: Policy::Manual,
         decisions: &[],
+        series: &[],
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);
@@ -449,6 +453,7 @@ impl Room {
             links: &self.links,
             policy: self.policy,
             decisions: &self.decisions,
+            series: &[],
         })
     }
 
@@ -978,4 +983,247 @@ fn booking_wins_puts_a_moved_copy_back_instead_of_cancelling_the_reservation() {
     };
     let p = room.plan();
     assert_eq!(summary(&p), "update_event,resolved:overlap:policy");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recurring reservations written to Outlook as series (plan/series.rs)
+
+/// A weekly allocation on Tuesdays, 18:00-19:30 in Oslo from 1 December 2026.
+fn recurring(id: &str, rrule: &str) -> crate::Reservation {
+    crate::Reservation {
+        id: ReservationId::new(id),
+        resource: crate::ResourceId::new("gym"),
+        level: crate::Level::Allocation,
+        parent: None,
+        content: Content {
+            title: "Choir".into(),
+            when: When::Timed {
+                start: Utc.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap(),
+                end: Utc.with_ymd_and_hms(2026, 12, 1, 18, 30, 0).unwrap(),
+            },
+            time_zone: "Europe/Oslo".into(),
+            organisation: "Choir".into(),
+            description: String::new(),
+        },
+        status: crate::ReservationStatus::Active,
+        version: 1,
+        updated_at: Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap(),
+        recurrence: Some(crate::Repeat {
+            rrule: rrule.into(),
+            exdates: vec![],
+        }),
+        tag: None,
+    }
+}
+
+fn single(id: &str, start: (u32, u32, u32), minutes: i64) -> crate::Reservation {
+    let (month, day, hour) = start;
+    let start = Utc.with_ymd_and_hms(2026, month, day, hour, 0, 0).unwrap();
+    let mut r = recurring(id, "");
+    r.recurrence = None;
+    r.level = crate::Level::Event;
+    r.content.title = "Concert".into();
+    r.content.when = When::Timed {
+        start,
+        end: start + chrono::Duration::minutes(minutes),
+    };
+    r
+}
+
+fn plan_reservations(
+    reservations: &[crate::Reservation],
+    events: &[CalendarEvent],
+    links: &[Link],
+) -> Plan {
+    let composed = crate::compose::compose(reservations, chrono_tz::Europe::Oslo, window());
+    let room = RoomId::new("room");
+    plan(&PlanInput {
+        room: &room,
+        zone: chrono_tz::Europe::Oslo,
+        window: window(),
+        blocks: &composed.blocks,
+        footprint: &composed.footprint,
+        events,
+        links,
+        policy: Policy::Manual,
+        decisions: &[],
+        series: &composed.series,
+    })
+}
+
+fn day(d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+}
+
+#[test]
+fn a_new_recurring_reservation_outlook_can_show_goes_as_one_series() {
+    let p = plan_reservations(&[recurring("S", "FREQ=WEEKLY;BYDAY=TU;COUNT=4")], &[], &[]);
+    match &p.actions[..] {
+        [
+            Action::CreateSeries {
+                link,
+                series,
+                members,
+                ..
+            },
+        ] => {
+            assert_eq!(link, &LinkId::new("b:r:S"));
+            assert!(matches!(
+                series.pattern,
+                crate::recurrence::Pattern::Weekly { .. }
+            ));
+            let dates: Vec<_> = members.iter().map(|m| m.date).collect();
+            assert_eq!(dates, vec![day(1), day(8), day(15), day(22)]);
+            // Each occurrence keeps the link a single event of it would have.
+            assert_eq!(members[1].link, LinkId::new("b:r:S@2026-12-08"));
+            assert_eq!(members[1].block, BlockKey::new("r:S@2026-12-08"));
+        }
+        other => panic!("expected one series, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_occurrence_a_higher_reservation_cuts_goes_as_single_fragments_beside_the_series() {
+    // A concert 18:00-18:30 on 8 December covers the start of that occurrence: what is left
+    // of it, 18:30-19:30, is a fragment.
+    let p = plan_reservations(
+        &[
+            recurring("S", "FREQ=WEEKLY;BYDAY=TU;COUNT=4"),
+            single("C", (12, 8, 17), 30),
+        ],
+        &[],
+        &[],
+    );
+    let series: Vec<_> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateSeries { members, .. } => {
+                Some(members.iter().map(|m| m.date).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(series, vec![vec![day(1), day(15), day(22)]]);
+    let singles: Vec<&str> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CreateEvent { block, series, .. } => {
+                assert!(series.is_none());
+                Some(block.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(singles, vec!["r:C", "r:S@2026-12-08"]);
+}
+
+#[test]
+fn a_rule_outlook_cannot_show_goes_as_single_events() {
+    let p = plan_reservations(
+        &[recurring("S", "FREQ=MONTHLY;BYMONTHDAY=1,15;COUNT=4")],
+        &[],
+        &[],
+    );
+    assert_eq!(p.actions.len(), 4);
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| matches!(a, Action::CreateEvent { series: None, .. }))
+    );
+}
+
+#[test]
+fn occurrences_already_written_as_single_events_stay_single() {
+    let link = Link {
+        id: LinkId::new("b:r:S@2026-12-01"),
+        block: Some(BlockKey::new("r:S@2026-12-01")),
+        event: Some(GraphEventId::new("E1")),
+        booking_hash: None,
+        calendar_hash: None,
+        origin: Side::Booking,
+        state: LinkState::Failed,
+    };
+    let p = plan_reservations(
+        &[recurring("S", "FREQ=WEEKLY;BYDAY=TU;COUNT=4")],
+        &[],
+        &[link],
+    );
+    assert!(
+        !p.actions
+            .iter()
+            .any(|a| matches!(a, Action::CreateSeries { .. }))
+    );
+    assert_eq!(
+        p.actions
+            .iter()
+            .filter(|a| matches!(a, Action::CreateEvent { series: None, .. }))
+            .count(),
+        4,
+        "{p}"
+    );
+}
+
+#[test]
+fn a_new_occurrence_of_a_written_series_adopts_its_instance() {
+    // The series is in Outlook; its first occurrence is linked. The others (say, they just
+    // came into the window) name the series, so its instances are adopted, not duplicated.
+    let r = recurring("S", "FREQ=WEEKLY;BYDAY=TU;COUNT=3");
+    let composed =
+        crate::compose::compose(std::slice::from_ref(&r), chrono_tz::Europe::Oslo, window());
+    let first = composed
+        .blocks
+        .iter()
+        .find(|b| b.key.as_str() == "r:S@2026-12-01")
+        .unwrap();
+    let mut instance = event("Choir");
+    instance.content = first.content.clone();
+    instance.tag = Some(LinkId::new("b:r:S@2026-12-01"));
+    instance.instance = Some(Instance {
+        master: GraphEventId::new("M"),
+        original_start: Utc.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap(),
+        exception: false,
+    });
+    let link = Link {
+        id: LinkId::new("b:r:S@2026-12-01"),
+        block: Some(first.key.clone()),
+        event: Some(instance.id.clone()),
+        booking_hash: Some(first.content.hash()),
+        calendar_hash: Some(instance.content.hash()),
+        origin: Side::Booking,
+        state: LinkState::Synced,
+    };
+    let p = plan_reservations(&[r], &[instance], &[link]);
+    let adopted: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| match a {
+            Action::CreateEvent {
+                series: Some(s), ..
+            } => (s.master.as_str(), s.date),
+            other => panic!("expected creates that name the series, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(adopted, vec![("M", day(8)), ("M", day(15))]);
+}
+
+#[test]
+fn an_instance_reads_its_link_from_the_series_tag_and_its_own_date() {
+    let mut e = event("Choir");
+    // No series: the tag is the link.
+    assert_eq!(
+        e.link_of_tag(LinkId::new("b:r:S"), chrono_tz::Europe::Oslo),
+        LinkId::new("b:r:S")
+    );
+    // 23:30 UTC on 1 December is 00:30 on the 2nd in Oslo, the event's zone.
+    e.instance = Some(Instance {
+        master: GraphEventId::new("M"),
+        original_start: Utc.with_ymd_and_hms(2026, 12, 1, 23, 30, 0).unwrap(),
+        exception: true,
+    });
+    assert_eq!(
+        e.link_of_tag(LinkId::new("b:r:S"), chrono_tz::UTC),
+        LinkId::new("b:r:S@2026-12-02")
+    );
 }

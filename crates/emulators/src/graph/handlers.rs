@@ -62,6 +62,10 @@ pub fn router(app: App) -> Router {
             "/v1.0/users/{mailbox}/events/{id}/cancel",
             post(cancel_event),
         )
+        .route(
+            "/v1.0/users/{mailbox}/events/{id}/instances",
+            get(list_instances),
+        )
         .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
         .fallback(unknown_route)
         .with_state(app)
@@ -427,6 +431,9 @@ fn expanded_ids(query: &HashMap<String, String>) -> Result<Option<Vec<String>>, 
 
 // ---------------------------------------------------------------------------------------------
 // Places
+
+/// Graph's page size for event collections without `$top`.
+const DEFAULT_COLLECTION_PAGE: usize = 10;
 
 /// `$top` and `$skip` of a places request (`$top` defaults to 100, as Graph's places pages).
 fn paging(query: &HashMap<String, String>) -> Result<(usize, usize), GraphError> {
@@ -1018,8 +1025,18 @@ fn sync_occurrences(mb: &mut MailboxState, master_id: &str, seq: u64) {
         }
         let start = date.and_time(master.start.time());
         let start_utc = to_utc(start, &master.start_zone);
+        // An occurrence lasts as long as the master in elapsed time, also on the day the
+        // clocks change.
+        let end_local = zones::resolve(&master.end_zone).map(|tz| {
+            (start_utc + (first_end - first_start))
+                .with_timezone(&tz)
+                .naive_local()
+        });
         let (end, end_zone) = if same_zone {
-            (start + (master.end - master.start), master.end_zone.clone())
+            (
+                end_local.unwrap_or(start + (master.end - master.start)),
+                master.end_zone.clone(),
+            )
         } else {
             (
                 (start_utc + (first_end - first_start)).naive_utc(),
@@ -1450,23 +1467,106 @@ async fn delta(
             .ok_or_else(GraphError::sync_state_not_found)?;
         store.next_round(&state, page_size)
     } else {
-        let start = query.get("startDateTime").and_then(|s| parse_instant(s));
-        let end = query.get("endDateTime").and_then(|s| parse_instant(s));
-        let (Some(start), Some(end)) = (start, end) else {
-            return Err(GraphError::new(
-                StatusCode::BAD_REQUEST,
-                "ErrorInvalidParameter",
-                "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
-            ));
-        };
-        if end <= start {
-            return Err(GraphError::bad_request(
-                "EndDateTime must be after StartDateTime.",
-            ));
-        }
+        let (start, end) = required_window(&query)?;
         store.initial_round(&key, start, end, page_size)
     };
     serve_page(&app, &mut store, round, &key, &prefer)
+}
+
+/// The `startDateTime`/`endDateTime` window a calendar-view style request must carry.
+fn required_window(
+    query: &HashMap<String, String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), GraphError> {
+    let start = query.get("startDateTime").and_then(|s| parse_instant(s));
+    let end = query.get("endDateTime").and_then(|s| parse_instant(s));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidParameter",
+            "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+        ));
+    };
+    if end <= start {
+        return Err(GraphError::bad_request(
+            "EndDateTime must be after StartDateTime.",
+        ));
+    }
+    Ok((start, end))
+}
+
+/// `GET /users/{m}/events/{id}/instances`: the occurrences and exceptions of a series master
+/// that overlap the required window, in start order (occurrences deleted one by one are gone;
+/// a single event lists itself), ten to a page as Graph pages collections, or `$top`.
+async fn list_instances(
+    State(app): State<App>,
+    Path((mailbox, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let (start, end) = required_window(&query)?;
+    let top = match query.get("$top") {
+        Some(_) => paging(&query)?.0,
+        None => DEFAULT_COLLECTION_PAGE,
+    };
+    let skip = paging(&query)?.1;
+    let prefer = Prefer::read(&headers);
+    let store = lock(&app.store);
+    let mb = store
+        .mailboxes
+        .get(&key)
+        .ok_or_else(GraphError::not_found)?;
+    let event = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
+    let mut instances: Vec<&StoredEvent> = if event.series.is_some() {
+        mb.events
+            .values()
+            .filter(|e| e.occurrence.as_ref().is_some_and(|o| o.master == id))
+            .collect()
+    } else {
+        vec![event]
+    };
+    instances.retain(|e| {
+        let (s, en) = e.instants();
+        e.declined.is_none() && s < end && en > start
+    });
+    instances.sort_by_key(|e| (e.instants().0, e.id.clone()));
+    let opts = RenderOptions {
+        zone: prefer.zone(),
+        text_body: prefer.text_body,
+        expand: None,
+    };
+    let total = instances.len();
+    let value: Vec<Value> = instances
+        .into_iter()
+        .skip(skip)
+        .take(top)
+        .map(|e| Value::Object(render_event(e, &key, &opts)))
+        .collect();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{}/$metadata#Collection(event)", app.settings.base)),
+    );
+    if skip + top < total {
+        let mut next = url::Url::parse(&format!(
+            "{}/users/{mailbox}/events/{id}/instances",
+            app.settings.base
+        ))
+        .map_err(|e| GraphError::bad_request(e.to_string()))?;
+        next.query_pairs_mut()
+            .append_pair("startDateTime", &query["startDateTime"])
+            .append_pair("endDateTime", &query["endDateTime"])
+            .append_pair("$top", &top.to_string())
+            .append_pair("$skip", &(skip + top).to_string());
+        body.insert("@odata.nextLink".into(), json!(next.as_str()));
+    }
+    body.insert("value".into(), Value::Array(value));
+    Ok(with_applied(
+        Json(Value::Object(body)).into_response(),
+        &prefer,
+        false,
+    ))
 }
 
 fn new_token() -> String {

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
 use super::recurrence::Series;
@@ -102,21 +102,25 @@ impl StoredEvent {
     }
 }
 
-/// Local wall time in a named zone to UTC (earliest instant when ambiguous, after the gap when
-/// it does not exist).
+/// Local wall time in a named zone to UTC: the earlier instant when it happens twice; when the
+/// clocks skip it (spring forward), read with the offset in force before the jump, which moves
+/// it forward by the length of the gap (02:30 becomes 03:30), as Windows and RFC 5545 do.
 pub fn to_utc(local: NaiveDateTime, zone: &str) -> DateTime<Utc> {
     let Some(tz) = zones::resolve(zone) else {
         return local.and_utc();
     };
-    let mut t = local;
-    for _ in 0..4 {
-        match tz.from_local_datetime(&t) {
-            chrono::LocalResult::Single(x) => return x.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(x, _) => return x.with_timezone(&Utc),
-            chrono::LocalResult::None => t += chrono::Duration::minutes(30),
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => {
+            x.with_timezone(&Utc)
+        }
+        chrono::LocalResult::None => {
+            // No gap is longer than a day: the offset a day earlier is the one before it.
+            let before = tz
+                .offset_from_utc_datetime(&(local - chrono::Duration::days(1)))
+                .fix();
+            (local - chrono::Duration::seconds(i64::from(before.local_minus_utc()))).and_utc()
         }
     }
-    local.and_utc()
 }
 
 /// Graph's `dateTime` format: seven fractional digits, no offset.

@@ -1,0 +1,132 @@
+//! Recurring reservations go to Outlook as one series where Outlook can show them.
+//!
+//! The planner decides occurrence by occurrence; this pass, run after it, changes only *how*
+//! new occurrences are written, never *what* is written:
+//! - A recurring reservation of which Outlook has nothing yet: its creates of whole occurrences
+//!   become one [`Action::CreateSeries`].
+//! - An occurrence of a series RoomBridge already wrote (the window moved on, or an occurrence
+//!   came back): its create names the series, so the executor adopts the series' instance on
+//!   that date instead of writing a second event beside it.
+//!
+//! Occurrences a higher item cuts into fragments, and every occurrence of a reservation whose
+//! occurrences already went to Outlook as single events, stay single events. Every occurrence
+//! keeps its own link either way, so edits, deletions and conflicts stay per occurrence.
+
+use std::collections::BTreeMap;
+
+use super::{Action, Block, BlockKey, InSeries, LinkId, Plan, PlanInput, SeriesMember};
+use crate::compose::SeriesSource;
+
+pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
+    let blocks: BTreeMap<&BlockKey, &Block> = input.blocks.iter().map(|b| (&b.key, b)).collect();
+    for source in input.series {
+        let series_link = LinkId::for_block(&BlockKey::for_reservation(&source.source));
+        let tag_prefix = format!("{series_link}@");
+        let block_prefix = format!("r:{}@", source.source);
+        // A whole occurrence of this reservation: not cut by anything higher.
+        let whole = |key: &BlockKey| {
+            blocks.get(key).is_some_and(|b| {
+                b.source == source.source
+                    && b.occurrence.is_some()
+                    && b.covered_by.is_empty()
+                    && *key == b.item_key()
+            })
+        };
+        let master = input
+            .events
+            .iter()
+            .filter(|e| {
+                e.tag
+                    .as_ref()
+                    .is_some_and(|t| t.as_str().starts_with(&tag_prefix))
+            })
+            .find_map(|e| e.instance.as_ref().map(|i| i.master.clone()));
+        if let Some(master) = master {
+            for action in &mut plan.actions {
+                if let Action::CreateEvent { block, series, .. } = action
+                    && whole(block)
+                    && let Some(date) = blocks.get(block).and_then(|b| b.occurrence)
+                {
+                    *series = Some(InSeries {
+                        master: master.clone(),
+                        date,
+                    });
+                }
+            }
+            continue;
+        }
+        // Occurrences already in Outlook (as single events, or as a series whose instances
+        // left the view): writing a series now would put a second event beside them.
+        let written = input.links.iter().any(|l| {
+            l.event.is_some()
+                && l.block
+                    .as_ref()
+                    .is_some_and(|b| b.as_str().starts_with(&block_prefix))
+        });
+        if written {
+            continue;
+        }
+        let members: Vec<usize> = plan
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| match a {
+                Action::CreateEvent { link, block, .. } => {
+                    whole(block) && !plan.resolved.iter().any(|r| &r.link == link)
+                }
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let action = create_series(source, series_link, &members, plan, &blocks);
+        for &i in members.iter().rev() {
+            plan.actions.remove(i);
+        }
+        plan.actions.insert(members[0], action);
+    }
+}
+
+fn create_series(
+    source: &SeriesSource,
+    link: LinkId,
+    members: &[usize],
+    plan: &Plan,
+    blocks: &BTreeMap<&BlockKey, &Block>,
+) -> Action {
+    let members = members
+        .iter()
+        .filter_map(|&i| match &plan.actions[i] {
+            Action::CreateEvent {
+                link,
+                block,
+                content,
+                idempotency_key,
+                ..
+            } => Some(SeriesMember {
+                link: link.clone(),
+                block: block.clone(),
+                date: blocks.get(block).and_then(|b| b.occurrence)?,
+                content: content.clone(),
+                idempotency_key: idempotency_key.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    // The key names the series and its rule: a retry after a lost answer gets the series the
+    // first attempt made; a changed rule is a new series.
+    let rule = crate::recurrence::to_rrule(&source.series);
+    let digest = crate::content::sha256_hex(
+        format!("{link}\u{1f}{}\u{1f}{rule}", source.content.hash()).as_bytes(),
+    );
+    Action::CreateSeries {
+        link,
+        source: source.source.clone(),
+        series: source.series.clone(),
+        content: source.content.clone(),
+        idempotency_key: format!("rb-{}", &digest[..32]),
+        members,
+    }
+}
