@@ -150,9 +150,10 @@ fn invalid(reason: impl Into<String>) -> RecurrenceError {
 /// `zone`. (An RRULE carries neither the length of an occurrence nor DTSTART, so they come in
 /// separately: `start` + `timing` is DTSTART as local time.)
 ///
-/// Accepts an optional `RRULE:` prefix and any letter case. `UNTIL` may be a date, floating
-/// local date-time or UTC date-time (`Z`); the range ends on the last local date whose
-/// occurrence starts no later than `UNTIL`.
+/// Accepts an optional `RRULE:` prefix and any letter case. `UNTIL` may be a date (the range
+/// includes that whole day, as `expand_rule` reads it), floating local date-time or UTC
+/// date-time (`Z`); with a time, the range ends on the last local date whose occurrence starts
+/// no later than `UNTIL`.
 ///
 /// Fails with [`RecurrenceError::Unrepresentable`] for a valid rule Outlook cannot show as a
 /// series (the booking then goes to Outlook as single events), and with
@@ -343,8 +344,11 @@ pub fn from_rrule(
             _ => return Err(invalid(format!("COUNT={count} is not a positive number"))),
         },
         (None, Some(until)) => {
+            let date_only = until.len() == 8;
             let until = parse_until(until, zone)?;
-            let end = if until.time() >= timing.start_time() {
+            // A date `UNTIL` includes its whole local day, as the booking system reads it
+            // (`expand_rule`), so an occurrence on that day is the series' last.
+            let end = if date_only || until.time() >= timing.start_time() {
                 until.date()
             } else {
                 until.date().pred_opt().unwrap_or(NaiveDate::MIN)

@@ -478,6 +478,21 @@ fn from_rrule_reads_ordinal_byday_until_in_utc_and_defaults() {
             end: date(2026, 12, 30)
         }
     );
+    // A date UNTIL includes its whole day, as the booking system's expansion reads it.
+    let s = from_rrule(
+        "FREQ=DAILY;UNTIL=20261231",
+        date(2026, 1, 1),
+        timed(18, 0),
+        s.zone,
+    )
+    .unwrap();
+    assert_eq!(
+        s.range,
+        Range::EndDate {
+            start: date(2026, 1, 1),
+            end: date(2026, 12, 31)
+        }
+    );
     // Weekly without BYDAY repeats on DTSTART's weekday; WKST defaults to Monday (RFC 5545).
     let s = from_rrule("FREQ=WEEKLY", date(2026, 1, 7), timed(18, 0), s.zone).unwrap();
     assert_eq!(
