@@ -152,7 +152,7 @@ impl App {
                 ))));
             }
             rooms::upsert(c, &room, chrono::Utc::now())?;
-            rooms::set_policy(c, &room.id, policy.clone())?;
+            rooms::set_policy(c, &room.id, policy)?;
             audit(
                 c,
                 &room.id,

@@ -286,8 +286,7 @@ impl Wizard {
     /// Waits until the wizard has finished and returns the running app.
     pub async fn wait_started(&self) -> Option<Arc<App>> {
         let mut rx = self.started.subscribe();
-        let app = rx.wait_for(Option::is_some).await.ok()?.clone();
-        app
+        rx.wait_for(Option::is_some).await.ok()?.clone()
     }
 
     fn draft(&self) -> std::sync::MutexGuard<'_, Draft> {
@@ -534,11 +533,11 @@ impl Wizard {
         let now = chrono::Utc::now();
         store.write(|c| {
             if let Some(policy) = &default_policy {
-                settings::set_default_policy(c, policy.clone())?;
+                settings::set_default_policy(c, *policy)?;
             }
             for (room, policy) in &chosen {
                 rooms::upsert(c, room, now)?;
-                rooms::set_policy(c, &room.id, policy.clone())?;
+                rooms::set_policy(c, &room.id, *policy)?;
             }
             Ok(())
         })?;
