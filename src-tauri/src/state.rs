@@ -61,7 +61,13 @@ impl AppState {
         };
         match phase {
             Phase::Started(app) => Ok(app),
-            Phase::Setup(_) => Err(ApiError::not_configured()),
+            // The wizard may have started the app a moment before the start-up task moves
+            // the phase on: take it from the wizard rather than answer "not configured".
+            Phase::Setup(wizard) => wizard
+                .started()
+                .borrow()
+                .clone()
+                .ok_or_else(ApiError::not_configured),
             Phase::Unavailable(message) => Err(ApiError::unavailable(message)),
             Phase::Starting => Err(ApiError::unavailable(
                 "RoomBridge is still starting; try again in a moment.",

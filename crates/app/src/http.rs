@@ -88,21 +88,30 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
     let router = match live {
         Live::Running(app) => router(Shared { app, token }, ui_dir),
         Live::Setup(wizard) => {
-            let current = Arc::new(std::sync::RwLock::new(setup_router(
-                wizard.clone(),
-                token.clone(),
-                ui_dir.clone(),
-            )));
-            let swap = current.clone();
-            tokio::spawn(async move {
-                if let Some(app) = wizard.wait_started().await {
-                    let running = router(Shared { app, token }, ui_dir);
-                    *swap.write().unwrap_or_else(|e| e.into_inner()) = running;
-                }
-            });
+            let setup = setup_router(wizard.clone(), token.clone(), ui_dir.clone());
+            // The app's router, built on the first request after the wizard has started the
+            // app (checked per request, so the answer to the wizard's last step is followed by
+            // the app's API without a gap).
+            let running = Arc::new(std::sync::OnceLock::<Router>::new());
+            let started = wizard.started();
             Router::new().fallback(move |request: Request| {
-                // The lock only guards swapping one router for another.
-                let router = current.read().unwrap_or_else(|e| e.into_inner()).clone();
+                let router = match running.get() {
+                    Some(r) => r.clone(),
+                    None => match started.borrow().clone() {
+                        Some(app) => running
+                            .get_or_init(|| {
+                                router(
+                                    Shared {
+                                        app,
+                                        token: token.clone(),
+                                    },
+                                    ui_dir.clone(),
+                                )
+                            })
+                            .clone(),
+                        None => setup.clone(),
+                    },
+                };
                 async move {
                     match router.oneshot(request).await {
                         Ok(response) => response,

@@ -9,7 +9,10 @@
 //!   dropped; its history stays.
 //! - **Changing the mailbox** starts the room over in the new mailbox: the links are dropped,
 //!   the booking reservations are written into the new mailbox, and the old mailbox keeps what
-//!   RoomBridge wrote there (nothing is deleted from it).
+//!   RoomBridge wrote there (nothing is deleted from it). Meetings already in the new mailbox
+//!   are copied to the booking system; events RoomBridge wrote there for another resource (a
+//!   mailbox whose mapping was removed) belong to no reservation and are deleted, more than the
+//!   breaker's minimum only after a person approves.
 //! - **Renaming** or **changing the time zone** keeps everything; the next sync uses the new
 //!   zone.
 

@@ -489,13 +489,19 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
     assert_eq!(bad_zone.code, ErrorCode::InvalidInput);
 
     // Remove: the room stops, its history stays, a `mapping` row says what was left behind.
-    let other = wait_for(60, "another room with a finished sync", || {
-        app.list_rooms()
-            .unwrap()
+    // The room with the most events RoomBridge wrote (more than the breaker's minimum of 5).
+    let other = wait_for(60, "every room's first sync", || {
+        let rooms = app.list_rooms().unwrap();
+        if !rooms.iter().all(|r| r.last_ok_at.is_some()) {
+            return None;
+        }
+        rooms
             .into_iter()
-            .find(|r| r.id != added.id && r.last_ok_at.is_some() && r.counts.links > 0)
+            .filter(|r| r.id != added.id)
+            .max_by_key(|r| r.counts.links)
     })
     .await;
+    assert!(other.counts.links > 5, "{other:?}");
     app.remove_room(&other.id).unwrap();
     assert!(!app.list_rooms().unwrap().iter().any(|r| r.id == other.id));
     let history = app.list_history(Some(50), Some(&other.id)).unwrap();
@@ -518,9 +524,9 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
     );
 
     // Another mailbox: the room starts over there (links dropped). This one still holds the
-    // events RoomBridge wrote for the removed room; they are not this resource's, so the plan
-    // would delete them, and the mass-deletion breaker holds that back for a person to approve
-    // instead of deleting silently.
+    // events RoomBridge wrote for the removed room; they belong to no reservation of this
+    // resource, so the plan deletes them, and with more than five of them the mass-deletion
+    // breaker holds that back for a person to approve.
     let moved = app
         .edit_room(
             &added.id,
@@ -546,5 +552,68 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
     .await;
     assert!(held.last_error.unwrap().contains("approve the deletions"));
     assert!(app.verify_audit().unwrap().ok);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address() {
+    let s = empty_setup().await;
+    let server = roombridge_app::http::serve_live(
+        Live::Setup(s.wizard.clone()),
+        roombridge_app::http::HttpOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ui_dir: s.dir.path().join("no-ui"),
+            token: "t0ken".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("http://{}/api{path}", server.addr);
+    let get = |path: &str| http.get(api(path)).bearer_auth("t0ken").send();
+
+    let status: serde_json::Value = get("/status").await.unwrap().json().await.unwrap();
+    assert_eq!(status["mode"], "setup");
+    let rooms = get("/rooms").await.unwrap();
+    assert_eq!(rooms.status(), 503);
+    let body: serde_json::Value = rooms.json().await.unwrap();
+    assert_eq!(body["code"], "not_configured");
+    assert_eq!(
+        http.get(api("/setup")).send().await.unwrap().status(),
+        401,
+        "the wizard needs the token too"
+    );
+
+    // The secret goes in over HTTP once and never comes back out.
+    let secret = s.servers.client_secret.expose().to_owned();
+    let answer = http
+        .post(api("/setup/tenant"))
+        .bearer_auth("t0ken")
+        .json(&serde_json::json!({
+            "tenant_id": DEMO_TENANT,
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": secret,
+            "graph_base": s.servers.graph.graph_base(),
+            "token_url": s.servers.graph.token_url(),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains("\"ok\":true"), "{answer}");
+    assert!(!answer.contains(&secret));
+    let state = get("/setup").await.unwrap().text().await.unwrap();
+    assert!(state.contains("\"client_secret_stored\":true") && !state.contains(&secret));
+
+    let app = running_app(&s, false).await;
+    let rooms: serde_json::Value = get("/rooms").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        rooms.as_array().unwrap().len(),
+        app.list_rooms().unwrap().len()
+    );
+    let status: serde_json::Value = get("/status").await.unwrap().json().await.unwrap();
+    assert_eq!(status["mode"], "live");
     app.shutdown().await;
 }

@@ -16,7 +16,7 @@ export function removalConsequences(room: RoomView): string[] {
 export function mailboxChangeConsequences(from: string, to: string): string[] {
   return [
     `The room starts over in ${to}: RoomBridge writes the booking reservations there and stops touching ${from}, which keeps what RoomBridge wrote in it.`,
-    `If ${to} already holds events RoomBridge wrote for another resource, RoomBridge wants to remove them there and holds that back for you to approve first.`,
+    `Meetings already booked directly in ${to} are copied to this resource in the booking system. Events RoomBridge once wrote in ${to} for another resource belong to no reservation here and are deleted (more than a few only after you approve the deletions).`,
   ];
 }
 
