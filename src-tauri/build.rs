@@ -20,6 +20,15 @@ const COMMANDS: &[&str] = &[
     "get_policies",
     "set_default_policy",
     "set_room_policy",
+    "setup_state",
+    "check_tenant",
+    "check_booking",
+    "discover_rooms",
+    "finish_setup",
+    "mapping_options",
+    "add_room",
+    "edit_room",
+    "remove_room",
 ];
 
 fn main() {

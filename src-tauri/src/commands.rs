@@ -6,13 +6,17 @@ use tauri::State;
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
+use roombridge_app::mappings::{NewRoom, RoomEdit};
 use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
+use roombridge_app::wizard::{
+    BookingForm, CheckView, DiscoveryView, FinishRequest, SetupView, TenantForm,
+};
 
 use crate::AppState;
 
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Result<Status, ApiError> {
-    state.app().await?.status()
+    state.status().await
 }
 
 #[tauri::command]
@@ -123,4 +127,63 @@ pub async fn set_room_policy(
     policy: Option<String>,
 ) -> Result<PoliciesView, ApiError> {
     state.app().await?.set_room_policy(&room, policy.as_deref())
+}
+
+#[tauri::command]
+pub async fn setup_state(state: State<'_, AppState>) -> Result<SetupView, ApiError> {
+    Ok(state.wizard().await?.setup_state())
+}
+
+/// The form carries the client secret in; nothing secret goes back out.
+#[tauri::command]
+pub async fn check_tenant(
+    state: State<'_, AppState>,
+    form: TenantForm,
+) -> Result<CheckView, ApiError> {
+    state.wizard().await?.check_tenant(form).await
+}
+
+#[tauri::command]
+pub async fn check_booking(
+    state: State<'_, AppState>,
+    form: BookingForm,
+) -> Result<CheckView, ApiError> {
+    state.wizard().await?.check_booking(form).await
+}
+
+#[tauri::command]
+pub async fn discover_rooms(state: State<'_, AppState>) -> Result<DiscoveryView, ApiError> {
+    state.wizard().await?.discover().await
+}
+
+#[tauri::command]
+pub async fn finish_setup(
+    state: State<'_, AppState>,
+    request: FinishRequest,
+) -> Result<Status, ApiError> {
+    state.wizard().await?.finish(request).await?.status()
+}
+
+#[tauri::command]
+pub async fn mapping_options(state: State<'_, AppState>) -> Result<DiscoveryView, ApiError> {
+    state.app().await?.mapping_options().await
+}
+
+#[tauri::command]
+pub async fn add_room(state: State<'_, AppState>, room: NewRoom) -> Result<RoomView, ApiError> {
+    state.app().await?.add_room(room).await
+}
+
+#[tauri::command]
+pub async fn edit_room(
+    state: State<'_, AppState>,
+    room: String,
+    edit: RoomEdit,
+) -> Result<RoomView, ApiError> {
+    state.app().await?.edit_room(&room, edit)
+}
+
+#[tauri::command]
+pub async fn remove_room(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
+    state.app().await?.remove_room(&room)
 }

@@ -3,8 +3,9 @@
 //! events, and desktop notifications on failures.
 //!
 //! The window opens whether or not RoomBridge can start: until it has, commands wait for it
-//! ([`AppState`]); if it cannot (live mode without a configuration), they answer `unavailable`
-//! with a message that says how to configure it.
+//! ([`AppState`]). Live mode without a configuration (or with a secret missing from the
+//! keyring) serves the setup wizard; finishing it starts the engine in the same window. If
+//! RoomBridge cannot start at all, commands answer `unavailable` with a message that says why.
 
 mod commands;
 mod events;
@@ -19,9 +20,8 @@ use std::time::Duration;
 
 use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
 
-use roombridge_app::App;
 use roombridge_app::secrets::Keyring;
-use roombridge_app::setup::{self, SetupError};
+use roombridge_app::setup::{self, Live, SetupError};
 use roombridge_engine::EngineConfig;
 
 pub use events::{HISTORY_EVENT, ROOMS_EVENT, room_status_event};
@@ -47,8 +47,9 @@ pub struct Launch {
 }
 
 impl Launch {
-    /// Starts the engine: the demo emulators, or the configured tenant.
-    pub async fn start(&self) -> Result<Arc<App>, String> {
+    /// Starts the engine: the demo emulators, or the configured tenant, or (live mode not set
+    /// up yet) the setup wizard.
+    pub async fn start(&self) -> Result<Live, String> {
         let data_dir = self
             .data_dir
             .clone()
@@ -60,9 +61,10 @@ impl Launch {
         if self.demo {
             setup::start_demo(&data_dir, config)
                 .await
+                .map(Live::Running)
                 .map_err(|e| format!("The demo could not start: {e}."))
         } else {
-            setup::start_live(&data_dir, &Keyring::new(), config)
+            setup::open_live(&data_dir, Arc::new(Keyring::new()), config)
                 .await
                 .map_err(|e| not_started_message(&e, &data_dir))
         }
@@ -73,15 +75,14 @@ impl Launch {
 fn not_started_message(error: &SetupError, data_dir: &std::path::Path) -> String {
     match error {
         SetupError::Config { .. } => format!(
-            "RoomBridge is not configured yet ({error}). Write the tenant id, client id and \
-             booking system URL to {} and put the Microsoft 365 client secret and the booking \
-             system API key in the OS keyring, or start with --demo to try it with built-in \
+            "RoomBridge's configuration cannot be used ({error}). Move {} aside and restart \
+             RoomBridge to run the setup again, or start with --demo to try it with built-in \
              emulators.",
             setup::LiveConfig::path(data_dir).display()
         ),
         SetupError::Secret(_) => format!(
-            "RoomBridge cannot start: {error}. Put the secret in the OS keyring (service \
-             \"{}\"), then restart RoomBridge.",
+            "RoomBridge cannot start: {error}. Check that the OS keyring (service \"{}\") is \
+             unlocked, then restart RoomBridge.",
             roombridge_app::secrets::SERVICE
         ),
         _ => format!("RoomBridge cannot start: {error}."),
@@ -111,6 +112,15 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::get_policies,
         commands::set_default_policy,
         commands::set_room_policy,
+        commands::setup_state,
+        commands::check_tenant,
+        commands::check_booking,
+        commands::discover_rooms,
+        commands::finish_setup,
+        commands::mapping_options,
+        commands::add_room,
+        commands::edit_room,
+        commands::remove_room,
     ])
 }
 
@@ -120,9 +130,16 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
     let (state, starter) = AppState::starting();
     tauri::async_runtime::spawn(async move {
         match launch.start().await {
-            Ok(app) => {
+            Ok(Live::Running(app)) => {
                 events::forward(handle, app.subscribe());
                 starter.ready(app);
+            }
+            Ok(Live::Setup(wizard)) => {
+                starter.setup(wizard.clone());
+                if let Some(app) = wizard.wait_started().await {
+                    events::forward(handle, app.subscribe());
+                    starter.ready(app);
+                }
             }
             Err(message) => {
                 tracing::error!("{message}");

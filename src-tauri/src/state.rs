@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use roombridge_app::{ApiError, App};
+use roombridge_app::wizard::Wizard;
+use roombridge_app::{ApiError, App, ErrorCode};
 
 /// How long a command waits for RoomBridge to finish starting before answering `unavailable`.
 const START_WAIT: Duration = Duration::from_secs(60);
@@ -14,6 +15,8 @@ const START_WAIT: Duration = Duration::from_secs(60);
 enum Phase {
     Starting,
     Started(Arc<App>),
+    /// Live mode is not set up: the setup wizard waits for the person.
+    Setup(Arc<Wizard>),
     Unavailable(String),
 }
 
@@ -58,10 +61,47 @@ impl AppState {
         };
         match phase {
             Phase::Started(app) => Ok(app),
+            // The wizard may have started the app a moment before the start-up task moves
+            // the phase on: take it from the wizard rather than answer "not configured".
+            Phase::Setup(wizard) => wizard
+                .started()
+                .borrow()
+                .clone()
+                .ok_or_else(ApiError::not_configured),
             Phase::Unavailable(message) => Err(ApiError::unavailable(message)),
             Phase::Starting => Err(ApiError::unavailable(
                 "RoomBridge is still starting; try again in a moment.",
             )),
+        }
+    }
+
+    /// The setup wizard, while RoomBridge waits to be set up. Once it is set up, the wizard's
+    /// commands answer `invalid_input`.
+    pub async fn wizard(&self) -> Result<Arc<Wizard>, ApiError> {
+        let mut phase = self.phase.clone();
+        let settled = tokio::time::timeout(
+            START_WAIT,
+            phase.wait_for(|p| !matches!(p, Phase::Starting)),
+        )
+        .await;
+        match settled.ok().and_then(Result::ok).map(|p| p.clone()) {
+            Some(Phase::Setup(wizard)) => Ok(wizard),
+            Some(Phase::Started(_)) => Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "RoomBridge is already set up. Change rooms on the Rooms screen.",
+            )),
+            Some(Phase::Unavailable(message)) => Err(ApiError::unavailable(message)),
+            Some(Phase::Starting) | None => Err(ApiError::unavailable(
+                "RoomBridge is still starting; try again in a moment.",
+            )),
+        }
+    }
+
+    /// The status: the app's, or `setup` mode while the wizard waits.
+    pub async fn status(&self) -> Result<roombridge_app::views::Status, ApiError> {
+        match self.app().await {
+            Err(e) if e.code == ErrorCode::NotConfigured => Ok(self.wizard().await?.status()),
+            other => other?.status(),
         }
     }
 
@@ -75,12 +115,17 @@ impl AppState {
 }
 
 impl Starter {
-    pub fn ready(self, app: Arc<App>) {
+    pub fn ready(&self, app: Arc<App>) {
         // send_replace stores the value even when no command is waiting.
         self.phase.send_replace(Phase::Started(app));
     }
 
-    pub fn unavailable(self, message: String) {
+    /// RoomBridge waits for the setup wizard; [`Starter::ready`] follows once it is finished.
+    pub fn setup(&self, wizard: Arc<Wizard>) {
+        self.phase.send_replace(Phase::Setup(wizard));
+    }
+
+    pub fn unavailable(&self, message: String) {
         self.phase.send_replace(Phase::Unavailable(message));
     }
 }

@@ -121,6 +121,34 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
     let conflicts = invoke(w, "list_conflicts", json!({}));
     assert!(conflicts.expect("list_conflicts succeeds").is_array());
 
+    // Mappings: rename, remove and add back, through the capability.
+    let edited = invoke(
+        w,
+        "edit_room",
+        json!({ "room": room, "edit": { "name": "Renamed in the window" } }),
+    )
+    .expect("edit_room succeeds");
+    assert_eq!(edited["name"], "Renamed in the window");
+    let options = invoke(w, "mapping_options", json!({})).expect("mapping_options succeeds");
+    assert!(options["mailboxes"].as_array().unwrap().len() >= 10);
+    let removed = rooms
+        .iter()
+        .find(|r| r["id"] != room)
+        .expect("a second room")
+        .clone();
+    let other = removed["id"].as_str().unwrap();
+    assert_eq!(
+        invoke(w, "remove_room", json!({ "room": other })),
+        Ok(Value::Null)
+    );
+    let added = invoke(
+        w,
+        "add_room",
+        json!({ "room": { "resource_id": removed["resource_id"], "mailbox": removed["mailbox"] } }),
+    )
+    .expect("add_room succeeds");
+    assert_eq!(added["mailbox"], removed["mailbox"]);
+
     assert_eq!(
         invoke(w, "sync_room", json!({ "room": room })),
         Ok(Value::Null)
@@ -148,17 +176,39 @@ fn syncing_an_unknown_room_is_not_found() {
 }
 
 #[test]
-fn without_a_configuration_the_window_is_told_how_to_configure() {
+fn without_a_configuration_the_window_gets_the_setup_wizard() {
     let dir = tempfile::tempdir().unwrap();
     let desktop = desktop(false, dir.path());
+    let w = &desktop.window;
 
-    let error = invoke(&desktop.window, "status", json!({})).expect_err("nothing to run yet");
-    assert_eq!(error["code"], "unavailable", "{error}");
-    let message = error["message"].as_str().unwrap();
+    let status = invoke(w, "status", json!({})).expect("status answers in setup mode");
+    assert_eq!(status["mode"], "setup", "{status}");
+    let error = invoke(w, "list_rooms", json!({})).expect_err("no rooms before setup");
+    assert_eq!(error["code"], "not_configured", "{error}");
+
+    let state = invoke(w, "setup_state", json!({})).expect("the wizard's state");
+    assert_eq!(state["default_time_zone"], "Europe/Oslo");
+    assert_eq!(state["tenant_ok"], false);
+    assert!(state.get("client_secret").is_none());
+
+    // The forms reach the wizard through the capability; a missing field says what to enter.
+    let form = json!({ "form": { "tenant_id": "", "client_id": "x", "client_secret": "s" } });
+    let error = invoke(w, "check_tenant", form).expect_err("no tenant id");
+    assert_eq!(error["code"], "invalid_input");
+    assert!(error["message"].as_str().unwrap().contains("tenant id"));
+    let error = invoke(w, "check_booking", json!({ "form": { "url": "" } })).unwrap_err();
+    assert!(error["message"].as_str().unwrap().contains("API address"));
+    let error = invoke(w, "discover_rooms", json!({})).unwrap_err();
     assert!(
-        message.contains("config.json") && message.contains("--demo"),
-        "{message}"
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("Test both connections")
     );
+    let error = invoke(w, "finish_setup", json!({ "request": { "rooms": [] } })).unwrap_err();
+    assert_eq!(error["code"], "invalid_input");
+    let error = invoke(w, "mapping_options", json!({})).unwrap_err();
+    assert_eq!(error["code"], "not_configured");
 }
 
 #[test]

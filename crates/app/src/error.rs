@@ -13,6 +13,8 @@ pub enum ErrorCode {
     InvalidInput,
     /// The engine or a store is not available right now; trying again may help.
     Unavailable,
+    /// Live mode is not set up yet: the UI shows the setup wizard.
+    NotConfigured,
     Internal,
 }
 
@@ -37,6 +39,14 @@ impl ApiError {
 
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unavailable, message)
+    }
+
+    /// The answer of every operation but the wizard's while RoomBridge is not set up.
+    pub fn not_configured() -> Self {
+        Self::new(
+            ErrorCode::NotConfigured,
+            "RoomBridge is not set up yet: connect Microsoft 365 and the booking system in the setup wizard first.",
+        )
     }
 }
 

@@ -12,17 +12,21 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio_stream::wrappers::BroadcastStream;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
 use crate::export::{ExportFormat, HistoryQuery};
+use crate::mappings::{NewRoom, RoomEdit};
+use crate::setup::Live;
 use crate::views::Update;
+use crate::wizard::{BookingForm, FinishRequest, TenantForm, Wizard};
 use crate::{ApiError, App, ErrorCode};
 
 /// Where and how to serve.
@@ -60,8 +64,16 @@ struct Shared {
     token: Arc<str>,
 }
 
-/// Binds and starts serving. Refuses anything but a loopback address: the API has no TLS.
+/// Binds and starts serving a running app. Refuses anything but a loopback address: the API
+/// has no TLS.
 pub async fn serve(app: Arc<App>, options: HttpOptions) -> std::io::Result<HttpServer> {
+    serve_live(Live::Running(app), options).await
+}
+
+/// Binds and starts serving live mode: the app if it runs, else the setup wizard, which is
+/// replaced by the app's API the moment the wizard has started it (no restart, same address
+/// and token). Refuses anything but a loopback address: the API has no TLS.
+pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<HttpServer> {
     if !options.listen.ip().is_loopback() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -71,13 +83,46 @@ pub async fn serve(app: Arc<App>, options: HttpOptions) -> std::io::Result<HttpS
             ),
         ));
     }
-    let shared = Shared {
-        app,
-        token: options.token.clone().into(),
+    let token: Arc<str> = options.token.clone().into();
+    let ui_dir = options.ui_dir;
+    let router = match live {
+        Live::Running(app) => router(Shared { app, token }, ui_dir),
+        Live::Setup(wizard) => {
+            let setup = setup_router(wizard.clone(), token.clone(), ui_dir.clone());
+            // The app's router, built on the first request after the wizard has started the
+            // app (checked per request, so the answer to the wizard's last step is followed by
+            // the app's API without a gap).
+            let running = Arc::new(std::sync::OnceLock::<Router>::new());
+            let started = wizard.started();
+            Router::new().fallback(move |request: Request| {
+                let router = match running.get() {
+                    Some(r) => r.clone(),
+                    None => match started.borrow().clone() {
+                        Some(app) => running
+                            .get_or_init(|| {
+                                router(
+                                    Shared {
+                                        app,
+                                        token: token.clone(),
+                                    },
+                                    ui_dir.clone(),
+                                )
+                            })
+                            .clone(),
+                        None => setup.clone(),
+                    },
+                };
+                async move {
+                    match router.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+            })
+        }
     };
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
-    let router = router(shared, options.ui_dir);
     let task = tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(HttpServer {
         addr,
@@ -89,9 +134,11 @@ pub async fn serve(app: Arc<App>, options: HttpOptions) -> std::io::Result<HttpS
 fn router(shared: Shared, ui_dir: PathBuf) -> Router {
     let api = Router::new()
         .route("/status", get(status))
-        .route("/rooms", get(rooms))
+        .route("/rooms", get(rooms).post(add_room))
+        .route("/rooms/{id}", patch(edit_room).delete(remove_room))
         .route("/rooms/{id}/sync", post(sync_room))
         .route("/rooms/{id}/approve-deletions", post(approve_deletions))
+        .route("/mappings/options", get(mapping_options))
         .route("/history", get(history))
         .route("/history/export", get(export_history))
         .route("/conflicts", get(conflicts))
@@ -104,14 +151,89 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .layer(middleware::from_fn_with_state(
-            shared.clone(),
+            shared.token.clone(),
             require_token,
         ))
         .with_state(shared);
+    with_ui(api, ui_dir)
+}
+
+/// The API and the UI's files (any other path is the UI's index, for its own routing).
+fn with_ui(api: Router, ui_dir: PathBuf) -> Router {
     let index = ui_dir.join("index.html");
     Router::new()
         .nest("/api", api)
         .fallback_service(ServeDir::new(ui_dir).fallback(ServeFile::new(index)))
+}
+
+#[derive(Clone)]
+struct SetupShared {
+    wizard: Arc<Wizard>,
+}
+
+/// The API before RoomBridge is set up: the wizard's steps, the status (`setup` mode), live
+/// updates that end when the app starts (so the UI reconnects to the app's), and
+/// `not_configured` for everything else.
+fn setup_router(wizard: Arc<Wizard>, token: Arc<str>, ui_dir: PathBuf) -> Router {
+    let api = Router::new()
+        .route("/status", get(setup_status))
+        .route("/setup", get(setup_state))
+        .route("/setup/tenant", post(check_tenant))
+        .route("/setup/booking", post(check_booking))
+        .route("/setup/discover", post(discover))
+        .route("/setup/finish", post(finish))
+        .route("/events", get(setup_events))
+        .fallback(|| async { ApiError::not_configured() })
+        .layer(middleware::from_fn_with_state(token, require_token))
+        .with_state(SetupShared { wizard });
+    with_ui(api, ui_dir)
+}
+
+async fn setup_status(State(s): State<SetupShared>) -> impl IntoResponse {
+    Json(s.wizard.status())
+}
+
+async fn setup_state(State(s): State<SetupShared>) -> impl IntoResponse {
+    Json(s.wizard.setup_state())
+}
+
+async fn check_tenant(
+    State(s): State<SetupShared>,
+    Body(form): Body<TenantForm>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.wizard.check_tenant(form).await.map(Json)
+}
+
+async fn check_booking(
+    State(s): State<SetupShared>,
+    Body(form): Body<BookingForm>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.wizard.check_booking(form).await.map(Json)
+}
+
+async fn discover(State(s): State<SetupShared>) -> Result<impl IntoResponse, ApiError> {
+    s.wizard.discover().await.map(Json)
+}
+
+async fn finish(
+    State(s): State<SetupShared>,
+    Body(request): Body<FinishRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let app = s.wizard.finish(request).await?;
+    app.status().map(Json)
+}
+
+/// No updates before the app runs; the stream ends once it does, and the UI's reconnect
+/// reaches the app's own stream.
+async fn setup_events(
+    State(s): State<SetupShared>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let wizard = s.wizard.clone();
+    let ended = futures::stream::once(async move {
+        let _ = wizard.wait_started().await;
+    })
+    .filter_map(|()| async { None });
+    Sse::new(ended).keep_alive(KeepAlive::default())
 }
 
 async fn status(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
@@ -120,6 +242,32 @@ async fn status(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> 
 
 async fn rooms(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
     s.app.list_rooms().map(Json)
+}
+
+async fn add_room(
+    State(s): State<Shared>,
+    Body(new): Body<NewRoom>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.add_room(new).await.map(Json)
+}
+
+async fn edit_room(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    Body(edit): Body<RoomEdit>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.edit_room(&id, edit).map(Json)
+}
+
+async fn remove_room(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.remove_room(&id).map(|()| Json(serde_json::json!({})))
+}
+
+async fn mapping_options(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.mapping_options().await.map(Json)
 }
 
 async fn sync_room(
@@ -258,7 +406,7 @@ struct TokenQuery {
 /// Lets a request through only with the token, as a bearer header or (for EventSource, which
 /// cannot set headers) a `token` query parameter.
 async fn require_token(
-    State(s): State<Shared>,
+    State(token): State<Arc<str>>,
     Query(q): Query<TokenQuery>,
     headers: HeaderMap,
     request: Request,
@@ -269,7 +417,7 @@ async fn require_token(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let given = bearer.or(q.token.as_deref()).unwrap_or("");
-    if constant_time_eq(given.as_bytes(), s.token.as_bytes()) {
+    if constant_time_eq(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {
         ApiError::new(
@@ -305,7 +453,7 @@ impl IntoResponse for ApiError {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable | ErrorCode::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(self)).into_response()

@@ -11,9 +11,11 @@ pub mod explain;
 pub mod export;
 pub mod http;
 pub mod logging;
+pub mod mappings;
 pub mod secrets;
 pub mod setup;
 pub mod views;
+pub mod wizard;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,8 @@ pub struct App {
     updates: broadcast::Sender<Update>,
     /// Rooms with a cycle in flight, for the "syncing" status.
     syncing: Arc<Mutex<HashSet<RoomId>>>,
+    /// The connectors, for discovering rooms and resources when mappings change.
+    connectors: std::sync::OnceLock<setup::Connectors>,
     /// Things to keep alive as long as the app (the demo's emulators).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -54,6 +58,7 @@ impl App {
             mode,
             updates,
             syncing: Arc::new(Mutex::new(HashSet::new())),
+            connectors: std::sync::OnceLock::new(),
             _keep: keep,
         });
         app.clone().forward_engine_events();
@@ -131,6 +136,11 @@ impl App {
     /// Live updates for the UI: room status changes and new history rows.
     pub fn subscribe(&self) -> broadcast::Receiver<Update> {
         self.updates.subscribe()
+    }
+
+    /// Gives the app the connectors the engine runs on, for discovery (set once, at start).
+    pub fn set_connectors(&self, connectors: setup::Connectors) {
+        let _ = self.connectors.set(connectors);
     }
 
     pub fn engine(&self) -> &Engine {

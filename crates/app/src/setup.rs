@@ -80,6 +80,15 @@ pub struct LiveConfig {
     pub graph_base: Option<String>,
     #[serde(default)]
     pub token_url: Option<String>,
+    /// Map every booking resource with an e-mail address to that mailbox at each start
+    /// ([`auto_map`]). Hand-written configurations do; the setup wizard writes `false`, since
+    /// the person chose the rooms (and those not to sync) there.
+    #[serde(default = "yes")]
+    pub auto_map: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl LiveConfig {
@@ -118,6 +127,7 @@ impl LiveConfig {
 }
 
 /// The two connectors RoomBridge syncs between.
+#[derive(Clone)]
 pub struct Connectors {
     pub graph: Arc<GraphConnector>,
     pub booking: Arc<BookingConnector>,
@@ -195,6 +205,7 @@ pub async fn start_app(
     keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 ) -> Result<Arc<App>, SetupError> {
     let (events, _) = broadcast::channel(4096);
+    let directory = connectors.clone();
     let context = Arc::new(EngineContext {
         store: store.clone(),
         calendar: connectors.graph,
@@ -203,7 +214,9 @@ pub async fn start_app(
         events,
     });
     let engine = Engine::start(context).await?;
-    Ok(App::new(store, engine, mode, keep))
+    let app = App::new(store, engine, mode, keep);
+    app.set_connectors(directory);
+    Ok(app)
 }
 
 /// How the demo's emulators and connectors are set up.
@@ -335,10 +348,52 @@ pub async fn start_live(
     config: EngineConfig,
 ) -> Result<Arc<App>, SetupError> {
     let live = LiveConfig::load(data_dir)?;
-    let store = open_store(data_dir, "roombridge.sqlite")?;
+    let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
     let connectors = live_connectors(&live, secrets)?;
-    auto_map(&store, &connectors).await?;
+    if live.auto_map {
+        auto_map(&store, &connectors).await?;
+    }
     start_app(store, connectors, config, Mode::Live, Vec::new()).await
+}
+
+/// Live mode as the window and the headless server find it: running, or waiting for the
+/// setup wizard.
+pub enum Live {
+    Running(Arc<App>),
+    /// Not configured yet (no `config.json`), or a secret is missing from the keyring: the
+    /// wizard asks for what is missing, then starts the engine.
+    Setup(Arc<crate::wizard::Wizard>),
+}
+
+/// Starts live mode if it is configured and its secrets are in the keyring; otherwise returns
+/// the setup wizard (prefilled from `config.json` when there is one). Fails for a
+/// `config.json` that cannot be read, a keyring that cannot be used, or an engine that does
+/// not start.
+pub async fn open_live(
+    data_dir: &Path,
+    secrets: Arc<dyn SecretStore>,
+    config: EngineConfig,
+) -> Result<Live, SetupError> {
+    let path = LiveConfig::path(data_dir);
+    if !path.exists() {
+        return Ok(Live::Setup(crate::wizard::Wizard::new(
+            data_dir, secrets, config, None,
+        )));
+    }
+    let live = LiveConfig::load(data_dir)?;
+    match start_live(data_dir, secrets.as_ref(), config.clone()).await {
+        Ok(app) => Ok(Live::Running(app)),
+        Err(SetupError::Secret(SecretError::Missing(what))) => {
+            tracing::warn!("the {what} is missing from the OS keyring; serving the setup wizard");
+            Ok(Live::Setup(crate::wizard::Wizard::new(
+                data_dir,
+                secrets,
+                config,
+                Some(live),
+            )))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn open_fresh_store(dir: &Path, file: &str) -> Result<Arc<Store>, SetupError> {

@@ -19,6 +19,8 @@ pub enum Mode {
     Demo,
     /// Running against a real tenant and booking system.
     Live,
+    /// Not configured yet: the setup wizard is waiting.
+    Setup,
 }
 
 #[derive(Debug, Clone, Serialize)]

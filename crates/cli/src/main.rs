@@ -40,7 +40,9 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
-    /// Live mode, headless: the tenant in config.json, secrets from the OS keyring.
+    /// Live mode, headless: the tenant in config.json, secrets from the OS keyring. Without a
+    /// configuration (an empty data folder), serves the setup wizard, which starts syncing
+    /// when it is finished.
     Serve {
         #[command(flatten)]
         serve: ServeArgs,
@@ -237,21 +239,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let app = setup::start_demo(&data_dir, engine_config(serve.poll))
                 .await
                 .map_err(|e| e.to_string())?;
-            serve_until_stopped(app, serve).await
+            serve_until_stopped(setup::Live::Running(app), serve).await
         }
         Command::Serve { serve } => {
             let data_dir = serve
                 .data_dir
                 .clone()
                 .unwrap_or_else(setup::default_data_dir);
-            let app = setup::start_live(
+            let live = setup::open_live(
                 &data_dir,
-                &serve.keyring.keyring(),
+                Arc::new(serve.keyring.keyring()),
                 engine_config(serve.poll),
             )
             .await
             .map_err(|e| e.to_string())?;
-            serve_until_stopped(app, serve).await
+            serve_until_stopped(live, serve).await
         }
         Command::Sync {
             once,
@@ -483,7 +485,7 @@ fn default_ui_dir() -> PathBuf {
     }
 }
 
-async fn serve_until_stopped(app: Arc<App>, args: ServeArgs) -> Result<ExitCode, String> {
+async fn serve_until_stopped(live: setup::Live, args: ServeArgs) -> Result<ExitCode, String> {
     let ui_dir = args.ui_dir.unwrap_or_else(default_ui_dir);
     if !ui_dir.join("index.html").exists() {
         eprintln!(
@@ -491,8 +493,16 @@ async fn serve_until_stopped(app: Arc<App>, args: ServeArgs) -> Result<ExitCode,
             ui_dir.display()
         );
     }
-    let server = http::serve(
-        app.clone(),
+    let wizard = match &live {
+        setup::Live::Running(_) => None,
+        setup::Live::Setup(wizard) => Some(wizard.clone()),
+    };
+    let running = match &live {
+        setup::Live::Running(app) => Some(app.clone()),
+        setup::Live::Setup(_) => None,
+    };
+    let server = http::serve_live(
+        live,
         HttpOptions {
             listen: args.listen,
             ui_dir,
@@ -501,12 +511,22 @@ async fn serve_until_stopped(app: Arc<App>, args: ServeArgs) -> Result<ExitCode,
     )
     .await
     .map_err(|e| e.to_string())?;
+    if wizard.is_some() {
+        println!(
+            "RoomBridge is not set up yet: open the address below to connect Microsoft 365 and the booking system."
+        );
+    }
     println!("RoomBridge is running at {}", server.url());
     tokio::select! {
         result = server.wait() => result.map_err(|e| e.to_string())?,
         () = wait_for_ctrl_c() => {}
     }
-    app.shutdown().await;
+    // The wizard may have started the app meanwhile.
+    let app: Option<Arc<App>> =
+        running.or_else(|| wizard.and_then(|w| w.started().borrow().clone()));
+    if let Some(app) = app {
+        app.shutdown().await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -82,6 +82,12 @@ pub fn set_paused(conn: &Connection, id: &RoomId, paused: bool) -> Result<bool> 
     )? == 1)
 }
 
+/// Removes a room. Its links, cursors, mirrors, open conflicts and status go with it (foreign
+/// keys cascade); its history stays. Returns false when there is no such room.
+pub fn remove(conn: &Connection, id: &RoomId) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM rooms WHERE id = ?1", [id.as_str()])? == 1)
+}
+
 /// The room's own conflict policy; `None` when it follows the global default.
 pub fn policy(conn: &Connection, id: &RoomId) -> Result<Option<Policy>> {
     let stored: Option<Option<String>> = conn
@@ -121,5 +127,59 @@ pub(crate) mod tests_support {
             time_zone: "Europe/Oslo".into(),
             paused: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+    use roombridge_core::plan::{Link, LinkState};
+    use roombridge_core::{GraphEventId, LinkId, Side};
+
+    #[test]
+    fn removing_a_room_drops_its_links_and_keeps_the_other_rooms() {
+        let store = Store::open_in_memory().unwrap();
+        let (gym, hall) = (tests_support::room("gym"), tests_support::room("hall"));
+        let link = Link {
+            id: LinkId::new("l1"),
+            block: None,
+            event: Some(GraphEventId::new("e1")),
+            booking_hash: None,
+            calendar_hash: None,
+            origin: Side::Calendar,
+            state: LinkState::Synced,
+        };
+        let now = chrono::Utc::now();
+        store
+            .write(|c| {
+                upsert(c, &gym, now)?;
+                upsert(c, &hall, now)?;
+                crate::links::put(c, &gym.id, &link, None, now)?;
+                crate::links::put(c, &hall.id, &link, None, now)
+            })
+            .unwrap();
+
+        assert!(store.write(|c| remove(c, &gym.id)).unwrap());
+        assert!(
+            !store.write(|c| remove(c, &gym.id)).unwrap(),
+            "already gone"
+        );
+
+        let left = store.read(list).unwrap();
+        assert_eq!(left, vec![hall.clone()]);
+        assert!(
+            store
+                .read(|c| crate::links::list(c, &gym.id))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .read(|c| crate::links::list(c, &hall.id))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

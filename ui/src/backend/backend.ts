@@ -8,6 +8,16 @@ import type {
   Status,
 } from './types';
 import type { ExportFile, ExportFormat, VerifyView } from './types';
+import type {
+  BookingForm,
+  CheckView,
+  DiscoveryView,
+  FinishRequest,
+  NewRoom,
+  RoomEdit,
+  SetupView,
+  TenantForm,
+} from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -52,6 +62,22 @@ export interface Backend {
   setDefaultPolicy(policy: string): Promise<PoliciesView>;
   /** `null` makes the room follow the default policy. */
   setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView>;
+  /** The setup wizard's prefilled state (live mode not set up yet). */
+  setupState(): Promise<SetupView>;
+  /** Tests the Microsoft 365 connection; a secret that works goes to the OS keyring. */
+  checkTenant(form: TenantForm): Promise<CheckView>;
+  /** Tests the booking-system connection; a key that works goes to the OS keyring. */
+  checkBooking(form: BookingForm): Promise<CheckView>;
+  /** Both sides' rooms and resources, matched (after both tests passed). */
+  discoverRooms(): Promise<DiscoveryView>;
+  /** Writes the configuration, stores the rooms and starts syncing; resolves with the new status. */
+  finishSetup(request: FinishRequest): Promise<Status>;
+  /** Mailboxes and resources for adding a room (once set up). */
+  mappingOptions(): Promise<DiscoveryView>;
+  addRoom(room: NewRoom): Promise<RoomView>;
+  editRoom(roomId: string, edit: RoomEdit): Promise<RoomView>;
+  /** Stops syncing a room; nothing is deleted in Outlook or the booking system. */
+  removeRoom(roomId: string): Promise<void>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

@@ -10,6 +10,16 @@ import type {
   Status,
 } from './types';
 import type { ExportFile, ExportFormat, VerifyView } from './types';
+import type {
+  BookingForm,
+  CheckView,
+  DiscoveryView,
+  FinishRequest,
+  NewRoom,
+  RoomEdit,
+  SetupView,
+  TenantForm,
+} from './types';
 
 type EventSourceCtor = new (url: string) => EventSource;
 
@@ -120,7 +130,47 @@ export class HttpBackend implements Backend {
     return this.#request('PUT', `/api/rooms/${encodeURIComponent(roomId)}/policy`, { policy });
   }
 
-  async #request<T>(method: 'GET' | 'POST' | 'PUT', path: string, json?: unknown): Promise<T> {
+  setupState(): Promise<SetupView> {
+    return this.#request('GET', '/api/setup');
+  }
+
+  checkTenant(form: TenantForm): Promise<CheckView> {
+    return this.#request('POST', '/api/setup/tenant', form);
+  }
+
+  checkBooking(form: BookingForm): Promise<CheckView> {
+    return this.#request('POST', '/api/setup/booking', form);
+  }
+
+  discoverRooms(): Promise<DiscoveryView> {
+    return this.#request('POST', '/api/setup/discover');
+  }
+
+  finishSetup(request: FinishRequest): Promise<Status> {
+    return this.#request('POST', '/api/setup/finish', request);
+  }
+
+  mappingOptions(): Promise<DiscoveryView> {
+    return this.#request('GET', '/api/mappings/options');
+  }
+
+  addRoom(room: NewRoom): Promise<RoomView> {
+    return this.#request('POST', '/api/rooms', room);
+  }
+
+  editRoom(roomId: string, edit: RoomEdit): Promise<RoomView> {
+    return this.#request('PATCH', `/api/rooms/${encodeURIComponent(roomId)}`, edit);
+  }
+
+  async removeRoom(roomId: string): Promise<void> {
+    await this.#request('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`);
+  }
+
+  async #request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    json?: unknown,
+  ): Promise<T> {
     let response: Response;
     try {
       response = await this.#fetch(this.#base + path, {
@@ -128,9 +178,9 @@ export class HttpBackend implements Backend {
         headers: {
           Authorization: `Bearer ${this.#token}`,
           Accept: 'application/json',
-          ...(method !== 'GET' ? { 'Content-Type': 'application/json' } : {}),
+          ...(method !== 'GET' && method !== 'DELETE' ? { 'Content-Type': 'application/json' } : {}),
         },
-        body: method !== 'GET' ? JSON.stringify(json ?? {}) : undefined,
+        body: method !== 'GET' && method !== 'DELETE' ? JSON.stringify(json ?? {}) : undefined,
       });
     } catch {
       throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');

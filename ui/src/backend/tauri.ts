@@ -12,6 +12,16 @@ import type {
   Status,
 } from './types';
 import type { ExportFile, ExportFormat, VerifyView } from './types';
+import type {
+  BookingForm,
+  CheckView,
+  DiscoveryView,
+  FinishRequest,
+  NewRoom,
+  RoomEdit,
+  SetupView,
+  TenantForm,
+} from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -92,6 +102,42 @@ export class TauriBackend implements Backend {
 
   setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
     return call('set_room_policy', { room: roomId, policy });
+  }
+
+  setupState(): Promise<SetupView> {
+    return call('setup_state');
+  }
+
+  checkTenant(form: TenantForm): Promise<CheckView> {
+    return call('check_tenant', { form });
+  }
+
+  checkBooking(form: BookingForm): Promise<CheckView> {
+    return call('check_booking', { form });
+  }
+
+  discoverRooms(): Promise<DiscoveryView> {
+    return call('discover_rooms');
+  }
+
+  finishSetup(request: FinishRequest): Promise<Status> {
+    return call('finish_setup', { request });
+  }
+
+  mappingOptions(): Promise<DiscoveryView> {
+    return call('mapping_options');
+  }
+
+  addRoom(room: NewRoom): Promise<RoomView> {
+    return call('add_room', { room });
+  }
+
+  editRoom(roomId: string, edit: RoomEdit): Promise<RoomView> {
+    return call('edit_room', { room: roomId, edit });
+  }
+
+  async removeRoom(roomId: string): Promise<void> {
+    await call('remove_room', { room: roomId });
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {

@@ -46,7 +46,9 @@ export type HistoryKind =
   | 'conflict_decided'
   | 'rejected'
   | 'cycle_failed'
-  | 'deletions_held';
+  | 'deletions_held'
+  /** A room mapping was added, changed or removed. */
+  | 'mapping';
 
 export type Side = 'booking' | 'calendar';
 
@@ -144,7 +146,8 @@ export interface PoliciesView {
 }
 
 export interface Status {
-  mode: 'demo' | 'live';
+  /** `setup`: live mode is not configured yet and the setup wizard waits. */
+  mode: 'demo' | 'live' | 'setup';
   version: string;
   rooms: number;
 }
@@ -155,6 +158,8 @@ export const API_ERROR_CODES = [
   'not_found',
   'invalid_input',
   'unavailable',
+  /** Live mode is not set up yet: show the setup wizard. */
+  'not_configured',
   'internal',
 ] as const;
 
@@ -197,4 +202,115 @@ export interface VerifyView {
   /** The first entry that fails the check; null when intact. */
   broken_at: number | null;
   message: string;
+}
+
+// ---- The setup wizard and room mappings (`crates/app/src/wizard.rs`, `mappings.rs`) ----
+
+/** Step 1a as typed. The secret travels in once; nothing secret ever comes back. */
+export interface TenantForm {
+  tenant_id: string;
+  client_id: string;
+  /** Empty: use the secret already in the OS keyring. */
+  client_secret?: string;
+  /** A PEM file with a certificate's private key, used with the thumbprint instead of a secret. */
+  certificate_path?: string;
+  certificate_thumbprint?: string;
+  /** Overrides for sovereign clouds and the emulators (Advanced). */
+  graph_base?: string;
+  token_url?: string;
+}
+
+export interface BookingForm {
+  url: string;
+  /** Empty: use the key already in the OS keyring. */
+  api_key?: string;
+}
+
+export type CheckProblem = 'credentials' | 'permission' | 'unreachable' | 'address' | 'busy';
+
+/** The result of a connection test: what happened and what to do about it. */
+export interface CheckView {
+  ok: boolean;
+  summary: string;
+  fix: string | null;
+  /** The service's own words, for whoever helps. */
+  detail: string | null;
+  problem: CheckProblem | null;
+  found: number;
+}
+
+/** What the wizard knows already (never a secret: only whether one is stored). */
+export interface SetupView {
+  tenant_id: string;
+  client_id: string;
+  certificate_thumbprint: string | null;
+  graph_base: string | null;
+  token_url: string | null;
+  booking_url: string;
+  client_secret_stored: boolean;
+  api_key_stored: boolean;
+  tenant_ok: boolean;
+  booking_ok: boolean;
+  default_time_zone: string;
+  policies: string[];
+}
+
+export interface MailboxOption {
+  email: string;
+  name: string;
+  /** `places`: the tenant's room list; `booking`: an address only the booking system gives. */
+  source: 'places' | 'booking';
+}
+
+export type MatchedBy = 'email' | 'name' | 'booking_email';
+
+export interface ResourceMatch {
+  id: string;
+  name: string;
+  kind: RoomKind;
+  email: string | null;
+  time_zone: string;
+  /** The suggested mailbox; null: no match. */
+  mailbox: string | null;
+  matched_by: MatchedBy | null;
+  /** Already mapped to this room. */
+  room_id: string | null;
+}
+
+export interface DiscoveryView {
+  mailboxes: MailboxOption[];
+  resources: ResourceMatch[];
+}
+
+export interface RoomChoice {
+  resource_id: string;
+  /** null: do not sync this resource. */
+  mailbox: string | null;
+  name?: string | null;
+  kind?: RoomKind | null;
+  time_zone?: string | null;
+  /** null: follow the default policy. */
+  policy?: string | null;
+}
+
+export interface FinishRequest {
+  time_zone: string | null;
+  default_policy: string | null;
+  rooms: RoomChoice[];
+}
+
+/** A new room mapping. */
+export interface NewRoom {
+  resource_id: string;
+  mailbox: string;
+  name?: string | null;
+  time_zone?: string | null;
+  policy?: string | null;
+}
+
+/** Changes to a mapping; absent fields stay. */
+export interface RoomEdit {
+  name?: string | null;
+  mailbox?: string | null;
+  time_zone?: string | null;
 }

@@ -83,7 +83,14 @@ describe('labels', () => {
   });
 
   it('keeps the error codes a closed set the UI knows', () => {
-    expect([...API_ERROR_CODES]).toEqual(['unauthorized', 'not_found', 'invalid_input', 'unavailable', 'internal']);
+    expect([...API_ERROR_CODES]).toEqual([
+      'unauthorized',
+      'not_found',
+      'invalid_input',
+      'unavailable',
+      'not_configured',
+      'internal',
+    ]);
   });
 });
 

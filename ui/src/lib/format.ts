@@ -46,6 +46,7 @@ const PHRASE: Record<HistoryKind, string> = {
   rejected: 'Declined a reservation',
   cycle_failed: 'Sync cycle failed',
   deletions_held: 'Held back mass deletions',
+  mapping: 'Changed a room mapping',
 };
 
 /** A short human sentence for what a history entry did. */

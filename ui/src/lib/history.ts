@@ -76,4 +76,5 @@ export const HISTORY_KINDS: readonly HistoryKind[] = [
   'rejected',
   'cycle_failed',
   'deletions_held',
+  'mapping',
 ];

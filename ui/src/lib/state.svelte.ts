@@ -2,6 +2,16 @@ import type { Backend, Connection, Unsubscribe } from '../backend';
 import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
 import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
+import type {
+  BookingForm,
+  CheckView,
+  DiscoveryView,
+  FinishRequest,
+  NewRoom,
+  RoomEdit,
+  SetupView,
+  TenantForm,
+} from '../backend/types';
 import { matchesFilters, NO_FILTERS, toQuery, type HistoryFilters } from './history';
 import { conflictsMayHaveChanged, mergeHistory, mergeRoom } from './live';
 
@@ -38,6 +48,11 @@ export class AppState {
   syncRequests = $state.raw<Record<string, SyncRequest>>({});
   /** Conflict policies (default and per room); null until loaded. */
   policies = $state.raw<PoliciesView | null>(null);
+  /**
+   * The setup wizard is on screen: live mode was not set up when RoomBridge was opened. It stays
+   * on after the wizard finishes, for the first sync's progress, until `leaveSetup()`.
+   */
+  setupActive = $state(false);
   /** Ticks so relative times ("2 minutes ago") stay true without new data. */
   now = $state(Date.now());
 
@@ -81,8 +96,13 @@ export class AppState {
   }
 
   async reloadAll(): Promise<void> {
+    await this.#loadStatus();
+    if (this.status?.mode === 'setup') {
+      // Nothing else exists before setup; the wizard loads what it needs.
+      this.setupActive = true;
+      return;
+    }
     await Promise.all([
-      this.#loadStatus(),
       this.reloadRooms(),
       this.reloadConflicts(),
       this.reloadHistory(),
@@ -253,6 +273,58 @@ export class AppState {
       if (error.code === 'unauthorized') this.fatal = error;
       return error;
     }
+  }
+
+  // ---- The setup wizard: each call goes straight to the backend; the wizard shows refusals. ----
+
+  setupState(): Promise<SetupView> {
+    return this.#backend.setupState();
+  }
+
+  checkTenant(form: TenantForm): Promise<CheckView> {
+    return this.#backend.checkTenant(form);
+  }
+
+  checkBooking(form: BookingForm): Promise<CheckView> {
+    return this.#backend.checkBooking(form);
+  }
+
+  discoverRooms(): Promise<DiscoveryView> {
+    return this.#backend.discoverRooms();
+  }
+
+  /** Finishes the wizard; RoomBridge starts syncing and the screens load. */
+  async finishSetup(request: FinishRequest): Promise<void> {
+    this.status = await this.#backend.finishSetup(request);
+    await this.reloadAll();
+  }
+
+  /** Leaves the wizard's progress step for the Rooms screen. */
+  leaveSetup(): void {
+    this.setupActive = false;
+  }
+
+  // ---- Room mappings ----
+
+  mappingOptions(): Promise<DiscoveryView> {
+    return this.#backend.mappingOptions();
+  }
+
+  async addRoom(room: NewRoom): Promise<void> {
+    const added = await this.#backend.addRoom(room);
+    this.rooms = mergeRoom(this.rooms, added);
+    await this.reloadPolicies();
+  }
+
+  async editRoom(roomId: string, edit: RoomEdit): Promise<void> {
+    const edited = await this.#backend.editRoom(roomId, edit);
+    this.rooms = mergeRoom(this.rooms, edited);
+  }
+
+  async removeRoom(roomId: string): Promise<void> {
+    await this.#backend.removeRoom(roomId);
+    this.rooms = this.rooms.filter((r) => r.id !== roomId);
+    await this.reloadPolicies();
   }
 
   dismissSyncError(roomId: string): void {

@@ -26,6 +26,17 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     getPolicies: vi.fn(async () => policies),
     setDefaultPolicy: vi.fn(async (_p: string) => policies),
     setRoomPolicy: vi.fn(async (_r: string, _p: string | null) => policies),
+    setupState: vi.fn(async () => {
+      throw new BackendError('invalid_input', 'already set up');
+    }),
+    checkTenant: vi.fn(async () => ({ ok: true, summary: '', fix: null, detail: null, problem: null, found: 0 })),
+    checkBooking: vi.fn(async () => ({ ok: true, summary: '', fix: null, detail: null, problem: null, found: 0 })),
+    discoverRooms: vi.fn(async () => ({ mailboxes: [], resources: [] })),
+    finishSetup: vi.fn(async () => ({ mode: 'live' as const, version: '0.1.0', rooms: 0 })),
+    mappingOptions: vi.fn(async () => ({ mailboxes: [], resources: [] })),
+    addRoom: vi.fn(async () => room('new')),
+    editRoom: vi.fn(async (id: string) => room(id)),
+    removeRoom: vi.fn(async (_id: string) => {}),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');

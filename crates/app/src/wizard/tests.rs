@@ -1,0 +1,187 @@
+use super::*;
+use roombridge_core::ResourceId;
+
+fn resource(id: &str, name: &str, email: Option<&str>) -> Resource {
+    Resource {
+        id: ResourceId::new(id),
+        name: name.to_owned(),
+        kind: "room".to_owned(),
+        email: email.map(str::to_owned),
+        time_zone: "Europe/Oslo".to_owned(),
+    }
+}
+
+fn place(email: &str, name: &str) -> GraphRoom {
+    GraphRoom {
+        email: email.to_owned(),
+        display_name: name.to_owned(),
+    }
+}
+
+fn matched(m: &Option<(String, MatchedBy)>) -> Option<(&str, MatchedBy)> {
+    m.as_ref().map(|(e, by)| (e.as_str(), *by))
+}
+
+#[test]
+fn names_compare_without_case_punctuation_or_spacing() {
+    assert_eq!(
+        normalise_name("  Town Hall, Council-Chamber "),
+        "town hall council chamber"
+    );
+    assert_eq!(normalise_name("Møterom ÆRE"), "møterom ære");
+}
+
+#[test]
+fn a_resource_matches_by_email_first_then_by_name_then_its_own_email() {
+    let places = [
+        place("Fjord@Example.org", "Meeting Room Fjord"),
+        place("skog@example.org", "Meeting room: Skog"),
+        place("gym@example.org", "Gymnasium"),
+    ];
+    let resources = [
+        // E-mail wins, whatever the case.
+        resource("r1", "Fjord", Some("fjord@example.ORG")),
+        // No e-mail: the name, normalised.
+        resource("r2", "Meeting Room Skog", None),
+        // An e-mail the room list does not show (an equipment mailbox).
+        resource("r3", "Projector", Some("projector@example.org")),
+        // Nothing fits.
+        resource("r4", "Attic", None),
+    ];
+    let m = match_resources(&resources, &places);
+    assert_eq!(
+        matched(&m[0]),
+        Some(("fjord@example.org", MatchedBy::Email))
+    );
+    assert_eq!(matched(&m[1]), Some(("skog@example.org", MatchedBy::Name)));
+    assert_eq!(
+        matched(&m[2]),
+        Some(("projector@example.org", MatchedBy::BookingEmail))
+    );
+    assert_eq!(matched(&m[3]), None);
+}
+
+#[test]
+fn a_name_that_fits_several_suggests_nothing_and_a_mailbox_taken_by_email_is_not_offered_by_name() {
+    let places = [
+        place("a@example.org", "Gym"),
+        place("b@example.org", "gym"),
+        place("hall@example.org", "Hall"),
+    ];
+    let resources = [
+        resource("r1", "Gym", None),
+        resource("r2", "Hall", None),
+        resource("r3", "Main hall", Some("hall@example.org")),
+    ];
+    let m = match_resources(&resources, &places);
+    assert_eq!(matched(&m[0]), None, "two mailboxes are called Gym");
+    assert_eq!(matched(&m[1]), None, "Hall belongs to r3 by e-mail");
+    assert_eq!(matched(&m[2]), Some(("hall@example.org", MatchedBy::Email)));
+}
+
+#[test]
+fn zones_mailboxes_and_choices_are_checked_with_messages_that_say_what_to_use() {
+    assert_eq!(check_zone(" Europe/Oslo ").unwrap(), "Europe/Oslo");
+    let e = check_zone("Oslo").unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("Europe/Oslo"), "{}", e.message);
+    assert_eq!(
+        check_mailbox(" Gym@Example.org").unwrap().as_str(),
+        "gym@example.org"
+    );
+    assert!(check_mailbox("gym").is_err());
+
+    let resources = [resource("r1", "Gym", None), resource("r2", "Hall", None)];
+    let choice = |id: &str, mailbox: Option<&str>| RoomChoice {
+        resource_id: id.to_owned(),
+        mailbox: mailbox.map(str::to_owned),
+        name: None,
+        kind: None,
+        time_zone: None,
+        policy: None,
+    };
+    let rooms = chosen_rooms(
+        &[choice("r1", Some("gym@example.org")), choice("r2", None)],
+        &resources,
+        "Europe/Berlin",
+    )
+    .unwrap();
+    assert_eq!(rooms.len(), 1, "a resource without a mailbox is not synced");
+    assert_eq!(rooms[0].0.time_zone, "Europe/Berlin");
+    assert_eq!(rooms[0].0.name, "Gym");
+
+    let twice = chosen_rooms(
+        &[
+            choice("r1", Some("gym@example.org")),
+            choice("r2", Some("GYM@example.org")),
+        ],
+        &resources,
+        "Europe/Oslo",
+    )
+    .unwrap_err();
+    assert!(
+        twice.message.contains("more than one resource"),
+        "{}",
+        twice.message
+    );
+    let mut bad_policy = choice("r1", Some("gym@example.org"));
+    bad_policy.policy = Some("whoever-shouts".into());
+    assert!(chosen_rooms(&[bad_policy], &resources, "Europe/Oslo").is_err());
+}
+
+fn settings() -> TenantSettings {
+    TenantSettings {
+        tenant_id: "t".into(),
+        client_id: "c".into(),
+        certificate_thumbprint: None,
+        graph_base: None,
+        token_url: None,
+    }
+}
+
+#[test]
+fn tenant_failures_say_what_to_fix() {
+    let refused = ConnectorError::new(
+        ErrorKind::Auth,
+        "The client secret for application c is wrong. Enter the secret's Value (AADSTS7000215: Invalid client secret provided.)",
+    );
+    let check = tenant_problem(&refused, &settings(), "list the rooms");
+    assert_eq!(check.problem, Some(Problem::Credentials));
+    assert!(check.summary.contains("401"));
+    assert!(check.fix.unwrap().contains("client secret"));
+
+    let forbidden = ConnectorError::new(ErrorKind::Auth, "not allowed").with_status(403);
+    let check = tenant_problem(&forbidden, &settings(), "list the rooms (Place.Read.All)");
+    assert_eq!(check.problem, Some(Problem::Permission));
+    assert!(check.summary.contains("Place.Read.All"));
+    assert!(check.fix.unwrap().contains("admin consent"));
+
+    let down = ConnectorError::new(ErrorKind::Transient { retry_after: None }, "refused");
+    let check = tenant_problem(&down, &settings(), "x");
+    assert_eq!(check.problem, Some(Problem::Unreachable));
+    assert!(check.summary.contains("login.microsoftonline.com"));
+}
+
+#[test]
+fn booking_failures_say_what_to_fix() {
+    let url = "https://booking.example.org/api/v1";
+    let key = ConnectorError::new(ErrorKind::Auth, "rejected").with_status(401);
+    let check = booking_problem(&key, url);
+    assert_eq!(check.problem, Some(Problem::Credentials));
+    assert!(check.fix.unwrap().contains("API key"));
+    let forbidden = ConnectorError::new(ErrorKind::Auth, "no").with_status(403);
+    assert_eq!(
+        booking_problem(&forbidden, url).problem,
+        Some(Problem::Permission)
+    );
+    let wrong_page = ConnectorError::new(ErrorKind::Permanent, "404").with_status(404);
+    let check = booking_problem(&wrong_page, url);
+    assert_eq!(check.problem, Some(Problem::Address));
+    assert!(check.fix.unwrap().contains("/api/v1"));
+
+    let Err(plain_http) = booking_connector("http://booking.example.org/api/v1", Secret::new("k"))
+    else {
+        panic!("http:// to another computer must be refused")
+    };
+    assert_eq!(plain_http.problem, Some(Problem::Address));
+}

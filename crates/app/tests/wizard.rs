@@ -1,0 +1,619 @@
+//! The setup wizard and room mappings against the real emulators over loopback: connection
+//! tests with wrong and right credentials, discovery and matching, finishing (config.json,
+//! secrets in the secret store only, the engine syncing), then changing the mappings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use roombridge_app::mappings::{NewRoom, RoomEdit};
+use roombridge_app::secrets::{SecretError, SecretName, SecretStore};
+use roombridge_app::setup::{self, DemoServers, Live};
+use roombridge_app::views::Mode;
+use roombridge_app::wizard::{
+    BookingForm, FinishRequest, MatchedBy, Problem, RoomChoice, TenantForm, Wizard,
+};
+use roombridge_app::{App, ErrorCode};
+use roombridge_core::Secret;
+use roombridge_emulators::demo::{DEMO_CLIENT_ID, DEMO_TENANT};
+use roombridge_engine::EngineConfig;
+
+/// A keyring in memory (the real one is tested in keyring.rs, inside a Secret Service).
+#[derive(Default)]
+struct MemorySecrets(Mutex<HashMap<&'static str, String>>);
+
+impl SecretStore for MemorySecrets {
+    fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
+        Ok(self.0.lock().unwrap().get(name.account()).map(Secret::new))
+    }
+    fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(name.account(), secret.expose().to_owned());
+        Ok(())
+    }
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        self.0.lock().unwrap().remove(name.account());
+        Ok(())
+    }
+}
+
+struct Setup {
+    servers: DemoServers,
+    secrets: Arc<MemorySecrets>,
+    wizard: Arc<Wizard>,
+    dir: tempfile::TempDir,
+}
+
+async fn empty_setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let (servers, _) = DemoServers::start().await.unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let config = EngineConfig {
+        poll_interval: Some(Duration::from_secs(2)),
+        ..EngineConfig::default()
+    };
+    let Live::Setup(wizard) = setup::open_live(dir.path(), secrets.clone(), config)
+        .await
+        .unwrap()
+    else {
+        panic!("an empty data folder must start the setup wizard");
+    };
+    Setup {
+        servers,
+        secrets,
+        wizard,
+        dir,
+    }
+}
+
+fn tenant_form(s: &Setup, secret: &str) -> TenantForm {
+    TenantForm {
+        tenant_id: DEMO_TENANT.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: Some(Secret::new(secret)),
+        graph_base: Some(s.servers.graph.graph_base()),
+        token_url: Some(s.servers.graph.token_url()),
+        ..TenantForm::default()
+    }
+}
+
+fn booking_form(url: String, key: &str) -> BookingForm {
+    BookingForm {
+        url,
+        api_key: Some(Secret::new(key)),
+    }
+}
+
+async fn connect_both(s: &Setup) {
+    let secret = s.servers.client_secret.expose().to_owned();
+    let tenant = s
+        .wizard
+        .check_tenant(tenant_form(s, &secret))
+        .await
+        .unwrap();
+    assert!(tenant.ok, "{tenant:?}");
+    let key = s.servers.api_key.expose().to_owned();
+    let booking = s
+        .wizard
+        .check_booking(booking_form(s.servers.booking.base_url(), &key))
+        .await
+        .unwrap();
+    assert!(booking.ok, "{booking:?}");
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, for at most `secs` seconds.
+async fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_client_secret_is_refused_with_a_401_that_says_to_check_the_secret() {
+    let s = empty_setup().await;
+    assert_eq!(s.wizard.status().mode, Mode::Setup);
+
+    let wrong = s
+        .wizard
+        .check_tenant(tenant_form(&s, "not-the-secret"))
+        .await
+        .unwrap();
+    assert!(!wrong.ok);
+    assert_eq!(wrong.problem, Some(Problem::Credentials));
+    assert!(wrong.summary.contains("401"), "{}", wrong.summary);
+    let fix = wrong.fix.unwrap();
+    assert!(fix.contains("client secret"), "{fix}");
+    assert!(
+        s.secrets
+            .get(SecretName::GraphClientSecret)
+            .unwrap()
+            .is_none(),
+        "a refused secret is not kept"
+    );
+    assert!(!s.wizard.setup_state().tenant_ok);
+
+    let secret = s.servers.client_secret.expose().to_owned();
+    let right = s
+        .wizard
+        .check_tenant(tenant_form(&s, &secret))
+        .await
+        .unwrap();
+    assert!(right.ok, "{right:?}");
+    assert!(right.found >= 10, "the demo tenant's rooms: {right:?}");
+    assert_eq!(
+        s.secrets
+            .get(SecretName::GraphClientSecret)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        secret,
+        "a secret that works goes straight to the keyring"
+    );
+    let state = s.wizard.setup_state();
+    assert!(state.tenant_ok && state.client_secret_stored);
+    // Run again with the secret field left empty: the stored one is used.
+    let again = s
+        .wizard
+        .check_tenant(TenantForm {
+            client_secret: None,
+            ..tenant_form(&s, "")
+        })
+        .await
+        .unwrap();
+    assert!(again.ok, "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_booking_system_and_a_wrong_api_key_say_what_to_fix() {
+    let s = empty_setup().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let key = s.servers.api_key.expose().to_owned();
+
+    let unreachable = s
+        .wizard
+        .check_booking(booking_form(format!("http://{closed}/api/v1"), &key))
+        .await
+        .unwrap();
+    assert_eq!(
+        unreachable.problem,
+        Some(Problem::Unreachable),
+        "{unreachable:?}"
+    );
+    assert!(unreachable.summary.contains("could not reach"));
+
+    let wrong_key = s
+        .wizard
+        .check_booking(booking_form(s.servers.booking.base_url(), "wrong-key"))
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong_key.problem,
+        Some(Problem::Credentials),
+        "{wrong_key:?}"
+    );
+    assert!(wrong_key.summary.contains("API key"));
+    assert!(s.secrets.get(SecretName::BookingApiKey).unwrap().is_none());
+
+    let plain_http = s
+        .wizard
+        .check_booking(booking_form(
+            "http://booking.example.org/api/v1".into(),
+            &key,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(plain_http.problem, Some(Problem::Address));
+
+    let right = s
+        .wizard
+        .check_booking(booking_form(s.servers.booking.base_url(), &key))
+        .await
+        .unwrap();
+    assert!(right.ok, "{right:?}");
+    assert!(s.wizard.setup_state().api_key_stored);
+
+    let missing = s
+        .wizard
+        .check_tenant(TenantForm {
+            tenant_id: String::new(),
+            ..tenant_form(&s, "x")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, ErrorCode::InvalidInput);
+    assert!(missing.message.contains("tenant id"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_rooms() {
+    let s = empty_setup().await;
+    let early = s.wizard.discover().await.unwrap_err();
+    assert!(
+        early.message.contains("Test both connections"),
+        "{}",
+        early.message
+    );
+    connect_both(&s).await;
+
+    let found = s.wizard.discover().await.unwrap();
+    assert!(found.resources.len() >= 10);
+    for r in &found.resources {
+        let expected = if r.kind == "equipment" {
+            MatchedBy::BookingEmail
+        } else {
+            MatchedBy::Email
+        };
+        assert_eq!(r.matched_by, Some(expected), "{r:?}");
+        assert_eq!(r.mailbox.as_deref(), r.email.as_deref(), "{r:?}");
+        assert!(r.room_id.is_none());
+    }
+    assert!(found.mailboxes.iter().any(|m| m.source == "places"));
+
+    // Every resource but the last is synced; the first with its own zone and policy.
+    let (skipped, synced) = found.resources.split_last().unwrap();
+    let mut rooms: Vec<RoomChoice> = synced
+        .iter()
+        .map(|r| RoomChoice {
+            resource_id: r.id.clone(),
+            mailbox: r.mailbox.clone(),
+            name: None,
+            kind: None,
+            time_zone: None,
+            policy: None,
+        })
+        .collect();
+    rooms[0].time_zone = Some("Europe/Stockholm".into());
+    rooms[0].policy = Some("booking-wins".into());
+    rooms.push(RoomChoice {
+        resource_id: skipped.id.clone(),
+        mailbox: None,
+        name: None,
+        kind: None,
+        time_zone: None,
+        policy: None,
+    });
+    let mut started = s.wizard.started();
+    let app = s
+        .wizard
+        .finish(FinishRequest {
+            time_zone: Some("Europe/Oslo".into()),
+            default_policy: Some("latest-wins".into()),
+            rooms,
+        })
+        .await
+        .unwrap();
+    assert!(
+        started.borrow_and_update().is_some(),
+        "the app is handed over"
+    );
+    assert_eq!(app.status().unwrap().mode, Mode::Live);
+
+    let listed = app.list_rooms().unwrap();
+    assert_eq!(listed.len(), synced.len());
+    assert!(
+        !listed.iter().any(|r| r.resource_id == skipped.id),
+        "don't sync"
+    );
+    let first = listed
+        .iter()
+        .find(|r| r.resource_id == synced[0].id)
+        .unwrap();
+    assert_eq!(first.time_zone, "Europe/Stockholm");
+    let policies = app.get_policies().unwrap();
+    assert_eq!(policies.default, "latest-wins");
+    assert_eq!(
+        policies
+            .rooms
+            .iter()
+            .find(|p| p.room_id == first.id)
+            .unwrap()
+            .policy
+            .as_deref(),
+        Some("booking-wins")
+    );
+
+    // The first full sync finishes in every room.
+    wait_for(90, "every room's first sync", || {
+        let rooms = app.list_rooms().unwrap();
+        rooms.iter().all(|r| r.last_ok_at.is_some()).then_some(())
+    })
+    .await;
+
+    // config.json holds the settings and no secret; a second finish is refused.
+    let config = std::fs::read_to_string(s.dir.path().join("config.json")).unwrap();
+    assert!(config.contains(DEMO_CLIENT_ID) && config.contains("\"auto_map\": false"));
+    for secret in [&s.servers.client_secret, &s.servers.api_key] {
+        assert!(!config.contains(secret.expose()), "a secret in config.json");
+    }
+    let Err(again) = s
+        .wizard
+        .finish(FinishRequest {
+            time_zone: None,
+            default_policy: None,
+            rooms: Vec::new(),
+        })
+        .await
+    else {
+        panic!("a second finish must be refused");
+    };
+    assert!(again.message.contains("already set up"));
+    app.shutdown().await;
+
+    // The next start finds the configuration and the keyring's secrets: no wizard, and the
+    // resource left out is still left out (no automatic mapping).
+    let Live::Running(next) = setup::open_live(
+        s.dir.path(),
+        s.secrets.clone(),
+        EngineConfig {
+            poll_interval: None,
+            ..EngineConfig::default()
+        },
+    )
+    .await
+    .unwrap() else {
+        panic!("a finished setup starts live mode");
+    };
+    assert_eq!(next.list_rooms().unwrap().len(), synced.len());
+    next.shutdown().await;
+
+    // Without its secret, live mode asks the wizard again, prefilled.
+    s.secrets.delete(SecretName::BookingApiKey).unwrap();
+    let Live::Setup(wizard) =
+        setup::open_live(s.dir.path(), s.secrets.clone(), EngineConfig::default())
+            .await
+            .unwrap()
+    else {
+        panic!("a missing secret opens the wizard");
+    };
+    let state = wizard.setup_state();
+    assert_eq!(state.client_id, DEMO_CLIENT_ID);
+    assert!(state.client_secret_stored && !state.api_key_stored);
+}
+
+async fn running_app(s: &Setup, skip_last: bool) -> Arc<App> {
+    connect_both(s).await;
+    let found = s.wizard.discover().await.unwrap();
+    let n = found.resources.len() - usize::from(skip_last);
+    let rooms = found.resources[..n]
+        .iter()
+        .map(|r| RoomChoice {
+            resource_id: r.id.clone(),
+            mailbox: r.mailbox.clone(),
+            name: None,
+            kind: None,
+            time_zone: None,
+            policy: None,
+        })
+        .collect();
+    s.wizard
+        .finish(FinishRequest {
+            time_zone: None,
+            default_policy: None,
+            rooms,
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
+    let s = empty_setup().await;
+    let app = running_app(&s, true).await;
+    let options = app.mapping_options().await.unwrap();
+    let unmapped = options
+        .resources
+        .iter()
+        .find(|r| r.room_id.is_none())
+        .expect("the resource left out in the wizard")
+        .clone();
+
+    // Add: the new room syncs without a restart.
+    let added = app
+        .add_room(NewRoom {
+            resource_id: unmapped.id.clone(),
+            mailbox: unmapped.mailbox.clone().unwrap(),
+            name: Some("Added later".into()),
+            time_zone: None,
+            policy: Some("booking-wins".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(added.name, "Added later");
+    assert_eq!(added.time_zone, "Europe/Oslo");
+    let synced = wait_for(60, "the added room's first sync", || {
+        app.list_rooms()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == added.id && r.last_ok_at.is_some())
+    })
+    .await;
+    let twice = app
+        .add_room(NewRoom {
+            resource_id: unmapped.id.clone(),
+            mailbox: "other@example.org".into(),
+            name: None,
+            time_zone: None,
+            policy: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        twice.message.contains("already mapped"),
+        "{}",
+        twice.message
+    );
+
+    // Edit: name and zone keep the links.
+    let links_before = synced.counts.links;
+    assert!(
+        links_before > 0,
+        "the added room's reservations were linked"
+    );
+    let edited = app
+        .edit_room(
+            &added.id,
+            RoomEdit {
+                name: Some("Renamed".into()),
+                time_zone: Some("Europe/Berlin".into()),
+                mailbox: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (edited.name.as_str(), edited.time_zone.as_str()),
+        ("Renamed", "Europe/Berlin")
+    );
+    assert_eq!(edited.counts.links, links_before);
+    let bad_zone = app
+        .edit_room(
+            &added.id,
+            RoomEdit {
+                time_zone: Some("Mars/Olympus".into()),
+                ..RoomEdit::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(bad_zone.code, ErrorCode::InvalidInput);
+
+    // Remove: the room stops, its history stays, a `mapping` row says what was left behind.
+    // The room with the most events RoomBridge wrote (more than the breaker's minimum of 5).
+    let other = wait_for(60, "every room's first sync", || {
+        let rooms = app.list_rooms().unwrap();
+        if !rooms.iter().all(|r| r.last_ok_at.is_some()) {
+            return None;
+        }
+        rooms
+            .into_iter()
+            .filter(|r| r.id != added.id)
+            .max_by_key(|r| r.counts.links)
+    })
+    .await;
+    assert!(other.counts.links > 5, "{other:?}");
+    app.remove_room(&other.id).unwrap();
+    assert!(!app.list_rooms().unwrap().iter().any(|r| r.id == other.id));
+    let history = app.list_history(Some(50), Some(&other.id)).unwrap();
+    let removed = history
+        .iter()
+        .find(|h| h.kind == "mapping" && h.title == "Room removed")
+        .expect("an audit row for the removal");
+    assert!(
+        removed.detail.contains("left as they are"),
+        "{}",
+        removed.detail
+    );
+    assert!(
+        history.iter().any(|h| h.kind != "mapping"),
+        "older history stays"
+    );
+    assert_eq!(
+        app.remove_room(&other.id).unwrap_err().code,
+        ErrorCode::NotFound
+    );
+
+    // Another mailbox: the room starts over there (links dropped). This one still holds the
+    // events RoomBridge wrote for the removed room; they belong to no reservation of this
+    // resource, so the plan deletes them, and with more than five of them the mass-deletion
+    // breaker holds that back for a person to approve.
+    let moved = app
+        .edit_room(
+            &added.id,
+            RoomEdit {
+                mailbox: Some(other.mailbox.clone()),
+                ..RoomEdit::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(moved.mailbox, other.mailbox);
+    assert_eq!(moved.name, "Renamed", "the rest of the mapping stays");
+    assert_eq!(moved.counts.links, 0, "the old mailbox's links are dropped");
+    let held = wait_for(
+        60,
+        "the moved room's first cycle in its new mailbox",
+        || {
+            app.list_rooms()
+                .unwrap()
+                .into_iter()
+                .find(|r| r.id == added.id && r.last_cycle_at.is_some() && r.held_deletions > 0)
+        },
+    )
+    .await;
+    assert!(held.last_error.unwrap().contains("approve the deletions"));
+    assert!(app.verify_audit().unwrap().ok);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address() {
+    let s = empty_setup().await;
+    let server = roombridge_app::http::serve_live(
+        Live::Setup(s.wizard.clone()),
+        roombridge_app::http::HttpOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ui_dir: s.dir.path().join("no-ui"),
+            token: "t0ken".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("http://{}/api{path}", server.addr);
+    let get = |path: &str| http.get(api(path)).bearer_auth("t0ken").send();
+
+    let status: serde_json::Value = get("/status").await.unwrap().json().await.unwrap();
+    assert_eq!(status["mode"], "setup");
+    let rooms = get("/rooms").await.unwrap();
+    assert_eq!(rooms.status(), 503);
+    let body: serde_json::Value = rooms.json().await.unwrap();
+    assert_eq!(body["code"], "not_configured");
+    assert_eq!(
+        http.get(api("/setup")).send().await.unwrap().status(),
+        401,
+        "the wizard needs the token too"
+    );
+
+    // The secret goes in over HTTP once and never comes back out.
+    let secret = s.servers.client_secret.expose().to_owned();
+    let answer = http
+        .post(api("/setup/tenant"))
+        .bearer_auth("t0ken")
+        .json(&serde_json::json!({
+            "tenant_id": DEMO_TENANT,
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": secret,
+            "graph_base": s.servers.graph.graph_base(),
+            "token_url": s.servers.graph.token_url(),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains("\"ok\":true"), "{answer}");
+    assert!(!answer.contains(&secret));
+    let state = get("/setup").await.unwrap().text().await.unwrap();
+    assert!(state.contains("\"client_secret_stored\":true") && !state.contains(&secret));
+
+    let app = running_app(&s, false).await;
+    let rooms: serde_json::Value = get("/rooms").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        rooms.as_array().unwrap().len(),
+        app.list_rooms().unwrap().len()
+    );
+    let status: serde_json::Value = get("/status").await.unwrap().json().await.unwrap();
+    assert_eq!(status["mode"], "live");
+    app.shutdown().await;
+}

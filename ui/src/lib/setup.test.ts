@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { DiscoveryView, ResourceMatch } from '../backend/types';
+import { room } from '../test-fixtures';
+import {
+  duplicateMailboxes,
+  finishRequest,
+  initialRows,
+  roomsProblem,
+  syncProgress,
+  tenantFormProblem,
+} from './setup';
+
+function resource(id: string, mailbox: string | null, patch: Partial<ResourceMatch> = {}): ResourceMatch {
+  return {
+    id,
+    name: `Resource ${id}`,
+    kind: 'room',
+    email: mailbox,
+    time_zone: 'Europe/Oslo',
+    mailbox,
+    matched_by: mailbox ? 'email' : null,
+    room_id: null,
+    ...patch,
+  };
+}
+
+const discovery: DiscoveryView = {
+  mailboxes: [{ email: 'gym@example.org', name: 'Gym', source: 'places' }],
+  resources: [resource('r1', 'gym@example.org'), resource('r2', null)],
+};
+const ZONES = ['Europe/Oslo', 'Europe/Berlin'];
+
+describe('the room step', () => {
+  it('starts each resource on its suggested mailbox, or "don\'t sync" without one', () => {
+    const rows = initialRows(discovery);
+    expect(rows.map((r) => r.mailbox)).toEqual(['gym@example.org', '']);
+    expect(roomsProblem(rows, '', ZONES)).toBeNull();
+  });
+
+  it('sends unsynced resources as null mailboxes and empty overrides as defaults', () => {
+    const rows = initialRows(discovery);
+    rows[0]!.policy = 'booking-wins';
+    expect(finishRequest(rows, ' Europe/Oslo ', '')).toEqual({
+      time_zone: 'Europe/Oslo',
+      default_policy: null,
+      rooms: [
+        { resource_id: 'r1', mailbox: 'gym@example.org', time_zone: null, policy: 'booking-wins' },
+        { resource_id: 'r2', mailbox: null, time_zone: null, policy: null },
+      ],
+    });
+  });
+
+  it('refuses one mailbox for two resources, nothing to sync, and unknown zones', () => {
+    const rows = initialRows(discovery);
+    rows[1]!.mailbox = 'GYM@example.org ';
+    expect([...duplicateMailboxes(rows)]).toEqual(['gym@example.org']);
+    expect(roomsProblem(rows, '', ZONES)).toMatch(/more than one resource/);
+
+    rows[0]!.mailbox = '';
+    rows[1]!.mailbox = '';
+    expect(roomsProblem(rows, '', ZONES)).toMatch(/at least one/);
+
+    rows[0]!.mailbox = 'gym@example.org';
+    expect(roomsProblem(rows, 'Oslo', ZONES)).toMatch(/not a time zone/);
+    rows[0]!.timeZone = 'Europe/Berlin';
+    expect(roomsProblem(rows, 'Europe/Oslo', ZONES)).toBeNull();
+  });
+});
+
+describe('the Microsoft 365 form', () => {
+  const form = { tenant_id: 't', client_id: 'c', client_secret: 's' };
+
+  it('needs the ids and a secret, unless one is stored', () => {
+    expect(tenantFormProblem(form, false, false)).toBeNull();
+    expect(tenantFormProblem({ ...form, tenant_id: ' ' }, false, false)).toMatch(/tenant id/);
+    expect(tenantFormProblem({ ...form, client_secret: '' }, false, false)).toMatch(/client secret/);
+    expect(tenantFormProblem({ ...form, client_secret: '' }, true, false)).toBeNull();
+  });
+
+  it('checks a certificate thumbprint and the advanced addresses', () => {
+    const cert = { ...form, certificate_thumbprint: 'AB:CD', certificate_path: '/k.pem' };
+    expect(tenantFormProblem(cert, false, true)).toMatch(/40 hex digits/);
+    cert.certificate_thumbprint = 'a'.repeat(40);
+    expect(tenantFormProblem(cert, false, true)).toBeNull();
+    expect(tenantFormProblem({ ...form, graph_base: 'graph.local' }, false, false)).toMatch(/https/);
+  });
+});
+
+describe('syncProgress', () => {
+  it('counts rooms whose first cycle ended, failing ones included', () => {
+    const rooms = [
+      room('a', { last_ok_at: '2026-11-21T10:00:00Z', status: 'in_sync' }),
+      room('b', { status: 'failing', last_error: 'x' }),
+      room('c', { status: 'syncing' }),
+    ];
+    expect(syncProgress(rooms)).toEqual({ done: 2, total: 3, failing: 1, percent: 67, complete: false });
+    expect(syncProgress([]).complete).toBe(false);
+    expect(syncProgress(rooms.slice(0, 2)).complete).toBe(true);
+  });
+});

@@ -1,0 +1,139 @@
+// The setup wizard's and the mapping forms' rules, kept out of the components so they can be
+// tested: which mailbox each resource starts with, what may be submitted, and how far the first
+// sync has come.
+import type {
+  DiscoveryView,
+  FinishRequest,
+  MatchedBy,
+  ResourceMatch,
+  RoomView,
+  TenantForm,
+} from '../backend/types';
+
+/** One resource's row in the wizard's room step. */
+export interface ChoiceRow {
+  resource: ResourceMatch;
+  /** '' means "don't sync". */
+  mailbox: string;
+  /** '' follows the default zone. */
+  timeZone: string;
+  /** '' follows the default policy. */
+  policy: string;
+}
+
+/** Every resource with its suggested mailbox (or "don't sync" when nothing matched). */
+export function initialRows(discovery: DiscoveryView): ChoiceRow[] {
+  return discovery.resources.map((resource) => ({
+    resource,
+    mailbox: resource.mailbox ?? '',
+    timeZone: '',
+    policy: '',
+  }));
+}
+
+/** Mailboxes chosen for more than one resource (one mailbox shows one resource). */
+export function duplicateMailboxes(rows: readonly ChoiceRow[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const r of rows) {
+    const m = r.mailbox.trim().toLowerCase();
+    if (!m) continue;
+    if (seen.has(m)) twice.add(m);
+    seen.add(m);
+  }
+  return twice;
+}
+
+/** What the wizard's last step sends. */
+export function finishRequest(rows: readonly ChoiceRow[], timeZone: string, defaultPolicy: string): FinishRequest {
+  return {
+    time_zone: timeZone.trim() || null,
+    default_policy: defaultPolicy || null,
+    rooms: rows.map((r) => ({
+      resource_id: r.resource.id,
+      mailbox: r.mailbox.trim() || null,
+      time_zone: r.timeZone.trim() || null,
+      policy: r.policy || null,
+    })),
+  };
+}
+
+/** Why the room step cannot be finished yet, or null. */
+export function roomsProblem(rows: readonly ChoiceRow[], timeZone: string, zones: readonly string[]): string | null {
+  if (!rows.some((r) => r.mailbox.trim())) return 'Choose a mailbox for at least one resource.';
+  const twice = duplicateMailboxes(rows);
+  if (twice.size > 0) return `${[...twice].join(', ')} is chosen for more than one resource.`;
+  for (const z of [timeZone, ...rows.map((r) => r.timeZone)]) {
+    if (z.trim() && !isTimeZone(z, zones)) return `${z.trim()} is not a time zone; use a name such as Europe/Oslo.`;
+  }
+  return null;
+}
+
+/** How a suggestion was found, in words. */
+export function matchLabel(by: MatchedBy | null): string {
+  switch (by) {
+    case 'email':
+      return 'Matched by e-mail';
+    case 'name':
+      return 'Matched by name';
+    case 'booking_email':
+      return "The booking system's e-mail (not in Outlook's room list)";
+    default:
+      return 'No match: choose a mailbox or leave it out';
+  }
+}
+
+/** IANA zone names this browser knows (Europe/Oslo always included). */
+export function knownTimeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const zones = intl.supportedValuesOf?.('timeZone') ?? [];
+  return zones.includes('Europe/Oslo') ? zones : ['Europe/Oslo', ...zones];
+}
+
+export function isTimeZone(zone: string, zones: readonly string[]): boolean {
+  const z = zone.trim();
+  return zones.includes(z) || z === 'UTC';
+}
+
+/** What the Microsoft 365 form still needs before it can be tested, or null. */
+export function tenantFormProblem(form: TenantForm, secretStored: boolean, useCertificate: boolean): string | null {
+  if (!form.tenant_id.trim()) return 'Enter the tenant id.';
+  if (!form.client_id.trim()) return 'Enter the client id.';
+  if (useCertificate) {
+    const hex = (form.certificate_thumbprint ?? '').replace(/[:\s]/g, '');
+    if (!/^[0-9a-fA-F]{40}$/.test(hex)) return 'The thumbprint is the 40 hex digits Entra ID shows for the certificate.';
+    if (!form.certificate_path?.trim() && !secretStored) return "Give the path of the certificate's private key file (PEM).";
+  } else if (!form.client_secret?.trim() && !secretStored) {
+    return 'Enter the client secret.';
+  }
+  for (const [field, label] of [
+    [form.graph_base, 'Graph address'],
+    [form.token_url, 'token address'],
+  ] as const) {
+    if (field?.trim() && !/^https?:\/\/\S+$/.test(field.trim())) return `The ${label} must start with https://.`;
+  }
+  return null;
+}
+
+/** The first full sync's progress: rooms whose first cycle ended, out of all. */
+export interface SyncProgress {
+  done: number;
+  total: number;
+  /** Rooms whose cycle failed (they count as done: they need a person, not more waiting). */
+  failing: number;
+  percent: number;
+  complete: boolean;
+}
+
+export function syncProgress(rooms: readonly RoomView[]): SyncProgress {
+  const total = rooms.length;
+  const failing = rooms.filter((r) => r.status === 'failing').length;
+  const done = rooms.filter((r) => r.last_ok_at !== null || r.status === 'failing').length;
+  return {
+    done,
+    total,
+    failing,
+    percent: total === 0 ? 0 : Math.round((done / total) * 100),
+    complete: total > 0 && done === total,
+  };
+}
