@@ -264,6 +264,7 @@ async fn apply(
             link,
             block,
             content,
+            booking_hash,
             idempotency_key,
         } => {
             let mut row = proposed(action);
@@ -279,7 +280,7 @@ async fn apply(
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(created.id.clone()),
-                    booking_hash: Some(content.hash()),
+                    booking_hash: Some(booking_hash.clone()),
                     calendar_hash: Some(created.content.hash()),
                     origin: row.origin,
                     state: LinkState::Synced,
@@ -294,6 +295,7 @@ async fn apply(
             event,
             version,
             content,
+            booking_hash,
         } => {
             let mut updated = ctx
                 .calendar
@@ -308,7 +310,7 @@ async fn apply(
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(updated.id.clone()),
-                    booking_hash: Some(content.hash()),
+                    booking_hash: Some(booking_hash.clone()),
                     calendar_hash: Some(updated.content.hash()),
                     origin: existing.map(|l| l.origin).unwrap_or(Side::Booking),
                     state: LinkState::Synced,
@@ -482,15 +484,16 @@ async fn apply(
             block,
             event,
             origin,
-            hash,
+            booking_hash,
+            calendar_hash,
         } => {
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(event.clone()),
-                    booking_hash: Some(hash.clone()),
-                    calendar_hash: Some(hash.clone()),
+                    booking_hash: Some(booking_hash.clone()),
+                    calendar_hash: Some(calendar_hash.clone()),
                     origin: *origin,
                     state: LinkState::Synced,
                 },

@@ -104,6 +104,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         links: &links,
         policy: Policy::Manual,
         decisions: &[],
+        privacy: Privacy::Full,
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -170,6 +171,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         links,
         policy: Policy::Manual,
         decisions: &[],
+        privacy: Privacy::Full,
     })
 }
 
@@ -337,6 +339,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         links: std::slice::from_ref(&link),
         policy: Policy::Manual,
         decisions: &[],
+        privacy: Privacy::Full,
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);
@@ -449,6 +452,7 @@ impl Room {
             links: &self.links,
             policy: self.policy,
             decisions: &self.decisions,
+            privacy: Privacy::Full,
         })
     }
 
