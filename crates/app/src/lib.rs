@@ -11,7 +11,9 @@ pub mod explain;
 pub mod export;
 pub mod http;
 pub mod logging;
+pub mod overview;
 pub mod secrets;
+pub mod settings;
 pub mod setup;
 pub mod views;
 
