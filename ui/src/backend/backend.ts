@@ -8,6 +8,7 @@ import type {
   Status,
 } from './types';
 import type { ExportFile, ExportFormat, VerifyView } from './types';
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -52,6 +53,13 @@ export interface Backend {
   setDefaultPolicy(policy: string): Promise<PoliciesView>;
   /** `null` makes the room follow the default policy. */
   setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView>;
+  getSettings(): Promise<SettingsView>;
+  /** Changes the fields given; rejects with `invalid_input` (nothing changed) when one is out of bounds. */
+  updateSettings(update: SettingsUpdate): Promise<SettingsView>;
+  /** Sync activity and errors over the span, every bucket included. */
+  activity(span: ActivitySpan): Promise<ActivityView>;
+  /** The Graph request budget each mailbox has in use now. */
+  graphBudget(): Promise<BudgetView[]>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

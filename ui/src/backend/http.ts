@@ -1,3 +1,4 @@
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 import type { Backend, LiveHandlers, Unsubscribe } from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
 import type {
@@ -118,6 +119,22 @@ export class HttpBackend implements Backend {
 
   setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
     return this.#request('PUT', `/api/rooms/${encodeURIComponent(roomId)}/policy`, { policy });
+  }
+
+  getSettings(): Promise<SettingsView> {
+    return this.#request('GET', '/api/settings');
+  }
+
+  updateSettings(update: SettingsUpdate): Promise<SettingsView> {
+    return this.#request('PUT', '/api/settings', update);
+  }
+
+  activity(span: ActivitySpan): Promise<ActivityView> {
+    return this.#request('GET', `/api/activity?span=${encodeURIComponent(span)}`);
+  }
+
+  graphBudget(): Promise<BudgetView[]> {
+    return this.#request('GET', '/api/graph-budget');
   }
 
   async #request<T>(method: 'GET' | 'POST' | 'PUT', path: string, json?: unknown): Promise<T> {

@@ -12,6 +12,7 @@ import type {
   Status,
 } from './types';
 import type { ExportFile, ExportFormat, VerifyView } from './types';
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -92,6 +93,22 @@ export class TauriBackend implements Backend {
 
   setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
     return call('set_room_policy', { room: roomId, policy });
+  }
+
+  getSettings(): Promise<SettingsView> {
+    return call('get_settings');
+  }
+
+  updateSettings(update: SettingsUpdate): Promise<SettingsView> {
+    return call('update_settings', { settings: update });
+  }
+
+  activity(span: ActivitySpan): Promise<ActivityView> {
+    return call('activity', { span });
+  }
+
+  graphBudget(): Promise<BudgetView[]> {
+    return call('graph_budget');
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
