@@ -14,10 +14,10 @@ const saved: SettingsView = {
 
 describe('validate', () => {
   it('accepts the saved settings and the bounds themselves', () => {
-    expect(validate(formOf(saved), saved.bounds)).toEqual({});
+    expect(validate(formOf(saved), saved)).toEqual({});
     const edges = { ...formOf(saved), pollSecs: '30', daysBack: '0', daysAhead: '730' };
-    expect(validate(edges, saved.bounds)).toEqual({});
-    expect(validate({ ...edges, pollSecs: ' 3600 ', daysAhead: '7' }, saved.bounds)).toEqual({});
+    expect(validate(edges, saved)).toEqual({});
+    expect(validate({ ...edges, pollSecs: ' 3600 ', daysAhead: '7' }, saved)).toEqual({});
   });
 
   it('names each field out of bounds with what is allowed', () => {
@@ -32,10 +32,17 @@ describe('validate', () => {
       [{ daysAhead: 'soon' }, 'daysAhead', 'from 7 to 730'],
     ];
     for (const [change, field, text] of cases) {
-      const errors = validate({ ...formOf(saved), ...change }, saved.bounds);
+      const errors = validate({ ...formOf(saved), ...change }, saved);
       expect(Object.keys(errors), JSON.stringify(change)).toEqual([field]);
       expect(errors[field as keyof typeof errors]).toContain(text);
     }
+  });
+
+  it('never blocks a field left as saved, even outside the bounds', () => {
+    const started = { ...saved, poll_interval_secs: 10 };
+    expect(validate(formOf(started), started)).toEqual({});
+    expect(validate({ ...formOf(started), privacy: 'reserved' }, started)).toEqual({});
+    expect(Object.keys(validate({ ...formOf(started), pollSecs: '11' }, started))).toEqual(['pollSecs']);
   });
 });
 

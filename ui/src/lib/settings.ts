@@ -58,16 +58,25 @@ function wholeNumber(text: string): number | null {
   return /^-?\d+$/.test(t) ? Number(t) : null;
 }
 
-/** One message per field that cannot be saved, saying what is allowed. */
-export function validate(form: SettingsForm, bounds: SettingsBounds): FormErrors {
+/**
+ * One message per changed field that cannot be saved, saying what is allowed. A field left as
+ * saved is never an error, even outside the bounds (an interval given on the command line).
+ */
+export function validate(form: SettingsForm, saved: SettingsView): FormErrors {
   const errors: FormErrors = {};
+  const bounds: SettingsBounds = saved.bounds;
+  const untouched = formOf(saved);
   const poll = wholeNumber(form.pollSecs);
-  if (poll === null || poll < bounds.poll_min_secs || poll > bounds.poll_max_secs) {
+  if (form.pollSecs.trim() === untouched.pollSecs) {
+    // As saved.
+  } else if (poll === null || poll < bounds.poll_min_secs || poll > bounds.poll_max_secs) {
     errors.pollSecs = `Enter a whole number of seconds from ${bounds.poll_min_secs} (${describeInterval(
       bounds.poll_min_secs,
     )}) to ${bounds.poll_max_secs} (${describeInterval(bounds.poll_max_secs)}).`;
   }
   const back = wholeNumber(form.daysBack);
+  const windowAsSaved = form.daysBack.trim() === untouched.daysBack && form.daysAhead.trim() === untouched.daysAhead;
+  if (windowAsSaved) return errors;
   if (back === null || back < 0 || back > bounds.days_back_max) {
     errors.daysBack = `Enter a whole number of days from 0 to ${bounds.days_back_max}.`;
   }
