@@ -24,6 +24,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
 use crate::export::{ExportFormat, HistoryQuery};
 use crate::mappings::{NewRoom, RoomEdit};
+use crate::overview::Span;
+use crate::settings::SettingsUpdate;
 use crate::setup::Live;
 use crate::views::Update;
 use crate::wizard::{BookingForm, FinishRequest, TenantForm, Wizard};
@@ -148,6 +150,9 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/policies/default", put(set_default_policy))
         .route("/rooms/{id}/policy", put(set_room_policy))
         .route("/audit/verify", get(verify))
+        .route("/settings", get(settings).put(update_settings))
+        .route("/activity", get(activity))
+        .route("/graph-budget", get(graph_budget))
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .layer(middleware::from_fn_with_state(
@@ -375,6 +380,36 @@ async fn set_room_policy(
 
 async fn verify(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
     s.app.verify_audit().map(Json)
+}
+
+async fn settings(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.settings().map(Json)
+}
+
+async fn update_settings(
+    State(s): State<Shared>,
+    Body(b): Body<SettingsUpdate>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.update_settings(&b).map(Json)
+}
+
+#[derive(Deserialize)]
+struct SpanQuery {
+    span: Option<String>,
+}
+
+/// `?span=24h` (per hour, the default) or `?span=14d` (per day).
+async fn activity(
+    State(s): State<Shared>,
+    Query(q): Query<SpanQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app
+        .activity(Span::from_name(q.span.as_deref().unwrap_or(""))?)
+        .map(Json)
+}
+
+async fn graph_budget(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.graph_budget().map(Json)
 }
 
 /// Live updates as Server-Sent Events: `room` and `history` events, JSON data.

@@ -41,6 +41,18 @@ pub struct CalendarChanges {
     pub cursor: String,
 }
 
+/// How much of one mailbox's request budget is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxBudget {
+    /// The mailbox address, lower case; empty for tenant-wide requests (places, batches).
+    pub mailbox: String,
+    /// Requests sent in the current rolling window.
+    pub used: usize,
+    /// Requests allowed per window.
+    pub limit: usize,
+    pub window: std::time::Duration,
+}
+
 /// A calendar back end: an Outlook room mailbox through Microsoft Graph today.
 #[async_trait]
 pub trait Calendar: Send + Sync {
@@ -125,6 +137,11 @@ pub trait Calendar: Send + Sync {
         event: &GraphEventId,
         message: &str,
     ) -> Result<(), ConnectorError>;
+
+    /// The request budget each mailbox has in use now. A back end without one reports none.
+    fn budget(&self) -> Vec<MailboxBudget> {
+        Vec::new()
+    }
 }
 
 /// A resource (room or equipment) as the booking system lists it.

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod localtime;
 pub mod plan;
 pub mod policy;
+pub mod privacy;
 pub mod recurrence;
 pub mod reservation;
 pub mod secret;

@@ -13,6 +13,7 @@ use crate::compose::{Block, Footprint, SeriesSource};
 use crate::content::{Content, ContentHash};
 use crate::ids::{BlockKey, GraphEventId, LinkId, ReservationId, RoomId};
 use crate::policy::{Choice, Policy, Resolution};
+use crate::privacy::{self, Privacy};
 use crate::window::SyncWindow;
 
 /// One Outlook event as the calendar side reports it, normalised.
@@ -145,6 +146,8 @@ pub struct PlanInput<'a> {
     pub decisions: &'a [Decided],
     /// Recurring reservations Outlook can show as one series ([`crate::compose::Composed`]).
     pub series: &'a [SeriesSource],
+    /// What Outlook shows of booking-system reservations ([`crate::privacy`]).
+    pub privacy: Privacy,
 }
 
 /// A person's decision on the conflict held on one link.
@@ -169,7 +172,10 @@ pub struct SeriesMember {
     pub block: BlockKey,
     /// The occurrence's local date (in the series' zone).
     pub date: NaiveDate,
+    /// What Outlook shows (under the room's privacy mode).
     pub content: Content,
+    /// The occurrence block's own hash, recorded for the booking side.
+    pub booking_hash: ContentHash,
     /// For the single event written if the series gives this date no instance.
     pub idempotency_key: String,
 }
@@ -178,11 +184,14 @@ pub struct SeriesMember {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    /// Write a booking block to Outlook as a new event.
+    /// Write a booking block to Outlook as a new event. `content` is what Outlook is to show
+    /// (the block under the room's privacy mode); `booking_hash` is the block's own hash, which
+    /// the link records for the booking side.
     CreateEvent {
         link: LinkId,
         block: BlockKey,
         content: Content,
+        booking_hash: ContentHash,
         idempotency_key: String,
         /// The block is an occurrence of a recurring reservation RoomBridge wrote to Outlook
         /// as a series: the series' instance on its date stands for it if it is still there
@@ -203,13 +212,15 @@ pub enum Action {
         idempotency_key: String,
         members: Vec<SeriesMember>,
     },
-    /// Bring an Outlook event up to date with its booking block.
+    /// Bring an Outlook event up to date with its booking block (`content` and `booking_hash`
+    /// as for [`Action::CreateEvent`]).
     UpdateEvent {
         link: LinkId,
         block: BlockKey,
         event: GraphEventId,
         version: Option<String>,
         content: Content,
+        booking_hash: ContentHash,
     },
     /// The booking block is gone: remove the Outlook event.
     DeleteEvent { link: LinkId, event: GraphEventId },
@@ -272,13 +283,15 @@ pub enum Action {
     },
     /// A conflict was decided and needs no write for this link: it goes back to normal.
     Settle { link: LinkId },
-    /// Both sides already agree: record it, write nothing.
+    /// Both sides already agree: record it, write nothing. The hashes are each side's own
+    /// (they differ where the privacy mode hides something from Outlook).
     Relink {
         link: LinkId,
         block: BlockKey,
         event: GraphEventId,
         origin: Side,
-        hash: ContentHash,
+        booking_hash: ContentHash,
+        calendar_hash: ContentHash,
     },
     /// Both sides are gone: drop the link.
     Forget { link: LinkId },
@@ -792,8 +805,9 @@ impl<'a> Planner<'_, 'a> {
             // Booking block synced before, the event appears for the first time (a re-linked
             // create): same rule as a fresh pair.
             (Unchanged(b) | Changed(b), Appeared(e)) => self.relink_or_conflict(b, e),
-            // In sync: nothing to do.
-            (Unchanged(_), Unchanged(_)) => Decision::Nothing,
+            // In sync, unless the event shows other than the privacy mode writes (the mode
+            // changed, or someone typed over a hidden title): then show what the mode says.
+            (Unchanged(b), Unchanged(e)) => self.in_sync(b, e),
             // Changed in Outlook only: write the change to the booking system.
             (Unchanged(b), Changed(e)) => self.update_reservation(b, e),
             // Deleted in Outlook, untouched in the booking system: soft-cancel the reservation.
@@ -971,14 +985,14 @@ impl<'a> Planner<'_, 'a> {
                 if kind != ConflictKind::Edit {
                     return None;
                 }
-                let merged = own.merge(&b.content, &e.content);
+                let merged = own.merge(&b.content, &self.from_outlook(b, e));
                 let mut out = Vec::new();
                 if merged.hash() != b.content.hash() {
                     let mut as_outlook = e.clone();
                     as_outlook.content = merged.clone();
                     out.extend(actions(self.update_reservation(b, &as_outlook))?);
                 }
-                if merged.hash() != e.content.hash() {
+                if !privacy::same_in_outlook(&merged, &e.content, self.privacy()) {
                     let mut as_booking = b.clone();
                     as_booking.content = merged;
                     out.extend(actions(self.update_event(&as_booking, e))?);
@@ -1064,13 +1078,41 @@ impl<'a> Planner<'_, 'a> {
         })
     }
 
+    /// The privacy mode this pair's Outlook event is written under: the room's for events
+    /// written from the booking system; a meeting made in Outlook keeps its own content.
+    fn privacy(&self) -> Privacy {
+        match self.pair.link.origin {
+            Side::Booking => self.input.privacy,
+            Side::Calendar => Privacy::Full,
+        }
+    }
+
+    /// What Outlook's version of `e` says about `b`'s reservation: all of it, or under a
+    /// hiding mode only its times (the rest is the mode's stand-in).
+    fn from_outlook(&self, b: &Block, e: &CalendarEvent) -> Content {
+        privacy::write_back(&b.content, &e.content, self.privacy())
+    }
+
+    fn in_sync(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        // A subject Exchange rewrote to the organizer's name is left alone: writing it again
+        // would only be rewritten again.
+        if !e.subject_is_organizer
+            && privacy::shows_other_than(&b.content, &e.content, self.privacy())
+        {
+            self.update_event(b, e)
+        } else {
+            Decision::Nothing
+        }
+    }
+
     fn create_event(&self, b: &Block) -> Decision {
         let link = &self.pair.link.id;
         act(Action::CreateEvent {
             link: link.clone(),
             block: b.key.clone(),
             idempotency_key: create_key(link, &b.content),
-            content: b.content.clone(),
+            content: privacy::outlook_view(&b.content, self.privacy()),
+            booking_hash: b.content.hash(),
             series: None,
         })
     }
@@ -1081,12 +1123,13 @@ impl<'a> Planner<'_, 'a> {
             block: b.key.clone(),
             event: e.id.clone(),
             version: e.version.clone(),
-            content: b.content.clone(),
+            content: privacy::outlook_view(&b.content, self.privacy()),
+            booking_hash: b.content.hash(),
         })
     }
 
     fn update_or_relink(&self, b: &Block, e: &CalendarEvent) -> Decision {
-        if b.content.hash() == e.content.hash() {
+        if privacy::same_in_outlook(&b.content, &e.content, self.privacy()) {
             self.relink(b, e)
         } else {
             self.update_event(b, e)
@@ -1136,8 +1179,14 @@ impl<'a> Planner<'_, 'a> {
         })
     }
 
-    /// Writes an Outlook change back to the block's reservation (see [`write_back`]).
+    /// Writes an Outlook change back to the block's reservation (see [`write_back`]). Under a
+    /// hiding privacy mode only its times go back; an edit of the stand-in alone changes
+    /// nothing in the booking system, and Outlook is shown the mode's view again.
     fn update_reservation(&self, b: &Block, e: &CalendarEvent) -> Decision {
+        let content = self.from_outlook(b, e);
+        if self.privacy().hides_title() && content.hash() == b.content.hash() {
+            return self.update_event(b, e);
+        }
         if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
@@ -1145,12 +1194,14 @@ impl<'a> Planner<'_, 'a> {
             self.pair.link.id.clone(),
             Source::of_block(b),
             e,
+            content,
         ))
     }
 
     /// Writes Outlook's version of `e` to a booking-system item no block shows.
     fn write_to_item(&self, f: &Footprint, e: &CalendarEvent) -> Action {
-        write_back(self.pair.link.id.clone(), Source::of_item(f), e)
+        let content = privacy::write_back(&f.content, &e.content, self.privacy());
+        write_back(self.pair.link.id.clone(), Source::of_item(f), e, content)
     }
 
     fn cancel_reservation(&self, b: &Block) -> Decision {
@@ -1185,12 +1236,13 @@ impl<'a> Planner<'_, 'a> {
             block: b.key.clone(),
             event: e.id.clone(),
             origin: self.pair.link.origin,
-            hash: b.content.hash(),
+            booking_hash: b.content.hash(),
+            calendar_hash: e.content.hash(),
         })
     }
 
     fn relink_or_conflict(&self, b: &Block, e: &CalendarEvent) -> Decision {
-        if b.content.hash() == e.content.hash() {
+        if privacy::same_in_outlook(&b.content, &e.content, self.privacy()) {
             self.relink(b, e)
         } else {
             Decision::Conflict(ConflictKind::Edit)
@@ -1224,25 +1276,26 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Writes `e`'s content to `to`: to the reservation itself, or, for one occurrence of a
-/// recurring reservation, as a single event in its place.
-fn write_back(link: LinkId, to: Source<'_>, e: &CalendarEvent) -> Action {
+/// Writes `content` (what Outlook's `e` says about the reservation) to `to`: to the
+/// reservation itself, or, for one occurrence of a recurring reservation, as a single event in
+/// its place.
+fn write_back(link: LinkId, to: Source<'_>, e: &CalendarEvent, content: Content) -> Action {
     match to.occurrence {
         Some(date) => Action::DetachOccurrence {
-            idempotency_key: create_key(&link, &e.content),
+            idempotency_key: create_key(&link, &content),
             link,
             event: e.id.clone(),
             series: to.id.clone(),
             version: to.version,
             date,
-            content: e.content.clone(),
+            content,
         },
         None => Action::UpdateReservation {
             link,
             event: e.id.clone(),
             reservation: to.id.clone(),
             version: to.version,
-            content: e.content.clone(),
+            content,
         },
     }
 }

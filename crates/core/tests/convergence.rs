@@ -15,6 +15,7 @@ use roombridge_core::plan::{
     Action, CalendarEvent, Decided, Link, LinkState, Plan, PlanInput, plan,
 };
 use roombridge_core::policy::{Choice, FieldOwnership, Policy};
+use roombridge_core::privacy::{Privacy, same_in_outlook};
 use roombridge_core::{
     BlockKey, Content, GraphEventId, Level, LinkId, Reservation, ReservationId, ReservationStatus,
     ResourceId, RoomId, Side, SyncWindow, When,
@@ -136,6 +137,8 @@ struct World {
     /// an item composition hides entirely, Outlook meetings (or their booking-system copies)
     /// overlapping each other, and the deletion in Outlook of a fragment's event.
     avoid_known_bugs: bool,
+    /// The room's privacy mode (what Outlook shows of booking-system reservations).
+    privacy: Privacy,
 }
 
 /// What one cycle planned and wrote.
@@ -358,6 +361,7 @@ impl World {
             policy,
             decisions,
             series: &composed.series,
+            privacy: self.privacy,
         });
         let mut cycle = Cycle {
             plan,
@@ -392,6 +396,7 @@ impl World {
                     link,
                     block,
                     content,
+                    booking_hash,
                     ..
                 } => {
                     let origin = existing.as_ref().map(|l| l.origin).unwrap_or(Side::Booking);
@@ -411,7 +416,7 @@ impl World {
                         id: link.clone(),
                         block: Some(block.clone()),
                         event: Some(id.clone()),
-                        booking_hash: Some(content.hash()),
+                        booking_hash: Some(booking_hash.clone()),
                         calendar_hash: Some(created.content.hash()),
                         origin,
                         state: LinkState::Synced,
@@ -424,6 +429,7 @@ impl World {
                     block,
                     event,
                     content,
+                    booking_hash,
                     ..
                 } => {
                     let now = self.now();
@@ -438,7 +444,7 @@ impl World {
                         id: link.clone(),
                         block: Some(block.clone()),
                         event: Some(event.clone()),
-                        booking_hash: Some(content.hash()),
+                        booking_hash: Some(booking_hash.clone()),
                         calendar_hash: Some(e.content.hash()),
                         origin: existing.map(|l| l.origin).unwrap_or(Side::Booking),
                         state: LinkState::Synced,
@@ -567,13 +573,14 @@ impl World {
                     block,
                     event,
                     origin,
-                    hash,
+                    booking_hash,
+                    calendar_hash,
                 } => puts.push(Link {
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(event.clone()),
-                    booking_hash: Some(hash.clone()),
-                    calendar_hash: Some(hash.clone()),
+                    booking_hash: Some(booking_hash.clone()),
+                    calendar_hash: Some(calendar_hash.clone()),
                     origin: *origin,
                     state: LinkState::Synced,
                 }),
@@ -655,7 +662,13 @@ impl World {
             let Some(event) = event else {
                 return Err(format!("block {} is linked to no event: {link:?}", b.key));
             };
-            if event.content.hash() != b.content.hash() {
+            // Events written from the booking system show the block under the privacy mode;
+            // meetings made in Outlook keep their own content.
+            let mode = match link.origin {
+                Side::Booking => self.privacy,
+                Side::Calendar => Privacy::Full,
+            };
+            if !same_in_outlook(&b.content, &event.content, mode) {
                 return Err(format!(
                     "block {} and event {} differ: {:?} vs {:?}",
                     b.key, event.id, b.content, event.content
@@ -743,6 +756,14 @@ fn config() -> ProptestConfig {
     }
 }
 
+fn privacy() -> impl Strategy<Value = Privacy> {
+    prop_oneof![
+        Just(Privacy::Full),
+        Just(Privacy::Organisation),
+        Just(Privacy::Reserved)
+    ]
+}
+
 fn policy() -> impl Strategy<Value = Policy> {
     prop_oneof![Just(Policy::BookingWins), Just(Policy::CalendarWins)]
 }
@@ -756,11 +777,27 @@ fn converges_without_duplicates(
     edits: &[Edit],
     avoid_known_bugs: bool,
 ) -> Result<(), TestCaseError> {
+    converges_under(policy, Privacy::Full, None, edits, avoid_known_bugs)
+}
+
+/// (a) and (b) with edits made under privacy mode `first`, then (if `then` is given) the mode
+/// changed before the world settles: every event RoomBridge wrote ends up showing the new mode.
+fn converges_under(
+    policy: Policy,
+    first: Privacy,
+    then: Option<Privacy>,
+    edits: &[Edit],
+    avoid_known_bugs: bool,
+) -> Result<(), TestCaseError> {
     let mut world = World {
         avoid_known_bugs,
+        privacy: first,
         ..World::default()
     };
     run_edits(&mut world, edits, policy);
+    if let Some(mode) = then {
+        world.privacy = mode;
+    }
     let took = settle(&mut world, policy, 4);
     prop_assert!(took.is_ok(), "{policy}: {}", took.unwrap_err());
     let again = world.cycle(policy, &[]);
@@ -906,6 +943,16 @@ proptest! {
         edits in prop::collection::vec(edit(), 0..30),
     ) {
         converges_without_duplicates(policy, &edits, true)?;
+    }
+
+    #[test]
+    fn privacy_modes_converge_without_duplicates(
+        policy in policy(),
+        first in privacy(),
+        then in prop::option::of(privacy()),
+        edits in prop::collection::vec(edit(), 0..30),
+    ) {
+        converges_under(policy, first, then, &edits, true)?;
     }
 
     #[test]

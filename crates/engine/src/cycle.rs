@@ -156,7 +156,15 @@ async fn run_inner(
         auth: false,
         kind: "cycle_failed",
     })?;
-    let window = SyncWindow::around(now, ctx.config.days_back, ctx.config.days_ahead);
+    // The window and privacy mode a person chose apply from the next cycle on.
+    let (days_back, days_ahead) = ctx
+        .store
+        .read(settings::window)
+        .map_err(Failure::local)?
+        .map(|w| (w.days_back, w.days_ahead))
+        .unwrap_or((ctx.config.days_back, ctx.config.days_ahead));
+    let window = SyncWindow::around(now, days_back, days_ahead);
+    let window_key = format!("{days_back}/{days_ahead}");
 
     report.cycle = match mode {
         CycleMode::Execute => ctx
@@ -183,15 +191,25 @@ async fn run_inner(
             ))
         })
         .map_err(Failure::local)?;
-    let (policy, decided) = ctx
+    let (policy, decided, privacy, cursor_window) = ctx
         .store
         .read(|c| {
             Ok((
                 settings::policy_of(c, &room.id)?,
                 conflicts::decided(c, &room.id)?,
+                settings::privacy(c)?,
+                settings::cursor_window(c, &room.id)?,
             ))
         })
         .map_err(Failure::local)?;
+    // A delta cursor covers the window it was made for. Once the window changed, the room's
+    // calendar is read in full for the new one (as after an expired cursor: links keep that
+    // from creating anything twice). Cursors from before windows were recorded were made for
+    // the engine's default.
+    let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
+    let window_changed =
+        calendar_cursor.is_some() && cursor_window.as_deref().unwrap_or(&default_key) != window_key;
+    let calendar_cursor = calendar_cursor.filter(|_| !window_changed);
     let decisions: Vec<_> = decided.iter().map(|(_, d)| d.clone()).collect();
 
     // Fetch both sides.
@@ -205,7 +223,7 @@ async fn run_inner(
         .changes(&room.mailbox, window, calendar_cursor.as_deref())
         .await
     {
-        Ok(changes) => (changes, false),
+        Ok(changes) => (changes, window_changed),
         Err(e) if e.kind == ErrorKind::Resync => {
             tracing::warn!(room = %room.id, "delta cursor expired, reading the calendar in full");
             let full = ctx
@@ -286,6 +304,7 @@ async fn run_inner(
         policy,
         decisions: &decisions,
         series: &composed.series,
+        privacy,
     });
     report.rejected = booking.rejected.len() + calendar.rejected.len() + composed.unreadable.len();
     report.resynced = resynced;
@@ -367,8 +386,7 @@ async fn run_inner(
     let rows = commit(
         ctx,
         room,
-        &booking,
-        &calendar,
+        (&booking, &calendar, &window_key),
         &fresh,
         resynced,
         &applied,
@@ -389,8 +407,11 @@ async fn run_inner(
 fn commit(
     ctx: &EngineContext,
     room: &Room,
-    booking: &roombridge_connectors::BookingChanges,
-    calendar: &roombridge_connectors::CalendarChanges,
+    (booking, calendar, window_key): (
+        &roombridge_connectors::BookingChanges,
+        &roombridge_connectors::CalendarChanges,
+        &str,
+    ),
     fresh: &[CalendarEvent],
     resynced: bool,
     applied: &Applied,
@@ -413,6 +434,7 @@ fn commit(
         // Cursors move only with the mirrors they describe.
         cursors::set(c, &room.id, Side::Booking, &booking.cursor)?;
         cursors::set(c, &room.id, Side::Calendar, &calendar.cursor)?;
+        settings::set_cursor_window(c, &room.id, window_key)?;
         for (link, message) in &applied.link_puts {
             links::put(c, &room.id, link, message.as_deref(), now)?;
         }

@@ -301,6 +301,7 @@ async fn apply(
             link,
             block,
             content,
+            booking_hash,
             idempotency_key,
             series,
         } => {
@@ -312,6 +313,7 @@ async fn apply(
                 block: block.clone(),
                 date: series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date),
                 content: content.clone(),
+                booking_hash: booking_hash.clone(),
                 idempotency_key: idempotency_key.clone(),
             };
             let instance = match series {
@@ -394,6 +396,7 @@ async fn apply(
             event,
             version,
             content,
+            booking_hash,
         } => {
             let mut updated = ctx
                 .calendar
@@ -408,7 +411,7 @@ async fn apply(
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(updated.id.clone()),
-                    booking_hash: Some(content.hash()),
+                    booking_hash: Some(booking_hash.clone()),
                     calendar_hash: Some(updated.content.hash()),
                     origin: existing.map(|l| l.origin).unwrap_or(Side::Booking),
                     state: LinkState::Synced,
@@ -586,15 +589,16 @@ async fn apply(
             block,
             event,
             origin,
-            hash,
+            booking_hash,
+            calendar_hash,
         } => {
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(block.clone()),
                     event: Some(event.clone()),
-                    booking_hash: Some(hash.clone()),
-                    calendar_hash: Some(hash.clone()),
+                    booking_hash: Some(booking_hash.clone()),
+                    calendar_hash: Some(calendar_hash.clone()),
                     origin: *origin,
                     state: LinkState::Synced,
                 },
@@ -657,6 +661,7 @@ async fn write_occurrence(
         link,
         block,
         content,
+        booking_hash,
         idempotency_key,
         ..
     } = member;
@@ -692,7 +697,7 @@ async fn write_occurrence(
             id: link.clone(),
             block: Some(block.clone()),
             event: Some(event.id.clone()),
-            booking_hash: Some(content.hash()),
+            booking_hash: Some(booking_hash.clone()),
             calendar_hash,
             origin,
             state: LinkState::Synced,

@@ -147,6 +147,28 @@ impl Engine {
             .map_err(|_| EngineError::Stopped)
     }
 
+    /// Makes every room tick at `every` from now on, without a restart. An engine that runs
+    /// cycles only when asked keeps doing so.
+    pub fn set_poll_interval(&self, every: Duration) -> Result<(), EngineError> {
+        self.supervisor
+            .cast(SupervisorMsg::SetPollInterval(every))
+            .map_err(|_| EngineError::Stopped)
+    }
+
+    /// The interval each room ticks at now, by room (`None`: cycles only when asked).
+    pub async fn poll_intervals(&self) -> Result<Vec<(RoomId, Option<Duration>)>, EngineError> {
+        self.supervisor
+            .call(SupervisorMsg::PollIntervals, Some(Duration::from_secs(10)))
+            .await
+            .map_err(|_| EngineError::Stopped)?
+            .success_or(EngineError::Timeout)
+    }
+
+    /// The Graph request budget each mailbox has in use now.
+    pub fn graph_budget(&self) -> Vec<roombridge_connectors::MailboxBudget> {
+        self.context.calendar.budget()
+    }
+
     /// Stops every actor and waits for them.
     pub async fn stop(&self) {
         let _ = self

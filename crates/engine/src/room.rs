@@ -30,12 +30,18 @@ pub enum RoomMsg {
     /// Run no timed cycles for this long (the tenant's credentials were refused); a "sync now"
     /// still runs.
     Hold(std::time::Duration),
+    /// Tick at this interval from now on (a person changed it in the settings).
+    SetPollInterval(std::time::Duration),
+    /// The interval the room ticks at now; `None` when it runs cycles only when asked.
+    PollInterval(RpcReplyPort<Option<std::time::Duration>>),
 }
 
 pub struct RoomArgs {
     pub room: RoomId,
     pub context: Arc<EngineContext>,
     pub supervisor: ActorRef<SupervisorMsg>,
+    /// How often to run a cycle; `None` runs cycles only when asked.
+    pub poll: Option<std::time::Duration>,
 }
 
 pub struct RoomState {
@@ -47,6 +53,7 @@ pub struct RoomState {
     /// Requests that arrived while a cycle was running, in order.
     queued: Vec<(CycleMode, Option<RpcReplyPort<Arc<CycleReport>>>)>,
     timer: Option<JoinHandle<()>>,
+    poll: Option<std::time::Duration>,
     /// Failed cycles in a row; drives the retry backoff.
     failures: u32,
     /// No timed cycles before this instant (the tenant's credentials were refused).
@@ -64,11 +71,9 @@ impl Actor for RoomActor {
         args: RoomArgs,
     ) -> Result<RoomState, ActorProcessingErr> {
         let timer = args
-            .context
-            .config
-            .poll_interval
+            .poll
             .map(|every| myself.send_interval(every, || RoomMsg::Tick));
-        if args.context.config.poll_interval.is_some() {
+        if args.poll.is_some() {
             // First cycle right away rather than one interval from now.
             myself.send_message(RoomMsg::Tick)?;
         }
@@ -79,6 +84,7 @@ impl Actor for RoomActor {
             running: None,
             queued: Vec::new(),
             timer,
+            poll: args.poll,
             failures: 0,
             hold_until: None,
         })
@@ -119,6 +125,20 @@ impl Actor for RoomActor {
             RoomMsg::Hold(duration) => {
                 state.hold_until = Some(std::time::Instant::now() + duration);
             }
+            RoomMsg::SetPollInterval(every) => {
+                // A room that only runs cycles when asked (`sync --once`) stays that way.
+                if state.poll.is_some() && state.poll != Some(every) {
+                    if let Some(timer) = state.timer.take() {
+                        timer.abort();
+                    }
+                    state.timer = Some(myself.send_interval(every, || RoomMsg::Tick));
+                    state.poll = Some(every);
+                }
+            }
+            RoomMsg::PollInterval(reply) => {
+                // The caller may have given up waiting; that is fine.
+                let _ = reply.send(state.poll);
+            }
             RoomMsg::SyncNow(mode, reply) => {
                 state.queued.push((mode, reply));
                 if state.running.is_none() {
@@ -151,7 +171,7 @@ impl Actor for RoomActor {
                         // A failed cycle (a service down, a timeout) is retried sooner than the
                         // next tick, backing off; credential failures wait for the supervisor.
                         state.failures += 1;
-                        let delay = retry_delay(state.failures, state.context.config.poll_interval);
+                        let delay = retry_delay(state.failures, state.poll);
                         myself.send_after(delay, || RoomMsg::Retry);
                     }
                 }

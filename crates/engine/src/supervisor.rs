@@ -30,6 +30,10 @@ pub enum SupervisorMsg {
     CycleFinished(Arc<CycleReport>),
     /// Restart a room's actor (sent after a backoff).
     Restart(RoomId),
+    /// Every room ticks at this interval from now on.
+    SetPollInterval(Duration),
+    /// The interval each room ticks at now, by room.
+    PollIntervals(RpcReplyPort<Vec<(RoomId, Option<Duration>)>>),
 }
 
 pub struct SupervisorState {
@@ -38,6 +42,8 @@ pub struct SupervisorState {
     by_actor: HashMap<ActorId, RoomId>,
     /// When each room's actor failed recently.
     failures: HashMap<RoomId, Vec<Instant>>,
+    /// How often rooms run a cycle; `None` when they run only when asked.
+    poll: Option<Duration>,
 }
 
 impl Actor for Supervisor {
@@ -50,11 +56,18 @@ impl Actor for Supervisor {
         myself: ActorRef<SupervisorMsg>,
         context: Arc<EngineContext>,
     ) -> Result<SupervisorState, ActorProcessingErr> {
+        // The interval a person chose wins over the configured one, unless the engine runs
+        // cycles only when asked.
+        let chosen = context
+            .store
+            .read(roombridge_store::settings::poll_interval)?;
+        let poll = context.config.poll_interval.map(|d| chosen.unwrap_or(d));
         let mut state = SupervisorState {
             context,
             rooms: HashMap::new(),
             by_actor: HashMap::new(),
             failures: HashMap::new(),
+            poll,
         };
         reload(&myself, &mut state).await?;
         Ok(state)
@@ -107,6 +120,35 @@ impl Actor for Supervisor {
                         let _ = actor.cast(RoomMsg::Hold(AUTH_HOLD));
                     }
                 }
+            }
+            SupervisorMsg::SetPollInterval(every) => {
+                if state.poll.is_some() {
+                    state.poll = Some(every);
+                    for actor in state.rooms.values() {
+                        let _ = actor.cast(RoomMsg::SetPollInterval(every));
+                    }
+                }
+            }
+            SupervisorMsg::PollIntervals(reply) => {
+                let actors: Vec<_> = state
+                    .rooms
+                    .iter()
+                    .map(|(id, a)| (id.clone(), a.clone()))
+                    .collect();
+                // Ask in a task: the supervisor keeps handling messages meanwhile.
+                tokio::spawn(async move {
+                    let mut out = Vec::new();
+                    for (id, actor) in actors {
+                        if let Ok(ractor::rpc::CallResult::Success(poll)) = actor
+                            .call(RoomMsg::PollInterval, Some(Duration::from_secs(5)))
+                            .await
+                        {
+                            out.push((id, poll));
+                        }
+                    }
+                    out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+                    let _ = reply.send(out);
+                });
             }
             SupervisorMsg::Restart(room) => {
                 if !state.rooms.contains_key(&room) {
@@ -170,6 +212,7 @@ async fn spawn_room(
         room: room.clone(),
         context: state.context.clone(),
         supervisor: myself.clone(),
+        poll: state.poll,
     };
     let (actor, _) = Actor::spawn_linked(None, RoomActor, args, myself.get_cell()).await?;
     state.by_actor.insert(actor.get_id(), room.clone());

@@ -142,6 +142,87 @@ pub fn append(
     })
 }
 
+/// The width of one bucket of [`activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Hour,
+    Day,
+}
+
+impl Step {
+    /// How many leading characters of a stored timestamp (`2026-11-21T14:05:00.000Z`) name
+    /// its bucket: the date and hour, or the date.
+    fn prefix_len(self) -> i64 {
+        match self {
+            Step::Hour => 13,
+            Step::Day => 10,
+        }
+    }
+
+    /// The first instant of the bucket a prefix names.
+    fn start_of(self, prefix: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+        let full = match self {
+            Step::Hour => format!("{prefix}:00:00Z"),
+            Step::Day => format!("{prefix}T00:00:00Z"),
+        };
+        parse_ts(&full)
+    }
+}
+
+/// History rows of one hour or day, by outcome. Only buckets with rows are returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// Actions that went through.
+    pub ok: u32,
+    /// Actions, cycles and items that failed.
+    pub failed: u32,
+    /// Conflicts found.
+    pub conflicts: u32,
+}
+
+/// Counts history rows at or after `since` per `step`, oldest first, of one room or all.
+/// Timestamps are stored as fixed-width UTC RFC 3339, so a bucket is a prefix of them and
+/// SQLite does the counting.
+pub fn activity(
+    conn: &Connection,
+    since: chrono::DateTime<chrono::Utc>,
+    step: Step,
+    room: Option<&RoomId>,
+) -> Result<Vec<Bucket>> {
+    let mut stmt = conn.prepare(
+        "SELECT substr(at, 1, ?1) AS bucket,
+                SUM(outcome = 'ok'), SUM(outcome = 'failed'), SUM(outcome = 'conflict')
+         FROM history
+         WHERE at >= ?2 AND (?3 IS NULL OR room_id = ?3)
+         GROUP BY bucket ORDER BY bucket",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![step.prefix_len(), ts(since), room.map(RoomId::as_str)],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, u32>(3)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(prefix, ok, failed, conflicts)| {
+            Ok(Bucket {
+                start: step.start_of(&prefix)?,
+                ok,
+                failed,
+                conflicts,
+            })
+        })
+        .collect()
+}
+
 const COLUMNS: &str = "seq, at, room_id, cycle, kind, side, outcome, title, detail, hash";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<(Entry, String)> {
@@ -599,5 +680,59 @@ mod tests {
         );
         let last = page(Some(second[1].entry.seq));
         assert_eq!(last.iter().map(|r| r.entry.seq).collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn activity_counts_rows_per_hour_and_day_by_outcome_since_a_time() {
+        use chrono::TimeZone;
+        let at = |d, h, m| chrono::Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+        let store = Store::open_in_memory().unwrap();
+        let row = |room: &str, outcome| NewEntry {
+            room: RoomId::new(room),
+            outcome,
+            ..entry("x")
+        };
+        store
+            .write(|c| {
+                // Before the span asked for: not counted.
+                append(c, &row("gym", Outcome::Ok), at(19, 23, 59))?;
+                append(c, &row("gym", Outcome::Ok), at(20, 9, 0))?;
+                append(c, &row("gym", Outcome::Failed), at(20, 9, 59))?;
+                append(c, &row("hall", Outcome::Conflict), at(20, 9, 30))?;
+                append(c, &row("gym", Outcome::Ok), at(20, 11, 15))?;
+                append(c, &row("gym", Outcome::Ok), at(21, 0, 5))?;
+                Ok(())
+            })
+            .unwrap();
+        let hours = store
+            .read(|c| activity(c, at(20, 0, 0), Step::Hour, None))
+            .unwrap();
+        let view: Vec<_> = hours
+            .iter()
+            .map(|b| (b.start, b.ok, b.failed, b.conflicts))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (at(20, 9, 0), 1, 1, 1),
+                (at(20, 11, 0), 1, 0, 0),
+                (at(21, 0, 0), 1, 0, 0)
+            ]
+        );
+        let days = store
+            .read(|c| activity(c, at(19, 0, 0), Step::Day, Some(&RoomId::new("gym"))))
+            .unwrap();
+        let view: Vec<_> = days
+            .iter()
+            .map(|b| (b.start, b.ok, b.failed, b.conflicts))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (at(19, 0, 0), 1, 0, 0),
+                (at(20, 0, 0), 2, 1, 0),
+                (at(21, 0, 0), 1, 0, 0)
+            ]
+        );
     }
 }

@@ -18,6 +18,7 @@ import type {
   SetupView,
   TenantForm,
 } from './types';
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -78,6 +79,13 @@ export interface Backend {
   editRoom(roomId: string, edit: RoomEdit): Promise<RoomView>;
   /** Stops syncing a room; nothing is deleted in Outlook or the booking system. */
   removeRoom(roomId: string): Promise<void>;
+  getSettings(): Promise<SettingsView>;
+  /** Changes the fields given; rejects with `invalid_input` (nothing changed) when one is out of bounds. */
+  updateSettings(update: SettingsUpdate): Promise<SettingsView>;
+  /** Sync activity and errors over the span, every bucket included. */
+  activity(span: ActivitySpan): Promise<ActivityView>;
+  /** The Graph request budget each mailbox has in use now. */
+  graphBudget(): Promise<BudgetView[]>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

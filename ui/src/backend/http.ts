@@ -1,3 +1,4 @@
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 import type { Backend, LiveHandlers, Unsubscribe } from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
 import type {
@@ -164,6 +165,22 @@ export class HttpBackend implements Backend {
 
   async removeRoom(roomId: string): Promise<void> {
     await this.#request('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`);
+  }
+
+  getSettings(): Promise<SettingsView> {
+    return this.#request('GET', '/api/settings');
+  }
+
+  updateSettings(update: SettingsUpdate): Promise<SettingsView> {
+    return this.#request('PUT', '/api/settings', update);
+  }
+
+  activity(span: ActivitySpan): Promise<ActivityView> {
+    return this.#request('GET', `/api/activity?span=${encodeURIComponent(span)}`);
+  }
+
+  graphBudget(): Promise<BudgetView[]> {
+    return this.#request('GET', '/api/graph-budget');
   }
 
   async #request<T>(

@@ -22,6 +22,7 @@ import type {
   SetupView,
   TenantForm,
 } from './types';
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -138,6 +139,22 @@ export class TauriBackend implements Backend {
 
   async removeRoom(roomId: string): Promise<void> {
     await call('remove_room', { room: roomId });
+  }
+
+  getSettings(): Promise<SettingsView> {
+    return call('get_settings');
+  }
+
+  updateSettings(update: SettingsUpdate): Promise<SettingsView> {
+    return call('update_settings', { settings: update });
+  }
+
+  activity(span: ActivitySpan): Promise<ActivityView> {
+    return call('activity', { span });
+  }
+
+  graphBudget(): Promise<BudgetView[]> {
+    return call('graph_budget');
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {

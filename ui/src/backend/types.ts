@@ -314,3 +314,79 @@ export interface RoomEdit {
   mailbox?: string | null;
   time_zone?: string | null;
 }
+
+/** What Outlook shows of booking-system reservations. */
+export type Privacy = 'full' | 'organisation' | 'reserved';
+
+export interface NotificationPrefs {
+  /** A room keeps failing after its retries. */
+  failures: boolean;
+  /** Sign-in problems: refused credentials, a client secret about to expire. */
+  sign_in: boolean;
+  /** Conflicts wait for a decision. */
+  conflicts: boolean;
+}
+
+/** The limits the server checks settings against (the form checks them first). */
+export interface SettingsBounds {
+  poll_min_secs: number;
+  poll_max_secs: number;
+  days_back_max: number;
+  days_ahead_min: number;
+  days_ahead_max: number;
+}
+
+export interface SettingsPaths {
+  /** The data folder (database, and `config.json` in live mode); null for an in-memory database. */
+  data_dir: string | null;
+  database: string | null;
+  /** The log folder; null while RoomBridge logs to standard error only. */
+  log_dir: string | null;
+}
+
+export interface SettingsView {
+  poll_interval_secs: number;
+  days_back: number;
+  days_ahead: number;
+  privacy: Privacy;
+  notifications: NotificationPrefs;
+  bounds: SettingsBounds;
+  paths: SettingsPaths;
+}
+
+/** A change of settings: only the fields given change. */
+export interface SettingsUpdate {
+  poll_interval_secs?: number;
+  days_back?: number;
+  days_ahead?: number;
+  privacy?: Privacy;
+  notifications?: NotificationPrefs;
+}
+
+/** `24h`: per hour over the last day; `14d`: per (UTC) day over two weeks. */
+export type ActivitySpan = '24h' | '14d';
+
+export interface ActivityBucket {
+  /** RFC 3339, the bucket's first instant. */
+  start: string;
+  ok: number;
+  failed: number;
+  conflicts: number;
+}
+
+export interface ActivityView {
+  span: 'day' | 'fortnight';
+  /** Every bucket of the span, oldest first, empty ones included. */
+  buckets: ActivityBucket[];
+}
+
+/** One mailbox's share of Graph's request budget (10,000 per 10 minutes). */
+export interface BudgetView {
+  mailbox: string;
+  /** Null for tenant-wide requests (room discovery, batches). */
+  room_name: string | null;
+  /** Requests in the current rolling window. */
+  used: number;
+  limit: number;
+  window_secs: number;
+}

@@ -1,5 +1,6 @@
 import type { Backend, Connection, Unsubscribe } from '../backend';
 import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
+import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
 import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import type {
@@ -53,6 +54,8 @@ export class AppState {
    * on after the wizard finishes, for the first sync's progress, until `leaveSetup()`.
    */
   setupActive = $state(false);
+  /** The settings as saved; null until loaded. */
+  settings = $state.raw<SettingsView | null>(null);
   /** Ticks so relative times ("2 minutes ago") stay true without new data. */
   now = $state(Date.now());
 
@@ -105,6 +108,7 @@ export class AppState {
     await Promise.all([
       this.reloadRooms(),
       this.reloadConflicts(),
+      this.reloadSettings(),
       this.reloadHistory(),
       this.reloadPolicies(),
     ]);
@@ -325,6 +329,36 @@ export class AppState {
     await this.#backend.removeRoom(roomId);
     this.rooms = this.rooms.filter((r) => r.id !== roomId);
     await this.reloadPolicies();
+  }
+
+  async reloadSettings(): Promise<void> {
+    try {
+      this.settings = await this.#backend.getSettings();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Saves a change of settings; resolves with the refusal, if any (nothing was changed then). */
+  async updateSettings(update: SettingsUpdate): Promise<BackendError | null> {
+    try {
+      this.settings = await this.#backend.updateSettings(update);
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
+  /** Sync activity over `span`, for the Overview chart. */
+  activity(span: ActivitySpan): Promise<ActivityView> {
+    return this.#backend.activity(span);
+  }
+
+  /** The Graph request budget in use, per mailbox. */
+  graphBudget(): Promise<BudgetView[]> {
+    return this.#backend.graphBudget();
   }
 
   dismissSyncError(roomId: string): void {

@@ -5,6 +5,16 @@ import type { DecisionRequest, HistoryEntry, HistoryQuery, PoliciesView, RoomVie
 import { conflict, entry, room } from '../test-fixtures';
 
 const policies: PoliciesView = { default: 'manual', rooms: [], available: ['manual'] };
+const settings: SettingsView = {
+  poll_interval_secs: 60,
+  days_back: 7,
+  days_ahead: 365,
+  privacy: 'full',
+  notifications: { failures: true, sign_in: true, conflicts: true },
+  bounds: { poll_min_secs: 30, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
+  paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
+};
+import type { ActivitySpan, SettingsUpdate, SettingsView } from '../backend/types';
 import type { ExportFormat } from '../backend/types';
 import { AppState } from './state.svelte';
 
@@ -37,6 +47,10 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     addRoom: vi.fn(async () => room('new')),
     editRoom: vi.fn(async (id: string) => room(id)),
     removeRoom: vi.fn(async (_id: string) => {}),
+    getSettings: vi.fn(async () => settings),
+    updateSettings: vi.fn(async (u: SettingsUpdate) => ({ ...settings, ...u }) as SettingsView),
+    activity: vi.fn(async (_span: ActivitySpan) => ({ span: 'day' as const, buckets: [] })),
+    graphBudget: vi.fn(async () => []),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');
@@ -156,6 +170,21 @@ describe('AppState', () => {
     expect(app.history).toHaveLength(502);
     expect(app.history.at(-1)?.seq).toBe(2);
     expect(app.historyHasMore).toBe(false);
+    app.stop();
+  });
+
+  it('loads the settings and keeps them when a change is refused', async () => {
+    const { backend } = fakeBackend();
+    const app = new AppState(backend);
+    await app.start();
+    expect(app.settings?.privacy).toBe('full');
+    expect(await app.updateSettings({ privacy: 'reserved' })).toBeNull();
+    expect(app.settings?.privacy).toBe('reserved');
+    backend.updateSettings.mockRejectedValueOnce(new BackendError('invalid_input', 'The poll interval must be…'));
+    const refused = await app.updateSettings({ poll_interval_secs: 5 });
+    expect(refused?.code).toBe('invalid_input');
+    expect(app.settings?.poll_interval_secs).toBe(60);
+    expect(app.problem).toBeNull();
     app.stop();
   });
 });

@@ -8,7 +8,10 @@ export function serverUrl(): string {
 }
 
 /** Opens the app on a screen the way a facility manager does: from the printed address. */
-export async function openScreen(page: Page, screen: 'rooms' | 'history' | 'conflicts'): Promise<void> {
+export async function openScreen(
+  page: Page,
+  screen: 'overview' | 'rooms' | 'history' | 'conflicts' | 'settings',
+): Promise<void> {
   const url = new URL(serverUrl());
   url.hash = `/${screen}`;
   await page.goto(url.toString());

@@ -201,6 +201,31 @@ impl Governor {
         }
     }
 
+    /// The requests each mailbox sent in the current rolling window, by mailbox (lower case;
+    /// [`TENANT_KEY`] for tenant-wide calls). Mailboxes that sent none lately are left out.
+    pub(crate) fn budget(&self) -> Vec<(String, usize)> {
+        let now = Instant::now();
+        let gates: Vec<(String, Arc<Gate>)> = lock(&self.gates)
+            .iter()
+            .map(|(k, g)| (k.clone(), g.clone()))
+            .collect();
+        let mut out: Vec<(String, usize)> = gates
+            .into_iter()
+            .map(|(mailbox, gate)| {
+                let s = lock(&gate.state);
+                let used = s
+                    .sent
+                    .iter()
+                    .filter(|t| now.duration_since(**t) < self.limits.window)
+                    .count();
+                (mailbox, used)
+            })
+            .filter(|(_, used)| *used > 0)
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Holds `mailbox` back for `delay` (Graph answered 429 with that `Retry-After`).
     pub(crate) fn hold(&self, mailbox: &str, delay: Duration) {
         let gate = self.gate(mailbox);
@@ -398,6 +423,23 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(*lock(&order), ["interactive", "background"]);
+    }
+
+    #[tokio::test]
+    async fn the_budget_snapshot_counts_each_mailboxs_requests_in_the_window() {
+        let governor = Governor::new(GraphLimits::default());
+        for _ in 0..3 {
+            drop(governor.admit("Gym@Example.org", 1).await);
+        }
+        drop(governor.admit("hall@example.org", 2).await);
+        drop(governor.admit("gym@example.org", 1).await);
+        assert_eq!(
+            governor.budget(),
+            [
+                ("gym@example.org".to_owned(), 4),
+                ("hall@example.org".to_owned(), 2)
+            ]
+        );
     }
 
     #[tokio::test(start_paused = true)]

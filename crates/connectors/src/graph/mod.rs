@@ -427,6 +427,20 @@ fn already_gone_is_done(result: Result<(), ConnectorError>) -> Result<(), Connec
 
 #[async_trait]
 impl Calendar for GraphConnector {
+    fn budget(&self) -> Vec<crate::MailboxBudget> {
+        let limits = self.governor.limits();
+        self.governor
+            .budget()
+            .into_iter()
+            .map(|(mailbox, used)| crate::MailboxBudget {
+                mailbox,
+                used,
+                limit: limits.max_requests_per_window,
+                window: limits.window,
+            })
+            .collect()
+    }
+
     async fn changes(
         &self,
         mailbox: &Mailbox,

@@ -81,7 +81,7 @@ pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
         if members.len() < 2 {
             continue;
         }
-        let action = create_series(source, series_link, &members, plan, &blocks);
+        let action = create_series(input, source, series_link, &members, plan, &blocks);
         for &i in members.iter().rev() {
             plan.actions.remove(i);
         }
@@ -90,6 +90,7 @@ pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
 }
 
 fn create_series(
+    input: &PlanInput<'_>,
     source: &SeriesSource,
     link: LinkId,
     members: &[usize],
@@ -103,6 +104,7 @@ fn create_series(
                 link,
                 block,
                 content,
+                booking_hash,
                 idempotency_key,
                 ..
             } => Some(SeriesMember {
@@ -110,6 +112,7 @@ fn create_series(
                 block: block.clone(),
                 date: blocks.get(block).and_then(|b| b.occurrence)?,
                 content: content.clone(),
+                booking_hash: booking_hash.clone(),
                 idempotency_key: idempotency_key.clone(),
             }),
             _ => None,
@@ -125,7 +128,8 @@ fn create_series(
         link,
         source: source.source.clone(),
         series: source.series.clone(),
-        content: source.content.clone(),
+        // The master shows what every occurrence shows under the room's privacy mode.
+        content: crate::privacy::outlook_view(&source.content, input.privacy),
         idempotency_key: format!("rb-{}", &digest[..32]),
         members,
     }

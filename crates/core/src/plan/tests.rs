@@ -106,6 +106,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         policy: Policy::Manual,
         decisions: &[],
         series: &[],
+        privacy: Privacy::Full,
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -173,6 +174,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         policy: Policy::Manual,
         decisions: &[],
         series: &[],
+        privacy: Privacy::Full,
     })
 }
 
@@ -341,6 +343,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         policy: Policy::Manual,
         decisions: &[],
         series: &[],
+        privacy: Privacy::Full,
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);
@@ -454,6 +457,7 @@ impl Room {
             policy: self.policy,
             decisions: &self.decisions,
             series: &[],
+            privacy: Privacy::Full,
         })
     }
 
@@ -1048,6 +1052,7 @@ fn plan_reservations(
         policy: Policy::Manual,
         decisions: &[],
         series: &composed.series,
+        privacy: Privacy::Full,
     })
 }
 
