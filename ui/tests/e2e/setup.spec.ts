@@ -134,7 +134,10 @@ test('the setup wizard goes from an empty data folder to rooms in sync', async (
 
 test('a mapping is added back and removed with what happens explained', async ({ page }) => {
   await page.goto(serverUrl);
-  await expect(page.getByTestId('tab-rooms')).toHaveAttribute('aria-current', 'page');
+  // Set up: the screens open on the Overview; mappings live on Rooms.
+  await expect(page.getByTestId('tab-overview')).toHaveAttribute('aria-current', 'page');
+  await page.getByTestId('tab-rooms').click();
+  await expect(page.getByTestId('room-row').first()).toBeVisible();
   const before = await page.getByTestId('room-row').count();
 
   await page.getByTestId('add-room').click();
