@@ -11,6 +11,7 @@ pub mod explain;
 pub mod export;
 pub mod http;
 pub mod logging;
+pub mod pause;
 pub mod secrets;
 pub mod setup;
 pub mod views;
