@@ -20,6 +20,12 @@ const COMMANDS: &[&str] = &[
     "get_policies",
     "set_default_policy",
     "set_room_policy",
+    "pause_room",
+    "resume_room",
+    "pause_all",
+    "resume_all",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

@@ -11,6 +11,8 @@ pub mod explain;
 pub mod export;
 pub mod http;
 pub mod logging;
+pub mod overall;
+pub mod paths;
 pub mod pause;
 pub mod secrets;
 pub mod setup;

@@ -26,6 +26,12 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     getPolicies: vi.fn(async () => policies),
     setDefaultPolicy: vi.fn(async (_p: string) => policies),
     setRoomPolicy: vi.fn(async (_r: string, _p: string | null) => policies),
+    pauseRoom: vi.fn(async (id: string) => room(id, { paused: true, status: 'paused' })),
+    resumeRoom: vi.fn(async (id: string) => room(id, { status: 'syncing' })),
+    pauseAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: true, status: 'paused' as const }))),
+    resumeAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: false, status: 'idle' as const }))),
+    getAutostart: vi.fn(async () => false),
+    setAutostart: vi.fn(async (enabled: boolean) => enabled),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');
@@ -145,6 +151,33 @@ describe('AppState', () => {
     expect(app.history).toHaveLength(502);
     expect(app.history.at(-1)?.seq).toBe(2);
     expect(app.historyHasMore).toBe(false);
+    app.stop();
+  });
+
+  it('shows a paused or resumed room at once and reports a refusal without a banner', async () => {
+    const { backend } = fakeBackend({ rooms: [room('a'), room('b')] });
+    const app = new AppState(backend);
+    await app.start();
+
+    expect(await app.setPaused('a', true)).toBeNull();
+    expect(backend.pauseRoom).toHaveBeenCalledWith('a');
+    expect(app.rooms.map((r) => [r.id, r.paused, r.status])).toEqual([
+      ['a', true, 'paused'],
+      ['b', false, 'idle'],
+    ]);
+    expect(await app.setPaused('a', false)).toBeNull();
+    expect(app.rooms[0]!.status).toBe('syncing');
+
+    expect(await app.setAllPaused(true)).toBeNull();
+    expect(app.rooms.every((r) => r.paused)).toBe(true);
+    expect(await app.setAllPaused(false)).toBeNull();
+    expect(app.rooms.some((r) => r.paused)).toBe(false);
+
+    backend.pauseRoom.mockRejectedValueOnce(new BackendError('not_found', 'There is no room "a".'));
+    const refused = await app.setPaused('a', true);
+    expect(refused?.code).toBe('not_found');
+    expect(app.problem).toBeNull();
+    expect(app.rooms[0]!.paused).toBe(false);
     app.stop();
   });
 });
