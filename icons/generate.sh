@@ -29,3 +29,23 @@ resize 256 128x128@2x.png
 resize 128 128x128.png
 resize 32 32x32.png
 resize 64 tray.png
+
+# The tray's state variants (crates/app's `Overall`): the icon with a badge in the lower right
+# corner whose colour says the state; paused is also greyed out and its badge shows two bars.
+# Date chunks are left out so that the same input always gives the same bytes.
+badge() { # name colour [more drawing on top of the badge]
+  local name=$1 colour=$2
+  shift 2
+  convert "$master" $grey \
+    -fill "$colour" -stroke '#ffffff' -strokewidth 56 -draw 'circle 800,800 800,1010' \
+    -stroke none "$@" \
+    -filter Triangle -resize 64x64 -define png:exclude-chunks=date,time \
+    "PNG32:tray-$name.png"
+}
+grey=""
+badge in-sync '#2e9e5b'
+badge syncing '#2f80ed'
+badge conflicts '#f2a900'
+badge failing '#d93025'
+grey="-colorspace Gray -colorspace sRGB"
+badge paused '#6b6b6b' -fill '#ffffff' -draw 'rectangle 735,700 780,900 rectangle 820,700 865,900'

@@ -29,6 +29,12 @@ const COMMANDS: &[&str] = &[
     "add_room",
     "edit_room",
     "remove_room",
+    "pause_room",
+    "resume_room",
+    "pause_all",
+    "resume_all",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

@@ -1,7 +1,7 @@
 //! The Tauri commands: each is one call into [`roombridge_app::App`]. Errors reach the window as
 //! the serialised `ApiError` (`{ code, message }`).
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
@@ -186,4 +186,36 @@ pub async fn edit_room(
 #[tauri::command]
 pub async fn remove_room(state: State<'_, AppState>, room: String) -> Result<(), ApiError> {
     state.app().await?.remove_room(&room)
+}
+
+#[tauri::command]
+pub async fn pause_room(state: State<'_, AppState>, room: String) -> Result<RoomView, ApiError> {
+    state.app().await?.pause_room(&room)
+}
+
+#[tauri::command]
+pub async fn resume_room(state: State<'_, AppState>, room: String) -> Result<RoomView, ApiError> {
+    state.app().await?.resume_room(&room)
+}
+
+#[tauri::command]
+pub async fn pause_all(state: State<'_, AppState>) -> Result<Vec<RoomView>, ApiError> {
+    state.app().await?.pause_all()
+}
+
+#[tauri::command]
+pub async fn resume_all(state: State<'_, AppState>) -> Result<Vec<RoomView>, ApiError> {
+    state.app().await?.resume_all()
+}
+
+/// Whether RoomBridge starts at login.
+#[tauri::command]
+pub fn get_autostart<R: Runtime>(app: AppHandle<R>) -> Result<bool, ApiError> {
+    crate::autostart::get(&app)
+}
+
+/// Turns start at login on or off; answers the setting as it is afterwards.
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<bool, ApiError> {
+    crate::autostart::set(&app, enabled)
 }

@@ -1,15 +1,19 @@
 //! Engine updates become Tauri events here, and nowhere else: every room change is emitted as
 //! `sync://rooms` and as `sync://room/{id}/status` (same payload), every new history row as
-//! `sync://history`. Failures become desktop notifications.
+//! `sync://history`. Room changes also update the tray; failures and newly waiting conflicts
+//! become desktop notifications.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use tauri::{AppHandle, Emitter, Runtime};
-use tokio::sync::broadcast;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::{broadcast, watch};
 
+use roombridge_app::App;
+use roombridge_app::overall::{Overall, overall};
 use roombridge_app::views::{RoomState, Update};
 
-use crate::notifications::{self, Cause, Notices};
+use crate::notifications::{Cause, NotificationPrefs, Notifier, Screen};
 
 /// Every room change, for the window's room list (event names cannot be wildcarded).
 pub const ROOMS_EVENT: &str = "sync://rooms";
@@ -32,16 +36,24 @@ pub fn room_status_event(room_id: &str) -> String {
     format!("sync://room/{id}/status")
 }
 
-/// Emits `updates` to the window and notifies on failures, until the app stops.
-pub fn forward<R: Runtime>(handle: AppHandle<R>, mut updates: broadcast::Receiver<Update>) {
+/// Emits `app`'s updates to the window, keeps the tray's state current and notifies (as
+/// `prefs` allow), until the app stops.
+pub fn forward<R: Runtime>(
+    handle: AppHandle<R>,
+    app: Arc<App>,
+    prefs: watch::Receiver<NotificationPrefs>,
+) {
+    let mut updates = app.subscribe();
     tauri::async_runtime::spawn(async move {
-        let mut bridge = Bridge::default();
+        let mut bridge = Bridge::new(&handle, app, prefs);
+        bridge.refresh(&handle);
         loop {
             match updates.recv().await {
                 Ok(update) => bridge.deliver(&handle, update),
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     // The window reloads its lists on the next room change it sees.
                     tracing::warn!("the window missed {n} updates");
+                    bridge.refresh(&handle);
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             }
@@ -49,24 +61,77 @@ pub fn forward<R: Runtime>(handle: AppHandle<R>, mut updates: broadcast::Receive
     });
 }
 
-/// What the edge remembers between updates: room names for notification text, and which
-/// failures the user was already told about.
-#[derive(Default)]
+/// Warns when the client secret expiring on `expires` is within its warning period: at once
+/// and then twice a day, told once per expiry date ([`crate::notifications::secret_expiry`]).
+pub fn watch_secret_expiry<R: Runtime>(
+    handle: AppHandle<R>,
+    expires: chrono::NaiveDate,
+    prefs: watch::Receiver<NotificationPrefs>,
+) {
+    tauri::async_runtime::spawn(async move {
+        let opener = handle.clone();
+        let mut notifier = Notifier::new(Arc::new(move |screen| open_screen(&opener, screen)));
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(12 * 3600));
+        loop {
+            ticks.tick().await;
+            let today = chrono::Local::now().date_naive();
+            if let Some(cause) = crate::notifications::secret_expiry(expires, today) {
+                let prefs = *prefs.borrow();
+                notifier.tell(cause, &prefs);
+            }
+        }
+    });
+}
+
+/// Opens the main window at `screen`.
+pub fn open_screen<R: Runtime>(handle: &AppHandle<R>, screen: Screen) {
+    crate::show_main_window(handle);
+    if let Some(window) = handle.get_webview_window(crate::MAIN_WINDOW) {
+        // The route is one of a fixed set of literals, never user data.
+        let script = format!("window.location.hash = {:?};", screen.route());
+        if let Err(e) = window.eval(&script) {
+            tracing::warn!("cannot open {}: {e}", screen.route());
+        }
+    }
+}
+
+/// What the edge remembers between updates: room names for notification text, what the user
+/// was already told, and what the tray shows.
 struct Bridge {
+    app: Arc<App>,
     names: HashMap<String, String>,
-    notices: Notices,
+    notifier: Notifier,
+    prefs: watch::Receiver<NotificationPrefs>,
+    shown: Option<Overall>,
 }
 
 impl Bridge {
+    fn new<R: Runtime>(
+        handle: &AppHandle<R>,
+        app: Arc<App>,
+        prefs: watch::Receiver<NotificationPrefs>,
+    ) -> Bridge {
+        let opener = handle.clone();
+        Bridge {
+            app,
+            names: HashMap::new(),
+            notifier: Notifier::new(Arc::new(move |screen| open_screen(&opener, screen))),
+            prefs,
+            shown: None,
+        }
+    }
+
     fn deliver<R: Runtime>(&mut self, handle: &AppHandle<R>, update: Update) {
+        let prefs = *self.prefs.borrow();
         match update {
             Update::Room(view) => {
                 if matches!(view.status, RoomState::InSync | RoomState::Conflicts) {
-                    self.notices.recovered(&view.id);
+                    self.notifier.recovered(&view.id);
                 }
                 self.names.insert(view.id.clone(), view.name.clone());
                 emit(handle, ROOMS_EVENT, &view);
                 emit(handle, &room_status_event(&view.id), &view);
+                self.refresh(handle);
             }
             Update::History(entry) => emit(handle, HISTORY_EVENT, &entry),
             Update::RoomFailed { room, message } => {
@@ -81,16 +146,37 @@ impl Bridge {
                     name,
                     message,
                 };
-                if self.notices.first_time(&cause) {
-                    notifications::show(cause);
-                }
+                self.notifier.tell(cause, &prefs);
             }
             Update::AuthFailed { message } => {
-                let cause = Cause::AuthFailed { message };
-                if self.notices.first_time(&cause) {
-                    notifications::show(cause);
+                self.notifier.tell(Cause::AuthFailed { message }, &prefs);
+            }
+        }
+    }
+
+    /// Brings the tray up to date and tells about conflicts that newly wait for a decision.
+    fn refresh<R: Runtime>(&mut self, handle: &AppHandle<R>) {
+        match self.app.list_rooms() {
+            Ok(rooms) => {
+                let now = overall(&rooms);
+                if self.shown.as_ref() != Some(&now) {
+                    crate::tray::show(handle, &now);
+                    self.shown = Some(now);
                 }
             }
+            Err(e) => tracing::warn!("tray state: {}", e.message),
+        }
+        match self.app.list_conflicts() {
+            Ok(conflicts) => {
+                let waiting: BTreeSet<i64> = conflicts
+                    .iter()
+                    .filter(|c| c.decision.is_none())
+                    .map(|c| c.id)
+                    .collect();
+                let prefs = *self.prefs.borrow();
+                self.notifier.conflicts(&waiting, &prefs);
+            }
+            Err(e) => tracing::warn!("waiting conflicts: {}", e.message),
         }
     }
 }

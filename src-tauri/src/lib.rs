@@ -1,15 +1,17 @@
 //! RoomBridge's desktop and tray app: one window showing the UI in `ui/`, a tray menu, Tauri
 //! commands that are one call into [`roombridge_app::App`], engine updates turned into Tauri
-//! events, and desktop notifications on failures.
+//! events, a tray showing the overall state, desktop notifications, one instance only and an
+//! optional start at login.
 //!
 //! The window opens whether or not RoomBridge can start: until it has, commands wait for it
 //! ([`AppState`]). Live mode without a configuration (or with a secret missing from the
 //! keyring) serves the setup wizard; finishing it starts the engine in the same window. If
 //! RoomBridge cannot start at all, commands answer `unavailable` with a message that says why.
 
+mod autostart;
 mod commands;
 mod events;
-mod notifications;
+pub mod notifications;
 mod state;
 mod tray;
 
@@ -19,12 +21,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
+use tokio::sync::watch;
 
 use roombridge_app::secrets::Keyring;
 use roombridge_app::setup::{self, Live, SetupError};
 use roombridge_engine::EngineConfig;
 
+pub use autostart::plugin as autostart_plugin;
 pub use events::{HISTORY_EVENT, ROOMS_EVENT, room_status_event};
+pub use notifications::NotificationPrefs;
 pub use state::{AppState, Starter};
 
 /// The label of the one window (`tauri.conf.json`, `capabilities/main-window.json`).
@@ -44,16 +49,23 @@ pub struct Launch {
     /// Where RoomBridge keeps its database (default: the OS data folder).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Start in the tray without opening the window (how a start at login runs).
+    #[arg(long)]
+    pub hidden: bool,
 }
 
 impl Launch {
+    /// The data folder: `--data-dir` or the OS data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(setup::default_data_dir)
+    }
+
     /// Starts the engine: the demo emulators, or the configured tenant, or (live mode not set
     /// up yet) the setup wizard.
     pub async fn start(&self) -> Result<Live, String> {
-        let data_dir = self
-            .data_dir
-            .clone()
-            .unwrap_or_else(setup::default_data_dir);
+        let data_dir = self.data_dir();
         let config = EngineConfig {
             poll_interval: Some(Duration::from_secs(10)),
             ..EngineConfig::default()
@@ -121,23 +133,39 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::add_room,
         commands::edit_room,
         commands::remove_room,
+        commands::pause_room,
+        commands::resume_room,
+        commands::pause_all,
+        commands::resume_all,
+        commands::get_autostart,
+        commands::set_autostart,
     ])
 }
 
 /// Starts RoomBridge in the background, then hands it to the commands and the event bridge.
-/// The window does not wait for this.
+/// The window does not wait for this. Notifications follow the [`NotificationPrefs`] in the
+/// managed `watch::Sender<NotificationPrefs>` if there is one (defaults otherwise).
 pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Launch) -> AppState {
+    let prefs = match handle.try_state::<watch::Sender<NotificationPrefs>>() {
+        Some(sender) => sender.subscribe(),
+        // A receiver keeps the last value after its sender is gone.
+        None => watch::channel(NotificationPrefs::default()).1,
+    };
     let (state, starter) = AppState::starting();
     tauri::async_runtime::spawn(async move {
         match launch.start().await {
             Ok(Live::Running(app)) => {
-                events::forward(handle, app.subscribe());
+                if !launch.demo {
+                    watch_secret_expiry(&handle, &launch, &prefs);
+                }
+                events::forward(handle, app.clone(), prefs);
                 starter.ready(app);
             }
             Ok(Live::Setup(wizard)) => {
                 starter.setup(wizard.clone());
                 if let Some(app) = wizard.wait_started().await {
-                    events::forward(handle, app.subscribe());
+                    watch_secret_expiry(&handle, &launch, &prefs);
+                    events::forward(handle, app.clone(), prefs);
                     starter.ready(app);
                 }
             }
@@ -150,10 +178,40 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
     state
 }
 
+/// Warns about the client secret's expiry if `config.json` says when it expires.
+fn watch_secret_expiry<R: Runtime>(
+    handle: &tauri::AppHandle<R>,
+    launch: &Launch,
+    prefs: &watch::Receiver<NotificationPrefs>,
+) {
+    match setup::LiveConfig::load(&launch.data_dir()) {
+        Ok(config) => {
+            if let Some(expires) = config.client_secret_expires {
+                events::watch_secret_expiry(handle.clone(), expires, prefs.clone());
+            }
+        }
+        Err(e) => tracing::warn!("cannot read the client secret's expiry date: {e}"),
+    }
+}
+
 /// Runs the desktop app until Quit.
 pub fn run(launch: Launch) -> ExitCode {
-    let app = register(Builder::default())
+    // A second launch hands over to the first (which shows its window) and exits; the plugin
+    // must come before the others.
+    let builder = Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
+            show_main_window(handle)
+        }))
+        .plugin(autostart::plugin());
+    let app = register(builder)
         .setup(move |app| {
+            // Settings change these at run time through the managed sender.
+            app.manage(watch::channel(NotificationPrefs::default()).0);
+            if launch.hidden
+                && let Some(window) = app.get_webview_window(MAIN_WINDOW)
+            {
+                window.hide()?;
+            }
             let state = start_in_background(app.handle().clone(), launch);
             app.manage(state);
             tray::create(app.handle())?;

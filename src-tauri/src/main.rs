@@ -6,6 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    roombridge_app::logging::init();
+    roombridge_app::logging::init(true);
     roombridge_desktop::run(roombridge_desktop::Launch::parse())
 }

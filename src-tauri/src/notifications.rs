@@ -1,10 +1,53 @@
-//! Desktop notifications for failures the facility manager must act on: a room that stopped
-//! syncing, and credentials Microsoft 365 or the booking system refused. Each cause is shown
-//! once; it may be shown again after the room (or sign-in) has worked in between.
+//! Desktop notifications for what the facility manager must act on: a room that stopped
+//! syncing, credentials that were refused or a client secret about to expire, and conflicts
+//! waiting for a decision. Each cause is told once ([`Notices`]); a failure may be told again
+//! after the room (or sign-in) has worked in between, conflicts again when new ones arrive.
+//! [`NotificationPrefs`] says which kinds the user wants. Clicking a notification opens the
+//! screen that deals with it, where the platform reports clicks (freedesktop notification
+//! servers do).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
+use chrono::NaiveDate;
 use notify_rust::Notification;
+use serde::{Deserialize, Serialize};
+
+/// How many days before a client secret expires RoomBridge starts to warn.
+pub const SECRET_WARNING_DAYS: i64 = 14;
+
+/// Which notifications the user wants; every kind is on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationPrefs {
+    /// A room stopped syncing after its retries.
+    pub failures: bool,
+    /// Credentials were refused, or a client secret is about to expire.
+    pub sign_in: bool,
+    /// Conflicts wait for a decision.
+    pub conflicts: bool,
+}
+
+impl Default for NotificationPrefs {
+    fn default() -> Self {
+        NotificationPrefs {
+            failures: true,
+            sign_in: true,
+            conflicts: true,
+        }
+    }
+}
+
+impl NotificationPrefs {
+    /// Whether the user wants to hear about `cause`.
+    pub fn allows(&self, cause: &Cause) -> bool {
+        match cause {
+            Cause::RoomFailed { .. } => self.failures,
+            Cause::AuthFailed { .. } | Cause::SecretExpiring { .. } => self.sign_in,
+            Cause::ConflictsWaiting { .. } => self.conflicts,
+        }
+    }
+}
 
 /// Why RoomBridge tells the user something.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,17 +60,59 @@ pub enum Cause {
     },
     /// A tenant's credentials were refused.
     AuthFailed { message: String },
+    /// The Microsoft 365 client secret expires on `expires` (`days_left` may be negative: it
+    /// has expired).
+    SecretExpiring { expires: NaiveDate, days_left: i64 },
+    /// `waiting` conflicts wait for a decision, `new` of them since the last notice.
+    ConflictsWaiting { waiting: usize, new: usize },
+}
+
+/// The screen a notification opens when clicked (a route of the UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Rooms,
+    Conflicts,
+    History,
+}
+
+impl Screen {
+    /// The UI's route, as in `#/conflicts`.
+    pub fn route(self) -> &'static str {
+        match self {
+            Screen::Rooms => "#/rooms",
+            Screen::Conflicts => "#/conflicts",
+            Screen::History => "#/history",
+        }
+    }
 }
 
 impl Cause {
-    fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         match self {
             Cause::RoomFailed { name, .. } => format!("{name} stopped syncing"),
             Cause::AuthFailed { .. } => "RoomBridge cannot sign in".to_owned(),
+            Cause::SecretExpiring { days_left, .. } if *days_left < 0 => {
+                "The Microsoft 365 client secret has expired".to_owned()
+            }
+            Cause::SecretExpiring { days_left: 0, .. } => {
+                "The Microsoft 365 client secret expires today".to_owned()
+            }
+            Cause::SecretExpiring { days_left: 1, .. } => {
+                "The Microsoft 365 client secret expires tomorrow".to_owned()
+            }
+            Cause::SecretExpiring { days_left, .. } => {
+                format!("The Microsoft 365 client secret expires in {days_left} days")
+            }
+            Cause::ConflictsWaiting { waiting: 1, .. } => {
+                "A conflict waits for your decision".to_owned()
+            }
+            Cause::ConflictsWaiting { waiting, .. } => {
+                format!("{waiting} conflicts wait for your decision")
+            }
         }
     }
 
-    fn body(&self) -> String {
+    pub fn body(&self) -> String {
         match self {
             Cause::RoomFailed { message, .. } => {
                 format!("{message}\nOpen RoomBridge to see the room's history.")
@@ -35,20 +120,58 @@ impl Cause {
             Cause::AuthFailed { message } => format!(
                 "{message}\nSyncing is paused until the credentials are fixed; nothing is lost."
             ),
+            Cause::SecretExpiring { expires, .. } => format!(
+                "Its expiry date is {expires}. Create a new client secret for RoomBridge's app \
+                 registration in Microsoft Entra ID, put it in the OS keyring and update \
+                 client_secret_expires in config.json; after it expires RoomBridge cannot sync."
+            ),
+            Cause::ConflictsWaiting { waiting, new } if new < waiting => format!(
+                "{new} new since the last notice. Both versions are side by side in RoomBridge's \
+                 conflicts inbox; they stay as they are until you decide."
+            ),
+            Cause::ConflictsWaiting { .. } => "Both versions are side by side in RoomBridge's \
+                 conflicts inbox; they stay as they are until you decide."
+                .to_owned(),
         }
     }
+
+    /// The screen that deals with this cause.
+    pub fn screen(&self) -> Screen {
+        match self {
+            Cause::RoomFailed { .. } | Cause::AuthFailed { .. } => Screen::History,
+            Cause::SecretExpiring { .. } => Screen::Rooms,
+            Cause::ConflictsWaiting { .. } => Screen::Conflicts,
+        }
+    }
+}
+
+/// The secret-expiry notice due on `today` for a secret that expires on `expires`: within
+/// [`SECRET_WARNING_DAYS`] days, or already expired.
+pub fn secret_expiry(expires: NaiveDate, today: NaiveDate) -> Option<Cause> {
+    let days_left = (expires - today).num_days();
+    (days_left <= SECRET_WARNING_DAYS).then_some(Cause::SecretExpiring { expires, days_left })
 }
 
 /// The causes the user has already been told about.
 #[derive(Default)]
 pub struct Notices {
     shown: HashSet<Cause>,
+    /// The conflicts the last conflict notice covered (and that are still waiting).
+    told_conflicts: BTreeSet<i64>,
 }
 
 impl Notices {
     /// True the first time a cause is seen (since it last recovered): notify then, not again.
+    /// A secret expiry counts once per expiry date, however many days are left.
     pub fn first_time(&mut self, cause: &Cause) -> bool {
-        self.shown.insert(cause.clone())
+        let key = match cause {
+            Cause::SecretExpiring { expires, .. } => Cause::SecretExpiring {
+                expires: *expires,
+                days_left: 0,
+            },
+            other => other.clone(),
+        };
+        self.shown.insert(key)
     }
 
     /// A cycle of `room` succeeded: its failures may be told again, and so may sign-in failures
@@ -57,23 +180,105 @@ impl Notices {
         self.shown.retain(|c| match c {
             Cause::RoomFailed { room: r, .. } => r != room,
             Cause::AuthFailed { .. } => false,
+            Cause::SecretExpiring { .. } | Cause::ConflictsWaiting { .. } => true,
         });
+    }
+
+    /// The conflicts waiting now (their ids). A notice is due when some of them were not
+    /// waiting at the last notice: the first ones after none, or new ones since. Conflicts
+    /// that were decided are forgotten, so the same set waiting again is not told twice.
+    pub fn conflicts_waiting(&mut self, waiting: &BTreeSet<i64>) -> Option<Cause> {
+        self.told_conflicts.retain(|id| waiting.contains(id));
+        let new = waiting.difference(&self.told_conflicts).count();
+        if new == 0 {
+            return None;
+        }
+        self.told_conflicts = waiting.clone();
+        Some(Cause::ConflictsWaiting {
+            waiting: waiting.len(),
+            new,
+        })
     }
 }
 
-/// Shows a notification without blocking the caller. Without a notification server (no
-/// session bus, nothing answering) the failure is logged and nothing else happens.
-pub fn show(cause: Cause) {
+/// What a click on a notification does: opens the window at a screen.
+pub type OpenScreen = Arc<dyn Fn(Screen) + Send + Sync>;
+
+/// Decides which causes to show (preferences and no repeats) and shows them.
+pub struct Notifier {
+    notices: Notices,
+    open: OpenScreen,
+}
+
+impl Notifier {
+    /// A notifier whose notifications call `open` when clicked.
+    pub fn new(open: OpenScreen) -> Notifier {
+        Notifier {
+            notices: Notices::default(),
+            open,
+        }
+    }
+
+    /// Shows `cause` if the user wants it and has not been told yet; true if it was sent.
+    pub fn tell(&mut self, cause: Cause, prefs: &NotificationPrefs) -> bool {
+        if !prefs.allows(&cause) || !self.notices.first_time(&cause) {
+            return false;
+        }
+        show(cause, self.open.clone());
+        true
+    }
+
+    /// Tells about conflicts if new ones wait (see [`Notices::conflicts_waiting`]); true if a
+    /// notification was sent. Conflicts arriving while the user does not want these notices
+    /// are not told later either.
+    pub fn conflicts(&mut self, waiting: &BTreeSet<i64>, prefs: &NotificationPrefs) -> bool {
+        match self.notices.conflicts_waiting(waiting) {
+            Some(cause) if prefs.conflicts => {
+                show(cause, self.open.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// See [`Notices::recovered`].
+    pub fn recovered(&mut self, room: &str) {
+        self.notices.recovered(room);
+    }
+}
+
+/// Shows a notification without blocking the caller, then waits (on a blocking thread) for a
+/// click, which opens the cause's screen. Without a notification server (no session bus,
+/// nothing answering) the failure is logged and nothing else happens.
+fn show(cause: Cause, open: OpenScreen) {
     tauri::async_runtime::spawn_blocking(move || {
-        let result = Notification::new()
+        let mut notification = Notification::new();
+        notification
             .appname("RoomBridge")
             .summary(&cause.summary())
-            .body(&cause.body())
-            .show();
-        if let Err(e) = result {
-            tracing::warn!("cannot show the notification {:?}: {e}", cause.summary());
+            .body(&cause.body());
+        #[cfg(all(unix, not(target_os = "macos")))]
+        notification.action("default", "Open RoomBridge");
+        match notification.show() {
+            Ok(handle) => wait_for_click(handle, cause.screen(), open),
+            Err(e) => tracing::warn!("cannot show the notification {:?}: {e}", cause.summary()),
         }
     });
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn wait_for_click(handle: notify_rust::NotificationHandle, screen: Screen, open: OpenScreen) {
+    // Returns when the notification is clicked or closed (servers close them on timeout).
+    handle.wait_for_action(|action| {
+        if action == "default" {
+            open(screen);
+        }
+    });
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn wait_for_click(_handle: notify_rust::NotificationHandle, _screen: Screen, _open: OpenScreen) {
+    // macOS and Windows bring the app forward on a click themselves; they report no action.
 }
 
 #[cfg(test)]
@@ -86,6 +291,10 @@ mod tests {
             name: format!("Room {room}"),
             message: message.into(),
         }
+    }
+
+    fn ids(ids: &[i64]) -> BTreeSet<i64> {
+        ids.iter().copied().collect()
     }
 
     #[test]
@@ -126,5 +335,95 @@ mod tests {
         assert!(notices.first_time(&room_failed("a", "503 from Graph")));
         assert!(!notices.first_time(&room_failed("b", "503 from Graph")));
         assert!(notices.first_time(&auth));
+    }
+
+    #[test]
+    fn conflicts_are_told_when_the_first_arrive_and_when_new_ones_arrive_not_every_cycle() {
+        let mut notices = Notices::default();
+        assert_eq!(notices.conflicts_waiting(&ids(&[])), None);
+        assert_eq!(
+            notices.conflicts_waiting(&ids(&[1, 2])),
+            Some(Cause::ConflictsWaiting { waiting: 2, new: 2 })
+        );
+        assert_eq!(notices.conflicts_waiting(&ids(&[1, 2])), None, "next cycle");
+        assert_eq!(
+            notices.conflicts_waiting(&ids(&[2])),
+            None,
+            "one was decided"
+        );
+        assert_eq!(
+            notices.conflicts_waiting(&ids(&[2, 3])),
+            Some(Cause::ConflictsWaiting { waiting: 2, new: 1 })
+        );
+        assert_eq!(notices.conflicts_waiting(&ids(&[])), None, "all decided");
+        assert_eq!(
+            notices.conflicts_waiting(&ids(&[2])),
+            Some(Cause::ConflictsWaiting { waiting: 1, new: 1 }),
+            "from none to some again"
+        );
+    }
+
+    #[test]
+    fn a_secret_is_warned_about_within_fourteen_days_once_per_expiry_date() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        assert_eq!(secret_expiry(day(30), day(15)), None, "15 days left");
+        let due = secret_expiry(day(29), day(15)).expect("14 days left");
+        assert_eq!(
+            due.summary(),
+            "The Microsoft 365 client secret expires in 14 days"
+        );
+        assert_eq!(
+            secret_expiry(day(15), day(16)).unwrap().summary(),
+            "The Microsoft 365 client secret has expired"
+        );
+        assert_eq!(
+            secret_expiry(day(16), day(15)).unwrap().summary(),
+            "The Microsoft 365 client secret expires tomorrow"
+        );
+        let mut notices = Notices::default();
+        assert!(notices.first_time(&due));
+        assert!(!notices.first_time(&secret_expiry(day(29), day(20)).unwrap()));
+        assert!(
+            notices.first_time(&secret_expiry(day(31), day(20)).unwrap()),
+            "a new secret"
+        );
+    }
+
+    #[test]
+    fn preferences_filter_each_kind_of_cause() {
+        let conflicts = Cause::ConflictsWaiting { waiting: 1, new: 1 };
+        let auth = Cause::AuthFailed {
+            message: "invalid_client".into(),
+        };
+        let expiring = secret_expiry(
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        )
+        .unwrap();
+        let all = NotificationPrefs::default();
+        assert!(
+            [&conflicts, &auth, &expiring, &room_failed("a", "x")]
+                .iter()
+                .all(|c| all.allows(c))
+        );
+        let quiet = NotificationPrefs {
+            failures: false,
+            sign_in: false,
+            conflicts: true,
+        };
+        assert!(quiet.allows(&conflicts));
+        assert!(!quiet.allows(&auth) && !quiet.allows(&expiring));
+        assert!(!quiet.allows(&room_failed("a", "x")));
+    }
+
+    #[test]
+    fn each_cause_opens_the_screen_that_deals_with_it() {
+        assert_eq!(
+            Cause::ConflictsWaiting { waiting: 1, new: 1 }
+                .screen()
+                .route(),
+            "#/conflicts"
+        );
+        assert_eq!(room_failed("a", "x").screen().route(), "#/history");
     }
 }

@@ -1,38 +1,95 @@
-//! The tray icon and its menu: Open RoomBridge, Sync now, Quit.
+//! The tray icon and its menu: Open RoomBridge, Sync now, Pause all / Resume all, Quit. The
+//! icon and tooltip show the overall state (`roombridge_app::overall`); the pause item's label
+//! follows it.
 
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
+use roombridge_app::overall::{Overall, OverallState};
+
 use crate::AppState;
 
+const TRAY: &str = "main";
 const OPEN: &str = "open";
 const SYNC: &str = "sync";
+const PAUSE: &str = "pause";
 const QUIT: &str = "quit";
 
+/// The menu item whose label toggles between "Pause all" and "Resume all".
+struct PauseItem<R: Runtime>(MenuItem<R>);
+
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<()> {
+    let pause = MenuItem::with_id(handle, PAUSE, "Pause all", true, None::<&str>)?;
     let menu = Menu::with_items(
         handle,
         &[
             &MenuItem::with_id(handle, OPEN, "Open RoomBridge", true, None::<&str>)?,
             &MenuItem::with_id(handle, SYNC, "Sync now", true, None::<&str>)?,
+            &pause,
             &PredefinedMenuItem::separator(handle)?,
             &MenuItem::with_id(handle, QUIT, "Quit", true, None::<&str>)?,
         ],
     )?;
-    TrayIconBuilder::with_id("main")
+    TrayIconBuilder::with_id(TRAY)
         .icon(tauri::include_image!("../icons/tray.png"))
-        .tooltip("RoomBridge")
+        .tooltip("RoomBridge: starting")
         .menu(&menu)
         .on_menu_event(on_menu_event)
         .build(handle)?;
+    handle.manage(PauseItem(pause));
     Ok(())
+}
+
+/// The icon of each overall state (`icons/generate.sh` draws them).
+fn icon(state: OverallState) -> Image<'static> {
+    match state {
+        OverallState::InSync => tauri::include_image!("../icons/tray-in-sync.png"),
+        OverallState::Syncing => tauri::include_image!("../icons/tray-syncing.png"),
+        OverallState::Conflicts => tauri::include_image!("../icons/tray-conflicts.png"),
+        OverallState::Failing => tauri::include_image!("../icons/tray-failing.png"),
+        OverallState::Paused => tauri::include_image!("../icons/tray-paused.png"),
+    }
+}
+
+/// Shows `overall` in the tray: icon, tooltip, and the pause item's label. Without a tray
+/// (the mock runtime, a desktop without one) there is nothing to update.
+pub fn show<R: Runtime>(handle: &AppHandle<R>, overall: &Overall) {
+    let Some(tray) = handle.tray_by_id(TRAY) else {
+        return;
+    };
+    let results = [
+        tray.set_icon(Some(icon(overall.state))),
+        tray.set_tooltip(Some(overall.describe())),
+    ];
+    for result in results {
+        if let Err(e) = result {
+            tracing::warn!("cannot update the tray: {e}");
+        }
+    }
+    if let Some(item) = handle.try_state::<PauseItem<R>>() {
+        let label = pause_label(overall);
+        if let Err(e) = item.0.set_text(label) {
+            tracing::warn!("cannot update the tray menu: {e}");
+        }
+    }
+}
+
+/// "Resume all" once every room is paused, "Pause all" otherwise.
+fn pause_label(overall: &Overall) -> &'static str {
+    if overall.state == OverallState::Paused {
+        "Resume all"
+    } else {
+        "Pause all"
+    }
 }
 
 fn on_menu_event<R: Runtime>(handle: &AppHandle<R>, event: MenuEvent) {
     match event.id.as_ref() {
         OPEN => crate::show_main_window(handle),
         SYNC => sync_every_room(handle),
+        PAUSE => toggle_pause(handle),
         QUIT => handle.exit(0),
         other => tracing::warn!("unknown tray menu item {other:?}"),
     }
@@ -53,4 +110,73 @@ fn sync_every_room<R: Runtime>(handle: &AppHandle<R>) {
             tracing::warn!("Sync now: {}", e.message);
         }
     });
+}
+
+/// Pauses every room, or resumes them all when every room is paused (as the label says).
+/// The room updates this sends refresh the tray and the window.
+fn toggle_pause<R: Runtime>(handle: &AppHandle<R>) {
+    let handle = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = handle.state::<AppState>();
+        let result = match state.app().await {
+            Ok(app) => app.list_rooms().and_then(|rooms| {
+                let all_paused = !rooms.is_empty() && rooms.iter().all(|r| r.paused);
+                if all_paused {
+                    app.resume_all()
+                } else {
+                    app.pause_all()
+                }
+            }),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!("Pause all / Resume all: {}", e.message);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overall(state: OverallState) -> Overall {
+        Overall {
+            state,
+            rooms: 2,
+            failing: 0,
+            with_conflicts: 0,
+            paused: 0,
+        }
+    }
+
+    #[test]
+    fn the_pause_item_offers_resume_only_when_everything_is_paused() {
+        assert_eq!(pause_label(&overall(OverallState::Paused)), "Resume all");
+        for state in [
+            OverallState::InSync,
+            OverallState::Syncing,
+            OverallState::Conflicts,
+            OverallState::Failing,
+        ] {
+            assert_eq!(pause_label(&overall(state)), "Pause all", "{state:?}");
+        }
+    }
+
+    #[test]
+    fn every_state_has_its_own_icon() {
+        let states = [
+            OverallState::InSync,
+            OverallState::Syncing,
+            OverallState::Conflicts,
+            OverallState::Failing,
+            OverallState::Paused,
+        ];
+        let icons: Vec<Vec<u8>> = states.iter().map(|s| icon(*s).rgba().to_vec()).collect();
+        for (i, a) in icons.iter().enumerate() {
+            assert_eq!(a.len(), 64 * 64 * 4);
+            for b in &icons[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
 }

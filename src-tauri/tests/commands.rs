@@ -29,6 +29,7 @@ fn desktop(demo: bool, data_dir: &Path) -> Desktop {
     let launch = Launch {
         demo,
         data_dir: Some(data_dir.to_path_buf()),
+        hidden: false,
     };
     app.manage(start_in_background(app.handle().clone(), launch));
     let window = match app.get_webview_window(MAIN_WINDOW) {
@@ -227,4 +228,185 @@ fn the_window_may_not_call_commands_its_capability_does_not_grant() {
         error.as_str().is_some_and(|m| m.contains("not allowed")),
         "{error}"
     );
+}
+
+/// Polls `f` every 100 ms until it returns `Some`, for at most `secs` seconds.
+fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn conflicts_are_decided_one_at_a_time_or_together_through_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let w = &desktop.window;
+
+    // The demo municipality has Outlook meetings that double-book two rooms.
+    let conflicts = wait_for(90, "the demo's overlap conflicts", || {
+        let open = invoke(w, "list_conflicts", json!({})).expect("list_conflicts succeeds");
+        (open.as_array().unwrap().len() >= 2).then_some(open)
+    });
+    let conflicts = conflicts.as_array().unwrap();
+    let first = conflicts[0]["id"].as_i64().unwrap();
+    let second = conflicts[1]["id"].as_i64().unwrap();
+
+    let decided = invoke(
+        w,
+        "decide_conflict",
+        json!({ "id": first, "decision": { "choice": "keep_booking", "reason": "The club has the hall." } }),
+    )
+    .expect("decide_conflict succeeds");
+    assert_eq!(decided["id"], first);
+    assert_eq!(decided["decision"]["choice"], "keep_booking");
+    assert_eq!(decided["decision"]["reason"], "The club has the hall.");
+
+    let refused = invoke(
+        w,
+        "decide_conflict",
+        json!({ "id": second, "decision": { "choice": "flip_a_coin" } }),
+    )
+    .expect_err("an unknown choice is refused");
+    assert_eq!(refused["code"], "invalid_input", "{refused}");
+
+    let missing = invoke(
+        w,
+        "decide_conflict",
+        json!({ "id": 999_999, "decision": { "choice": "keep_booking" } }),
+    )
+    .expect_err("an unknown conflict is refused");
+    assert_eq!(missing["code"], "not_found", "{missing}");
+
+    let both = invoke(
+        w,
+        "decide_conflicts",
+        json!({ "decisions": { "ids": [second], "choice": "keep_calendar", "reason": "bulk" } }),
+    )
+    .expect("decide_conflicts succeeds");
+    let both = both.as_array().unwrap();
+    assert_eq!(both.len(), 1);
+    assert_eq!(both[0]["id"], second);
+    assert_eq!(both[0]["decision"]["choice"], "keep_calendar");
+}
+
+#[test]
+fn policies_are_read_and_set_through_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let w = &desktop.window;
+
+    let policies = invoke(w, "get_policies", json!({})).expect("get_policies succeeds");
+    assert_eq!(policies["default"], "manual");
+    let available = policies["available"].as_array().unwrap();
+    assert!(available.contains(&json!("booking-wins")), "{available:?}");
+    let room = policies["rooms"][0]["room_id"].as_str().unwrap().to_owned();
+
+    let set = invoke(w, "set_default_policy", json!({ "policy": "booking-wins" }))
+        .expect("set_default_policy succeeds");
+    assert_eq!(set["default"], "booking-wins");
+    assert!(
+        set["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["policy"].is_null() && r["effective"] == "booking-wins")
+    );
+
+    let set = invoke(
+        w,
+        "set_room_policy",
+        json!({ "room": room, "policy": "calendar-wins" }),
+    )
+    .expect("set_room_policy succeeds");
+    let own = set["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["room_id"] == room.as_str())
+        .unwrap();
+    assert_eq!(
+        (own["policy"].as_str(), own["effective"].as_str()),
+        (Some("calendar-wins"), Some("calendar-wins"))
+    );
+    let back = invoke(
+        w,
+        "set_room_policy",
+        json!({ "room": room, "policy": null }),
+    )
+    .expect("a room follows the default again");
+    let own = back["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["room_id"] == room.as_str())
+        .unwrap();
+    assert_eq!(own["effective"], "booking-wins");
+    assert_eq!(
+        invoke(w, "get_policies", json!({})).unwrap()["default"],
+        "booking-wins",
+        "the default is stored"
+    );
+
+    let refused = invoke(w, "set_default_policy", json!({ "policy": "coin-toss" }))
+        .expect_err("an unknown policy is refused");
+    assert_eq!(refused["code"], "invalid_input", "{refused}");
+    let missing = invoke(
+        w,
+        "set_room_policy",
+        json!({ "room": "no-such-room", "policy": "manual" }),
+    )
+    .expect_err("an unknown room is refused");
+    assert_eq!(missing["code"], "not_found", "{missing}");
+}
+
+#[test]
+fn rooms_are_paused_and_resumed_through_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let w = &desktop.window;
+
+    let rooms = invoke(w, "list_rooms", json!({})).unwrap();
+    let room = rooms[0]["id"].as_str().unwrap().to_owned();
+
+    let paused = invoke(w, "pause_room", json!({ "room": room })).expect("pause_room succeeds");
+    assert_eq!(
+        (paused["paused"].as_bool(), paused["status"].as_str()),
+        (Some(true), Some("paused"))
+    );
+    let listed = invoke(w, "list_rooms", json!({})).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.iter().filter(|r| r["paused"] == true).count(), 1);
+
+    let resumed = invoke(w, "resume_room", json!({ "room": room })).expect("resume_room succeeds");
+    assert_eq!(resumed["paused"], false);
+    assert_ne!(resumed["status"], "paused");
+
+    let all = invoke(w, "pause_all", json!({})).expect("pause_all succeeds");
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), DEMO_ROOMS);
+    assert!(all.iter().all(|r| r["paused"] == true));
+    let all = invoke(w, "resume_all", json!({})).expect("resume_all succeeds");
+    assert!(all.as_array().unwrap().iter().all(|r| r["paused"] == false));
+
+    let missing = invoke(w, "pause_room", json!({ "room": "no-such-room" }))
+        .expect_err("an unknown room is refused");
+    assert_eq!(missing["code"], "not_found", "{missing}");
+}
+
+#[test]
+fn without_the_autostart_plugin_start_at_login_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let error = invoke(&desktop.window, "get_autostart", json!({}))
+        .expect_err("the mock app has no autostart plugin");
+    assert_eq!(error["code"], "unavailable", "{error}");
 }

@@ -141,6 +141,10 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/rooms/{id}/sync", post(sync_room))
         .route("/rooms/{id}/approve-deletions", post(approve_deletions))
         .route("/mappings/options", get(mapping_options))
+        .route("/rooms/{id}/pause", post(pause_room))
+        .route("/rooms/{id}/resume", post(resume_room))
+        .route("/rooms/pause-all", post(pause_all))
+        .route("/rooms/resume-all", post(resume_all))
         .route("/history", get(history))
         .route("/history/export", get(export_history))
         .route("/conflicts", get(conflicts))
@@ -289,6 +293,28 @@ async fn approve_deletions(
     s.app
         .approve_deletions(&id)
         .map(|()| Json(serde_json::json!({})))
+}
+
+async fn pause_room(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.pause_room(&id).map(Json)
+}
+
+async fn resume_room(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.resume_room(&id).map(Json)
+}
+
+async fn pause_all(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.pause_all().map(Json)
+}
+
+async fn resume_all(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    s.app.resume_all().map(Json)
 }
 
 async fn history(

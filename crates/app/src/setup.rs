@@ -75,6 +75,10 @@ pub struct LiveConfig {
     /// instead of a client secret.
     #[serde(default)]
     pub certificate_thumbprint: Option<String>,
+    /// When the client secret expires (Entra ID shows it next to the secret; Graph cannot
+    /// tell). The desktop app warns from 14 days before.
+    #[serde(default)]
+    pub client_secret_expires: Option<chrono::NaiveDate>,
     /// Overrides for Graph's and Entra ID's URLs (sovereign clouds, tests).
     #[serde(default)]
     pub graph_base: Option<String>,

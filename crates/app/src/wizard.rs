@@ -488,6 +488,8 @@ impl Wizard {
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,
             auto_map: false,
+            // The wizard does not ask; it can be added to config.json for the expiry warning.
+            client_secret_expires: None,
         })
     }
 

@@ -208,8 +208,10 @@ enum ExportArg {
 }
 
 fn main() -> ExitCode {
-    roombridge_app::logging::init();
     let cli = Cli::parse();
+    // The long-running commands keep rotating log files in the OS log folder.
+    let long_running = matches!(cli.command, Command::Demo { .. } | Command::Serve { .. });
+    roombridge_app::logging::init(long_running);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

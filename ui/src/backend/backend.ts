@@ -86,6 +86,17 @@ export interface Backend {
   activity(span: ActivitySpan): Promise<ActivityView>;
   /** The Graph request budget each mailbox has in use now. */
   graphBudget(): Promise<BudgetView[]>;
+  /** Stops syncing a room until it is resumed; resolves with the room's new view. */
+  pauseRoom(roomId: string): Promise<RoomView>;
+  /** Syncs a paused room again (it starts with a sync now). */
+  resumeRoom(roomId: string): Promise<RoomView>;
+  /** Pauses every room; resolves with every room's new view. */
+  pauseAll(): Promise<RoomView[]>;
+  resumeAll(): Promise<RoomView[]>;
+  /** Whether the desktop app starts at login. Headless mode rejects with `unavailable`. */
+  getAutostart(): Promise<boolean>;
+  /** Turns start at login on or off; resolves with the new setting. */
+  setAutostart(enabled: boolean): Promise<boolean>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

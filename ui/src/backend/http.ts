@@ -35,6 +35,8 @@ export interface HttpBackendOptions {
 
 const CLOSED = 2; // EventSource.CLOSED, spelled out so this module also loads outside a browser.
 const MAX_RETRY_MS = 30_000;
+const AUTOSTART_DESKTOP_ONLY =
+  'Start at login is a setting of the RoomBridge desktop app; the headless server starts however you start it.';
 
 /** Talks to the headless server: JSON over HTTP with a bearer token, live updates over SSE. */
 export class HttpBackend implements Backend {
@@ -181,6 +183,31 @@ export class HttpBackend implements Backend {
 
   graphBudget(): Promise<BudgetView[]> {
     return this.#request('GET', '/api/graph-budget');
+  }
+
+  pauseRoom(roomId: string): Promise<RoomView> {
+    return this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/pause`);
+  }
+
+  resumeRoom(roomId: string): Promise<RoomView> {
+    return this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/resume`);
+  }
+
+  pauseAll(): Promise<RoomView[]> {
+    return this.#request('POST', '/api/rooms/pause-all');
+  }
+
+  resumeAll(): Promise<RoomView[]> {
+    return this.#request('POST', '/api/rooms/resume-all');
+  }
+
+  // Start at login belongs to the desktop app; the headless server is started by whoever runs it.
+  getAutostart(): Promise<boolean> {
+    return Promise.reject(new BackendError('unavailable', AUTOSTART_DESKTOP_ONLY));
+  }
+
+  setAutostart(_enabled: boolean): Promise<boolean> {
+    return Promise.reject(new BackendError('unavailable', AUTOSTART_DESKTOP_ONLY));
   }
 
   async #request<T>(

@@ -157,6 +157,30 @@ export class TauriBackend implements Backend {
     return call('graph_budget');
   }
 
+  pauseRoom(roomId: string): Promise<RoomView> {
+    return call('pause_room', { room: roomId });
+  }
+
+  resumeRoom(roomId: string): Promise<RoomView> {
+    return call('resume_room', { room: roomId });
+  }
+
+  pauseAll(): Promise<RoomView[]> {
+    return call('pause_all');
+  }
+
+  resumeAll(): Promise<RoomView[]> {
+    return call('resume_all');
+  }
+
+  getAutostart(): Promise<boolean> {
+    return call('get_autostart');
+  }
+
+  setAutostart(enabled: boolean): Promise<boolean> {
+    return call('set_autostart', { enabled });
+  }
+
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
     const unlisteners: UnlistenFn[] = [];
     try {

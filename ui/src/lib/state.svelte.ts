@@ -230,6 +230,35 @@ export class AppState {
   }
 
   /**
+   * Pauses or resumes one room; the returned view replaces the room's row at once. Resolves with
+   * the refusal, if any, for the screen to show next to the room.
+   */
+  async setPaused(roomId: string, paused: boolean): Promise<BackendError | null> {
+    try {
+      const view = paused ? await this.#backend.pauseRoom(roomId) : await this.#backend.resumeRoom(roomId);
+      this.rooms = mergeRoom(this.rooms, view);
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
+  /** Pauses or resumes every room; resolves with the refusal, if any. */
+  async setAllPaused(paused: boolean): Promise<BackendError | null> {
+    try {
+      const views = paused ? await this.#backend.pauseAll() : await this.#backend.resumeAll();
+      for (const view of views) this.rooms = mergeRoom(this.rooms, view);
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
+  /**
    * Records a decision on conflicts (one or several, all or none). The returned views carry the
    * pending decision; the conflicts leave the list once their rooms' next sync carries it out.
    * Resolves with the refusal, if any, for the screen to show next to the conflict.

@@ -51,6 +51,12 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     updateSettings: vi.fn(async (u: SettingsUpdate) => ({ ...settings, ...u }) as SettingsView),
     activity: vi.fn(async (_span: ActivitySpan) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
+    pauseRoom: vi.fn(async (id: string) => room(id, { paused: true, status: 'paused' })),
+    resumeRoom: vi.fn(async (id: string) => room(id, { status: 'syncing' })),
+    pauseAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: true, status: 'paused' as const }))),
+    resumeAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: false, status: 'idle' as const }))),
+    getAutostart: vi.fn(async () => false),
+    setAutostart: vi.fn(async (enabled: boolean) => enabled),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');
@@ -185,6 +191,33 @@ describe('AppState', () => {
     expect(refused?.code).toBe('invalid_input');
     expect(app.settings?.poll_interval_secs).toBe(60);
     expect(app.problem).toBeNull();
+    app.stop();
+  });
+
+  it('shows a paused or resumed room at once and reports a refusal without a banner', async () => {
+    const { backend } = fakeBackend({ rooms: [room('a'), room('b')] });
+    const app = new AppState(backend);
+    await app.start();
+
+    expect(await app.setPaused('a', true)).toBeNull();
+    expect(backend.pauseRoom).toHaveBeenCalledWith('a');
+    expect(app.rooms.map((r) => [r.id, r.paused, r.status])).toEqual([
+      ['a', true, 'paused'],
+      ['b', false, 'idle'],
+    ]);
+    expect(await app.setPaused('a', false)).toBeNull();
+    expect(app.rooms[0]!.status).toBe('syncing');
+
+    expect(await app.setAllPaused(true)).toBeNull();
+    expect(app.rooms.every((r) => r.paused)).toBe(true);
+    expect(await app.setAllPaused(false)).toBeNull();
+    expect(app.rooms.some((r) => r.paused)).toBe(false);
+
+    backend.pauseRoom.mockRejectedValueOnce(new BackendError('not_found', 'There is no room "a".'));
+    const refused = await app.setPaused('a', true);
+    expect(refused?.code).toBe('not_found');
+    expect(app.problem).toBeNull();
+    expect(app.rooms[0]!.paused).toBe(false);
     app.stop();
   });
 });

@@ -321,6 +321,12 @@ impl GraphEmulator {
         format!("http://{}/{}/oauth2/v2.0/token", self.addr, self.tenant)
     }
 
+    /// Every access token the token endpoint has issued (tests look for them where they must
+    /// not be: logs, the database, exports).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.store).tokens.keys().cloned().collect()
+    }
+
     /// Makes every issued access token expired, as if their lifetime had passed. Clients must
     /// fetch a new one.
     pub fn expire_tokens(&self) {
