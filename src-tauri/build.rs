@@ -20,6 +20,10 @@ const COMMANDS: &[&str] = &[
     "get_policies",
     "set_default_policy",
     "set_room_policy",
+    "get_settings",
+    "update_settings",
+    "activity",
+    "graph_budget",
 ];
 
 fn main() {

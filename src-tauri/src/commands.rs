@@ -6,6 +6,8 @@ use tauri::State;
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
+use roombridge_app::overview::{ActivityView, BudgetView, Span};
+use roombridge_app::settings::{SettingsUpdate, SettingsView};
 use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 
 use crate::AppState;
@@ -123,4 +125,28 @@ pub async fn set_room_policy(
     policy: Option<String>,
 ) -> Result<PoliciesView, ApiError> {
     state.app().await?.set_room_policy(&room, policy.as_deref())
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, ApiError> {
+    state.app().await?.settings()
+}
+
+#[tauri::command]
+pub async fn update_settings(
+    state: State<'_, AppState>,
+    settings: SettingsUpdate,
+) -> Result<SettingsView, ApiError> {
+    state.app().await?.update_settings(&settings)
+}
+
+/// `span`: `24h` (per hour) or `14d` (per day).
+#[tauri::command]
+pub async fn activity(state: State<'_, AppState>, span: String) -> Result<ActivityView, ApiError> {
+    state.app().await?.activity(Span::from_name(&span)?)
+}
+
+#[tauri::command]
+pub async fn graph_budget(state: State<'_, AppState>) -> Result<Vec<BudgetView>, ApiError> {
+    state.app().await?.graph_budget()
 }

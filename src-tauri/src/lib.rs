@@ -111,6 +111,10 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::get_policies,
         commands::set_default_policy,
         commands::set_room_policy,
+        commands::get_settings,
+        commands::update_settings,
+        commands::activity,
+        commands::graph_budget,
     ])
 }
 
