@@ -35,6 +35,10 @@ const COMMANDS: &[&str] = &[
     "resume_all",
     "get_autostart",
     "set_autostart",
+    "get_settings",
+    "update_settings",
+    "activity",
+    "graph_budget",
 ];
 
 fn main() {

@@ -7,6 +7,8 @@ use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
 use roombridge_app::mappings::{NewRoom, RoomEdit};
+use roombridge_app::overview::{ActivityView, BudgetView, Span};
+use roombridge_app::settings::{SettingsUpdate, SettingsView};
 use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 use roombridge_app::wizard::{
     BookingForm, CheckView, DiscoveryView, FinishRequest, SetupView, TenantForm,
@@ -218,4 +220,31 @@ pub fn get_autostart<R: Runtime>(app: AppHandle<R>) -> Result<bool, ApiError> {
 #[tauri::command]
 pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<bool, ApiError> {
     crate::autostart::set(&app, enabled)
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, ApiError> {
+    state.app().await?.settings()
+}
+
+#[tauri::command]
+pub async fn update_settings<R: Runtime>(
+    handle: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: SettingsUpdate,
+) -> Result<SettingsView, ApiError> {
+    let saved = state.app().await?.update_settings(&settings)?;
+    crate::follow_notification_settings(&handle, &saved.notifications);
+    Ok(saved)
+}
+
+/// `span`: `24h` (per hour) or `14d` (per day).
+#[tauri::command]
+pub async fn activity(state: State<'_, AppState>, span: String) -> Result<ActivityView, ApiError> {
+    state.app().await?.activity(Span::from_name(&span)?)
+}
+
+#[tauri::command]
+pub async fn graph_budget(state: State<'_, AppState>) -> Result<Vec<BudgetView>, ApiError> {
+    state.app().await?.graph_budget()
 }

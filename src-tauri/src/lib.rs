@@ -139,6 +139,10 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::resume_all,
         commands::get_autostart,
         commands::set_autostart,
+        commands::get_settings,
+        commands::update_settings,
+        commands::activity,
+        commands::graph_budget,
     ])
 }
 
@@ -155,6 +159,7 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
     tauri::async_runtime::spawn(async move {
         match launch.start().await {
             Ok(Live::Running(app)) => {
+                follow_saved_notification_settings(&handle, &app);
                 if !launch.demo {
                     watch_secret_expiry(&handle, &launch, &prefs);
                 }
@@ -164,6 +169,7 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
             Ok(Live::Setup(wizard)) => {
                 starter.setup(wizard.clone());
                 if let Some(app) = wizard.wait_started().await {
+                    follow_saved_notification_settings(&handle, &app);
                     watch_secret_expiry(&handle, &launch, &prefs);
                     events::forward(handle, app.clone(), prefs);
                     starter.ready(app);
@@ -176,6 +182,30 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
         }
     });
     state
+}
+
+/// Makes the notifier follow the notification preferences saved on the Settings screen.
+pub(crate) fn follow_notification_settings<R: Runtime>(
+    handle: &tauri::AppHandle<R>,
+    saved: &roombridge_app::settings::NotificationsView,
+) {
+    if let Some(sender) = handle.try_state::<watch::Sender<NotificationPrefs>>() {
+        sender.send_replace(NotificationPrefs {
+            failures: saved.failures,
+            sign_in: saved.sign_in,
+            conflicts: saved.conflicts,
+        });
+    }
+}
+
+fn follow_saved_notification_settings<R: Runtime>(
+    handle: &tauri::AppHandle<R>,
+    app: &roombridge_app::App,
+) {
+    match app.settings() {
+        Ok(settings) => follow_notification_settings(handle, &settings.notifications),
+        Err(e) => tracing::warn!("cannot read the notification settings: {}", e.message),
+    }
 }
 
 /// Warns about the client secret's expiry if `config.json` says when it expires.

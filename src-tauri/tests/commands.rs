@@ -162,6 +162,43 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
 }
 
 #[test]
+fn the_window_reads_and_changes_settings_and_the_overview() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let w = &desktop.window;
+
+    let settings = invoke(w, "get_settings", json!({})).expect("get_settings succeeds");
+    assert_eq!(settings["privacy"], "full");
+    let changed = invoke(
+        w,
+        "update_settings",
+        json!({ "settings": { "privacy": "reserved", "poll_interval_secs": 120 } }),
+    )
+    .expect("update_settings succeeds");
+    assert_eq!(changed["privacy"], "reserved");
+    assert_eq!(changed["poll_interval_secs"], 120);
+    let refused = invoke(
+        w,
+        "update_settings",
+        json!({ "settings": { "poll_interval_secs": 5 } }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+
+    let activity = invoke(w, "activity", json!({ "span": "14d" })).expect("activity succeeds");
+    assert_eq!(activity["buckets"].as_array().unwrap().len(), 14);
+    let budget = invoke(w, "graph_budget", json!({})).expect("graph_budget succeeds");
+    // Every room's mailbox, besides tenant-wide requests (room discovery) if there were any.
+    let rooms = budget
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["room_name"].is_string())
+        .count();
+    assert_eq!(rooms, DEMO_ROOMS, "{budget:#?}");
+}
+
+#[test]
 fn syncing_an_unknown_room_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let desktop = desktop(true, dir.path());

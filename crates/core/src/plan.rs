@@ -985,7 +985,7 @@ impl<'a> Planner<'_, 'a> {
                 if kind != ConflictKind::Edit {
                     return None;
                 }
-                let merged = own.merge(&b.content, &self.from_outlook(b, e));
+                let merged = own.merge(&b.content, &self.outlook_says(b, e));
                 let mut out = Vec::new();
                 if merged.hash() != b.content.hash() {
                     let mut as_outlook = e.clone();
@@ -1089,7 +1089,7 @@ impl<'a> Planner<'_, 'a> {
 
     /// What Outlook's version of `e` says about `b`'s reservation: all of it, or under a
     /// hiding mode only its times (the rest is the mode's stand-in).
-    fn from_outlook(&self, b: &Block, e: &CalendarEvent) -> Content {
+    fn outlook_says(&self, b: &Block, e: &CalendarEvent) -> Content {
         privacy::write_back(&b.content, &e.content, self.privacy())
     }
 
@@ -1183,7 +1183,7 @@ impl<'a> Planner<'_, 'a> {
     /// hiding privacy mode only its times go back; an edit of the stand-in alone changes
     /// nothing in the booking system, and Outlook is shown the mode's view again.
     fn update_reservation(&self, b: &Block, e: &CalendarEvent) -> Decision {
-        let content = self.from_outlook(b, e);
+        let content = self.outlook_says(b, e);
         if self.privacy().hides_title() && content.hash() == b.content.hash() {
             return self.update_event(b, e);
         }

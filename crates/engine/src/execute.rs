@@ -115,7 +115,19 @@ pub(crate) async fn run(
         let (outcome, detail) = match result {
             Ok(()) => {
                 out.executed += 1;
-                let mut detail = reason(action);
+                let mut detail = match action {
+                    // The booking side is as last synced: the event was rewritten for what Outlook
+                    // is to show (a new privacy mode, or a title typed over a hidden one).
+                    Action::UpdateEvent { booking_hash, .. }
+                        if existing(action.link())
+                            .is_some_and(|l| l.booking_hash.as_ref() == Some(booking_hash)) =>
+                    {
+                        "Outlook showed other than the privacy mode allows; the event now shows \
+                         what the mode says."
+                            .to_owned()
+                    }
+                    _ => reason(action),
+                };
                 // An occurrence a DST gap moved says so where it is written.
                 let written: Vec<&BlockKey> = match action {
                     Action::CreateEvent { block, .. } | Action::UpdateEvent { block, .. } => {
