@@ -370,12 +370,7 @@ async fn apply(
                 None => Vec::new(),
             };
             let zone = scratch.zone;
-            let on = |date| {
-                instances
-                    .iter()
-                    .find(|e| e.occurrence_date(zone) == Some(date))
-                    .cloned()
-            };
+            let on = |date| on_date(&instances, zone, date);
             let mut first_error = None;
             for m in members {
                 if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
@@ -650,11 +645,22 @@ async fn instance_on(
         scratch.instances.insert(master.clone(), all);
     }
     let zone = scratch.zone;
-    Ok(scratch.instances.get(master).and_then(|all| {
-        all.iter()
-            .find(|e| e.occurrence_date(zone) == Some(date))
-            .cloned()
-    }))
+    Ok(scratch
+        .instances
+        .get(master)
+        .and_then(|all| on_date(all, zone, date)))
+}
+
+/// The instance among `instances` that the series gives local `date` (read in `zone`).
+fn on_date(
+    instances: &[CalendarEvent],
+    zone: chrono_tz::Tz,
+    date: chrono::NaiveDate,
+) -> Option<CalendarEvent> {
+    instances
+        .iter()
+        .find(|e| e.occurrence_date(zone) == Some(date))
+        .cloned()
 }
 
 /// Writes one occurrence block to Outlook: links the series' `instance` on its date when there

@@ -1506,11 +1506,13 @@ async fn list_instances(
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
     let (start, end) = required_window(&query)?;
-    let top = match query.get("$top") {
-        Some(_) => paging(&query)?.0,
-        None => DEFAULT_COLLECTION_PAGE,
+    let (top, skip) = paging(&query)?;
+    // Event collections come ten to a page unless `$top` says otherwise.
+    let top = if query.contains_key("$top") {
+        top
+    } else {
+        DEFAULT_COLLECTION_PAGE
     };
-    let skip = paging(&query)?.1;
     let prefer = Prefer::read(&headers);
     let store = lock(&app.store);
     let mb = store
