@@ -281,6 +281,29 @@ pub enum Action {
         content: Content,
         idempotency_key: String,
     },
+    /// Keeps both of a double booking by a person's decision: the Outlook meeting, which the
+    /// room organises, moves to a free time. `content` is the meeting with its new times.
+    MoveEvent {
+        link: LinkId,
+        event: GraphEventId,
+        version: Option<String>,
+        content: Content,
+    },
+    /// Keeps both of a double booking by a person's decision: the booking-system reservation
+    /// (or one occurrence of a recurring one) in the Outlook meeting's way moves to a free
+    /// time. `link` is the moved item's own link; its Outlook event follows on the next cycle.
+    /// A moved occurrence becomes a single event in the series' place, as in
+    /// [`Action::DetachOccurrence`].
+    MoveReservation {
+        link: LinkId,
+        reservation: ReservationId,
+        version: i64,
+        occurrence: Option<NaiveDate>,
+        content: Content,
+        idempotency_key: String,
+        /// Why it moved, in words, for the history.
+        note: String,
+    },
     /// A conflict was decided and needs no write for this link: it goes back to normal.
     Settle { link: LinkId },
     /// Both sides already agree: record it, write nothing. The hashes are each side's own
@@ -311,6 +334,8 @@ impl Action {
             | Action::CancelReservation { link, .. }
             | Action::SkipOccurrence { link, .. }
             | Action::DetachOccurrence { link, .. }
+            | Action::MoveEvent { link, .. }
+            | Action::MoveReservation { link, .. }
             | Action::Settle { link }
             | Action::Relink { link, .. }
             | Action::Forget { link } => link,
@@ -325,12 +350,14 @@ impl Action {
             | Action::UpdateEvent { .. }
             | Action::DeleteEvent { .. }
             | Action::CancelEvent { .. }
-            | Action::DeclineEvent { .. } => Some(Side::Calendar),
+            | Action::DeclineEvent { .. }
+            | Action::MoveEvent { .. } => Some(Side::Calendar),
             Action::CreateReservation { .. }
             | Action::UpdateReservation { .. }
             | Action::CancelReservation { .. }
             | Action::SkipOccurrence { .. }
-            | Action::DetachOccurrence { .. } => Some(Side::Booking),
+            | Action::DetachOccurrence { .. }
+            | Action::MoveReservation { .. } => Some(Side::Booking),
             Action::Settle { .. } | Action::Relink { .. } | Action::Forget { .. } => None,
         }
     }
@@ -346,6 +373,8 @@ impl Action {
             Action::DeclineEvent { .. } => "decline_event",
             Action::SkipOccurrence { .. } => "skip_occurrence",
             Action::DetachOccurrence { .. } => "detach_occurrence",
+            Action::MoveEvent { .. } => "move_event",
+            Action::MoveReservation { .. } => "move_reservation",
             Action::Settle { .. } => "settle",
             Action::CreateReservation { .. } => "create_reservation",
             Action::UpdateReservation { .. } => "update_reservation",
@@ -396,7 +425,9 @@ impl ConflictKind {
     pub fn choices(self) -> &'static [&'static str] {
         match self {
             ConflictKind::Edit => &["keep_booking", "keep_calendar", "merge"],
-            ConflictKind::DeleteEdit | ConflictKind::Overlap => &["keep_booking", "keep_calendar"],
+            ConflictKind::DeleteEdit => &["keep_booking", "keep_calendar"],
+            // A double booking can also keep both, by moving one of them to a free time.
+            ConflictKind::Overlap => &["keep_booking", "keep_calendar", "move"],
             // Outlook's edit of a piece of a longer reservation cannot be written back to it.
             ConflictKind::FragmentEdit => &["keep_booking"],
         }
@@ -467,7 +498,9 @@ impl std::fmt::Display for Plan {
                 | Action::UpdateEvent { content, .. }
                 | Action::CreateReservation { content, .. }
                 | Action::UpdateReservation { content, .. }
-                | Action::DetachOccurrence { content, .. } => content.title.clone(),
+                | Action::DetachOccurrence { content, .. }
+                | Action::MoveEvent { content, .. }
+                | Action::MoveReservation { content, .. } => content.title.clone(),
                 Action::CreateSeries {
                     content, members, ..
                 } => format!(
@@ -1002,6 +1035,10 @@ impl<'a> Planner<'_, 'a> {
                 }
                 Some(out)
             }
+            // Keeping both by moving one is for double bookings. If the double booking went
+            // away on its own, whatever the table says now is carried out instead.
+            Resolution::Move(m) if kind == ConflictKind::Overlap => self.move_one(&m).ok(),
+            Resolution::Move(_) => actions(self.decide()),
         }
     }
 
@@ -1327,7 +1364,9 @@ fn create_key(link: &LinkId, content: &Content) -> String {
     format!("rb-{}", &digest[..32])
 }
 
+mod moving;
 mod series;
+pub use moving::check_move;
 #[cfg(test)]
 mod tests;
 

@@ -2,8 +2,10 @@
 //!
 //! A room's [`Policy`] resolves conflicts the moment they are found; `manual` leaves them for a
 //! person, whose [`Choice`] is applied on the next cycle. Both come down to a [`Resolution`]:
-//! keep the booking system's version, keep Outlook's, or merge the two field by field.
+//! keep the booking system's version, keep Outlook's, merge the two field by field, or (for a
+//! double booking, by a person only) keep both by moving one of them to a free time.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Side;
@@ -137,6 +139,17 @@ pub enum Choice {
     KeepCalendar,
     /// Each group of fields from the side the person picked; both sides get the result.
     Merge(FieldOwnership),
+    /// A double booking where both stay: one of them moves to a free time.
+    Move(Move),
+}
+
+/// "Keep both by moving one": the side whose reservation moves, and its new time. The booking
+/// side is the reservation in the Outlook meeting's way; the calendar side is the meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub side: Side,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 impl Choice {
@@ -145,6 +158,7 @@ impl Choice {
             Choice::KeepBooking => "keep_booking",
             Choice::KeepCalendar => "keep_calendar",
             Choice::Merge(_) => "merge",
+            Choice::Move(_) => "move",
         }
     }
 }
@@ -154,6 +168,7 @@ impl Choice {
 pub enum Resolution {
     Keep(Side),
     Merge(FieldOwnership),
+    Move(Move),
 }
 
 impl From<Choice> for Resolution {
@@ -162,6 +177,7 @@ impl From<Choice> for Resolution {
             Choice::KeepBooking => Resolution::Keep(Side::Booking),
             Choice::KeepCalendar => Resolution::Keep(Side::Calendar),
             Choice::Merge(o) => Resolution::Merge(o),
+            Choice::Move(m) => Resolution::Move(m),
         }
     }
 }

@@ -14,7 +14,7 @@ use roombridge_core::compose::compose;
 use roombridge_core::plan::{
     Action, CalendarEvent, Decided, Link, LinkState, Plan, PlanInput, plan,
 };
-use roombridge_core::policy::{Choice, FieldOwnership, Policy};
+use roombridge_core::policy::{Choice, FieldOwnership, Move, Policy};
 use roombridge_core::privacy::{Privacy, same_in_outlook};
 use roombridge_core::{
     BlockKey, Content, GraphEventId, Level, LinkId, Reservation, ReservationId, ReservationStatus,
@@ -553,7 +553,46 @@ impl World {
                     removes.push(link.clone());
                     cycle.wrote_reservations.push(reservation.clone());
                 }
-                Action::SkipOccurrence { .. } | Action::DetachOccurrence { .. } => {
+                Action::MoveEvent { event, content, .. } => {
+                    let now = self.now();
+                    let Some(e) = self.events.get_mut(event) else {
+                        fail(&mut puts, existing, action);
+                        continue;
+                    };
+                    e.content = content.clone();
+                    e.modified = Some(now);
+                    cycle.wrote_events.push(event.clone());
+                }
+                Action::MoveReservation {
+                    reservation,
+                    version,
+                    occurrence: None,
+                    content,
+                    ..
+                } => {
+                    let version = versions
+                        .get(reservation)
+                        .copied()
+                        .unwrap_or(*version)
+                        .max(*version);
+                    let now = self.now();
+                    let Some(r) = self
+                        .reservations
+                        .get_mut(reservation)
+                        .filter(|r| r.version == version)
+                    else {
+                        fail(&mut puts, existing, action);
+                        continue;
+                    };
+                    r.content = content.clone();
+                    r.version += 1;
+                    r.updated_at = now;
+                    versions.insert(reservation.clone(), r.version);
+                    cycle.wrote_reservations.push(reservation.clone());
+                }
+                Action::SkipOccurrence { .. }
+                | Action::DetachOccurrence { .. }
+                | Action::MoveReservation { .. } => {
                     panic!("no recurring reservations in this world: {action:?}")
                 }
                 Action::Settle { link } => {
@@ -911,6 +950,16 @@ fn decisions_are_carried_out(
                 choice: match choices[(i + round) % choices.len()] {
                     0 => Choice::KeepBooking,
                     1 => Choice::KeepCalendar,
+                    // Either side to an hour nothing in this world holds.
+                    3 | 4 => Choice::Move(Move {
+                        side: if choices[(i + round) % choices.len()] == 3 {
+                            Side::Booking
+                        } else {
+                            Side::Calendar
+                        },
+                        start: Utc.with_ymd_and_hms(2031, 1, 6, 9, 0, 0).unwrap(),
+                        end: Utc.with_ymd_and_hms(2031, 1, 6, 10, 0, 0).unwrap(),
+                    }),
                     _ => Choice::Merge(FieldOwnership {
                         times: Side::Booking,
                         title: Side::Calendar,
@@ -931,7 +980,7 @@ fn decisions_are_carried_out(
 }
 
 fn choices() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(0u8..3, 8)
+    prop::collection::vec(0u8..5, 8)
 }
 
 proptest! {

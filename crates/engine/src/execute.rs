@@ -83,7 +83,9 @@ pub(crate) async fn run(
             | Action::UpdateEvent { content, .. }
             | Action::CreateReservation { content, .. }
             | Action::UpdateReservation { content, .. }
-            | Action::DetachOccurrence { content, .. } => content.title.clone(),
+            | Action::DetachOccurrence { content, .. }
+            | Action::MoveEvent { content, .. }
+            | Action::MoveReservation { content, .. } => content.title.clone(),
             Action::DeleteEvent { event, .. }
             | Action::CancelEvent { event, .. }
             | Action::DeclineEvent { event, .. } => event_title(event).unwrap_or_default(),
@@ -302,9 +304,12 @@ async fn apply(
     let version_of = |versions: &HashMap<ReservationId, i64>, id: &ReservationId, v: i64| {
         versions.get(id).copied().unwrap_or(v).max(v)
     };
-    let event_hash = |id: &GraphEventId| {
-        events
+    // An event this cycle already rewrote (a moved meeting) is recorded as rewritten.
+    let event_hash = |id: &GraphEventId, out: &Applied| {
+        out.events_put
             .iter()
+            .rev()
+            .chain(events)
             .find(|e| &e.id == id)
             .map(|e| e.content.hash())
     };
@@ -505,6 +510,72 @@ async fn apply(
             out.reservations.push(created);
             out.reservations.push(updated);
         }
+        Action::MoveEvent {
+            event,
+            version,
+            content,
+            ..
+        } => {
+            // The meeting's link is written by the booking-system write that follows in the
+            // plan, which records the moved event.
+            let mut updated = ctx
+                .calendar
+                .update_event(&room.mailbox, event, version.as_deref(), content)
+                .await?;
+            updated.tag = events
+                .iter()
+                .find(|e| &e.id == event)
+                .and_then(|e| e.tag.clone());
+            out.events_put.push(updated);
+        }
+        Action::MoveReservation {
+            link,
+            reservation,
+            version,
+            occurrence,
+            content,
+            idempotency_key,
+            ..
+        } => {
+            // The item's own link stays as synced: next cycle its block reads as changed in
+            // the booking system, and its Outlook event moves with it.
+            let version = version_of(&scratch.versions, reservation, *version);
+            match occurrence {
+                None => {
+                    let updated = ctx
+                        .booking
+                        .update_reservation(reservation, version, content)
+                        .await?;
+                    scratch
+                        .versions
+                        .insert(reservation.clone(), updated.version);
+                    out.reservations.push(updated);
+                }
+                // A moved occurrence becomes a single event in the series' place, found by
+                // its tag after a crash (as for a detached occurrence), then the series skips
+                // the date.
+                Some(date) => {
+                    let mut row = existing.cloned().unwrap_or_else(|| proposed(action));
+                    row.block = None;
+                    journal(ctx, room, &row)?;
+                    let created = ctx
+                        .booking
+                        .create_override(&room.resource, reservation, content, link, idempotency_key)
+                        .await?;
+                    let updated = ctx
+                        .booking
+                        .skip_occurrence(reservation, version, *date)
+                        .await?;
+                    scratch
+                        .versions
+                        .insert(reservation.clone(), updated.version);
+                    row.block = Some(BlockKey::for_reservation(&created.id));
+                    out.link_puts.push((row, None));
+                    out.reservations.push(created);
+                    out.reservations.push(updated);
+                }
+            }
+        }
         Action::Settle { link } => {
             let already =
                 out.link_puts.iter().any(|(l, _)| &l.id == link) || out.link_removes.contains(link);
@@ -531,13 +602,14 @@ async fn apply(
                 .booking
                 .create_reservation(&room.resource, content, link, idempotency_key)
                 .await?;
+            let calendar_hash = event_hash(event, out).or(Some(content.hash()));
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(BlockKey::for_reservation(&created.id)),
                     event: Some(event.clone()),
                     booking_hash: Some(created.content.hash()),
-                    calendar_hash: event_hash(event).or(Some(content.hash())),
+                    calendar_hash,
                     origin: Side::Calendar,
                     state: LinkState::Synced,
                 },
@@ -560,13 +632,14 @@ async fn apply(
             scratch
                 .versions
                 .insert(reservation.clone(), updated.version);
+            let calendar_hash = event_hash(event, out).or(Some(content.hash()));
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(BlockKey::for_reservation(&updated.id)),
                     event: Some(event.clone()),
                     booking_hash: Some(updated.content.hash()),
-                    calendar_hash: event_hash(event).or(Some(content.hash())),
+                    calendar_hash,
                     origin: existing.map(|l| l.origin).unwrap_or(Side::Calendar),
                     state: LinkState::Synced,
                 },
@@ -747,9 +820,9 @@ fn proposed(action: &Action) -> Link {
         Action::UpdateEvent { block, event, .. } => {
             (Some(block.clone()), Some(event.clone()), Side::Booking)
         }
-        Action::UpdateReservation { event, .. } | Action::DetachOccurrence { event, .. } => {
-            (None, Some(event.clone()), Side::Calendar)
-        }
+        Action::UpdateReservation { event, .. }
+        | Action::DetachOccurrence { event, .. }
+        | Action::MoveEvent { event, .. } => (None, Some(event.clone()), Side::Calendar),
         Action::DeleteEvent { event, .. }
         | Action::CancelEvent { event, .. }
         | Action::DeclineEvent { event, .. } => (None, Some(event.clone()), Side::Booking),
@@ -759,6 +832,7 @@ fn proposed(action: &Action) -> Link {
         Action::CreateSeries { .. }
         | Action::CancelReservation { .. }
         | Action::SkipOccurrence { .. }
+        | Action::MoveReservation { .. }
         | Action::Settle { .. }
         | Action::Forget { .. } => (None, None, Side::Booking),
     };
@@ -824,6 +898,10 @@ fn reason(action: &Action) -> String {
             "One occurrence ({date}) was changed in Outlook; the booking system holds it as a \
              single event in the series' place and keeps the rest of the series."
         ),
+        Action::MoveEvent { .. } => "Moved in Outlook by the facility manager's decision, so that \
+                                     the booking-system reservation keeps the room as well."
+            .into(),
+        Action::MoveReservation { note, .. } => note.clone(),
         Action::Settle { .. } => {
             "Conflict decided; both sides already matched the decision.".into()
         }
@@ -850,6 +928,12 @@ fn choice_words(choice: &roombridge_core::policy::Choice) -> String {
             "merge (times from {}, title from {}, details from {})",
             o.times, o.title, o.details
         ),
+        Choice::Move(m) => match m.side {
+            roombridge_core::Side::Booking => {
+                "keep both, moving the booking-system reservation".into()
+            }
+            roombridge_core::Side::Calendar => "keep both, moving the Outlook meeting".into(),
+        },
     }
 }
 

@@ -717,6 +717,8 @@ fn decisions_on_held_conflicts_act_and_are_recorded_as_resolved() {
     let merge = Some(Choice::Merge(title_from_outlook()));
     let keep_b = Some(Choice::KeepBooking);
     let keep_c = Some(Choice::KeepCalendar);
+    let move_b = Some(move_to(Side::Booking, at(19, 0), at(20, 0)));
+    let move_c = Some(move_to(Side::Calendar, at(19, 0), at(20, 0)));
     #[rustfmt::skip]
     let table = [
         // No decision: the link stays held, whatever the policy, and nothing is written.
@@ -745,6 +747,13 @@ fn decisions_on_held_conflicts_act_and_are_recorded_as_resolved() {
         // in the way is cancelled, and the meeting becomes a reservation).
         (Overlap, Policy::Manual, keep_b, "decline_event,resolved:overlap:decision"),
         (Overlap, Policy::Manual, keep_c, "cancel_reservation,create_reservation,resolved:overlap:decision"),
+        // Or keep both: the booking-system event moves to a free hour and the meeting becomes
+        // a reservation. The meeting itself is someone else's, so only its organizer could
+        // move it: still held.
+        (Overlap, Policy::Manual, move_b, "move_reservation,create_reservation,resolved:overlap:decision"),
+        (Overlap, Policy::Manual, move_c, "held:1"),
+        // Moving is for double bookings; on an edit conflict it cannot be carried out.
+        (Edit, Policy::Manual, move_b, "held:1"),
     ];
     let mut failures = Vec::new();
     for (kind, policy, choice, expected) in table {
@@ -1230,5 +1239,168 @@ fn an_instance_reads_its_link_from_the_series_tag_and_its_own_date() {
     assert_eq!(
         e.link_of_tag(LinkId::new("b:r:S"), chrono_tz::UTC),
         LinkId::new("b:r:S@2026-12-02")
+    );
+}
+
+fn move_to(side: Side, start: DateTime<Utc>, end: DateTime<Utc>) -> Choice {
+    Choice::Move(crate::policy::Move { side, start, end })
+}
+
+/// The held double booking of `room_with(Kind::Overlap, …)`: the meeting "Interview" (17:30 to
+/// 18:30 UTC) over "Choir practice" (17:00 to 18:00 UTC), with the meeting organised by the room.
+fn held_double_booking(choice: Option<Choice>) -> Room {
+    let mut room = room_with(Kind::Overlap, Modified::Unknown, Policy::Manual);
+    room.events[0].is_organizer = true;
+    held_overlap(room, choice)
+}
+
+/// `check_move` on the held double booking of `room`.
+fn check_on(room: &Room, m: Choice) -> Result<(), String> {
+    let Choice::Move(m) = m else {
+        panic!("not a move: {m:?}")
+    };
+    let id = RoomId::new("room");
+    check_move(
+        &PlanInput {
+            room: &id,
+            zone: chrono_tz::Europe::Oslo,
+            window: window(),
+            blocks: &room.blocks,
+            footprint: &room.footprint,
+            events: &room.events,
+            links: &room.links,
+            policy: room.policy,
+            decisions: &[],
+            series: &[],
+            privacy: Privacy::Full,
+        },
+        &room.links[0].id,
+        &m,
+    )
+}
+
+#[test]
+fn keeping_both_moves_the_meeting_and_copies_it_at_its_new_time() {
+    let choice = move_to(Side::Calendar, at(19, 0), at(20, 0));
+    let room = held_double_booking(Some(choice));
+    assert_eq!(check_on(&room, choice), Ok(()));
+    let p = room.plan();
+    assert_eq!(
+        summary(&p),
+        "move_event,create_reservation,resolved:overlap:decision"
+    );
+    let moved = When::Timed {
+        start: at(19, 0),
+        end: at(20, 0),
+    };
+    match &p.actions[..] {
+        [
+            Action::MoveEvent { event, content, .. },
+            Action::CreateReservation {
+                content: copied, ..
+            },
+        ] => {
+            assert_eq!(event.as_str(), "E1");
+            assert_eq!((&content.when, content.title.as_str()), (&moved, "Interview"));
+            assert_eq!(copied, content, "the copy is the meeting at its new time");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn keeping_both_moves_the_reservation_in_the_way_and_says_why() {
+    let choice = move_to(Side::Booking, at(19, 0), at(20, 30));
+    let room = held_double_booking(Some(choice));
+    assert_eq!(check_on(&room, choice), Ok(()));
+    let p = room.plan();
+    match &p.actions[..] {
+        [
+            Action::MoveReservation {
+                link,
+                reservation,
+                occurrence: None,
+                content,
+                note,
+                ..
+            },
+            Action::CreateReservation {
+                content: meeting, ..
+            },
+        ] => {
+            assert_eq!((link.as_str(), reservation.as_str()), ("b:r:8", "8"));
+            assert_eq!(content.title, "Choir practice");
+            assert_eq!(
+                content.when,
+                When::Timed {
+                    start: at(19, 0),
+                    end: at(20, 30)
+                }
+            );
+            // 19:00 UTC is 20:00 in Oslo in December.
+            assert!(note.contains("to Tue 01 Dec 20:00–21:30"), "{note}");
+            assert!(note.contains("\"Interview\" keeps the room"), "{note}");
+            assert_eq!(meeting.when, timed("Interview", at(17, 30), at(18, 30)).when);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_move_to_a_taken_or_impossible_time_is_refused_with_the_reason_and_stays_held() {
+    let room = held_double_booking(None);
+    let refused = |room: &Room, choice: Choice, words: &str| {
+        let why = check_on(room, choice).expect_err("refused");
+        assert!(why.contains(words), "{words:?} not in {why:?}");
+        let mut decided = room.clone();
+        decided.decisions = vec![Decided {
+            link: room.links[0].id.clone(),
+            choice,
+        }];
+        assert_eq!(summary(&decided.plan()), "held:1", "{why}");
+    };
+    // The meeting onto the choir's hour, the choir onto the meeting's.
+    refused(
+        &room,
+        move_to(Side::Calendar, at(16, 30), at(17, 15)),
+        "\"Choir practice\" holds the room in the booking system (Tue 01 Dec 18:00–19:00)",
+    );
+    refused(
+        &room,
+        move_to(Side::Booking, at(18, 0), at(19, 0)),
+        "the Outlook meeting \"Interview\" holds the room",
+    );
+    refused(
+        &room,
+        move_to(Side::Booking, at(20, 0), at(19, 0)),
+        "end must be after the new start",
+    );
+    // Someone else's meeting.
+    let mut theirs = room.clone();
+    theirs.events[0].is_organizer = false;
+    refused(
+        &theirs,
+        move_to(Side::Calendar, at(19, 0), at(20, 0)),
+        "only they can move it",
+    );
+    // A closure is not moved.
+    let mut closed = room.clone();
+    closed.blocks[0].level = Level::Closure;
+    closed.footprint = vec![footprint_of(&closed.blocks[0])];
+    refused(
+        &closed,
+        move_to(Side::Booking, at(19, 0), at(20, 0)),
+        "a closure cannot be moved",
+    );
+    // Two items in the meeting's way: moving one would not free the room.
+    let mut two = room.clone();
+    let mut second = two.blocks[0].clone();
+    second.key = BlockKey::new("r:9");
+    second.source = ReservationId::new("9");
+    two.footprint.push(footprint_of(&second));
+    refused(
+        &two,
+        move_to(Side::Booking, at(19, 0), at(20, 0)),
+        "2 booking-system reservations",
     );
 }

@@ -1,0 +1,219 @@
+//! "Keep both by moving one": a person resolves a double booking by moving the Outlook meeting,
+//! or the booking-system reservation in its way, to a free time. Both then keep the room.
+//!
+//! The move is checked against the room as the planner sees it: the new time must be free of
+//! every booking-system item and every Outlook event but the two being untangled. The app runs
+//! the same check ([`check_move`]) before it records the decision, so a person hears at once
+//! why a time does not work instead of finding the conflict still waiting.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::{Action, CalendarEvent, Decision, Pair, PlanInput, Planner, create_key, pairs};
+use crate::Side;
+use crate::compose::Footprint;
+use crate::content::When;
+use crate::ids::{GraphEventId, LinkId};
+use crate::policy::Move;
+use crate::reservation::Level;
+
+/// Whether `m` can keep both reservations of the double booking held on `link`, as the room
+/// stands in `input`; `Err` says why not, in words for the person deciding.
+pub fn check_move(input: &PlanInput<'_>, link: &LinkId, m: &Move) -> Result<(), String> {
+    let pair: Pair<'_> = pairs(input)
+        .into_iter()
+        .find(|p| &p.link.id == link)
+        .ok_or("Both reservations of this double booking are gone; there is nothing to move.")?;
+    Planner {
+        input,
+        pair: &pair,
+    }
+    .move_one(m)
+    .map(|_| ())
+}
+
+impl Planner<'_, '_> {
+    /// The actions that carry out `m` on this pair's double booking: the move itself, then
+    /// the meeting written to the booking system now that the room is free for it.
+    pub(super) fn move_one(&self, m: &Move) -> Result<Vec<Action>, String> {
+        let e = self
+            .pair
+            .event
+            .ok_or("The Outlook meeting is gone; there is nothing to move.")?;
+        if m.end <= m.start {
+            return Err("The new end must be after the new start.".into());
+        }
+        let to = When::Timed {
+            start: m.start,
+            end: m.end,
+        };
+        let own = self.own_source();
+        match m.side {
+            Side::Calendar => {
+                if !e.is_organizer {
+                    return Err("Someone else organised this Outlook meeting, so only they can \
+                                move it. Move the booking-system reservation instead, or keep \
+                                one of the two."
+                        .into());
+                }
+                self.free_during(
+                    m,
+                    |f| Some(&f.source) != own.as_ref(),
+                    |other| other.id != e.id,
+                )?;
+                let mut moved = e.clone();
+                moved.content.when = to;
+                let mut out = vec![Action::MoveEvent {
+                    link: self.pair.link.id.clone(),
+                    event: e.id.clone(),
+                    version: e.version.clone(),
+                    content: moved.content.clone(),
+                }];
+                out.extend(self.meeting_into_booking(&moved, true)?);
+                Ok(out)
+            }
+            Side::Booking => {
+                let item = match self.overlaps(e)[..] {
+                    [one] => one,
+                    [] => {
+                        return Err("Nothing in the booking system holds the room at the \
+                                    meeting's time any more."
+                            .into());
+                    }
+                    ref several => {
+                        return Err(format!(
+                            "{} booking-system reservations hold the room at the meeting's \
+                             time, so moving one would not free it. Move the Outlook meeting \
+                             instead, or keep one of the two.",
+                            several.len()
+                        ));
+                    }
+                };
+                if item.level == Level::Closure {
+                    return Err(format!(
+                        "The room is closed then ({}), and a closure cannot be moved. Move the \
+                         Outlook meeting instead.",
+                        item.content.title
+                    ));
+                }
+                let its_events = self.events_of(item);
+                self.free_during(
+                    m,
+                    |f| f.key != item.key && Some(&f.source) != own.as_ref(),
+                    |other| !its_events.contains(&other.id),
+                )?;
+                let mut content = item.content.clone();
+                content.when = to;
+                let link = LinkId::for_block(&item.key);
+                let mut out = vec![Action::MoveReservation {
+                    idempotency_key: create_key(&link, &content),
+                    link,
+                    reservation: item.source.clone(),
+                    version: item.version,
+                    occurrence: item.occurrence,
+                    note: format!(
+                        "Moved by the facility manager's decision to {}, so that the Outlook \
+                         meeting \"{}\" keeps the room as well.",
+                        local_span(m.start, m.end, self.input.zone),
+                        e.content.title
+                    ),
+                    content,
+                }];
+                out.extend(self.meeting_into_booking(e, false)?);
+                Ok(out)
+            }
+        }
+    }
+
+    /// Writes the meeting `e` (moved or not), now clear of the double booking, to the booking
+    /// system: to this pair's reservation, to its hidden copy, or as a new reservation.
+    fn meeting_into_booking(&self, e: &CalendarEvent, moved: bool) -> Result<Vec<Action>, String> {
+        let decision = match (self.pair.block, self.own_item()) {
+            (Some(b), _) => self.update_reservation(b, e),
+            (None, Some(copy)) if moved => return Ok(vec![self.write_to_item(copy, e)]),
+            (None, Some(_)) => return Ok(vec![self.settle()]),
+            (None, None) => self.create_reservation(e),
+        };
+        match decision {
+            Decision::Act(actions) => Ok(actions),
+            Decision::Nothing => Ok(vec![self.settle()]),
+            Decision::Conflict(_) => Err("The meeting is one piece of a longer reservation in the \
+                                          booking system, so it cannot be moved on its own."
+                .into()),
+        }
+    }
+
+    /// Refuses `m` when a booking-system item or an Outlook event that `counts` holds the room
+    /// at any moment of its new time.
+    fn free_during(
+        &self,
+        m: &Move,
+        counts: impl Fn(&Footprint) -> bool,
+        counts_event: impl Fn(&CalendarEvent) -> bool,
+    ) -> Result<(), String> {
+        let zone = self.input.zone;
+        let during = |start: DateTime<Utc>, end: DateTime<Utc>| start < m.end && end > m.start;
+        if let Some(f) = self
+            .input
+            .footprint
+            .iter()
+            .filter(|f| counts(f))
+            .find(|f| during(f.start, f.end))
+        {
+            return Err(format!(
+                "At the new time \"{}\" holds the room in the booking system ({}); choose a \
+                 free time.",
+                f.content.title,
+                local_span(f.start, f.end, zone)
+            ));
+        }
+        if let Some((o, (start, end))) = self
+            .input
+            .events
+            .iter()
+            .filter(|o| counts_event(o))
+            .map(|o| (o, o.content.when.instants(zone)))
+            .find(|(_, (start, end))| during(*start, *end))
+        {
+            return Err(format!(
+                "At the new time the Outlook meeting \"{}\" holds the room ({}); choose a free \
+                 time.",
+                o.content.title,
+                local_span(start, end, zone)
+            ));
+        }
+        Ok(())
+    }
+
+    /// The Outlook events linked to the blocks of booking-system item `f`: they move with it.
+    fn events_of(&self, f: &Footprint) -> HashSet<&GraphEventId> {
+        let blocks: HashSet<_> = self
+            .input
+            .blocks
+            .iter()
+            .filter(|b| b.item_key() == f.key)
+            .map(|b| &b.key)
+            .collect();
+        self.input
+            .links
+            .iter()
+            .filter(|l| l.block.as_ref().is_some_and(|k| blocks.contains(k)))
+            .filter_map(|l| l.event.as_ref())
+            .collect()
+    }
+}
+
+/// `start`–`end` in the room's zone, as a person reads it: "Tue 01 Dec 10:00–11:30".
+fn local_span(start: DateTime<Utc>, end: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    let (start, end) = (start.with_timezone(&zone), end.with_timezone(&zone));
+    if start.date_naive() == end.date_naive() {
+        format!("{}–{}", start.format("%a %d %b %H:%M"), end.format("%H:%M"))
+    } else {
+        format!(
+            "{} – {}",
+            start.format("%a %d %b %H:%M"),
+            end.format("%a %d %b %H:%M")
+        )
+    }
+}
