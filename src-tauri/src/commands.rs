@@ -91,10 +91,9 @@ pub async fn decide_conflict(
     id: i64,
     decision: DecisionRequest,
 ) -> Result<ConflictView, ApiError> {
-    state
-        .app()
-        .await?
-        .decide_conflict(id, decision.choice()?, &decided_by(), &decision.reason)
+    let app = state.app().await?;
+    let choice = app.choice_for(id, &decision)?;
+    app.decide_conflict(id, choice, &decided_by(), &decision.reason)
 }
 
 #[tauri::command]

@@ -9,41 +9,75 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use roombridge_core::RoomId;
-use roombridge_core::policy::{Choice, FieldOwnership, Policy};
+use roombridge_core::compose::compose;
+use roombridge_core::plan::{PlanInput, check_move};
+use roombridge_core::policy::{Choice, FieldOwnership, Move, Policy};
+use roombridge_core::{RoomId, Side, SyncWindow};
 use roombridge_store::conflicts::{self, DecideError, StoredConflict};
-use roombridge_store::{rooms, settings};
+use roombridge_store::{links, mirror, rooms, settings};
 
 use crate::views::ConflictView;
 use crate::{ApiError, App, ErrorCode};
 
-/// A decision as the UI sends it: `{ choice, merge?, reason }`.
+/// A decision as the UI sends it: `{ choice, merge?, move?, reason }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRequest {
-    /// `keep_booking`, `keep_calendar` or `merge`.
+    /// `keep_booking`, `keep_calendar`, `merge` or `move`.
     pub choice: String,
     /// Which side each group of fields comes from; required for `merge`.
     #[serde(default)]
     pub merge: Option<FieldOwnership>,
+    /// Which side moves and where to; required for `move`.
+    #[serde(default, rename = "move")]
+    pub move_to: Option<MoveRequest>,
     #[serde(default)]
     pub reason: String,
 }
 
+/// "Keep both by moving one" as the UI sends it: the side that moves, and its new start and
+/// end as the room's local time (`2026-12-01T18:30`) or as RFC 3339 instants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveRequest {
+    pub side: Side,
+    pub start: String,
+    pub end: String,
+}
+
 impl DecisionRequest {
-    /// The decision this request stands for; `invalid_input` for an unknown choice or a merge
-    /// without its fields.
-    pub fn choice(&self) -> Result<Choice, ApiError> {
-        match (self.choice.as_str(), self.merge) {
-            ("keep_booking", _) => Ok(Choice::KeepBooking),
-            ("keep_calendar", _) => Ok(Choice::KeepCalendar),
-            ("merge", Some(fields)) => Ok(Choice::Merge(fields)),
-            ("merge", None) => Err(invalid(
+    /// The decision this request stands for, reading a move's local times in `zone` (the
+    /// room's); `invalid_input` for an unknown choice, or a merge or move without its details.
+    pub fn choice_in(&self, zone: chrono_tz::Tz) -> Result<Choice, ApiError> {
+        match (self.choice.as_str(), self.merge, &self.move_to) {
+            ("keep_booking", ..) => Ok(Choice::KeepBooking),
+            ("keep_calendar", ..) => Ok(Choice::KeepCalendar),
+            ("merge", Some(fields), _) => Ok(Choice::Merge(fields)),
+            ("merge", None, _) => Err(invalid(
                 "A merge needs to say which side the times, the title and the details come from.",
             )),
-            (other, _) => Err(invalid(format!(
-                "{other:?} is not a decision; choose keep_booking, keep_calendar or merge."
+            ("move", _, Some(m)) => Ok(Choice::Move(Move {
+                side: m.side,
+                start: parse_time(&m.start, zone)?,
+                end: parse_time(&m.end, zone)?,
+            })),
+            ("move", _, None) => Err(invalid(
+                "Keeping both needs to say which one moves, and its new start and end.",
+            )),
+            (other, ..) => Err(invalid(format!(
+                "{other:?} is not a decision; choose keep_booking, keep_calendar, merge or move."
             ))),
         }
+    }
+
+    /// The decision for several conflicts at once. A move is not one: each double booking
+    /// needs its own free time.
+    pub fn choice(&self) -> Result<Choice, ApiError> {
+        if self.choice == "move" {
+            return Err(invalid(
+                "Keeping both by moving one is decided one double booking at a time: each needs \
+                 its own free time.",
+            ));
+        }
+        self.choice_in(chrono_tz::UTC)
     }
 }
 
@@ -107,6 +141,10 @@ pub fn conflict_id(s: &str) -> Result<i64, ApiError> {
         .map_err(|_| invalid(format!("{s:?} is not a conflict id.")))
 }
 
+fn parse_time(text: &str, zone: chrono_tz::Tz) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    crate::explain::parse_time(text, zone)
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidInput, message)
 }
@@ -152,9 +190,27 @@ fn check(
 }
 
 impl App {
+    /// The decision `request` stands for on conflict `id`: a move's local times are read in
+    /// the conflict's room's time zone.
+    pub fn choice_for(&self, id: i64, request: &DecisionRequest) -> Result<Choice, ApiError> {
+        if request.choice != "move" {
+            return request.choice();
+        }
+        let zone = self.store().read(|c| {
+            let Some(conflict) = conflicts::get(c, id)? else {
+                return Ok(None);
+            };
+            Ok(rooms::get(c, &conflict.room)?.map(|r| r.time_zone))
+        })?;
+        let zone =
+            zone.ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
+        request.choice_in(zone.parse().unwrap_or(chrono_tz::UTC))
+    }
+
     /// Records a person's decision on conflict `id` and asks its room to sync now, which
     /// carries the decision out. Fails with `not_found` for an unknown conflict and
-    /// `invalid_input` for a resolved one or a choice the conflict does not allow.
+    /// `invalid_input` for a resolved one, a choice the conflict does not allow, or a move to a
+    /// time that is not free (the message says what holds the room then).
     pub fn decide_conflict(
         &self,
         id: i64,
@@ -162,6 +218,9 @@ impl App {
         by: &str,
         reason: &str,
     ) -> Result<ConflictView, ApiError> {
+        if let Choice::Move(m) = &choice {
+            self.check_move(id, m)?;
+        }
         let now = chrono::Utc::now();
         let decided = self
             .store()
@@ -221,6 +280,61 @@ impl App {
             .into_iter()
             .map(|s| ConflictView::new(s, &names))
             .collect())
+    }
+
+    /// Whether `m` can keep both reservations of double booking `id`, checked as the room's
+    /// next cycle will plan it, against what RoomBridge last read of both sides.
+    fn check_move(&self, id: i64, m: &Move) -> Result<(), ApiError> {
+        let now = chrono::Utc::now();
+        if m.start < now {
+            return Err(invalid(
+                "The new time has passed; choose a time still to come.",
+            ));
+        }
+        let (conflict, room, reservations, events, room_links, window, privacy) = self
+            .store()
+            .read(|c| {
+                let Some(conflict) = conflicts::get(c, id)? else {
+                    return Ok(None);
+                };
+                let Some(room) = rooms::get(c, &conflict.room)? else {
+                    return Ok(None);
+                };
+                let id = room.id.clone();
+                Ok(Some((
+                    conflict,
+                    room,
+                    mirror::reservations(c, &id)?,
+                    mirror::events(c, &id)?,
+                    links::list(c, &id)?,
+                    settings::window(c)?,
+                    settings::privacy(c)?,
+                )))
+            })?
+            .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
+        let zone: chrono_tz::Tz = room.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let window = window
+            .map(|w| SyncWindow::around(now, w.days_back, w.days_ahead))
+            .unwrap_or_else(|| SyncWindow::around(now, 30, 365));
+        let composed = compose(&reservations, zone, window);
+        check_move(
+            &PlanInput {
+                room: &room.id,
+                zone,
+                window,
+                blocks: &composed.blocks,
+                footprint: &composed.footprint,
+                events: &events,
+                links: &room_links,
+                policy: Policy::Manual,
+                decisions: &[],
+                series: &composed.series,
+                privacy,
+            },
+            &conflict.link,
+            m,
+        )
+        .map_err(invalid)
     }
 
     /// Asks each room once to sync now. The decision is recorded either way; if the engine
@@ -294,6 +408,7 @@ mod tests {
         DecisionRequest {
             choice: choice.into(),
             merge,
+            move_to: None,
             reason: String::new(),
         }
     }

@@ -362,8 +362,10 @@ async fn decide_conflict(
     Path(id): Path<String>,
     Body(d): Body<DecisionRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let id = conflict_id(&id)?;
+    let choice = s.app.choice_for(id, &d)?;
     s.app
-        .decide_conflict(conflict_id(&id)?, d.choice()?, &decided_by(), &d.reason)
+        .decide_conflict(id, choice, &decided_by(), &d.reason)
         .map(Json)
 }
 

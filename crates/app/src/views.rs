@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use roombridge_core::plan::ConflictKind;
-use roombridge_core::policy::{Choice, FieldOwnership};
+use roombridge_core::policy::{Choice, FieldOwnership, Move};
 use roombridge_core::{Content, RoomId};
 use roombridge_store::conflicts::{Decision, StoredConflict};
 use roombridge_store::history::{Broken, Entry, Outcome};
@@ -151,7 +151,7 @@ pub struct ConflictView {
     pub fields: Vec<String>,
     pub booking: Option<Content>,
     pub calendar: Option<Content>,
-    /// The decisions a person may take: `keep_booking`, `keep_calendar`, `merge`.
+    /// The decisions a person may take: `keep_booking`, `keep_calendar`, `merge`, `move`.
     pub choices: Vec<String>,
     /// A decision recorded and waiting for the room's next cycle.
     pub decision: Option<DecisionView>,
@@ -160,10 +160,13 @@ pub struct ConflictView {
 /// A recorded decision, as the UI shows it while it waits for the next sync.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecisionView {
-    /// `keep_booking`, `keep_calendar` or `merge`.
+    /// `keep_booking`, `keep_calendar`, `merge` or `move`.
     pub choice: &'static str,
     /// For a merge: which side each group of fields comes from.
     pub merge: Option<FieldOwnership>,
+    /// For keeping both: which side moves, and its new start and end (RFC 3339).
+    #[serde(rename = "move")]
+    pub move_to: Option<Move>,
     pub by: String,
     pub reason: String,
     pub at: String,
@@ -175,7 +178,11 @@ impl From<Decision> for DecisionView {
             choice: d.choice.name(),
             merge: match d.choice {
                 Choice::Merge(fields) => Some(fields),
-                Choice::KeepBooking | Choice::KeepCalendar => None,
+                _ => None,
+            },
+            move_to: match d.choice {
+                Choice::Move(m) => Some(m),
+                _ => None,
             },
             by: d.by,
             reason: d.reason,

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use roombridge_app::decisions::{DecisionRequest, MoveRequest};
 use roombridge_app::views::ConflictView;
 use roombridge_app::{App, ErrorCode};
-use roombridge_core::Side;
 use roombridge_core::policy::{Choice, FieldOwnership};
+use roombridge_core::{Content, Side, When};
 use roombridge_engine::EngineConfig;
 
 async fn demo() -> (Arc<App>, tempfile::TempDir) {
@@ -48,7 +49,7 @@ async fn keep_booking_is_carried_out_on_the_next_sync_and_audited_with_its_reaso
     let conflicts = open_conflicts(&app).await;
     let overlap = conflicts
         .iter()
-        .find(|c| c.choices == ["keep_booking", "keep_calendar"])
+        .find(|c| c.choices == ["keep_booking", "keep_calendar", "move"])
         .expect("an overlap conflict, which cannot be merged");
     assert!(overlap.booking.is_some() && overlap.calendar.is_some());
     assert!(overlap.decision.is_none());
@@ -219,4 +220,180 @@ async fn policies_have_a_default_and_rooms_may_have_their_own() {
     assert_eq!(no_room.code, ErrorCode::NotFound);
     assert_eq!(app.get_policies().unwrap().default, "booking-wins");
     app.shutdown().await;
+}
+
+/// A move request for `side` to `start`..`end`, local times in the room's zone.
+fn move_request(side: Side, start: &str, end: &str) -> DecisionRequest {
+    DecisionRequest {
+        choice: "move".into(),
+        merge: None,
+        move_to: Some(MoveRequest {
+            side,
+            start: start.into(),
+            end: end.into(),
+        }),
+        reason: "Both are needed".into(),
+    }
+}
+
+/// The local date (Oslo, the demo's zone) of `content`'s start.
+fn local_day(content: &Content) -> chrono::NaiveDate {
+    match content.when {
+        When::Timed { start, .. } => start.with_timezone(&chrono_tz::Europe::Oslo).date_naive(),
+        When::AllDay { start, .. } => start,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeping_both_moves_the_reservation_in_the_way_to_a_free_time_and_copies_the_meeting() {
+    let (app, _dir) = demo().await;
+    let conflicts = open_conflicts(&app).await;
+    let mut refusals = Vec::new();
+    let mut chosen = None;
+    for c in conflicts
+        .iter()
+        .filter(|c| c.choices.iter().any(|x| x == "move"))
+    {
+        let booking = c.booking.as_ref().expect("the reservation in the way");
+        let day = local_day(booking);
+        // The demo's meetings are organised by staff, not by the room: only they can move them.
+        let theirs = move_request(
+            Side::Calendar,
+            &format!("{day}T05:00"),
+            &format!("{day}T06:00"),
+        );
+        let refused = app
+            .decide_conflict(c.id, app.choice_for(c.id, &theirs).unwrap(), "kari", "")
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.message.contains("only they can move it"),
+            "{}",
+            refused.message
+        );
+        // Onto the meeting itself: refused, naming the meeting.
+        let calendar = c.calendar.as_ref().expect("the meeting");
+        let onto = match calendar.when {
+            When::Timed { start, end } => (start.to_rfc3339(), end.to_rfc3339()),
+            When::AllDay { .. } => continue,
+        };
+        let onto = move_request(Side::Booking, &onto.0, &onto.1);
+        match app.decide_conflict(c.id, app.choice_for(c.id, &onto).unwrap(), "kari", "") {
+            Err(e) if e.message.contains(&calendar.title) => {}
+            // More than one reservation in the meeting's way: moving one would not free it.
+            Err(e) => {
+                refusals.push(e.message);
+                continue;
+            }
+            Ok(v) => panic!("a move onto the meeting was recorded: {v:?}"),
+        }
+        chosen = Some((c.clone(), day));
+        break;
+    }
+    let (c, day) = chosen.unwrap_or_else(|| panic!("no movable double booking: {refusals:?}"));
+    assert!(
+        app.list_conflicts()
+            .unwrap()
+            .iter()
+            .all(|o| o.decision.is_none()),
+        "refused moves record nothing"
+    );
+
+    // Early morning on the same day is free in the demo.
+    let free = move_request(
+        Side::Booking,
+        &format!("{day}T06:00"),
+        &format!("{day}T07:30"),
+    );
+    let decided = app
+        .decide_conflict(
+            c.id,
+            app.choice_for(c.id, &free).unwrap(),
+            "kari",
+            &free.reason,
+        )
+        .expect("a move to a free time is recorded");
+    let pending = decided.decision.expect("pending until the next sync");
+    let moved = pending.move_to.expect("the move is shown while it waits");
+    assert_eq!((pending.choice, moved.side), ("move", Side::Booking));
+    assert_eq!(
+        moved
+            .start
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .format("%H:%M")
+            .to_string(),
+        "06:00"
+    );
+
+    wait_for(60, "the conflict to leave the inbox", || {
+        let open = app.list_conflicts().unwrap();
+        open.iter().all(|o| o.id != c.id).then_some(())
+    })
+    .await;
+    let history = app.list_history(Some(500), Some(&c.room_id)).unwrap();
+    let moved_row = history
+        .iter()
+        .find(|e| e.kind == "move_reservation")
+        .expect("the move is in the history");
+    assert!(
+        moved_row.detail.contains("06:00–07:30"),
+        "{}",
+        moved_row.detail
+    );
+    let meeting = c.calendar.as_ref().unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.kind == "create_reservation" && e.title == meeting.title),
+        "the meeting is copied to the booking system"
+    );
+    // The moved reservation's Outlook event follows on the next sync, and nothing is in
+    // conflict again.
+    let booking = c.booking.as_ref().unwrap();
+    app.sync_room(&c.room_id).unwrap();
+    wait_for(
+        60,
+        "the moved reservation's Outlook event to follow",
+        || {
+            app.list_history(Some(500), Some(&c.room_id))
+                .unwrap()
+                .into_iter()
+                .find(|e| {
+                    e.kind == "update_event" && e.title == booking.title && e.seq > moved_row.seq
+                })
+        },
+    )
+    .await;
+    assert!(
+        app.list_conflicts()
+            .unwrap()
+            .iter()
+            .all(|o| o.room_id != c.room_id
+                || o.calendar.as_ref().map(|x| &x.title) != Some(&meeting.title)),
+        "the meeting is not a double booking any more"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_is_decided_one_double_booking_at_a_time() {
+    let request = move_request(Side::Booking, "2030-01-01T06:00", "2030-01-01T07:00");
+    let bulk = request.choice().unwrap_err();
+    assert_eq!(bulk.code, ErrorCode::InvalidInput);
+    assert!(
+        bulk.message.contains("one double booking at a time"),
+        "{}",
+        bulk.message
+    );
+    let zone = chrono_tz::Europe::Oslo;
+    match request.choice_in(zone) {
+        Ok(Choice::Move(m)) => assert_eq!(m.start.to_rfc3339(), "2030-01-01T05:00:00+00:00"),
+        other => panic!("{other:?}"),
+    }
+    let mut garbled = request.clone();
+    garbled.move_to.as_mut().unwrap().end = "tomorrow".into();
+    assert_eq!(
+        garbled.choice_in(zone).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
 }

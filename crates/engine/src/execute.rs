@@ -560,7 +560,13 @@ async fn apply(
                     journal(ctx, room, &row)?;
                     let created = ctx
                         .booking
-                        .create_override(&room.resource, reservation, content, link, idempotency_key)
+                        .create_override(
+                            &room.resource,
+                            reservation,
+                            content,
+                            link,
+                            idempotency_key,
+                        )
                         .await?;
                     let updated = ctx
                         .booking

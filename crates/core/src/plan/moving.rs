@@ -25,12 +25,7 @@ pub fn check_move(input: &PlanInput<'_>, link: &LinkId, m: &Move) -> Result<(), 
         .into_iter()
         .find(|p| &p.link.id == link)
         .ok_or("Both reservations of this double booking are gone; there is nothing to move.")?;
-    Planner {
-        input,
-        pair: &pair,
-    }
-    .move_one(m)
-    .map(|_| ())
+    Planner { input, pair: &pair }.move_one(m).map(|_| ())
 }
 
 impl Planner<'_, '_> {
@@ -52,10 +47,12 @@ impl Planner<'_, '_> {
         match m.side {
             Side::Calendar => {
                 if !e.is_organizer {
-                    return Err("Someone else organised this Outlook meeting, so only they can \
+                    return Err(
+                        "Someone else organised this Outlook meeting, so only they can \
                                 move it. Move the booking-system reservation instead, or keep \
                                 one of the two."
-                        .into());
+                            .into(),
+                    );
                 }
                 self.free_during(
                     m,
@@ -138,9 +135,11 @@ impl Planner<'_, '_> {
         match decision {
             Decision::Act(actions) => Ok(actions),
             Decision::Nothing => Ok(vec![self.settle()]),
-            Decision::Conflict(_) => Err("The meeting is one piece of a longer reservation in the \
+            Decision::Conflict(_) => {
+                Err("The meeting is one piece of a longer reservation in the \
                                           booking system, so it cannot be moved on its own."
-                .into()),
+                    .into())
+            }
         }
     }
 

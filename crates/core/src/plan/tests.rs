@@ -1301,7 +1301,10 @@ fn keeping_both_moves_the_meeting_and_copies_it_at_its_new_time() {
             },
         ] => {
             assert_eq!(event.as_str(), "E1");
-            assert_eq!((&content.when, content.title.as_str()), (&moved, "Interview"));
+            assert_eq!(
+                (&content.when, content.title.as_str()),
+                (&moved, "Interview")
+            );
             assert_eq!(copied, content, "the copy is the meeting at its new time");
         }
         other => panic!("{other:?}"),
@@ -1340,7 +1343,10 @@ fn keeping_both_moves_the_reservation_in_the_way_and_says_why() {
             // 19:00 UTC is 20:00 in Oslo in December.
             assert!(note.contains("to Tue 01 Dec 20:00–21:30"), "{note}");
             assert!(note.contains("\"Interview\" keeps the room"), "{note}");
-            assert_eq!(meeting.when, timed("Interview", at(17, 30), at(18, 30)).when);
+            assert_eq!(
+                meeting.when,
+                timed("Interview", at(17, 30), at(18, 30)).when
+            );
         }
         other => panic!("{other:?}"),
     }
