@@ -766,3 +766,127 @@ async fn a_0230_occurrence_on_the_spring_forward_day_starts_at_0330_and_the_hist
         reports[0].plan
     );
 }
+
+fn reservation_start(r: &Value) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(r["start"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Decides "keep both" on the one open conflict: `side` moves to `start`..`end`.
+fn keep_both(h: &Harness, side: Side, start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>) {
+    let open = h.app.list_conflicts().unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0].choices.iter().any(|c| c == "move"), "{open:?}");
+    let choice = Choice::Move(roombridge_core::policy::Move { side, start, end });
+    h.app
+        .decide_conflict(open[0].id, choice, "kari", "Both are needed")
+        .expect("a move to a free time is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeping_both_moves_a_meeting_the_room_organised_and_copies_it_at_its_new_time() {
+    let h = Harness::start().await;
+    h.booking
+        .create(GYM, "Handball match", at(6, 17), at(6, 19))
+        .await;
+    h.settle(4).await;
+    // Made in the room's own calendar, so the room is its organizer and may move it.
+    let meeting = h
+        .graph
+        .create(GYM_MAILBOX, "Parents' evening", at(6, 18), at(6, 20))
+        .await;
+    h.cycle().await;
+
+    keep_both(&h, Side::Calendar, at(6, 19), at(6, 21));
+    h.settle(4).await;
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+    let moved = h.graph.get(GYM_MAILBOX, &meeting).await;
+    assert_eq!(event_start(&moved), at(6, 19), "{moved}");
+    let reservations = active(&h.booking.reservations(GYM).await);
+    let copy = reservations
+        .iter()
+        .find(|r| r["title"] == "Parents' evening")
+        .expect("the meeting is in the booking system");
+    assert_eq!(reservation_start(copy), at(6, 19));
+    let handball = reservations
+        .iter()
+        .find(|r| r["title"] == "Handball match")
+        .unwrap();
+    assert_eq!(reservation_start(handball), at(6, 17), "the match stays");
+    assert_eq!(history_of(&h, "move_event").len(), 1);
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()), "{reports:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeping_both_moves_one_occurrence_of_a_series_and_its_outlook_instance_follows() {
+    let h = Harness::start().await;
+    let first = at(2, 16);
+    let series = h
+        .booking
+        .create_recurring(
+            GYM,
+            "allocation",
+            "Handball club",
+            first,
+            first + Duration::hours(2),
+            "FREQ=WEEKLY;COUNT=3",
+        )
+        .await;
+    h.settle(4).await;
+    // A meeting over the second occurrence; the club's occurrence moves earlier.
+    let second = first + Duration::days(7);
+    h.graph
+        .create(
+            GYM_MAILBOX,
+            "Parents' evening",
+            second + Duration::hours(1),
+            second + Duration::hours(3),
+        )
+        .await;
+    h.cycle().await;
+
+    let earlier = second - Duration::hours(3);
+    keep_both(&h, Side::Booking, earlier, earlier + Duration::hours(2));
+    h.settle(6).await;
+    assert!(h.app.list_conflicts().unwrap().is_empty());
+
+    // The series skips that date and a single event holds the new time in its place.
+    let parent = h.booking.get(&series).await;
+    let exdates = parent["recurrence"]["exdates"].to_string();
+    assert!(
+        exdates.contains(&local_date(second).to_string()),
+        "{parent}"
+    );
+    let reservations = active(&h.booking.reservations(GYM).await);
+    let single = reservations
+        .iter()
+        .find(|r| r["parent_id"] == series.as_str())
+        .expect("the moved occurrence");
+    assert_eq!(reservation_start(single), earlier);
+    assert!(
+        reservations
+            .iter()
+            .any(|r| r["title"] == "Parents' evening")
+    );
+
+    // Outlook shows the club at the new time that day, once, beside the meeting.
+    let events = h.graph.events(GYM_MAILBOX).await;
+    let that_day: Vec<(String, chrono::DateTime<Utc>)> = events
+        .iter()
+        .filter(|e| local_date(event_start(e)) == local_date(second))
+        .map(|e| (e["subject"].as_str().unwrap().to_owned(), event_start(e)))
+        .collect();
+    assert_eq!(
+        that_day.len(),
+        2,
+        "the club and the meeting on that day: {that_day:?}"
+    );
+    assert!(
+        that_day.contains(&("Handball club".into(), earlier)),
+        "{that_day:?}"
+    );
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()), "{reports:?}");
+}
