@@ -37,6 +37,14 @@ export type HistoryKind =
   | 'create_event'
   | 'update_event'
   | 'delete_event'
+  | 'cancel_event'
+  | 'decline_event'
+  | 'create_series'
+  | 'move_event'
+  | 'move_reservation'
+  | 'skip_occurrence'
+  | 'detach_occurrence'
+  | 'settle'
   | 'create_reservation'
   | 'update_reservation'
   | 'cancel_reservation'
@@ -101,7 +109,22 @@ export interface ConflictView {
   decision: DecisionView | null;
 }
 
-export type ConflictChoice = 'keep_booking' | 'keep_calendar' | 'merge';
+export type ConflictChoice = 'keep_booking' | 'keep_calendar' | 'merge' | 'move';
+
+/** "Keep both by moving one": the side that moves and its new times. */
+export interface MoveView {
+  side: Side;
+  /** RFC 3339. */
+  start: string;
+  end: string;
+}
+
+/** A move as the screens send it: local times (`YYYY-MM-DDTHH:MM`) in the room's zone. */
+export interface MoveRequest {
+  side: Side;
+  start: string;
+  end: string;
+}
 
 /** Which side each group of fields comes from in a merge. */
 export interface FieldOwnership {
@@ -115,16 +138,19 @@ export interface FieldOwnership {
 export interface DecisionView {
   choice: ConflictChoice;
   merge: FieldOwnership | null;
+  /** For keeping both: which side moves, and where to. */
+  move: MoveView | null;
   by: string;
   reason: string;
   /** RFC 3339. */
   at: string;
 }
 
-/** A decision as the screens send it. `merge` is required for the `merge` choice. */
+/** A decision as the screens send it. `merge` and `move` are required for their choices. */
 export interface DecisionRequest {
   choice: ConflictChoice;
   merge?: FieldOwnership;
+  move?: MoveRequest;
   reason: string;
 }
 

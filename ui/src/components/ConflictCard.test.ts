@@ -31,10 +31,20 @@ describe('ConflictCard', () => {
     expect(body).not.toContain('data-testid="merge-fields"');
   });
 
+  it('offers keeping both for a double booking, starting from the reservation’s own local times', () => {
+    const body = html(conflict(8, { kind: 'overlap', choices: ['keep_booking', 'keep_calendar', 'move'] }));
+    expect(body).toContain('data-testid="move-fields"');
+    expect(body).toContain('data-testid="choice-move"');
+    // 16:00Z is 17:00 in Oslo in November.
+    expect(body).toMatch(/data-testid="move-start"[^>]*value="2026-11-24T17:00"|value="2026-11-24T17:00"[^>]*data-testid="move-start"/);
+    expect(body).toContain('Europe/Oslo');
+    expect(html(conflict(7))).not.toContain('data-testid="move-fields"');
+  });
+
   it('shows a pending decision as waiting for the next sync', () => {
     const body = html(
       conflict(9, {
-        decision: { choice: 'keep_calendar', merge: null, by: 'kari', reason: '', at: '2026-11-21T10:00:00Z' },
+        decision: { choice: 'keep_calendar', merge: null, move: null, by: 'kari', reason: '', at: '2026-11-21T10:00:00Z' },
       }),
     );
     expect(body).toContain('data-testid="conflict-pending"');

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { conflict } from '../test-fixtures';
-import { allowedChoices, commonChoices, decisionRequest, initialMerge, pendingSummary } from './decisions';
+import {
+  allowedChoices,
+  commonChoices,
+  decisionRequest,
+  initialMerge,
+  localInput,
+  moveDefaults,
+  pendingSummary,
+} from './decisions';
 import { policyLabel, policyOptions } from './policies';
 
 describe('decisions', () => {
@@ -29,10 +37,49 @@ describe('decisions', () => {
     expect(decisionRequest('keep_booking', '')).toEqual({ choice: 'keep_booking', reason: '' });
   });
 
+  it('keeping both is decided one double booking at a time', () => {
+    const overlap = (id: number) => conflict(id, { kind: 'overlap', choices: ['keep_booking', 'keep_calendar', 'move'] });
+    expect(allowedChoices(overlap(1))).toEqual(['keep_booking', 'keep_calendar', 'move']);
+    expect(commonChoices([overlap(1), overlap(2)])).toEqual(['keep_booking', 'keep_calendar']);
+  });
+
+  it('a move starts from the moving side’s local times and carries them in the request', () => {
+    expect(localInput('2026-11-24T16:00:00Z', 'Europe/Oslo')).toBe('2026-11-24T17:00');
+    expect(localInput('2026-07-01T22:30:00Z', 'Europe/Oslo')).toBe('2026-07-02T00:30');
+    const c = conflict(1, {
+      calendar: {
+        title: 'Parents’ evening',
+        when: { kind: 'timed', start: '2026-11-24T17:00:00Z', end: '2026-11-24T19:00:00Z' },
+        time_zone: 'Europe/Oslo',
+        organisation: '',
+        description: '',
+      },
+    });
+    expect(moveDefaults(c, 'booking')).toEqual({ side: 'booking', start: '2026-11-24T17:00', end: '2026-11-24T19:00' });
+    expect(moveDefaults(c, 'calendar')).toEqual({ side: 'calendar', start: '2026-11-24T18:00', end: '2026-11-24T20:00' });
+    const move = { side: 'booking' as const, start: '2026-11-24T08:00', end: '2026-11-24T10:00' };
+    expect(decisionRequest('move', ' both needed ', undefined, move)).toEqual({ choice: 'move', move, reason: 'both needed' });
+    expect(decisionRequest('keep_booking', '', undefined, move)).toEqual({ choice: 'keep_booking', reason: '' });
+  });
+
+  it('a pending move says which side moves and to when, in the room’s time', () => {
+    const pending = conflict(1, {
+      decision: {
+        choice: 'move',
+        merge: null,
+        move: { side: 'calendar', start: '2026-11-24T07:00:00Z', end: '2026-11-24T08:00:00Z' },
+        by: 'kari',
+        reason: '',
+        at: '2026-11-21T10:00:00Z',
+      },
+    });
+    expect(pendingSummary(pending)).toMatch(/^Keep both, moving the Outlook meeting to .*08:00–09:00, chosen by kari$/);
+  });
+
   it('a pending decision says who chose what and why', () => {
     expect(pendingSummary(conflict(1))).toBeNull();
     const pending = conflict(1, {
-      decision: { choice: 'keep_booking', merge: null, by: 'kari', reason: 'Tuesdays are the club’s', at: '2026-11-21T10:00:00Z' },
+      decision: { choice: 'keep_booking', merge: null, move: null, by: 'kari', reason: 'Tuesdays are the club’s', at: '2026-11-21T10:00:00Z' },
     });
     expect(pendingSummary(pending)).toBe('Keep booking, chosen by kari: “Tuesdays are the club’s”');
   });

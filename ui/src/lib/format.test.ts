@@ -9,7 +9,8 @@ import {
   sideLabel,
   statusChip,
 } from './format';
-import { API_ERROR_CODES, type HistoryKind, type RoomStatus } from '../backend/types';
+import { API_ERROR_CODES, type RoomStatus } from '../backend/types';
+import { HISTORY_KINDS } from './history';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -33,19 +34,7 @@ describe('statusChip', () => {
 
 describe('historyPhrase', () => {
   it('has a human phrase for every kind of history entry', () => {
-    const kinds: HistoryKind[] = [
-      'create_event',
-      'update_event',
-      'delete_event',
-      'create_reservation',
-      'update_reservation',
-      'cancel_reservation',
-      'relink',
-      'forget',
-      'conflict',
-      'rejected',
-      'cycle_failed',
-    ];
+    const kinds = [...HISTORY_KINDS];
     const phrases = kinds.map(historyPhrase);
     expect(new Set(phrases).size).toBe(kinds.length);
     for (const p of phrases) expect(p).not.toMatch(/_/);
