@@ -14,6 +14,7 @@ use roombridge_core::privacy::Privacy;
 use roombridge_engine::EngineConfig;
 use roombridge_store::settings::{self, Notifications, Window};
 
+use crate::paths::Paths;
 use crate::{ApiError, App, ErrorCode};
 
 /// Polling more often than this gains nothing a person notices, and keeps the booking system
@@ -90,18 +91,6 @@ const BOUNDS: Bounds = Bounds {
     days_ahead_min: DAYS_AHEAD_MIN,
     days_ahead_max: DAYS_AHEAD_MAX,
 };
-
-/// Where RoomBridge keeps its files (read-only in the UI).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Paths {
-    /// The folder of the database (and of `config.json` in live mode); `None` for a database
-    /// in memory.
-    pub data_dir: Option<String>,
-    pub database: Option<String>,
-    /// The folder of log files. `None` while RoomBridge logs to standard error only (the
-    /// terminal, or the desktop session's journal).
-    pub log_dir: Option<String>,
-}
 
 /// A change of settings: only the fields given change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -207,16 +196,7 @@ impl App {
             privacy,
             notifications: notifications.into(),
             bounds: BOUNDS,
-            paths: Paths {
-                data_dir: database
-                    .as_ref()
-                    .and_then(|p| p.parent())
-                    .map(|p| p.display().to_string()),
-                database: database.map(|p| p.display().to_string()),
-                // `logging` writes to standard error only for now; this field is where its log
-                // folder goes once it writes files.
-                log_dir: None,
-            },
+            paths: Paths::of(database.as_deref()),
         })
     }
 
@@ -266,11 +246,7 @@ mod tests {
                 conflicts: true,
             },
             bounds: BOUNDS,
-            paths: Paths {
-                data_dir: None,
-                database: None,
-                log_dir: None,
-            },
+            paths: Paths::of(None),
         }
     }
 

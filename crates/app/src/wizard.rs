@@ -60,6 +60,11 @@ pub struct TenantForm {
     pub certificate_path: Option<String>,
     #[serde(default)]
     pub certificate_thumbprint: Option<String>,
+    /// The day the client secret expires, as Entra ID shows it (`YYYY-MM-DD`); optional, and
+    /// ignored when signing in with a certificate. Saved as `client_secret_expires` in
+    /// `config.json`, where the desktop app's expiry warning reads it.
+    #[serde(default)]
+    pub client_secret_expires: Option<String>,
     /// Overrides for sovereign clouds and the emulators ("Advanced").
     #[serde(default)]
     pub graph_base: Option<String>,
@@ -137,6 +142,7 @@ pub struct SetupView {
     pub tenant_id: String,
     pub client_id: String,
     pub certificate_thumbprint: Option<String>,
+    pub client_secret_expires: Option<chrono::NaiveDate>,
     pub graph_base: Option<String>,
     pub token_url: Option<String>,
     pub booking_url: String,
@@ -238,6 +244,7 @@ struct TenantSettings {
     tenant_id: String,
     client_id: String,
     certificate_thumbprint: Option<String>,
+    client_secret_expires: Option<chrono::NaiveDate>,
     graph_base: Option<String>,
     token_url: Option<String>,
 }
@@ -324,6 +331,10 @@ impl Wizard {
                 .as_ref()
                 .map(|t| t.certificate_thumbprint.clone())
                 .unwrap_or_else(|| previous.and_then(|p| p.certificate_thumbprint.clone())),
+            client_secret_expires: tenant
+                .as_ref()
+                .map(|t| t.client_secret_expires)
+                .unwrap_or_else(|| previous.and_then(|p| p.client_secret_expires)),
             graph_base: tenant
                 .as_ref()
                 .map(|t| t.graph_base.clone())
@@ -359,7 +370,8 @@ impl Wizard {
     /// goes into the OS keyring and the other settings are kept for [`Wizard::finish`].
     pub async fn check_tenant(&self, form: TenantForm) -> Result<CheckView, ApiError> {
         self.refuse_if_finished()?;
-        let settings = tenant_settings(&form)?;
+        // The day as the person's calendar (and the desktop's expiry warning) counts it.
+        let settings = tenant_settings(&form, chrono::Local::now().date_naive())?;
         let (credential, typed) = self.credential(&form, &settings)?;
         let graph = graph_connector(&settings, credential.clone())?.with_limits(check_limits());
         let check = check_graph(&graph, &settings).await;
@@ -488,8 +500,7 @@ impl Wizard {
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,
             auto_map: false,
-            // The wizard does not ask; it can be added to config.json for the expiry warning.
-            client_secret_expires: None,
+            client_secret_expires: tenant.client_secret_expires,
         })
     }
 
@@ -576,7 +587,11 @@ fn non_empty(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn tenant_settings(form: &TenantForm) -> Result<TenantSettings, ApiError> {
+/// The tenant step's settings, checked; `today` is the local date, for the secret's expiry.
+fn tenant_settings(
+    form: &TenantForm,
+    today: chrono::NaiveDate,
+) -> Result<TenantSettings, ApiError> {
     let tenant_id = form.tenant_id.trim().to_owned();
     let client_id = form.client_id.trim().to_owned();
     if tenant_id.is_empty() {
@@ -600,13 +615,44 @@ fn tenant_settings(form: &TenantForm) -> Result<TenantSettings, ApiError> {
             None => Ok(None),
         }
     };
+    let certificate_thumbprint = non_empty(&form.certificate_thumbprint);
+    // A certificate has its own expiry, which Graph's sign-in reports; a secret's date is only
+    // kept for client-secret sign-in, so the desktop warns about the credential in use.
+    let client_secret_expires = match certificate_thumbprint {
+        Some(_) => None,
+        None => secret_expiry(&form.client_secret_expires, today)?,
+    };
     Ok(TenantSettings {
         tenant_id,
         client_id,
-        certificate_thumbprint: non_empty(&form.certificate_thumbprint),
+        certificate_thumbprint,
+        client_secret_expires,
         graph_base: url(&form.graph_base, "Graph address")?,
         token_url: url(&form.token_url, "token address")?,
     })
+}
+
+/// The client secret's expiry date as typed (`YYYY-MM-DD`): `None` when not given; refused
+/// when it is not a date or the day has passed (an expired secret cannot sign in). A secret
+/// that expires today still works today.
+fn secret_expiry(
+    typed: &Option<String>,
+    today: chrono::NaiveDate,
+) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    let Some(text) = non_empty(typed) else {
+        return Ok(None);
+    };
+    let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+        invalid(format!(
+            "The expiry date {text:?} is not a date. Give the day Entra ID shows under Certificates & secrets > Expires, e.g. 2027-03-31, or leave it empty."
+        ))
+    })?;
+    if date < today {
+        return Err(invalid(format!(
+            "The client secret expired on {date}, so it can no longer sign in. In Entra ID > App registrations > Certificates & secrets, add a new client secret and enter its value and expiry date here."
+        )));
+    }
+    Ok(Some(date))
 }
 
 fn graph_connector(

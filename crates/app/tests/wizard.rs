@@ -87,12 +87,17 @@ fn booking_form(url: String, key: &str) -> BookingForm {
 }
 
 async fn connect_both(s: &Setup) {
+    connect_both_with_expiry(s, None).await;
+}
+
+/// Both connection tests pass; the tenant form gives the client secret's expiry date.
+async fn connect_both_with_expiry(s: &Setup, expires: Option<chrono::NaiveDate>) {
     let secret = s.servers.client_secret.expose().to_owned();
-    let tenant = s
-        .wizard
-        .check_tenant(tenant_form(s, &secret))
-        .await
-        .unwrap();
+    let form = TenantForm {
+        client_secret_expires: expires.map(|d| d.format("%Y-%m-%d").to_string()),
+        ..tenant_form(s, &secret)
+    };
+    let tenant = s.wizard.check_tenant(form).await.unwrap();
     assert!(tenant.ok, "{tenant:?}");
     let key = s.servers.api_key.expose().to_owned();
     let booking = s
@@ -142,7 +147,33 @@ async fn a_wrong_client_secret_is_refused_with_a_401_that_says_to_check_the_secr
     );
     assert!(!s.wizard.setup_state().tenant_ok);
 
+    // The right secret with an expiry date in the past: refused before any sign-in.
     let secret = s.servers.client_secret.expose().to_owned();
+    let yesterday = chrono::Local::now().date_naive() - chrono::Days::new(1);
+    let Err(expired) = s
+        .wizard
+        .check_tenant(TenantForm {
+            client_secret_expires: Some(yesterday.to_string()),
+            ..tenant_form(&s, &secret)
+        })
+        .await
+    else {
+        panic!("a secret that expired yesterday must be refused");
+    };
+    assert_eq!(expired.code, ErrorCode::InvalidInput);
+    assert!(
+        expired.message.contains(&format!("expired on {yesterday}")),
+        "{}",
+        expired.message
+    );
+    assert!(
+        s.secrets
+            .get(SecretName::GraphClientSecret)
+            .unwrap()
+            .is_none(),
+        "nothing is stored for a refused form"
+    );
+
     let right = s
         .wizard
         .check_tenant(tenant_form(&s, &secret))
@@ -246,7 +277,9 @@ async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_room
         "{}",
         early.message
     );
-    connect_both(&s).await;
+    // The secret expires in three months; the desktop app warns two weeks before.
+    let expires = chrono::Local::now().date_naive() + chrono::Days::new(90);
+    connect_both_with_expiry(&s, Some(expires)).await;
 
     let found = s.wizard.discover().await.unwrap();
     assert!(found.resources.len() >= 10);
@@ -338,6 +371,13 @@ async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_room
     for secret in [&s.servers.client_secret, &s.servers.api_key] {
         assert!(!config.contains(secret.expose()), "a secret in config.json");
     }
+    // The expiry date is where the desktop app's warning reads it.
+    assert_eq!(
+        setup::LiveConfig::load(s.dir.path())
+            .unwrap()
+            .client_secret_expires,
+        Some(expires)
+    );
     let Err(again) = s
         .wizard
         .finish(FinishRequest {
@@ -380,6 +420,7 @@ async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_room
     };
     let state = wizard.setup_state();
     assert_eq!(state.client_id, DEMO_CLIENT_ID);
+    assert_eq!(state.client_secret_expires, Some(expires));
     assert!(state.client_secret_stored && !state.api_key_stored);
 }
 

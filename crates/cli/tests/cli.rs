@@ -48,3 +48,86 @@ fn sync_once_without_a_configured_tenant_fails_and_says_what_is_missing() {
     assert!(!ok);
     assert!(err.contains("config.json"), "{err}");
 }
+
+/// A child process that is killed when the test ends, passing or not.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// GET `path_and_query` from a loopback server over plain HTTP/1.1; returns the body.
+fn get(addr: &str, path_and_query: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the server");
+    write!(
+        stream,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
+}
+
+#[test]
+fn headless_demo_reports_the_log_folder_it_writes_to() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roombridge"))
+        .args([
+            "demo",
+            "--headless",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .env("ROOMBRIDGE_LOG_DIR", &logs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run roombridge demo --headless");
+    let stdout = child.stdout.take().expect("stdout");
+    let _server = Running(child);
+
+    // "RoomBridge is running at http://127.0.0.1:PORT/?token=TOKEN"
+    let url = std::io::BufReader::new(stdout)
+        .lines()
+        .map(|l| l.expect("read the server's output"))
+        .find_map(|l| {
+            l.split_once("RoomBridge is running at ")
+                .map(|(_, u)| u.trim().to_owned())
+        })
+        .expect("the server printed its address");
+    let rest = url.strip_prefix("http://").expect("an http address");
+    let (addr, query) = rest.split_once("/?").expect("address and token");
+
+    let settings: serde_json::Value =
+        serde_json::from_str(&get(addr, &format!("/api/settings?{query}"))).unwrap();
+    assert_eq!(
+        settings["paths"]["log_dir"].as_str(),
+        Some(logs.to_str().unwrap()),
+        "{settings}"
+    );
+    // It is where the log lines actually go.
+    let files: Vec<_> = std::fs::read_dir(&logs)
+        .expect("the log folder exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        std::fs::metadata(&files[0]).unwrap().len() > 0,
+        "{} is empty",
+        files[0].display()
+    );
+}

@@ -241,6 +241,8 @@ export interface TenantForm {
   /** A PEM file with a certificate's private key, used with the thumbprint instead of a secret. */
   certificate_path?: string;
   certificate_thumbprint?: string;
+  /** The day the client secret expires (YYYY-MM-DD), optional; ignored with a certificate. */
+  client_secret_expires?: string;
   /** Overrides for sovereign clouds and the emulators (Advanced). */
   graph_base?: string;
   token_url?: string;
@@ -270,6 +272,8 @@ export interface SetupView {
   tenant_id: string;
   client_id: string;
   certificate_thumbprint: string | null;
+  /** YYYY-MM-DD */
+  client_secret_expires: string | null;
   graph_base: string | null;
   token_url: string | null;
   booking_url: string;

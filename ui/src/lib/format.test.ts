@@ -3,6 +3,7 @@ import {
   conflictKindLabel,
   historyPhrase,
   humanise,
+  mailboxParts,
   outcomeChip,
   relativeTime,
   shortTime,
@@ -64,6 +65,16 @@ describe('labels', () => {
   it('describes conflict kinds', () => {
     expect(conflictKindLabel('edit')).toBe('Edited on both sides');
     expect(conflictKindLabel('delete_edit')).toMatch(/Deleted/);
+  });
+
+  it('splits a mailbox before its domain, where a narrow column may break it', () => {
+    expect(mailboxParts('culture-studio@nordvik.kommune.example')).toEqual({
+      local: 'culture-studio',
+      domain: '@nordvik.kommune.example',
+    });
+    expect(mailboxParts('odd"@"name@example.org')).toEqual({ local: 'odd"@"name', domain: '@example.org' });
+    expect(mailboxParts('no-domain')).toEqual({ local: 'no-domain', domain: '' });
+    expect(mailboxParts('@example.org')).toEqual({ local: '@example.org', domain: '' });
   });
 
   it('humanises codes', () => {

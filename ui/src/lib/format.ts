@@ -74,6 +74,15 @@ export function roomKindLabel(kind: RoomKind | string): string {
   return humanise(kind);
 }
 
+/**
+ * An e-mail address split before its last "@", so a narrow column breaks it there rather than
+ * at a hyphen of the mailbox name. Without an "@" the whole address is the local part.
+ */
+export function mailboxParts(email: string): { local: string; domain: string } {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? { local: email, domain: '' } : { local: email.slice(0, at), domain: email.slice(at) };
+}
+
 const CONFLICT_KIND: Record<ConflictKind, string> = {
   edit: 'Edited on both sides',
   delete_edit: 'Deleted on one side, edited on the other',

@@ -5,7 +5,9 @@ import {
   duplicateMailboxes,
   finishRequest,
   initialRows,
+  localDate,
   roomsProblem,
+  secretExpiryProblem,
   syncProgress,
   tenantFormProblem,
 } from './setup';
@@ -83,6 +85,37 @@ describe('the Microsoft 365 form', () => {
     cert.certificate_thumbprint = 'a'.repeat(40);
     expect(tenantFormProblem(cert, false, true)).toBeNull();
     expect(tenantFormProblem({ ...form, graph_base: 'graph.local' }, false, false)).toMatch(/https/);
+  });
+});
+
+describe("the client secret's expiry date", () => {
+  const TODAY = '2026-11-21';
+
+  it('is optional, and a date from today on is fine', () => {
+    expect(secretExpiryProblem('', TODAY)).toBeNull();
+    expect(secretExpiryProblem(undefined, TODAY)).toBeNull();
+    expect(secretExpiryProblem('2027-03-31', TODAY)).toBeNull();
+    expect(secretExpiryProblem(TODAY, TODAY)).toBeNull();
+  });
+
+  it('refuses what is not a date and a day that has passed, saying what to do', () => {
+    for (const v of ['2027-02-30', '31.03.2027', '2027-3-31', 'soon']) {
+      expect(secretExpiryProblem(v, TODAY)).toMatch(/not a date.*2027-03-31/);
+    }
+    expect(secretExpiryProblem('2026-11-20', TODAY)).toMatch(/expired on 2026-11-20.*new one in Entra ID/);
+  });
+
+  it('is checked with the client secret only, not with a certificate', () => {
+    const form = { tenant_id: 't', client_id: 'c', client_secret: 's', client_secret_expires: '2020-01-01' };
+    expect(tenantFormProblem(form, false, false, TODAY)).toMatch(/expired/);
+    expect(tenantFormProblem({ ...form, client_secret: '' }, true, false, TODAY)).toMatch(/expired/);
+    const cert = { ...form, certificate_thumbprint: 'a'.repeat(40), certificate_path: '/k.pem' };
+    expect(tenantFormProblem(cert, false, true, TODAY)).toBeNull();
+  });
+
+  it("counts days in this computer's time zone", () => {
+    expect(localDate(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
+    expect(localDate(new Date(2026, 11, 31, 0, 1))).toBe('2026-12-31');
   });
 });
 

@@ -95,8 +95,37 @@ export function isTimeZone(zone: string, zones: readonly string[]): boolean {
   return zones.includes(z) || z === 'UTC';
 }
 
-/** What the Microsoft 365 form still needs before it can be tested, or null. */
-export function tenantFormProblem(form: TenantForm, secretStored: boolean, useCertificate: boolean): string | null {
+/** A date as `YYYY-MM-DD` in this computer's time zone (what a date input holds). */
+export function localDate(at: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+}
+
+/** What is wrong with the client secret's expiry date (`YYYY-MM-DD`, optional), or null. */
+export function secretExpiryProblem(value: string | undefined, today: string): string | null {
+  const v = (value ?? '').trim();
+  if (!v) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!date || date.toISOString().slice(0, 10) !== v) {
+    return 'The expiry date is not a date: give it as Entra ID shows it, e.g. 2027-03-31, or leave it empty.';
+  }
+  if (v < today) {
+    return `The client secret expired on ${v}: add a new one in Entra ID and enter it with its expiry date.`;
+  }
+  return null;
+}
+
+/**
+ * What the Microsoft 365 form still needs before it can be tested, or null. `today` is the
+ * local date (`YYYY-MM-DD`) the secret's expiry date is checked against.
+ */
+export function tenantFormProblem(
+  form: TenantForm,
+  secretStored: boolean,
+  useCertificate: boolean,
+  today: string = localDate(),
+): string | null {
   if (!form.tenant_id.trim()) return 'Enter the tenant id.';
   if (!form.client_id.trim()) return 'Enter the client id.';
   if (useCertificate) {
@@ -105,6 +134,9 @@ export function tenantFormProblem(form: TenantForm, secretStored: boolean, useCe
     if (!form.certificate_path?.trim() && !secretStored) return "Give the path of the certificate's private key file (PEM).";
   } else if (!form.client_secret?.trim() && !secretStored) {
     return 'Enter the client secret.';
+  } else {
+    const expiry = secretExpiryProblem(form.client_secret_expires, today);
+    if (expiry) return expiry;
   }
   for (const [field, label] of [
     [form.graph_base, 'Graph address'],

@@ -41,3 +41,21 @@ test('without a token the page explains how to get in', async ({ page }) => {
   await expect(page.getByTestId('fatal')).toBeVisible();
   await expect(page.getByTestId('room-row')).toHaveCount(0);
 });
+
+for (const width of [1180, 1360]) {
+  test(`at ${width} px every column and action fits without sideways scrolling`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 760 });
+    await openScreen(page, 'rooms');
+    await expect(page.getByTestId('room-row').first()).toBeVisible();
+
+    const table = page.getByTestId('rooms-table');
+    const overflow = await table.evaluate((el) => el.parentElement!.scrollWidth - el.parentElement!.clientWidth);
+    expect(overflow, 'the table is wider than its card').toBeLessThanOrEqual(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+
+    // The last button of the row is inside the window.
+    const box = await page.getByTestId('remove-room').first().boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+  });
+}

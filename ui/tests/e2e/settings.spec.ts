@@ -33,6 +33,9 @@ test.afterAll(async ({ request }) => {
 test('privacy mode "Reserved": the next sync writes "Reserved" to Outlook instead of the title', async ({ page, request }) => {
   await openScreen(page, 'settings');
   await expect(page.getByTestId('data-dir')).not.toHaveText('');
+  // The headless demo writes log files, and says where.
+  await expect(page.getByTestId('log-dir')).toContainText('roombridge');
+  await expect(page.getByTestId('log-dir')).not.toContainText('standard error');
   await expect(page.getByTestId('privacy-full')).toBeChecked();
 
   // A poll interval out of bounds is explained next to the field and cannot be saved.

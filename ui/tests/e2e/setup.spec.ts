@@ -11,6 +11,11 @@ import { startRoombridge, stop } from './processes';
 
 const GRAPH_SECRET = `e2e-graph-${process.pid}-secret`;
 const API_KEY = `e2e-booking-${process.pid}-key`;
+/** Three months ahead, as a date input holds it (local YYYY-MM-DD). */
+const SECRET_EXPIRES = (() => {
+  const d = new Date(Date.now() + 90 * 86_400_000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+})();
 
 let children: ChildProcess[] = [];
 let dataDir = '';
@@ -72,6 +77,13 @@ test('the setup wizard goes from an empty data folder to rooms in sync', async (
   await expect(page.getByTestId('next-booking')).toBeDisabled();
 
   await page.getByTestId('client-secret').fill(GRAPH_SECRET);
+  // When the secret expires: optional, and a day already past is explained before any test.
+  const expires = page.getByTestId('secret-expires');
+  await expires.fill('2020-01-31');
+  await expect(page.getByTestId('tenant-problem')).toContainText('expired on 2020-01-31');
+  await expect(page.getByTestId('test-tenant')).toBeDisabled();
+  await expires.fill(SECRET_EXPIRES);
+  await expect(page.getByTestId('tenant-problem')).toHaveCount(0);
   await page.getByTestId('test-tenant').click();
   await expect(tenantCheck).toHaveAttribute('data-ok', 'true');
   await expect(tenantCheck).toContainText('room mailboxes');
@@ -125,9 +137,10 @@ test('the setup wizard goes from an empty data folder to rooms in sync', async (
   await expect.poll(() => synced.count(), { timeout: 30_000 }).toBe(total - 2);
   await expect(page.locator('[data-testid="room-row"][data-status="in_sync"]').first()).toBeVisible();
 
-  // config.json holds no secret.
+  // config.json holds no secret, and the secret's expiry date for the desktop's warning.
   const config = readFileSync(path.join(dataDir, 'config.json'), 'utf8');
   expect(config).toContain(graph.clientId!);
+  expect(JSON.parse(config).client_secret_expires).toBe(SECRET_EXPIRES);
   expect(config).not.toContain(GRAPH_SECRET);
   expect(config).not.toContain(API_KEY);
 });

@@ -134,6 +134,7 @@ fn settings() -> TenantSettings {
         tenant_id: "t".into(),
         client_id: "c".into(),
         certificate_thumbprint: None,
+        client_secret_expires: None,
         graph_base: None,
         token_url: None,
     }
@@ -184,4 +185,51 @@ fn booking_failures_say_what_to_fix() {
         panic!("http:// to another computer must be refused")
     };
     assert_eq!(plain_http.problem, Some(Problem::Address));
+}
+
+/// The expiry date a tenant form with `typed` comes to on 2026-11-21, or the message that
+/// refuses it.
+fn expiry(typed: Option<&str>, certificate: bool) -> Result<Option<String>, String> {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    let form = TenantForm {
+        tenant_id: "contoso.onmicrosoft.com".into(),
+        client_id: "c".into(),
+        certificate_thumbprint: certificate.then(|| "a".repeat(40)),
+        client_secret_expires: typed.map(str::to_owned),
+        ..TenantForm::default()
+    };
+    tenant_settings(&form, today)
+        .map(|s| s.client_secret_expires.map(|d| d.to_string()))
+        .map_err(|e| {
+            assert_eq!(e.code, ErrorCode::InvalidInput);
+            e.message
+        })
+}
+
+#[test]
+fn the_client_secrets_expiry_is_optional_a_real_date_and_not_in_the_past() {
+    let ok = |d: &str| Ok(Some(d.to_owned()));
+    assert_eq!(expiry(None, false), Ok(None));
+    assert_eq!(expiry(Some("  "), false), Ok(None));
+    assert_eq!(expiry(Some("2027-03-31"), false), ok("2027-03-31"));
+    assert_eq!(expiry(Some(" 2027-03-31 "), false), ok("2027-03-31"));
+    // Still signs in on its last day.
+    assert_eq!(expiry(Some("2026-11-21"), false), ok("2026-11-21"));
+
+    for not_a_date in ["2027-02-30", "31.03.2027", "next year", "2027-3"] {
+        let message = expiry(Some(not_a_date), false).unwrap_err();
+        assert!(
+            message.contains("is not a date") && message.contains("e.g. 2027-03-31"),
+            "{not_a_date}: {message}"
+        );
+    }
+    let message = expiry(Some("2026-11-20"), false).unwrap_err();
+    assert!(
+        message.contains("expired on 2026-11-20") && message.contains("add a new client secret"),
+        "{message}"
+    );
+
+    // Signing in with a certificate: a secret's date means nothing and is not kept.
+    assert_eq!(expiry(Some("2027-03-31"), true), Ok(None));
+    assert_eq!(expiry(Some("2020-01-01"), true), Ok(None));
 }
