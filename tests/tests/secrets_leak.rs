@@ -94,7 +94,7 @@ fn the_scanner_finds_a_planted_secret_raw_or_base64_at_any_alignment() {
     let secrets = [Secret::new("the planted secret", secret)];
     let clean = dir.path().join("clean.log");
     std::fs::write(&clean, "nothing to see here, 9f2c4e6a8b0d1f3e").unwrap();
-    assert!(scan(&[clean.clone()], &secrets).is_empty());
+    assert!(scan(std::slice::from_ref(&clean), &secrets).is_empty());
 
     for (i, planted) in [
         format!("client_secret={secret}&scope=x"),
