@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the real desktop app: starts `target/debug/roombridge-desktop --demo` under Xvfb
-# inside a private D-Bus session with a fresh HOME, waits for its window, lets the demo rooms
-# sync, and saves a screenshot to artifacts/desktop.png. Builds nothing: run
+# inside a private D-Bus session with a fresh HOME, waits for its window, checks that a second
+# launch hands over to the first and exits, lets the demo rooms sync, checks that it logs to
+# the OS log folder, and saves a screenshot to artifacts/desktop.png. Builds nothing: run
 # `npm --prefix ui run build && cargo build -p roombridge-desktop` first.
 #
 # Usage: scripts/desktop-smoke.sh            (ROOMBRIDGE_DESKTOP=path overrides the binary)
@@ -34,8 +35,18 @@ if [[ "${1:-}" == "--inside" ]]; then
   done
   echo "desktop-smoke: window up after ${waited}s: $(xwininfo -root -tree | grep -m1 'RoomBridge' | sed 's/^ *//')"
 
+  # One instance only: a second launch hands over to the first (which shows its window) and exits.
+  second_log=${log%.log}-second.log
+  timeout 30 "$app" --demo --data-dir "$data" >"$second_log" 2>&1 \
+    || { cat "$second_log" >&2; fail "a second launch did not hand over to the first and exit"; }
+  echo "desktop-smoke: a second launch handed over to the first and exited"
+
   sleep "$SYNC_WAIT"
   kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "the app died after its window appeared"; }
+  # Logs rotate in the OS log folder.
+  logs=${XDG_STATE_HOME:-$HOME/.local/state}/roombridge/logs
+  compgen -G "$logs/roombridge.*.log" >/dev/null || fail "no log file in $logs"
+  echo "desktop-smoke: logging to $(compgen -G "$logs/roombridge.*.log" | head -1)"
   import -window root "$shot" || fail "import could not take the screenshot"
   stop_app
   trap - EXIT

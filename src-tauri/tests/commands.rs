@@ -10,7 +10,9 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow};
 
-use roombridge_desktop::{Launch, MAIN_WINDOW, context, register, start_in_background};
+use roombridge_desktop::{
+    Launch, MAIN_WINDOW, NotificationPrefs, context, register, start_in_background,
+};
 
 /// The demo municipality's rooms and equipment.
 const DEMO_ROOMS: usize = 15;
@@ -26,6 +28,16 @@ fn desktop(demo: bool, data_dir: &Path) -> Desktop {
     let app = register(mock_builder())
         .build(context())
         .expect("the app builds from tauri.conf.json");
+    // No desktop notifications from these tests: they are about commands, and a notification
+    // would start the session's notification server (tests/notifications.rs runs its own).
+    app.manage(
+        tokio::sync::watch::channel(NotificationPrefs {
+            failures: false,
+            sign_in: false,
+            conflicts: false,
+        })
+        .0,
+    );
     let launch = Launch {
         demo,
         data_dir: Some(data_dir.to_path_buf()),

@@ -59,3 +59,31 @@ for (const width of [1180, 1360]) {
     expect(box!.x + box!.width).toBeLessThanOrEqual(width);
   });
 }
+
+test('a room is paused and resumed, and so is every room', async ({ page }) => {
+  await openScreen(page, 'rooms');
+  const rows = page.getByTestId('room-row');
+  await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(12);
+  const row = rows.last();
+  const id = await row.getAttribute('data-room-id');
+  const byId = page.locator(`[data-testid="room-row"][data-room-id="${id}"]`);
+
+  await byId.getByTestId('pause-room').click();
+  await expect(byId).toHaveAttribute('data-status', 'paused');
+  await expect(byId.getByTestId('room-status')).toContainText('Paused');
+  await expect(byId.getByTestId('sync-now')).toBeDisabled();
+  // The pause is stored: a reload shows it too.
+  await page.reload();
+  await expect(byId).toHaveAttribute('data-status', 'paused');
+
+  await byId.getByTestId('resume-room').click();
+  await expect(byId).not.toHaveAttribute('data-status', 'paused');
+  await expect(byId.getByTestId('sync-now')).toBeEnabled();
+
+  await page.getByTestId('pause-all').click();
+  await expect.poll(() => page.locator('[data-testid="room-row"][data-status="paused"]').count()).toBe(await rows.count());
+  await expect(page.getByTestId('pause-all')).toHaveText('Resume all');
+  await page.getByTestId('pause-all').click();
+  await expect(page.locator('[data-testid="room-row"][data-status="paused"]')).toHaveCount(0);
+  await expect(page.getByTestId('pause-all')).toHaveText('Pause all');
+});
