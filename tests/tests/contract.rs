@@ -373,9 +373,9 @@ fn event_start(e: &Value) -> chrono::DateTime<Utc> {
     .and_utc()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_recurring_allocation_goes_to_outlook_as_a_series_and_single_edits_stay_single() {
-    let h = Harness::start().await;
+/// A weekly two-hour allocation "Handball club" with `count` occurrences, the first in two
+/// days at 16:00 UTC; returns its id and first start.
+async fn weekly_handball_club(h: &Harness, count: u32) -> (String, chrono::DateTime<Utc>) {
     let first = at(2, 16);
     let series = h
         .booking
@@ -385,9 +385,16 @@ async fn a_recurring_allocation_goes_to_outlook_as_a_series_and_single_edits_sta
             "Handball club",
             first,
             first + Duration::hours(2),
-            "FREQ=WEEKLY;COUNT=4",
+            &format!("FREQ=WEEKLY;COUNT={count}"),
         )
         .await;
+    (series, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_allocation_goes_to_outlook_as_a_series_and_single_edits_stay_single() {
+    let h = Harness::start().await;
+    let (series, first) = weekly_handball_club(&h, 4).await;
     h.settle(4).await;
     let events = h.graph.events(GYM_MAILBOX).await;
     assert_eq!(
@@ -514,18 +521,7 @@ async fn a_repeat_rule_outlook_cannot_show_goes_as_single_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_over_one_occurrence_takes_it_out_of_the_series_and_back_when_it_goes() {
     let h = Harness::start().await;
-    let first = at(2, 16);
-    let series = h
-        .booking
-        .create_recurring(
-            GYM,
-            "allocation",
-            "Handball club",
-            first,
-            first + Duration::hours(2),
-            "FREQ=WEEKLY;COUNT=3",
-        )
-        .await;
+    let (series, first) = weekly_handball_club(&h, 3).await;
     // A tournament covers the whole second occurrence before anything was synced.
     let second = first + Duration::days(7);
     let cup = h
@@ -822,18 +818,7 @@ async fn keeping_both_moves_a_meeting_the_room_organised_and_copies_it_at_its_ne
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keeping_both_moves_one_occurrence_of_a_series_and_its_outlook_instance_follows() {
     let h = Harness::start().await;
-    let first = at(2, 16);
-    let series = h
-        .booking
-        .create_recurring(
-            GYM,
-            "allocation",
-            "Handball club",
-            first,
-            first + Duration::hours(2),
-            "FREQ=WEEKLY;COUNT=3",
-        )
-        .await;
+    let (series, first) = weekly_handball_club(&h, 3).await;
     h.settle(4).await;
     // A meeting over the second occurrence; the club's occurrence moves earlier.
     let second = first + Duration::days(7);

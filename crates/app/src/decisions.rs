@@ -291,7 +291,7 @@ impl App {
                 "The new time has passed; choose a time still to come.",
             ));
         }
-        let (conflict, room, reservations, events, room_links, window, privacy) = self
+        let (conflict, room, reservations, events, room_links) = self
             .store()
             .read(|c| {
                 let Some(conflict) = conflicts::get(c, id)? else {
@@ -307,15 +307,13 @@ impl App {
                     mirror::reservations(c, &id)?,
                     mirror::events(c, &id)?,
                     links::list(c, &id)?,
-                    settings::window(c)?,
-                    settings::privacy(c)?,
                 )))
             })?
             .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
+        // The window and privacy mode the room's cycles use.
+        let settings = self.settings()?;
         let zone: chrono_tz::Tz = room.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        let window = window
-            .map(|w| SyncWindow::around(now, w.days_back, w.days_ahead))
-            .unwrap_or_else(|| SyncWindow::around(now, 30, 365));
+        let window = SyncWindow::around(now, settings.days_back, settings.days_ahead);
         let composed = compose(&reservations, zone, window);
         check_move(
             &PlanInput {
@@ -329,7 +327,7 @@ impl App {
                 policy: Policy::Manual,
                 decisions: &[],
                 series: &composed.series,
-                privacy,
+                privacy: settings.privacy,
             },
             &conflict.link,
             m,

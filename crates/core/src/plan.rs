@@ -994,13 +994,7 @@ impl<'a> Planner<'_, 'a> {
                         .into_iter()
                         .map(|f| self.cancel_item(f, &e.content.title))
                         .collect();
-                    match block {
-                        Some(b) => out.extend(actions(self.update_reservation(b, e))?),
-                        None if self.own_item().is_none() => {
-                            out.extend(actions(self.create_reservation(e))?)
-                        }
-                        None => out.push(self.settle()),
-                    }
+                    out.extend(self.meeting_into_booking(e, false).ok()?);
                     Some(out)
                 }
                 (_, Some(b), Some(e)) => actions(self.update_reservation(b, e)),

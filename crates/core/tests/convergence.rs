@@ -156,6 +156,29 @@ impl World {
         base() - Duration::days(5) + Duration::minutes(self.tick)
     }
 
+    /// Writes reservation `id` as the booking system does: only at its current version (the
+    /// plan's, or the one an earlier write this cycle left), which the write bumps. `None` when
+    /// the version is stale or the reservation is gone.
+    fn write_reservation(
+        &mut self,
+        versions: &mut HashMap<ReservationId, i64>,
+        id: &ReservationId,
+        planned: i64,
+        change: impl FnOnce(&mut Reservation),
+    ) -> Option<&Reservation> {
+        let version = versions.get(id).copied().unwrap_or(planned).max(planned);
+        let now = self.now();
+        let r = self
+            .reservations
+            .get_mut(id)
+            .filter(|r| r.version == version)?;
+        change(r);
+        r.version += 1;
+        r.updated_at = now;
+        versions.insert(id.clone(), r.version);
+        Some(r)
+    }
+
     fn fresh(&mut self) -> u32 {
         self.next_id += 1;
         self.next_id
@@ -497,24 +520,14 @@ impl World {
                     version,
                     content,
                 } => {
-                    let version = versions
-                        .get(reservation)
-                        .copied()
-                        .unwrap_or(*version)
-                        .max(*version);
-                    let now = self.now();
-                    let Some(r) = self
-                        .reservations
-                        .get_mut(reservation)
-                        .filter(|r| r.version == version)
-                    else {
+                    let written =
+                        self.write_reservation(&mut versions, reservation, *version, |r| {
+                            r.content = content.clone()
+                        });
+                    let Some(r) = written else {
                         fail(&mut puts, existing, action);
                         continue;
                     };
-                    r.content = content.clone();
-                    r.version += 1;
-                    r.updated_at = now;
-                    versions.insert(reservation.clone(), r.version);
                     puts.push(Link {
                         id: link.clone(),
                         block: Some(BlockKey::for_reservation(&r.id)),
@@ -532,24 +545,14 @@ impl World {
                     version,
                     ..
                 } => {
-                    let version = versions
-                        .get(reservation)
-                        .copied()
-                        .unwrap_or(*version)
-                        .max(*version);
-                    let now = self.now();
-                    let Some(r) = self
-                        .reservations
-                        .get_mut(reservation)
-                        .filter(|r| r.version == version)
-                    else {
+                    let written =
+                        self.write_reservation(&mut versions, reservation, *version, |r| {
+                            r.status = ReservationStatus::Cancelled
+                        });
+                    if written.is_none() {
                         fail(&mut puts, existing, action);
                         continue;
-                    };
-                    r.status = ReservationStatus::Cancelled;
-                    r.version += 1;
-                    r.updated_at = now;
-                    versions.insert(reservation.clone(), r.version);
+                    }
                     removes.push(link.clone());
                     cycle.wrote_reservations.push(reservation.clone());
                 }
@@ -570,24 +573,14 @@ impl World {
                     content,
                     ..
                 } => {
-                    let version = versions
-                        .get(reservation)
-                        .copied()
-                        .unwrap_or(*version)
-                        .max(*version);
-                    let now = self.now();
-                    let Some(r) = self
-                        .reservations
-                        .get_mut(reservation)
-                        .filter(|r| r.version == version)
-                    else {
+                    let written =
+                        self.write_reservation(&mut versions, reservation, *version, |r| {
+                            r.content = content.clone()
+                        });
+                    if written.is_none() {
                         fail(&mut puts, existing, action);
                         continue;
-                    };
-                    r.content = content.clone();
-                    r.version += 1;
-                    r.updated_at = now;
-                    versions.insert(reservation.clone(), r.version);
+                    }
                     cycle.wrote_reservations.push(reservation.clone());
                 }
                 Action::SkipOccurrence { .. }

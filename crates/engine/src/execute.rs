@@ -279,6 +279,27 @@ pub(crate) async fn run(
 
 /// Journals a create before its remote call: the link is written as pending, so that after a
 /// crash the planner finds it and re-links the event or reservation the call made.
+/// Updates `event` in Outlook to `content`. Graph returns no extended properties on an update,
+/// so the event keeps the tag RoomBridge already knows for it.
+async fn rewrite_event(
+    ctx: &EngineContext,
+    room: &Room,
+    events: &[CalendarEvent],
+    event: &GraphEventId,
+    version: &Option<String>,
+    content: &roombridge_core::Content,
+) -> Result<CalendarEvent, ConnectorError> {
+    let mut updated = ctx
+        .calendar
+        .update_event(&room.mailbox, event, version.as_deref(), content)
+        .await?;
+    updated.tag = events
+        .iter()
+        .find(|e| &e.id == event)
+        .and_then(|e| e.tag.clone());
+    Ok(updated)
+}
+
 fn journal(ctx: &EngineContext, room: &Room, link: &Link) -> Result<(), ConnectorError> {
     ctx.store
         .write(|c| links::put(c, &room.id, link, None, chrono::Utc::now()))
@@ -410,14 +431,7 @@ async fn apply(
             content,
             booking_hash,
         } => {
-            let mut updated = ctx
-                .calendar
-                .update_event(&room.mailbox, event, version.as_deref(), content)
-                .await?;
-            updated.tag = events
-                .iter()
-                .find(|e| &e.id == event)
-                .and_then(|e| e.tag.clone());
+            let updated = rewrite_event(ctx, room, events, event, version, content).await?;
             out.link_puts.push((
                 Link {
                     id: link.clone(),
@@ -518,14 +532,7 @@ async fn apply(
         } => {
             // The meeting's link is written by the booking-system write that follows in the
             // plan, which records the moved event.
-            let mut updated = ctx
-                .calendar
-                .update_event(&room.mailbox, event, version.as_deref(), content)
-                .await?;
-            updated.tag = events
-                .iter()
-                .find(|e| &e.id == event)
-                .and_then(|e| e.tag.clone());
+            let updated = rewrite_event(ctx, room, events, event, version, content).await?;
             out.events_put.push(updated);
         }
         Action::MoveReservation {

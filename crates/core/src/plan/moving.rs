@@ -125,7 +125,11 @@ impl Planner<'_, '_> {
 
     /// Writes the meeting `e` (moved or not), now clear of the double booking, to the booking
     /// system: to this pair's reservation, to its hidden copy, or as a new reservation.
-    fn meeting_into_booking(&self, e: &CalendarEvent, moved: bool) -> Result<Vec<Action>, String> {
+    pub(super) fn meeting_into_booking(
+        &self,
+        e: &CalendarEvent,
+        moved: bool,
+    ) -> Result<Vec<Action>, String> {
         let decision = match (self.pair.block, self.own_item()) {
             (Some(b), _) => self.update_reservation(b, e),
             (None, Some(copy)) if moved => return Ok(vec![self.write_to_item(copy, e)]),
