@@ -1221,12 +1221,29 @@ impl<'a> Planner<'_, 'a> {
         if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
-        act(write_back(
-            self.pair.link.id.clone(),
-            Source::of_block(b),
-            e,
-            content,
-        ))
+        let mode = self.privacy();
+        // Under a hiding mode a title typed over the stand-in goes no further: Outlook is shown
+        // the mode's view again in the same cycle, so a later change of mode never finds the
+        // typed title there as if it were the reservation's.
+        let restore = (mode.hides_title()
+            && b.occurrence.is_none()
+            && privacy::shows_other_than(&content, &e.content, mode))
+        .then(|| {
+            let mut written = b.clone();
+            written.content = content.clone();
+            written
+        });
+        let back = write_back(self.pair.link.id.clone(), Source::of_block(b), e, content);
+        match restore {
+            Some(written) => match self.update_event(&written, e) {
+                Decision::Act(mut shown) => {
+                    shown.insert(0, back);
+                    Decision::Act(shown)
+                }
+                _ => act(back),
+            },
+            None => act(back),
+        }
     }
 
     /// Writes Outlook's version of `e` to a booking-system item no block shows.

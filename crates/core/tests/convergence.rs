@@ -1239,3 +1239,34 @@ fn an_outlook_edit_of_a_hidden_reservation_makes_no_duplicate() {
         cycles[1].plan
     );
 }
+
+/// Found by `privacy_modes_converge_without_duplicates`: under `organisation`, an Outlook edit
+/// retitled and moved RoomBridge's event in one go. The times went back to the booking system
+/// and the typed title stayed in Outlook until the next cycle; the mode changed to `full` first,
+/// where "Choir" is no stand-in, so Outlook kept showing it for "Staff meeting" for good.
+#[test]
+fn a_title_typed_over_a_hidden_event_is_undone_in_the_cycle_that_writes_back_its_times() {
+    use Edit::*;
+    let edits = [
+        BookingCreate {
+            title: 71,
+            slot: 0,
+            allocation: false,
+        },
+        Cycle,
+        CalendarRetitle {
+            pick: 0,
+            title: 152,
+        },
+        CalendarMove { pick: 0, slot: 1 },
+        Cycle,
+    ];
+    converges_under(
+        Policy::CalendarWins,
+        Privacy::Organisation,
+        Some(Privacy::Full),
+        &edits,
+        true,
+    )
+    .unwrap();
+}

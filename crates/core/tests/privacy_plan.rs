@@ -220,7 +220,8 @@ fn decision_table_under_privacy_modes() {
             "update_reservation \"Grief support group\"",
         ),
         (
-            "a time and title edit under organisation mode writes back the times only",
+            "a time and title edit under organisation mode writes back the times only, and \
+             Outlook shows the organisation again at once",
             Privacy::Organisation,
             Privacy::Organisation,
             Side::Booking,
@@ -233,7 +234,7 @@ fn decision_table_under_privacy_modes() {
                 };
                 c
             }),
-            "update_reservation \"Grief support group\"",
+            "update_reservation \"Grief support group\", update_event \"Red Cross\"",
         ),
         (
             "a booking-side move is written with the stand-in",
