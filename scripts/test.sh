@@ -66,7 +66,7 @@ run fmt cargo fmt --all -- --check
 run clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (in a desktop session: D-Bus, Secret Service, Xvfb)"
-timeout 1800 scripts/desktop-session.sh cargo test --workspace --locked 2>&1 | tee "$logs/cargo-test.log"
+timeout 1800 scripts/desktop-session.sh cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$logs/cargo-test.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failures+=(cargo-test)
 count_cargo "$logs/cargo-test.log"
 

@@ -306,6 +306,88 @@ async fn a_new_outlook_meeting_over_a_booking_is_a_conflict_under_manual_and_is_
     );
 }
 
+/// Rooms west and east of UTC: an all-day reservation made in the booking system, and an
+/// all-day meeting made in Outlook, keep their dates on the other side. Graph sends all-day
+/// events midnight to midnight whatever zone was asked for, so reading them as instants in
+/// UTC would move every one west of UTC a day early.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_day_reservations_keep_their_dates_west_and_east_of_utc() {
+    for (zone, windows) in [
+        ("America/Los_Angeles", "Pacific Standard Time"),
+        ("Pacific/Auckland", "New Zealand Standard Time"),
+    ] {
+        let h = Harness::start().await;
+        h.app
+            .edit_room(
+                GYM_ROOM,
+                roombridge_app::mappings::RoomEdit {
+                    time_zone: Some(zone.to_owned()),
+                    ..Default::default()
+                },
+            )
+            .expect("room zone");
+        let day = (Utc::now() + Duration::days(10)).date_naive();
+        h.booking
+            .insert(json!({
+                "resource_id": GYM,
+                "level": "event",
+                "title": "Sports day",
+                "organisation": "Nordvik School",
+                "description": "",
+                "all_day": true,
+                "start": day.to_string(),
+                "end": (day + Duration::days(1)).to_string(),
+                "time_zone": zone,
+            }))
+            .await;
+        let later = day + Duration::days(2);
+        h.graph
+            .create_all_day_in(
+                GYM_MAILBOX,
+                "Exam day",
+                (later, later + Duration::days(1)),
+                windows,
+            )
+            .await;
+        h.settle(4).await;
+
+        let events = h.graph.events(GYM_MAILBOX).await;
+        let sports = events
+            .iter()
+            .find(|e| e["subject"] == "Sports day")
+            .unwrap_or_else(|| panic!("{zone}: sports day in Outlook"));
+        assert_eq!(sports["isAllDay"], true, "{sports}");
+        assert_eq!(
+            sports["start"]["dateTime"],
+            format!("{day}T00:00:00.0000000"),
+            "{zone}: {sports}"
+        );
+        assert_eq!(
+            sports["end"]["dateTime"],
+            format!("{}T00:00:00.0000000", day + Duration::days(1)),
+            "{zone}: {sports}"
+        );
+        assert_eq!(sports["originalStartTimeZone"], windows, "{sports}");
+        let exam = active(&h.booking.reservations(GYM).await)
+            .into_iter()
+            .find(|r| r["title"] == "Exam day")
+            .unwrap_or_else(|| panic!("{zone}: exam day copied"));
+        assert_eq!(exam["all_day"], true, "{exam}");
+        assert_eq!(exam["start"], later.to_string(), "{zone}: {exam}");
+        assert_eq!(
+            exam["end"],
+            (later + Duration::days(1)).to_string(),
+            "{zone}: {exam}"
+        );
+        assert_eq!(exam["time_zone"], zone, "{exam}");
+        let reports = h.cycle().await;
+        assert!(
+            reports.iter().all(|r| r.plan.is_empty()),
+            "{zone}: a further cycle plans nothing"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_day_reservations_keep_their_dates_both_ways() {
     let h = Harness::start().await;
@@ -338,16 +420,16 @@ async fn all_day_reservations_keep_their_dates_both_ways() {
         .find(|e| e["subject"] == "Sports day")
         .unwrap();
     assert_eq!(sports["isAllDay"], true, "{sports}");
-    // Read back without a preferred zone, Graph answers in UTC: local midnight in Oslo.
+    // Read back without a preferred zone, Graph labels it UTC but an all-day event is
+    // midnight to midnight whatever the zone: its dates are the reservation's.
     let start = chrono::NaiveDateTime::parse_from_str(
         sports["start"]["dateTime"].as_str().unwrap(),
         "%Y-%m-%dT%H:%M:%S%.f",
     )
-    .unwrap()
-    .and_utc()
-    .with_timezone(&chrono_tz::Europe::Oslo);
-    assert_eq!(start.date_naive(), day, "{sports}");
+    .unwrap();
+    assert_eq!(start.date(), day, "{sports}");
     assert_eq!(start.time(), chrono::NaiveTime::MIN, "{sports}");
+    assert_eq!(sports["originalStartTimeZone"], "W. Europe Standard Time");
     let exam = active(&h.booking.reservations(GYM).await)
         .into_iter()
         .find(|r| r["title"] == "Exam day")
@@ -562,6 +644,80 @@ async fn a_booking_over_one_occurrence_takes_it_out_of_the_series_and_back_when_
     let reports = h.cycle().await;
     assert!(reports.iter().all(|r| r.plan.is_empty()));
     assert_eq!(h.booking.get(&series).await["status"], "active");
+}
+
+/// An Outlook meeting series in a room, read through bare delta occurrences: one occurrence
+/// edited, one deleted (no signal in delta), then the series moved an hour later (new
+/// occurrence ids, the old ones leave no trace): the booking system follows every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outlook_series_with_an_edit_a_deletion_and_a_new_time_syncs_through_bare_occurrences() {
+    let h = Harness::start().await;
+    let start = at(3, 9);
+    let master = h
+        .graph
+        .create_series(
+            GYM_MAILBOX,
+            "Staff yoga",
+            start,
+            start + Duration::hours(1),
+            roombridge_tests::OutsideGraph::weekly(start, 4),
+        )
+        .await;
+    h.settle(4).await;
+    assert_eq!(
+        titles(&h.booking.reservations(GYM).await),
+        ["Staff yoga"; 4]
+    );
+
+    let occurrences = h.graph.occurrences(GYM_MAILBOX, &master).await;
+    h.graph
+        .edit(
+            GYM_MAILBOX,
+            occurrences[0]["id"].as_str().unwrap(),
+            json!({"subject": "Staff yoga (outdoors)"}),
+        )
+        .await;
+    h.graph
+        .delete_occurrence(GYM_MAILBOX, occurrences[2]["id"].as_str().unwrap())
+        .await;
+    h.settle(4).await;
+    let mut want = vec!["Staff yoga".to_owned(); 2];
+    want.push("Staff yoga (outdoors)".to_owned());
+    assert_eq!(titles(&h.booking.reservations(GYM).await), want);
+
+    // The whole series moves an hour later (its pattern's time changes).
+    let later = |t: chrono::DateTime<Utc>| json!({"dateTime": (t + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"});
+    h.graph
+        .edit(
+            GYM_MAILBOX,
+            &master,
+            json!({"start": later(start), "end": later(start + Duration::hours(1))}),
+        )
+        .await;
+    h.settle(6).await;
+    let plain: Vec<Value> = active(&h.booking.reservations(GYM).await)
+        .into_iter()
+        .filter(|r| r["title"] == "Staff yoga")
+        .collect();
+    let mut hours: Vec<String> = plain
+        .iter()
+        .map(|r| r["start"].as_str().unwrap().to_owned())
+        .collect();
+    hours.sort();
+    let want: Vec<String> = [1, 3]
+        .iter()
+        .map(|w| {
+            (start + Duration::weeks(*w) + Duration::hours(1))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        hours, want,
+        "the plain occurrences moved, the deleted one stays gone"
+    );
+    let reports = h.cycle().await;
+    assert!(reports.iter().all(|r| r.plan.is_empty()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

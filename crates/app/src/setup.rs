@@ -216,6 +216,7 @@ pub async fn start_app(
         booking: connectors.booking,
         config,
         events,
+        series_checked: Default::default(),
     });
     let engine = Engine::start(context).await?;
     let app = App::new(store, engine, mode, keep);

@@ -26,6 +26,9 @@ pub struct ConnectorError {
     pub message: String,
     /// The HTTP status, when there was one.
     pub status: Option<u16>,
+    /// The service's own error code (Graph `error.code`, e.g. `ErrorItemNotFound`), when it
+    /// sent one.
+    pub code: Option<String>,
 }
 
 impl ConnectorError {
@@ -34,7 +37,24 @@ impl ConnectorError {
             kind,
             message: message.into(),
             status: None,
+            code: None,
         }
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The item asked for is not there (404), as opposed to a 404 about the mailbox itself
+    /// (`ErrorInvalidUser`: a mailbox that does not exist or has no licence), which says
+    /// nothing about the item and must never be read as "already gone".
+    pub fn is_item_gone(&self) -> bool {
+        self.status == Some(404)
+            && !self
+                .code
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("ErrorInvalidUser"))
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

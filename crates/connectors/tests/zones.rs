@@ -1,4 +1,4 @@
-//! The Windows <-> IANA table against CLDR's own `windowsZones.xml` (shared/fixtures/tz): every
+//! The Windows <-> IANA table against CLDR's own `windowsZones.xml` (tests/fixtures/tz): every
 //! territory-default ("001") row and every IANA zone any row lists round-trips as
 //! `graph::zones` claims.
 
@@ -9,8 +9,8 @@ use roombridge_connectors::graph::zones;
 
 /// (Windows name, territory, IANA zones) for every `mapZone` row.
 fn cldr_rows() -> Vec<(String, String, Vec<String>)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/tz/windowsZones.xml");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tz/windowsZones.xml");
     let xml = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let attr = |tag: &str, name: &str| -> String {
         let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;

@@ -218,7 +218,7 @@ async fn run_inner(
         .changes(&room.resource, booking_cursor.as_deref())
         .await
         .map_err(|e| Failure::remote(Side::Booking, &e))?;
-    let (calendar, resynced) = match ctx
+    let (mut calendar, resynced) = match ctx
         .calendar
         .changes(&room.mailbox, window, calendar_cursor.as_deref())
         .await
@@ -249,6 +249,20 @@ async fn run_inner(
         .into_iter()
         .map(|e| (e.id.clone(), e))
         .collect();
+    if !resynced {
+        let every_series = series_check_due(ctx, &room.id, mode);
+        let vanished = vanished_occurrences(
+            ctx,
+            room,
+            (window, zone),
+            &previous_events,
+            &calendar,
+            every_series,
+        )
+        .await
+        .map_err(|e| Failure::remote(Side::Calendar, &e))?;
+        calendar.removed.extend(vanished);
+    }
     let mut events = if resynced {
         BTreeMap::new()
     } else {
@@ -268,7 +282,10 @@ async fn run_inner(
         // it once for an event we have not seen linked, before taking it as a new reservation
         // made in Outlook.
         let previous = previous_events.get(&e.id);
-        e.tag = previous.and_then(|p| p.tag.clone());
+        // An occurrence completed from its series master carries the master's tag, if any:
+        // it belongs to its own occurrence's link.
+        let series_tag = e.tag.take().map(|tag| e.link_of_tag(tag, zone));
+        e.tag = previous.and_then(|p| p.tag.clone()).or(series_tag);
         // An Exchange room mailbox replaced the subject with the organizer's name: not an
         // edit of the title, which stays as last known.
         if e.subject_is_organizer
@@ -400,6 +417,73 @@ async fn run_inner(
         Some(f) => Err(f),
         None => Ok(()),
     }
+}
+
+/// Whether this cycle compares every Outlook series of the room with its instances (see
+/// [`crate::EngineConfig::series_check_interval`]); an executing cycle records that it did.
+fn series_check_due(ctx: &EngineContext, room: &RoomId, mode: CycleMode) -> bool {
+    let mut checked = ctx.series_checked.lock().unwrap_or_else(|e| e.into_inner());
+    let now = std::time::Instant::now();
+    let due = checked
+        .get(room)
+        .is_none_or(|at| now.duration_since(*at) >= ctx.config.series_check_interval);
+    if due && mode == CycleMode::Execute {
+        checked.insert(room.clone(), now);
+    }
+    due
+}
+
+/// Occurrences of Outlook series that are gone although delta said nothing. Real tenants give
+/// no signal in delta for an occurrence deleted on its own, or dropped when the series' pattern
+/// changed (its id changes with it): so the instances of every series this round's changes
+/// touched (or, with `every_series`, of every series the room knows) are read and compared
+/// with the mirror. A full read needs no such check: the mirror is rebuilt from it. Only
+/// occurrences inside the window count; the others merely left it.
+async fn vanished_occurrences(
+    ctx: &EngineContext,
+    room: &Room,
+    (window, zone): (SyncWindow, chrono_tz::Tz),
+    previous: &BTreeMap<GraphEventId, CalendarEvent>,
+    calendar: &roombridge_connectors::CalendarChanges,
+    every_series: bool,
+) -> Result<Vec<GraphEventId>, ConnectorError> {
+    let reported: HashSet<&GraphEventId> = calendar
+        .upserted
+        .iter()
+        .map(|e| &e.id)
+        .chain(&calendar.removed)
+        .collect();
+    let mentioned = calendar.upserted.iter();
+    let known = previous.values().filter(|_| every_series);
+    let touched: std::collections::BTreeSet<&GraphEventId> = mentioned
+        .chain(known)
+        .filter_map(|e| e.instance.as_ref().map(|i| &i.master))
+        .collect();
+    let mut gone = Vec::new();
+    for master in touched {
+        let known: Vec<&CalendarEvent> = previous
+            .values()
+            .filter(|e| e.instance.as_ref().is_some_and(|i| &i.master == master))
+            .filter(|e| !reported.contains(&e.id) && window.contains(&e.content.when, zone))
+            .collect();
+        if known.is_empty() {
+            continue;
+        }
+        let live: HashSet<GraphEventId> =
+            match ctx.calendar.instances(&room.mailbox, master, window).await {
+                Ok(instances) => instances.into_iter().map(|e| e.id).collect(),
+                // The whole series is gone (delta reports its occurrences removed too).
+                Err(e) if e.is_item_gone() => HashSet::new(),
+                Err(e) => return Err(e),
+            };
+        gone.extend(
+            known
+                .into_iter()
+                .filter(|e| !live.contains(&e.id))
+                .map(|e| e.id.clone()),
+        );
+    }
+    Ok(gone)
 }
 
 /// Everything the cycle learned and did, in one transaction.

@@ -41,6 +41,10 @@ pub struct EngineConfig {
     pub restart_window: Duration,
     /// The mass-deletion breaker.
     pub breaker: roombridge_core::plan::Breaker,
+    /// How often every Outlook series a room knows is compared with its instances. Delta gives
+    /// no signal for an occurrence deleted on its own, so without this check such a deletion
+    /// would be seen only when something else in its series changes. One request per series.
+    pub series_check_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +57,7 @@ impl Default for EngineConfig {
             max_restarts: 5,
             restart_window: Duration::from_secs(600),
             breaker: roombridge_core::plan::Breaker::default(),
+            series_check_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct EngineContext {
     pub booking: Arc<dyn Booking>,
     pub config: EngineConfig,
     pub events: broadcast::Sender<EngineEvent>,
+    /// When each room last compared all its Outlook series with their instances.
+    pub series_checked: std::sync::Mutex<std::collections::HashMap<RoomId, std::time::Instant>>,
 }
 
 impl EngineContext {

@@ -445,7 +445,7 @@ mod tests {
     fn reads_the_published_batch_answer() {
         let sample = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/graph/batch-response.json"
+            "/../../tests/fixtures/graph/batch-response.json"
         ))
         .unwrap();
         let answers = parse_batch_response(&sample).unwrap();

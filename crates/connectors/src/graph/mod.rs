@@ -19,6 +19,8 @@ pub use batch::{BatchRequest, BatchResponse};
 pub use credential::{CLIENT_ASSERTION_TYPE, GraphCredential, client_assertion};
 pub use governor::{GraphClientStats, GraphLimits, Priority, current_priority, with_priority};
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -93,6 +95,8 @@ pub struct GraphConnector {
     tokens: auth::TokenSource,
     zone_hint: Tz,
     governor: governor::Governor,
+    /// Series masters read to complete bare occurrences, by (mailbox, master id).
+    masters: Mutex<HashMap<(String, GraphEventId), CachedMaster>>,
 }
 
 /// One request as the governor sends it.
@@ -124,6 +128,28 @@ impl<'a> Call<'a> {
             idempotent,
         }
     }
+}
+
+/// What the last page of a delta round said about one id.
+enum Latest {
+    Event(CalendarEvent),
+    Bare(wire::BareOccurrence),
+    Removed,
+}
+
+/// A series master as last read, and the (occurrence id, etag) pairs completed from it.
+struct CachedMaster {
+    body: Value,
+    seen: HashSet<(GraphEventId, String)>,
+}
+
+/// Masters kept per connector before the cache starts over (a few hundred bytes to a few KB
+/// each).
+const MAX_CACHED_MASTERS: usize = 5_000;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a cache that is at worst stale; keep using it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A failed attempt, and whether Graph may have acted on it.
@@ -169,6 +195,7 @@ impl GraphConnector {
             tokens,
             zone_hint: chrono_tz::Europe::Oslo,
             governor: governor::Governor::new(GraphLimits::default()),
+            masters: Mutex::new(HashMap::new()),
         })
     }
 
@@ -272,6 +299,92 @@ impl GraphConnector {
         Ok(all)
     }
 
+    /// Completes the bare occurrences of one delta round from their series masters. A master
+    /// is read once per round at most, and not at all when every occurrence of it in the round
+    /// comes with an etag already seen with the cached copy (a re-read after an expired cursor,
+    /// or a round that repeats itself): a new etag means the series changed. The occurrences
+    /// of a master that is gone are left out of the answer.
+    async fn complete(
+        &self,
+        mailbox: &Mailbox,
+        bare: &[&wire::BareOccurrence],
+    ) -> Result<HashMap<GraphEventId, Result<CalendarEvent, String>>, ConnectorError> {
+        let mut by_master: BTreeMap<&GraphEventId, Vec<&wire::BareOccurrence>> = BTreeMap::new();
+        for b in bare {
+            by_master.entry(&b.master).or_default().push(b);
+        }
+        let mut out = HashMap::new();
+        for (master, occurrences) in by_master {
+            let key = (mailbox.as_str().to_lowercase(), master.clone());
+            let cached = {
+                let masters = lock(&self.masters);
+                masters
+                    .get(&key)
+                    .filter(|c| {
+                        occurrences
+                            .iter()
+                            .all(|o| c.seen.contains(&(o.id.clone(), o.etag.clone())))
+                    })
+                    .map(|c| c.body.clone())
+            };
+            let body = match cached {
+                Some(body) => body,
+                None => match self.master(mailbox, master).await {
+                    Ok(body) => body,
+                    Err(e) if e.is_item_gone() => continue,
+                    Err(e) => return Err(e),
+                },
+            };
+            {
+                let mut masters = lock(&self.masters);
+                if masters.len() >= MAX_CACHED_MASTERS && !masters.contains_key(&key) {
+                    masters.clear();
+                }
+                let entry = masters.entry(key).or_insert_with(|| CachedMaster {
+                    body: body.clone(),
+                    seen: HashSet::new(),
+                });
+                if entry.body != body {
+                    entry.body = body.clone();
+                    entry.seen.clear();
+                }
+                entry
+                    .seen
+                    .extend(occurrences.iter().map(|o| (o.id.clone(), o.etag.clone())));
+            }
+            for o in occurrences {
+                let completed = wire::complete_occurrence(o, &body, self.zone_hint);
+                out.insert(o.id.clone(), completed);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A series master, with RoomBridge's tag if it carries one (every instance shows it).
+    async fn master(
+        &self,
+        mailbox: &Mailbox,
+        master: &GraphEventId,
+    ) -> Result<Value, ConnectorError> {
+        let mut url = self.event_url(mailbox, master)?;
+        url.query_pairs_mut().append_pair(
+            "$expand",
+            &format!(
+                "singleValueExtendedProperties($filter=id eq '{}')",
+                wire::TAG_PROPERTY_ID
+            ),
+        );
+        let body = self
+            .send(Call::new(Method::GET, url, mailbox.as_str()))
+            .await?;
+        serde_json::from_str(&body).map_err(|e| {
+            ConnectorError::new(
+                ErrorKind::Permanent,
+                format!("Graph sent an unreadable series master: {e}"),
+            )
+        })
+    }
+
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
         let mut url = self.config.graph_base.clone();
         url.path_segments_mut()
@@ -373,14 +486,21 @@ impl GraphConnector {
         if let Some(b) = call.body {
             request = request.json(b);
         }
+        // Microsoft support asks for both ids of a failed call: ours, and the one Graph gives.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        request = request.header("client-request-id", &client_request_id);
         self.governor.counters.sent();
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header(RETRY_AFTER.as_str());
+        let request_id = header("request-id");
         let text = response.text().await.map_err(transport)?;
         if status.is_success() {
             return Ok(text);
@@ -388,8 +508,23 @@ impl GraphConnector {
         if status.as_u16() == 429 {
             self.governor.counters.throttled(1);
         }
+        let mut error = wire::classify(status.as_u16(), retry_after.as_deref(), &text);
+        tracing::warn!(
+            method = %call.method,
+            path = call.url.path(),
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or("-"),
+            client_request_id = %client_request_id,
+            "Microsoft Graph refused a request: {}",
+            error.message
+        );
+        error.message = format!(
+            "{} [request-id {}, client-request-id {client_request_id}]",
+            error.message,
+            request_id.as_deref().unwrap_or("none")
+        );
         Err(Failed {
-            error: wire::classify(status.as_u16(), retry_after.as_deref(), &text),
+            error,
             reached: true,
         })
     }
@@ -416,11 +551,12 @@ fn transport(e: reqwest::Error) -> Failed {
     }
 }
 
-/// A 404 answer to a cancel or decline: the event is already gone from the calendar, which is
-/// what the action wanted.
+/// A 404 answer about the event to a cancel, decline or delete: the event is already gone
+/// from the calendar, which is what the action wanted. A 404 about the mailbox
+/// (`ErrorInvalidUser`) is not: it stays an error the facility manager sees.
 fn already_gone_is_done(result: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
     match result {
-        Err(e) if e.status == Some(404) => Ok(()),
+        Err(e) if e.is_item_gone() => Ok(()),
         other => other,
     }
 }
@@ -472,8 +608,7 @@ impl Calendar for GraphConnector {
         }
         // Last word per id wins: Graph may report an event on two pages of one round.
         let mut order: Vec<GraphEventId> = Vec::new();
-        let mut latest: std::collections::HashMap<GraphEventId, Option<CalendarEvent>> =
-            Default::default();
+        let mut latest: HashMap<GraphEventId, Latest> = HashMap::new();
         let mut changes = CalendarChanges::default();
         let mut next = Some(first);
         let mut pages = 0;
@@ -489,17 +624,21 @@ impl Calendar for GraphConnector {
             call.headers = page_size.clone();
             let body = self.send(call).await?;
             let page = wire::parse_delta_page(&body, self.zone_hint)?;
-            for e in page.events {
-                if !latest.contains_key(&e.id) {
-                    order.push(e.id.clone());
-                }
-                latest.insert(e.id.clone(), Some(e));
-            }
-            for id in page.removed {
+            let words = (page
+                .events
+                .into_iter()
+                .map(|e| (e.id.clone(), Latest::Event(e))))
+            .chain(
+                page.bare
+                    .into_iter()
+                    .map(|b| (b.id.clone(), Latest::Bare(b))),
+            )
+            .chain(page.removed.into_iter().map(|id| (id, Latest::Removed)));
+            for (id, word) in words {
                 if !latest.contains_key(&id) {
                     order.push(id.clone());
                 }
-                latest.insert(id, None);
+                latest.insert(id, word);
             }
             changes.rejected.extend(page.rejected);
             match (page.next_link, page.delta_link) {
@@ -513,10 +652,27 @@ impl Calendar for GraphConnector {
                 }
             }
         }
+        let bare: Vec<&wire::BareOccurrence> = latest
+            .values()
+            .filter_map(|w| match w {
+                Latest::Bare(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        let completed = self.complete(mailbox, &bare).await?;
         for id in order {
             match latest.remove(&id) {
-                Some(Some(e)) => changes.upserted.push(e),
-                Some(None) => changes.removed.push(id),
+                Some(Latest::Event(e)) => changes.upserted.push(e),
+                Some(Latest::Bare(_)) => match completed.get(&id) {
+                    Some(Ok(e)) => changes.upserted.push(e.clone()),
+                    Some(Err(message)) => changes.rejected.push(crate::Rejected {
+                        id: Some(id.to_string()),
+                        message: message.clone(),
+                    }),
+                    // Its series is gone: so is the occurrence.
+                    None => changes.removed.push(id),
+                },
+                Some(Latest::Removed) => changes.removed.push(id),
                 None => {}
             }
         }
@@ -601,7 +757,10 @@ impl Calendar for GraphConnector {
             .append_pair(
                 "endDateTime",
                 &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-            );
+            )
+            // Event collections come ten to a page otherwise: a weekly series over a year
+            // would cost six requests instead of one.
+            .append_pair("$top", "100");
         let mut out = Vec::new();
         let mut next = Some(url);
         let mut pages = 0;
@@ -624,6 +783,13 @@ impl Calendar for GraphConnector {
                 ));
             }
             out.extend(page.events);
+            // Instances come complete; should a page ever send bare ones, complete them too.
+            let bare: Vec<&wire::BareOccurrence> = page.bare.iter().collect();
+            for (id, completed) in self.complete(mailbox, &bare).await? {
+                out.push(completed.map_err(|m| {
+                    ConnectorError::new(ErrorKind::Permanent, format!("{id}: {m}"))
+                })?);
+            }
             next = page.next_link.map(|l| self.follow(&l)).transpose()?;
         }
         Ok(out)
@@ -701,14 +867,10 @@ impl Calendar for GraphConnector {
         event: &GraphEventId,
     ) -> Result<(), ConnectorError> {
         let url = self.event_url(mailbox, event)?;
-        match self
-            .send(Call::new(Method::DELETE, url, mailbox.as_str()))
-            .await
-        {
-            Ok(_) => Ok(()),
-            // Already gone is what we wanted.
-            Err(e) if e.status == Some(404) => Ok(()),
-            Err(e) => Err(e),
-        }
+        already_gone_is_done(
+            self.send(Call::new(Method::DELETE, url, mailbox.as_str()))
+                .await
+                .map(|_| ()),
+        )
     }
 }

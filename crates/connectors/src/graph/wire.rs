@@ -1,6 +1,6 @@
 //! Microsoft Graph's wire format and its conversion to `roombridge_core` types.
 //!
-//! Pure functions over response bodies, so the fixtures in `shared/fixtures/graph` can be fed to
+//! Pure functions over response bodies, so the fixtures in `tests/fixtures/graph` can be fed to
 //! them directly. Not a stable API: public only for the connector's tests.
 
 use std::time::Duration;
@@ -89,8 +89,72 @@ pub struct DeltaPage {
     pub next_link: Option<String>,
     pub delta_link: Option<String>,
     pub events: Vec<CalendarEvent>,
+    /// Occurrences as delta sends them: without subject, organizer, body or `originalStart`,
+    /// to be completed from their series master ([`complete_occurrence`]).
+    pub bare: Vec<BareOccurrence>,
     pub removed: Vec<GraphEventId>,
     pub rejected: Vec<Rejected>,
+}
+
+/// An occurrence of a series as `calendarView/delta` reports it on real tenants: only `id`,
+/// `type`, `seriesMasterId`, `start`, `end` and `@odata.etag` (microsoft-graph-docs issue 7632).
+#[derive(Debug, Clone)]
+pub struct BareOccurrence {
+    pub id: GraphEventId,
+    pub master: GraphEventId,
+    /// The occurrence's own etag: a new one means the series changed since it was last seen.
+    pub etag: String,
+    fields: serde_json::Map<String, Value>,
+}
+
+/// Properties of a series master that are the master's own, not its occurrences'.
+const MASTER_ONLY: &[&str] = &[
+    "@odata.context",
+    "@odata.etag",
+    "id",
+    "type",
+    "seriesMasterId",
+    "originalStart",
+    "recurrence",
+    "changeKey",
+    "start",
+    "end",
+    "transactionId",
+    "webLink",
+];
+
+/// An occurrence completed from its series `master` (a `GET …/events/{seriesMasterId}`
+/// answer): the master's subject, body, organizer, zone and all-day flag with the occurrence's
+/// own id, times and etag. A plain occurrence (not an exception) is where the pattern put it, so
+/// its `originalStart` is its start: for an all-day one, midnight of its date in the series'
+/// zone. Fails with a message when the two do not fit together.
+pub fn complete_occurrence(
+    bare: &BareOccurrence,
+    master: &Value,
+    zone_hint: Tz,
+) -> Result<CalendarEvent, String> {
+    let mut fields = master
+        .as_object()
+        .cloned()
+        .ok_or_else(|| format!("the series of Outlook event {} cannot be read", bare.id))?;
+    for key in MASTER_ONLY {
+        fields.remove(*key);
+    }
+    fields.extend(bare.fields.clone());
+    let w: WireEvent = serde_json::from_value(Value::Object(fields.clone()))
+        .map_err(|e| format!("Outlook event {} cannot be read: {e}", bare.id))?;
+    let original_start = if w.is_all_day.unwrap_or(false) {
+        let zone = event_zone(&w, zone_hint);
+        let date = local_date_time(&w.start)?.date();
+        local_to_utc(midnight(date), zone)
+    } else {
+        instant(&w.start, zone_hint)?
+    };
+    fields.insert(
+        "originalStart".into(),
+        json!(original_start.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    );
+    event_from_value(Value::Object(fields), zone_hint)
 }
 
 /// Reads a delta page. Items that cannot be read become [`Rejected`] entries; only a body that
@@ -128,7 +192,18 @@ pub fn parse_delta_page(body: &str, zone_hint: Tz) -> Result<DeltaPage, Connecto
         }
         // calendarView/delta reports occurrences and exceptions, each with its own id; a
         // series master carries no times of its own to sync, so one that slips in is skipped.
-        if item.get("type").and_then(Value::as_str) == Some("seriesMaster") {
+        let kind = item.get("type").and_then(Value::as_str);
+        if kind == Some("seriesMaster") {
+            continue;
+        }
+        if kind == Some("occurrence") && item.get("originalStart").is_none() {
+            match bare_occurrence(item) {
+                Ok(bare) => page.bare.push(bare),
+                Err(message) => page.rejected.push(Rejected {
+                    id: id.map(str::to_owned),
+                    message,
+                }),
+            }
             continue;
         }
         match event_from_value(item.clone(), zone_hint) {
@@ -140,6 +215,21 @@ pub fn parse_delta_page(body: &str, zone_hint: Tz) -> Result<DeltaPage, Connecto
         }
     }
     Ok(page)
+}
+
+fn bare_occurrence(item: &Value) -> Result<BareOccurrence, String> {
+    let fields = item.as_object().cloned().unwrap_or_default();
+    let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
+    let id = text("id").ok_or("Graph reported an occurrence without an id")?;
+    let master = text("seriesMasterId").ok_or_else(|| {
+        format!("Outlook event {id} is an occurrence of a series but names no seriesMasterId")
+    })?;
+    Ok(BareOccurrence {
+        id: GraphEventId::new(&id),
+        master: GraphEventId::new(&master),
+        etag: text("@odata.etag").unwrap_or_default(),
+        fields,
+    })
 }
 
 /// Reads a single event (a create, get or update answer).
@@ -233,29 +323,42 @@ fn instance_of(w: &WireEvent) -> Result<Option<Instance>, String> {
     }
 }
 
+/// The event's own zone: where Outlook shows it, and where its all-day dates are midnights.
+/// Desktop Outlook can write a custom zone (`tzone://Microsoft/Custom`) that names no zone at
+/// all; such an event, or one in a zone nobody knows, is read in the room's zone rather than
+/// refused.
+fn event_zone(w: &WireEvent, zone_hint: Tz) -> Tz {
+    let named = w
+        .original_start_time_zone
+        .as_deref()
+        .or(w.start.time_zone.as_deref())
+        .map(str::trim);
+    match named {
+        Some(name) if name.eq_ignore_ascii_case("tzone://Microsoft/Utc") => chrono_tz::UTC,
+        Some(name) => zones::to_iana(name, zone_hint).unwrap_or(zone_hint),
+        None => zone_hint,
+    }
+}
+
 fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
-    // The event's own zone: where Outlook shows it, and where all-day dates are midnights.
-    let zone = match w.original_start_time_zone.as_deref() {
-        Some(name) => {
-            zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?
-        }
-        None => match w.start.time_zone.as_deref() {
-            Some(name) => zones::to_iana(name, zone_hint)
-                .ok_or_else(|| format!("unknown time zone '{name}'"))?,
-            None => zone_hint,
-        },
-    };
-    let start = instant(&w.start, zone_hint).map_err(|m| format!("start: {m}"))?;
-    let end = instant(&w.end, zone_hint).map_err(|m| format!("end: {m}"))?;
+    let zone = event_zone(w, zone_hint);
     let when = if w.is_all_day.unwrap_or(false) {
-        // Midnights in the event's zone, whatever zone the server rendered them in: keep the
-        // dates.
+        // Graph sends all-day events midnight to midnight whatever zone `Prefer` asked for
+        // ("by design", microsoft-graph-docs issue 1802): the dates are the dates, never
+        // converted between zones.
         When::AllDay {
-            start: start.with_timezone(&zone).date_naive(),
-            end: end.with_timezone(&zone).date_naive(),
+            start: local_date_time(&w.start)
+                .map_err(|m| format!("start: {m}"))?
+                .date(),
+            end: local_date_time(&w.end)
+                .map_err(|m| format!("end: {m}"))?
+                .date(),
         }
     } else {
-        When::Timed { start, end }
+        When::Timed {
+            start: instant(&w.start, zone_hint).map_err(|m| format!("start: {m}"))?,
+            end: instant(&w.end, zone_hint).map_err(|m| format!("end: {m}"))?,
+        }
     };
     if !when.is_valid() {
         return Err("its end is not after its start".into());
@@ -291,12 +394,17 @@ fn content_of(w: &WireEvent, zone_hint: Tz) -> Result<Content, String> {
     })
 }
 
-/// A `dateTimeTimeZone` as an instant.
-fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
-    let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
+/// A `dateTimeTimeZone`'s wall time, without its zone.
+fn local_date_time(d: &WireDateTime) -> Result<NaiveDateTime, String> {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(d.date_time.trim(), f).ok())
-        .ok_or_else(|| format!("'{}' is not a date and time", d.date_time))?;
+        .ok_or_else(|| format!("'{}' is not a date and time", d.date_time))
+}
+
+/// A `dateTimeTimeZone` as an instant.
+fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
+    let local = local_date_time(d)?;
     let name = d.time_zone.as_deref().unwrap_or("UTC");
     let zone =
         zones::to_iana(name, zone_hint).ok_or_else(|| format!("unknown time zone '{name}'"))?;
@@ -643,6 +751,17 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Connector
     } else {
         ErrorKind::Permanent
     };
+    if status == 404 && is_code("ErrorInvalidUser") {
+        // The mailbox, not an item, is missing: nothing about any event follows from it.
+        return ConnectorError::new(
+            ErrorKind::Permanent,
+            format!(
+                "the room's mailbox does not exist in the tenant, or has no Exchange licence; check the mailbox address in the room's mapping (HTTP 404, {code}: {message})"
+            ),
+        )
+        .with_status(status)
+        .with_code(code);
+    }
     let what = match &kind {
         ErrorKind::Resync => "the delta cursor has expired; the room will be read again in full",
         ErrorKind::Stale => "the event changed in Outlook since RoomBridge read it",
@@ -659,7 +778,13 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Connector
     } else {
         format!("{code}: {message}")
     };
-    ConnectorError::new(kind, format!("{what} (HTTP {status}, {detail})")).with_status(status)
+    let error =
+        ConnectorError::new(kind, format!("{what} (HTTP {status}, {detail})")).with_status(status);
+    if code.is_empty() {
+        error
+    } else {
+        error.with_code(code)
+    }
 }
 
 /// `Retry-After` as seconds (Graph sends fractions such as `2.128`) or an HTTP date.

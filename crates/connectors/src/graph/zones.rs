@@ -1,6 +1,6 @@
 //! Windows <-> IANA zone names, from CLDR's `windowsZones.xml` through the `windows-timezones`
 //! crate (the table is generated from CLDR; `tests/zones.rs` checks it against the copy in
-//! `shared/fixtures/tz`).
+//! `tests/fixtures/tz`).
 //!
 //! A Windows zone stands for several IANA zones with the same rules ("W. Europe Standard Time"
 //! is Berlin, Oslo, Rome...). CLDR names one of them the territory default ("001"); the others

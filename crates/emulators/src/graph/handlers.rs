@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use super::recurrence::{Recurrence, Series};
 use super::state::{
     DeltaEntry, MailboxState, Occurrence, PendingRound, RenderOptions, Reply, Store, StoredEvent,
-    graph_instant, new_change_key, new_event_id, new_ical_uid, render_event, to_utc,
+    graph_instant, new_change_key, new_event_id, new_ical_uid, render_delta_item, render_event,
+    to_utc,
 };
 use super::{EmulatedMailbox, MailboxKind, lock, zones};
 
@@ -974,19 +975,23 @@ fn insert_event(
     Ok((StatusCode::CREATED, e))
 }
 
-/// The id of the occurrence of series `master` on `date`: stable, so a change of the master
-/// updates the occurrences clients know instead of replacing them.
-fn occurrence_id(master: &str, date: NaiveDate) -> String {
+/// The id of the occurrence of series `master` that the pattern starts at `original_start`.
+/// Like Exchange's, it is made from the occurrence's original start, so it is not stable
+/// across a change of the series' pattern or times (graph-as-observed.md): a client that
+/// kept the old ids must find out from the series' instances that they are gone.
+fn occurrence_id(master: &str, original_start: DateTime<Utc>) -> String {
     format!(
         "{}OCC{}AAA=",
         master.trim_end_matches('=').trim_end_matches("AAA"),
-        date.format("%Y%m%d")
+        original_start.format("%Y%m%d%H%M")
     )
 }
 
 /// Brings the occurrences of series `master_id` in line with the master: one per date of its
 /// pattern (less the cancelled ones), carrying the master's fields; exceptions keep their own.
-/// Every occurrence written gets `seq`; one that no longer fits the pattern is removed.
+/// Every occurrence written gets `seq`. One that no longer fits the pattern (another date or
+/// another time) is removed without a tombstone: delta gives no signal for it, as for an
+/// occurrence deleted on its own.
 fn sync_occurrences(mb: &mut MailboxState, master_id: &str, seq: u64) {
     let Some(master) = mb.events.get(master_id).cloned() else {
         return;
@@ -994,55 +999,45 @@ fn sync_occurrences(mb: &mut MailboxState, master_id: &str, seq: u64) {
     let Some(series) = &master.series else {
         return;
     };
-    let dates: BTreeSet<NaiveDate> = series
+    let wanted: Vec<(NaiveDate, String, DateTime<Utc>)> = series
         .recurrence
         .dates(Utc::now().date_naive())
         .into_iter()
         .filter(|d| !series.cancelled.contains(d))
-        .collect();
-    let stale: Vec<String> = mb
-        .events
-        .values()
-        .filter(|e| {
-            e.occurrence
-                .as_ref()
-                .is_some_and(|o| o.master == master_id && !dates.contains(&o.date))
+        .map(|date| {
+            let start_utc = to_utc(date.and_time(master.start.time()), &master.start_zone);
+            (date, occurrence_id(master_id, start_utc), start_utc)
         })
-        .map(|e| e.id.clone())
         .collect();
+    let dates: BTreeSet<NaiveDate> = wanted.iter().map(|(d, _, _)| *d).collect();
+    let ids: BTreeSet<&String> = wanted.iter().map(|(_, id, _)| id).collect();
+    let mut exceptions = BTreeSet::new();
+    let mut stale = Vec::new();
+    for e in mb.events.values() {
+        let Some(o) = e.occurrence.as_ref().filter(|o| o.master == master_id) else {
+            continue;
+        };
+        let fits = if o.exception {
+            dates.contains(&o.date)
+        } else {
+            ids.contains(&e.id)
+        };
+        if !fits {
+            stale.push(e.id.clone());
+        } else if o.exception {
+            exceptions.insert(o.date);
+        }
+    }
     for id in stale {
         mb.events.remove(&id);
-        mb.tombstones.push((id, seq));
     }
-    let same_zone = master.start_zone.eq_ignore_ascii_case(&master.end_zone);
-    let (first_start, first_end) = master.instants();
     let now = Utc::now();
-    for date in dates {
-        let id = occurrence_id(master_id, date);
-        let existing = mb.events.get(&id);
-        if existing.is_some_and(|e| e.occurrence.as_ref().is_some_and(|o| o.exception)) {
+    for (date, id, start_utc) in wanted {
+        if exceptions.contains(&date) {
             continue;
         }
-        let start = date.and_time(master.start.time());
-        let start_utc = to_utc(start, &master.start_zone);
-        // An occurrence lasts as long as the master in elapsed time, also on the day the
-        // clocks change.
-        let end_local = zones::resolve(&master.end_zone).map(|tz| {
-            (start_utc + (first_end - first_start))
-                .with_timezone(&tz)
-                .naive_local()
-        });
-        let (end, end_zone) = if same_zone {
-            (
-                end_local.unwrap_or(start + (master.end - master.start)),
-                master.end_zone.clone(),
-            )
-        } else {
-            (
-                (start_utc + (first_end - first_start)).naive_utc(),
-                "UTC".to_owned(),
-            )
-        };
+        let (start, end, end_zone) = occurrence_times(&master, date, start_utc);
+        let existing = mb.events.get(&id);
         let mut occ = master.clone();
         occ.id = id.clone();
         occ.transaction_id = None;
@@ -1067,13 +1062,51 @@ fn sync_occurrences(mb: &mut MailboxState, master_id: &str, seq: u64) {
     }
 }
 
+/// The local start, local end and end zone of the occurrence of `master` on `date`, which
+/// starts at `start_utc`.
+/// - All day: whole days, as many as the master spans, whatever the clocks do on its first
+///   day (a series starting on a DST change keeps 24-hour days later).
+/// - Timed: as long as the master in elapsed time, also on the day the clocks change. An end
+///   that falls in a DST fold is kept in UTC, so it is not read as the fold's first pass
+///   (which would give the occurrence no length).
+fn occurrence_times(
+    master: &StoredEvent,
+    date: NaiveDate,
+    start_utc: DateTime<Utc>,
+) -> (NaiveDateTime, NaiveDateTime, String) {
+    let start = date.and_time(master.start.time());
+    if master.is_all_day {
+        let days = master.end.date() - master.start.date();
+        return (
+            start,
+            (date + days).and_time(master.end.time()),
+            master.end_zone.clone(),
+        );
+    }
+    let (first_start, first_end) = master.instants();
+    let end_utc = start_utc + (first_end - first_start);
+    let same_zone = master.start_zone.eq_ignore_ascii_case(&master.end_zone);
+    let local_end = zones::resolve(&master.end_zone)
+        .map(|tz| end_utc.with_timezone(&tz).naive_local())
+        .filter(|local| same_zone && to_utc(*local, &master.end_zone) == end_utc);
+    match local_end {
+        Some(local) => (start, local, master.end_zone.clone()),
+        None => (start, end_utc.naive_utc(), "UTC".to_owned()),
+    }
+}
+
 /// Removes event `id`: a series master takes its occurrences with it, an occurrence is
-/// remembered as cancelled so the series does not bring it back. Delta reports each removed.
+/// remembered as cancelled so the series does not bring it back. Delta reports each removed,
+/// except an occurrence (or exception) removed on its own: real tenants give no signal for
+/// that in delta (microsoft-graph-docs pull request 4501), only the series' instances show it.
+/// Exchange records the removal on the master, which gets a new change key.
 fn remove_event(mb: &mut MailboxState, id: &str, seq: u64) {
     let Some(e) = mb.events.remove(id) else {
         return;
     };
-    mb.tombstones.push((id.to_owned(), seq));
+    if e.occurrence.is_none() {
+        mb.tombstones.push((id.to_owned(), seq));
+    }
     if e.series.is_some() {
         let occurrences: Vec<String> = mb
             .events
@@ -1087,9 +1120,12 @@ fn remove_event(mb: &mut MailboxState, id: &str, seq: u64) {
         }
     }
     if let Some(o) = e.occurrence
-        && let Some(series) = mb.events.get_mut(&o.master).and_then(|m| m.series.as_mut())
+        && let Some(master) = mb.events.get_mut(&o.master)
+        && let Some(series) = master.series.as_mut()
     {
         series.cancelled.insert(o.date);
+        master.change_key = new_change_key();
+        master.last_modified = Utc::now();
     }
 }
 
@@ -1600,7 +1636,7 @@ fn serve_page(
                     if let Some(e) = events.and_then(|mb| mb.events.get(&id)) {
                         let mut m = Map::new();
                         m.insert("@odata.type".into(), json!("#microsoft.graph.event"));
-                        m.extend(render_event(e, mailbox, &opts));
+                        m.extend(render_delta_item(e, mailbox, &opts));
                         return Value::Object(m);
                     }
                     // Deleted while the client was paging.

@@ -1,5 +1,5 @@
 //! A Microsoft Graph emulator: a real axum HTTP server on loopback with its own in-memory
-//! Exchange. It answers like the samples in `shared/fixtures/graph` (field names, annotations,
+//! Exchange. It answers like the samples in `tests/fixtures/graph` (field names, annotations,
 //! error bodies) and is as strict as the service where RoomBridge depends on it: bearer tokens
 //! that expire, mailboxes the app may not access, `transactionId` de-duplication, `If-Match`
 //! with change keys, `calendarView/delta` paging with skip and delta tokens, and extended

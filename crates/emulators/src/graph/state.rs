@@ -304,26 +304,70 @@ pub struct RenderOptions<'a> {
     pub expand: Option<Vec<String>>,
 }
 
+/// An item of a `calendarView/delta` page. An occurrence of a series comes bare, as real
+/// tenants send it: only its id, type, master, times and etag; no subject, organizer, body,
+/// `originalStart`, `iCalUId` or extended properties (microsoft-graph-docs issue 7632,
+/// microsoft-graph-docs-contrib issue 34). Exceptions and single events come complete.
+pub fn render_delta_item(
+    e: &StoredEvent,
+    mailbox: &str,
+    opts: &RenderOptions<'_>,
+) -> Map<String, Value> {
+    if e.kind() != "occurrence" {
+        return render_event(e, mailbox, opts);
+    }
+    let (zone_name, start_s, end_s) = rendered_times(e, opts);
+    let mut m = Map::new();
+    m.insert("@odata.etag".into(), json!(e.etag()));
+    m.insert("id".into(), json!(e.id));
+    m.insert(
+        "seriesMasterId".into(),
+        json!(e.occurrence.as_ref().map(|o| &o.master)),
+    );
+    m.insert("type".into(), json!("occurrence"));
+    m.insert(
+        "start".into(),
+        json!({"dateTime": start_s, "timeZone": zone_name}),
+    );
+    m.insert(
+        "end".into(),
+        json!({"dateTime": end_s, "timeZone": zone_name}),
+    );
+    m
+}
+
+/// The zone name and the local start and end an event is rendered with. Timed events are
+/// converted to the `Prefer: outlook.timezone` zone (UTC without one); all-day events are
+/// midnight to midnight whatever zone was asked for ("by design", microsoft-graph-docs issue
+/// 1802): their dates never move, and the zone label is just the one asked for.
+fn rendered_times(e: &StoredEvent, opts: &RenderOptions<'_>) -> (String, String, String) {
+    let asked = opts.zone.and_then(|z| zones::resolve(z).map(|tz| (z, tz)));
+    if e.is_all_day {
+        let name = asked.map_or("UTC", |(name, _)| name).to_owned();
+        return (name, graph_local(e.start), graph_local(e.end));
+    }
+    let (start, end) = e.instants();
+    match asked {
+        Some((name, tz)) => (
+            name.to_owned(),
+            graph_local(start.with_timezone(&tz).naive_local()),
+            graph_local(end.with_timezone(&tz).naive_local()),
+        ),
+        None => (
+            "UTC".to_owned(),
+            graph_local(start.naive_utc()),
+            graph_local(end.naive_utc()),
+        ),
+    }
+}
+
 /// The full JSON of an event, as `GET /users/{id}/events/{id}` answers.
 pub fn render_event(
     e: &StoredEvent,
     mailbox: &str,
     opts: &RenderOptions<'_>,
 ) -> Map<String, Value> {
-    let (start, end) = e.instants();
-    let (zone_name, start_s, end_s) =
-        match opts.zone.and_then(|z| zones::resolve(z).map(|tz| (z, tz))) {
-            Some((name, tz)) => (
-                name.to_owned(),
-                graph_local(start.with_timezone(&tz).naive_local()),
-                graph_local(end.with_timezone(&tz).naive_local()),
-            ),
-            None => (
-                "UTC".to_owned(),
-                graph_local(start.naive_utc()),
-                graph_local(end.naive_utc()),
-            ),
-        };
+    let (zone_name, start_s, end_s) = rendered_times(e, opts);
     let (body_type, body) = if opts.text_body && e.body_type.eq_ignore_ascii_case("html") {
         ("text".to_owned(), strip_html(&e.body))
     } else if e.body_type.eq_ignore_ascii_case("html") {
