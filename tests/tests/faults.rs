@@ -166,3 +166,88 @@ async fn with_a_fifth_of_requests_failing_both_sides_converge_without_duplicates
     let client = h.graph_client.stats();
     assert!(client.retries >= 5, "{client:?}");
 }
+
+/// A series whose create reached Outlook but whose answer never came back (every attempt's
+/// connection dropped after the write): once Graph answers again, Outlook shows exactly the
+/// booking system's occurrences (the rule's skipped months included), nothing twice, and the
+/// next cycle plans nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_create_that_fails_half_way_is_repaired_to_the_reservation() {
+    let limits = GraphLimits {
+        request_timeout: Duration::from_secs(2),
+        base_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        max_total_wait: Duration::from_secs(2),
+        ..GraphLimits::default()
+    };
+    let h = Harness::start_with(Seed::Empty, limits).await;
+    // An all-day monthly allocation on the 31st: months without one are skipped.
+    let mut first = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+    while chrono::Datelike::day(&first) != 31 {
+        first += chrono::Duration::days(1);
+    }
+    let series = h
+        .booking
+        .insert(serde_json::json!({
+            "resource_id": GYM,
+            "level": "allocation",
+            "title": "Inventory",
+            "organisation": "Nordvik kommune",
+            "all_day": true,
+            "start": first.to_string(),
+            "end": (first + chrono::Duration::days(1)).to_string(),
+            "time_zone": "Europe/Oslo",
+            "recurrence": {"rrule": "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3"},
+        }))
+        .await;
+    h.servers
+        .graph
+        .inject(
+            Fault::new(
+                FaultRoute::CreateEvent,
+                FaultKind::DropConnection { apply_effect: true },
+            )
+            .times(50),
+        )
+        .unwrap();
+    let reports = h.cycle_allowing_failures().await;
+    assert!(
+        reports.iter().any(|r| r.failed > 0 || r.error.is_some()),
+        "the create failed as far as RoomBridge knows"
+    );
+    assert!(
+        !h.graph.events(GYM_MAILBOX).await.is_empty(),
+        "but the series is in Outlook"
+    );
+    h.servers.graph.clear_faults();
+    h.settle(6).await;
+
+    let mut dates: Vec<String> = h
+        .graph
+        .events(GYM_MAILBOX)
+        .await
+        .iter()
+        .filter(|e| e["subject"] == "Inventory")
+        .map(|e| {
+            assert_eq!(e["isAllDay"], true, "{e}");
+            e["start"]["dateTime"].as_str().unwrap()[..10].to_owned()
+        })
+        .collect();
+    dates.sort();
+    let reservation = h.booking.get(&series).await;
+    assert_eq!(reservation["status"], "active", "{reservation}");
+    let mut want = Vec::new();
+    let mut d = first;
+    while want.len() < 3 {
+        if chrono::Datelike::day(&d) == 31 {
+            want.push(d.to_string());
+        }
+        d += chrono::Duration::days(1);
+    }
+    assert_eq!(dates, want, "one all-day event per occurrence, on its date");
+    let reports = h.cycle().await;
+    assert!(
+        reports.iter().all(|r| r.plan.is_empty()),
+        "nothing left to do"
+    );
+}
