@@ -366,7 +366,22 @@ impl GraphConnector {
         mailbox: &Mailbox,
         master: &GraphEventId,
     ) -> Result<Value, ConnectorError> {
-        let mut url = self.event_url(mailbox, master)?;
+        let body = self.get_with_tag(mailbox, master).await?;
+        serde_json::from_str(&body).map_err(|e| {
+            ConnectorError::new(
+                ErrorKind::Permanent,
+                format!("Graph sent an unreadable series master: {e}"),
+            )
+        })
+    }
+
+    /// `GET …/events/{id}` with RoomBridge's tag expanded (delta never returns it).
+    async fn get_with_tag(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+    ) -> Result<String, ConnectorError> {
+        let mut url = self.event_url(mailbox, event)?;
         url.query_pairs_mut().append_pair(
             "$expand",
             &format!(
@@ -374,15 +389,8 @@ impl GraphConnector {
                 wire::TAG_PROPERTY_ID
             ),
         );
-        let body = self
-            .send(Call::new(Method::GET, url, mailbox.as_str()))
-            .await?;
-        serde_json::from_str(&body).map_err(|e| {
-            ConnectorError::new(
-                ErrorKind::Permanent,
-                format!("Graph sent an unreadable series master: {e}"),
-            )
-        })
+        self.send(Call::new(Method::GET, url, mailbox.as_str()))
+            .await
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
@@ -684,18 +692,7 @@ impl Calendar for GraphConnector {
         mailbox: &Mailbox,
         event: &GraphEventId,
     ) -> Result<Option<LinkId>, ConnectorError> {
-        let mut url = self.event_url(mailbox, event)?;
-        url.query_pairs_mut().append_pair(
-            "$expand",
-            &format!(
-                "singleValueExtendedProperties($filter=id eq '{}')",
-                wire::TAG_PROPERTY_ID
-            ),
-        );
-        let body = self
-            .send(Call::new(Method::GET, url, mailbox.as_str()))
-            .await?;
-        wire::parse_tag(&body)
+        wire::parse_tag(&self.get_with_tag(mailbox, event).await?)
     }
 
     async fn create_event(

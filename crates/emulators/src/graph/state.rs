@@ -325,15 +325,18 @@ pub fn render_delta_item(
         json!(e.occurrence.as_ref().map(|o| &o.master)),
     );
     m.insert("type".into(), json!("occurrence"));
-    m.insert(
-        "start".into(),
-        json!({"dateTime": start_s, "timeZone": zone_name}),
-    );
-    m.insert(
-        "end".into(),
-        json!({"dateTime": end_s, "timeZone": zone_name}),
-    );
+    insert_times(&mut m, &zone_name, start_s, end_s);
     m
+}
+
+/// `start` and `end` as `dateTimeTimeZone`s.
+fn insert_times(m: &mut Map<String, Value>, zone_name: &str, start: String, end: String) {
+    for (key, date_time) in [("start", start), ("end", end)] {
+        m.insert(
+            key.into(),
+            json!({"dateTime": date_time, "timeZone": zone_name}),
+        );
+    }
 }
 
 /// The zone name and the local start and end an event is rendered with. Timed events are
@@ -437,14 +440,7 @@ pub fn render_event(
         "body".into(),
         json!({"contentType": body_type, "content": body}),
     );
-    m.insert(
-        "start".into(),
-        json!({"dateTime": start_s, "timeZone": zone_name}),
-    );
-    m.insert(
-        "end".into(),
-        json!({"dateTime": end_s, "timeZone": zone_name}),
-    );
+    insert_times(&mut m, &zone_name, start_s, end_s);
     m.insert(
         "location".into(),
         json!({
