@@ -7,8 +7,10 @@
 //!
 //! Order for every request (and every request inside a `$batch`): count it; gateway faults
 //! (throttle, server error, delta gone) answer before anything is done; then the mailbox limits
-//! (only for requests with a valid token to a known mailbox); then the handler, which a slow,
-//! timeout or dropped-connection fault wraps.
+//! (only for requests with a valid token to a known mailbox); then the body's media type (JSON
+//! or 415); then the handler, which a slow, timeout or dropped-connection fault wraps. Every
+//! request is served with its `request-id` and `client-request-id` ([`RequestIds`]), which
+//! its answer carries as headers and its error body repeats.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
