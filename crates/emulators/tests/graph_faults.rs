@@ -561,9 +561,12 @@ async fn batch_requests_reach_the_same_handlers_and_a_failed_dependency_answers_
         .batch(vec![
             json!({"id": "1", "method": "POST", "url": format!("/users/{ROOM}/events"),
                    "headers": {"Content-Type": "application/json"}, "body": event_body("Choir", 10)}),
-            json!({"id": "2", "method": "GET", "url": format!("/users/{ROOM}/events/missing"),
+            // Well-formed ids (Exchange's alphabet and length) that name no event.
+            json!({"id": "2", "method": "GET",
+                   "url": format!("/users/{ROOM}/events/AAMkADmissing00000000000000000000AAA%3D"),
                    "dependsOn": ["1"]}),
-            json!({"id": "3", "method": "DELETE", "url": format!("/users/{ROOM}/events/other"),
+            json!({"id": "3", "method": "DELETE",
+                   "url": format!("/users/{ROOM}/events/AAMkADother0000000000000000000000AAA%3D"),
                    "dependsOn": ["2"]}),
             json!({"id": "4", "method": "GET", "url": "places/microsoft.graph.room?$top=1"}),
         ])

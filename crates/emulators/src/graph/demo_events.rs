@@ -130,6 +130,8 @@ fn meeting(
         start_zone: "W. Europe Standard Time".into(),
         end: at(eh, em),
         end_zone: "W. Europe Standard Time".into(),
+        original_start_zone: None,
+        original_end_zone: None,
         is_all_day: false,
         show_as: "busy".into(),
         importance: "normal".into(),

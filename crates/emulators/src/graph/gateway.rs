@@ -7,8 +7,10 @@
 //!
 //! Order for every request (and every request inside a `$batch`): count it; gateway faults
 //! (throttle, server error, delta gone) answer before anything is done; then the mailbox limits
-//! (only for requests with a valid token to a known mailbox); then the handler, which a slow,
-//! timeout or dropped-connection fault wraps.
+//! (only for requests with a valid token to a known mailbox); then the body's media type (JSON
+//! or 415); then the handler, which a slow, timeout or dropped-connection fault wraps. Every
+//! request is served with its `request-id` and `client-request-id` ([`RequestIds`]), which
+//! its answer carries as headers and its error body repeats.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -31,9 +33,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
+use super::correlation::RequestIds;
 use super::faults::{Fault, FaultKind, Faults, GraphRoute};
 use super::handlers::{
-    App, GraphError, admin_invite, admin_replies, authorize, clear_replies, has_valid_token,
+    App, GraphError, admin_invite, admin_replies, authorize, clear_replies, delta_gone,
+    has_valid_token,
 };
 use super::limits::{Limits, Slot, Throttled};
 use super::lock;
@@ -164,6 +168,7 @@ fn seconds(s: f64) -> String {
 
 /// A 429 in the shape of error-429.json, with `Retry-After`.
 fn throttled(code: &str, message: &str, retry_after: &str) -> Response {
+    let ids = RequestIds::current();
     let body = json!({
         "error": {
             "code": code,
@@ -171,7 +176,8 @@ fn throttled(code: &str, message: &str, retry_after: &str) -> Response {
                 "code": "429",
                 "date": Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
                 "message": "Please retry after",
-                "request-id": uuid::Uuid::new_v4().to_string(),
+                "request-id": ids.request_id,
+                "client-request-id": ids.client_request_id,
                 "status": "429"
             },
             "message": message
@@ -293,11 +299,21 @@ impl Gateway {
         self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// One request from a connection.
+    /// One request from a connection: served with its [`RequestIds`], which its answer
+    /// carries as headers.
     async fn serve(
         self: Arc<Self>,
         request: Request<Incoming>,
     ) -> Result<Response, DroppedByFault> {
+        let ids = RequestIds::for_request(request.headers());
+        let mut answer = ids.clone().scope(self.answer(request)).await;
+        if let Ok(response) = &mut answer {
+            ids.stamp(response);
+        }
+        answer
+    }
+
+    async fn answer(&self, request: Request<Incoming>) -> Result<Response, DroppedByFault> {
         let (parts, body) = request.into_parts();
         let Ok(bytes) = axum::body::to_bytes(Body::new(body), MAX_BODY).await else {
             return Ok(GraphError::new(
@@ -363,7 +379,7 @@ impl Gateway {
                     return (Outcome::Answer(server_error(*status, *retry_after)), None);
                 }
                 Some(FaultKind::DeltaGone) => {
-                    let answer = GraphError::sync_state_not_found().into_response();
+                    let answer = delta_gone(&self.app, mailbox.as_deref(), &parts.uri);
                     return (Outcome::Answer(answer), None);
                 }
                 _ => {}
@@ -417,6 +433,9 @@ impl Gateway {
     }
 
     async fn handle(&self, route: GraphRoute, parts: Parts, body: Bytes) -> Outcome {
+        if let Err(refused) = check_media_type(&parts, &body) {
+            return Outcome::Answer(refused.into_response());
+        }
         if route == GraphRoute::Batch {
             return self.batch(&parts, &body).await;
         }
@@ -485,13 +504,17 @@ impl Gateway {
                     );
                 }
             };
-            let (outcome, slot) = self
-                .dispatch(inner, item.body.clone().unwrap_or_default(), true)
+            // Each request of the batch has ids of its own.
+            let ids = RequestIds::for_request(&inner.headers);
+            let (outcome, slot) = ids
+                .clone()
+                .scope(self.dispatch(inner, item.body.clone().unwrap_or_default(), true))
                 .await;
-            let response = match outcome {
+            let mut response = match outcome {
                 Outcome::Answer(r) => r,
                 Outcome::Drop => return Outcome::Drop,
             };
+            ids.stamp(&mut response);
             if item.depends_on.is_empty() {
                 parallel_slots.extend(slot);
             }
@@ -547,6 +570,14 @@ impl Gateway {
             (&Method::POST, "/admin/invitations") => admin_invite(&self.app, body),
             (&Method::GET, "/admin/replies") => admin_replies(&self.app),
             (&Method::DELETE, "/admin/replies") => clear_replies(&self.app),
+            (&Method::POST, "/admin/tokens/expire") => {
+                lock(&self.app.store).expire_tokens();
+                StatusCode::NO_CONTENT.into_response()
+            }
+            (&Method::POST, "/admin/sync-state/forget") => {
+                lock(&self.app.store).forget_sync_state();
+                StatusCode::NO_CONTENT.into_response()
+            }
             (&Method::DELETE, "/admin/stats") => {
                 *self.stats() = GraphStats::default();
                 StatusCode::NO_CONTENT.into_response()
@@ -554,10 +585,48 @@ impl Gateway {
             _ => GraphError::new(
                 StatusCode::NOT_FOUND,
                 "itemNotFound",
-                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats, POST /admin/invitations, GET/DELETE /admin/replies).",
+                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats, POST /admin/invitations, GET/DELETE /admin/replies, POST /admin/tokens/expire, POST /admin/sync-state/forget).",
             )
             .into_response(),
         }
+    }
+}
+
+/// A body sent to Graph must be JSON: another `Content-Type` is 415, none at all 400 (what
+/// Graph's reader says: "Please ensure Content-Type header is set"). Token requests (a form)
+/// and requests without a body are not Graph's to refuse here.
+fn check_media_type(parts: &Parts, body: &Bytes) -> Result<(), GraphError> {
+    let writes = matches!(parts.method, Method::POST | Method::PATCH | Method::PUT);
+    if !writes
+        || body.iter().all(u8::is_ascii_whitespace)
+        || !parts.uri.path().starts_with("/v1.0/")
+    {
+        return Ok(());
+    }
+    let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) else {
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        ));
+    };
+    let essence = content_type
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(GraphError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "RequestBodyRead",
+            format!(
+                "A supported MIME type could not be found that matches the content type of the request ('{essence}'). The supported type is 'application/json'."
+            ),
+        ))
     }
 }
 
@@ -595,17 +664,20 @@ fn parse_batch(body: &Bytes) -> Result<Vec<BatchItem>, GraphError> {
     }
     let mut items = Vec::with_capacity(requests.len());
     let mut ids = HashSet::new();
+    // Graph compares batch request ids without regard to case: "a" and "A" are one id.
+    let mut folded = HashSet::new();
     for r in requests {
         let id = match r.get("id") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(batch_error("Every batch request needs an id.")),
         };
-        if !ids.insert(id.clone()) {
+        if !folded.insert(id.to_lowercase()) {
             return Err(batch_error(format!(
                 "Batch request id '{id}' is used twice."
             )));
         }
+        ids.insert(id.clone());
         let method = r
             .get("method")
             .and_then(Value::as_str)

@@ -13,13 +13,14 @@ use axum::{Form, Json, Router};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::correlation::RequestIds;
 use super::recurrence::{Recurrence, Series};
 use super::state::{
-    DeltaEntry, MailboxState, Occurrence, PendingRound, RenderOptions, Reply, Store, StoredEvent,
-    graph_instant, new_change_key, new_event_id, new_ical_uid, render_delta_item, render_event,
-    to_utc,
+    DeltaEntry, MailboxState, Occurrence, PAGE_LIFETIME, ParkedPage, PendingRound, RenderOptions,
+    Reply, Store, StoredEvent, graph_instant, new_change_key, new_event_id, new_ical_uid,
+    render_delta_item, render_event, to_utc,
 };
-use super::{EmulatedMailbox, MailboxKind, lock, zones};
+use super::{EmulatedMailbox, MailboxKind, lock, schema, zones};
 
 /// What the handlers know that does not change.
 pub struct Settings {
@@ -69,18 +70,27 @@ pub fn router(app: App) -> Router {
         )
         .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
         .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/// A Graph error answer: `{"error":{"code","message","innerError":{..}}}`.
+/// A Graph error answer: `{"error":{"code","message","innerError":{..}}}`. The `innerError`
+/// names the request's `request-id` and `client-request-id`, the same the gateway puts in the
+/// headers; a 401 carries `WWW-Authenticate` as Graph's do.
 pub struct GraphError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// A `Location` header: where a 410 sync reset starts over.
+    location: Option<String>,
 }
+
+/// What Graph's 401s carry in `WWW-Authenticate` (RFC 6750 bearer challenge; the client id is
+/// Graph's own application id).
+const BEARER_CHALLENGE: &str = "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"";
 
 impl GraphError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -88,6 +98,7 @@ impl GraphError {
             status,
             code,
             message: message.into(),
+            location: None,
         }
     }
 
@@ -110,23 +121,50 @@ impl GraphError {
             "The sync state generation is not found; the delta or skip token is unknown or has expired.",
         )
     }
+
+    fn with_location(mut self, location: String) -> Self {
+        self.location = Some(location);
+        self
+    }
 }
 
 impl IntoResponse for GraphError {
     fn into_response(self) -> Response {
+        let ids = RequestIds::current();
         let body = json!({
             "error": {
                 "code": self.code,
                 "message": self.message,
                 "innerError": {
                     "date": Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
-                    "request-id": uuid::Uuid::new_v4().to_string(),
-                    "client-request-id": uuid::Uuid::new_v4().to_string(),
+                    "request-id": ids.request_id,
+                    "client-request-id": ids.client_request_id,
                 }
             }
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(BEARER_CHALLENGE),
+            );
+        }
+        if let Some(v) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, v);
+        }
+        response
     }
+}
+
+/// A method the route does not have (PUT on an event): 405 with a Graph error body, as Graph
+/// answers it (observed: microsoft-graph-docs issue 20760).
+async fn method_not_allowed() -> GraphError {
+    GraphError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "ErrorInvalidRequest",
+        "The OData request is not supported.",
+    )
 }
 
 /// Unknown paths: Graph answers 400 for a segment it does not know, not an empty 404.
@@ -300,6 +338,39 @@ fn mailbox_key(app: &App, mailbox: &str) -> Result<String, GraphError> {
     }
 }
 
+/// Shortest event id Exchange could have made: its ids are base64 of a binary entry id, far
+/// longer than this (an id like `"285"` is refused as malformed).
+const MIN_EVENT_ID_LEN: usize = 20;
+
+/// Refuses an event id that cannot be one of Exchange's (400 `ErrorInvalidIdMalformed`), so
+/// that only a well-formed id that names nothing is 404. Exchange ids are base64 (standard or
+/// URL-safe alphabet) with at most two `=` of padding at the end.
+fn check_event_id(id: &str) -> Result<(), GraphError> {
+    let body = id.trim_end_matches('=');
+    let well_formed = id.len() >= MIN_EVENT_ID_LEN
+        && id.len() - body.len() <= 2
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidIdMalformed",
+            "Id is malformed.",
+        ))
+    }
+}
+
+/// `$select` of an event request: the properties to render besides `id`, if it names any.
+fn selected(query: &HashMap<String, String>) -> Result<Option<Vec<&'static str>>, GraphError> {
+    query
+        .get("$select")
+        .map(|list| schema::select(&schema::EVENT, list))
+        .transpose()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prefer
 
@@ -425,6 +496,7 @@ fn expanded_ids(query: &HashMap<String, String>) -> Result<Option<Vec<String>>, 
             .strip_prefix("id eq '")
             .and_then(|r| r.strip_suffix('\''))
             .ok_or_else(|| GraphError::bad_request(format!("Invalid filter clause: {clause}")))?;
+        schema::check_extended_property_id(id)?;
         ids.push(id.to_lowercase());
     }
     Ok(Some(ids))
@@ -721,9 +793,12 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
     }
     if let Some(v) = body.get("start") {
         (e.start, e.start_zone) = date_time_zone(v, "start")?;
+        // New times in a named zone: that zone is the original one from now on.
+        e.original_start_zone = None;
     }
     if let Some(v) = body.get("end") {
         (e.end, e.end_zone) = date_time_zone(v, "end")?;
+        e.original_end_zone = None;
     }
     if let Some(v) = body.get("isAllDay") {
         e.is_all_day = v
@@ -736,7 +811,7 @@ fn apply(e: &mut StoredEvent, body: &Map<String, Value>) -> Result<(), GraphErro
         ("sensitivity", &mut e.sensitivity),
     ] {
         if let Some(s) = string_field(body, key)? {
-            *slot = s;
+            *slot = schema::canonical(&schema::EVENT, key, &s);
         }
     }
     if let Some(l) = body.get("location") {
@@ -829,6 +904,19 @@ fn event_response(
     prefer: &Prefer,
     expand: Option<Vec<String>>,
 ) -> Response {
+    selected_event_response(app, status, e, mailbox, prefer, expand, None)
+}
+
+/// [`event_response`] with only the properties `select` names (`$select`), if any.
+fn selected_event_response(
+    app: &App,
+    status: StatusCode,
+    e: &StoredEvent,
+    mailbox: &str,
+    prefer: &Prefer,
+    expand: Option<Vec<String>>,
+    select: Option<&[&str]>,
+) -> Response {
     let mut m = Map::new();
     m.insert("@odata.context".into(), entity_context(app, mailbox));
     m.extend(render_event(
@@ -840,7 +928,11 @@ fn event_response(
             expand,
         },
     ));
-    let mut r = (status, Json(Value::Object(m))).into_response();
+    let mut m = Value::Object(m);
+    if let Some(select) = select {
+        m = schema::project(m, select);
+    }
+    let mut r = (status, Json(m)).into_response();
     if let Ok(v) = HeaderValue::from_str(&e.etag()) {
         r.headers_mut().insert(header::ETAG, v);
     }
@@ -856,6 +948,7 @@ async fn create_event(
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
     let body = parse_body(&bytes)?;
+    schema::check(&body, &schema::EVENT)?;
     let prefer = Prefer::read(&headers);
     let (status, e) = insert_event(&app, &key, &body, None)?;
     Ok(event_response(&app, status, &e, &key, &prefer, None))
@@ -865,6 +958,12 @@ async fn create_event(
 struct Invitation {
     organizer_name: String,
     organizer_address: String,
+    /// Every room invited (display name, mailbox), each an attendee of every copy.
+    rooms: Vec<(String, String)>,
+    /// The meeting's `iCalUId`, one for the copies in all the rooms.
+    ical_uid: String,
+    /// What `originalStartTimeZone` / `originalEndTimeZone` say, when the invitation says.
+    original_zones: (Option<String>, Option<String>),
 }
 
 /// Stores a new event (a series master with its occurrences when the body has a
@@ -913,6 +1012,8 @@ fn insert_event(
         start_zone: "UTC".into(),
         end: now.naive_utc(),
         end_zone: "UTC".into(),
+        original_start_zone: None,
+        original_end_zone: None,
         is_all_day: false,
         show_as: "busy".into(),
         importance: "normal".into(),
@@ -947,11 +1048,15 @@ fn insert_event(
     if let Some(inv) = invitation {
         e.organizer_name = inv.organizer_name;
         e.organizer_address = inv.organizer_address;
-        e.attendees.push(json!({
-            "type": "resource",
-            "status": {"response": "accepted", "time": graph_instant(now)},
-            "emailAddress": {"name": mb.display_name, "address": key},
-        }));
+        e.ical_uid = inv.ical_uid;
+        (e.original_start_zone, e.original_end_zone) = inv.original_zones;
+        for (name, address) in inv.rooms {
+            e.attendees.push(json!({
+                "type": "resource",
+                "status": {"response": "accepted", "time": graph_instant(now)},
+                "emailAddress": {"name": name, "address": address},
+            }));
+        }
     }
     if let Some(t) = transaction {
         mb.transactions.insert(t, e.id.clone());
@@ -1159,7 +1264,9 @@ async fn get_event(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
     let expand = expanded_ids(&query)?;
+    let select = selected(&query)?;
     let prefer = Prefer::read(&headers);
     let store = lock(&app.store);
     let e = store
@@ -1167,13 +1274,14 @@ async fn get_event(
         .get(&key)
         .and_then(|mb| mb.events.get(&id))
         .ok_or_else(GraphError::not_found)?;
-    Ok(event_response(
+    Ok(selected_event_response(
         &app,
         StatusCode::OK,
         e,
         &key,
         &prefer,
         expand,
+        select.as_deref(),
     ))
 }
 
@@ -1206,7 +1314,9 @@ async fn patch_event(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
     let body = parse_body(&bytes)?;
+    schema::check(&body, &schema::EVENT)?;
     let prefer = Prefer::read(&headers);
     let mut store = lock(&app.store);
     let seq = store.next_seq();
@@ -1280,6 +1390,7 @@ async fn delete_event(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
     let mb = store
@@ -1319,6 +1430,7 @@ async fn decline_event(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
     let body = parse_body(&bytes)?;
     let comment = string_field(&body, "comment")?;
     if body.get("sendResponse").is_some_and(|v| !v.is_boolean()) {
@@ -1374,6 +1486,7 @@ async fn cancel_event(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
     let body = parse_body(&bytes)?;
     let comment = string_field(&body, "comment")?;
     only_properties(&body, &["comment"], "cancel")?;
@@ -1405,15 +1518,37 @@ async fn cancel_event(
 // Emulator-only routes (under /admin, authorised by the gateway)
 
 /// `POST /admin/invitations`: puts a meeting organised by someone outside the tenant's
-/// resource mailboxes into a room's calendar, as Exchange does when a person invites the room.
-/// The body is an event (as for `POST /users/{m}/events`, a `recurrence` too) plus `mailbox`
-/// (the room) and `organizer` (`{"name", "address"}`); the room is added to the attendees.
-/// Answers 201 with the event as the room sees it (`isOrganizer: false`).
+/// resource mailboxes into rooms' calendars, as Exchange does when a person invites rooms.
+/// The body is an event (as for `POST /users/{m}/events`, a `recurrence` too) plus the room
+/// (`"mailbox"`) or rooms (`"mailboxes": [..]`, or both) and `organizer` (`{"name",
+/// "address"}`); every room is added to the attendees. Each room gets its own copy with its own
+/// id, and the copies share one `iCalUId`, as the copies of one meeting do in Exchange.
+/// `originalStartTimeZone` / `originalEndTimeZone` may say `tzone://Microsoft/Custom` (a
+/// meeting desktop Outlook made in a custom zone): kept and rendered as given, while the times
+/// are stored in and rendered from the zones of `start` and `end`.
+/// Answers 201 with the event as the room sees it (`isOrganizer: false`), or, when the body has
+/// `mailboxes`, with `{"value": [..]}`: each room's copy, in the order the rooms were given.
 pub(crate) fn admin_invite(app: &App, bytes: &Bytes) -> Response {
     let result = (|| {
         let mut body = parse_body(bytes)?;
-        let mailbox = string_field(&body, "mailbox")?
-            .ok_or_else(|| GraphError::bad_request("An invitation needs the room's mailbox."))?;
+        let mailbox = string_field(&body, "mailbox")?;
+        let several = match body.remove("mailboxes") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .map(|m| m.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        GraphError::bad_request("'mailboxes' lists the rooms' addresses.")
+                    })?,
+            ),
+            Some(_) => {
+                return Err(GraphError::bad_request(
+                    "'mailboxes' lists the rooms' addresses.",
+                ));
+            }
+        };
+        body.remove("mailbox");
         let organizer = body.remove("organizer").unwrap_or(Value::Null);
         let text = |k: &str| {
             organizer
@@ -1427,28 +1562,96 @@ pub(crate) fn admin_invite(app: &App, bytes: &Bytes) -> Response {
                 "An invitation needs an organizer with a name and an address.",
             ));
         };
-        let key = mailbox_key(app, &mailbox)?;
-        if address.eq_ignore_ascii_case(&key) {
+        let mut keys: Vec<String> = Vec::new();
+        for m in mailbox.iter().chain(several.iter().flatten()) {
+            let key = mailbox_key(app, m)?;
+            if address.eq_ignore_ascii_case(&key) {
+                return Err(GraphError::bad_request(
+                    "An invitation comes from someone other than the room.",
+                ));
+            }
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        if keys.is_empty() {
             return Err(GraphError::bad_request(
-                "An invitation comes from someone other than the room.",
+                "An invitation needs the room's mailbox.",
             ));
         }
-        body.remove("mailbox");
-        let invitation = Invitation {
-            organizer_name: name,
-            organizer_address: address,
+        let original_zones = (
+            original_zone(&body, "originalStartTimeZone")?,
+            original_zone(&body, "originalEndTimeZone")?,
+        );
+        schema::check(&body, &schema::EVENT)?;
+        let rooms: Vec<(String, String)> = {
+            let store = lock(&app.store);
+            keys.iter()
+                .map(|k| {
+                    let name = store
+                        .mailboxes
+                        .get(k)
+                        .map_or_else(|| k.clone(), |mb| mb.display_name.clone());
+                    (name, k.clone())
+                })
+                .collect()
         };
-        let (status, e) = insert_event(app, &key, &body, Some(invitation))?;
-        Ok(event_response(
-            app,
-            status,
-            &e,
-            &key,
-            &Prefer::default(),
-            None,
-        ))
+        let ical_uid = new_ical_uid();
+        let mut copies = Vec::new();
+        for key in &keys {
+            let invitation = Invitation {
+                organizer_name: name.clone(),
+                organizer_address: address.clone(),
+                rooms: rooms.clone(),
+                ical_uid: ical_uid.clone(),
+                original_zones: original_zones.clone(),
+            };
+            copies.push((key, insert_event(app, key, &body, Some(invitation))?));
+        }
+        if several.is_none()
+            && let Some((key, (status, e))) = copies.first()
+        {
+            return Ok(event_response(
+                app,
+                *status,
+                e,
+                key,
+                &Prefer::default(),
+                None,
+            ));
+        }
+        let value: Vec<Value> = copies
+            .iter()
+            .map(|(key, (_, e))| {
+                let opts = RenderOptions {
+                    zone: None,
+                    text_body: false,
+                    expand: None,
+                };
+                Value::Object(render_event(e, key, &opts))
+            })
+            .collect();
+        Ok((StatusCode::CREATED, Json(json!({ "value": value }))).into_response())
     })();
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// An invitation's `originalStartTimeZone` or `originalEndTimeZone`: a zone Graph knows, or
+/// one of the `tzone://Microsoft/...` names desktop Outlook's zones show as.
+fn original_zone(body: &Map<String, Value>, key: &str) -> Result<Option<String>, GraphError> {
+    let Some(zone) = string_field(body, key)? else {
+        return Ok(None);
+    };
+    if zones::resolve(&zone).is_some()
+        || zone == "tzone://Microsoft/Custom"
+        || zone == "tzone://Microsoft/Utc"
+    {
+        Ok(Some(zone))
+    } else {
+        Err(GraphError::bad_request(format!(
+            "'{key}' must be a time zone or tzone://Microsoft/Custom, not '{zone}'."
+        )))
+    }
 }
 
 /// `GET /admin/replies`: every cancellation and decline so far, oldest first.
@@ -1487,26 +1690,93 @@ async fn delta(
     let prefer = Prefer::read(&headers);
     let page_size = prefer.max_page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     let mut store = lock(&app.store);
+    let now = Utc::now();
+    store
+        .pending
+        .retain(|_, p| now - p.parked_at < PAGE_LIFETIME);
 
-    let round = if let Some(token) = query.get("$skiptoken") {
-        store
-            .pending
-            .remove(token)
-            .filter(|r| r.mailbox == key)
-            .ok_or_else(GraphError::sync_state_not_found)?
+    let page = if let Some(token) = query.get("$skiptoken") {
+        let Some(parked) = store.pending.get(token).filter(|p| p.round.mailbox == key) else {
+            return Err(sync_reset(&app, &store, &key, &query));
+        };
+        Page {
+            round: parked.round.clone(),
+            round_id: parked.round_id,
+            served: Some(token.clone()),
+            link: parked.link.clone(),
+        }
     } else if let Some(token) = query.get("$deltatoken") {
-        let state = store
+        let Some(state) = store
             .sync_states
             .get(token)
             .filter(|s| s.mailbox == key)
             .cloned()
-            .ok_or_else(GraphError::sync_state_not_found)?;
-        store.next_round(&state, page_size)
+        else {
+            return Err(sync_reset(&app, &store, &key, &query));
+        };
+        // The round that issued this token is over: its pages cannot be asked for again.
+        if let Some(done) = store.delta_rounds.remove(token) {
+            store.pending.retain(|_, p| p.round_id != done);
+        }
+        store.rounds += 1;
+        Page {
+            round: store.next_round(&state, page_size),
+            round_id: store.rounds,
+            served: None,
+            link: None,
+        }
     } else {
+        let select = selected(&query)?;
         let (start, end) = required_window(&query)?;
-        store.initial_round(&key, start, end, page_size)
+        let mut round = store.initial_round(&key, start, end, page_size);
+        round.next.select = select;
+        store.rounds += 1;
+        Page {
+            round,
+            round_id: store.rounds,
+            served: None,
+            link: None,
+        }
     };
-    serve_page(&app, &mut store, round, &key, &prefer)
+    serve_page(&app, &mut store, page, &key, &prefer)
+}
+
+/// The 410 that answers a delta or skip token Exchange does not know (any more), with a
+/// `Location` that starts a new round for `mailbox`: over the token's window when it was ever
+/// issued (or the window the request names), otherwise bare (the client adds its window).
+fn sync_reset(
+    app: &App,
+    store: &Store,
+    mailbox: &str,
+    query: &HashMap<String, String>,
+) -> GraphError {
+    let window = query
+        .get("$deltatoken")
+        .or_else(|| query.get("$skiptoken"))
+        .and_then(|t| store.window_of(t))
+        .filter(|w| w.mailbox == mailbox)
+        .map(|w| (w.start, w.end))
+        .or_else(|| required_window(query).ok());
+    let mut location = format!("{}/users/{mailbox}/calendarView/delta", app.settings.base);
+    if let Some((start, end)) = window {
+        let instant = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        location.push_str(&format!(
+            "?startDateTime={}&endDateTime={}",
+            instant(start),
+            instant(end)
+        ));
+    }
+    GraphError::sync_state_not_found().with_location(location)
+}
+
+/// The 410 an injected "delta gone" fault answers a delta request with (see [`sync_reset`]).
+pub(crate) fn delta_gone(app: &App, mailbox: Option<&str>, uri: &axum::http::Uri) -> Response {
+    let query: HashMap<String, String> =
+        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let store = lock(&app.store);
+    sync_reset(app, &store, mailbox.unwrap_or_default(), &query).into_response()
 }
 
 /// The `startDateTime`/`endDateTime` window a calendar-view style request must carry.
@@ -1541,6 +1811,8 @@ async fn list_instances(
 ) -> GraphResult {
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
+    check_event_id(&id)?;
+    let select = selected(&query)?;
     let (start, end) = required_window(&query)?;
     let (top, skip) = paging(&query)?;
     // Event collections come ten to a page unless `$top` says otherwise.
@@ -1580,6 +1852,10 @@ async fn list_instances(
         .skip(skip)
         .take(top)
         .map(|e| Value::Object(render_event(e, &key, &opts)))
+        .map(|v| match &select {
+            Some(select) => schema::project(v, select),
+            None => v,
+        })
         .collect();
     let mut body = Map::new();
     body.insert(
@@ -1597,6 +1873,9 @@ async fn list_instances(
             .append_pair("endDateTime", &query["endDateTime"])
             .append_pair("$top", &top.to_string())
             .append_pair("$skip", &(skip + top).to_string());
+        if let Some(list) = query.get("$select") {
+            next.query_pairs_mut().append_pair("$select", list);
+        }
         body.insert("@odata.nextLink".into(), json!(next.as_str()));
     }
     body.insert("value".into(), Value::Array(value));
@@ -1611,15 +1890,33 @@ fn new_token() -> String {
     format!("R0usm{}", uuid::Uuid::new_v4().simple())
 }
 
+/// A delta page about to be served: the round from this page on, and whether it was served
+/// before.
+struct Page {
+    round: PendingRound,
+    round_id: u64,
+    /// The skip token the page was asked for with (none for a round's first page).
+    served: Option<String>,
+    /// The token of the link the page answered with before, when it is asked for again.
+    link: Option<String>,
+}
+
 /// Serves the next page of `round`, parking the rest under a skip token, or registering the
-/// next sync state under a delta token when this is the last page.
+/// next sync state under a delta token when this is the last page. A page asked for again
+/// answers with the link it gave the first time.
 fn serve_page(
     app: &App,
     store: &mut Store,
-    mut round: PendingRound,
+    page: Page,
     mailbox: &str,
     prefer: &Prefer,
 ) -> GraphResult {
+    let Page {
+        mut round,
+        round_id,
+        served,
+        link,
+    } = page;
     let take = round.page_size.min(round.entries.len());
     let page: Vec<DeltaEntry> = round.entries.drain(..take).collect();
     let opts = RenderOptions {
@@ -1647,26 +1944,44 @@ fn serve_page(
             json!({"@odata.type": "#microsoft.graph.event", "id": id, "@removed": {"reason": "deleted"}})
         })
         .collect();
+    let value = match &round.next.select {
+        Some(select) => value
+            .into_iter()
+            .map(|v| schema::project(v, select))
+            .collect(),
+        None => value,
+    };
     let link_base = format!("{}/users/{mailbox}/calendarView/delta", app.settings.base);
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
         json!(format!("{}/$metadata#Collection(event)", app.settings.base)),
     );
+    let token = link.unwrap_or_else(new_token);
     if round.entries.is_empty() {
-        let token = new_token();
+        store.delta_rounds.insert(token.clone(), round_id);
         store.sync_states.insert(token.clone(), round.next);
         body.insert(
             "@odata.deltaLink".into(),
             json!(format!("{link_base}?$deltatoken={token}")),
         );
     } else {
-        let token = new_token();
-        store.pending.insert(token.clone(), round);
+        store
+            .pending
+            .entry(token.clone())
+            .or_insert_with(|| ParkedPage {
+                round,
+                round_id,
+                link: None,
+                parked_at: Utc::now(),
+            });
         body.insert(
             "@odata.nextLink".into(),
             json!(format!("{link_base}?$skiptoken={token}")),
         );
+    }
+    if let Some(parked) = served.and_then(|t| store.pending.get_mut(&t)) {
+        parked.link = Some(token);
     }
     body.insert("value".into(), Value::Array(value));
     Ok(with_applied(

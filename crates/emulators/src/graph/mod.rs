@@ -24,23 +24,40 @@
 //! - `GET /admin/stats`: [`GraphStats`] as JSON; `DELETE /admin/stats` resets them, 204.
 //! - `POST /admin/invitations`: someone else's meeting lands in a room's calendar (the room is
 //!   an attendee, `isOrganizer: false`): an event body plus `"mailbox"` and
-//!   `"organizer": {"name", "address"}`; 201 with the event.
+//!   `"organizer": {"name", "address"}`; 201 with the event. With `"mailboxes": [..]` (besides
+//!   or instead of `"mailbox"`) every room gets its own copy (its own id, one shared
+//!   `iCalUId`), answered as `{"value": [..]}`. `"originalStartTimeZone":
+//!   "tzone://Microsoft/Custom"` (and `originalEndTimeZone`) plants a meeting desktop Outlook
+//!   made in a custom zone.
 //! - `GET /admin/replies`: `{"value": [{"mailbox", "eventId", "subject", "kind", "comment"}]}`,
 //!   every `cancel` and `decline` so far; `DELETE /admin/replies` forgets them, 204.
+//! - `POST /admin/tokens/expire`: every access token issued so far is expired, 204
+//!   ([`GraphEmulator::expire_tokens`]).
+//! - `POST /admin/sync-state/forget`: every delta and skip token is forgotten, 204 (the next
+//!   delta request with one answers 410; [`GraphEmulator::forget_sync_state`]).
 //!
 //! The admin routes also accept an access token the emulator issued.
+//!
+//! Every answer (the admin routes' too) carries a `request-id` header and echoes the request's
+//! `client-request-id` (a fresh GUID when it sent none); an error body's `innerError` names
+//! the same two. Request bodies are read as strictly as Graph reads them: properties the event
+//! type lacks, enum values it does not have, malformed extended property ids, bodies that are
+//! not JSON (400) or not `application/json` (415); a malformed event id is 400
+//! `ErrorInvalidIdMalformed`. `$select` is honoured on events, instances and delta.
 //!
 //! Series: a create with a `recurrence` stores a series master, expanded into occurrences with
 //! stable ids (calendarView/delta shows those, never the master); a PATCH of an occurrence
 //! makes it an exception, a DELETE or cancel removes just it. A `noEnd` series is expanded
 //! three years ahead.
 
+mod correlation;
 mod demo_events;
 mod faults;
 mod gateway;
 mod handlers;
 mod limits;
 mod recurrence;
+mod schema;
 mod state;
 mod stats;
 mod zones;
@@ -329,19 +346,16 @@ impl GraphEmulator {
 
     /// Makes every issued access token expired, as if their lifetime had passed. Clients must
     /// fetch a new one.
+    /// (`POST /admin/tokens/expire` does the same over HTTP.)
     pub fn expire_tokens(&self) {
-        let past = Utc::now() - chrono::Duration::seconds(1);
-        for expiry in lock(&self.store).tokens.values_mut() {
-            *expiry = past;
-        }
+        lock(&self.store).expire_tokens();
     }
 
     /// Forgets every delta and skip token, as Exchange does when sync state expires: the next
-    /// delta call with an old link answers 410.
+    /// delta call with an old link answers 410 with a `Location` to start over. (`POST
+    /// /admin/sync-state/forget` does the same over HTTP.)
     pub fn forget_sync_state(&self) {
-        let mut store = lock(&self.store);
-        store.sync_states.clear();
-        store.pending.clear();
+        lock(&self.store).forget_sync_state();
     }
 
     /// Stops the server and waits for it to finish (requests in flight get a few seconds).

@@ -28,6 +28,11 @@ pub struct StoredEvent {
     pub start_zone: String,
     pub end: NaiveDateTime,
     pub end_zone: String,
+    /// What `originalStartTimeZone` / `originalEndTimeZone` say when it is not the zone the
+    /// times were written in: `tzone://Microsoft/Custom` for an event desktop Outlook made in a
+    /// custom zone. The times are still stored in `start_zone`/`end_zone`.
+    pub original_start_zone: Option<String>,
+    pub original_end_zone: Option<String>,
     pub is_all_day: bool,
     pub show_as: String,
     pub importance: String,
@@ -156,6 +161,9 @@ pub struct SyncState {
     pub end: DateTime<Utc>,
     pub seq: u64,
     pub known: HashSet<String>,
+    /// The properties `$select` asked for when the round began; every page and later round of
+    /// this sync renders only those.
+    pub select: Option<Vec<&'static str>>,
 }
 
 /// One line of a delta answer, rendered when its page is served.
@@ -166,13 +174,40 @@ pub enum DeltaEntry {
 }
 
 /// The rest of a delta round that did not fit on the pages served so far.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PendingRound {
     pub mailbox: String,
     pub entries: VecDeque<DeltaEntry>,
     pub page_size: usize,
     /// Registered under a new delta token when the last page is served.
     pub next: SyncState,
+}
+
+/// A page of a delta round, parked under the skip token of the nextLink that leads to it. It
+/// stays parked after it is served, so the same nextLink can be requested again (after a lost
+/// answer) and gives the same page and the same next link, until the round's deltaLink is
+/// used or the page is older than [`PAGE_LIFETIME`].
+#[derive(Debug)]
+pub struct ParkedPage {
+    /// The round from this page on.
+    pub round: PendingRound,
+    /// The round the page belongs to; its pages are forgotten together.
+    pub round_id: u64,
+    /// The token of the link this page answered with, once it was served.
+    pub link: Option<String>,
+    pub parked_at: DateTime<Utc>,
+}
+
+/// How long a parked page can be asked for again at most.
+pub const PAGE_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
+
+/// The window a forgotten delta or skip token was for: the 410 that answers it points at a
+/// new round over the same window.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub mailbox: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// The emulator's whole state, behind one mutex.
@@ -182,7 +217,14 @@ pub struct Store {
     /// Access token -> expiry.
     pub tokens: HashMap<String, DateTime<Utc>>,
     pub sync_states: HashMap<String, SyncState>,
-    pub pending: HashMap<String, PendingRound>,
+    /// Skip token -> the page it leads to.
+    pub pending: HashMap<String, ParkedPage>,
+    /// Delta token -> the round whose last page issued it.
+    pub delta_rounds: HashMap<String, u64>,
+    /// Rounds started so far (their ids).
+    pub rounds: u64,
+    /// Tokens of sync states Exchange forgot ([`Store::forget_sync_state`]), with their window.
+    pub forgotten: HashMap<String, Window>,
     pub seq: u64,
     /// Cancellations and declines, in the order they happened.
     pub replies: Vec<Reply>,
@@ -214,6 +256,50 @@ impl Store {
         self.seq
     }
 
+    /// Makes every issued access token expired, as if its lifetime had passed.
+    pub fn expire_tokens(&mut self) {
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        for expiry in self.tokens.values_mut() {
+            *expiry = past;
+        }
+    }
+
+    /// Forgets every delta and skip token, as Exchange does when sync state expires: the next
+    /// request with an old link answers 410, pointing at a new round over the same window.
+    pub fn forget_sync_state(&mut self) {
+        let window = |s: &SyncState| Window {
+            mailbox: s.mailbox.clone(),
+            start: s.start,
+            end: s.end,
+        };
+        let forgotten: Vec<(String, Window)> = self
+            .sync_states
+            .drain()
+            .map(|(token, s)| (token, window(&s)))
+            .chain(
+                self.pending
+                    .drain()
+                    .map(|(token, p)| (token, window(&p.round.next))),
+            )
+            .collect();
+        self.forgotten.extend(forgotten);
+        self.delta_rounds.clear();
+    }
+
+    /// Where an unknown delta or skip token of `mailbox` was for, if it was ever issued.
+    pub fn window_of(&self, token: &str) -> Option<Window> {
+        let from = |s: &SyncState| Window {
+            mailbox: s.mailbox.clone(),
+            start: s.start,
+            end: s.end,
+        };
+        self.sync_states
+            .get(token)
+            .map(from)
+            .or_else(|| self.pending.get(token).map(|p| from(&p.round.next)))
+            .or_else(|| self.forgotten.get(token).cloned())
+    }
+
     /// Starts a delta round: everything in the window now.
     pub fn initial_round(
         &self,
@@ -233,6 +319,7 @@ impl Store {
                 end,
                 seq: self.seq,
                 known: in_window.into_iter().collect(),
+                select: None,
             },
         }
     }
@@ -391,8 +478,14 @@ pub fn render_event(
     m.insert("changeKey".into(), json!(e.change_key));
     m.insert("categories".into(), Value::Array(e.categories.clone()));
     m.insert("transactionId".into(), json!(e.transaction_id));
-    m.insert("originalStartTimeZone".into(), json!(e.start_zone));
-    m.insert("originalEndTimeZone".into(), json!(e.end_zone));
+    m.insert(
+        "originalStartTimeZone".into(),
+        json!(e.original_start_zone.as_ref().unwrap_or(&e.start_zone)),
+    );
+    m.insert(
+        "originalEndTimeZone".into(),
+        json!(e.original_end_zone.as_ref().unwrap_or(&e.end_zone)),
+    );
     m.insert("iCalUId".into(), json!(e.ical_uid));
     m.insert(
         "reminderMinutesBeforeStart".into(),
