@@ -33,11 +33,26 @@ impl OutsideGraph {
         end: DateTime<Utc>,
         organizer_name: &str,
     ) -> String {
+        self.invite_with(mailbox, subject, (start, end), organizer_name, json!({}))
+            .await
+    }
+
+    /// Like [`OutsideGraph::invite`], with more of the event's properties in `extra` (e.g.
+    /// `originalStartTimeZone: "tzone://Microsoft/Custom"`, as desktop Outlook writes a custom
+    /// zone).
+    pub async fn invite_with(
+        &self,
+        mailbox: &str,
+        subject: &str,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        organizer_name: &str,
+        extra: Value,
+    ) -> String {
         let address = format!(
             "{}@contoso.example",
             organizer_name.to_lowercase().replace(' ', ".")
         );
-        let body = json!({
+        let mut body = json!({
             "mailbox": mailbox,
             "subject": subject,
             "body": {"contentType": "text", "content": ""},
@@ -49,6 +64,9 @@ impl OutsideGraph {
                 "emailAddress": {"name": organizer_name, "address": address}
             }],
         });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
         let v: Value = send_retrying(|| {
             self.http
                 .post(format!("{}/invitations", self.admin_url()))

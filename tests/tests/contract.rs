@@ -1055,3 +1055,33 @@ async fn an_outlook_deletion_before_the_read_back_cancels_the_reservation() {
     assert_eq!(h.booking.get(&id).await["status"], "cancelled");
     assert!(h.graph.events(GYM_MAILBOX).await.is_empty());
 }
+
+/// A meeting saved by desktop Outlook in a custom time zone (`tzone://Microsoft/Custom`) is
+/// read in the room's zone and copied to the booking system, not refused on every cycle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_in_a_custom_time_zone_reaches_the_booking_system() {
+    let h = Harness::start().await;
+    h.graph
+        .invite_with(
+            GYM_MAILBOX,
+            "Budget meeting",
+            (at(4, 8), at(4, 9)),
+            "Kari Nordmann",
+            json!({
+                "originalStartTimeZone": "tzone://Microsoft/Custom",
+                "originalEndTimeZone": "tzone://Microsoft/Custom",
+            }),
+        )
+        .await;
+    h.settle(4).await;
+    let copied = active(&h.booking.reservations(GYM).await)
+        .into_iter()
+        .find(|r| r["title"] == "Budget meeting")
+        .expect("copied to the booking system");
+    assert_eq!(copied["time_zone"], "Europe/Oslo", "{copied}");
+    assert!(
+        history_of(&h, "rejected").is_empty(),
+        "{:?}",
+        history_of(&h, "rejected")
+    );
+}

@@ -1631,3 +1631,37 @@ async fn every_pattern_type_is_accepted_and_gives_the_dates_core_expands() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failed_call_names_its_request_id_and_client_request_id() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let err = c
+        .update_event(
+            &Mailbox::new(ROOM),
+            &GraphEventId::new("AAMkADw3ellFormedButUnknownAAA="),
+            None,
+            &timed("Choir", 10, 17),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(404));
+    assert!(err.is_item_gone());
+    let ids: Vec<&str> = ["request-id ", "client-request-id "]
+        .iter()
+        .map(|label| {
+            let at = err
+                .message
+                .find(label)
+                .unwrap_or_else(|| panic!("{label}: {}", err.message));
+            err.message[at + label.len()..]
+                .split([',', ']'])
+                .next()
+                .unwrap()
+        })
+        .collect();
+    for id in ids {
+        assert_eq!(id.len(), 36, "a GUID, not 'none': {}", err.message);
+    }
+    emu.shutdown().await;
+}
