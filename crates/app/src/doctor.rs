@@ -669,6 +669,19 @@ impl App {
                 ApiError::unavailable("RoomBridge has no connection to Microsoft 365 to check.")
             })?;
         let mapped = self.store.read(rooms::list)?;
+        if let Some(p) = &person
+            && let Some(room) = mapped
+                .iter()
+                .find(|r| r.mailbox.as_str().eq_ignore_ascii_case(p))
+        {
+            return Err(ApiError::new(
+                crate::ErrorCode::InvalidInput,
+                format!(
+                    "{p} is the mailbox of {}, which RoomBridge syncs; give a person's address to test with.",
+                    room.name
+                ),
+            ));
+        }
         let (secret, client_id) = self.secret_expiry()?;
         let now = Utc::now();
         let obs = with_priority(Priority::Interactive, async {
@@ -827,7 +840,8 @@ async fn probe_room(
     let day = (now - chrono::Duration::days(PROBE_DAYS_BACK)).date_naive();
     let start = day.and_hms_opt(3, 0, 0).unwrap_or_default().and_utc();
     let end = start + chrono::Duration::minutes(5);
-    let tag = format!("{PROBE_TAG_PREFIX}{}", crate::setup::random_token());
+    let token = crate::setup::random_token();
+    let tag = format!("{PROBE_TAG_PREFIX}{}", &token[..32]);
     let created = match graph.create_probe(mailbox, start, end, &tag).await {
         Ok(p) => p,
         Err(e) => return ProbeObservation::NotWritten(e),
@@ -875,7 +889,8 @@ async fn probe_room(
 }
 
 /// Tries people's mailboxes (the one named first, then the most frequent organizers of the
-/// rooms' meetings) until Graph answers one with its calendar or with 403.
+/// rooms' meetings; never a mapped room or a listed place) until Graph answers one with its
+/// calendar or with 403.
 async fn observe_scope(
     graph: &GraphConnector,
     named: Option<String>,
@@ -896,7 +911,10 @@ async fn observe_scope(
     }
     let mut frequent: Vec<(&str, usize)> = counts.into_iter().collect();
     frequent.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut candidates: Vec<String> = named.into_iter().collect();
+    let mut candidates: Vec<String> = named
+        .filter(|n| !resources.contains(n))
+        .into_iter()
+        .collect();
     for (o, _) in frequent {
         if !candidates.iter().any(|c| c == o) {
             candidates.push(o.to_owned());

@@ -193,7 +193,8 @@ async fn the_demo_tenant_shows_its_rewriting_room_and_its_too_wide_scope_with_th
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_that_is_no_e_mail_address_is_refused_before_anything_is_checked() {
+async fn a_person_that_is_no_e_mail_address_or_a_mapped_room_is_refused_before_anything_is_checked()
+{
     let demo = demo(true).await;
     let err = demo
         .app
@@ -205,6 +206,20 @@ async fn a_person_that_is_no_e_mail_address_is_refused_before_anything_is_checke
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(
         err.message.contains("not an e-mail address"),
+        "{}",
+        err.message
+    );
+    // A room is no person to test the scope with: reading it says nothing about the scope.
+    let err = demo
+        .app
+        .doctor(&DoctorRequest {
+            person: Some(DEMO_PROCESSING_ROOM.to_uppercase()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(
+        err.message.contains("Library, Reading Hall"),
         "{}",
         err.message
     );
