@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "update_settings",
     "activity",
     "graph_budget",
+    "doctor",
 ];
 
 fn main() {

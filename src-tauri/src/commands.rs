@@ -5,6 +5,7 @@ use tauri::{AppHandle, Runtime, State};
 
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
+use roombridge_app::doctor::{DoctorRequest, DoctorView};
 use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
 use roombridge_app::mappings::{NewRoom, RoomEdit};
 use roombridge_app::overview::{ActivityView, BudgetView, Span};
@@ -246,4 +247,13 @@ pub async fn activity(state: State<'_, AppState>, span: String) -> Result<Activi
 #[tauri::command]
 pub async fn graph_budget(state: State<'_, AppState>) -> Result<Vec<BudgetView>, ApiError> {
     state.app().await?.graph_budget()
+}
+
+/// Checks the tenant and every mapped room; takes about ten seconds.
+#[tauri::command]
+pub async fn doctor(
+    state: State<'_, AppState>,
+    request: DoctorRequest,
+) -> Result<DoctorView, ApiError> {
+    state.app().await?.doctor(&request).await
 }

@@ -143,6 +143,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::update_settings,
         commands::activity,
         commands::graph_budget,
+        commands::doctor,
     ])
 }
 

@@ -211,6 +211,36 @@ fn the_window_reads_and_changes_settings_and_the_overview() {
 }
 
 #[test]
+fn the_window_runs_the_tenant_doctor_and_sees_the_demos_two_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let desktop = desktop(true, dir.path());
+    let w = &desktop.window;
+
+    let report = invoke(w, "doctor", json!({ "request": {} })).expect("doctor succeeds");
+    assert_eq!(report["rooms"], DEMO_ROOMS, "{report:#}");
+    assert_eq!(report["problems"], 2, "{report:#}");
+    let problems: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "problem")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        problems,
+        ["calendar-processing:res-library-hall", "scope"],
+        "{report:#}"
+    );
+    let refused = invoke(
+        w,
+        "doctor",
+        json!({ "request": { "person": "not an address" } }),
+    )
+    .expect_err("a person that is no address is refused");
+    assert_eq!(refused["code"], "invalid_input", "{refused}");
+}
+
+#[test]
 fn syncing_an_unknown_room_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let desktop = desktop(true, dir.path());

@@ -22,6 +22,7 @@ use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
+use crate::doctor::DoctorRequest;
 use crate::export::{ExportFormat, HistoryQuery};
 use crate::mappings::{NewRoom, RoomEdit};
 use crate::overview::Span;
@@ -157,6 +158,7 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/settings", get(settings).put(update_settings))
         .route("/activity", get(activity))
         .route("/graph-budget", get(graph_budget))
+        .route("/doctor", post(doctor))
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .layer(middleware::from_fn_with_state(
@@ -273,6 +275,13 @@ async fn remove_room(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     s.app.remove_room(&id).map(|()| Json(serde_json::json!({})))
+}
+
+async fn doctor(
+    State(s): State<Shared>,
+    Body(request): Body<DoctorRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    s.app.doctor(&request).await.map(Json)
 }
 
 async fn mapping_options(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {

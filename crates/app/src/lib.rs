@@ -6,6 +6,7 @@
 //! ([`setup`]), and the headless HTTP server ([`http`]).
 
 pub mod decisions;
+pub mod doctor;
 pub mod error;
 pub mod explain;
 pub mod export;

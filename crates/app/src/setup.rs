@@ -233,6 +233,10 @@ pub struct DemoOptions {
     /// Make the emulated room mailboxes rewrite subjects to the organizer's name this long
     /// after a create, as Exchange rooms with `AddOrganizerToSubject` do.
     pub rewrite_subjects_after: Option<std::time::Duration>,
+    /// Emulate the tenant set up as the README asks ([`GraphEmulatorConfig::demo_clean`]:
+    /// the app scoped to the rooms, no calendar processing) instead of the demo's, which has
+    /// a room that rewrites subjects and a scope that reaches people's mailboxes.
+    pub clean_tenant: bool,
 }
 
 /// The built-in emulators of demo mode, running on loopback.
@@ -278,11 +282,16 @@ impl DemoServers {
             seed,
             limits,
             rewrite_subjects_after,
+            clean_tenant,
         } = options;
         let client_secret = random_token();
         let api_key = random_token();
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let mut emulated_tenant = GraphEmulatorConfig::demo(client_secret.clone());
+        let mut emulated_tenant = if clean_tenant {
+            GraphEmulatorConfig::demo_clean(client_secret.clone())
+        } else {
+            GraphEmulatorConfig::demo(client_secret.clone())
+        };
         emulated_tenant.seed = seed;
         if let Some(after) = rewrite_subjects_after {
             emulated_tenant.rewrite_subjects = true;
@@ -358,6 +367,24 @@ pub async fn start_live(
     if live.auto_map {
         auto_map(&store, &connectors).await?;
     }
+    start_app(store, connectors, config, Mode::Live, Vec::new()).await
+}
+
+/// Live mode for a check (`roombridge doctor`): the tenant in `config.json`, secrets from the
+/// keyring and the rooms already mapped, with nothing synced on a timer and nothing mapped
+/// automatically. Unlike [`start_live`] it starts when signing in or listing the rooms fails,
+/// which is what such a check is for.
+pub async fn start_live_idle(
+    data_dir: &Path,
+    secrets: &dyn SecretStore,
+) -> Result<Arc<App>, SetupError> {
+    let live = LiveConfig::load(data_dir)?;
+    let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
+    let connectors = live_connectors(&live, secrets)?;
+    let config = EngineConfig {
+        poll_interval: None,
+        ..EngineConfig::default()
+    };
     start_app(store, connectors, config, Mode::Live, Vec::new()).await
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use roombridge_app::App;
+use roombridge_app::doctor::{DoctorRequest, DoctorView, Severity};
 use roombridge_app::export::{ExportFormat, HistoryQuery};
 use roombridge_app::http::{self, HttpOptions};
 use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
@@ -88,6 +89,23 @@ enum Command {
         /// Read the demo database instead of the live one.
         #[arg(long)]
         demo: bool,
+    },
+    /// Check the Microsoft 365 tenant and every mapped room: sign-in, permissions, calendar
+    /// access, rooms that rewrite subjects or delete descriptions, an app scope that reaches
+    /// people's mailboxes, the client secret's expiry. Writes (and deletes) a short test event
+    /// in each room. Exits non-zero if it finds a problem.
+    Doctor {
+        /// Check the demo's emulated tenant instead of the configured one.
+        #[arg(long)]
+        demo: bool,
+        /// A colleague's e-mail address to test the app's scope with (RoomBridge only checks
+        /// whether it may open that calendar).
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        keyring: KeyringArgs,
     },
     /// The audit history.
     Audit {
@@ -376,6 +394,37 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("Stored the {} in the OS keyring.", name.account());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor {
+            demo,
+            person,
+            data_dir,
+            keyring,
+        } => {
+            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+            let app = if demo {
+                let config = EngineConfig {
+                    poll_interval: None,
+                    ..EngineConfig::default()
+                };
+                setup::start_demo(&data_dir, config).await
+            } else {
+                setup::start_live_idle(&data_dir, &keyring.keyring()).await
+            }
+            .map_err(|e| e.to_string())?;
+            eprintln!(
+                "Checking the tenant and {} rooms (a test event is written to each and deleted again)…",
+                app.list_rooms().map(|r| r.len()).unwrap_or_default()
+            );
+            let report = app.doctor(&DoctorRequest { person }).await;
+            app.shutdown().await;
+            let report = report.map_err(|e| e.message)?;
+            print!("{}", doctor_report(&report));
+            Ok(if report.problems == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Explain {
             room,
             time,
@@ -467,6 +516,76 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// The doctor's report as text: a summary line, then every problem and warning with what it
+/// means and its fix, then one line per check that passed.
+fn doctor_report(report: &DoctorView) -> String {
+    let mut out = format!(
+        "RoomBridge tenant doctor: {} room{} checked, {} problem{}, {} warning{}.\n",
+        report.rooms,
+        plural(report.rooms),
+        report.problems,
+        plural(report.problems),
+        report.warnings,
+        plural(report.warnings),
+    );
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Ok)
+    {
+        let label = match f.severity {
+            Severity::Problem => "PROBLEM",
+            _ => "WARNING",
+        };
+        out.push_str(&format!("\n{label}  {}  [{}]\n", f.title, f.id));
+        out.push_str(&wrap(&f.meaning, "   "));
+        if let Some(fix) = &f.fix {
+            out.push_str(&wrap(&format!("Fix: {}", fix.steps), "   "));
+            if let Some(ps) = &fix.powershell {
+                for line in ps.lines() {
+                    out.push_str(&format!("       {line}\n"));
+                }
+            }
+        }
+    }
+    let fine: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Ok)
+        .collect();
+    if !fine.is_empty() {
+        out.push_str("\nFine:\n");
+        for f in fine {
+            out.push_str(&format!("  ok  {}\n", f.title));
+        }
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `text` in lines of at most 96 characters, each starting with `indent`.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.chars().count() > 96 {
+            out.push_str(&format!("{indent}{line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("{indent}{line}\n"));
+    }
+    out
 }
 
 fn engine_config(poll: u64) -> EngineConfig {

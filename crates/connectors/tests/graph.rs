@@ -267,7 +267,7 @@ const SECRET: &str = "s3cret-for-tests";
 const ROOM: &str = "fjord@nordvik.kommune.example";
 
 async fn emulator() -> GraphEmulator {
-    let mut config = GraphEmulatorConfig::demo(SECRET);
+    let mut config = GraphEmulatorConfig::demo_clean(SECRET);
     config.seed = Seed::Empty;
     GraphEmulator::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

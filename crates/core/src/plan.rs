@@ -30,6 +30,11 @@ pub struct CalendarEvent {
     /// nothing about the title, so the last known title stands.
     #[serde(default)]
     pub subject_is_organizer: bool,
+    /// The event has no body at all: Exchange room mailboxes with `DeleteComments` delete it
+    /// seconds after a create. An empty body says nothing about the organisation and the
+    /// description, so the last known ones stand.
+    #[serde(default)]
+    pub body_is_empty: bool,
     /// When Outlook last changed the event (Graph `lastModifiedDateTime`), if known.
     #[serde(default)]
     pub modified: Option<chrono::DateTime<chrono::Utc>>,

@@ -49,6 +49,7 @@ fn event(content: Content) -> CalendarEvent {
         version: Some("ck1".into()),
         tag: Some(LinkId::new("L")),
         subject_is_organizer: false,
+        body_is_empty: false,
         modified: None,
         has_attendees: false,
         is_organizer: true,

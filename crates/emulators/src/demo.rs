@@ -22,6 +22,20 @@ pub const DEMO_ZONE: &str = "Europe/Oslo";
 pub const DEMO_TENANT: &str = "9d3c8f2e-5a1b-4c6d-8e7f-0a1b2c3d4e5f";
 pub const DEMO_CLIENT_ID: &str = "6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f";
 
+/// The demo municipality's staff with mailboxes of their own, as `(name, address)`: the
+/// organizers of the demo's Outlook meetings, and the chief executive. Not resources: an
+/// application scoped to the rooms cannot open these.
+pub const DEMO_PEOPLE: &[(&str, &str)] = &[
+    ("Kari Nordmann", "kari.nordmann@nordvik.kommune.example"),
+    ("Ingrid Berg", "ingrid.berg@nordvik.kommune.example"),
+    ("Ola Hansen", "ola.hansen@nordvik.kommune.example"),
+    ("Siri Dahl", "ceo@nordvik.kommune.example"),
+];
+
+/// The demo room whose Exchange calendar processing rewrites subjects and drops bodies (in
+/// [`crate::graph::GraphEmulatorConfig::demo`], not in its clean variant).
+pub const DEMO_PROCESSING_ROOM: &str = "library-hall@nordvik.kommune.example";
+
 pub const DEMO_RESOURCES: &[DemoResource] = &[
     DemoResource {
         id: "res-town-hall-a",

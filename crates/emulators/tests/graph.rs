@@ -17,7 +17,7 @@ fn loopback() -> SocketAddr {
 }
 
 async fn start(seed: Seed) -> GraphEmulator {
-    let mut config = GraphEmulatorConfig::demo(SECRET);
+    let mut config = GraphEmulatorConfig::demo_clean(SECRET);
     config.seed = seed;
     GraphEmulator::start(config, loopback()).await.unwrap()
 }
@@ -644,10 +644,11 @@ async fn an_invitation_needs_admin_rights_an_organizer_and_a_known_room() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let mut elsewhere = body.clone();
     elsewhere["mailbox"] = json!("nobody@nordvik.kommune.example");
-    let (s, _) = api
+    let (s, v) = api
         .json(api.http.post(&url).bearer_auth(SECRET).json(&elsewhere))
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"]["code"], "ErrorInvalidUser");
     let (s, v) = api
         .json(api.http.post(&url).bearer_auth(SECRET).json(&body))
         .await;

@@ -293,6 +293,14 @@ async fn run_inner(
         {
             e.content.title = p.content.title.clone();
         }
+        // One that deleted the body (`DeleteComments`): not an edit of the organisation and
+        // description it carried, which stay as last known.
+        if e.body_is_empty
+            && let Some(p) = previous
+        {
+            e.content.organisation = p.content.organisation.clone();
+            e.content.description = p.content.description.clone();
+        }
         if e.tag.is_none() && !linked.contains(&e.id) {
             let tag = ctx
                 .calendar

@@ -19,6 +19,7 @@ import type {
   TenantForm,
 } from './types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
+import type { DoctorRequest, DoctorView } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -86,6 +87,11 @@ export interface Backend {
   activity(span: ActivitySpan): Promise<ActivityView>;
   /** The Graph request budget each mailbox has in use now. */
   graphBudget(): Promise<BudgetView[]>;
+  /**
+   * Checks the Microsoft 365 tenant and every mapped room (writes and deletes a test event in
+   * each); takes about ten seconds. Rejects with `invalid_input` for a person that is no address.
+   */
+  doctor(request: DoctorRequest): Promise<DoctorView>;
   /** Stops syncing a room until it is resumed; resolves with the room's new view. */
   pauseRoom(roomId: string): Promise<RoomView>;
   /** Syncs a paused room again (it starts with a sync now). */

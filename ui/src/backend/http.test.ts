@@ -27,6 +27,16 @@ describe('HttpBackend requests', () => {
     );
   });
 
+  it('posts the doctor request and reads its report', async () => {
+    const fetch = fakeFetch(200, '{"checked_at":"2026-11-20T10:00:00Z","rooms":2,"problems":0,"warnings":0,"findings":[]}');
+    const report = await new HttpBackend('tok', { fetch }).doctor({ person: 'kari@nordvik.example' });
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('/api/doctor');
+    expect(init!.method).toBe('POST');
+    expect(JSON.parse(init!.body as string)).toEqual({ person: 'kari@nordvik.example' });
+    expect(report.rooms).toBe(2);
+  });
+
   it('downloads an export with the filters and takes the server\'s file name', async () => {
     const fetch = vi.fn(
       async (_url: string | URL | Request, _init?: RequestInit) =>

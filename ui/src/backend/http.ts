@@ -1,4 +1,5 @@
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
+import type { DoctorRequest, DoctorView } from './types';
 import type { Backend, LiveHandlers, Unsubscribe } from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
 import type {
@@ -183,6 +184,10 @@ export class HttpBackend implements Backend {
 
   graphBudget(): Promise<BudgetView[]> {
     return this.#request('GET', '/api/graph-budget');
+  }
+
+  doctor(request: DoctorRequest): Promise<DoctorView> {
+    return this.#request('POST', '/api/doctor', request);
   }
 
   pauseRoom(roomId: string): Promise<RoomView> {

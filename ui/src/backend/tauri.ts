@@ -23,6 +23,7 @@ import type {
   TenantForm,
 } from './types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
+import type { DoctorRequest, DoctorView } from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -155,6 +156,10 @@ export class TauriBackend implements Backend {
 
   graphBudget(): Promise<BudgetView[]> {
     return call('graph_budget');
+  }
+
+  doctor(request: DoctorRequest): Promise<DoctorView> {
+    return call('doctor', { request });
   }
 
   pauseRoom(roomId: string): Promise<RoomView> {

@@ -420,3 +420,43 @@ export interface BudgetView {
   limit: number;
   window_secs: number;
 }
+
+/** How bad a doctor finding is. */
+export type Severity = 'ok' | 'warning' | 'problem';
+
+export interface DoctorFix {
+  /** What to do, in words. */
+  steps: string;
+  /** Exchange Online PowerShell that does it, ready to paste (unknowns in `<angle brackets>`). */
+  powershell: string | null;
+}
+
+export interface DoctorFinding {
+  /** Stable across runs, e.g. `scope` or `calendar-processing:res-library-hall`. */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** What it means, in a facility manager's words. */
+  meaning: string;
+  /** The room it is about, if any. */
+  room_id: string | null;
+  /** Null when there is nothing to fix. */
+  fix: DoctorFix | null;
+}
+
+/** The tenant doctor's report. */
+export interface DoctorView {
+  /** RFC 3339. */
+  checked_at: string;
+  /** Mapped rooms checked. */
+  rooms: number;
+  problems: number;
+  warnings: number;
+  /** Problems first, then warnings, then what is fine. */
+  findings: DoctorFinding[];
+}
+
+export interface DoctorRequest {
+  /** A colleague's address to test the app's scope with; null or absent: the rooms' organizers. */
+  person?: string | null;
+}

@@ -1,6 +1,7 @@
 import type { Backend, Connection, Unsubscribe } from '../backend';
 import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
+import type { DoctorRequest, DoctorView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
 import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import type {
@@ -388,6 +389,11 @@ export class AppState {
   /** The Graph request budget in use, per mailbox. */
   graphBudget(): Promise<BudgetView[]> {
     return this.#backend.graphBudget();
+  }
+
+  /** Runs the tenant doctor; the Doctor screen keeps the report. */
+  doctor(request: DoctorRequest): Promise<DoctorView> {
+    return this.#backend.doctor(request);
   }
 
   dismissSyncError(roomId: string): void {

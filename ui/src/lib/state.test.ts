@@ -51,6 +51,7 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     updateSettings: vi.fn(async (u: SettingsUpdate) => ({ ...settings, ...u }) as SettingsView),
     activity: vi.fn(async (_span: ActivitySpan) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
+    doctor: vi.fn(async () => ({ checked_at: '2026-11-20T10:00:00Z', rooms: 0, problems: 0, warnings: 0, findings: [] })),
     pauseRoom: vi.fn(async (id: string) => room(id, { paused: true, status: 'paused' })),
     resumeRoom: vi.fn(async (id: string) => room(id, { status: 'syncing' })),
     pauseAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: true, status: 'paused' as const }))),

@@ -10,7 +10,7 @@ export function serverUrl(): string {
 /** Opens the app on a screen the way a facility manager does: from the printed address. */
 export async function openScreen(
   page: Page,
-  screen: 'overview' | 'rooms' | 'history' | 'conflicts' | 'settings',
+  screen: 'overview' | 'rooms' | 'history' | 'conflicts' | 'doctor' | 'settings',
 ): Promise<void> {
   const url = new URL(serverUrl());
   url.hash = `/${screen}`;

@@ -11,6 +11,7 @@ mod auth;
 mod batch;
 mod credential;
 mod governor;
+mod probe;
 #[doc(hidden)]
 pub mod wire;
 pub mod zones;
@@ -18,6 +19,7 @@ pub mod zones;
 pub use batch::{BatchRequest, BatchResponse};
 pub use credential::{CLIENT_ASSERTION_TYPE, GraphCredential, client_assertion};
 pub use governor::{GraphClientStats, GraphLimits, Priority, current_priority, with_priority};
+pub use probe::{PROBE_BODY, PROBE_SUBJECT, PROBE_TAG_PREFIX, ProbeEvent, ViewedEvent};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;

@@ -288,12 +288,18 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
         .map(str::trim)
         .filter(|n| !n.is_empty());
     let subject_is_organizer = organizer_name.is_some_and(|name| content.title.trim() == name);
+    let body_is_empty = w
+        .body
+        .as_ref()
+        .and_then(|b| b.content.as_deref())
+        .is_none_or(|text| html_to_text(text).trim().is_empty());
     Ok(CalendarEvent {
         id: GraphEventId::new(&w.id),
         content,
         version,
         tag: tag_in(&w.single_value_extended_properties),
         subject_is_organizer,
+        body_is_empty,
         modified: w.last_modified_date_time,
         has_attendees: !w.attendees.is_empty(),
         is_organizer: w.is_organizer.unwrap_or(true),

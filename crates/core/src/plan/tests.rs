@@ -53,6 +53,7 @@ fn event(title: &str) -> CalendarEvent {
         version: Some("ck1".into()),
         tag: None,
         subject_is_organizer: false,
+        body_is_empty: false,
         modified: None,
         has_attendees: false,
         is_organizer: true,

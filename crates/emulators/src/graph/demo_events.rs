@@ -107,6 +107,21 @@ pub fn demo_events(now: DateTime<Utc>) -> Vec<(String, StoredEvent)> {
     out
 }
 
+/// The organizers' own copies of `meetings` (room mailbox, event), as `(organizer's
+/// mailbox, event)`: the same meeting in the person's calendar, with its own id (ids are per
+/// mailbox) and the same `iCalUId`.
+pub fn organizer_copies(meetings: &[(String, StoredEvent)]) -> Vec<(String, StoredEvent)> {
+    meetings
+        .iter()
+        .map(|(_, room_copy)| {
+            let mut own = room_copy.clone();
+            own.id = new_event_id();
+            own.change_key = new_change_key();
+            (own.organizer_address.to_lowercase(), own)
+        })
+        .collect()
+}
+
 fn meeting(
     now: DateTime<Utc>,
     m: &Meeting,
@@ -152,5 +167,36 @@ fn meeting(
         series: None,
         occurrence: None,
         seq: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_meeting_is_organised_by_someone_in_the_demo_directory() {
+        let meetings = demo_events(Utc::now());
+        assert!(!meetings.is_empty());
+        for (_, e) in &meetings {
+            assert!(
+                crate::demo::DEMO_PEOPLE
+                    .iter()
+                    .any(|(name, address)| *name == e.organizer_name
+                        && *address == e.organizer_address),
+                "{} by {} <{}>",
+                e.subject,
+                e.organizer_name,
+                e.organizer_address
+            );
+        }
+        let copies = organizer_copies(&meetings);
+        assert_eq!(copies.len(), meetings.len());
+        for ((room, theirs), (person, own)) in meetings.iter().zip(&copies) {
+            assert_eq!(person, &theirs.organizer_address);
+            assert_ne!(room, person);
+            assert_ne!(own.id, theirs.id, "ids are per mailbox");
+            assert_eq!(own.ical_uid, theirs.ical_uid);
+        }
     }
 }

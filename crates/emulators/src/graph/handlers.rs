@@ -20,7 +20,10 @@ use super::state::{
     Reply, Store, StoredEvent, graph_instant, new_change_key, new_event_id, new_ical_uid,
     render_delta_item, render_event, to_utc,
 };
-use super::{EmulatedMailbox, MailboxKind, lock, schema, zones};
+use super::{
+    AccessScope, CalendarProcessing, EmulatedMailbox, EmulatedPerson, MailboxKind, lock, schema,
+    zones,
+};
 
 /// What the handlers know that does not change.
 pub struct Settings {
@@ -31,9 +34,39 @@ pub struct Settings {
     /// `http://127.0.0.1:PORT/v1.0`
     pub base: String,
     pub mailboxes: Vec<EmulatedMailbox>,
-    /// When set, events created in a room mailbox get their subject replaced with the
-    /// organizer's name this long after the create (Exchange's `AddOrganizerToSubject`).
-    pub rewrite_after: Option<Duration>,
+    pub people: Vec<EmulatedPerson>,
+    pub scope: AccessScope,
+    /// The application has `Place.Read.All`.
+    pub place_read_all: bool,
+    /// Every room mailbox rewrites subjects to the organizer's name, whatever its own
+    /// calendar processing says.
+    pub rewrite_every_room: bool,
+    /// How long after an event lands in a mailbox its calendar processing changes it.
+    pub rewrite_after: Duration,
+}
+
+impl Settings {
+    /// The calendar processing events that land in mailbox `key` get.
+    fn processing_of(&self, key: &str) -> CalendarProcessing {
+        let Some(m) = self
+            .mailboxes
+            .iter()
+            .find(|m| m.email.eq_ignore_ascii_case(key))
+        else {
+            // People's mailboxes have no calendar processing.
+            return CalendarProcessing::NONE;
+        };
+        let every_room = if self.rewrite_every_room && m.kind == MailboxKind::Room {
+            CalendarProcessing {
+                delete_subject: true,
+                add_organizer_to_subject: true,
+                delete_comments: false,
+            }
+        } else {
+            CalendarProcessing::NONE
+        };
+        m.processing.and(every_room)
+    }
 }
 
 #[derive(Clone)]
@@ -69,6 +102,7 @@ pub fn router(app: App) -> Router {
             get(list_instances),
         )
         .route("/v1.0/users/{mailbox}/calendarView/delta", get(delta))
+        .route("/v1.0/users/{mailbox}/calendarView", get(calendar_view))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
@@ -323,12 +357,44 @@ pub(crate) fn has_valid_token(app: &App, headers: &HeaderMap) -> bool {
     authorize(app, headers).is_ok()
 }
 
-/// The mailbox key when the application may access it; 403 otherwise (an application access
-/// policy restricts the app to the seeded resource mailboxes).
+/// The mailbox key when the application may access it ([`directory_access`]).
 fn mailbox_key(app: &App, mailbox: &str) -> Result<String, GraphError> {
+    directory_access(&app.settings, mailbox)
+}
+
+/// Looks `mailbox` up in the tenant's directory as Exchange does: a resource mailbox is open
+/// to the application; a person's mailbox only when the application's scope is the whole
+/// tenant, else 403 `ErrorAccessDenied` (RBAC for Applications or an application access
+/// policy keeps it out); an address nobody has is 404 `ErrorInvalidUser`, whatever the scope.
+fn directory_access(settings: &Settings, mailbox: &str) -> Result<String, GraphError> {
     let key = mailbox.to_lowercase();
-    if lock(&app.store).mailboxes.contains_key(&key) {
-        Ok(key)
+    let resource = settings
+        .mailboxes
+        .iter()
+        .any(|m| m.email.eq_ignore_ascii_case(&key));
+    let person = settings
+        .people
+        .iter()
+        .any(|p| p.email.eq_ignore_ascii_case(&key));
+    match (resource, person, settings.scope) {
+        (true, _, _) | (false, true, AccessScope::Tenant) => Ok(key),
+        (false, true, AccessScope::Resources) => Err(GraphError::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )),
+        (false, false, _) => Err(GraphError::new(
+            StatusCode::NOT_FOUND,
+            "ErrorInvalidUser",
+            format!("The requested user '{mailbox}' is invalid."),
+        )),
+    }
+}
+
+/// 403 for the places routes when the application lacks `Place.Read.All`.
+fn places_allowed(app: &App) -> Result<(), GraphError> {
+    if app.settings.place_read_all {
+        Ok(())
     } else {
         Err(GraphError::new(
             StatusCode::FORBIDDEN,
@@ -564,6 +630,7 @@ async fn rooms(
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
     authorize(&app, &headers)?;
+    places_allowed(&app)?;
     let page = paging(&query)?;
     let rooms: Vec<Value> = app
         .settings
@@ -614,6 +681,7 @@ async fn room_lists(
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
     authorize(&app, &headers)?;
+    places_allowed(&app)?;
     let page = paging(&query)?;
     let lists: Vec<Value> = room_list_groups(&app.settings.mailboxes)
         .into_iter()
@@ -650,6 +718,7 @@ async fn room_list_rooms(
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
     authorize(&app, &headers)?;
+    places_allowed(&app)?;
     let page = paging(&query)?;
     let (_, email, rooms) = room_list_groups(&app.settings.mailboxes)
         .into_iter()
@@ -1067,15 +1136,15 @@ fn insert_event(
         sync_occurrences(mb, &id, seq);
     }
     drop(store);
-    let is_room = app
-        .settings
-        .mailboxes
-        .iter()
-        .any(|m| m.kind == MailboxKind::Room && m.email.eq_ignore_ascii_case(key));
-    if let Some(after) = app.settings.rewrite_after
-        && is_room
-    {
-        tokio::spawn(rewrite_subject(app.clone(), key.to_owned(), id, after));
+    let processing = app.settings.processing_of(key);
+    if processing.changes_events() {
+        tokio::spawn(process_calendar(
+            app.clone(),
+            key.to_owned(),
+            id,
+            processing,
+            app.settings.rewrite_after,
+        ));
     }
     Ok((StatusCode::CREATED, e))
 }
@@ -1234,10 +1303,17 @@ fn remove_event(mb: &mut MailboxState, id: &str, seq: u64) {
     }
 }
 
-/// What an Exchange room mailbox with `AddOrganizerToSubject` does a few seconds after a
-/// meeting lands in it: the subject becomes the organizer's name, which is a new version of
-/// the item (new change key, reported by delta).
-async fn rewrite_subject(app: App, mailbox: String, id: String, after: Duration) {
+/// What an Exchange resource mailbox's calendar processing does a few seconds after a
+/// meeting lands in it (`AddOrganizerToSubject`, `DeleteSubject`: the subject becomes the
+/// organizer's name; `DeleteComments`: the body is dropped), which is a new version of the
+/// item (new change key, reported by delta).
+async fn process_calendar(
+    app: App,
+    mailbox: String,
+    id: String,
+    processing: CalendarProcessing,
+    after: Duration,
+) {
     tokio::time::sleep(after).await;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
@@ -1246,7 +1322,10 @@ async fn rewrite_subject(app: App, mailbox: String, id: String, after: Duration)
     };
     // Deleted (or never stored) meanwhile: nothing to rewrite.
     if let Some(e) = mb.events.get_mut(&id) {
-        e.subject = e.organizer_name.clone();
+        e.subject = processing.subject(&e.subject, &e.organizer_name);
+        if processing.delete_comments {
+            e.body = String::new();
+        }
         e.change_key = new_change_key();
         e.last_modified = Utc::now();
         e.seq = seq;
@@ -1876,6 +1955,73 @@ async fn list_instances(
         if let Some(list) = query.get("$select") {
             next.query_pairs_mut().append_pair("$select", list);
         }
+        body.insert("@odata.nextLink".into(), json!(next.as_str()));
+    }
+    body.insert("value".into(), Value::Array(value));
+    Ok(with_applied(
+        Json(Value::Object(body)).into_response(),
+        &prefer,
+        false,
+    ))
+}
+
+/// `GET /users/{m}/calendarView?startDateTime&endDateTime`: the events of a mailbox's
+/// calendar that overlap the required window (occurrences and exceptions, never series
+/// masters), in start order, ten to a page as Graph pages event collections, or `$top`.
+async fn calendar_view(
+    State(app): State<App>,
+    Path(mailbox): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> GraphResult {
+    authorize(&app, &headers)?;
+    let key = mailbox_key(&app, &mailbox)?;
+    let (start, end) = required_window(&query)?;
+    let (top, skip) = paging(&query)?;
+    let top = if query.contains_key("$top") {
+        top
+    } else {
+        DEFAULT_COLLECTION_PAGE
+    };
+    let prefer = Prefer::read(&headers);
+    let store = lock(&app.store);
+    let ids = store.in_window(&key, start, end);
+    let opts = RenderOptions {
+        zone: prefer.zone(),
+        text_body: prefer.text_body,
+        expand: None,
+    };
+    let value: Vec<Value> = store
+        .mailboxes
+        .get(&key)
+        .map(|mb| {
+            ids.iter()
+                .skip(skip)
+                .take(top)
+                .filter_map(|id| mb.events.get(id))
+                .map(|e| Value::Object(render_event(e, &key, &opts)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/$metadata#users('{mailbox}')/calendarView",
+            app.settings.base
+        )),
+    );
+    if skip + top < ids.len() {
+        let mut next = url::Url::parse(&format!(
+            "{}/users/{mailbox}/calendarView",
+            app.settings.base
+        ))
+        .map_err(|e| GraphError::bad_request(e.to_string()))?;
+        next.query_pairs_mut()
+            .append_pair("startDateTime", &query["startDateTime"])
+            .append_pair("endDateTime", &query["endDateTime"])
+            .append_pair("$top", &top.to_string())
+            .append_pair("$skip", &(skip + top).to_string());
         body.insert("@odata.nextLink".into(), json!(next.as_str()));
     }
     body.insert("value".into(), Value::Array(value));

@@ -7,10 +7,16 @@
 //!
 //! In front of the handlers sits what sits in front of Exchange: the per-mailbox limits
 //! ([`MailboxLimits`]: 4 requests in flight, 10,000 per 10 minutes), JSON batching
-//! (`POST /v1.0/$batch`, at most 20 requests, `dependsOn`), and injected [`Fault`]s. Room
-//! mailboxes can rewrite subjects like Exchange's `AddOrganizerToSubject`
-//! ([`GraphEmulatorConfig::rewrite_subjects`]), a room can decline a meeting, and an organizer
-//! can cancel one.
+//! (`POST /v1.0/$batch`, at most 20 requests, `dependsOn`), and injected [`Fault`]s. Resource
+//! mailboxes apply Exchange's calendar processing ([`CalendarProcessing`]: subjects replaced
+//! by the organizer's name, bodies dropped) a few seconds after an event lands, a room can
+//! decline a meeting, and an organizer can cancel one.
+//!
+//! The tenant has a directory: resource mailboxes ([`EmulatedMailbox`]), which the
+//! application may always open, and people's mailboxes ([`EmulatedPerson`]), which it may open
+//! only when its [`AccessScope`] is the whole tenant (403 `ErrorAccessDenied` otherwise); an
+//! address nobody has is 404 `ErrorInvalidUser`. Without `Place.Read.All` the places routes
+//! answer 403.
 //!
 //! Start it with [`GraphEmulator::start`]; point a client at [`GraphEmulator::graph_base`] and
 //! [`GraphEmulator::token_url`]. Edits "from the outside" (a test, a person playing Outlook) go
@@ -74,7 +80,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::demo::{DEMO_CLIENT_ID, DEMO_RESOURCES, DEMO_TENANT};
+use crate::demo::{DEMO_CLIENT_ID, DEMO_PROCESSING_ROOM, DEMO_RESOURCES, DEMO_TENANT};
 use crate::seed::{Seed, bench_room_email, bench_room_name};
 use gateway::Gateway;
 use state::{MailboxState, Store};
@@ -88,7 +94,8 @@ pub enum MailboxKind {
     Equipment,
 }
 
-/// A resource mailbox the emulated application may access (its application access policy).
+/// A resource mailbox (room or equipment) of the tenant. The application may always access
+/// these: whatever its [`AccessScope`], resource mailboxes are inside it.
 #[derive(Debug, Clone)]
 pub struct EmulatedMailbox {
     /// The SMTP address, which Graph accepts as the user id.
@@ -98,6 +105,101 @@ pub struct EmulatedMailbox {
     pub capacity: u32,
     /// Rooms of one building form one room list.
     pub building: String,
+    /// What Exchange's calendar processing does to events that land in this mailbox.
+    pub processing: CalendarProcessing,
+}
+
+/// A person's mailbox in the tenant's directory (a member of staff): not a resource, never
+/// listed as a place. Whether the application may open it depends on the [`AccessScope`].
+#[derive(Debug, Clone)]
+pub struct EmulatedPerson {
+    /// The SMTP address, which Graph accepts as the user id.
+    pub email: String,
+    pub display_name: String,
+}
+
+impl EmulatedPerson {
+    /// The demo municipality's staff ([`crate::demo::DEMO_PEOPLE`]): the organizers of the
+    /// demo's Outlook meetings and the chief executive.
+    pub fn demo() -> Vec<EmulatedPerson> {
+        crate::demo::DEMO_PEOPLE
+            .iter()
+            .map(|(name, email)| EmulatedPerson {
+                email: (*email).to_owned(),
+                display_name: (*name).to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// Which mailboxes the application's `Calendars.ReadWrite` reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccessScope {
+    /// Only resource mailboxes: what RBAC for Applications (a management scope on
+    /// `RecipientTypeDetails -eq 'RoomMailbox'`) or a legacy application access policy gives.
+    /// A person's mailbox answers 403 `ErrorAccessDenied`.
+    #[default]
+    Resources,
+    /// Every mailbox of the tenant: the permission was consented tenant-wide and nothing
+    /// narrows it, so people's calendars can be read (and written) too.
+    Tenant,
+}
+
+/// Exchange's calendar processing of a resource mailbox (`Set-CalendarProcessing`), applied
+/// [`GraphEmulatorConfig::rewrite_after`] after an event lands in the mailbox (a create or an
+/// invitation), as a new version of the event (new change key, seen by delta).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CalendarProcessing {
+    /// `DeleteSubject`: the subject is removed.
+    pub delete_subject: bool,
+    /// `AddOrganizerToSubject`: the organizer's name is put in front of the subject (with
+    /// `DeleteSubject`, the subject becomes the organizer's name).
+    pub add_organizer_to_subject: bool,
+    /// `DeleteComments`: the body is removed.
+    pub delete_comments: bool,
+}
+
+impl CalendarProcessing {
+    /// Nothing is changed: `-DeleteSubject $false -AddOrganizerToSubject $false
+    /// -DeleteComments $false`, what RoomBridge's documentation asks for.
+    pub const NONE: CalendarProcessing = CalendarProcessing {
+        delete_subject: false,
+        add_organizer_to_subject: false,
+        delete_comments: false,
+    };
+
+    /// Exchange Online's defaults for an auto-accepting room: the subject becomes the
+    /// organizer's name and the body is dropped.
+    pub const EXCHANGE_DEFAULT: CalendarProcessing = CalendarProcessing {
+        delete_subject: true,
+        add_organizer_to_subject: true,
+        delete_comments: true,
+    };
+
+    /// Whether processing changes anything about an event.
+    pub fn changes_events(&self) -> bool {
+        self.delete_subject || self.add_organizer_to_subject || self.delete_comments
+    }
+
+    /// The subject after processing, for an event organised by `organizer`.
+    pub fn subject(&self, subject: &str, organizer: &str) -> String {
+        let kept = if self.delete_subject { "" } else { subject };
+        match (self.add_organizer_to_subject, kept.is_empty()) {
+            (true, true) => organizer.to_owned(),
+            (true, false) => format!("{organizer} {kept}"),
+            (false, _) => kept.to_owned(),
+        }
+    }
+
+    /// Both processings together (each flag set in either).
+    pub fn and(self, other: CalendarProcessing) -> CalendarProcessing {
+        CalendarProcessing {
+            delete_subject: self.delete_subject || other.delete_subject,
+            add_organizer_to_subject: self.add_organizer_to_subject
+                || other.add_organizer_to_subject,
+            delete_comments: self.delete_comments || other.delete_comments,
+        }
+    }
 }
 
 impl EmulatedMailbox {
@@ -115,6 +217,7 @@ impl EmulatedMailbox {
                 },
                 capacity: r.capacity,
                 building: r.building.to_owned(),
+                processing: CalendarProcessing::NONE,
             })
             .collect()
     }
@@ -128,6 +231,7 @@ impl EmulatedMailbox {
                 kind: MailboxKind::Room,
                 capacity: 10,
                 building: "Bench".to_owned(),
+                processing: CalendarProcessing::NONE,
             })
             .collect()
     }
@@ -144,9 +248,17 @@ pub struct GraphEmulatorConfig {
     pub client_secret: String,
     /// Demo meetings, an empty calendar, or the benchmark rooms without events.
     pub seed: Seed,
-    /// The mailboxes the application may access; every other mailbox answers 403. With
+    /// The resource mailboxes (rooms and equipment), which the application may access. With
     /// [`Seed::Bulk`] the benchmark rooms ([`EmulatedMailbox::bench`]) replace these.
     pub mailboxes: Vec<EmulatedMailbox>,
+    /// People's mailboxes. Open to the application only with [`AccessScope::Tenant`];
+    /// otherwise they answer 403 `ErrorAccessDenied`. An address that is neither a resource
+    /// nor a person answers 404 `ErrorInvalidUser`.
+    pub people: Vec<EmulatedPerson>,
+    /// How far the application's calendar permission reaches.
+    pub scope: AccessScope,
+    /// The application has `Place.Read.All`; without it the places routes answer 403.
+    pub place_read_all: bool,
     /// How long an access token is valid (`expires_in`).
     pub token_lifetime: Duration,
     /// Faults in force from the start (more can be added with [`GraphEmulator::inject`]).
@@ -155,10 +267,13 @@ pub struct GraphEmulatorConfig {
     pub fault_seed: u64,
     /// Exchange's per-mailbox limits (defaults: 4 in flight, 10,000 per 600 s).
     pub limits: MailboxLimits,
-    /// Room mailboxes replace the subject of a new event with the organizer's name
-    /// [`GraphEmulatorConfig::rewrite_after`] after the create (a new change key, seen by delta).
+    /// Every room mailbox replaces the subject of a new event with the organizer's name
+    /// (`DeleteSubject` and `AddOrganizerToSubject`, on top of its own
+    /// [`EmulatedMailbox::processing`]), [`GraphEmulatorConfig::rewrite_after`] after the
+    /// create (a new change key, seen by delta).
     pub rewrite_subjects: bool,
-    /// How long after a create the subject is rewritten (Exchange: a few seconds).
+    /// How long after a create calendar processing changes the event (Exchange: a few
+    /// seconds).
     pub rewrite_after: Duration,
 }
 
@@ -176,6 +291,9 @@ impl GraphEmulatorConfig {
             client_secret: client_secret.into(),
             seed,
             mailboxes: EmulatedMailbox::demo(),
+            people: EmulatedPerson::demo(),
+            scope: AccessScope::Resources,
+            place_read_all: true,
             // Entra ID's usual lifetime, as in token-response.json.
             token_lifetime: Duration::from_secs(3599),
             faults: Vec::new(),
@@ -186,9 +304,27 @@ impl GraphEmulatorConfig {
         }
     }
 
-    /// The demo tenant ([`DEMO_TENANT`], [`DEMO_CLIENT_ID`]) with the demo meetings; the caller
-    /// chooses the client secret.
+    /// The demo tenant ([`DEMO_TENANT`], [`DEMO_CLIENT_ID`]) with the demo meetings, as
+    /// `roombridge demo` shows it: with two things RoomBridge's tenant doctor finds, as real
+    /// tenants have them. The application's permission reaches the whole tenant
+    /// ([`AccessScope::Tenant`]), and the Library's Reading Hall
+    /// ([`DEMO_PROCESSING_ROOM`]) keeps Exchange's default calendar processing (subjects
+    /// become the organizer's name, bodies are dropped). The caller chooses the client secret.
     pub fn demo(client_secret: impl Into<String>) -> Self {
+        let mut config = Self::demo_clean(client_secret);
+        config.scope = AccessScope::Tenant;
+        for m in &mut config.mailboxes {
+            if m.email.eq_ignore_ascii_case(DEMO_PROCESSING_ROOM) {
+                m.processing = CalendarProcessing::EXCHANGE_DEFAULT;
+            }
+        }
+        config
+    }
+
+    /// The demo tenant set up the way RoomBridge's documentation asks: the application
+    /// scoped to resource mailboxes, no calendar processing anywhere. The tenant doctor finds
+    /// nothing wrong with it.
+    pub fn demo_clean(client_secret: impl Into<String>) -> Self {
         Self::new(DEMO_TENANT, DEMO_CLIENT_ID, client_secret, Seed::Demo)
     }
 }
@@ -201,6 +337,9 @@ impl std::fmt::Debug for GraphEmulatorConfig {
             .field("client_id", &self.client_id)
             .field("seed", &self.seed)
             .field("mailboxes", &self.mailboxes.len())
+            .field("people", &self.people.len())
+            .field("scope", &self.scope)
+            .field("place_read_all", &self.place_read_all)
             .field("token_lifetime", &self.token_lifetime)
             .field("faults", &self.faults)
             .field("fault_seed", &self.fault_seed)
@@ -253,8 +392,19 @@ impl GraphEmulator {
                 },
             );
         }
+        for p in &config.people {
+            store.mailboxes.insert(
+                p.email.to_lowercase(),
+                MailboxState {
+                    display_name: p.display_name.clone(),
+                    ..MailboxState::default()
+                },
+            );
+        }
         if config.seed == Seed::Demo {
-            for (mailbox, mut event) in demo_events::demo_events(Utc::now()) {
+            let meetings = demo_events::demo_events(Utc::now());
+            let copies = demo_events::organizer_copies(&meetings);
+            for (mailbox, mut event) in meetings.into_iter().chain(copies) {
                 let seq = store.next_seq();
                 if let Some(mb) = store.mailboxes.get_mut(&mailbox) {
                     event.seq = seq;
@@ -272,7 +422,11 @@ impl GraphEmulator {
                 token_lifetime: config.token_lifetime,
                 base,
                 mailboxes,
-                rewrite_after: config.rewrite_subjects.then_some(config.rewrite_after),
+                people: config.people,
+                scope: config.scope,
+                place_read_all: config.place_read_all,
+                rewrite_every_room: config.rewrite_subjects,
+                rewrite_after: config.rewrite_after,
             }),
         };
         let (stop, stopped) = watch::channel(false);

@@ -1,6 +1,6 @@
 //! The shape of `microsoft.graph.event` as the emulator checks request bodies and `$select`
 //! against it: every property of the type and of the complex types it holds (from Graph's
-//! CSDL, `shared/fixtures/graph/csdl-calendar-subset.xml`), with its kind and, for enums, the
+//! CSDL, `tests/fixtures/graph/csdl-calendar-subset.xml`), with its kind and, for enums, the
 //! members.
 //!
 //! Graph reads a request body with its OData reader: a property the type lacks is refused

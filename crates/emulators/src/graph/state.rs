@@ -360,8 +360,14 @@ impl Store {
         }
     }
 
-    /// Ids of the events overlapping the window, by start time.
-    fn in_window(&self, mailbox: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+    /// Ids of the events overlapping the window, by start time (calendarView's events:
+    /// occurrences and exceptions, never series masters; nothing the mailbox declined).
+    pub fn in_window(
+        &self,
+        mailbox: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Vec<String> {
         let Some(mb) = self.mailboxes.get(mailbox) else {
             return Vec::new();
         };
