@@ -1085,3 +1085,30 @@ async fn a_meeting_in_a_custom_time_zone_reaches_the_booking_system() {
         history_of(&h, "rejected")
     );
 }
+
+/// A room whose mailbox no longer exists (deleted, or its licence removed): Graph answers 404
+/// `ErrorInvalidUser`, which is not "the events are gone". The cycle fails with words that say
+/// what to check, and nothing is cancelled in the booking system.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_mailbox_fails_the_cycle_and_cancels_nothing() {
+    let h = Harness::start().await;
+    let (id, _) = one_synced(&h, "Choir").await;
+    h.app
+        .edit_room(
+            GYM_ROOM,
+            roombridge_app::mappings::RoomEdit {
+                mailbox: Some("gone-gym@nordvik.kommune.example".to_owned()),
+                ..Default::default()
+            },
+        )
+        .expect("mailbox changed");
+    let reports = h.cycle_allowing_failures().await;
+    let gym = reports
+        .iter()
+        .find(|r| r.room.as_str() == GYM_ROOM)
+        .expect("the gym's cycle");
+    let error = gym.error.as_deref().expect("the cycle failed");
+    assert!(error.contains("mailbox does not exist"), "{error}");
+    assert_eq!(h.booking.get(&id).await["status"], "active");
+    assert!(history_of(&h, "cancel_reservation").is_empty());
+}

@@ -1665,3 +1665,34 @@ async fn a_failed_call_names_its_request_id_and_client_request_id() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_missing_mailbox_is_an_error_and_never_an_event_already_gone() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let nobody = Mailbox::new("no-such-room@nordvik.kommune.example");
+    let event = GraphEventId::new("AAMkADw3ellFormedButUnknownAAA=");
+    // An event that is gone from a room that exists: done, as the delete wanted.
+    c.delete_event(&Mailbox::new(ROOM), &event).await.unwrap();
+    // The same from a mailbox nobody has: an error that names the mailbox, for every write
+    // that would otherwise take "not found" as "already gone".
+    let errors = [
+        c.delete_event(&nobody, &event).await.unwrap_err(),
+        c.cancel_event(&nobody, &event, "closed").await.unwrap_err(),
+        Calendar::decline_event(&c, &nobody, &event, "taken")
+            .await
+            .unwrap_err(),
+        c.changes(&nobody, window(), None).await.unwrap_err(),
+    ];
+    for err in errors {
+        assert_eq!(err.status, Some(404), "{err:?}");
+        assert!(!err.is_item_gone(), "{err:?}");
+        assert_eq!(err.code.as_deref(), Some("ErrorInvalidUser"));
+        assert!(
+            err.message.contains("mailbox does not exist"),
+            "{}",
+            err.message
+        );
+    }
+    emu.shutdown().await;
+}
