@@ -155,7 +155,7 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWi
         .filter(|r| r.is_active() && r.content.when.is_valid())
     {
         let Some(repeat) = &r.recurrence else {
-            let (start, end) = r.content.when.instants(zone);
+            let (start, end) = r.content.instants(zone);
             items.push(Item {
                 reservation: r,
                 occurrence: None,
@@ -203,9 +203,9 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWi
                             });
                         }
                     }
-                    let (start, end) = when.instants(zone);
                     let mut content = r.content.clone();
                     content.when = when;
+                    let (start, end) = content.instants(zone);
                     items.push(Item {
                         reservation: r,
                         occurrence: Some(date),
@@ -493,6 +493,41 @@ mod tests {
         assert_eq!(spans(&out.blocks), vec![("r:closed".into(), 8, 20)]);
         assert_eq!(out.hidden, vec![BlockKey::new("r:ev")]);
         assert_eq!(out.footprint.len(), 2);
+    }
+
+    /// Issue 12, bug 2: an all-day closure in Los Angeles (or Tokyo) hides lower levels up to
+    /// its own midnight, not the Oslo room's.
+    #[test]
+    fn an_all_day_closure_covers_its_own_days_in_its_own_zone() {
+        for zone in ["America/Los_Angeles", "Asia/Tokyo"] {
+            let tz: chrono_tz::Tz = zone.parse().unwrap();
+            let local = |h: u32| {
+                tz.with_ymd_and_hms(2026, 12, 1, h, 0, 0)
+                    .unwrap()
+                    .with_timezone(&Utc)
+            };
+            let mut alloc = res("alloc", Level::Allocation, 0, 1);
+            alloc.content.when = When::Timed {
+                start: local(12),
+                end: local(18),
+            };
+            alloc.content.time_zone = zone.into();
+            let mut closed = res("closed", Level::Closure, 0, 1);
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+            closed.content.when = When::AllDay {
+                start: day,
+                end: day.succ_opt().unwrap(),
+            };
+            closed.content.time_zone = zone.into();
+            let out = compose(&[alloc, closed], OSLO, window());
+            let keys: Vec<String> = out.blocks.iter().map(|b| b.key.to_string()).collect();
+            assert_eq!(
+                keys,
+                vec!["r:closed"],
+                "{zone}: nothing of the allocation shows"
+            );
+            assert_eq!(out.hidden, vec![BlockKey::new("r:alloc")], "{zone}");
+        }
     }
 
     #[test]

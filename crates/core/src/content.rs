@@ -77,6 +77,18 @@ pub struct Content {
 }
 
 impl Content {
+    /// The UTC instants this covers. All-day dates are read in the content's own zone (an
+    /// all-day closure written in Los Angeles ends at Los Angeles' midnight, whatever room it
+    /// is in); `fallback` (the room's zone) when the content names no zone RoomBridge knows.
+    pub fn instants(&self, fallback: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        self.when.instants(self.zone_or(fallback))
+    }
+
+    /// The content's own zone, or `fallback` when it names none RoomBridge knows.
+    pub fn zone_or(&self, fallback: chrono_tz::Tz) -> chrono_tz::Tz {
+        self.time_zone.trim().parse().unwrap_or(fallback)
+    }
+
     /// The normalised form both sides are compared in.
     pub fn normalised(&self) -> Content {
         Content {

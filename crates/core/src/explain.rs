@@ -32,7 +32,7 @@ pub fn explain(composed: &Composed, at: DateTime<Utc>, zone: Tz) -> Explanation 
         .blocks
         .iter()
         .find(|b| {
-            let (s, e) = b.content.when.instants(zone);
+            let (s, e) = b.content.instants(zone);
             s <= at && at < e
         })
         .cloned();
@@ -43,7 +43,7 @@ pub fn explain(composed: &Composed, at: DateTime<Utc>, zone: Tz) -> Explanation 
             local(at)
         )),
         Some(b) => {
-            let (s, e) = b.content.when.instants(zone);
+            let (s, e) = b.content.instants(zone);
             lines.push(format!(
                 "Outlook shows \"{}\" from {} to {} (block {}).",
                 b.content.title,

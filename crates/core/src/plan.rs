@@ -886,7 +886,7 @@ impl<'a> Planner<'_, 'a> {
     /// own copy: of two Outlook meetings at one time, the one the compositor hid is the
     /// double booking.
     fn overlaps(&self, event: &CalendarEvent) -> Vec<&'a Footprint> {
-        let (start, end) = event.content.when.instants(self.input.zone);
+        let (start, end) = event.content.instants(self.input.zone);
         let own = self.own_source();
         let own_hidden = self.pair.block.is_none() && self.own_item().is_some();
         self.input

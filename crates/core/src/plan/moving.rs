@@ -176,7 +176,7 @@ impl Planner<'_, '_> {
             .events
             .iter()
             .filter(|o| counts_event(o))
-            .map(|o| (o, o.content.when.instants(zone)))
+            .map(|o| (o, o.content.instants(zone)))
             .find(|(_, (start, end))| during(*start, *end))
         {
             return Err(format!(

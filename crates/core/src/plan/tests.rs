@@ -1411,3 +1411,53 @@ fn a_move_to_a_taken_or_impossible_time_is_refused_with_the_reason_and_stays_hel
         "2 booking-system reservations",
     );
 }
+
+/// Issue 12, bug 3: an all-day Outlook meeting is checked for double bookings on its own days,
+/// in its own zone, not in the room's.
+#[test]
+fn an_all_day_outlook_meeting_is_checked_for_double_bookings_in_its_own_zone() {
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 21).unwrap();
+    let mut b = block("Late practice");
+    b.content.when = When::Timed {
+        start: Utc.with_ymd_and_hms(2027, 3, 21, 1, 30, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2027, 3, 21, 2, 30, 0).unwrap(),
+    };
+    let footprint = [footprint_of(&b)];
+    let room = RoomId::new("room");
+    let outcome = |zone: &str| {
+        let mut meeting = event("Conference");
+        meeting.id = GraphEventId::new("E9");
+        meeting.is_organizer = false;
+        meeting.content.when = When::AllDay {
+            start: day,
+            end: day.succ_opt().unwrap(),
+        };
+        meeting.content.time_zone = zone.into();
+        let p = plan(&PlanInput {
+            room: &room,
+            zone: chrono_tz::Europe::Oslo,
+            window: window(),
+            blocks: std::slice::from_ref(&b),
+            footprint: &footprint,
+            events: &[meeting],
+            links: &[],
+            policy: Policy::Manual,
+            decisions: &[],
+            series: &[],
+            privacy: Privacy::Full,
+        });
+        summary(&p)
+    };
+    // 21 March in New York starts at 04:00 UTC: the practice is over by then.
+    assert!(
+        !outcome("America/New_York").contains("conflict"),
+        "{}",
+        outcome("America/New_York")
+    );
+    // In Oslo the same day starts at 23:00 UTC the evening before: a double booking.
+    assert!(
+        outcome("Europe/Oslo").contains("conflict:overlap"),
+        "{}",
+        outcome("Europe/Oslo")
+    );
+}
