@@ -1696,3 +1696,33 @@ async fn a_missing_mailbox_is_an_error_and_never_an_event_already_gone() {
     }
     emu.shutdown().await;
 }
+
+/// Issue 12, bug 9: a reservation across the autumn DST change whose start and end read the
+/// same on an Oslo wall clock (02:30 summer time to 02:30 winter time) reaches Outlook, and
+/// comes back, as the right instants.
+#[tokio::test]
+async fn a_reservation_across_the_autumn_fold_is_written_and_read_back_as_its_instants() {
+    let emu = emulator().await;
+    let c = connector(&emu, SECRET, 10);
+    let mut content = timed("Night watch", 10, 17);
+    content.when = When::Timed {
+        start: Utc.with_ymd_and_hms(2027, 10, 31, 0, 30, 0).unwrap(),
+        end: Utc.with_ymd_and_hms(2027, 10, 31, 1, 30, 0).unwrap(),
+    };
+    let created = c
+        .create_event(
+            &Mailbox::new(ROOM),
+            &content,
+            &LinkId::new("b:r:fold"),
+            "idem-fold",
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.content.when, content.when);
+    assert_eq!(
+        created.content.hash(),
+        content.hash(),
+        "no false change next cycle"
+    );
+    emu.shutdown().await;
+}

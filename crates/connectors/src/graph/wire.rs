@@ -514,6 +514,13 @@ pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>,
                 ),
             ));
         }
+        // A wall time the clocks show twice (the autumn fold) cannot say which of the two
+        // instants it means: such an event is written in UTC, which always can.
+        (When::Timed { start, end }, Some(z))
+            if !(plain_local(*start, z) && plain_local(*end, z)) =>
+        {
+            (start.naive_utc(), end.naive_utc(), "UTC".to_owned())
+        }
         (When::Timed { start, end }, Some(z)) => (
             start.with_timezone(&z).naive_local(),
             end.with_timezone(&z).naive_local(),
@@ -651,6 +658,14 @@ pub fn recurrence(series: &Series) -> Value {
         }),
     };
     json!({"pattern": pattern, "range": range})
+}
+
+/// Whether `t`'s wall time in `zone` names `t` alone (not a time the clocks show twice).
+fn plain_local(t: DateTime<Utc>, zone: Tz) -> bool {
+    matches!(
+        zone.from_local_datetime(&t.with_timezone(&zone).naive_local()),
+        chrono::LocalResult::Single(_)
+    )
 }
 
 fn midnight(d: NaiveDate) -> NaiveDateTime {
