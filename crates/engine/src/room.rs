@@ -25,6 +25,9 @@ pub enum RoomMsg {
     SyncNow(CycleMode, Option<RpcReplyPort<Arc<CycleReport>>>),
     /// The cycle task finished.
     CycleDone(Arc<CycleReport>),
+    /// The cycle task panicked: the room's state can no longer be trusted, so the actor fails
+    /// and its supervisor restarts it (or, after repeated failures, reports the room failed).
+    CyclePanicked(String),
     /// Retry after a failed cycle.
     Retry,
     /// Run no timed cycles for this long (the tenant's credentials were refused); a "sync now"
@@ -147,6 +150,12 @@ impl Actor for RoomActor {
                     start(&myself, state, *mode, Priority::Interactive);
                 }
             }
+            RoomMsg::CyclePanicked(what) => {
+                tracing::error!(room = %state.room, "a sync cycle panicked: {what}");
+                return Err(
+                    format!("A sync cycle of this room stopped unexpectedly: {what}").into(),
+                );
+            }
             RoomMsg::CycleDone(report) => {
                 let ran = state.running.take();
                 // Everyone waiting for a cycle of the mode that just ran gets its report.
@@ -191,19 +200,41 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, pri
     let context = state.context.clone();
     let room_id = state.room.clone();
     let me = myself.clone();
-    tokio::spawn(with_priority(priority, async move {
+    let cycle = tokio::spawn(with_priority(priority, async move {
         let room = context.store.read(|c| rooms::get(c, &room_id));
-        let report = match room {
+        match room {
             Ok(Some(room)) if room.paused && mode == CycleMode::Execute => {
                 Arc::new(CycleReport::skipped(&room, "paused"))
             }
             Ok(Some(room)) => cycle::run_and_report(&context, &room, mode).await,
             Ok(None) => Arc::new(CycleReport::missing(&room_id)),
             Err(e) => Arc::new(CycleReport::missing(&room_id).with_error(e.to_string())),
-        };
-        // The actor may have been stopped meanwhile; then nobody needs the report.
-        let _ = me.send_message(RoomMsg::CycleDone(report));
+        }
     }));
+    // A panic in the cycle must not go unseen (the room would silently stop syncing): it
+    // reaches the actor, which fails, so that the supervisor restarts it.
+    tokio::spawn(async move {
+        // The actor may have been stopped meanwhile; then nobody needs the outcome.
+        match cycle.await {
+            Ok(report) => {
+                let _ = me.send_message(RoomMsg::CycleDone(report));
+            }
+            Err(e) if e.is_panic() => {
+                let _ = me.send_message(RoomMsg::CyclePanicked(panic_text(e.into_panic())));
+            }
+            // Cancelled: the runtime is shutting down.
+            Err(_) => {}
+        }
+    });
+}
+
+/// The message a panic carried, if it was text.
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// Exponential backoff with full jitter: up to 2^failures seconds, never longer than the poll
