@@ -86,6 +86,8 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
             ),
         ));
     }
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let addr = listener.local_addr()?;
     let token: Arc<str> = options.token.clone().into();
     let ui_dir = options.ui_dir;
     let router = match live {
@@ -124,8 +126,7 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
             })
         }
     };
-    let listener = tokio::net::TcpListener::bind(options.listen).await?;
-    let addr = listener.local_addr()?;
+    let router = router.layer(middleware::from_fn_with_state(addr.port(), guard));
     let task = tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(HttpServer {
         addr,
@@ -477,6 +478,52 @@ struct TokenQuery {
 
 /// Lets a request through only with the token, as a bearer header or (for EventSource, which
 /// cannot set headers) a `token` query parameter.
+/// What every answer of the headless server carries: the UI's own files and API only, never
+/// inside a frame, no referrer that could carry the address's token elsewhere.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+];
+
+/// Refuses a request whose `Host` is not this server's loopback address (a page elsewhere
+/// that rebinds its own name to 127.0.0.1 must not reach the API, token or not), and adds the
+/// [`SECURITY_HEADERS`] to every answer.
+async fn guard(State(port): State<u16>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let loopback = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}"));
+    let mut response = if loopback {
+        next.run(request).await
+    } else {
+        (
+            axum::http::StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "RoomBridge answers only as 127.0.0.1:{port}, localhost:{port} or [::1]:{port}."
+            ),
+        )
+            .into_response()
+    };
+    for (name, value) in SECURITY_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
 async fn require_token(
     State(token): State<Arc<str>>,
     Query(q): Query<TokenQuery>,

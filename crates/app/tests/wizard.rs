@@ -658,3 +658,48 @@ async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address(
     assert_eq!(status["mode"], "live");
     app.shutdown().await;
 }
+
+/// Issue 12, bug 10 (in part): the headless server answers only under its own loopback names,
+/// and every answer says it may not be framed, leaks no referrer and loads only its own files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_server_refuses_other_host_names_and_sends_security_headers() {
+    let s = empty_setup().await;
+    let server = roombridge_app::http::serve_live(
+        Live::Setup(s.wizard.clone()),
+        roombridge_app::http::HttpOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ui_dir: s.dir.path().join("no-ui"),
+            token: "t0ken".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/api/status", server.addr);
+    let port = server.addr.port();
+    for host in [format!("evil.example:{port}"), "localhost:1".to_owned()] {
+        let refused = http
+            .get(&url)
+            .bearer_auth("t0ken")
+            .header("Host", &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 421, "{host}");
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let ok = http
+            .get(&url)
+            .bearer_auth("t0ken")
+            .header("Host", &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200, "{host}");
+        let headers = ok.headers();
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    }
+}
