@@ -1,100 +1,20 @@
 //! The Graph emulator over real HTTP on loopback.
 
-use std::collections::BTreeSet;
-use std::net::SocketAddr;
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{Api, ROOM, SECRET, TAG, clean, token, token_with, window_path};
 use reqwest::{Client, StatusCode};
-use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
+use roombridge_emulators::graph::GraphEmulator;
 use roombridge_emulators::seed::Seed;
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-value";
-const ROOM: &str = "fjord@nordvik.kommune.example";
-const TAG: &str = "String {7f2c1d9e-3b4a-4f6e-9c8d-2a1b0e5f4c3d} Name RoomBridgeLink";
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
 async fn start(seed: Seed) -> GraphEmulator {
-    let mut config = GraphEmulatorConfig::demo_clean(SECRET);
-    config.seed = seed;
-    GraphEmulator::start(config, loopback()).await.unwrap()
-}
-
-async fn token_with(emu: &GraphEmulator, form: &[(&str, &str)]) -> reqwest::Response {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    Client::new()
-        .post(emu.token_url())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn token(emu: &GraphEmulator) -> String {
-    let r = token_with(
-        emu,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", roombridge_emulators::demo::DEMO_CLIENT_ID),
-            ("client_secret", SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["token_type"], "Bearer");
-    assert!(v["expires_in"].as_u64().unwrap() > 0);
-    v["access_token"].as_str().unwrap().to_owned()
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: Client,
+    common::start(clean(seed)).await
 }
 
 impl Api {
-    async fn new(emu: &GraphEmulator) -> Api {
-        Api {
-            base: emu.graph_base(),
-            token: token(emu).await,
-            http: Client::new(),
-        }
-    }
-
-    fn req(&self, method: reqwest::Method, path_or_url: &str) -> reqwest::RequestBuilder {
-        let url = if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("{}{}", self.base, path_or_url)
-        };
-        self.http.request(method, url).bearer_auth(&self.token)
-    }
-
-    async fn json(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let r = rb.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn create(&self, mailbox: &str, body: Value) -> Value {
-        let (s, v) = self
-            .json(
-                self.req(reqwest::Method::POST, &format!("/users/{mailbox}/events"))
-                    .json(&body),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v
-    }
-
     /// Follows a delta round to its deltaLink; returns all items and the deltaLink.
     async fn delta_round(&self, first: &str, page_size: usize) -> (Vec<Value>, String, usize) {
         let mut items = Vec::new();
@@ -126,17 +46,11 @@ impl Api {
 }
 
 fn event_body(subject: &str, start: &str, end: &str) -> Value {
-    json!({
-        "subject": subject,
-        "body": {"contentType": "text", "content": "Organisation: Nordvik Choir\n\nRehearsal"},
-        "start": {"dateTime": start, "timeZone": "UTC"},
-        "end": {"dateTime": end, "timeZone": "UTC"},
-    })
-}
-
-fn window_path(mailbox: &str) -> String {
-    format!(
-        "/users/{mailbox}/calendarView/delta?startDateTime=2030-01-01T00:00:00Z&endDateTime=2030-02-01T00:00:00Z"
+    common::event_json(
+        subject,
+        "Organisation: Nordvik Choir\n\nRehearsal",
+        start,
+        end,
     )
 }
 

@@ -1,105 +1,24 @@
 //! The Graph emulator's strictness over real HTTP: injected faults, Exchange's per-mailbox
 //! limits, JSON batching, declines, subject rewrites, room lists, statistics and the bulk seed.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{Api, OTHER_ROOM, ROOM, SECRET, demo, event_body, eventually, loopback, window_path};
 use reqwest::{Client, Method, StatusCode};
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
 use roombridge_emulators::graph::{
-    Fault, FaultKind, FaultRoute, GraphEmulator, GraphEmulatorConfig, GraphRoute, MailboxLimits,
+    Fault, FaultKind, FaultRoute, GraphEmulator, GraphRoute, MailboxLimits,
 };
 use roombridge_emulators::seed::Seed;
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-value";
-const ROOM: &str = "fjord@nordvik.kommune.example";
-const OTHER_ROOM: &str = "skog@nordvik.kommune.example";
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-fn config(seed: Seed) -> GraphEmulatorConfig {
-    let mut config = GraphEmulatorConfig::demo(SECRET);
-    config.seed = seed;
-    config
-}
-
 async fn start(seed: Seed) -> GraphEmulator {
-    GraphEmulator::start(config(seed), loopback())
-        .await
-        .unwrap()
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: Client,
+    common::start(demo(seed)).await
 }
 
 impl Api {
-    async fn new(emu: &GraphEmulator) -> Api {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("grant_type", "client_credentials"),
-                ("client_id", roombridge_emulators::demo::DEMO_CLIENT_ID),
-                ("client_secret", SECRET),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .finish();
-        let r = Client::new()
-            .post(emu.token_url())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let v: Value = r.json().await.unwrap();
-        Api {
-            base: emu.graph_base(),
-            token: v["access_token"].as_str().unwrap().to_owned(),
-            http: Client::new(),
-        }
-    }
-
-    fn req(&self, method: Method, path_or_url: &str) -> reqwest::RequestBuilder {
-        self.req_with(&self.http, method, path_or_url)
-    }
-
-    fn req_with(
-        &self,
-        http: &Client,
-        method: Method,
-        path_or_url: &str,
-    ) -> reqwest::RequestBuilder {
-        let url = if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("{}{}", self.base, path_or_url)
-        };
-        http.request(method, url).bearer_auth(&self.token)
-    }
-
-    async fn json(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let r = rb.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn create(&self, mailbox: &str, subject: &str, day: u32) -> Value {
-        let (s, v) = self
-            .json(
-                self.req(Method::POST, &format!("/users/{mailbox}/events"))
-                    .json(&event_body(subject, day)),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v
-    }
-
     /// Follows a delta round to its deltaLink: all items and the deltaLink.
     async fn delta_round(&self, first: &str) -> (Vec<Value>, String) {
         let mut items = Vec::new();
@@ -121,40 +40,6 @@ impl Api {
                 .json(&json!({ "requests": requests })),
         )
         .await
-    }
-}
-
-fn event_body(subject: &str, day: u32) -> Value {
-    json!({
-        "subject": subject,
-        "body": {"contentType": "text", "content": "Rehearsal"},
-        "start": {"dateTime": format!("2030-01-{day:02}T17:00:00"), "timeZone": "UTC"},
-        "end": {"dateTime": format!("2030-01-{day:02}T18:00:00"), "timeZone": "UTC"},
-    })
-}
-
-fn window_path(mailbox: &str) -> String {
-    format!(
-        "/users/{mailbox}/calendarView/delta?startDateTime=2030-01-01T00:00:00Z&endDateTime=2030-02-01T00:00:00Z"
-    )
-}
-
-/// Polls `check` every 50 ms until it returns `Some`, failing after `limit`.
-async fn eventually<T, F, Fut>(limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "condition not met within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -188,7 +73,7 @@ async fn injected_throttling_answers_429_with_a_fractional_retry_after_and_does_
     assert!(v["error"]["innerError"]["request-id"].is_string());
 
     // Used up after one hit; the throttled create left nothing behind.
-    api.create(ROOM, "Choir", 10).await;
+    api.create(ROOM, event_body("Choir", 10)).await;
     let (items, _) = api.delta_round(&window_path(ROOM)).await;
     assert_eq!(items.len(), 1);
     emu.shutdown().await;
@@ -289,7 +174,7 @@ async fn a_timeout_fault_answers_nothing_until_the_client_gives_up() {
     let (items, _) = api.delta_round(&window_path(ROOM)).await;
     assert!(items.is_empty(), "a hung request does nothing");
     // The four abandoned requests gave their mailbox slots back when their clients went away.
-    api.create(ROOM, "Choir", 10).await;
+    api.create(ROOM, event_body("Choir", 10)).await;
     emu.shutdown().await;
 }
 
@@ -342,7 +227,7 @@ async fn delta_gone_answers_410_once_and_the_delta_link_still_works() {
     emu.inject(Fault::new(FaultRoute::Any, FaultKind::DeltaGone).times(1))
         .unwrap();
     // Other routes are not touched by a delta fault.
-    api.create(ROOM, "Choir", 10).await;
+    api.create(ROOM, event_body("Choir", 10)).await;
     let (s, v) = api.json(api.req(Method::GET, &delta)).await;
     assert_eq!(s, StatusCode::GONE);
     assert_eq!(v["error"]["code"], "SyncStateNotFound");
@@ -354,7 +239,7 @@ async fn delta_gone_answers_410_once_and_the_delta_link_still_works() {
 #[tokio::test]
 async fn a_fault_with_a_probability_hits_the_same_requests_with_the_same_seed() {
     async fn run() -> Vec<u16> {
-        let mut config = config(Seed::Empty);
+        let mut config = demo(Seed::Empty);
         config.fault_seed = 7;
         config.faults = vec![
             Fault::new(
@@ -445,7 +330,7 @@ async fn faults_can_be_added_and_cleared_over_the_admin_routes_with_the_client_s
 async fn a_fifth_concurrent_request_to_one_mailbox_is_throttled() {
     let emu = start(Seed::Empty).await;
     let api = Api::new(&emu).await;
-    let created = api.create(ROOM, "Choir", 10).await;
+    let created = api.create(ROOM, event_body("Choir", 10)).await;
     let path = format!("/users/{ROOM}/events/{}", created["id"].as_str().unwrap());
     emu.inject(Fault::new(
         FaultRoute::GetEvent,
@@ -495,7 +380,7 @@ where
 
 #[tokio::test]
 async fn the_request_window_throttles_until_its_oldest_request_leaves_it() {
-    let mut config = config(Seed::Empty);
+    let mut config = demo(Seed::Empty);
     config.limits = MailboxLimits {
         max_in_flight: 4,
         max_requests: 3,
@@ -596,7 +481,7 @@ async fn batch_requests_reach_the_same_handlers_and_a_failed_dependency_answers_
 
 #[tokio::test]
 async fn a_throttled_inner_request_gets_its_own_429_in_a_200_batch() {
-    let mut config = config(Seed::Empty);
+    let mut config = demo(Seed::Empty);
     config.limits.max_requests = 2;
     let emu = GraphEmulator::start(config, loopback()).await.unwrap();
     let api = Api::new(&emu).await;
@@ -693,7 +578,7 @@ async fn a_declined_meeting_shows_declined_and_leaves_the_room_calendar() {
     );
 
     // The room cannot decline what it organised itself.
-    let own = api.create(ROOM, "Choir", 10).await;
+    let own = api.create(ROOM, event_body("Choir", 10)).await;
     let (s, _) = api
         .json(
             api.req(
@@ -712,13 +597,15 @@ async fn a_declined_meeting_shows_declined_and_leaves_the_room_calendar() {
 
 #[tokio::test]
 async fn a_room_mailbox_rewrites_the_subject_and_delta_reports_the_new_change_key() {
-    let mut config = config(Seed::Empty);
+    let mut config = demo(Seed::Empty);
     config.rewrite_subjects = true;
     config.rewrite_after = Duration::from_millis(200);
     let emu = GraphEmulator::start(config, loopback()).await.unwrap();
     let api = Api::new(&emu).await;
     let (_, delta) = api.delta_round(&window_path(ROOM)).await;
-    let created = api.create(ROOM, "Nordvik Choir rehearsal", 10).await;
+    let created = api
+        .create(ROOM, event_body("Nordvik Choir rehearsal", 10))
+        .await;
     assert_eq!(created["subject"], "Nordvik Choir rehearsal");
     let organizer = created["organizer"]["emailAddress"]["name"]
         .as_str()
@@ -809,7 +696,7 @@ async fn stats_count_requests_by_route_batch_items_bytes_and_throttled_answers()
     let api = Api::new(&emu).await;
     assert_eq!(emu.stats().requests.get(&GraphRoute::Token), Some(&1));
     emu.reset_stats();
-    let created = api.create(ROOM, "Choir", 10).await;
+    let created = api.create(ROOM, event_body("Choir", 10)).await;
     let get = json!({"id": "1", "method": "GET",
                      "url": format!("/users/{ROOM}/events/{}", created["id"].as_str().unwrap())});
     let mut get2 = get.clone();

@@ -5,89 +5,22 @@
 //! zones and per-room copies of one meeting. Each test fails if the emulator becomes kinder.
 //! (`shared/reference/graph-as-observed.md` lists the sources.)
 
-use std::net::SocketAddr;
+mod common;
 
-use reqwest::{Client, Method, StatusCode};
-use roombridge_emulators::graph::{
-    Fault, FaultKind, FaultRoute, GraphEmulator, GraphEmulatorConfig,
-};
+use common::{Api, OTHER_ROOM, ROOM, SECRET, TAG, demo, event_body, window_path};
+use reqwest::{Method, StatusCode};
+use roombridge_emulators::graph::{Fault, FaultKind, FaultRoute, GraphEmulator};
 use roombridge_emulators::seed::Seed;
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-value";
-const ROOM: &str = "fjord@nordvik.kommune.example";
-const OTHER_ROOM: &str = "skog@nordvik.kommune.example";
-const TAG: &str = "String {7f2c1d9e-3b4a-4f6e-9c8d-2a1b0e5f4c3d} Name RoomBridgeLink";
 /// A well-formed event id (Exchange's alphabet, a plausible length) that names no event.
 const UNKNOWN_ID: &str = "AAMkADffffffffffffffffffffffffffffffffAAA=";
 
 async fn start() -> GraphEmulator {
-    let mut config = GraphEmulatorConfig::demo(SECRET);
-    config.seed = Seed::Empty;
-    GraphEmulator::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap()
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: Client,
+    common::start(demo(Seed::Empty)).await
 }
 
 impl Api {
-    async fn new(emu: &GraphEmulator) -> Api {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("grant_type", "client_credentials"),
-                ("client_id", roombridge_emulators::demo::DEMO_CLIENT_ID),
-                ("client_secret", SECRET),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .finish();
-        let r = Client::new()
-            .post(emu.token_url())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let v: Value = r.json().await.unwrap();
-        Api {
-            base: emu.graph_base(),
-            token: v["access_token"].as_str().unwrap().to_owned(),
-            http: Client::new(),
-        }
-    }
-
-    fn req(&self, method: Method, path_or_url: &str) -> reqwest::RequestBuilder {
-        let url = if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("{}{}", self.base, path_or_url)
-        };
-        self.http.request(method, url).bearer_auth(&self.token)
-    }
-
-    async fn json(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let r = rb.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn create(&self, mailbox: &str, body: Value) -> Value {
-        let (s, v) = self
-            .json(
-                self.req(Method::POST, &format!("/users/{mailbox}/events"))
-                    .json(&body),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v
-    }
-
     /// One delta page: the items and the nextLink or deltaLink.
     async fn page(&self, url: &str, page_size: usize) -> (Vec<Value>, Link) {
         let (s, v) = self
@@ -147,21 +80,6 @@ impl Api {
 enum Link {
     Next(String),
     Delta(String),
-}
-
-fn event_body(subject: &str, day: u32) -> Value {
-    json!({
-        "subject": subject,
-        "body": {"contentType": "text", "content": "Rehearsal"},
-        "start": {"dateTime": format!("2030-01-{day:02}T17:00:00"), "timeZone": "UTC"},
-        "end": {"dateTime": format!("2030-01-{day:02}T18:00:00"), "timeZone": "UTC"},
-    })
-}
-
-fn window_path(mailbox: &str) -> String {
-    format!(
-        "/users/{mailbox}/calendarView/delta?startDateTime=2030-01-01T00:00:00Z&endDateTime=2030-02-01T00:00:00Z"
-    )
 }
 
 fn event_path(mailbox: &str, id: &str) -> String {

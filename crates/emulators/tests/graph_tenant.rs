@@ -3,88 +3,44 @@
 //! the plain `calendarView`, and Exchange's calendar processing per room. Each test fails if
 //! the emulator becomes kinder than Exchange Online.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+mod common;
 
-use reqwest::{Client, Method, StatusCode};
-use roombridge_emulators::demo::{DEMO_CLIENT_ID, DEMO_PEOPLE, DEMO_PROCESSING_ROOM};
+use std::time::Duration;
+
+use common::{OTHER_ROOM, ROOM, SECRET, clean, eventually, start};
+use reqwest::{Method, StatusCode};
+use roombridge_emulators::demo::{DEMO_PEOPLE, DEMO_PROCESSING_ROOM};
 use roombridge_emulators::graph::{
     AccessScope, CalendarProcessing, GraphEmulator, GraphEmulatorConfig,
 };
 use roombridge_emulators::seed::Seed;
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-value";
-const ROOM: &str = "fjord@nordvik.kommune.example";
-const OTHER_ROOM: &str = "skog@nordvik.kommune.example";
 const THIRD_ROOM: &str = "school-music@nordvik.kommune.example";
 const PERSON: &str = "kari.nordmann@nordvik.kommune.example";
 const NOBODY: &str = "nobody@nordvik.kommune.example";
 const WINDOW: &str = "startDateTime=2030-01-01T00:00:00Z&endDateTime=2030-02-01T00:00:00Z";
 
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
+/// The shared client, but every request asks for text bodies (these tests read bodies back).
+struct Api(common::Api);
 
-fn clean(seed: Seed) -> GraphEmulatorConfig {
-    let mut config = GraphEmulatorConfig::demo_clean(SECRET);
-    config.seed = seed;
-    config
-}
+impl std::ops::Deref for Api {
+    type Target = common::Api;
 
-async fn start(config: GraphEmulatorConfig) -> GraphEmulator {
-    GraphEmulator::start(config, loopback()).await.unwrap()
-}
-
-struct Api {
-    base: String,
-    token: String,
-    http: Client,
+    fn deref(&self) -> &common::Api {
+        &self.0
+    }
 }
 
 impl Api {
     async fn new(emu: &GraphEmulator) -> Api {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("grant_type", "client_credentials"),
-                ("client_id", DEMO_CLIENT_ID),
-                ("client_secret", SECRET),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .finish();
-        let r = Client::new()
-            .post(emu.token_url())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let v: Value = r.json().await.unwrap();
-        Api {
-            base: emu.graph_base(),
-            token: v["access_token"].as_str().unwrap().to_owned(),
-            http: Client::new(),
-        }
+        Api(common::Api::new(emu).await)
     }
 
     fn req(&self, method: Method, path_or_url: &str) -> reqwest::RequestBuilder {
-        let url = if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("{}{}", self.base, path_or_url)
-        };
-        self.http
-            .request(method, url)
-            .bearer_auth(&self.token)
+        self.0
+            .req(method, path_or_url)
             .header("Prefer", "outlook.body-content-type=\"text\"")
-    }
-
-    async fn json(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let r = rb.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -115,31 +71,7 @@ impl Api {
 }
 
 fn event_body(subject: &str, day: u32) -> Value {
-    json!({
-        "subject": subject,
-        "body": {"contentType": "text", "content": "Rehearsal before the concert"},
-        "start": {"dateTime": format!("2030-01-{day:02}T17:00:00"), "timeZone": "UTC"},
-        "end": {"dateTime": format!("2030-01-{day:02}T18:00:00"), "timeZone": "UTC"},
-    })
-}
-
-/// Polls `check` every 50 ms until it returns `Some`, failing after `limit`.
-async fn eventually<T, F, Fut>(limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "condition not met within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::event_on(subject, "Rehearsal before the concert", day)
 }
 
 fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
