@@ -57,6 +57,24 @@ impl BlockKey {
     pub fn for_reservation(id: &ReservationId) -> BlockKey {
         BlockKey(format!("r:{id}"))
     }
+
+    /// The reservation a block comes from: `r:{id}`, its fragments `r:{id}#{n}` and its
+    /// occurrences `r:{id}@{date}` (and their fragments) all name reservation `id`. `None` for
+    /// a key of another shape.
+    pub fn reservation(&self) -> Option<ReservationId> {
+        let rest = self.0.strip_prefix("r:")?;
+        let rest = match rest.rsplit_once('#') {
+            Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => head,
+            _ => rest,
+        };
+        let rest = match rest.rsplit_once('@') {
+            Some((head, date)) if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok() => {
+                head
+            }
+            _ => rest,
+        };
+        Some(ReservationId::new(rest))
+    }
 }
 
 impl LinkId {

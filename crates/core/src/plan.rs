@@ -4,6 +4,8 @@
 //! of a pair (a block, a calendar event and the link between them). The [`Plan`] is a value:
 //! the dry run prints it, the engine executes it, the audit log records why each action ran.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
@@ -326,6 +328,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// The booking-system reservation this action changes, if it changes one that exists.
+    pub fn reservation_written(&self) -> Option<&ReservationId> {
+        match self {
+            Action::UpdateReservation { reservation, .. }
+            | Action::CancelReservation { reservation, .. }
+            | Action::MoveReservation { reservation, .. } => Some(reservation),
+            Action::SkipOccurrence { series, .. } | Action::DetachOccurrence { series, .. } => {
+                Some(series)
+            }
+            _ => None,
+        }
+    }
+
     pub fn link(&self) -> &LinkId {
         match self {
             Action::CreateEvent { link, .. }
@@ -584,7 +599,12 @@ struct Pair<'a> {
 /// Plans one cycle for one room. Pure: the same input gives the same plan.
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
+    // Reservations with a piece held in conflict, waiting for a person.
+    let mut waiting: HashSet<ReservationId> = HashSet::new();
+    // Which actions came from the table or a policy (not from a person's decision).
+    let mut undecided: Vec<bool> = Vec::new();
     for pair in pairs(input) {
+        undecided.resize(out.actions.len(), false);
         // A link whose booking block lies outside the window, and whose event delta no longer
         // reports, has only left the window: delta calls that a removal, and it must not
         // delete anything.
@@ -610,6 +630,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 .map(|d| d.choice)
             else {
                 out.held += 1;
+                waiting.extend(pair.link.block.as_ref().and_then(BlockKey::reservation));
                 continue;
             };
             let carry_out = |kind| {
@@ -634,10 +655,14 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                     out.resolved
                         .push(resolved(kind, ResolvedBy::Decision { choice }));
                 }
-                None => out.held += 1,
+                None => {
+                    out.held += 1;
+                    waiting.extend(pair.link.block.as_ref().and_then(BlockKey::reservation));
+                }
             }
             continue;
         }
+        undecided.resize(out.actions.len(), false);
         match planner.decide() {
             Decision::Nothing => {}
             Decision::Act(actions) => out.actions.extend(actions),
@@ -656,6 +681,20 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 }
             }
         }
+        undecided.resize(out.actions.len(), true);
+    }
+    // While one piece of a reservation waits for a person, no other Outlook change is written
+    // to that reservation: it would change the waiting piece too, deciding part of the
+    // conflict without them. Such a change is planned again once the conflict is decided.
+    // (A person's decision is carried out regardless.)
+    if !waiting.is_empty() {
+        let mut index = 0;
+        out.actions.retain(|a| {
+            let keep = !undecided.get(index).copied().unwrap_or(false)
+                || a.reservation_written().is_none_or(|r| !waiting.contains(r));
+            index += 1;
+            keep
+        });
     }
     series::gather(input, &mut out);
     out

@@ -1272,3 +1272,34 @@ fn a_title_typed_over_a_hidden_event_is_undone_in_the_cycle_that_writes_back_its
     )
     .unwrap();
 }
+
+/// Issue 12, bug 4 (one of the two chance failures): under manual, an Outlook edit of the
+/// whole allocation was written to it while an edit of one of its former fragments was held
+/// for a person, deciding part of that conflict without them. Other writes to a reservation
+/// now wait while a piece of it waits for a decision.
+#[test]
+fn an_outlook_edit_waits_while_another_piece_of_its_reservation_is_held() {
+    use Edit::*;
+    let edits = [
+        CalendarCreate {
+            title: 0,
+            slot: 2,
+            room_organises: false,
+        },
+        Cycle,
+        CalendarDelete { pick: 0 },
+        BookingCreate {
+            title: 0,
+            slot: 1,
+            allocation: true,
+        },
+        Cycle,
+        CalendarRetitle { pick: 1, title: 1 },
+        BookingRetitle { pick: 0, title: 0 },
+        Cycle,
+        CalendarRetitle { pick: 0, title: 9 },
+    ];
+    if let Err(e) = manual_holds_every_conflict(&edits, false) {
+        panic!("{e}");
+    }
+}
