@@ -700,6 +700,25 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     out
 }
 
+/// The id of the link a new block gets: [`LinkId::for_block`] of its key, unless a link of
+/// that id already stands for another block. That happens when a block's piece went away and
+/// its link was carried over to what Outlook made of it (a deleted-then-edited fragment kept by
+/// calendar-wins is copied to the booking system under the old link), and then the piece came
+/// back: it gets the first free `{id}~{n}`, so it is never left without a link. `None` when a
+/// link of that id holds no block (it waits for one, see `tagged_blocks`).
+fn new_link_id(key: &BlockKey, links: &[Link]) -> Option<LinkId> {
+    let natural = LinkId::for_block(key);
+    let holder = |id: &LinkId| links.iter().find(|l| &l.id == id);
+    match holder(&natural) {
+        None => return Some(natural),
+        Some(l) if l.block.is_none() => return None,
+        Some(_) => {}
+    }
+    (1..=links.len() + 1)
+        .map(|n| LinkId::new(format!("{natural}~{n}")))
+        .find(|id| holder(id).is_none())
+}
+
 /// Matches links, blocks and events into pairs. Unlinked blocks inside the window and
 /// unlinked events get a proposed link; an event carrying our tag is paired with the link
 /// (or the block) the tag names, so a create that landed before a crash is re-linked.
@@ -769,10 +788,9 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
         .iter()
         .filter(|b| !linked_blocks.contains(&b.key) && !claimed.contains(&b.key))
     {
-        let id = LinkId::for_block(&block.key);
-        if link_ids.contains(&id) {
+        let Some(id) = new_link_id(&block.key, input.links) else {
             continue;
-        }
+        };
         let event = tagged.remove(&id);
         if event.is_none() && !input.window.contains(&block.content.when, input.zone) {
             continue;

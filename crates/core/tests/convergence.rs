@@ -1303,3 +1303,53 @@ fn an_outlook_edit_waits_while_another_piece_of_its_reservation_is_held() {
         panic!("{e}");
     }
 }
+
+/// Issue 12, bug 4 (the other chance failure): under calendar-wins, an allocation's fragment
+/// ended with no Outlook event and no link ("block r:7#1 has 0 links"). Its Outlook event,
+/// moved after the fragment had gone, was kept by the policy and copied to the booking system
+/// under the fragment's old link; when that copy split the allocation again, the fragment that
+/// came back found its link id taken and was skipped for good.
+#[test]
+fn every_fragment_of_an_allocation_ends_linked_under_calendar_wins() {
+    use Edit::*;
+    let edits = [
+        BookingCreate {
+            title: 0,
+            slot: 0,
+            allocation: false,
+        },
+        BookingCancel { pick: 0 },
+        CalendarCreate {
+            title: 0,
+            slot: 4,
+            room_organises: false,
+        },
+        Cycle,
+        CalendarCreate {
+            title: 0,
+            slot: 0,
+            room_organises: false,
+        },
+        BookingCreate {
+            title: 0,
+            slot: 0,
+            allocation: false,
+        },
+        CalendarCreate {
+            title: 0,
+            slot: 1,
+            room_organises: false,
+        },
+        BookingCreate {
+            title: 0,
+            slot: 3,
+            allocation: true,
+        },
+        CalendarDelete { pick: 3 },
+        Cycle,
+        CalendarMove { pick: 0, slot: 4 },
+    ];
+    if let Err(e) = converges_without_duplicates(Policy::CalendarWins, &edits, true) {
+        panic!("{e}");
+    }
+}
