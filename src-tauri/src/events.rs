@@ -128,6 +128,14 @@ impl Bridge {
                 if matches!(view.status, RoomState::InSync | RoomState::Conflicts) {
                     self.notifier.recovered(&view.id);
                 }
+                if view.status == RoomState::WaitingForApproval {
+                    let cause = Cause::DeletionsHeld {
+                        room: view.id.clone(),
+                        name: view.name.clone(),
+                        deletions: view.held_deletions,
+                    };
+                    self.notifier.tell(cause, &prefs);
+                }
                 self.names.insert(view.id.clone(), view.name.clone());
                 emit(handle, ROOMS_EVENT, &view);
                 emit(handle, &room_status_event(&view.id), &view);

@@ -42,7 +42,7 @@ impl NotificationPrefs {
     /// Whether the user wants to hear about `cause`.
     pub fn allows(&self, cause: &Cause) -> bool {
         match cause {
-            Cause::RoomFailed { .. } => self.failures,
+            Cause::RoomFailed { .. } | Cause::DeletionsHeld { .. } => self.failures,
             Cause::AuthFailed { .. } | Cause::SecretExpiring { .. } => self.sign_in,
             Cause::ConflictsWaiting { .. } => self.conflicts,
         }
@@ -57,6 +57,13 @@ pub enum Cause {
         room: String,
         name: String,
         message: String,
+    },
+    /// The mass-deletion breaker holds `deletions` of a room's deletions back until a person
+    /// approves them.
+    DeletionsHeld {
+        room: String,
+        name: String,
+        deletions: i64,
     },
     /// A tenant's credentials were refused.
     AuthFailed { message: String },
@@ -90,6 +97,9 @@ impl Cause {
     pub fn summary(&self) -> String {
         match self {
             Cause::RoomFailed { name, .. } => format!("{name} stopped syncing"),
+            Cause::DeletionsHeld {
+                name, deletions, ..
+            } => format!("{name}: {deletions} deletions wait for your approval"),
             Cause::AuthFailed { .. } => "RoomBridge cannot sign in".to_owned(),
             Cause::SecretExpiring { days_left, .. } if *days_left < 0 => {
                 "The Microsoft 365 client secret has expired".to_owned()
@@ -117,6 +127,11 @@ impl Cause {
             Cause::RoomFailed { message, .. } => {
                 format!("{message}\nOpen RoomBridge to see the room's history.")
             }
+            Cause::DeletionsHeld { deletions, .. } => format!(
+                "A sync would have deleted {deletions} of the room's reservations at once, so \
+                 RoomBridge held it back and changed nothing. If that is right, approve the \
+                 deletions on the Rooms screen; otherwise check the booking system and Outlook."
+            ),
             Cause::AuthFailed { message } => format!(
                 "{message}\nSyncing is paused until the credentials are fixed; nothing is lost."
             ),
@@ -139,7 +154,7 @@ impl Cause {
     pub fn screen(&self) -> Screen {
         match self {
             Cause::RoomFailed { .. } | Cause::AuthFailed { .. } => Screen::History,
-            Cause::SecretExpiring { .. } => Screen::Rooms,
+            Cause::SecretExpiring { .. } | Cause::DeletionsHeld { .. } => Screen::Rooms,
             Cause::ConflictsWaiting { .. } => Screen::Conflicts,
         }
     }
@@ -178,7 +193,7 @@ impl Notices {
     /// (a successful cycle signed in).
     pub fn recovered(&mut self, room: &str) {
         self.shown.retain(|c| match c {
-            Cause::RoomFailed { room: r, .. } => r != room,
+            Cause::RoomFailed { room: r, .. } | Cause::DeletionsHeld { room: r, .. } => r != room,
             Cause::AuthFailed { .. } => false,
             Cause::SecretExpiring { .. } | Cause::ConflictsWaiting { .. } => true,
         });
@@ -295,6 +310,27 @@ mod tests {
 
     fn ids(ids: &[i64]) -> BTreeSet<i64> {
         ids.iter().copied().collect()
+    }
+
+    #[test]
+    fn held_deletions_are_told_once_as_waiting_for_approval_and_again_after_recovery() {
+        let mut notices = Notices::default();
+        let held = Cause::DeletionsHeld {
+            room: "gym".into(),
+            name: "Gymnasium".into(),
+            deletions: 12,
+        };
+        assert_eq!(
+            held.summary(),
+            "Gymnasium: 12 deletions wait for your approval"
+        );
+        assert!(held.body().contains("changed nothing"), "{}", held.body());
+        assert_eq!(held.screen(), Screen::Rooms);
+        assert!(NotificationPrefs::default().allows(&held));
+        assert!(notices.first_time(&held));
+        assert!(!notices.first_time(&held));
+        notices.recovered("gym");
+        assert!(notices.first_time(&held));
     }
 
     #[test]

@@ -47,7 +47,10 @@ fn icon(state: OverallState) -> Image<'static> {
     match state {
         OverallState::InSync => tauri::include_image!("../icons/tray-in-sync.png"),
         OverallState::Syncing => tauri::include_image!("../icons/tray-syncing.png"),
-        OverallState::Conflicts => tauri::include_image!("../icons/tray-conflicts.png"),
+        // Both wait for a person: the same "needs attention" icon.
+        OverallState::Conflicts | OverallState::WaitingForApproval => {
+            tauri::include_image!("../icons/tray-conflicts.png")
+        }
         OverallState::Failing => tauri::include_image!("../icons/tray-failing.png"),
         OverallState::Paused => tauri::include_image!("../icons/tray-paused.png"),
     }
@@ -144,6 +147,7 @@ mod tests {
             state,
             rooms: 2,
             failing: 0,
+            waiting_for_approval: 0,
             with_conflicts: 0,
             paused: 0,
         }
@@ -156,6 +160,7 @@ mod tests {
             OverallState::InSync,
             OverallState::Syncing,
             OverallState::Conflicts,
+            OverallState::WaitingForApproval,
             OverallState::Failing,
         ] {
             assert_eq!(pause_label(&overall(state)), "Pause all", "{state:?}");

@@ -453,6 +453,16 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
     );
     let room = room_view(&h, GYM);
     assert_eq!(room.held_deletions, 8);
+    // Waiting for a person, which is not a failure (issue 12, bug 6).
+    assert_eq!(
+        room.status,
+        roombridge_app::views::RoomState::WaitingForApproval
+    );
+    let overall = roombridge_app::overall::overall(&h.app.list_rooms().unwrap());
+    assert_eq!(
+        overall.state,
+        roombridge_app::overall::OverallState::WaitingForApproval
+    );
     // Held again on the next cycle, without a second history row for the same cause.
     h.cycle_allowing_failures().await;
     let held_rows = h
@@ -469,4 +479,5 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
     assert_eq!(h.graph.events(GYM_MAILBOX).await.len(), 2);
     let room = room_view(&h, GYM);
     assert_eq!(room.held_deletions, 0);
+    assert_eq!(room.status, roombridge_app::views::RoomState::InSync);
 }

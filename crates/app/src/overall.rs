@@ -11,6 +11,8 @@ use crate::views::{RoomState, RoomView};
 #[serde(rename_all = "snake_case")]
 pub enum OverallState {
     Failing,
+    /// Deletions wait for a person's approval somewhere.
+    WaitingForApproval,
     Conflicts,
     Syncing,
     InSync,
@@ -23,6 +25,8 @@ pub struct Overall {
     pub state: OverallState,
     pub rooms: usize,
     pub failing: usize,
+    /// Rooms whose deletions wait for approval.
+    pub waiting_for_approval: usize,
     /// Rooms with conflicts waiting for a decision.
     pub with_conflicts: usize,
     pub paused: usize,
@@ -46,6 +50,10 @@ impl Overall {
             OverallState::Failing => {
                 format!("RoomBridge: {} failing{paused}", rooms(self.failing))
             }
+            OverallState::WaitingForApproval => format!(
+                "RoomBridge: deletions wait for approval in {}{paused}",
+                rooms(self.waiting_for_approval)
+            ),
             OverallState::Conflicts => format!(
                 "RoomBridge: conflicts wait for a decision in {}{paused}",
                 rooms(self.with_conflicts)
@@ -65,11 +73,14 @@ impl Overall {
 pub fn overall(rooms: &[RoomView]) -> Overall {
     let count = |s: RoomState| rooms.iter().filter(|r| r.status == s).count();
     let failing = count(RoomState::Failing);
+    let waiting_for_approval = count(RoomState::WaitingForApproval);
     let with_conflicts = count(RoomState::Conflicts);
     let paused = count(RoomState::Paused);
     let syncing = count(RoomState::Syncing) + count(RoomState::Idle);
     let state = if failing > 0 {
         OverallState::Failing
+    } else if waiting_for_approval > 0 {
+        OverallState::WaitingForApproval
     } else if with_conflicts > 0 {
         OverallState::Conflicts
     } else if syncing > 0 {
@@ -83,6 +94,7 @@ pub fn overall(rooms: &[RoomView]) -> Overall {
         state,
         rooms: rooms.len(),
         failing,
+        waiting_for_approval,
         with_conflicts,
         paused,
     }
@@ -153,6 +165,17 @@ mod tests {
             &[Conflicts, Failing, Failing, Syncing],
             OverallState::Failing,
             "RoomBridge: 2 rooms failing",
+        );
+        // Held deletions are not a failure, but they need a person before conflicts do.
+        check(
+            &[Conflicts, WaitingForApproval, InSync],
+            OverallState::WaitingForApproval,
+            "RoomBridge: deletions wait for approval in 1 room",
+        );
+        check(
+            &[WaitingForApproval, Failing],
+            OverallState::Failing,
+            "RoomBridge: 1 room failing",
         );
         check(
             &[InSync, Paused],

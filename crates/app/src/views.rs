@@ -41,6 +41,9 @@ pub enum RoomState {
     Conflicts,
     /// The last cycle failed.
     Failing,
+    /// The mass-deletion breaker holds the room's deletions back until a person approves them:
+    /// nothing failed, and nothing is changed meanwhile.
+    WaitingForApproval,
     Paused,
 }
 
@@ -76,6 +79,8 @@ impl RoomView {
             RoomState::Paused
         } else if syncing {
             RoomState::Syncing
+        } else if st.held_deletions > 0 {
+            RoomState::WaitingForApproval
         } else if st.last_error.is_some() {
             RoomState::Failing
         } else if conflicts > 0 {

@@ -3,7 +3,15 @@
 
 export type RoomKind = 'room' | 'equipment';
 
-export type RoomStatus = 'idle' | 'syncing' | 'in_sync' | 'conflicts' | 'failing' | 'paused';
+export type RoomStatus =
+  | 'idle'
+  | 'syncing'
+  | 'in_sync'
+  | 'conflicts'
+  | 'failing'
+  /** The mass-deletion breaker holds the room's deletions until a person approves them. */
+  | 'waiting_for_approval'
+  | 'paused';
 
 export interface RoomCounts {
   links: number;

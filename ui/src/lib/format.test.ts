@@ -18,18 +18,28 @@ const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
 
 describe('statusChip', () => {
   it('gives every room status a label and a distinct tone for the ones that need attention', () => {
-    const statuses: RoomStatus[] = ['idle', 'syncing', 'in_sync', 'conflicts', 'failing', 'paused'];
+    const statuses: RoomStatus[] = [
+      'idle',
+      'syncing',
+      'in_sync',
+      'conflicts',
+      'failing',
+      'waiting_for_approval',
+      'paused',
+    ];
     const chips = Object.fromEntries(statuses.map((s) => [s, statusChip(s)]));
     expect(chips.in_sync).toEqual({ label: 'In sync', tone: 'ok' });
     expect(chips.failing).toEqual({ label: 'Failing', tone: 'danger' });
     expect(chips.conflicts).toEqual({ label: 'Conflicts', tone: 'warn' });
+    // Held deletions wait for a person; nothing failed.
+    expect(chips.waiting_for_approval).toEqual({ label: 'Waiting for approval', tone: 'warn' });
     expect(chips.syncing!.tone).toBe('info');
     expect(chips.paused!.tone).toBe('muted');
     expect(chips.idle!.tone).toBe('neutral');
   });
 
   it('shows a status from a newer backend as words instead of failing', () => {
-    expect(statusChip('waiting_for_approval')).toEqual({ label: 'Waiting for approval', tone: 'neutral' });
+    expect(statusChip('being_rebuilt')).toEqual({ label: 'Being rebuilt', tone: 'neutral' });
   });
 });
 

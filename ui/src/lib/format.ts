@@ -14,6 +14,7 @@ const STATUS: Record<RoomStatus, ChipSpec> = {
   in_sync: { label: 'In sync', tone: 'ok' },
   conflicts: { label: 'Conflicts', tone: 'warn' },
   failing: { label: 'Failing', tone: 'danger' },
+  waiting_for_approval: { label: 'Waiting for approval', tone: 'warn' },
   paused: { label: 'Paused', tone: 'muted' },
 };
 
