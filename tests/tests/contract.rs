@@ -1112,3 +1112,46 @@ async fn a_missing_mailbox_fails_the_cycle_and_cancels_nothing() {
     assert_eq!(h.booking.get(&id).await["status"], "active");
     assert!(history_of(&h, "cancel_reservation").is_empty());
 }
+
+/// Issue 12, bug 8: a reservation with a title far beyond Outlook's subject line fails alone,
+/// with what to fix, while the rest syncs; its history rows stay small.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_title_fails_alone_with_what_to_fix_and_keeps_the_history_small() {
+    let h = Harness::start().await;
+    // Beyond the contract's 255 characters too: a booking system that does not keep it.
+    h.booking
+        .insert_raw(json!({
+            "id": "huge-1",
+            "resource_id": GYM,
+            "level": "event",
+            "title": "T".repeat(100_000),
+            "organisation": "Club",
+            "description": "",
+            "all_day": false,
+            "start": at(3, 17).to_rfc3339(),
+            "end": at(3, 18).to_rfc3339(),
+            "time_zone": "Europe/Oslo",
+            "status": "active",
+            "version": 1,
+            "updated_at": chrono::Utc::now().to_rfc3339(),
+        }))
+        .await;
+    h.booking.create(GYM, "Choir", at(3, 19), at(3, 20)).await;
+    // The item is tried again each cycle (and fails again): no settling.
+    h.cycle().await;
+    h.cycle().await;
+    assert_eq!(subjects(&h.graph.events(GYM_MAILBOX).await), ["Choir"]);
+    let rows = h.app.list_history(Some(100), Some(GYM)).unwrap();
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|e| e.detail.contains("Shorten it") || e.detail.contains("255"))
+        .collect();
+    assert!(!failed.is_empty(), "{rows:?}");
+    for row in &rows {
+        assert!(
+            row.title.len() < 1_000,
+            "a history title of {}",
+            row.title.len()
+        );
+    }
+}

@@ -1726,3 +1726,24 @@ async fn a_reservation_across_the_autumn_fold_is_written_and_read_back_as_its_in
     );
     emu.shutdown().await;
 }
+
+/// Issue 12, bug 8: a title longer than Outlook's subject line fails that item alone, with
+/// words that say what to fix, before anything is sent.
+#[test]
+fn a_title_longer_than_outlooks_subject_line_is_refused_with_what_to_fix() {
+    let mut content = timed("Choir", 10, 17);
+    content.title = "T".repeat(1_900_000);
+    let err = wire::event_fields(&content).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Permanent);
+    assert!(
+        err.message.contains("1900000 characters"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("Shorten it"), "{}", err.message);
+    content.title = "T".repeat(wire::MAX_SUBJECT_CHARS);
+    assert!(wire::event_fields(&content).is_ok());
+    content.description = "d".repeat(wire::MAX_BODY_CHARS + 1);
+    let err = wire::event_fields(&content).unwrap_err();
+    assert!(err.message.contains("description"), "{}", err.message);
+}

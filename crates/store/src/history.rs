@@ -96,12 +96,42 @@ fn chain_hash(prev: &str, at: &str, e: &NewEntry) -> String {
     hex::encode(h.finalize())
 }
 
-/// Appends a row and returns it.
+/// Longest title a history row keeps, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest detail a history row keeps, in characters.
+pub const MAX_DETAIL_CHARS: usize = 4_000;
+
+/// `text` cut to `max` characters, saying how long it was; unchanged when it fits.
+fn bounded(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept}… ({n} characters in all)")
+}
+
+/// Appends a row and returns it. A title or detail longer than [`MAX_TITLE_CHARS`] /
+/// [`MAX_DETAIL_CHARS`] (a reservation with a megabyte of title) is kept cut, with its length,
+/// so that one item cannot make the history, its exports and every screen that reads it huge.
 pub fn append(
     conn: &Connection,
     entry: &NewEntry,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Entry> {
+    let bounded_entry;
+    let entry = if entry.title.chars().count() > MAX_TITLE_CHARS
+        || entry.detail.chars().count() > MAX_DETAIL_CHARS
+    {
+        bounded_entry = NewEntry {
+            title: bounded(&entry.title, MAX_TITLE_CHARS),
+            detail: bounded(&entry.detail, MAX_DETAIL_CHARS),
+            ..entry.clone()
+        };
+        &bounded_entry
+    } else {
+        entry
+    };
     let prev: String = conn
         .query_row(
             "SELECT hash FROM history ORDER BY seq DESC LIMIT 1",
@@ -414,6 +444,29 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
 mod tests {
     use super::*;
     use crate::Store;
+
+    #[test]
+    fn a_huge_title_is_kept_cut_with_its_length_and_the_chain_still_verifies() {
+        let store = Store::open_in_memory().unwrap();
+        let mut huge = entry("x");
+        huge.title = "T".repeat(1_900_000);
+        huge.detail = "d".repeat(10_000);
+        let row = store
+            .write(|c| append(c, &huge, chrono::Utc::now()))
+            .unwrap();
+        assert!(
+            row.title.chars().count() < MAX_TITLE_CHARS + 40,
+            "{}",
+            row.title.len()
+        );
+        assert!(
+            row.title.ends_with("(1900000 characters in all)"),
+            "{}",
+            &row.title[290..]
+        );
+        assert!(row.detail.ends_with("(10000 characters in all)"));
+        assert_eq!(store.read(verify).unwrap().unwrap(), 1);
+    }
 
     fn entry(title: &str) -> NewEntry {
         NewEntry {

@@ -496,10 +496,40 @@ fn html_to_text(html: &str) -> String {
         .to_owned()
 }
 
+/// Outlook's subject line holds at most 255 characters.
+pub const MAX_SUBJECT_CHARS: usize = 255;
+/// A Microsoft Graph request is at most 4 MB; a description is kept well below that.
+pub const MAX_BODY_CHARS: usize = 1_000_000;
+
+/// Refuses content Outlook cannot take, as an error for this item alone that says what to fix
+/// (a reservation with a megabyte of title must not reach Outlook, nor fail there unexplained).
+fn check_sizes(content: &Content) -> Result<(), ConnectorError> {
+    let title = content.title.chars().count();
+    if title > MAX_SUBJECT_CHARS {
+        return Err(ConnectorError::new(
+            ErrorKind::Permanent,
+            format!(
+                "The title is {title} characters long; Outlook takes at most {MAX_SUBJECT_CHARS}. Shorten it in the booking system."
+            ),
+        ));
+    }
+    let body = body_text(content).chars().count();
+    if body > MAX_BODY_CHARS {
+        return Err(ConnectorError::new(
+            ErrorKind::Permanent,
+            format!(
+                "The description is {body} characters long; RoomBridge writes at most {MAX_BODY_CHARS} to Outlook. Shorten it in the booking system."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The JSON body that writes `content` (subject, body, start, end, isAllDay). All-day events are
 /// midnights in the content's zone; timed events are written in that zone's wall time so
 /// Outlook users see the room's local time.
 pub fn event_fields(content: &Content) -> Result<serde_json::Map<String, Value>, ConnectorError> {
+    check_sizes(content)?;
     let zone: Option<Tz> = content.time_zone.trim().parse().ok();
     let (start, end, zone_name) = match (&content.when, zone) {
         (When::AllDay { start, end }, Some(z)) => {
