@@ -165,7 +165,7 @@ pub fn compose(reservations: &[Reservation], zone: chrono_tz::Tz, window: SyncWi
             });
             continue;
         };
-        let rule_zone = r.content.time_zone.parse().unwrap_or(zone);
+        let rule_zone = r.content.zone_or(zone);
         match crate::recurrence::expand_rule(
             &repeat.rrule,
             &r.content.when,

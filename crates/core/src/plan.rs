@@ -68,7 +68,7 @@ impl CalendarEvent {
     /// `zone` when the event names none): the date in its block key `r:{id}@{date}`.
     pub fn occurrence_date(&self, zone: chrono_tz::Tz) -> Option<NaiveDate> {
         let instance = self.instance.as_ref()?;
-        let own = self.content.time_zone.parse().unwrap_or(zone);
+        let own = self.content.zone_or(zone);
         Some(instance.original_start.with_timezone(&own).date_naive())
     }
 
@@ -601,10 +601,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
     // Reservations with a piece held in conflict, waiting for a person.
     let mut waiting: HashSet<ReservationId> = HashSet::new();
-    // Which actions came from the table or a policy (not from a person's decision).
-    let mut undecided: Vec<bool> = Vec::new();
+    // Which actions came from a person's decision (by their index in `out.actions`).
+    let mut decided_actions: HashSet<usize> = HashSet::new();
     for pair in pairs(input) {
-        undecided.resize(out.actions.len(), false);
         // A link whose booking block lies outside the window, and whose event delta no longer
         // reports, has only left the window: delta calls that a removal, and it must not
         // delete anything.
@@ -651,6 +650,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             };
             match decided {
                 Some((kind, actions)) => {
+                    decided_actions.extend(out.actions.len()..out.actions.len() + actions.len());
                     out.actions.extend(actions);
                     out.resolved
                         .push(resolved(kind, ResolvedBy::Decision { choice }));
@@ -662,7 +662,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             }
             continue;
         }
-        undecided.resize(out.actions.len(), false);
         match planner.decide() {
             Decision::Nothing => {}
             Decision::Act(actions) => out.actions.extend(actions),
@@ -681,7 +680,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 }
             }
         }
-        undecided.resize(out.actions.len(), true);
     }
     // While one piece of a reservation waits for a person, no other Outlook change is written
     // to that reservation: it would change the waiting piece too, deciding part of the
@@ -690,7 +688,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     if !waiting.is_empty() {
         let mut index = 0;
         out.actions.retain(|a| {
-            let keep = !undecided.get(index).copied().unwrap_or(false)
+            let keep = decided_actions.contains(&index)
                 || a.reservation_written().is_none_or(|r| !waiting.contains(r));
             index += 1;
             keep

@@ -395,6 +395,22 @@ impl GraphConnector {
             .await
     }
 
+    /// [`Self::url`] with the `startDateTime`/`endDateTime` of `window`, as every calendar view
+    /// takes them.
+    fn windowed(&self, segments: &[&str], window: SyncWindow) -> Result<Url, ConnectorError> {
+        let mut url = self.url(segments)?;
+        url.query_pairs_mut()
+            .append_pair(
+                "startDateTime",
+                &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
+            )
+            .append_pair(
+                "endDateTime",
+                &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
+            );
+        Ok(url)
+    }
+
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
         let mut url = self.config.graph_base.clone();
         url.path_segments_mut()
@@ -595,19 +611,10 @@ impl Calendar for GraphConnector {
     ) -> Result<CalendarChanges, ConnectorError> {
         let first = match cursor {
             Some(c) => self.follow(c)?,
-            None => {
-                let mut url = self.url(&["users", mailbox.as_str(), "calendarView", "delta"])?;
-                url.query_pairs_mut()
-                    .append_pair(
-                        "startDateTime",
-                        &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    )
-                    .append_pair(
-                        "endDateTime",
-                        &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    );
-                url
-            }
+            None => self.windowed(
+                &["users", mailbox.as_str(), "calendarView", "delta"],
+                window,
+            )?,
         };
         let mut page_size = HeaderMap::new();
         if let Ok(v) = HeaderValue::from_str(&format!(
@@ -741,22 +748,17 @@ impl Calendar for GraphConnector {
         master: &GraphEventId,
         window: SyncWindow,
     ) -> Result<Vec<CalendarEvent>, ConnectorError> {
-        let mut url = self.url(&[
-            "users",
-            mailbox.as_str(),
-            "events",
-            master.as_str(),
-            "instances",
-        ])?;
+        let mut url = self.windowed(
+            &[
+                "users",
+                mailbox.as_str(),
+                "events",
+                master.as_str(),
+                "instances",
+            ],
+            window,
+        )?;
         url.query_pairs_mut()
-            .append_pair(
-                "startDateTime",
-                &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
-            )
-            .append_pair(
-                "endDateTime",
-                &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-            )
             // Event collections come ten to a page otherwise: a weekly series over a year
             // would cost six requests instead of one.
             .append_pair("$top", "100");

@@ -7,7 +7,7 @@
 //! link id (`doctor-probe:…`), so RoomBridge never takes it for a reservation, and the doctor
 //! places it outside every sync window.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use roombridge_core::{GraphEventId, Mailbox, SyncWindow};
 use serde::Deserialize;
@@ -182,16 +182,8 @@ impl GraphConnector {
         window: SyncWindow,
         top: u32,
     ) -> Result<Vec<ViewedEvent>, ConnectorError> {
-        let mut url = self.url(&["users", mailbox.as_str(), "calendarView"])?;
+        let mut url = self.windowed(&["users", mailbox.as_str(), "calendarView"], window)?;
         url.query_pairs_mut()
-            .append_pair(
-                "startDateTime",
-                &window.start.to_rfc3339_opts(SecondsFormat::Secs, true),
-            )
-            .append_pair(
-                "endDateTime",
-                &window.end.to_rfc3339_opts(SecondsFormat::Secs, true),
-            )
             .append_pair("$top", &top.clamp(1, 1000).to_string());
         let body = self
             .send(Call::new(Method::GET, url, mailbox.as_str()))

@@ -1891,16 +1891,7 @@ async fn list_instances(
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
     check_event_id(&id)?;
-    let select = selected(&query)?;
     let (start, end) = required_window(&query)?;
-    let (top, skip) = paging(&query)?;
-    // Event collections come ten to a page unless `$top` says otherwise.
-    let top = if query.contains_key("$top") {
-        top
-    } else {
-        DEFAULT_COLLECTION_PAGE
-    };
-    let prefer = Prefer::read(&headers);
     let store = lock(&app.store);
     let mb = store
         .mailboxes
@@ -1920,49 +1911,17 @@ async fn list_instances(
         e.declined.is_none() && s < end && en > start
     });
     instances.sort_by_key(|e| (e.instants().0, e.id.clone()));
-    let opts = RenderOptions {
-        zone: prefer.zone(),
-        text_body: prefer.text_body,
-        expand: None,
-    };
-    let total = instances.len();
-    let value: Vec<Value> = instances
-        .into_iter()
-        .skip(skip)
-        .take(top)
-        .map(|e| Value::Object(render_event(e, &key, &opts)))
-        .map(|v| match &select {
-            Some(select) => schema::project(v, select),
-            None => v,
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(format!("{}/$metadata#Collection(event)", app.settings.base)),
-    );
-    if skip + top < total {
-        let mut next = url::Url::parse(&format!(
-            "{}/users/{mailbox}/events/{id}/instances",
-            app.settings.base
-        ))
-        .map_err(|e| GraphError::bad_request(e.to_string()))?;
-        next.query_pairs_mut()
-            .append_pair("startDateTime", &query["startDateTime"])
-            .append_pair("endDateTime", &query["endDateTime"])
-            .append_pair("$top", &top.to_string())
-            .append_pair("$skip", &(skip + top).to_string());
-        if let Some(list) = query.get("$select") {
-            next.query_pairs_mut().append_pair("$select", list);
-        }
-        body.insert("@odata.nextLink".into(), json!(next.as_str()));
-    }
-    body.insert("value".into(), Value::Array(value));
-    Ok(with_applied(
-        Json(Value::Object(body)).into_response(),
-        &prefer,
-        false,
-    ))
+    event_page(
+        &app,
+        &headers,
+        &query,
+        &key,
+        EventCollection {
+            path: format!("users/{mailbox}/events/{id}/instances"),
+            context: "$metadata#Collection(event)".to_owned(),
+        },
+        &instances,
+    )
 }
 
 /// `GET /users/{m}/calendarView?startDateTime&endDateTime`: the events of a mailbox's
@@ -1977,51 +1936,88 @@ async fn calendar_view(
     authorize(&app, &headers)?;
     let key = mailbox_key(&app, &mailbox)?;
     let (start, end) = required_window(&query)?;
-    let (top, skip) = paging(&query)?;
+    let store = lock(&app.store);
+    let events: Vec<&StoredEvent> = match store.mailboxes.get(&key) {
+        Some(mb) => store
+            .in_window(&key, start, end)
+            .iter()
+            .filter_map(|id| mb.events.get(id))
+            .collect(),
+        None => Vec::new(),
+    };
+    event_page(
+        &app,
+        &headers,
+        &query,
+        &key,
+        EventCollection {
+            path: format!("users/{mailbox}/calendarView"),
+            context: format!("$metadata#users('{mailbox}')/calendarView"),
+        },
+        &events,
+    )
+}
+
+/// Where an event collection lives, relative to the Graph base.
+struct EventCollection {
+    /// Its path, which the nextLink repeats.
+    path: String,
+    /// Its `@odata.context`.
+    context: String,
+}
+
+/// One page of an event collection over a window (`instances`, `calendarView`): `events` in
+/// order, ten to a page unless `$top` says otherwise, `$select` honoured, rendered in the
+/// Prefer zone, and a nextLink that carries the window, `$top`, `$skip` and `$select`.
+fn event_page(
+    app: &App,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    key: &str,
+    collection: EventCollection,
+    events: &[&StoredEvent],
+) -> GraphResult {
+    let select = selected(query)?;
+    let (top, skip) = paging(query)?;
+    // Event collections come ten to a page unless `$top` says otherwise.
     let top = if query.contains_key("$top") {
         top
     } else {
         DEFAULT_COLLECTION_PAGE
     };
-    let prefer = Prefer::read(&headers);
-    let store = lock(&app.store);
-    let ids = store.in_window(&key, start, end);
+    let prefer = Prefer::read(headers);
     let opts = RenderOptions {
         zone: prefer.zone(),
         text_body: prefer.text_body,
         expand: None,
     };
-    let value: Vec<Value> = store
-        .mailboxes
-        .get(&key)
-        .map(|mb| {
-            ids.iter()
-                .skip(skip)
-                .take(top)
-                .filter_map(|id| mb.events.get(id))
-                .map(|e| Value::Object(render_event(e, &key, &opts)))
-                .collect()
+    let value: Vec<Value> = events
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|e| Value::Object(render_event(e, key, &opts)))
+        .map(|v| match &select {
+            Some(select) => schema::project(v, select),
+            None => v,
         })
-        .unwrap_or_default();
+        .collect();
+    let base = &app.settings.base;
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!(
-            "{}/$metadata#users('{mailbox}')/calendarView",
-            app.settings.base
-        )),
+        json!(format!("{base}/{}", collection.context)),
     );
-    if skip + top < ids.len() {
-        let mut next = url::Url::parse(&format!(
-            "{}/users/{mailbox}/calendarView",
-            app.settings.base
-        ))
-        .map_err(|e| GraphError::bad_request(e.to_string()))?;
+    if skip + top < events.len() {
+        let mut next = url::Url::parse(&format!("{base}/{}", collection.path))
+            .map_err(|e| GraphError::bad_request(e.to_string()))?;
         next.query_pairs_mut()
             .append_pair("startDateTime", &query["startDateTime"])
             .append_pair("endDateTime", &query["endDateTime"])
             .append_pair("$top", &top.to_string())
             .append_pair("$skip", &(skip + top).to_string());
+        if let Some(list) = query.get("$select") {
+            next.query_pairs_mut().append_pair("$select", list);
+        }
         body.insert("@odata.nextLink".into(), json!(next.as_str()));
     }
     body.insert("value".into(), Value::Array(value));
