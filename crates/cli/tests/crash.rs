@@ -1,3 +1,6 @@
+//! Live-mode runs of the real binary against the emulators, one process per run, as a cron job
+//! or a person at a terminal would use it.
+//!
 //! A real crash: `roombridge sync --once` is killed (SIGKILL) after Microsoft Graph applied its
 //! create but before RoomBridge committed the link. The next run re-links the event instead of
 //! creating a second one.
@@ -41,6 +44,88 @@ fn store_secret(name: &str, value: &str, service: &str) {
     );
 }
 
+/// A live data folder for the demo servers, with its secrets in the keyring under `service`.
+fn live_folder(servers: &DemoServers, service: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = serde_json::json!({
+        "tenant": roombridge_emulators::demo::DEMO_TENANT,
+        "client_id": roombridge_emulators::demo::DEMO_CLIENT_ID,
+        "booking_url": servers.booking.base_url(),
+        "graph_base": servers.graph.graph_base(),
+        "token_url": servers.graph.token_url(),
+    });
+    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+    store_secret(
+        "graph-client-secret",
+        servers.client_secret.expose(),
+        service,
+    );
+    store_secret("booking-api-key", servers.api_key.expose(), service);
+    dir
+}
+
+fn forget_secrets(service: &str) {
+    use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
+    let keyring = Keyring::with_service(service);
+    let _ = keyring.delete(SecretName::GraphClientSecret);
+    let _ = keyring.delete(SecretName::BookingApiKey);
+}
+
+/// `roombridge sync --once` in `data`; its standard output, after checking it succeeded.
+fn sync_once(data: &str, service: &str, extra: &[&str]) -> String {
+    let mut args = vec!["sync", "--once", "--data-dir", data];
+    args.extend_from_slice(extra);
+    let out = roombridge(&args, service).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Issue 12, bug 1, as reported: one process per `sync --once`. The event RoomBridge wrote is
+/// deleted in Outlook before any run has read it back; the reservation must be cancelled, not
+/// left holding a room that Outlook shows as free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outlook_deletion_before_the_read_back_cancels_the_reservation_across_runs() {
+    let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
+    let graph = OutsideGraph::new(&servers).await;
+    let booking = OutsideBooking::new(&servers);
+    let service = format!("roombridge-readback-test-{}", std::process::id());
+    let dir = live_folder(&servers, &service);
+    let data = dir.path().to_str().unwrap().to_owned();
+    let id = booking.create(GYM, "Choir", at(3, 17), at(3, 19)).await;
+
+    sync_once(&data, &service, &[]);
+    let events = graph.events(GYM_MAILBOX).await;
+    assert_eq!(events.len(), 1, "{events:#?}");
+    graph
+        .delete(GYM_MAILBOX, events[0]["id"].as_str().unwrap())
+        .await;
+    sync_once(&data, &service, &[]);
+    sync_once(&data, &service, &[]);
+    // The reporter forced a delta expiry too; it hit another room. (A full read of this room
+    // would have found the deletion.)
+    servers
+        .graph
+        .inject(Fault {
+            count: Some(1),
+            ..Fault::new(FaultRoute::Delta, FaultKind::DeltaGone)
+        })
+        .unwrap();
+    sync_once(&data, &service, &[]);
+    sync_once(&data, &service, &[]);
+
+    let reservation = booking.get(&id).await;
+    assert_eq!(reservation["status"], "cancelled", "{reservation:#}");
+    assert!(graph.events(GYM_MAILBOX).await.is_empty());
+    let plan = sync_once(&data, &service, &["--dry-run"]);
+    assert_eq!(plan.matches("nothing to do").count(), 15, "{plan}");
+    forget_secrets(&service);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplicating() {
     let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
@@ -50,23 +135,9 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
         .create(GYM, "Christmas concert", at(3, 17), at(3, 19))
         .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap().to_owned();
-    let config = serde_json::json!({
-        "tenant": roombridge_emulators::demo::DEMO_TENANT,
-        "client_id": roombridge_emulators::demo::DEMO_CLIENT_ID,
-        "booking_url": servers.booking.base_url(),
-        "graph_base": servers.graph.graph_base(),
-        "token_url": servers.graph.token_url(),
-    });
-    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
     let service = format!("roombridge-crash-test-{}", std::process::id());
-    store_secret(
-        "graph-client-secret",
-        servers.client_secret.expose(),
-        &service,
-    );
-    store_secret("booking-api-key", servers.api_key.expose(), &service);
+    let dir = live_folder(&servers, &service);
+    let data = dir.path().to_str().unwrap().to_owned();
 
     // Graph applies the create, then holds its answer back: the kill lands in between.
     servers
@@ -107,35 +178,15 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     );
     drop(store);
 
-    let out = roombridge(&["sync", "--once", "--data-dir", &data], &service)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    sync_once(&data, &service, &[]);
     let events = graph.events(GYM_MAILBOX).await;
     assert_eq!(events.len(), 1, "no second event: {events:#?}");
     assert_eq!(events[0]["subject"], "Christmas concert");
 
     // Settled: a dry run plans nothing in any room.
-    let out = roombridge(
-        &["sync", "--once", "--dry-run", "--data-dir", &data],
-        &service,
-    )
-    .output()
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = sync_once(&data, &service, &["--dry-run"]);
     assert!(!text.contains("create_event"), "{text}");
     assert_eq!(text.matches("nothing to do").count(), 15, "{text}");
 
-    let _ = roombridge_app::secrets::SecretStore::delete(
-        &roombridge_app::secrets::Keyring::with_service(&service),
-        roombridge_app::secrets::SecretName::GraphClientSecret,
-    );
-    let _ = roombridge_app::secrets::SecretStore::delete(
-        &roombridge_app::secrets::Keyring::with_service(&service),
-        roombridge_app::secrets::SecretName::BookingApiKey,
-    );
+    forget_secrets(&service);
 }

@@ -27,6 +27,8 @@ pub(crate) struct Applied {
     pub link_removes: Vec<LinkId>,
     pub reservations: Vec<Reservation>,
     pub events_put: Vec<CalendarEvent>,
+    /// The events among `events_put` this cycle created.
+    pub events_created: Vec<GraphEventId>,
     pub events_removed: Vec<GraphEventId>,
     pub conflicts: Vec<Conflict>,
     /// Links whose open conflict this cycle resolved.
@@ -791,6 +793,7 @@ async fn write_occurrence(
                 .calendar
                 .create_event(&room.mailbox, content, link, idempotency_key)
                 .await?;
+            out.events_created.push(created.id.clone());
             let hash = created.content.hash();
             (created, Some(hash))
         }
