@@ -5,6 +5,7 @@
 //! OS-keyring secrets ([`secrets`]), how RoomBridge is wired up in demo and live mode
 //! ([`setup`]), and the headless HTTP server ([`http`]).
 
+mod anchor;
 pub mod decisions;
 pub mod doctor;
 pub mod error;
@@ -45,6 +46,10 @@ pub struct App {
     syncing: Arc<Mutex<HashSet<RoomId>>>,
     /// The connectors, for discovering rooms and resources when mappings change.
     connectors: std::sync::OnceLock<setup::Connectors>,
+    /// The audit history's anchor in the OS keyring (live mode).
+    anchor: std::sync::OnceLock<Arc<anchor::Anchor>>,
+    /// Where the anchor is read for `verify_audit`.
+    anchor_secrets: std::sync::OnceLock<Arc<dyn secrets::SecretStore>>,
     /// Things to keep alive as long as the app (the demo's emulators).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -65,6 +70,8 @@ impl App {
             updates,
             syncing: Arc::new(Mutex::new(HashSet::new())),
             connectors: std::sync::OnceLock::new(),
+            anchor: std::sync::OnceLock::new(),
+            anchor_secrets: std::sync::OnceLock::new(),
             _keep: keep,
         });
         app.clone().forward_engine_events();
@@ -104,6 +111,9 @@ impl App {
             }
             EngineEvent::RoomFailed { room, .. } => Some(room.clone()),
             EngineEvent::History(entry) => {
+                if let Some(anchor) = self.anchor.get() {
+                    anchor.changed();
+                }
                 match self.history_entry(entry.clone()) {
                     Ok(view) => {
                         let _ = self.updates.send(Update::History(view));
@@ -147,6 +157,15 @@ impl App {
     /// Gives the app the connectors the engine runs on, for discovery (set once, at start).
     pub fn set_connectors(&self, connectors: setup::Connectors) {
         let _ = self.connectors.set(connectors);
+    }
+
+    /// Keeps the audit history's anchor in `secrets` (the OS keyring) from now on, and checks
+    /// the history against it in [`App::verify_audit`].
+    pub fn anchor_in(&self, secrets: Arc<dyn secrets::SecretStore>) {
+        if let Some(anchor) = anchor::Anchor::start(self.store.clone(), secrets.clone()) {
+            let _ = self.anchor.set(anchor);
+        }
+        let _ = self.anchor_secrets.set(secrets);
     }
 
     pub fn engine(&self) -> &Engine {
@@ -268,13 +287,34 @@ impl App {
 
     /// Checks the audit history's hash chain.
     pub fn verify_audit(&self) -> Result<VerifyView, ApiError> {
-        Ok(VerifyView::from(self.store.read(history::verify)?))
+        let (Some(secrets), Some(database)) = (self.anchor_secrets.get(), self.store.path()) else {
+            let why = "the demo's history is not anchored".to_owned();
+            return Ok(VerifyView::anchored(
+                self.store.read(history::verify)?,
+                Err(why),
+            ));
+        };
+        Ok(verify_anchored(&self.store, secrets.as_ref(), &database)?)
     }
 
-    /// Stops the engine.
+    /// Stops the engine, and brings the audit anchor up to date.
     pub async fn shutdown(&self) {
         self.engine.stop().await;
+        if let Some(anchor) = self.anchor.get().cloned() {
+            let _ = tokio::task::spawn_blocking(move || anchor.save()).await;
+        }
     }
+}
+
+/// Checks the history in `store` (the file `database`) against its anchor in `secrets`.
+pub(crate) fn verify_anchored(
+    store: &Store,
+    secrets: &dyn secrets::SecretStore,
+    database: &std::path::Path,
+) -> roombridge_store::Result<VerifyView> {
+    let recorded = anchor::recorded(secrets, database);
+    let result = store.read(|c| history::verify_anchored(c, recorded.as_ref().ok()))?;
+    Ok(VerifyView::anchored(result, recorded.map(|h| h.seq)))
 }
 
 /// A room as the UI sees it: its mapping, its last cycle and its link counts.

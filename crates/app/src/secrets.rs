@@ -46,6 +46,20 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError>;
     fn delete(&self, name: SecretName) -> Result<(), SecretError>;
 
+    /// The audit anchor of the database file `database` (see [`crate::anchor`]). It is no
+    /// secret; it is kept beside them because a person who can edit the database file cannot
+    /// necessarily open the keyring. A store that keeps no anchors has none.
+    fn anchor(&self, database: &std::path::Path) -> Result<Option<String>, SecretError> {
+        let _ = database;
+        Ok(None)
+    }
+
+    /// Records the audit anchor of `database`; a store that keeps no anchors ignores it.
+    fn set_anchor(&self, database: &std::path::Path, value: &str) -> Result<(), SecretError> {
+        let _ = (database, value);
+        Ok(())
+    }
+
     /// The secret, or an error that says it must be entered.
     fn require(&self, name: SecretName) -> Result<Secret, SecretError> {
         self.get(name)?.ok_or(SecretError::Missing(match name {
@@ -74,8 +88,20 @@ impl Keyring {
     }
 
     fn entry(&self, name: SecretName) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.service, name.account())
+        self.account(name.account())
+    }
+
+    fn account(&self, account: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, account)
             .map_err(|e| SecretError::Unavailable(e.to_string()))
+    }
+
+    /// One anchor per database file, by its full path.
+    fn anchor_entry(&self, database: &std::path::Path) -> Result<keyring::Entry, SecretError> {
+        let path = database
+            .canonicalize()
+            .unwrap_or_else(|_| database.to_path_buf());
+        self.account(&format!("audit-anchor {}", path.display()))
     }
 }
 
@@ -105,5 +131,19 @@ impl SecretStore for Keyring {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(SecretError::Unavailable(e.to_string())),
         }
+    }
+
+    fn anchor(&self, database: &std::path::Path) -> Result<Option<String>, SecretError> {
+        match self.anchor_entry(database)?.get_password() {
+            Ok(value) => Ok(Some(value)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(SecretError::Unavailable(e.to_string())),
+        }
+    }
+
+    fn set_anchor(&self, database: &std::path::Path, value: &str) -> Result<(), SecretError> {
+        self.anchor_entry(database)?
+            .set_password(value)
+            .map_err(|e| SecretError::Unavailable(e.to_string()))
     }
 }

@@ -358,16 +358,18 @@ pub async fn start_demo(data_dir: &Path, config: EngineConfig) -> Result<Arc<App
 /// Live mode: the tenant and booking system in `config.json`, secrets from the keyring.
 pub async fn start_live(
     data_dir: &Path,
-    secrets: &dyn SecretStore,
+    secrets: Arc<dyn SecretStore>,
     config: EngineConfig,
 ) -> Result<Arc<App>, SetupError> {
     let live = LiveConfig::load(data_dir)?;
     let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
-    let connectors = live_connectors(&live, secrets)?;
+    let connectors = live_connectors(&live, secrets.as_ref())?;
     if live.auto_map {
         auto_map(&store, &connectors).await?;
     }
-    start_app(store, connectors, config, Mode::Live, Vec::new()).await
+    let app = start_app(store, connectors, config, Mode::Live, Vec::new()).await?;
+    app.anchor_in(secrets);
+    Ok(app)
 }
 
 /// Live mode for a check (`roombridge doctor`): the tenant in `config.json`, secrets from the
@@ -376,16 +378,18 @@ pub async fn start_live(
 /// which is what such a check is for.
 pub async fn start_live_idle(
     data_dir: &Path,
-    secrets: &dyn SecretStore,
+    secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<App>, SetupError> {
     let live = LiveConfig::load(data_dir)?;
     let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
-    let connectors = live_connectors(&live, secrets)?;
+    let connectors = live_connectors(&live, secrets.as_ref())?;
     let config = EngineConfig {
         poll_interval: None,
         ..EngineConfig::default()
     };
-    start_app(store, connectors, config, Mode::Live, Vec::new()).await
+    let app = start_app(store, connectors, config, Mode::Live, Vec::new()).await?;
+    app.anchor_in(secrets);
+    Ok(app)
 }
 
 /// Live mode as the window and the headless server find it: running, or waiting for the
@@ -413,7 +417,7 @@ pub async fn open_live(
         )));
     }
     let live = LiveConfig::load(data_dir)?;
-    match start_live(data_dir, secrets.as_ref(), config.clone()).await {
+    match start_live(data_dir, secrets.clone(), config.clone()).await {
         Ok(app) => Ok(Live::Running(app)),
         Err(SetupError::Secret(SecretError::Missing(what))) => {
             tracing::warn!("the {what} is missing from the OS keyring; serving the setup wizard");
@@ -444,8 +448,20 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks the audit history of the database `file` in `data_dir` without starting anything.
-pub fn verify_audit(data_dir: &Path, file: &str) -> Result<crate::views::VerifyView, SetupError> {
+/// Checks the audit history of the database `file` in `data_dir` without starting anything:
+/// its hash chain, and against the anchor in `secrets` (the OS keyring) when there is one;
+/// `None` for the demo's database, which is not anchored.
+pub fn verify_audit(
+    data_dir: &Path,
+    file: &str,
+    secrets: Option<&dyn SecretStore>,
+) -> Result<crate::views::VerifyView, SetupError> {
     let store = open_store(data_dir, file)?;
-    Ok(store.read(roombridge_store::history::verify)?.into())
+    match (secrets, store.path()) {
+        (Some(secrets), Some(database)) => Ok(crate::verify_anchored(&store, secrets, &database)?),
+        _ => Ok(crate::views::VerifyView::anchored(
+            store.read(roombridge_store::history::verify)?,
+            Err("the demo's history is not anchored".to_owned()),
+        )),
+    }
 }

@@ -224,6 +224,27 @@ pub struct VerifyView {
     pub message: String,
 }
 
+impl VerifyView {
+    /// The result of checking the chain against its anchor: `anchor` is the entry the anchor
+    /// recorded, or why there is none.
+    pub fn anchored(result: Result<u64, Broken>, anchor: Result<i64, String>) -> VerifyView {
+        let mut view = VerifyView::from(result);
+        if view.ok {
+            view.message = match anchor {
+                Ok(seq) => format!(
+                    "The audit history is intact ({} entries checked, up to and past entry {seq}, the newest the anchor in the OS keyring recorded).",
+                    view.checked
+                ),
+                Err(why) => format!(
+                    "The audit history is intact ({} entries checked), but {why}: deleting its newest entries would not be noticed.",
+                    view.checked
+                ),
+            };
+        }
+        view
+    }
+}
+
 impl From<Result<u64, Broken>> for VerifyView {
     fn from(r: Result<u64, Broken>) -> Self {
         match r {

@@ -564,6 +564,7 @@ impl Wizard {
         )
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        app.anchor_in(self.secrets.clone());
         tracing::info!(rooms = chosen.len(), "setup finished; live mode started");
         self.started.send_replace(Some(app.clone()));
         Ok(app)

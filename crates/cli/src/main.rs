@@ -184,6 +184,8 @@ enum AuditAction {
         /// Check the demo database instead of the live one.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        keyring: KeyringArgs,
     },
     /// Write the history, or the part of it the filters select, as CSV or JSON Lines
     /// (oldest first; JSON Lines carries each row's previous hash too).
@@ -293,7 +295,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let app = if demo {
                 setup::start_demo(&data_dir, config).await
             } else {
-                setup::start_live(&data_dir, &keyring.keyring(), config).await
+                setup::start_live(&data_dir, Arc::new(keyring.keyring()), config).await
             }
             .map_err(|e| e.to_string())?;
             let mode = if dry_run {
@@ -408,7 +410,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 };
                 setup::start_demo(&data_dir, config).await
             } else {
-                setup::start_live_idle(&data_dir, &keyring.keyring()).await
+                setup::start_live_idle(&data_dir, Arc::new(keyring.keyring())).await
             }
             .map_err(|e| e.to_string())?;
             eprintln!(
@@ -499,15 +501,24 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            action: AuditAction::Verify { data_dir, demo },
+            action:
+                AuditAction::Verify {
+                    data_dir,
+                    demo,
+                    keyring,
+                },
         } => {
             let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
-            let file = if demo {
-                "demo.sqlite"
+            let keyring = keyring.keyring();
+            let (file, anchors) = if demo {
+                ("demo.sqlite", None)
             } else {
-                "roombridge.sqlite"
+                (
+                    "roombridge.sqlite",
+                    Some(&keyring as &dyn roombridge_app::secrets::SecretStore),
+                )
             };
-            let view = setup::verify_audit(&data_dir, file).map_err(|e| e.to_string())?;
+            let view = setup::verify_audit(&data_dir, file, anchors).map_err(|e| e.to_string())?;
             println!("{}", view.message);
             Ok(if view.ok {
                 ExitCode::SUCCESS

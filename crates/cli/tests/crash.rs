@@ -190,3 +190,55 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
 
     forget_secrets(&service);
 }
+
+/// Issue 12, bug 7: the newest history entries deleted from the database file (a valid chain
+/// is left) fail `audit verify`, because the OS keyring holds an anchor of the newest entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_newest_history_entries_fails_audit_verify() {
+    let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
+    let booking = OutsideBooking::new(&servers);
+    let service = format!("roombridge-anchor-test-{}", std::process::id());
+    let dir = live_folder(&servers, &service);
+    let data = dir.path().to_str().unwrap().to_owned();
+    booking.create(GYM, "Choir", at(3, 17), at(3, 19)).await;
+    booking
+        .create(GYM, "Chess club", at(4, 17), at(4, 19))
+        .await;
+    sync_once(&data, &service, &[]);
+
+    let verify = || {
+        roombridge(&["audit", "verify", "--data-dir", &data], &service)
+            .output()
+            .unwrap()
+    };
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("anchor in the OS keyring recorded"), "{text}");
+
+    // Someone with the database file drops the append-only trigger and deletes the newest
+    // entry: the chain that is left is valid.
+    let store = roombridge_store::Store::open(&dir.path().join("roombridge.sqlite")).unwrap();
+    store
+        .write(|c| {
+            c.execute_batch(
+                "DROP TRIGGER history_no_delete;
+                 DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history);",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        store
+            .read(roombridge_store::history::verify)
+            .unwrap()
+            .is_ok()
+    );
+    drop(store);
+
+    let out = verify();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("the newest were deleted"), "{text}");
+    forget_secrets(&service);
+}

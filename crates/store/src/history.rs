@@ -390,6 +390,46 @@ pub fn query(
     Ok(out)
 }
 
+/// The newest row of the chain, as the audit anchor records it outside the database (see
+/// `roombridge_app::anchor`): a history cut back to before it, or rewritten up to it, no
+/// longer verifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Head {
+    /// `seq:hash`, as the anchor is kept.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.seq, self.hash)
+    }
+
+    pub fn decode(text: &str) -> Option<Head> {
+        let (seq, hash) = text.trim().split_once(':')?;
+        Some(Head {
+            seq: seq.parse().ok()?,
+            hash: hash.to_owned(),
+        })
+    }
+}
+
+/// The newest row, if there is one.
+pub fn head(conn: &Connection) -> Result<Option<Head>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM history ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(Head {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// Where the chain first breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
@@ -440,10 +480,117 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
     Ok(Ok(n))
 }
 
+/// Walks the whole chain like [`verify`], then checks it still holds the row `anchor`
+/// recorded: the chain alone cannot tell that its newest rows were deleted, or that every row
+/// was written again.
+pub fn verify_anchored(
+    conn: &Connection,
+    anchor: Option<&Head>,
+) -> Result<std::result::Result<u64, Broken>> {
+    let checked = match verify(conn)? {
+        Ok(n) => n,
+        broken => return Ok(broken),
+    };
+    let Some(anchor) = anchor else {
+        return Ok(Ok(checked));
+    };
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT hash FROM history WHERE seq = ?1",
+            [anchor.seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match stored {
+        Some(hash) if hash == anchor.hash => Ok(checked),
+        Some(_) => Err(Broken {
+            seq: anchor.seq,
+            reason: "this entry is not the one RoomBridge recorded: the history was written again"
+                .into(),
+        }),
+        None => {
+            let last = head(conn)?.map_or(0, |h| h.seq);
+            Err(Broken {
+                seq: anchor.seq,
+                reason: if last == 0 {
+                    "the history is empty, but RoomBridge had recorded entries up to this one: they were deleted".to_owned()
+                } else {
+                    format!(
+                        "the history ends at entry {last}, but RoomBridge had recorded entries up to this one: the newest were deleted"
+                    )
+                },
+            })
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Store;
+
+    #[test]
+    fn an_anchor_catches_the_newest_rows_deleted_and_a_rewritten_chain() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc::now();
+        for title in ["a", "b", "c"] {
+            store.write(|c| append(c, &entry(title), now)).unwrap();
+        }
+        let anchor = store.read(head).unwrap().unwrap();
+        assert_eq!(anchor.seq, 3);
+        assert_eq!(Head::decode(&anchor.encode()), Some(anchor.clone()));
+        assert_eq!(
+            store.read(|c| verify_anchored(c, Some(&anchor))).unwrap(),
+            Ok(3)
+        );
+        // Rows after the anchor (written since it was saved) are fine.
+        store.write(|c| append(c, &entry("d"), now)).unwrap();
+        assert_eq!(
+            store.read(|c| verify_anchored(c, Some(&anchor))).unwrap(),
+            Ok(4)
+        );
+
+        // The newest two rows deleted (the triggers dropped first, as a person with the file
+        // could): the chain alone still verifies, the anchor does not.
+        store
+            .write(|c| {
+                c.execute_batch(
+                    "DROP TRIGGER history_no_delete; DELETE FROM history WHERE seq >= 3;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.read(verify).unwrap(), Ok(2));
+        let broken = store
+            .read(|c| verify_anchored(c, Some(&anchor)))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(broken.seq, 3);
+        assert!(
+            broken.reason.contains("ends at entry 2"),
+            "{}",
+            broken.reason
+        );
+
+        // Written again from scratch, with a valid chain of its own.
+        store
+            .write(|c| {
+                c.execute_batch(
+                    "DELETE FROM history; DELETE FROM sqlite_sequence WHERE name = 'history';",
+                )?;
+                for title in ["x", "y", "z"] {
+                    append(c, &entry(title), now)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.read(verify).unwrap(), Ok(3));
+        let broken = store
+            .read(|c| verify_anchored(c, Some(&anchor)))
+            .unwrap()
+            .unwrap_err();
+        assert!(broken.reason.contains("written again"), "{}", broken.reason);
+    }
 
     #[test]
     fn a_huge_title_is_kept_cut_with_its_length_and_the_chain_still_verifies() {

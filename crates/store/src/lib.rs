@@ -67,6 +67,14 @@ impl Store {
         })
     }
 
+    /// The database file; `None` in memory.
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        let conn = self.lock();
+        conn.path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     /// Runs `f` with the connection, for reads and single writes.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.lock();
