@@ -1152,3 +1152,46 @@ async fn a_huge_title_fails_alone_with_what_to_fix_and_keeps_the_history_small()
         );
     }
 }
+
+/// Issue 12, bug 8: a reservation whose parent the booking system does not have syncs on its
+/// own, and the history says so once, with what to correct.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reservation_with_a_missing_parent_syncs_and_the_history_says_so_once() {
+    let h = Harness::start().await;
+    h.booking
+        .insert_raw(json!({
+            "id": "orphan-1",
+            "resource_id": GYM,
+            "level": "booking",
+            "parent_id": "no-such-allocation",
+            "title": "Handball practice",
+            "organisation": "Club",
+            "description": "",
+            "all_day": false,
+            "start": at(3, 17).to_rfc3339(),
+            "end": at(3, 18).to_rfc3339(),
+            "time_zone": "Europe/Oslo",
+            "status": "active",
+            "version": 1,
+            "updated_at": chrono::Utc::now().to_rfc3339(),
+        }))
+        .await;
+    h.cycle().await;
+    h.cycle().await;
+    assert_eq!(
+        subjects(&h.graph.events(GYM_MAILBOX).await),
+        ["Handball practice"]
+    );
+    let notes = history_of(&h, "orphaned");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].detail.contains("no-such-allocation"),
+        "{}",
+        notes[0].detail
+    );
+    assert!(
+        notes[0].detail.contains("correct its parent"),
+        "{}",
+        notes[0].detail
+    );
+}

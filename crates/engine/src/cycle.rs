@@ -398,6 +398,30 @@ async fn run_inner(
             message: format!("\"{}\": {}", u.title, u.message),
         })
         .collect();
+    // A reservation naming a parent the booking system does not have syncs on its own; the
+    // facility manager is told once, when it arrives (issue 12, bug 8).
+    for r in booking.reservations.iter().filter(|r| r.is_active()) {
+        let Some(parent) = &r.parent else { continue };
+        if reservations.contains_key(parent) {
+            continue;
+        }
+        applied.history.push(NewEntry {
+            room: room.id.clone(),
+            cycle: report.cycle,
+            kind: "orphaned".into(),
+            side: Some(Side::Booking),
+            outcome: Outcome::Ok,
+            title: r.content.title.clone(),
+            detail: format!(
+                "Reservation {} names {parent} as the {} it lies inside, but the booking system has no reservation {parent} for this resource. RoomBridge syncs it on its own. If it was meant to replace one date of a series, or to lie inside an allocation, correct its parent in the booking system.",
+                r.id,
+                match r.level {
+                    roombridge_core::Level::Booking => "allocation",
+                    _ => "reservation",
+                }
+            ),
+        });
+    }
     for (side, rejected) in booking
         .rejected
         .iter()

@@ -61,6 +61,8 @@ export type HistoryKind =
   | 'conflict'
   | 'conflict_decided'
   | 'rejected'
+  /** A reservation named a parent the booking system does not have; it synced on its own. */
+  | 'orphaned'
   | 'cycle_failed'
   | 'deletions_held'
   /** A room mapping was added, changed or removed. */

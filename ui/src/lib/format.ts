@@ -53,6 +53,7 @@ const PHRASE: Record<HistoryKind, string> = {
   conflict: 'Found a conflict',
   conflict_decided: 'Carried out a conflict decision',
   rejected: 'Declined a reservation',
+  orphaned: 'Synced a reservation whose parent is missing',
   cycle_failed: 'Sync cycle failed',
   deletions_held: 'Held back mass deletions',
   mapping: 'Changed a room mapping',

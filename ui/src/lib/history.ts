@@ -82,6 +82,7 @@ export const HISTORY_KINDS: readonly HistoryKind[] = [
   'conflict',
   'conflict_decided',
   'rejected',
+  'orphaned',
   'cycle_failed',
   'deletions_held',
   'mapping',
