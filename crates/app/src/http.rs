@@ -64,7 +64,49 @@ impl HttpServer {
 #[derive(Clone)]
 struct Shared {
     app: Arc<App>,
+    gate: Gate,
+}
+
+/// The access token, and the cookie that carries it after the first page load. The token
+/// comes in the address once (`/?token=…`, as printed at start-up); the server answers with the
+/// cookie and the address without it, so it does not stay in the browser's history. The API
+/// then takes the cookie or an `Authorization: Bearer` header, never the address.
+#[derive(Clone)]
+struct Gate {
     token: Arc<str>,
+    /// One name per port: browsers share a host's cookies across its ports.
+    cookie: Arc<str>,
+}
+
+impl Gate {
+    fn new(token: Arc<str>, port: u16) -> Gate {
+        Gate {
+            token,
+            cookie: format!("roombridge-{port}").into(),
+        }
+    }
+
+    fn admits(&self, given: &str) -> bool {
+        constant_time_eq(given.as_bytes(), self.token.as_bytes())
+    }
+
+    /// The token a request carries, as a bearer header or the cookie.
+    fn given<'a>(&self, headers: &'a HeaderMap) -> Option<&'a str> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        bearer.or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == &*self.cookie)
+                .map(|(_, value)| value)
+        })
+    }
 }
 
 /// Binds and starts serving a running app. Refuses anything but a loopback address: the API
@@ -88,12 +130,19 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
     }
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
-    let token: Arc<str> = options.token.clone().into();
+    let gate = Gate::new(options.token.clone().into(), addr.port());
     let ui_dir = options.ui_dir;
     let router = match live {
-        Live::Running(app) => router(Shared { app, token }, ui_dir),
+        Live::Running(app) => router(
+            Shared {
+                app,
+                gate: gate.clone(),
+            },
+            ui_dir,
+        ),
         Live::Setup(wizard) => {
-            let setup = setup_router(wizard.clone(), token.clone(), ui_dir.clone());
+            let setup = setup_router(wizard.clone(), gate.clone(), ui_dir.clone());
+            let gate = gate.clone();
             // The app's router, built on the first request after the wizard has started the
             // app (checked per request, so the answer to the wizard's last step is followed by
             // the app's API without a gap).
@@ -108,7 +157,7 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
                                 router(
                                     Shared {
                                         app,
-                                        token: token.clone(),
+                                        gate: gate.clone(),
                                     },
                                     ui_dir.clone(),
                                 )
@@ -126,7 +175,9 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
             })
         }
     };
-    let router = router.layer(middleware::from_fn_with_state(addr.port(), guard));
+    let router = router
+        .layer(middleware::from_fn_with_state(gate, token_from_address))
+        .layer(middleware::from_fn_with_state(addr.port(), guard));
     let task = tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(HttpServer {
         addr,
@@ -163,7 +214,7 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .layer(middleware::from_fn_with_state(
-            shared.token.clone(),
+            shared.gate.clone(),
             require_token,
         ))
         .with_state(shared);
@@ -186,7 +237,7 @@ struct SetupShared {
 /// The API before RoomBridge is set up: the wizard's steps, the status (`setup` mode), live
 /// updates that end when the app starts (so the UI reconnects to the app's), and
 /// `not_configured` for everything else.
-fn setup_router(wizard: Arc<Wizard>, token: Arc<str>, ui_dir: PathBuf) -> Router {
+fn setup_router(wizard: Arc<Wizard>, gate: Gate, ui_dir: PathBuf) -> Router {
     let api = Router::new()
         .route("/status", get(setup_status))
         .route("/setup", get(setup_state))
@@ -196,7 +247,7 @@ fn setup_router(wizard: Arc<Wizard>, token: Arc<str>, ui_dir: PathBuf) -> Router
         .route("/setup/finish", post(finish))
         .route("/events", get(setup_events))
         .fallback(|| async { ApiError::not_configured() })
-        .layer(middleware::from_fn_with_state(token, require_token))
+        .layer(middleware::from_fn_with_state(gate, require_token))
         .with_state(SetupShared { wizard });
     with_ui(api, ui_dir)
 }
@@ -471,13 +522,6 @@ async fn events(State(s): State<Shared>) -> Sse<impl Stream<Item = Result<Event,
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
-}
-
-/// Lets a request through only with the token, as a bearer header or (for EventSource, which
-/// cannot set headers) a `token` query parameter.
 /// What every answer of the headless server carries: the UI's own files and API only, never
 /// inside a frame, no referrer that could carry the address's token elsewhere.
 const SECURITY_HEADERS: [(&str, &str); 4] = [
@@ -524,19 +568,15 @@ async fn guard(State(port): State<u16>, request: Request, next: Next) -> Respons
     response
 }
 
+/// Lets an API request through only with the token, as a bearer header or the cookie
+/// [`token_from_address`] set.
 async fn require_token(
-    State(token): State<Arc<str>>,
-    Query(q): Query<TokenQuery>,
+    State(gate): State<Gate>,
     headers: HeaderMap,
     request: Request,
     next: Next,
 ) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let given = bearer.or(q.token.as_deref()).unwrap_or("");
-    if constant_time_eq(given.as_bytes(), token.as_bytes()) {
+    if gate.given(&headers).is_some_and(|given| gate.admits(given)) {
         next.run(request).await
     } else {
         ApiError::new(
@@ -545,6 +585,44 @@ async fn require_token(
         )
         .into_response()
     }
+}
+
+/// A page opened with the right `?token=…` gets the token as a cookie (HTTP only, this site
+/// only) and is sent on to the same address without it, so the token is not kept in the
+/// browser's history or shown in the address bar. A wrong token is left for the page to
+/// explain; the API refuses it.
+async fn token_from_address(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let Some(query) = uri.query().filter(|_| !uri.path().starts_with("/api")) else {
+        return next.run(request).await;
+    };
+    let (given, rest): (Vec<&str>, Vec<&str>) = query
+        .split('&')
+        .partition(|pair| pair.split('=').next() == Some("token"));
+    let Some(token) = given
+        .first()
+        .and_then(|pair| pair.split_once('='))
+        .map(|p| p.1)
+    else {
+        return next.run(request).await;
+    };
+    if !gate.admits(token) {
+        return next.run(request).await;
+    }
+    let location = if rest.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{}", uri.path(), rest.join("&"))
+    };
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict",
+        gate.cookie, gate.token
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
 }
 
 /// A JSON request body whose rejection is an `invalid_input` [`ApiError`], like every other

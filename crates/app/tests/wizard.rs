@@ -703,3 +703,84 @@ async fn the_headless_server_refuses_other_host_names_and_sends_security_headers
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     }
 }
+
+/// Issue 12, bug 10: the token is taken from the address once (the page is sent on without it,
+/// with an HTTP-only cookie), and the API takes the cookie or a bearer header, never `?token=`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_leaves_the_address_for_a_cookie_and_the_api_refuses_it_in_the_address() {
+    let s = empty_setup().await;
+    let server = roombridge_app::http::serve_live(
+        Live::Setup(s.wizard.clone()),
+        roombridge_app::http::HttpOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ui_dir: s.dir.path().join("no-ui"),
+            token: "t0ken".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // In the address: refused by the API.
+    let refused = http
+        .get(format!("{base}/api/status?token=t0ken"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // The page with the token: sent on without it, with the cookie.
+    let page = http
+        .get(format!("{base}/?lang=nb&token=t0ken"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/?lang=nb");
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let port = server.addr.port();
+    assert!(
+        cookie.starts_with(&format!("roombridge-{port}=t0ken;")),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    // A wrong token is not turned into a cookie.
+    let wrong = http
+        .get(format!("{base}/?token=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(wrong.status(), 303);
+    assert!(wrong.headers().get("set-cookie").is_none());
+
+    // The cookie, or a bearer header, opens the API.
+    let pair = cookie.split(';').next().unwrap();
+    let with_cookie = http
+        .get(format!("{base}/api/status"))
+        .header("Cookie", format!("other=1; {pair}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status(), 200);
+    let with_bearer = http
+        .get(format!("{base}/api/status"))
+        .bearer_auth("t0ken")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_bearer.status(), 200);
+    let wrong_cookie = http
+        .get(format!("{base}/api/status"))
+        .header("Cookie", format!("roombridge-{port}=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_cookie.status(), 401);
+}

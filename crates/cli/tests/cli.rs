@@ -60,12 +60,12 @@ impl Drop for Running {
 }
 
 /// GET `path_and_query` from a loopback server over plain HTTP/1.1; returns the body.
-fn get(addr: &str, path_and_query: &str) -> String {
+fn get(addr: &str, path_and_query: &str, token: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect to the server");
     write!(
         stream,
-        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -109,10 +109,10 @@ fn headless_demo_reports_the_log_folder_it_writes_to() {
         })
         .expect("the server printed its address");
     let rest = url.strip_prefix("http://").expect("an http address");
-    let (addr, query) = rest.split_once("/?").expect("address and token");
+    let (addr, token) = rest.split_once("/?token=").expect("address and token");
 
     let settings: serde_json::Value =
-        serde_json::from_str(&get(addr, &format!("/api/settings?{query}"))).unwrap();
+        serde_json::from_str(&get(addr, "/api/settings", token)).unwrap();
     assert_eq!(
         settings["paths"]["log_dir"].as_str(),
         Some(logs.to_str().unwrap()),

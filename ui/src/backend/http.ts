@@ -42,13 +42,14 @@ const AUTOSTART_DESKTOP_ONLY =
 /** Talks to the headless server: JSON over HTTP with a bearer token, live updates over SSE. */
 export class HttpBackend implements Backend {
   readonly transport = 'http' as const;
-  readonly #token: string;
+  /** Null when the page relies on the cookie the server set when it was opened. */
+  readonly #token: string | null;
   readonly #base: string;
   readonly #fetch: typeof fetch;
   readonly #EventSource: EventSourceCtor | undefined;
   readonly #openTimeoutMs: number;
 
-  constructor(token: string, options: HttpBackendOptions = {}) {
+  constructor(token: string | null, options: HttpBackendOptions = {}) {
     this.#token = token;
     this.#base = options.baseUrl ?? '';
     // Bound so that calling it detached from `globalThis` does not throw "Illegal invocation".
@@ -77,7 +78,7 @@ export class HttpBackend implements Backend {
     let response: Response;
     try {
       response = await this.#fetch(`${this.#base}/api/history/export?${params}`, {
-        headers: { Authorization: `Bearer ${this.#token}` },
+        headers: this.#auth(),
       });
     } catch {
       throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');
@@ -215,6 +216,11 @@ export class HttpBackend implements Backend {
     return Promise.reject(new BackendError('unavailable', AUTOSTART_DESKTOP_ONLY));
   }
 
+  /** The bearer header when the page has the token; otherwise the cookie speaks for it. */
+  #auth(): Record<string, string> {
+    return this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
+  }
+
   async #request<T>(
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
@@ -225,7 +231,7 @@ export class HttpBackend implements Backend {
       response = await this.#fetch(this.#base + path, {
         method,
         headers: {
-          Authorization: `Bearer ${this.#token}`,
+          ...this.#auth(),
           Accept: 'application/json',
           ...(method !== 'GET' && method !== 'DELETE' ? { 'Content-Type': 'application/json' } : {}),
         },
@@ -261,7 +267,9 @@ export class HttpBackend implements Backend {
     if (!EventSourceImpl) {
       return Promise.reject(new BackendError('internal', 'This browser cannot receive live updates'));
     }
-    const url = `${this.#base}/api/events?token=${encodeURIComponent(this.#token)}`;
+    // EventSource cannot set headers: the stream is opened with the cookie the server set when
+    // the page was opened (the API never takes the token from an address).
+    const url = `${this.#base}/api/events`;
     let source: EventSource | null = null;
     let stopped = false;
     let missedSome = false;

@@ -22,9 +22,18 @@ export async function createBackend(): Promise<Backend> {
     const { TauriBackend } = await import('./tauri');
     return new TauriBackend();
   }
+  // The server takes the token out of the address it printed and keeps it in a cookie; a token
+  // still in the address (or kept from it in this tab) goes out as a bearer header as well.
   const token = takeToken({ location: window.location, storage: window.sessionStorage, history: window.history });
+  const backend = new HttpBackend(token);
   if (!token) {
-    throw new BackendError('unauthorized', 'This page was opened without its access token.');
+    try {
+      await backend.status();
+    } catch (e) {
+      if (e instanceof BackendError && e.code === 'unauthorized') {
+        throw new BackendError('unauthorized', 'This page was opened without its access token.');
+      }
+    }
   }
-  return new HttpBackend(token);
+  return backend;
 }
