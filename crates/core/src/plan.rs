@@ -767,8 +767,14 @@ fn pairs<'a>(input: &PlanInput<'a>) -> Vec<Pair<'a>> {
 
     let mut out = Vec::new();
     for link in input.links {
+        // A link whose block is gone may have a reservation RoomBridge created for it since
+        // (an Outlook meeting copied back after its booking-system side was cancelled) whose
+        // answer was lost before the link recorded it: that reservation is its booking side.
         let block = match &link.block {
-            Some(key) => blocks.get(key).copied(),
+            Some(key) => blocks
+                .get(key)
+                .copied()
+                .or_else(|| tagged_blocks.remove(&link.id)),
             None => tagged_blocks.remove(&link.id),
         };
         let event = match &link.event {
@@ -879,6 +885,11 @@ impl<'a> Planner<'_, 'a> {
         match (booking, calendar) {
             // Nothing on either side and nothing synced: a journaled create whose source vanished.
             (Absent, Absent) => self.forget(),
+            // Our own event for a booking-system block that is gone before the link recorded
+            // the event (its create's answer was lost): delete it, do not copy it back.
+            (Absent, Appeared(e)) if link.origin == Side::Booking && link.block.is_some() => {
+                self.remove_event(e)
+            }
             // Seen in Outlook only, never synced: a reservation made in Outlook.
             (Absent, Appeared(e)) => self.create_reservation(e),
             // Synced from Outlook before, but the reservation was never written: write it now.

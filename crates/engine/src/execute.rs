@@ -618,12 +618,15 @@ async fn apply(
                 .create_reservation(&room.resource, content, link, idempotency_key)
                 .await?;
             let calendar_hash = event_hash(event, out).or(Some(content.hash()));
+            // Synced at what was sent. A retry after a create whose answer was lost gets the
+            // reservation the first attempt made, as it is now: someone may have changed it
+            // since, and that change must still reach Outlook.
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(BlockKey::for_reservation(&created.id)),
                     event: Some(event.clone()),
-                    booking_hash: Some(created.content.hash()),
+                    booking_hash: Some(content.hash()),
                     calendar_hash,
                     origin: Side::Calendar,
                     state: LinkState::Synced,
