@@ -481,3 +481,36 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
     assert_eq!(room.held_deletions, 0);
     assert_eq!(room.status, roombridge_app::views::RoomState::InSync);
 }
+
+/// Found by the chaos test (crates/cli/tests/chaos.rs, seeds 1, 2, 4, 5): an event RoomBridge
+/// created, deleted in Outlook before RoomBridge's next delta read, is never reported removed
+/// (the delta state the cursor stands for never contained it, and Graph reports removals only
+/// of what it told the client about). RoomBridge put the event in its mirror when it created
+/// it, so the mirror keeps it for good: the reservation stays active in the booking system,
+/// Outlook shows nothing, and every later plan is empty.
+///
+/// BROKEN TODAY: this asserts today's behaviour. The contract (docs/sync-rules.md, "Deleted in
+/// Outlook") says the reservation is soft-cancelled; when that is fixed, the last assertions
+/// flip to `cancelled` and a plan that cancels it.
+#[tokio::test]
+async fn an_event_deleted_in_outlook_before_the_next_delta_read_is_never_seen_deleted() {
+    let h = Harness::start().await;
+    let id = h
+        .booking
+        .create(FJORD, "Budget meeting", at(4, 9), at(4, 10))
+        .await;
+    h.cycle().await; // reads delta (nothing yet), then creates the event
+    let events = h.graph.events(FJORD_MAILBOX).await;
+    assert_eq!(events.len(), 1);
+    h.graph
+        .delete(FJORD_MAILBOX, events[0]["id"].as_str().unwrap())
+        .await;
+
+    h.settle(3).await; // settles at once: nothing is planned
+    assert!(h.graph.events(FJORD_MAILBOX).await.is_empty());
+    assert_eq!(
+        h.booking.get(&id).await["status"],
+        "active",
+        "fixed? then make this test say what the contract says"
+    );
+}

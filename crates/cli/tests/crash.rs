@@ -5,41 +5,16 @@
 //! Live mode reads its secrets from the OS keyring, so this test needs a Secret Service (CI runs
 //! the tests inside scripts/desktop-session.sh); it files them under its own keyring service.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use roombridge_app::setup::DemoServers;
 use roombridge_emulators::graph::{Fault, FaultKind, FaultRoute};
 use roombridge_emulators::seed::Seed;
-use roombridge_tests::{OutsideBooking, OutsideGraph, at};
+use roombridge_tests::{LiveCli, OutsideBooking, OutsideGraph, at};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
-
-fn roombridge(args: &[&str], service: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_roombridge"));
-    cmd.args(args).env("ROOMBRIDGE_KEYRING_SERVICE", service);
-    cmd
-}
-
-fn store_secret(name: &str, value: &str, service: &str) {
-    use std::io::Write;
-    let mut child = roombridge(&["secret", name], service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("run roombridge secret");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{value}\n").as_bytes())
-        .expect("write secret");
-    assert!(
-        child.wait().expect("wait").success(),
-        "storing {name} failed"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplicating() {
@@ -50,24 +25,8 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
         .create(GYM, "Christmas concert", at(3, 17), at(3, 19))
         .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap().to_owned();
-    let config = serde_json::json!({
-        "tenant": roombridge_emulators::demo::DEMO_TENANT,
-        "client_id": roombridge_emulators::demo::DEMO_CLIENT_ID,
-        "booking_url": servers.booking.base_url(),
-        "graph_base": servers.graph.graph_base(),
-        "token_url": servers.graph.token_url(),
-    });
-    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-    let service = format!("roombridge-crash-test-{}", std::process::id());
-    store_secret(
-        "graph-client-secret",
-        servers.client_secret.expose(),
-        &service,
-    );
-    store_secret("booking-api-key", servers.api_key.expose(), &service);
-
+    let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "crash");
+    let data = cli.data_arg();
     // Graph applies the create, then holds its answer back: the kill lands in between.
     servers
         .graph
@@ -76,7 +35,8 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
             FaultKind::Slow { delay_ms: 120_000 },
         ))
         .unwrap();
-    let mut run = roombridge(&["sync", "--once", "--data-dir", &data], &service)
+    let mut run = cli
+        .command(&["sync", "--once", "--data-dir", &data])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -95,7 +55,7 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     servers.graph.clear_faults();
 
     // The journal holds the create as a pending link.
-    let store = roombridge_store::Store::open(&dir.path().join("roombridge.sqlite")).unwrap();
+    let store = cli.store();
     let links = store
         .read(|c| roombridge_store::links::list(c, &roombridge_core::RoomId::new(GYM)))
         .unwrap();
@@ -107,9 +67,7 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     );
     drop(store);
 
-    let out = roombridge(&["sync", "--once", "--data-dir", &data], &service)
-        .output()
-        .unwrap();
+    let out = cli.output(&["sync", "--once", "--data-dir", &data]).await;
     assert!(
         out.status.success(),
         "{}",
@@ -120,22 +78,10 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     assert_eq!(events[0]["subject"], "Christmas concert");
 
     // Settled: a dry run plans nothing in any room.
-    let out = roombridge(
-        &["sync", "--once", "--dry-run", "--data-dir", &data],
-        &service,
-    )
-    .output()
-    .unwrap();
+    let out = cli
+        .output(&["sync", "--once", "--dry-run", "--data-dir", &data])
+        .await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("create_event"), "{text}");
     assert_eq!(text.matches("nothing to do").count(), 15, "{text}");
-
-    let _ = roombridge_app::secrets::SecretStore::delete(
-        &roombridge_app::secrets::Keyring::with_service(&service),
-        roombridge_app::secrets::SecretName::GraphClientSecret,
-    );
-    let _ = roombridge_app::secrets::SecretStore::delete(
-        &roombridge_app::secrets::Keyring::with_service(&service),
-        roombridge_app::secrets::SecretName::BookingApiKey,
-    );
 }
