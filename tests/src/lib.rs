@@ -2,6 +2,7 @@
 //! SQLite file and the real engine, and "outside" clients that act as a person in Outlook or
 //! in the booking system would, through the services' own APIs.
 
+mod live;
 mod outside_booking;
 mod outside_graph;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
+pub use live::LiveCli;
 use roombridge_app::App;
 pub use roombridge_app::setup::DemoOptions;
 use roombridge_app::setup::{self, DemoServers};
@@ -409,17 +411,18 @@ impl OutsideBooking {
     }
 
     pub async fn get(&self, id: &str) -> Value {
-        self.http
-            .get(format!("{}/reservations/{id}", self.base))
-            .bearer_auth(&self.key)
-            .send()
-            .await
-            .expect("get reservation")
-            .error_for_status()
-            .expect("get reservation status")
-            .json()
-            .await
-            .expect("reservation json")
+        send_retrying(|| {
+            self.http
+                .get(format!("{}/reservations/{id}", self.base))
+                .bearer_auth(&self.key)
+        })
+        .await
+        .expect("get reservation")
+        .error_for_status()
+        .expect("get reservation status")
+        .json()
+        .await
+        .expect("reservation json")
     }
 
     pub async fn rename(&self, id: &str, title: &str) {
@@ -469,23 +472,24 @@ impl OutsideBooking {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut req = self
-                .http
-                .get(format!("{}/reservations", self.base))
-                .bearer_auth(&self.key)
-                .query(&[("resource_id", resource)]);
-            if let Some(c) = &cursor {
-                req = req.query(&[("cursor", c.as_str())]);
-            }
-            let page: Value = req
-                .send()
-                .await
-                .expect("feed")
-                .error_for_status()
-                .expect("feed status")
-                .json()
-                .await
-                .expect("feed json");
+            let page: Value = send_retrying(|| {
+                let req = self
+                    .http
+                    .get(format!("{}/reservations", self.base))
+                    .bearer_auth(&self.key)
+                    .query(&[("resource_id", resource)]);
+                match &cursor {
+                    Some(c) => req.query(&[("cursor", c.as_str())]),
+                    None => req,
+                }
+            })
+            .await
+            .expect("feed")
+            .error_for_status()
+            .expect("feed status")
+            .json()
+            .await
+            .expect("feed json");
             out.extend(page["items"].as_array().expect("items").iter().cloned());
             if page["has_more"].as_bool() != Some(true) {
                 return out;
@@ -501,6 +505,21 @@ impl OutsideBooking {
             .post(format!("{}/faults", self.admin))
             .bearer_auth(&self.key)
             .json(&json!({ "status": status, "count": count, "retry_after": 0 }))
+            .send()
+            .await
+            .expect("booking fault")
+            .error_for_status()
+            .expect("booking fault status");
+    }
+
+    /// Queues a fault for the next requests to the booking API, whoever sends them (the
+    /// emulator's admin route): `{"status": 503, "count": 2}`, `{"kind": "drop",
+    /// "apply_effect": true}`, `{"kind": "slow", "delay_ms": 1500}`.
+    pub async fn inject_fault(&self, fault: Value) {
+        self.http
+            .post(format!("{}/faults", self.admin))
+            .bearer_auth(&self.key)
+            .json(&fault)
             .send()
             .await
             .expect("booking fault")

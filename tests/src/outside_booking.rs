@@ -124,6 +124,54 @@ impl OutsideBooking {
         expect_success(response, "skip an occurrence").await;
     }
 
+    /// Changes the fields in `patch` of reservation `id` the way a person at the booking desk
+    /// gets a change through a flaky system: read, write with `If-Match`, and on any doubt
+    /// (no answer, 5xx, a stale version because someone else wrote meanwhile, or the change
+    /// applied but unanswered) read again, until the reservation shows the change. Returns
+    /// false if the reservation is cancelled (nothing to change).
+    pub async fn update_until_applied(&self, id: &str, patch: &Value) -> bool {
+        for _ in 0..20 {
+            let current = self.get(id).await;
+            if current["status"] == "cancelled" {
+                return false;
+            }
+            let fields = patch.as_object().expect("a patch is an object");
+            if fields.iter().all(|(k, v)| same_field(&current[k], v)) {
+                return true;
+            }
+            let version = format!("\"{}\"", current["version"]);
+            let _ = send_retrying(|| {
+                self.http
+                    .patch(format!("{}/reservations/{id}", self.base))
+                    .bearer_auth(&self.key)
+                    .header("If-Match", version.as_str())
+                    .json(patch)
+            })
+            .await;
+        }
+        panic!("reservation {id} never took {patch}");
+    }
+
+    /// Cancels reservation `id` the same way: until the booking system shows it cancelled.
+    pub async fn cancel_until_cancelled(&self, id: &str) {
+        for _ in 0..20 {
+            let current = self.get(id).await;
+            if current["status"] == "cancelled" {
+                return;
+            }
+            let version = format!("\"{}\"", current["version"]);
+            let _ = send_retrying(|| {
+                self.http
+                    .post(format!("{}/reservations/{id}/cancel", self.base))
+                    .bearer_auth(&self.key)
+                    .header("If-Match", version.as_str())
+                    .json(&json!({ "note": "Cancelled by the club" }))
+            })
+            .await;
+        }
+        panic!("reservation {id} was never cancelled");
+    }
+
     /// Creates a reservation from a full request body, with a fresh `Idempotency-Key`;
     /// returns its id.
     pub async fn insert(&self, body: Value) -> String {
@@ -152,4 +200,19 @@ async fn expect_success(response: reqwest::Response, what: &str) -> Value {
     let text = response.text().await.expect("response body");
     assert!(status.is_success(), "{what}: HTTP {status}: {text}");
     serde_json::from_str(&text).expect("reservation json")
+}
+
+/// Whether a reservation's field shows `wanted`; instants compare as instants (the booking
+/// system may write `…:00Z` as `…:00+00:00`).
+fn same_field(current: &Value, wanted: &Value) -> bool {
+    match (current.as_str(), wanted.as_str()) {
+        (Some(a), Some(b)) => match (
+            DateTime::parse_from_rfc3339(a),
+            DateTime::parse_from_rfc3339(b),
+        ) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        },
+        _ => current == wanted,
+    }
 }

@@ -184,6 +184,23 @@ impl OutsideGraph {
         .expect("patch event status");
     }
 
+    /// Like [`OutsideGraph::edit`], for an event that may be gone meanwhile: false if it is.
+    pub async fn edit_if_there(&self, mailbox: &str, id: &str, patch: Value) -> bool {
+        let response = send_retrying(|| {
+            self.http
+                .patch(self.event_url(mailbox, id))
+                .bearer_auth(&self.token)
+                .json(&patch)
+        })
+        .await
+        .expect("patch event");
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return false;
+        }
+        response.error_for_status().expect("patch event status");
+        true
+    }
+
     /// Moves one occurrence of a series (it becomes an exception) to `start`..`end` (UTC).
     pub async fn move_occurrence(
         &self,

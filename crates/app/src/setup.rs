@@ -364,12 +364,53 @@ pub async fn start_live(
     let live = LiveConfig::load(data_dir)?;
     let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
     let connectors = live_connectors(&live, secrets.as_ref())?;
-    if live.auto_map {
-        auto_map(&store, &connectors).await?;
-    }
-    let app = start_app(store, connectors, config, Mode::Live, Vec::new()).await?;
+    // A booking system or tenant that fails for a moment at start-up (a 503, a dropped
+    // connection) does not stop RoomBridge: the rooms already mapped start syncing, and the
+    // mapping is tried again in the background until it gets through.
+    let map_later = live.auto_map
+        && match auto_map(&store, &connectors).await {
+            Ok(_) => false,
+            Err(SetupError::Connector(e)) if e.is_transient() => {
+                tracing::warn!("could not map the rooms at start-up, trying again: {e}");
+                true
+            }
+            Err(e) => return Err(e),
+        };
+    let app = start_app(store.clone(), connectors.clone(), config, Mode::Live, Vec::new()).await?;
     app.anchor_in(secrets);
+    if map_later {
+        tokio::spawn(map_until_done(Arc::downgrade(&app), store, connectors));
+    }
     Ok(app)
+}
+
+/// Tries the automatic room mapping again, with backoff, until it succeeds, fails for good or
+/// the app stops; then starts the rooms it mapped.
+async fn map_until_done(app: std::sync::Weak<App>, store: Arc<Store>, connectors: Connectors) {
+    let mut wait = std::time::Duration::from_secs(2);
+    loop {
+        tokio::time::sleep(wait).await;
+        if app.upgrade().is_none() {
+            return;
+        }
+        match auto_map(&store, &connectors).await {
+            Ok(rooms) => {
+                tracing::info!(rooms, "rooms mapped");
+                if let Some(app) = app.upgrade() {
+                    let _ = app.engine().reload_rooms();
+                }
+                return;
+            }
+            Err(SetupError::Connector(e)) if e.is_transient() => {
+                tracing::warn!("could not map the rooms yet, trying again: {e}");
+                wait = (wait * 2).min(std::time::Duration::from_secs(300));
+            }
+            Err(e) => {
+                tracing::error!("the rooms could not be mapped: {e}");
+                return;
+            }
+        }
+    }
 }
 
 /// Live mode for a check (`roombridge doctor`): the tenant in `config.json`, secrets from the

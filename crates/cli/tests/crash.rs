@@ -5,77 +5,26 @@
 //! create but before RoomBridge committed the link. The next run re-links the event instead of
 //! creating a second one.
 //!
-//! Live mode reads its secrets from the OS keyring, so this test needs a Secret Service (CI runs
-//! the tests inside scripts/desktop-session.sh); it files them under its own keyring service.
+//! Live mode reads its secrets from the OS keyring, so these tests need a Secret Service (CI runs
+//! the tests inside scripts/desktop-session.sh); each files them under its own keyring service.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use roombridge_app::setup::DemoServers;
 use roombridge_emulators::graph::{Fault, FaultKind, FaultRoute};
 use roombridge_emulators::seed::Seed;
-use roombridge_tests::{OutsideBooking, OutsideGraph, at};
+use roombridge_tests::{LiveCli, OutsideBooking, OutsideGraph, at};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
 
-fn roombridge(args: &[&str], service: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_roombridge"));
-    cmd.args(args).env("ROOMBRIDGE_KEYRING_SERVICE", service);
-    cmd
-}
-
-fn store_secret(name: &str, value: &str, service: &str) {
-    use std::io::Write;
-    let mut child = roombridge(&["secret", name], service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("run roombridge secret");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{value}\n").as_bytes())
-        .expect("write secret");
-    assert!(
-        child.wait().expect("wait").success(),
-        "storing {name} failed"
-    );
-}
-
-/// A live data folder for the demo servers, with its secrets in the keyring under `service`.
-fn live_folder(servers: &DemoServers, service: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = serde_json::json!({
-        "tenant": roombridge_emulators::demo::DEMO_TENANT,
-        "client_id": roombridge_emulators::demo::DEMO_CLIENT_ID,
-        "booking_url": servers.booking.base_url(),
-        "graph_base": servers.graph.graph_base(),
-        "token_url": servers.graph.token_url(),
-    });
-    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-    store_secret(
-        "graph-client-secret",
-        servers.client_secret.expose(),
-        service,
-    );
-    store_secret("booking-api-key", servers.api_key.expose(), service);
-    dir
-}
-
-fn forget_secrets(service: &str) {
-    use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
-    let keyring = Keyring::with_service(service);
-    let _ = keyring.delete(SecretName::GraphClientSecret);
-    let _ = keyring.delete(SecretName::BookingApiKey);
-}
-
-/// `roombridge sync --once` in `data`; its standard output, after checking it succeeded.
-fn sync_once(data: &str, service: &str, extra: &[&str]) -> String {
-    let mut args = vec!["sync", "--once", "--data-dir", data];
+/// `roombridge sync --once` in `cli`'s folder; its standard output, after checking it succeeded.
+async fn sync_once(cli: &LiveCli, extra: &[&str]) -> String {
+    let data = cli.data_arg();
+    let mut args = vec!["sync", "--once", "--data-dir", &data];
     args.extend_from_slice(extra);
-    let out = roombridge(&args, service).output().unwrap();
+    let out = cli.output(&args).await;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -93,19 +42,17 @@ async fn an_outlook_deletion_before_the_read_back_cancels_the_reservation_across
     let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
     let graph = OutsideGraph::new(&servers).await;
     let booking = OutsideBooking::new(&servers);
-    let service = format!("roombridge-readback-test-{}", std::process::id());
-    let dir = live_folder(&servers, &service);
-    let data = dir.path().to_str().unwrap().to_owned();
+    let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "readback");
     let id = booking.create(GYM, "Choir", at(3, 17), at(3, 19)).await;
 
-    sync_once(&data, &service, &[]);
+    sync_once(&cli, &[]).await;
     let events = graph.events(GYM_MAILBOX).await;
     assert_eq!(events.len(), 1, "{events:#?}");
     graph
         .delete(GYM_MAILBOX, events[0]["id"].as_str().unwrap())
         .await;
-    sync_once(&data, &service, &[]);
-    sync_once(&data, &service, &[]);
+    sync_once(&cli, &[]).await;
+    sync_once(&cli, &[]).await;
     // The reporter forced a delta expiry too; it hit another room. (A full read of this room
     // would have found the deletion.)
     servers
@@ -115,15 +62,14 @@ async fn an_outlook_deletion_before_the_read_back_cancels_the_reservation_across
             ..Fault::new(FaultRoute::Delta, FaultKind::DeltaGone)
         })
         .unwrap();
-    sync_once(&data, &service, &[]);
-    sync_once(&data, &service, &[]);
+    sync_once(&cli, &[]).await;
+    sync_once(&cli, &[]).await;
 
     let reservation = booking.get(&id).await;
     assert_eq!(reservation["status"], "cancelled", "{reservation:#}");
     assert!(graph.events(GYM_MAILBOX).await.is_empty());
-    let plan = sync_once(&data, &service, &["--dry-run"]);
+    let plan = sync_once(&cli, &["--dry-run"]).await;
     assert_eq!(plan.matches("nothing to do").count(), 15, "{plan}");
-    forget_secrets(&service);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,10 +81,8 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
         .create(GYM, "Christmas concert", at(3, 17), at(3, 19))
         .await;
 
-    let service = format!("roombridge-crash-test-{}", std::process::id());
-    let dir = live_folder(&servers, &service);
-    let data = dir.path().to_str().unwrap().to_owned();
-
+    let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "crash");
+    let data = cli.data_arg();
     // Graph applies the create, then holds its answer back: the kill lands in between.
     servers
         .graph
@@ -147,7 +91,8 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
             FaultKind::Slow { delay_ms: 120_000 },
         ))
         .unwrap();
-    let mut run = roombridge(&["sync", "--once", "--data-dir", &data], &service)
+    let mut run = cli
+        .command(&["sync", "--once", "--data-dir", &data])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -166,7 +111,7 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     servers.graph.clear_faults();
 
     // The journal holds the create as a pending link.
-    let store = roombridge_store::Store::open(&dir.path().join("roombridge.sqlite")).unwrap();
+    let store = cli.store();
     let links = store
         .read(|c| roombridge_store::links::list(c, &roombridge_core::RoomId::new(GYM)))
         .unwrap();
@@ -178,17 +123,15 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
     );
     drop(store);
 
-    sync_once(&data, &service, &[]);
+    sync_once(&cli, &[]).await;
     let events = graph.events(GYM_MAILBOX).await;
     assert_eq!(events.len(), 1, "no second event: {events:#?}");
     assert_eq!(events[0]["subject"], "Christmas concert");
 
     // Settled: a dry run plans nothing in any room.
-    let text = sync_once(&data, &service, &["--dry-run"]);
+    let text = sync_once(&cli, &["--dry-run"]).await;
     assert!(!text.contains("create_event"), "{text}");
     assert_eq!(text.matches("nothing to do").count(), 15, "{text}");
-
-    forget_secrets(&service);
 }
 
 /// Issue 12, bug 7: the newest history entries deleted from the database file (a valid chain
@@ -197,28 +140,23 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
 async fn deleting_the_newest_history_entries_fails_audit_verify() {
     let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
     let booking = OutsideBooking::new(&servers);
-    let service = format!("roombridge-anchor-test-{}", std::process::id());
-    let dir = live_folder(&servers, &service);
-    let data = dir.path().to_str().unwrap().to_owned();
+    let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "anchor");
+    let data = cli.data_arg();
     booking.create(GYM, "Choir", at(3, 17), at(3, 19)).await;
     booking
         .create(GYM, "Chess club", at(4, 17), at(4, 19))
         .await;
-    sync_once(&data, &service, &[]);
+    sync_once(&cli, &[]).await;
 
-    let verify = || {
-        roombridge(&["audit", "verify", "--data-dir", &data], &service)
-            .output()
-            .unwrap()
-    };
-    let out = verify();
+    let verify = ["audit", "verify", "--data-dir", &data];
+    let out = cli.output(&verify).await;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("anchor in the OS keyring recorded"), "{text}");
 
     // Someone with the database file drops the append-only trigger and deletes the newest
     // entry: the chain that is left is valid.
-    let store = roombridge_store::Store::open(&dir.path().join("roombridge.sqlite")).unwrap();
+    let store = cli.store();
     store
         .write(|c| {
             c.execute_batch(
@@ -236,9 +174,28 @@ async fn deleting_the_newest_history_entries_fails_audit_verify() {
     );
     drop(store);
 
-    let out = verify();
+    let out = cli.output(&verify).await;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("the newest were deleted"), "{text}");
-    forget_secrets(&service);
+}
+
+/// Found by the chaos test: a booking system that failed once while RoomBridge listed its
+/// resources at start-up (a 503) made `serve` and `sync --once` exit. The rooms already mapped
+/// now sync, and the mapping is tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_system_failing_once_at_start_up_does_not_stop_roombridge() {
+    let (servers, _) = DemoServers::start_seeded(Seed::Empty).await.unwrap();
+    let graph = OutsideGraph::new(&servers).await;
+    let booking = OutsideBooking::new(&servers);
+    let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "startup");
+    sync_once(&cli, &[]).await;
+    booking
+        .create(GYM, "Christmas concert", at(3, 17), at(3, 19))
+        .await;
+
+    booking.fail_next(503, 1).await;
+    sync_once(&cli, &[]).await;
+    let events = graph.events(GYM_MAILBOX).await;
+    assert_eq!(events.len(), 1, "{events:#?}");
 }

@@ -649,6 +649,96 @@ async fn injected_faults_answer_the_next_requests_then_clear() {
     );
 }
 
+impl Api {
+    async fn fault(&self, fault: Value) {
+        let response = self
+            .http
+            .post(format!("{}/faults", self.emulator.admin_url()))
+            .bearer_auth(KEY)
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
+    async fn titles(&self) -> Vec<String> {
+        self.feed("limit=500").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_gives_no_answer_and_may_have_applied_the_write() {
+    let api = Api::start(Seed::Empty).await;
+    api.fault(json!({ "kind": "drop", "apply_effect": true }))
+        .await;
+    let lost = api
+        .req(Method::POST, "/reservations")
+        .header("Idempotency-Key", "drop-1")
+        .json(&event("Applied"))
+        .send()
+        .await;
+    assert!(lost.is_err(), "an answer came through: {lost:?}");
+    assert_eq!(api.titles().await, ["Applied"]);
+    // The client's retry with the same key finds the reservation it could not see made.
+    let replayed = api.create("drop-1", &event("Applied")).await;
+    assert_eq!(replayed.status(), StatusCode::OK);
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+
+    api.fault(json!({ "kind": "drop", "count": 2 })).await;
+    for _ in 0..2 {
+        let lost = api
+            .req(Method::POST, "/reservations")
+            .header("Idempotency-Key", "drop-2")
+            .json(&event("Not applied"))
+            .send()
+            .await;
+        assert!(lost.is_err(), "an answer came through: {lost:?}");
+    }
+    assert_eq!(api.titles().await, ["Applied"]);
+}
+
+#[tokio::test]
+async fn a_slow_answer_comes_after_the_write_is_applied() {
+    let api = Api::start(Seed::Empty).await;
+    api.fault(json!({ "kind": "slow", "delay_ms": 2000 })).await;
+    let gave_up = api
+        .req(Method::POST, "/reservations")
+        .header("Idempotency-Key", "slow-1")
+        .timeout(std::time::Duration::from_millis(300))
+        .json(&event("Held back"))
+        .send()
+        .await;
+    assert!(gave_up.unwrap_err().is_timeout());
+    assert_eq!(api.titles().await, ["Held back"]);
+}
+
+#[tokio::test]
+async fn fault_kinds_the_emulator_does_not_know_are_refused() {
+    let api = Api::start(Seed::Empty).await;
+    for body in [
+        json!({ "kind": "explode" }),
+        json!({ "kind": "slow" }),
+        json!({ "kind": "drop", "apply_effect": "yes" }),
+        json!({ "status": 200 }),
+    ] {
+        let response = api
+            .http
+            .post(format!("{}/faults", api.emulator.admin_url()))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        problem(response, StatusCode::BAD_REQUEST).await;
+    }
+}
+
 #[tokio::test]
 async fn raw_reservations_are_stored_as_is_and_fed_to_clients() {
     let api = Api::start(Seed::Empty).await;

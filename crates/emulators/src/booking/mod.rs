@@ -12,7 +12,11 @@
 //!   feed (201, `{ "id": ... }`), so tests can feed a client a malformed reservation.
 //! - `POST /admin/faults` with `{ "status": 503, "count": 1, "retry_after": 2 }`: the next
 //!   `count` requests to `/api/v1` are answered with that status (and `Retry-After` seconds),
-//!   so tests can see how a client copes with throttling and outages.
+//!   so tests can see how a client copes with throttling and outages. Real booking systems
+//!   also fail half-way, and so can the next requests: `{ "kind": "drop", "apply_effect":
+//!   true }` closes the connection without an answer (after serving the request when
+//!   `apply_effect` is set), and `{ "kind": "slow", "delay_ms": 3000 }` serves the request and
+//!   holds its answer back.
 
 mod bulk_seed;
 mod demo_seed;
@@ -39,7 +43,7 @@ use tokio::task::JoinHandle;
 use crate::demo::{DEMO_RESOURCES, DEMO_ZONE};
 use crate::seed::Seed;
 use problem::{FieldError, Problem};
-use store::{Created, Entry, Fault, Resource, Store};
+use store::{Created, Entry, Fault, FaultAnswer, Resource, Store};
 
 /// How to start a [`BookingEmulator`].
 #[derive(Clone)]
@@ -215,18 +219,40 @@ fn router(shared: Arc<Shared>) -> Router {
 /// Injected faults first (a gateway in front of the service fails before auth), then the API
 /// key on every route.
 async fn guard(State(shared): AppState, request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/v1/")
-        && let Some(fault) = shared.store().take_fault()
-    {
-        return Problem::new(
-            fault.status,
+    let fault = if request.uri().path().starts_with("/api/v1/") {
+        shared.store().take_fault()
+    } else {
+        None
+    };
+    match fault.map(|f| f.answer) {
+        Some(FaultAnswer::Status {
+            status,
+            retry_after,
+        }) => Problem::new(
+            status,
             "injected-fault",
             "Injected fault",
             "The emulator was told to fail this request.",
         )
-        .with_retry_after(fault.retry_after)
-        .into_response();
+        .with_retry_after(retry_after)
+        .into_response(),
+        Some(FaultAnswer::Drop { apply_effect }) => {
+            if apply_effect {
+                // The answer is thrown away with the connection.
+                let _ = authorised(&shared, request, next).await;
+            }
+            dropped_connection()
+        }
+        Some(FaultAnswer::Slow { delay }) => {
+            let response = authorised(&shared, request, next).await;
+            tokio::time::sleep(delay).await;
+            response
+        }
+        None => authorised(&shared, request, next).await,
     }
+}
+
+async fn authorised(shared: &Shared, request: Request, next: Next) -> Response {
     let authorised = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -237,6 +263,29 @@ async fn guard(State(shared): AppState, request: Request, next: Next) -> Respons
         return Problem::unauthorized().into_response();
     }
     next.run(request).await
+}
+
+/// A response whose body fails before its first byte: hyper then closes the connection with
+/// the head still unsent, so the client sees the connection drop without any answer.
+fn dropped_connection() -> Response {
+    Response::new(axum::body::Body::new(FailingBody))
+}
+
+struct FailingBody;
+
+impl axum::body::HttpBody for FailingBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by an injected fault",
+        ))))
+    }
 }
 
 async fn not_found() -> Problem {
@@ -472,13 +521,29 @@ async fn add_fault(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let body = json_body(&headers, &body)?;
-    let status = body
-        .get("status")
-        .and_then(Value::as_u64)
-        .and_then(|s| u16::try_from(s).ok())
-        .and_then(|s| StatusCode::from_u16(s).ok())
-        .filter(|s| s.is_client_error() || s.is_server_error())
-        .ok_or_else(|| Problem::bad_request("`status` must be an HTTP error status (400-599)"))?;
+    let answer = match body.get("kind").and_then(Value::as_str).unwrap_or("status") {
+        "status" => status_fault(&body)?,
+        "drop" => FaultAnswer::Drop {
+            apply_effect: match body.get("apply_effect") {
+                None | Some(Value::Null) => false,
+                Some(v) => v
+                    .as_bool()
+                    .ok_or_else(|| Problem::bad_request("`apply_effect` must be true or false"))?,
+            },
+        },
+        "slow" => FaultAnswer::Slow {
+            delay: std::time::Duration::from_millis(
+                body.get("delay_ms")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| Problem::bad_request("`delay_ms` must be whole milliseconds"))?,
+            ),
+        },
+        other => {
+            return Err(Problem::bad_request(format!(
+                "`kind` {other:?} is not a fault (status, drop, slow)"
+            )));
+        }
+    };
     let count = match body.get("count") {
         None => 1,
         Some(v) => v
@@ -487,6 +552,21 @@ async fn add_fault(
             .filter(|n| *n > 0)
             .ok_or_else(|| Problem::bad_request("`count` must be a positive integer"))?,
     };
+    shared.store().push_fault(Fault {
+        answer,
+        remaining: count,
+    });
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn status_fault(body: &Value) -> Result<FaultAnswer, Problem> {
+    let status = body
+        .get("status")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .ok_or_else(|| Problem::bad_request("`status` must be an HTTP error status (400-599)"))?;
     let retry_after = match body.get("retry_after") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -494,12 +574,10 @@ async fn add_fault(
                 .ok_or_else(|| Problem::bad_request("`retry_after` must be whole seconds"))?,
         ),
     };
-    shared.store().push_fault(Fault {
+    Ok(FaultAnswer::Status {
         status,
         retry_after,
-        remaining: count,
-    });
-    Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
 fn reservation_response(status: StatusCode, body: &Value, version: i64) -> Response {

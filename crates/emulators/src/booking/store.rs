@@ -41,9 +41,24 @@ struct Record {
 /// A fault to answer instead of serving the next vendor-API requests.
 #[derive(Debug, Clone)]
 pub(crate) struct Fault {
-    pub status: StatusCode,
-    pub retry_after: Option<u64>,
+    pub answer: FaultAnswer,
     pub remaining: u32,
+}
+
+/// What a request a fault hits gets instead of its answer.
+#[derive(Debug, Clone)]
+pub(crate) enum FaultAnswer {
+    /// This error status (and `Retry-After` seconds); nothing is done.
+    Status {
+        status: StatusCode,
+        retry_after: Option<u64>,
+    },
+    /// The connection is closed without an answer. With `apply_effect` the request is served
+    /// first, so the client cannot tell whether its write happened.
+    Drop { apply_effect: bool },
+    /// The request is served and its answer held back this long: a client that gives up
+    /// meanwhile leaves the effect behind.
+    Slow { delay: std::time::Duration },
 }
 
 /// The outcome of a create.
