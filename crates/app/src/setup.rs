@@ -376,7 +376,14 @@ pub async fn start_live(
             }
             Err(e) => return Err(e),
         };
-    let app = start_app(store.clone(), connectors.clone(), config, Mode::Live, Vec::new()).await?;
+    let app = start_app(
+        store.clone(),
+        connectors.clone(),
+        config,
+        Mode::Live,
+        Vec::new(),
+    )
+    .await?;
     app.anchor_in(secrets);
     if map_later {
         tokio::spawn(map_until_done(Arc::downgrade(&app), store, connectors));

@@ -537,9 +537,11 @@ impl std::fmt::Display for Plan {
                 Action::Settle { link } | Action::Forget { link } => link.to_string(),
             };
             writeln!(f, "{:<20} {what}", a.kind())?;
+            writeln!(f, "{:<20} {}", "", words::reason(a))?;
         }
         for c in &self.conflicts {
             writeln!(f, "{:<20} {:?} {}", "conflict", c.kind, c.link)?;
+            writeln!(f, "{:<20} {}", "", words::conflict_reason(c.kind))?;
         }
         for r in &self.resolved {
             writeln!(f, "{:<20} {:?} {} by {}", "resolved", r.kind, r.link, r.by)?;
@@ -1447,7 +1449,9 @@ fn create_key(link: &LinkId, content: &Content) -> String {
 }
 
 mod moving;
+pub mod rows;
 mod series;
+pub mod words;
 pub use moving::check_move;
 #[cfg(test)]
 mod tests;

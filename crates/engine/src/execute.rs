@@ -7,8 +7,8 @@ use roombridge_core::compose::{Block, Shifted};
 use std::collections::HashMap;
 
 use roombridge_core::plan::{
-    Action, CalendarEvent, Conflict, ConflictKind, Decided, Link, LinkState, Plan, ResolvedBy,
-    SeriesMember,
+    Action, CalendarEvent, Conflict, Decided, Link, LinkState, Plan, ResolvedBy, SeriesMember,
+    rows, words,
 };
 use roombridge_core::{
     BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side, SyncWindow,
@@ -130,7 +130,7 @@ pub(crate) async fn run(
                          what the mode says."
                             .to_owned()
                     }
-                    _ => reason(action),
+                    _ => words::reason(action),
                 };
                 // An occurrence a DST gap moved says so where it is written.
                 let written: Vec<&BlockKey> = match action {
@@ -149,7 +149,7 @@ pub(crate) async fn run(
                 if let Some(r) = resolution {
                     detail.push_str(&format!(
                         " ({} conflict resolved by {}.)",
-                        kind_name(r.kind),
+                        words::kind_name(r.kind),
                         r.by
                     ));
                 }
@@ -160,24 +160,9 @@ pub(crate) async fn run(
                 failed_links.push(action.link().clone());
                 let message = failure_message(&e);
                 // Keep what was last synced; the action is planned again next cycle.
-                let rows = match action {
-                    // A series is planned again through its occurrences' links.
-                    Action::CreateSeries { members, .. } => members
-                        .iter()
-                        .map(|m| member_row(m, Side::Booking))
-                        .collect(),
-                    _ => vec![
-                        existing(action.link())
-                            .cloned()
-                            .unwrap_or_else(|| proposed(action)),
-                    ],
-                };
-                for mut link in rows {
-                    link.state = LinkState::Failed;
-                    if link.block.is_some() || link.event.is_some() {
-                        failed_links.push(link.id.clone());
-                        out.link_puts.push((link, Some(message.clone())));
-                    }
+                for link in rows::failed_rows(action, existing(action.link())) {
+                    failed_links.push(link.id.clone());
+                    out.link_puts.push((link, Some(message.clone())));
                 }
                 if e.kind == ErrorKind::Auth {
                     let side = action.target().unwrap_or(Side::Calendar);
@@ -228,10 +213,10 @@ pub(crate) async fn run(
                 title,
                 detail: format!(
                     "{} conflict decided by {} on {}: {}.{why}",
-                    kind_name(r.kind),
+                    words::kind_name(r.kind),
                     d.by,
                     d.at.format("%Y-%m-%d %H:%M UTC"),
-                    choice_words(choice),
+                    words::choice_words(choice),
                 ),
             });
         }
@@ -273,7 +258,7 @@ pub(crate) async fn run(
             side: None,
             outcome: Outcome::Conflict,
             title,
-            detail: conflict_reason(conflict.kind).into(),
+            detail: words::conflict_reason(conflict.kind).into(),
         });
     }
     out
@@ -345,7 +330,7 @@ async fn apply(
             idempotency_key,
             series,
         } => {
-            let mut row = proposed(action);
+            let mut row = rows::pending_row(action);
             row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
             journal(ctx, room, &row)?;
             let member = SeriesMember {
@@ -371,7 +356,7 @@ async fn apply(
             ..
         } => {
             for m in members {
-                journal(ctx, room, &member_row(m, Side::Booking))?;
+                journal(ctx, room, &rows::member_row(m, Side::Booking))?;
             }
             let master = match ctx
                 .calendar
@@ -403,7 +388,7 @@ async fn apply(
             for m in members {
                 if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
                 {
-                    let mut row = member_row(m, Side::Booking);
+                    let mut row = rows::member_row(m, Side::Booking);
                     row.state = LinkState::Failed;
                     out.link_puts.push((row, Some(failure_message(&e))));
                     first_error.get_or_insert(e);
@@ -500,7 +485,9 @@ async fn apply(
             // The single event is created first, tagged with the link and journaled without a
             // block, so that after a crash the planner finds it by its tag; then the series
             // skips the date.
-            let mut row = existing.cloned().unwrap_or_else(|| proposed(action));
+            let mut row = existing
+                .cloned()
+                .unwrap_or_else(|| rows::pending_row(action));
             row.block = None;
             row.state = LinkState::Pending;
             journal(ctx, room, &row)?;
@@ -564,7 +551,9 @@ async fn apply(
                 // its tag after a crash (as for a detached occurrence), then the series skips
                 // the date.
                 Some(date) => {
-                    let mut row = existing.cloned().unwrap_or_else(|| proposed(action));
+                    let mut row = existing
+                        .cloned()
+                        .unwrap_or_else(|| rows::pending_row(action));
                     row.block = None;
                     journal(ctx, room, &row)?;
                     let created = ctx
@@ -611,7 +600,7 @@ async fn apply(
             content,
             idempotency_key,
         } => {
-            let row = proposed(action);
+            let row = rows::pending_row(action);
             journal(ctx, room, &row)?;
             let created = ctx
                 .booking
@@ -816,144 +805,6 @@ async fn write_occurrence(
     ));
     out.events_put.push(event);
     Ok(())
-}
-
-/// The pending link an occurrence of a series journals.
-fn member_row(member: &SeriesMember, origin: Side) -> Link {
-    Link {
-        id: member.link.clone(),
-        block: Some(member.block.clone()),
-        event: None,
-        booking_hash: None,
-        calendar_hash: None,
-        origin,
-        state: LinkState::Pending,
-    }
-}
-
-/// The pending link a create journals, or a failed action records when no link existed yet.
-fn proposed(action: &Action) -> Link {
-    let (block, event, origin) = match action {
-        Action::CreateEvent { block, .. } => (Some(block.clone()), None, Side::Booking),
-        Action::CreateReservation { event, .. } => (None, Some(event.clone()), Side::Calendar),
-        Action::UpdateEvent { block, event, .. } => {
-            (Some(block.clone()), Some(event.clone()), Side::Booking)
-        }
-        Action::UpdateReservation { event, .. }
-        | Action::DetachOccurrence { event, .. }
-        | Action::MoveEvent { event, .. } => (None, Some(event.clone()), Side::Calendar),
-        Action::DeleteEvent { event, .. }
-        | Action::CancelEvent { event, .. }
-        | Action::DeclineEvent { event, .. } => (None, Some(event.clone()), Side::Booking),
-        Action::Relink { block, event, .. } => {
-            (Some(block.clone()), Some(event.clone()), Side::Booking)
-        }
-        Action::CreateSeries { .. }
-        | Action::CancelReservation { .. }
-        | Action::SkipOccurrence { .. }
-        | Action::MoveReservation { .. }
-        | Action::Settle { .. }
-        | Action::Forget { .. } => (None, None, Side::Booking),
-    };
-    Link {
-        id: action.link().clone(),
-        block,
-        event,
-        booking_hash: None,
-        calendar_hash: None,
-        origin,
-        state: LinkState::Pending,
-    }
-}
-
-/// Why a conflict waits, for the history.
-fn conflict_reason(kind: ConflictKind) -> &'static str {
-    match kind {
-        ConflictKind::Edit => "Changed on both sides since the last sync; waiting for a decision.",
-        ConflictKind::DeleteEdit => {
-            "Deleted on one side and changed on the other; waiting for a decision."
-        }
-        ConflictKind::FragmentEdit => {
-            "Part of a longer reservation was changed in Outlook; waiting for a decision."
-        }
-        ConflictKind::Overlap => {
-            "An Outlook meeting double-books the room with a booking-system reservation; waiting for a decision."
-        }
-    }
-}
-
-/// Why an action ran, for the history.
-fn reason(action: &Action) -> String {
-    match action {
-        Action::CreateEvent { .. } => {
-            "New in the booking system; added to the Outlook room calendar.".into()
-        }
-        Action::CreateSeries { members, .. } => format!(
-            "New recurring reservation in the booking system; added to the Outlook room calendar \
-             as a series ({} occurrences in the sync window).",
-            members.len()
-        ),
-        Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.".into(),
-        Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.".into(),
-        Action::CancelEvent { message, .. } => format!(
-            "Gone from the booking system; the meeting was cancelled in Outlook and its attendees \
-             were told: \"{message}\""
-        ),
-        Action::DeclineEvent { message, .. } => {
-            format!("The room declined this Outlook meeting and told the organizer: \"{message}\"")
-        }
-        Action::CreateReservation { .. } => {
-            "Booked in Outlook; added to the booking system.".into()
-        }
-        Action::UpdateReservation { .. } => "Changed in Outlook; booking system updated.".into(),
-        Action::CancelReservation { note, .. } => {
-            format!("Cancelled in the booking system with the note: \"{note}\"")
-        }
-        Action::SkipOccurrence { date, .. } => format!(
-            "One occurrence ({date}) is no longer held; the booking system skips that date and \
-             keeps the rest of the series."
-        ),
-        Action::DetachOccurrence { date, .. } => format!(
-            "One occurrence ({date}) was changed in Outlook; the booking system holds it as a \
-             single event in the series' place and keeps the rest of the series."
-        ),
-        Action::MoveEvent { .. } => "Moved in Outlook by the facility manager's decision, so that \
-                                     the booking-system reservation keeps the room as well."
-            .into(),
-        Action::MoveReservation { note, .. } => note.clone(),
-        Action::Settle { .. } => {
-            "Conflict decided; both sides already matched the decision.".into()
-        }
-        Action::Relink { .. } => "Both sides already agree; linked them.".into(),
-        Action::Forget { .. } => "Gone on both sides; link removed.".into(),
-    }
-}
-
-fn kind_name(kind: ConflictKind) -> &'static str {
-    match kind {
-        ConflictKind::Edit => "Edit",
-        ConflictKind::DeleteEdit => "Delete/edit",
-        ConflictKind::FragmentEdit => "Fragment edit",
-        ConflictKind::Overlap => "Double-booking",
-    }
-}
-
-fn choice_words(choice: &roombridge_core::policy::Choice) -> String {
-    use roombridge_core::policy::Choice;
-    match choice {
-        Choice::KeepBooking => "keep the booking system's version".into(),
-        Choice::KeepCalendar => "keep Outlook's version".into(),
-        Choice::Merge(o) => format!(
-            "merge (times from {}, title from {}, details from {})",
-            o.times, o.title, o.details
-        ),
-        Choice::Move(m) => match m.side {
-            roombridge_core::Side::Booking => {
-                "keep both, moving the booking-system reservation".into()
-            }
-            roombridge_core::Side::Calendar => "keep both, moving the Outlook meeting".into(),
-        },
-    }
 }
 
 fn failure_message(e: &ConnectorError) -> String {
