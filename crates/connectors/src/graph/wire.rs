@@ -418,6 +418,7 @@ fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
 }
 
 /// Wall time in `zone` to UTC: the earlier instant when ambiguous, the first after a gap.
+/// A wall time with no instant near it (at the end of chrono's range) is read as UTC.
 fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
     let mut t = local;
     for _ in 0..4 {
@@ -425,7 +426,12 @@ fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
             chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => {
                 return x.with_timezone(&Utc);
             }
-            chrono::LocalResult::None => t += chrono::Duration::minutes(30),
+            chrono::LocalResult::None => {
+                match t.checked_add_signed(chrono::Duration::minutes(30)) {
+                    Some(later) => t = later,
+                    None => break,
+                }
+            }
         }
     }
     local.and_utc()
@@ -976,6 +982,23 @@ mod tests {
         assert_eq!(
             parse_retry_after("Fri, 31 Dec 9999 23:59:59 +0000"),
             Some(LONGEST_RETRY_AFTER)
+        );
+    }
+
+    /// Found by the fuzzer (target `graph`, minimised by hand): the last wall time chrono
+    /// knows, in a zone west of UTC, has no instant; stepping past it to look for the end of
+    /// a DST gap overflowed `NaiveDateTime`.
+    #[test]
+    fn a_wall_time_at_the_end_of_chronos_range_west_of_utc_is_read_not_a_panic() {
+        let body = r#"{"id": "e1",
+            "start": {"dateTime": "+262142-12-31T23:59:59", "timeZone": "Pacific Standard Time"},
+            "end": {"dateTime": "+262142-12-31T23:59:59", "timeZone": "UTC"}}"#;
+        // Start and end are the same wall time read in zones 8 hours apart: refused as an
+        // event that does not end after it starts, like any other.
+        let error = parse_event(body, chrono_tz::UTC).expect_err("end is not after start");
+        assert!(
+            error.message.contains("its end is not after its start"),
+            "{error}"
         );
     }
 }
