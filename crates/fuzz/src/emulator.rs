@@ -5,6 +5,8 @@
 //! and bodies. A panic, or an answer in the 5xx range that is not an injected fault, is a
 //! finding: the contract has no 5xx of its own.
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Method, Request};
@@ -220,6 +222,8 @@ pub struct EmulatorTarget {
     /// Requests to `/api/v1/` the faults queued through `/admin/faults` still answer. An
     /// answer to HEAD has no body to say it was injected, so this says it instead.
     faults_pending: u64,
+    /// How many answers of each method and status: whether the requests reach the handlers.
+    tally: BTreeMap<(String, u16), u64>,
 }
 
 impl Default for EmulatorTarget {
@@ -238,6 +242,7 @@ impl EmulatorTarget {
             bodies: Vec::new(),
             cursors: Vec::new(),
             faults_pending: 0,
+            tally: BTreeMap::new(),
         };
         target.start_over();
         target
@@ -301,6 +306,11 @@ impl EmulatorTarget {
             };
             self.known[at].clone()
         }
+    }
+
+    /// How many answers of each `(method, status)` so far.
+    pub fn tally(&self) -> &BTreeMap<(String, u16), u64> {
+        &self.tally
     }
 
     fn sample_body(&self, rng: &mut Rng) -> Value {
@@ -596,6 +606,10 @@ impl Target for EmulatorTarget {
         let Some(answer) = self.driver.send(request) else {
             return Ok(());
         };
+        *self
+            .tally
+            .entry((request.method.clone(), answer.status))
+            .or_default() += 1;
         let path = request.uri.split('?').next().unwrap_or_default();
         let fault_due = self.faults_pending > 0 && path.starts_with("/api/v1/");
         if fault_due {
@@ -641,5 +655,47 @@ impl Target for EmulatorTarget {
         // A handler that panicked may have left the store half-written; start over so later
         // findings are not its echoes.
         self.start_over();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The valid-looking requests get past validation and the version checks often enough to
+    /// reach every handler's success path, and their mutations reach the refusals.
+    #[test]
+    fn generated_requests_reach_every_handler_and_its_refusals() {
+        let mut target = EmulatorTarget::new();
+        for index in 0..2_000 {
+            let mut rng = Rng::for_input(5, index);
+            let request = target.generate(&mut rng);
+            assert_eq!(target.run(&request), Ok(()), "{request:?}");
+        }
+        let count = |method: &str, status: u16| {
+            target
+                .tally()
+                .get(&(method.to_owned(), status))
+                .copied()
+                .unwrap_or(0)
+        };
+        for (method, status) in [
+            ("GET", 200),
+            ("POST", 201),
+            ("POST", 200),
+            ("PATCH", 200),
+            ("PATCH", 412),
+            ("PATCH", 422),
+            ("POST", 422),
+            ("POST", 428),
+            ("GET", 400),
+            ("GET", 404),
+        ] {
+            assert!(
+                count(method, status) > 0,
+                "no {method} answered {status}: {:?}",
+                target.tally()
+            );
+        }
     }
 }
