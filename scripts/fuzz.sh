@@ -25,12 +25,13 @@ bin=target/release/roombridge-fuzz
 
 summaries=()
 status=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 for target in "${targets[@]}"; do
   echo "==> $target: $iterations inputs, seed $seed"
-  out=$("$bin" "$target" --iterations "$iterations" --seed "$seed" --progress 1000000 | tee /dev/stderr)
-  code=$?  # pipefail: the fuzzer's status, not tee's
-  [ "$code" -eq 0 ] || status=1
-  summaries+=("$(grep '^target=' <<<"$out")")
+  "$bin" "$target" --iterations "$iterations" --seed "$seed" --progress 1000000 | tee "$out"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  summaries+=("$(grep '^target=' "$out")")
 done
 
 echo

@@ -75,7 +75,7 @@ impl BookingTarget {
         }
     }
 
-    /// How many samples of each kind the emulator gave, for the smoke test.
+    /// The kind of each sample the emulator gave.
     pub fn sample_kinds(&self) -> Vec<Kind> {
         self.samples.iter().map(|(k, _)| *k).collect()
     }

@@ -196,12 +196,13 @@ pub fn sample_answers() -> Vec<(String, u16, Value)> {
     out
 }
 
-/// Ids and versions of the reservations in an answer (one reservation or a feed page).
+/// Ids and versions of the reservations in an answer (one reservation or a feed page); a
+/// resource, which has no version, is not one.
 fn collect_ids(body: &Value, out: &mut Vec<(String, i64)>) {
     let one = |v: &Value| {
         Some((
             v.get("id")?.as_str()?.to_owned(),
-            v.get("version").and_then(Value::as_i64).unwrap_or(1),
+            v.get("version")?.as_i64()?,
         ))
     };
     if let Some(items) = body.get("items").and_then(Value::as_array) {
@@ -399,7 +400,7 @@ impl EmulatorTarget {
             && !rng.one_in(30)
         {
             let value = match rng.below(12) {
-                0 => format!("{}", version),
+                0 => version.to_string(),
                 1 => format!("\"{}\"", version + 1),
                 2 => "\"99999999999999999999\"".to_owned(),
                 3 => "\"-1\"".to_owned(),

@@ -1,6 +1,7 @@
 //! The harness still works: each target runs a few thousand inputs and finds nothing (every
 //! crash found so far is fixed and has its regression test next to the code it fixed).
 
+use roombridge_fuzz::booking::{BookingTarget, Kind};
 use roombridge_fuzz::{Options, TARGETS, run_named};
 
 fn smoke(target: &str, iterations: u64) {
@@ -51,4 +52,17 @@ fn every_listed_target_runs() {
         )
         .is_none()
     );
+}
+
+#[test]
+fn the_booking_emulator_gives_samples_for_every_booking_reader() {
+    let kinds = BookingTarget::new().sample_kinds();
+    for kind in [
+        Kind::Resources,
+        Kind::Page,
+        Kind::Reservation,
+        Kind::Problem,
+    ] {
+        assert!(kinds.contains(&kind), "no {kind:?} sample in {kinds:?}");
+    }
 }
