@@ -4,7 +4,10 @@
 //! facility manager can act on. The API key goes out only in the `Authorization` header and
 //! never appears in a message.
 
-mod wire;
+/// The contract's JSON and what reads it. Public only for the fuzzer (`crates/fuzz`), which
+/// feeds these readers malformed answers; not part of the connector's API.
+#[doc(hidden)]
+pub mod wire;
 
 use std::time::Duration;
 
@@ -17,14 +20,12 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::{Booking, BookingChanges, ConnectorError, ErrorKind, Rejected, Resource};
-use wire::{WireCancel, WireProblem, WireRecurrencePatch, WireRecurrenceWrite, WireWrite};
+use wire::{WireCancel, WireRecurrencePatch, WireRecurrenceWrite, WireWrite, problem_text};
 
 /// The feed's page size RoomBridge asks for; the contract allows up to 500.
 const DEFAULT_PAGE_SIZE: u32 = 200;
 /// A feed that keeps saying `has_more` after this many pages is broken, not long.
 const MAX_PAGES: usize = 10_000;
-/// Longest problem text from the booking system that goes into a message.
-const MAX_DETAIL: usize = 600;
 
 /// A client for one booking system, authenticated with its API key.
 pub struct BookingConnector {
@@ -217,45 +218,9 @@ impl BookingConnector {
     }
 }
 
-/// `: <detail> (field: message; …).` from a problem document, or `.` when there is none.
-fn problem_text(body: &str) -> String {
-    let problem: WireProblem = serde_json::from_str(body).unwrap_or_default();
-    let mut text = problem.detail.or(problem.title).unwrap_or_default();
-    if !problem.errors.is_empty() {
-        let fields: Vec<String> = problem
-            .errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect();
-        // The detail often repeats the field errors; show them once.
-        let joined = fields.join("; ");
-        if !text.contains(&joined) {
-            text = if text.is_empty() {
-                joined
-            } else {
-                format!("{text} ({joined})")
-            };
-        }
-    }
-    if text.chars().count() > MAX_DETAIL {
-        text = text.chars().take(MAX_DETAIL).collect::<String>() + "…";
-    }
-    if text.is_empty() {
-        ".".to_owned()
-    } else {
-        format!(": {text}")
-    }
-}
-
 /// `Retry-After` as seconds or as an HTTP date.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    wire::retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
 }
 
 fn if_match(version: i64) -> String {

@@ -1,5 +1,8 @@
 //! The booking API's JSON (docs/booking-api.yaml) and its conversion to core types. Nothing
-//! here leaves the connector: the engine only sees `roombridge_core` types.
+//! here leaves the connector: the engine only sees `roombridge_core` types. The readers are
+//! public for the fuzzer alone (`crates/fuzz`); the writers stay private.
+
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use roombridge_core::{
@@ -9,12 +12,12 @@ use serde::{Deserialize, Serialize};
 
 /// `GET /resources`.
 #[derive(Debug, Deserialize)]
-pub(super) struct ResourceList {
+pub struct ResourceList {
     pub items: Vec<WireResource>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct WireResource {
+pub struct WireResource {
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -25,7 +28,7 @@ pub(super) struct WireResource {
 /// One page of `GET /reservations`. Items stay raw JSON so that one malformed reservation
 /// fails alone instead of failing the page.
 #[derive(Debug, Deserialize)]
-pub(super) struct Page {
+pub struct Page {
     pub items: Vec<serde_json::Value>,
     pub next_cursor: String,
     pub has_more: bool,
@@ -41,7 +44,7 @@ struct WireRecurrence {
 
 /// A reservation as the API sends it.
 #[derive(Debug, Deserialize)]
-pub(super) struct WireReservation {
+struct WireReservation {
     pub id: String,
     resource_id: String,
     level: String,
@@ -137,7 +140,7 @@ pub(super) struct WireCancel<'a> {
 
 /// The parts of a problem document RoomBridge shows.
 #[derive(Debug, Default, Deserialize)]
-pub(super) struct WireProblem {
+struct WireProblem {
     pub title: Option<String>,
     pub detail: Option<String>,
     #[serde(default)]
@@ -145,15 +148,13 @@ pub(super) struct WireProblem {
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct WireFieldError {
+struct WireFieldError {
     pub field: String,
     pub message: String,
 }
 
 /// Reads one reservation. The error says what is wrong in words a facility manager can act on.
-pub(super) fn reservation(
-    value: serde_json::Value,
-) -> Result<Reservation, (Option<String>, String)> {
+pub fn reservation(value: serde_json::Value) -> Result<Reservation, (Option<String>, String)> {
     let id = value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
     let wire: WireReservation = serde_json::from_value(value).map_err(|e| {
         let name = id.as_deref().unwrap_or("without an id");
@@ -262,4 +263,48 @@ fn utc(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Longest problem text from the booking system that goes into a message.
+const MAX_DETAIL: usize = 600;
+
+/// `: <detail> (field: message; …).` from a problem document, or `.` when there is none.
+pub fn problem_text(body: &str) -> String {
+    let problem: WireProblem = serde_json::from_str(body).unwrap_or_default();
+    let mut text = problem.detail.or(problem.title).unwrap_or_default();
+    if !problem.errors.is_empty() {
+        let fields: Vec<String> = problem
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        // The detail often repeats the field errors; show them once.
+        let joined = fields.join("; ");
+        if !text.contains(&joined) {
+            text = if text.is_empty() {
+                joined
+            } else {
+                format!("{text} ({joined})")
+            };
+        }
+    }
+    if text.chars().count() > MAX_DETAIL {
+        text = text.chars().take(MAX_DETAIL).collect::<String>() + "…";
+    }
+    if text.is_empty() {
+        ".".to_owned()
+    } else {
+        format!(": {text}")
+    }
+}
+
+/// A `Retry-After` value as seconds or as an HTTP date (a date in the past is no wait).
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&Utc) - Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }

@@ -418,6 +418,7 @@ fn instant(d: &WireDateTime, zone_hint: Tz) -> Result<DateTime<Utc>, String> {
 }
 
 /// Wall time in `zone` to UTC: the earlier instant when ambiguous, the first after a gap.
+/// A wall time with no instant near it (at the end of chrono's range) is read as UTC.
 fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
     let mut t = local;
     for _ in 0..4 {
@@ -425,7 +426,12 @@ fn local_to_utc(local: NaiveDateTime, zone: Tz) -> DateTime<Utc> {
             chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => {
                 return x.with_timezone(&Utc);
             }
-            chrono::LocalResult::None => t += chrono::Duration::minutes(30),
+            chrono::LocalResult::None => {
+                match t.checked_add_signed(chrono::Duration::minutes(30)) {
+                    Some(later) => t = later,
+                    None => break,
+                }
+            }
         }
     }
     local.and_utc()
@@ -838,16 +844,24 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Connector
     }
 }
 
-/// `Retry-After` as seconds (Graph sends fractions such as `2.128`) or an HTTP date.
+/// The longest `Retry-After` taken as it is. Longer waits are read as this one: still far
+/// beyond any call's wait bound (so the call gives up at once), and a `Duration` that can be
+/// added to an instant or another wait without overflowing.
+pub const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `Retry-After` as seconds (Graph sends fractions such as `2.128`) or an HTTP date, at most
+/// [`LONGEST_RETRY_AFTER`]. `None` for a value that is neither, or a negative number.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(LONGEST_RETRY_AFTER.as_secs_f64())));
     }
     let at = DateTime::parse_from_rfc2822(value)
         .ok()?
         .with_timezone(&Utc);
-    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+    let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    Some(wait.min(LONGEST_RETRY_AFTER))
 }
 
 /// What went wrong at the token endpoint, in words that say what to fix. `description` is
@@ -947,4 +961,44 @@ pub fn parse_token_response(body: &str) -> Result<(String, Option<Duration>), Co
     let r: oauth2::basic::BasicTokenResponse =
         serde_json::from_str(body).map_err(|e| unreadable("token answer", e))?;
     Ok((r.access_token().secret().clone(), r.expires_in()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the fuzzer (`crates/fuzz`, target `graph`): `Duration::from_secs_f64` panics
+    /// beyond `u64::MAX` seconds, so a `Retry-After: 18446744073709551616` crashed the call.
+    #[test]
+    fn retry_after_beyond_durations_range_is_a_long_wait_not_a_panic() {
+        for value in ["18446744073709551616", "1e20", "1.7976931348623157e308"] {
+            let wait = parse_retry_after(value).expect("a number of seconds");
+            assert_eq!(wait, LONGEST_RETRY_AFTER, "{value}");
+        }
+        assert_eq!(parse_retry_after("inf"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 +0000"),
+            Some(LONGEST_RETRY_AFTER)
+        );
+    }
+
+    /// Found by the fuzzer (target `graph`, minimised by hand): the last wall time chrono
+    /// knows, in a zone west of UTC, has no instant; stepping past it to look for the end of
+    /// a DST gap overflowed `NaiveDateTime`.
+    #[test]
+    fn a_wall_time_at_the_end_of_chronos_range_west_of_utc_is_read_not_a_panic() {
+        let body = r#"{"id": "e1",
+            "start": {"dateTime": "+262142-12-31T23:59:59", "timeZone": "Pacific Standard Time"},
+            "end": {"dateTime": "+262142-12-31T23:59:59", "timeZone": "UTC"}}"#;
+        // Start and end are the same wall time read in zones 8 hours apart: refused as an
+        // event that does not end after it starts, like any other.
+        let error = parse_event(body, chrono_tz::UTC).expect_err("end is not after start");
+        assert!(
+            error.message.contains("its end is not after its start"),
+            "{error}"
+        );
+    }
 }

@@ -86,25 +86,10 @@ impl BookingEmulator {
         bind: SocketAddr,
         today: NaiveDate,
     ) -> std::io::Result<BookingEmulator> {
-        let mut store = match config.seed {
-            Seed::Bulk { rooms, .. } => Store::new(bulk_seed::resources(rooms)),
-            Seed::Demo | Seed::Empty => Store::new(demo_resources()),
-        };
-        match config.seed {
-            Seed::Demo => demo_seed::seed(&mut store, today).map_err(std::io::Error::other)?,
-            Seed::Bulk { per_room, .. } => {
-                bulk_seed::seed(&mut store, today, per_room).map_err(std::io::Error::other)?;
-            }
-            Seed::Empty => {}
-        }
-        let shared = Arc::new(Shared {
-            api_key: config.api_key,
-            store: Mutex::new(store),
-        });
+        let app = app(config, today)?;
         let listener = TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(shared);
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -164,6 +149,28 @@ pub async fn run(config: BookingEmulatorConfig, bind: SocketAddr) -> std::io::Re
     tokio::signal::ctrl_c().await?;
     emulator.shutdown().await;
     Ok(())
+}
+
+/// The emulator's routes over a fresh state seeded as `config` says (the demo seed's weeks
+/// around `today`), without a listener: what [`BookingEmulator::start_at`] serves, for driving
+/// in-process (the fuzzer in `crates/fuzz` sends it requests with `tower::ServiceExt::oneshot`).
+/// Fails only if the seed does not pass the emulator's own validation.
+pub fn app(config: BookingEmulatorConfig, today: NaiveDate) -> std::io::Result<Router> {
+    let mut store = match config.seed {
+        Seed::Bulk { rooms, .. } => Store::new(bulk_seed::resources(rooms)),
+        Seed::Demo | Seed::Empty => Store::new(demo_resources()),
+    };
+    match config.seed {
+        Seed::Demo => demo_seed::seed(&mut store, today).map_err(std::io::Error::other)?,
+        Seed::Bulk { per_room, .. } => {
+            bulk_seed::seed(&mut store, today, per_room).map_err(std::io::Error::other)?;
+        }
+        Seed::Empty => {}
+    }
+    Ok(router(Arc::new(Shared {
+        api_key: config.api_key,
+        store: Mutex::new(store),
+    })))
 }
 
 fn demo_resources() -> Vec<Resource> {
