@@ -62,6 +62,12 @@ pub(crate) async fn run(
     };
     let mut failed_links: Vec<LinkId> = Vec::new();
     let existing = |id: &LinkId| stored.iter().find(|l| &l.id == id);
+    // How each failed link failed last time: the same failure again (a service still refusing
+    // an item) is recorded on the link, not as one more history row per cycle.
+    let failed_before = ctx
+        .store
+        .read(|c| links::failures(c, &room.id))
+        .unwrap_or_default();
     let block_title = |key: &BlockKey| {
         blocks
             .iter()
@@ -167,6 +173,9 @@ pub(crate) async fn run(
                 if e.kind == ErrorKind::Auth {
                     let side = action.target().unwrap_or(Side::Calendar);
                     out.fatal = Some((side, e));
+                }
+                if failed_before.get(action.link()) == Some(&message) {
+                    continue;
                 }
                 (Outcome::Failed, message)
             }

@@ -69,6 +69,21 @@ pub fn put(
     Ok(())
 }
 
+/// The failure messages of a room's failed links, by link.
+pub fn failures(
+    conn: &Connection,
+    room: &RoomId,
+) -> Result<std::collections::HashMap<LinkId, String>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, message FROM links
+         WHERE room_id = ?1 AND state = 'failed' AND message IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([room.as_str()], |r| {
+        Ok((LinkId::new(r.get::<_, String>(0)?), r.get::<_, String>(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn remove(conn: &Connection, room: &RoomId, link: &LinkId) -> Result<()> {
     conn.execute(
         "DELETE FROM links WHERE room_id = ?1 AND id = ?2",
