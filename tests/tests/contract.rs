@@ -1110,6 +1110,30 @@ async fn a_missing_mailbox_fails_the_cycle_and_cancels_nothing() {
     assert!(history_of(&h, "cancel_reservation").is_empty());
 }
 
+/// A reservation in the gym on day 3, 17:00-18:00, as a booking system that does not check
+/// what it keeps might hold it; `extra` overrides fields.
+fn raw_event(id: &str, title: &str, extra: Value) -> Value {
+    let mut raw = json!({
+        "id": id,
+        "resource_id": GYM,
+        "level": "event",
+        "title": title,
+        "organisation": "Club",
+        "description": "",
+        "all_day": false,
+        "start": at(3, 17).to_rfc3339(),
+        "end": at(3, 18).to_rfc3339(),
+        "time_zone": "Europe/Oslo",
+        "status": "active",
+        "version": 1,
+        "updated_at": chrono::Utc::now().to_rfc3339(),
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        raw[k] = v.clone();
+    }
+    raw
+}
+
 /// Issue 12, bug 8: a reservation with a title far beyond Outlook's subject line fails alone,
 /// with what to fix, while the rest syncs; its history rows stay small.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1117,21 +1141,7 @@ async fn a_huge_title_fails_alone_with_what_to_fix_and_keeps_the_history_small()
     let h = Harness::start().await;
     // Beyond the contract's 255 characters too: a booking system that does not keep it.
     h.booking
-        .insert_raw(json!({
-            "id": "huge-1",
-            "resource_id": GYM,
-            "level": "event",
-            "title": "T".repeat(100_000),
-            "organisation": "Club",
-            "description": "",
-            "all_day": false,
-            "start": at(3, 17).to_rfc3339(),
-            "end": at(3, 18).to_rfc3339(),
-            "time_zone": "Europe/Oslo",
-            "status": "active",
-            "version": 1,
-            "updated_at": chrono::Utc::now().to_rfc3339(),
-        }))
+        .insert_raw(raw_event("huge-1", &"T".repeat(100_000), json!({})))
         .await;
     h.booking.create(GYM, "Choir", at(3, 19), at(3, 20)).await;
     // The item is tried again each cycle (and fails again): no settling.
@@ -1160,22 +1170,11 @@ async fn a_huge_title_fails_alone_with_what_to_fix_and_keeps_the_history_small()
 async fn a_reservation_with_a_missing_parent_syncs_and_the_history_says_so_once() {
     let h = Harness::start().await;
     h.booking
-        .insert_raw(json!({
-            "id": "orphan-1",
-            "resource_id": GYM,
-            "level": "booking",
-            "parent_id": "no-such-allocation",
-            "title": "Handball practice",
-            "organisation": "Club",
-            "description": "",
-            "all_day": false,
-            "start": at(3, 17).to_rfc3339(),
-            "end": at(3, 18).to_rfc3339(),
-            "time_zone": "Europe/Oslo",
-            "status": "active",
-            "version": 1,
-            "updated_at": chrono::Utc::now().to_rfc3339(),
-        }))
+        .insert_raw(raw_event(
+            "orphan-1",
+            "Handball practice",
+            json!({"level": "booking", "parent_id": "no-such-allocation"}),
+        ))
         .await;
     h.cycle().await;
     h.cycle().await;

@@ -596,10 +596,9 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address() {
-    let s = empty_setup().await;
-    let server = roombridge_app::http::serve_live(
+/// The headless server before setup, for `s`'s wizard, with the token `t0ken`.
+async fn serve_setup(s: &Setup) -> roombridge_app::http::HttpServer {
+    roombridge_app::http::serve_live(
         Live::Setup(s.wizard.clone()),
         roombridge_app::http::HttpOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -608,7 +607,13 @@ async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address(
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address() {
+    let s = empty_setup().await;
+    let server = serve_setup(&s).await;
     let http = reqwest::Client::new();
     let api = |path: &str| format!("http://{}/api{path}", server.addr);
     let get = |path: &str| http.get(api(path)).bearer_auth("t0ken").send();
@@ -664,16 +669,7 @@ async fn the_headless_server_serves_the_wizard_then_the_app_at_the_same_address(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_headless_server_refuses_other_host_names_and_sends_security_headers() {
     let s = empty_setup().await;
-    let server = roombridge_app::http::serve_live(
-        Live::Setup(s.wizard.clone()),
-        roombridge_app::http::HttpOptions {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ui_dir: s.dir.path().join("no-ui"),
-            token: "t0ken".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let server = serve_setup(&s).await;
     let http = reqwest::Client::new();
     let url = format!("http://{}/api/status", server.addr);
     let port = server.addr.port();
@@ -709,16 +705,7 @@ async fn the_headless_server_refuses_other_host_names_and_sends_security_headers
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_leaves_the_address_for_a_cookie_and_the_api_refuses_it_in_the_address() {
     let s = empty_setup().await;
-    let server = roombridge_app::http::serve_live(
-        Live::Setup(s.wizard.clone()),
-        roombridge_app::http::HttpOptions {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ui_dir: s.dir.path().join("no-ui"),
-            token: "t0ken".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let server = serve_setup(&s).await;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -328,17 +328,9 @@ impl World {
             if held_blocks.contains(&&b.key) {
                 continue;
             }
-            let linked: Vec<&Link> = links
-                .iter()
-                .filter(|l| l.block.as_ref() == Some(&b.key))
-                .collect();
-            let [link] = linked[..] else {
-                return Err(format!(
-                    "block {} has {} links: {linked:?}",
-                    b.key,
-                    linked.len()
-                ));
-            };
+            let link = the_one(&links, &format!("block {}", b.key), |l| {
+                l.block.as_ref() == Some(&b.key)
+            })?;
             let event = link.event.as_ref().and_then(|id| data.events.get(id));
             let Some(event) = event else {
                 return Err(format!("block {} is linked to no event: {link:?}", b.key));
@@ -360,17 +352,9 @@ impl World {
             if held_events.contains(&&e.id) {
                 continue;
             }
-            let linked: Vec<&Link> = links
-                .iter()
-                .filter(|l| l.event.as_ref() == Some(&e.id))
-                .collect();
-            let [link] = linked[..] else {
-                return Err(format!(
-                    "event {} has {} links: {linked:?}",
-                    e.id,
-                    linked.len()
-                ));
-            };
+            let link = the_one(&links, &format!("event {}", e.id), |l| {
+                l.event.as_ref() == Some(&e.id)
+            })?;
             let shown = link
                 .block
                 .as_ref()
@@ -394,6 +378,19 @@ impl World {
             }
         }
         Ok(())
+    }
+}
+
+/// The one link `pick` finds for `what`, or why there is not exactly one.
+fn the_one<'a>(
+    links: &'a [Link],
+    what: &str,
+    pick: impl Fn(&Link) -> bool,
+) -> Result<&'a Link, String> {
+    let linked: Vec<&Link> = links.iter().filter(|l| pick(l)).collect();
+    match linked[..] {
+        [link] => Ok(link),
+        _ => Err(format!("{what} has {} links: {linked:?}", linked.len())),
     }
 }
 
