@@ -10,7 +10,7 @@ pub mod graph;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::recurrence::Series;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, SyncWindow,

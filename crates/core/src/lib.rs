@@ -7,8 +7,10 @@
 
 pub mod compose;
 pub mod content;
+pub mod event;
 pub mod explain;
 pub mod ids;
+pub mod link;
 pub mod localtime;
 pub mod plan;
 pub mod policy;
@@ -19,7 +21,9 @@ pub mod secret;
 pub mod window;
 
 pub use content::{Content, ContentHash, When};
+pub use event::{CalendarEvent, Instance};
 pub use ids::{BlockKey, GraphEventId, LinkId, Mailbox, ReservationId, ResourceId, RoomId};
+pub use link::{Link, LinkState};
 pub use reservation::{Level, Repeat, Reservation, ReservationStatus};
 pub use secret::Secret;
 pub use window::SyncWindow;

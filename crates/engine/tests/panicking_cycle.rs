@@ -12,7 +12,7 @@ use chrono::{NaiveDate, Utc};
 use roombridge_connectors::{
     Booking, BookingChanges, Calendar, CalendarChanges, ConnectorError, Resource,
 };
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::recurrence::Series;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, RoomId,

@@ -2,8 +2,8 @@
 
 use rusqlite::{Connection, Row, params};
 
-use roombridge_core::plan::{Link, LinkState};
 use roombridge_core::{BlockKey, ContentHash, GraphEventId, LinkId, RoomId, Side};
+use roombridge_core::{Link, LinkState};
 
 use crate::{Result, StoreError, ts};
 

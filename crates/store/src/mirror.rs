@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::{GraphEventId, Reservation, RoomId};
 
 use crate::Result;

@@ -134,8 +134,8 @@ pub(crate) mod tests_support {
 mod tests {
     use super::*;
     use crate::Store;
-    use roombridge_core::plan::{Link, LinkState};
     use roombridge_core::{GraphEventId, LinkId, Side};
+    use roombridge_core::{Link, LinkState};
 
     #[test]
     fn removing_a_room_drops_its_links_and_keeps_the_other_rooms() {

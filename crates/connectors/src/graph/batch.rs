@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use reqwest::Method;
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::{Content, LinkId, Mailbox};
 use serde::Deserialize;
 use serde_json::{Value, json};

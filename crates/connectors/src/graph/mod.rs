@@ -30,7 +30,7 @@ use chrono::SecondsFormat;
 use chrono_tz::Tz;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue, IF_MATCH, RETRY_AFTER};
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::recurrence::Series;
 use roombridge_core::{Content, GraphEventId, LinkId, Mailbox, Secret, SyncWindow};
 use serde_json::{Value, json};

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use roombridge_core::plan::{CalendarEvent, Instance};
 use roombridge_core::recurrence::{DayOfWeek, Pattern, Range, Series};
+use roombridge_core::{CalendarEvent, Instance};
 use roombridge_core::{Content, GraphEventId, LinkId, When};
 use serde::Deserialize;
 use serde_json::{Value, json};

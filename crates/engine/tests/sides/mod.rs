@@ -24,7 +24,7 @@ use rand::{Rng, SeedableRng};
 use roombridge_connectors::{
     Booking, BookingChanges, Calendar, CalendarChanges, ConnectorError, ErrorKind, Resource,
 };
-use roombridge_core::plan::CalendarEvent;
+use roombridge_core::CalendarEvent;
 use roombridge_core::recurrence::Series;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ReservationStatus,
