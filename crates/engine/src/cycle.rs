@@ -377,7 +377,7 @@ async fn run_inner(
         ctx,
         room,
         report.cycle,
-        window,
+        (window, zone),
         &report.plan,
         &composed.blocks,
         &composed.shifted,

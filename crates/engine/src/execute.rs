@@ -45,7 +45,7 @@ pub(crate) async fn run(
     ctx: &EngineContext,
     room: &Room,
     cycle: i64,
-    window: SyncWindow,
+    (window, zone): (SyncWindow, chrono_tz::Tz),
     plan: &Plan,
     blocks: &[Block],
     shifted: &[Shifted],
@@ -56,7 +56,9 @@ pub(crate) async fn run(
     let mut out = Applied::default();
     let mut scratch = Scratch {
         window,
-        zone: room.time_zone.parse().unwrap_or(chrono_tz::Europe::Oslo),
+        // Parsed once, by the cycle: an unknown zone fails the cycle with words, never falls
+        // back to another zone here.
+        zone,
         versions: HashMap::new(),
         instances: HashMap::new(),
     };

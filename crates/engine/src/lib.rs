@@ -6,7 +6,9 @@
 //! The engine reports what happens as [`EngineEvent`]s on a broadcast channel; it knows
 //! nothing about the UI's JSON or event names.
 
+mod context;
 pub mod cycle;
+mod event;
 mod execute;
 pub mod room;
 pub mod supervisor;
@@ -17,11 +19,11 @@ use std::time::Duration;
 use ractor::{Actor, ActorRef};
 use tokio::sync::broadcast;
 
-use roombridge_connectors::{Booking, Calendar};
 use roombridge_core::RoomId;
-use roombridge_store::Store;
 
+pub use context::EngineContext;
 pub use cycle::{CycleMode, CycleReport};
+pub use event::EngineEvent;
 use supervisor::{Supervisor, SupervisorMsg};
 
 /// How the engine runs.
@@ -59,37 +61,6 @@ impl Default for EngineConfig {
             breaker: roombridge_core::plan::Breaker::default(),
             series_check_interval: Duration::from_secs(3600),
         }
-    }
-}
-
-/// What the engine tells the outside world.
-#[derive(Debug, Clone)]
-pub enum EngineEvent {
-    /// A room started a cycle.
-    CycleStarted { room: RoomId },
-    /// A room finished a cycle (well or not); its status in the store is up to date.
-    CycleFinished(Arc<CycleReport>),
-    /// A row was added to the audit history.
-    History(roombridge_store::history::Entry),
-    /// A room failed repeatedly and was stopped; it needs attention.
-    RoomFailed { room: RoomId, message: String },
-}
-
-/// What every cycle needs, shared by all actors.
-pub struct EngineContext {
-    pub store: Arc<Store>,
-    pub calendar: Arc<dyn Calendar>,
-    pub booking: Arc<dyn Booking>,
-    pub config: EngineConfig,
-    pub events: broadcast::Sender<EngineEvent>,
-    /// When each room last compared all its Outlook series with their instances.
-    pub series_checked: std::sync::Mutex<std::collections::HashMap<RoomId, std::time::Instant>>,
-}
-
-impl EngineContext {
-    pub(crate) fn emit(&self, event: EngineEvent) {
-        // No subscriber is fine: the UI may not be open.
-        let _ = self.events.send(event);
     }
 }
 

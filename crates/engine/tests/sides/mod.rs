@@ -13,6 +13,9 @@
 //! - with faults on, a write fails before it is applied, or after (its answer lost), as a
 //!   transient error; a change feed read fails now and then too.
 
+// Each test binary that includes this module uses part of it.
+#![allow(dead_code)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 

@@ -6,7 +6,7 @@ use crate::content::When;
 use chrono::{TimeZone, Utc};
 
 /// How a side looks in a case: the same words as the decision table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum S {
     Absent,
     Appeared,
@@ -80,7 +80,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
     let had_b = matches!(booking, S::Unchanged | S::Changed | S::Deleted);
     let had_c = matches!(calendar, S::Unchanged | S::Changed | S::Deleted);
     // A link with no booking side yet was made for an Outlook meeting; the others for a block.
-    let from_outlook = matches!(booking, S::Absent);
+    let from_outlook = booking == S::Absent;
     let link = Link {
         id: LinkId::new("L"),
         block: (!from_outlook).then(|| BlockKey::new("r:1")),
@@ -156,6 +156,16 @@ fn decision_table() {
         (Deleted, Changed, false, "conflict:DeleteEdit"),
         (Deleted, Deleted, false, "forget"),
     ];
+    // Every one of the 5 x 5 states of a pair has a row.
+    let all = [Absent, Appeared, Unchanged, Changed, Deleted];
+    for b in all {
+        for c in all {
+            assert!(
+                table.iter().any(|(tb, tc, _, _)| *tb == b && *tc == c),
+                "the table has no row for booking {b:?}, calendar {c:?}"
+            );
+        }
+    }
     let mut failures = Vec::new();
     for (b, c, same, expected) in table {
         let got = check(b, c, same);
