@@ -45,8 +45,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// critical section is: the closures are synchronous, so the lock is never held across an
 /// `.await` (no task can park while holding it and starve the others); each call is one small
 /// transaction over one room's rows (a cycle's reads and its one commit; the history queries
-/// use indexes), which takes well under a millisecond to a few milliseconds on the benchmark's
-/// rooms; and a blocked worker thread only delays the other tasks on it by that long. What
+/// use indexes); and a blocked worker thread only delays the other tasks on it by that long. What
 /// would break this, and must then move to `spawn_blocking`: a call that scans a large table
 /// without an index, or a closure that waits on something else.
 pub struct Store {
