@@ -11,10 +11,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use roombridge_connectors::{BookingChanges, CalendarChanges, Rejected};
 use roombridge_connectors::{ConnectorError, ErrorKind};
-use roombridge_core::compose::compose;
-use roombridge_core::plan::{CalendarEvent, Plan, PlanInput, plan};
-use roombridge_core::{GraphEventId, ReservationId, RoomId, Side, SyncWindow};
+use roombridge_core::compose::{Composed, compose};
+use roombridge_core::plan::{Decided, Plan, PlanInput, plan};
+use roombridge_core::policy::Policy;
+use roombridge_core::privacy::Privacy;
+use roombridge_core::{
+    CalendarEvent, GraphEventId, Level, Link, Reservation, ReservationId, RoomId, Side, SyncWindow,
+};
+use roombridge_store::conflicts::StoredConflict;
 use roombridge_store::history::{NewEntry, Outcome};
 use roombridge_store::rooms::Room;
 use roombridge_store::{conflicts, cursors, history, links, mirror, settings, status};
@@ -140,13 +146,66 @@ impl Failure {
     }
 }
 
+/// The cycle, stage by stage: each stage is a function with a named input and output.
 async fn run_inner(
     ctx: &EngineContext,
     room: &Room,
     mode: CycleMode,
     report: &mut CycleReport,
 ) -> Result<(), Failure> {
-    let now = Utc::now();
+    let setting = setting(ctx, room)?;
+    report.cycle = number(ctx, room, mode)?;
+    let stored = gather(ctx, room)?;
+    let fetched = fetch(ctx, room, &setting, &stored).await?;
+    let mirrors = mirror(ctx, room, mode, &setting, &stored, fetched).await?;
+    let composed = plan_cycle(room, &setting, &stored, &mirrors, report);
+    if mode == CycleMode::DryRun {
+        return Ok(());
+    }
+    guard(ctx, room, &report.plan, stored.links.len())?;
+    let mut applied = execute::run(
+        ctx,
+        room,
+        report.cycle,
+        (setting.window, setting.zone),
+        &report.plan,
+        &composed.blocks,
+        &composed.shifted,
+        &mirrors.event_list(),
+        &stored.links,
+        &stored.decided,
+    )
+    .await;
+    report.executed = applied.executed;
+    report.failed = applied.failed;
+    applied
+        .history
+        .extend(notes(room, report.cycle, &mirrors, &composed));
+    let fatal = applied
+        .fatal
+        .take()
+        .map(|(side, e)| Failure::remote(side, &e));
+    let rows =
+        commit(ctx, room, &setting, &mirrors, &applied, fatal.as_ref()).map_err(Failure::local)?;
+    for row in rows {
+        ctx.emit(EngineEvent::History(row));
+    }
+    match fatal {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}
+
+/// Where a cycle runs: the room's zone (parsed once, here) and the sync window.
+struct Setting {
+    zone: chrono_tz::Tz,
+    window: SyncWindow,
+    /// `{days back}/{days ahead}`: the window a delta cursor was made for.
+    window_key: String,
+}
+
+/// The room's zone and the window a person chose (from the next cycle on) or the default.
+fn setting(ctx: &EngineContext, room: &Room) -> Result<Setting, Failure> {
     let zone: chrono_tz::Tz = room.time_zone.parse().map_err(|_| Failure {
         message: format!(
             "The room's time zone {:?} is not a known IANA zone; fix it in the room's mapping.",
@@ -156,79 +215,102 @@ async fn run_inner(
         auth: false,
         kind: "cycle_failed",
     })?;
-    // The window and privacy mode a person chose apply from the next cycle on.
     let (days_back, days_ahead) = ctx
         .store
         .read(settings::window)
         .map_err(Failure::local)?
         .map(|w| (w.days_back, w.days_ahead))
         .unwrap_or((ctx.config.days_back, ctx.config.days_ahead));
-    let window = SyncWindow::around(now, days_back, days_ahead);
-    let window_key = format!("{days_back}/{days_ahead}");
+    Ok(Setting {
+        zone,
+        window: SyncWindow::around(Utc::now(), days_back, days_ahead),
+        window_key: format!("{days_back}/{days_ahead}"),
+    })
+}
 
-    report.cycle = match mode {
-        CycleMode::Execute => ctx
+/// The cycle's number: the next one when it executes, the last one for a dry run.
+fn number(ctx: &EngineContext, room: &Room, mode: CycleMode) -> Result<i64, Failure> {
+    match mode {
+        CycleMode::Execute => ctx.store.write(|c| status::next_cycle(c, &room.id)),
+        CycleMode::DryRun => ctx
             .store
-            .write(|c| status::next_cycle(c, &room.id))
-            .map_err(Failure::local)?,
-        CycleMode::DryRun => {
-            ctx.store
-                .read(|c| status::get(c, &room.id))
-                .map_err(Failure::local)?
-                .cycle
-        }
-    };
+            .read(|c| status::get(c, &room.id))
+            .map(|s| s.cycle),
+    }
+    .map_err(Failure::local)
+}
 
-    let (
-        stored_reservations,
-        stored_events,
-        unconfirmed,
-        stored_links,
-        booking_cursor,
-        calendar_cursor,
-    ) = ctx
-        .store
+/// What the store holds for the room as the cycle starts.
+struct Stored {
+    reservations: Vec<Reservation>,
+    events: Vec<CalendarEvent>,
+    /// Events RoomBridge created that no change feed has shown yet.
+    unconfirmed: Vec<GraphEventId>,
+    links: Vec<Link>,
+    booking_cursor: Option<String>,
+    calendar_cursor: Option<String>,
+    policy: Policy,
+    decided: Vec<(StoredConflict, Decided)>,
+    privacy: Privacy,
+    /// The window the calendar cursor was made for.
+    cursor_window: Option<String>,
+}
+
+/// Gather: the room's mirrors, links, cursors, policy, decisions and privacy mode.
+fn gather(ctx: &EngineContext, room: &Room) -> Result<Stored, Failure> {
+    ctx.store
         .read(|c| {
-            Ok((
-                mirror::reservations(c, &room.id)?,
-                mirror::events(c, &room.id)?,
-                mirror::unconfirmed_events(c, &room.id)?,
-                links::list(c, &room.id)?,
-                cursors::get(c, &room.id, Side::Booking)?,
-                cursors::get(c, &room.id, Side::Calendar)?,
-            ))
+            Ok(Stored {
+                reservations: mirror::reservations(c, &room.id)?,
+                events: mirror::events(c, &room.id)?,
+                unconfirmed: mirror::unconfirmed_events(c, &room.id)?,
+                links: links::list(c, &room.id)?,
+                booking_cursor: cursors::get(c, &room.id, Side::Booking)?,
+                calendar_cursor: cursors::get(c, &room.id, Side::Calendar)?,
+                policy: settings::policy_of(c, &room.id)?,
+                decided: conflicts::decided(c, &room.id)?,
+                privacy: settings::privacy(c)?,
+                cursor_window: settings::cursor_window(c, &room.id)?,
+            })
         })
-        .map_err(Failure::local)?;
-    let (policy, decided, privacy, cursor_window) = ctx
-        .store
-        .read(|c| {
-            Ok((
-                settings::policy_of(c, &room.id)?,
-                conflicts::decided(c, &room.id)?,
-                settings::privacy(c)?,
-                settings::cursor_window(c, &room.id)?,
-            ))
-        })
-        .map_err(Failure::local)?;
+        .map_err(Failure::local)
+}
+
+/// What both change feeds said.
+struct Fetched {
+    booking: BookingChanges,
+    calendar: CalendarChanges,
+    /// The calendar was read in full (an expired cursor, or a new window).
+    resynced: bool,
+}
+
+/// Fetch: both sides' changes since their cursors.
+async fn fetch(
+    ctx: &EngineContext,
+    room: &Room,
+    setting: &Setting,
+    stored: &Stored,
+) -> Result<Fetched, Failure> {
     // A delta cursor covers the window it was made for. Once the window changed, the room's
     // calendar is read in full for the new one (as after an expired cursor: links keep that
     // from creating anything twice). Cursors from before windows were recorded were made for
     // the engine's default.
     let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
-    let window_changed =
-        calendar_cursor.is_some() && cursor_window.as_deref().unwrap_or(&default_key) != window_key;
-    let calendar_cursor = calendar_cursor.filter(|_| !window_changed);
-    let decisions: Vec<_> = decided.iter().map(|(_, d)| d.clone()).collect();
+    let window_changed = stored.calendar_cursor.is_some()
+        && stored.cursor_window.as_deref().unwrap_or(&default_key) != setting.window_key;
+    let calendar_cursor = stored
+        .calendar_cursor
+        .as_deref()
+        .filter(|_| !window_changed);
 
-    // Fetch both sides.
     let booking = ctx
         .booking
-        .changes(&room.resource, booking_cursor.as_deref())
+        .changes(&room.resource, stored.booking_cursor.as_deref())
         .await
         .map_err(|e| Failure::remote(Side::Booking, &e))?;
-    let (mut calendar, resynced) = match ctx
+    let (calendar, resynced) = match ctx
         .calendar
-        .changes(&room.mailbox, window, calendar_cursor.as_deref())
+        .changes(&room.mailbox, setting.window, calendar_cursor)
         .await
     {
         Ok(changes) => (changes, window_changed),
@@ -236,59 +318,97 @@ async fn run_inner(
             tracing::warn!(room = %room.id, "delta cursor expired, reading the calendar in full");
             let full = ctx
                 .calendar
-                .changes(&room.mailbox, window, None)
+                .changes(&room.mailbox, setting.window, None)
                 .await
                 .map_err(|e| Failure::remote(Side::Calendar, &e))?;
             (full, true)
         }
         Err(e) => return Err(Failure::remote(Side::Calendar, &e)),
     };
+    Ok(Fetched {
+        booking,
+        calendar,
+        resynced,
+    })
+}
 
-    // Apply the changes to the mirrors, in memory until the commit.
-    let mut reservations: BTreeMap<ReservationId, roombridge_core::Reservation> =
-        stored_reservations
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect();
-    for r in &booking.reservations {
+/// Both sides as the cycle sees them: the mirrors with the changes applied, in memory until
+/// the commit.
+struct Mirrors {
+    reservations: BTreeMap<ReservationId, Reservation>,
+    events: BTreeMap<GraphEventId, CalendarEvent>,
+    /// The events the calendar's changes brought, as they go into the mirror.
+    fresh: Vec<CalendarEvent>,
+    /// The changes themselves, for the commit (cursors, removals) and the history (rejected
+    /// items, new arrivals).
+    fetched: Fetched,
+}
+
+impl Mirrors {
+    fn event_list(&self) -> Vec<CalendarEvent> {
+        self.events.values().cloned().collect()
+    }
+}
+
+/// Mirror: applies the changes to the stored mirrors. Delta says nothing of some removals
+/// (occurrences deleted on their own, events created and deleted between two rounds), so
+/// those are found here too; and what delta does not return (tags, a title a room mailbox
+/// rewrote, a body it deleted) is kept from before.
+async fn mirror(
+    ctx: &EngineContext,
+    room: &Room,
+    mode: CycleMode,
+    setting: &Setting,
+    stored: &Stored,
+    mut fetched: Fetched,
+) -> Result<Mirrors, Failure> {
+    let zone = setting.zone;
+    let mut reservations: BTreeMap<ReservationId, Reservation> = stored
+        .reservations
+        .iter()
+        .map(|r| (r.id.clone(), r.clone()))
+        .collect();
+    for r in &fetched.booking.reservations {
         reservations.insert(r.id.clone(), r.clone());
     }
-    let previous_events: BTreeMap<GraphEventId, CalendarEvent> = stored_events
-        .into_iter()
-        .map(|e| (e.id.clone(), e))
+    let previous_events: BTreeMap<GraphEventId, CalendarEvent> = stored
+        .events
+        .iter()
+        .map(|e| (e.id.clone(), e.clone()))
         .collect();
-    if !resynced {
+    if !fetched.resynced {
         let every_series = series_check_due(ctx, &room.id, mode);
         let vanished = vanished_occurrences(
             ctx,
             room,
-            (window, zone),
+            (setting.window, zone),
             &previous_events,
-            &calendar,
+            &fetched.calendar,
             every_series,
         )
         .await
         .map_err(|e| Failure::remote(Side::Calendar, &e))?;
-        calendar.removed.extend(vanished);
-        let unseen = gone_before_read_back(ctx, room, &unconfirmed, &calendar)
+        fetched.calendar.removed.extend(vanished);
+        let unseen = gone_before_read_back(ctx, room, &stored.unconfirmed, &fetched.calendar)
             .await
             .map_err(|e| Failure::remote(Side::Calendar, &e))?;
-        calendar.removed.extend(unseen);
+        fetched.calendar.removed.extend(unseen);
     }
-    let mut events = if resynced {
+    let mut events = if fetched.resynced {
         BTreeMap::new()
     } else {
         previous_events.clone()
     };
-    for id in &calendar.removed {
+    for id in &fetched.calendar.removed {
         events.remove(id);
     }
-    let linked: HashSet<&GraphEventId> = stored_links
+    let linked: HashSet<&GraphEventId> = stored
+        .links
         .iter()
         .filter_map(|l| l.event.as_ref())
         .collect();
     let mut fresh = Vec::new();
-    for e in &calendar.upserted {
+    for e in &fetched.calendar.upserted {
         let mut e = e.clone();
         // Delta never returns extended properties: keep the tag we already know, and ask for
         // it once for an event we have not seen linked, before taking it as a new reservation
@@ -326,88 +446,94 @@ async fn run_inner(
         fresh.push(e.clone());
         events.insert(e.id.clone(), e);
     }
+    Ok(Mirrors {
+        reservations,
+        events,
+        fresh,
+        fetched,
+    })
+}
 
-    let reservation_list: Vec<_> = reservations.values().cloned().collect();
-    let composed = compose(&reservation_list, zone, window);
-    let event_list: Vec<CalendarEvent> = events.values().cloned().collect();
+/// Plan: composes the reservations into blocks and plans the cycle (into `report`); returns
+/// the composition, which the executor and the history need too.
+fn plan_cycle(
+    room: &Room,
+    setting: &Setting,
+    stored: &Stored,
+    mirrors: &Mirrors,
+    report: &mut CycleReport,
+) -> Composed {
+    let reservation_list: Vec<_> = mirrors.reservations.values().cloned().collect();
+    let composed = compose(&reservation_list, setting.zone, setting.window);
+    let event_list = mirrors.event_list();
+    let decisions: Vec<_> = stored.decided.iter().map(|(_, d)| d.clone()).collect();
     report.plan = plan(&PlanInput {
         room: &room.id,
-        zone,
-        window,
+        zone: setting.zone,
+        window: setting.window,
         blocks: &composed.blocks,
         footprint: &composed.footprint,
         events: &event_list,
-        links: &stored_links,
-        policy,
+        links: &stored.links,
+        policy: stored.policy,
         decisions: &decisions,
         series: &composed.series,
-        privacy,
+        privacy: stored.privacy,
     });
-    report.rejected = booking.rejected.len() + calendar.rejected.len() + composed.unreadable.len();
-    report.resynced = resynced;
-    if mode == CycleMode::DryRun {
+    let fetched = &mirrors.fetched;
+    report.rejected = fetched.booking.rejected.len()
+        + fetched.calendar.rejected.len()
+        + composed.unreadable.len();
+    report.resynced = fetched.resynced;
+    composed
+}
+
+/// Guard: the mass-deletion breaker. A plan that deletes too much of the room writes nothing
+/// and moves no cursor until a person approves.
+fn guard(ctx: &EngineContext, room: &Room, plan: &Plan, linked: usize) -> Result<(), Failure> {
+    let Some(tripped) = ctx.config.breaker.check(plan, linked) else {
+        return Ok(());
+    };
+    let approved = ctx
+        .store
+        .write(|c| status::take_deletion_approval(c, &room.id))
+        .map_err(Failure::local)?;
+    if approved {
         return Ok(());
     }
-    if let Some(tripped) = ctx.config.breaker.check(&report.plan, stored_links.len()) {
-        let approved = ctx
-            .store
-            .write(|c| status::take_deletion_approval(c, &room.id))
-            .map_err(Failure::local)?;
-        if !approved {
-            ctx.store
-                .write(|c| status::hold_deletions(c, &room.id, tripped.deletions as i64))
-                .map_err(Failure::local)?;
-            // Nothing is written and no cursor moves: the next cycle sees the same changes
-            // and holds again, until a person approves.
-            return Err(Failure {
-                message: format!(
-                    "Held back: this sync would delete {} of the room's {} synced reservations. \
-                     Nothing was changed. If that is right, approve the deletions; otherwise \
-                     check the booking system and Outlook.",
-                    tripped.deletions, tripped.linked
-                ),
-                side: None,
-                auth: false,
-                kind: "deletions_held",
-            });
-        }
-    }
+    ctx.store
+        .write(|c| status::hold_deletions(c, &room.id, tripped.deletions as i64))
+        .map_err(Failure::local)?;
+    // Nothing is written and no cursor moves: the next cycle sees the same changes and holds
+    // again, until a person approves.
+    Err(Failure {
+        message: format!(
+            "Held back: this sync would delete {} of the room's {} synced reservations. \
+             Nothing was changed. If that is right, approve the deletions; otherwise check the \
+             booking system and Outlook.",
+            tripped.deletions, tripped.linked
+        ),
+        side: None,
+        auth: false,
+        kind: "deletions_held",
+    })
+}
 
-    let mut applied = execute::run(
-        ctx,
-        room,
-        report.cycle,
-        (window, zone),
-        &report.plan,
-        &composed.blocks,
-        &composed.shifted,
-        &event_list,
-        &stored_links,
-        &decided,
-    )
-    .await;
-    report.executed = applied.executed;
-    report.failed = applied.failed;
-    // A reservation that cannot be composed is reported when it arrives, not on every cycle.
-    let unreadable: Vec<roombridge_connectors::Rejected> = composed
-        .unreadable
-        .iter()
-        .filter(|u| booking.reservations.iter().any(|r| r.id == u.reservation))
-        .map(|u| roombridge_connectors::Rejected {
-            id: Some(u.reservation.to_string()),
-            message: format!("\"{}\": {}", u.title, u.message),
-        })
-        .collect();
-    // A reservation naming a parent the booking system does not have syncs on its own; the
-    // facility manager is told once, when it arrives (issue 12, bug 8).
-    for r in booking.reservations.iter().filter(|r| r.is_active()) {
+/// The history's word on what arrived this cycle and was not an action: items either side
+/// could not read (reported when they arrive, not on every cycle), and reservations naming a
+/// parent the booking system does not have (issue 12, bug 8).
+fn notes(room: &Room, cycle: i64, mirrors: &Mirrors, composed: &Composed) -> Vec<NewEntry> {
+    let fetched = &mirrors.fetched;
+    let arrived = &fetched.booking.reservations;
+    let mut out = Vec::new();
+    for r in arrived.iter().filter(|r| r.is_active()) {
         let Some(parent) = &r.parent else { continue };
-        if reservations.contains_key(parent) {
+        if mirrors.reservations.contains_key(parent) {
             continue;
         }
-        applied.history.push(NewEntry {
+        out.push(NewEntry {
             room: room.id.clone(),
-            cycle: report.cycle,
+            cycle,
             kind: "orphaned".into(),
             side: Some(Side::Booking),
             outcome: Outcome::Ok,
@@ -416,22 +542,38 @@ async fn run_inner(
                 "Reservation {} names {parent} as the {} it lies inside, but the booking system has no reservation {parent} for this resource. RoomBridge syncs it on its own. If it was meant to replace one date of a series, or to lie inside an allocation, correct its parent in the booking system.",
                 r.id,
                 match r.level {
-                    roombridge_core::Level::Booking => "allocation",
+                    Level::Booking => "allocation",
                     _ => "reservation",
                 }
             ),
         });
     }
-    for (side, rejected) in booking
+    let unreadable: Vec<Rejected> = composed
+        .unreadable
+        .iter()
+        .filter(|u| arrived.iter().any(|r| r.id == u.reservation))
+        .map(|u| Rejected {
+            id: Some(u.reservation.to_string()),
+            message: format!("\"{}\": {}", u.title, u.message),
+        })
+        .collect();
+    for (side, rejected) in fetched
+        .booking
         .rejected
         .iter()
         .chain(&unreadable)
         .map(|r| (Side::Booking, r))
-        .chain(calendar.rejected.iter().map(|r| (Side::Calendar, r)))
+        .chain(
+            fetched
+                .calendar
+                .rejected
+                .iter()
+                .map(|r| (Side::Calendar, r)),
+        )
     {
-        applied.history.push(NewEntry {
+        out.push(NewEntry {
             room: room.id.clone(),
-            cycle: report.cycle,
+            cycle,
             kind: "rejected".into(),
             side: Some(side),
             outcome: Outcome::Failed,
@@ -439,28 +581,7 @@ async fn run_inner(
             detail: rejected.message.clone(),
         });
     }
-
-    let fatal = applied
-        .fatal
-        .take()
-        .map(|(side, e)| Failure::remote(side, &e));
-    let rows = commit(
-        ctx,
-        room,
-        (&booking, &calendar, &window_key),
-        &fresh,
-        resynced,
-        &applied,
-        fatal.as_ref(),
-    )
-    .map_err(Failure::local)?;
-    for row in rows {
-        ctx.emit(EngineEvent::History(row));
-    }
-    match fatal {
-        Some(f) => Err(f),
-        None => Ok(()),
-    }
+    out
 }
 
 /// Whether this cycle compares every Outlook series of the room with its instances (see
@@ -488,7 +609,7 @@ async fn vanished_occurrences(
     room: &Room,
     (window, zone): (SyncWindow, chrono_tz::Tz),
     previous: &BTreeMap<GraphEventId, CalendarEvent>,
-    calendar: &roombridge_connectors::CalendarChanges,
+    calendar: &CalendarChanges,
     every_series: bool,
 ) -> Result<Vec<GraphEventId>, ConnectorError> {
     let reported: HashSet<&GraphEventId> = calendar
@@ -538,7 +659,7 @@ async fn gone_before_read_back(
     ctx: &EngineContext,
     room: &Room,
     unconfirmed: &[GraphEventId],
-    calendar: &roombridge_connectors::CalendarChanges,
+    calendar: &CalendarChanges,
 ) -> Result<Vec<GraphEventId>, ConnectorError> {
     let mut gone = Vec::new();
     for id in unconfirmed {
@@ -557,27 +678,27 @@ async fn gone_before_read_back(
     Ok(gone)
 }
 
-/// Everything the cycle learned and did, in one transaction.
-#[allow(clippy::too_many_arguments)]
+/// Commit: everything the cycle learned and did, in one transaction.
 fn commit(
     ctx: &EngineContext,
     room: &Room,
-    (booking, calendar, window_key): (
-        &roombridge_connectors::BookingChanges,
-        &roombridge_connectors::CalendarChanges,
-        &str,
-    ),
-    fresh: &[CalendarEvent],
-    resynced: bool,
+    setting: &Setting,
+    mirrors: &Mirrors,
     applied: &Applied,
     fatal: Option<&Failure>,
 ) -> roombridge_store::Result<Vec<history::Entry>> {
     let now = Utc::now();
+    let Fetched {
+        booking,
+        calendar,
+        resynced,
+    } = &mirrors.fetched;
+    let (fresh, window_key) = (&mirrors.fresh, &setting.window_key);
     ctx.store.write(|c| {
         for r in booking.reservations.iter().chain(&applied.reservations) {
             mirror::put_reservation(c, &room.id, r)?;
         }
-        if resynced {
+        if *resynced {
             mirror::clear_events(c, &room.id)?;
         }
         for id in calendar.removed.iter().chain(&applied.events_removed) {
