@@ -21,6 +21,7 @@ pub mod pause;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
+mod validate;
 pub mod views;
 pub mod wizard;
 

@@ -23,6 +23,7 @@ use roombridge_core::RoomId;
 use roombridge_store::history::{self, NewEntry, Outcome};
 use roombridge_store::rooms::{self, Room};
 
+use crate::validate;
 use crate::views::RoomView;
 use crate::wizard::{self, DiscoveryView};
 use crate::{ApiError, App, ErrorCode};
@@ -94,10 +95,10 @@ impl App {
 
     /// Maps a booking resource to a mailbox and starts syncing it.
     pub async fn add_room(&self, new: NewRoom) -> Result<RoomView, ApiError> {
-        let mailbox = wizard::check_mailbox(&new.mailbox)?;
+        let mailbox = validate::check_mailbox(&new.mailbox)?;
         let zone = match new.time_zone.as_deref().filter(|z| !z.trim().is_empty()) {
-            Some(z) => wizard::check_zone(z)?,
-            None => wizard::DEFAULT_TIME_ZONE.to_owned(),
+            Some(z) => validate::check_zone(z)?,
+            None => validate::DEFAULT_TIME_ZONE.to_owned(),
         };
         let policy = match new.policy.as_deref().filter(|p| !p.trim().is_empty()) {
             Some(p) => Some(
@@ -183,10 +184,10 @@ impl App {
                 .map(str::to_owned)
         };
         let mailbox = trimmed(&edit.mailbox)
-            .map(|m| wizard::check_mailbox(&m))
+            .map(|m| validate::check_mailbox(&m))
             .transpose()?;
         let zone = trimmed(&edit.time_zone)
-            .map(|z| wizard::check_zone(&z))
+            .map(|z| validate::check_zone(&z))
             .transpose()?;
         let name = trimmed(&edit.name);
         let moved = self.store.write(|c| {

@@ -44,6 +44,9 @@ pub enum SetupError {
     Engine(#[from] roombridge_engine::EngineError),
 }
 
+/// The database file of live mode.
+pub const LIVE_DB: &str = "roombridge.sqlite";
+
 /// The OS data folder for RoomBridge (e.g. `~/.local/share/roombridge` on Linux).
 pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("dev", "RoomBridge", "roombridge")
@@ -362,7 +365,7 @@ pub async fn start_live(
     config: EngineConfig,
 ) -> Result<Arc<App>, SetupError> {
     let live = LiveConfig::load(data_dir)?;
-    let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
+    let store = open_store(data_dir, LIVE_DB)?;
     let connectors = live_connectors(&live, secrets.as_ref())?;
     // A booking system or tenant that fails for a moment at start-up (a 503, a dropped
     // connection) does not stop RoomBridge: the rooms already mapped start syncing, and the
@@ -429,7 +432,7 @@ pub async fn start_live_idle(
     secrets: Arc<dyn SecretStore>,
 ) -> Result<Arc<App>, SetupError> {
     let live = LiveConfig::load(data_dir)?;
-    let store = open_store(data_dir, crate::wizard::LIVE_DB)?;
+    let store = open_store(data_dir, LIVE_DB)?;
     let connectors = live_connectors(&live, secrets.as_ref())?;
     let config = EngineConfig {
         poll_interval: None,

@@ -1,0 +1,197 @@
+//! What the wizard's steps take and answer.
+
+use super::*;
+
+/// Step 1a: the Microsoft 365 tenant, as typed. The client secret (or certificate key) is read
+/// into a [`Secret`] on arrival and is never sent back.
+#[derive(Deserialize, Default)]
+pub struct TenantForm {
+    #[serde(default)]
+    pub tenant_id: String,
+    #[serde(default)]
+    pub client_id: String,
+    /// Empty: use the secret already in the keyring (a wizard run again).
+    #[serde(default, deserialize_with = "secret_field")]
+    pub client_secret: Option<Secret>,
+    /// A PEM file with the private key of a certificate uploaded to the app registration;
+    /// with [`TenantForm::certificate_thumbprint`], used instead of a client secret.
+    #[serde(default)]
+    pub certificate_path: Option<String>,
+    #[serde(default)]
+    pub certificate_thumbprint: Option<String>,
+    /// The day the client secret expires, as Entra ID shows it (`YYYY-MM-DD`); optional, and
+    /// ignored when signing in with a certificate. Saved as `client_secret_expires` in
+    /// `config.json`, where the desktop app's expiry warning reads it.
+    #[serde(default)]
+    pub client_secret_expires: Option<String>,
+    /// Overrides for sovereign clouds and the emulators ("Advanced").
+    #[serde(default)]
+    pub graph_base: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+}
+
+/// Step 1b: the booking system, as typed.
+#[derive(Deserialize, Default)]
+pub struct BookingForm {
+    #[serde(default)]
+    pub url: String,
+    /// Empty: use the key already in the keyring.
+    #[serde(default, deserialize_with = "secret_field")]
+    pub api_key: Option<Secret>,
+}
+
+/// Reads a secret straight into [`Secret`]; an empty or absent field is `None`.
+pub(super) fn secret_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    Ok(text
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .map(Secret::new))
+}
+
+/// What went wrong in a connection test, for the UI to pick an icon and a field to focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Tenant id, client id, secret, certificate or API key refused.
+    Credentials,
+    /// Signed in, but not allowed (HTTP 403, missing permission or access policy).
+    Permission,
+    /// The host did not answer (wrong address, network, proxy, firewall).
+    Unreachable,
+    /// The address answered, but not as the API it should be.
+    Address,
+    /// The service is busy or down right now.
+    Busy,
+}
+
+/// The result of a connection test: what happened and what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub ok: bool,
+    /// One sentence: what happened.
+    pub summary: String,
+    /// What to change, when something is wrong.
+    pub fix: Option<String>,
+    /// The service's own words, for whoever helps (never a secret).
+    pub detail: Option<String>,
+    pub problem: Option<Problem>,
+    /// Rooms (tenant) or resources (booking system) found.
+    pub found: usize,
+}
+
+impl CheckView {
+    pub(super) fn failed(
+        problem: Problem,
+        summary: String,
+        fix: String,
+        error: &ConnectorError,
+    ) -> Self {
+        CheckView {
+            ok: false,
+            summary,
+            fix: Some(fix),
+            detail: Some(error.message.clone()),
+            problem: Some(problem),
+            found: 0,
+        }
+    }
+}
+
+/// What the wizard already knows, to fill in its forms (a wizard opened again after a secret
+/// went missing, or after a reload). Never holds a secret: only whether one is stored.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SetupView {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub certificate_thumbprint: Option<String>,
+    pub client_secret_expires: Option<chrono::NaiveDate>,
+    pub graph_base: Option<String>,
+    pub token_url: Option<String>,
+    pub booking_url: String,
+    pub client_secret_stored: bool,
+    pub api_key_stored: bool,
+    /// The tenant passed its connection test in this run.
+    pub tenant_ok: bool,
+    /// The booking system passed its connection test in this run.
+    pub booking_ok: bool,
+    pub default_time_zone: String,
+    /// Conflict policies to offer, by name.
+    pub policies: Vec<String>,
+}
+
+/// A mailbox a resource can be mapped to.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MailboxOption {
+    pub email: String,
+    pub name: String,
+    /// `places` (the tenant's room list) or `booking` (an address the booking system gives for
+    /// a resource that the room list does not show, such as an equipment mailbox).
+    pub source: &'static str,
+}
+
+/// How a resource's suggested mailbox was found.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The booking system's e-mail for it is a room mailbox.
+    Email,
+    /// Its name is a room mailbox's display name (ignoring case, punctuation and spacing).
+    Name,
+    /// The booking system's e-mail for it, which Outlook's room list does not show.
+    BookingEmail,
+}
+
+/// A booking resource with its suggested mailbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceMatch {
+    pub id: String,
+    pub name: String,
+    /// `room` or `equipment`.
+    pub kind: String,
+    pub email: Option<String>,
+    pub time_zone: String,
+    /// The suggested mailbox; `None`: no match, not synced unless the person picks one.
+    pub mailbox: Option<String>,
+    pub matched_by: Option<MatchedBy>,
+    /// Already mapped to a room (the id of that room).
+    pub room_id: Option<String>,
+}
+
+/// Step 2: both sides' lists, matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoveryView {
+    pub mailboxes: Vec<MailboxOption>,
+    pub resources: Vec<ResourceMatch>,
+}
+
+/// Step 3: the person's choices.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FinishRequest {
+    /// The zone of rooms that do not name their own (IANA, e.g. `Europe/Oslo`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// The policy of rooms without their own (default: manual).
+    #[serde(default)]
+    pub default_policy: Option<String>,
+    pub rooms: Vec<RoomChoice>,
+}
+
+/// One resource's mapping as chosen in the wizard.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoomChoice {
+    pub resource_id: String,
+    /// `None` or empty: do not sync this resource.
+    #[serde(default)]
+    pub mailbox: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `None`: follow the default policy.
+    #[serde(default)]
+    pub policy: Option<String>,
+}
