@@ -797,8 +797,9 @@ async fn write_occurrence(
                 .create_event(&room.mailbox, content, link, idempotency_key)
                 .await?;
             out.events_created.push(created.id.clone());
-            let hash = created.content.hash();
-            (created, Some(hash))
+            // Synced at what was sent: a retry of a create whose answer was lost gets the
+            // event the first attempt made as it is now, and a person may have moved it since.
+            (created, Some(content.hash()))
         }
     };
     event.tag = Some(link.clone());

@@ -57,6 +57,9 @@ pub struct Data {
     wrote_reservations: Vec<ReservationId>,
     wrote_events: Vec<GraphEventId>,
     faults: Option<(StdRng, f64)>,
+    /// A person's edit that lands between RoomBridge's create and the answer it gets (as when
+    /// a create is retried after a lost answer and Outlook returns the event as it is now).
+    pub edit_before_answer: Option<fn(&mut CalendarEvent)>,
     zone: chrono_tz::Tz,
     origin: DateTime<Utc>,
 }
@@ -90,6 +93,7 @@ impl Data {
             wrote_reservations: Vec::new(),
             wrote_events: Vec::new(),
             faults: None,
+            edit_before_answer: None,
             zone,
             origin,
         }
@@ -468,6 +472,12 @@ impl Calendar for Sides {
                 .insert(idempotency_key.to_owned(), id.clone());
             d.touch_event(&id);
             d.wrote_events.push(id.clone());
+            if let Some(edit) = d.edit_before_answer.take()
+                && let Some(e) = d.events.get_mut(&id)
+            {
+                edit(e);
+                d.touch_event(&id);
+            }
             Ok(d.events[&id].clone())
         })
     }
