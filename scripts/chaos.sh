@@ -26,7 +26,7 @@ failed=$(grep -cE '^chaos seed=[0-9]+ (FAIL|PANICKED)' "$log")
 echo
 echo "seeds $first..$((first + n - 1)): $passed passed, $failed failed" \
   "($(grep -oE '^chaos seed=[0-9]+ (FAIL|PANICKED)' "$log" | grep -oE '[0-9]+' | tr '\n' ' '))"
-echo "duplicates: $(sum duplicates), lost changes: $(sum lost), conflicts held: $(sum conflicts_held)," \
+echo "duplicates: $(sum duplicates), lost changes: $(sum lost), unseen deletions: $(sum unseen_deletions), conflicts held: $(sum conflicts_held)," \
   "actions: $(sum actions), kills: $(sum kills), serve exits: $(sum exits)"
 echo "took $(( $(date +%s) - start )) s; full log in $log"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -eq "$n" ]
