@@ -1322,3 +1322,39 @@ fn an_outlook_move_between_a_create_and_its_answer_is_not_taken_as_synced() {
     let r = data.reservations.values().next().unwrap();
     assert_eq!(r.content.when, when(3, 1));
 }
+
+/// Found by the chaos test (seed 20): a meeting made in Outlook was copied to the booking
+/// system, the create's answer was lost, and then the meeting was deleted in Outlook. The
+/// copy, tagged with the meeting's link, was taken for a new booking-system reservation and a
+/// new Outlook event made for it: the deletion was lost. The meeting's deletion now cancels
+/// the copy.
+#[test]
+fn an_outlook_deletion_after_a_lost_copy_answer_cancels_the_copy() {
+    let world = World::new(Policy::CalendarWins, Privacy::Full, true);
+    world.edit(&Edit::CalendarCreate {
+        title: 0,
+        slot: 0,
+        room_organises: false,
+    });
+    world.sides.with(|d| d.fail_next_write = Some(true));
+    let first = world.cycle();
+    assert!(
+        first
+            .plan
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::CreateReservation { .. })),
+        "{}",
+        first.plan
+    );
+    world.edit(&Edit::CalendarDelete { pick: 0 });
+    let took = settle(&world, 4);
+    assert!(took.is_ok(), "{}", took.unwrap_err());
+    let data = world.data();
+    assert!(data.events.is_empty(), "{:?}", data.events);
+    assert!(
+        data.reservations.values().all(|r| !r.is_active()),
+        "{:?}",
+        data.reservations
+    );
+}

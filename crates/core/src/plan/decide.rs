@@ -13,16 +13,25 @@ impl<'a> Planner<'_, 'a> {
     pub(super) fn decide(&self) -> Decision {
         let pair = self.pair;
         let link = &pair.link;
-        let booking = seen(
+        let mut booking = seen(
             pair.block,
             |b: &Block| b.content.hash(),
             link.booking_hash.as_ref(),
         );
-        let calendar = seen(
+        let mut calendar = seen(
             pair.event,
             |e: &CalendarEvent| e.content.hash(),
             link.calendar_hash.as_ref(),
         );
+        // A link that names its source before any sync recorded a hash (a create whose answer
+        // was lost): the source gone is a deletion, not "never there". Otherwise RoomBridge's
+        // own copy would be taken for something new and the deletion lost.
+        if pair.block.is_none() && link.block.is_some() && link.origin == Side::Booking {
+            booking = Seen::Deleted;
+        }
+        if pair.event.is_none() && link.event.is_some() && link.origin == Side::Calendar {
+            calendar = Seen::Deleted;
+        }
 
         // An Outlook meeting that holds the room while a booking-system reservation holds it
         // too is a double booking, whatever else changed: the meeting is never deleted for it,
@@ -38,11 +47,6 @@ impl<'a> Planner<'_, 'a> {
         match (booking, calendar) {
             // Nothing on either side and nothing synced: a journaled create whose source vanished.
             (Absent, Absent) => self.forget(),
-            // Our own event for a booking-system block that is gone before the link recorded
-            // the event (its create's answer was lost): delete it, do not copy it back.
-            (Absent, Appeared(e)) if link.origin == Side::Booking && link.block.is_some() => {
-                self.remove_event(e)
-            }
             // Seen in Outlook only, never synced: a reservation made in Outlook.
             (Absent, Appeared(e)) => self.create_reservation(e),
             // Synced from Outlook before, but the reservation was never written: write it now.

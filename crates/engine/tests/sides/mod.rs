@@ -60,6 +60,8 @@ pub struct Data {
     /// A person's edit that lands between RoomBridge's create and the answer it gets (as when
     /// a create is retried after a lost answer and Outlook returns the event as it is now).
     pub edit_before_answer: Option<fn(&mut CalendarEvent)>,
+    /// The next write fails: after it is applied (`true`, its answer lost) or before.
+    pub fail_next_write: Option<bool>,
     zone: chrono_tz::Tz,
     origin: DateTime<Utc>,
 }
@@ -94,6 +96,7 @@ impl Data {
             wrote_events: Vec::new(),
             faults: None,
             edit_before_answer: None,
+            fail_next_write: None,
             zone,
             origin,
         }
@@ -137,7 +140,20 @@ impl Data {
         true
     }
 
+    /// A change-feed read: only the seeded faults fail it.
+    fn roll_read(&mut self) -> Fault {
+        let pending = self.fail_next_write.take();
+        let fault = self.roll();
+        self.fail_next_write = pending;
+        fault
+    }
+
     fn roll(&mut self) -> Fault {
+        match self.fail_next_write.take() {
+            Some(true) => return Fault::After,
+            Some(false) => return Fault::Before,
+            None => {}
+        }
         let Some((rng, p)) = &mut self.faults else {
             return Fault::None;
         };
@@ -216,7 +232,7 @@ impl Sides {
     }
 
     fn read_fault(&self, what: &str) -> Result<(), ConnectorError> {
-        self.with(|d| match d.roll() {
+        self.with(|d| match d.roll_read() {
             Fault::None => Ok(()),
             _ => Err(transient(what)),
         })
