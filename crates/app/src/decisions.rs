@@ -328,6 +328,7 @@ impl App {
                 decisions: &[],
                 series: &composed.series,
                 privacy: settings.privacy,
+                withdrawn: &[],
             },
             &conflict.link,
             m,

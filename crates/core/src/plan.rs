@@ -43,6 +43,10 @@ pub struct PlanInput<'a> {
     pub series: &'a [SeriesSource],
     /// What Outlook shows of booking-system reservations ([`crate::privacy`]).
     pub privacy: Privacy,
+    /// Links whose copy in the booking system (a reservation RoomBridge created, carrying the
+    /// link's tag) is cancelled: a copy whose create's answer was lost, so the link never
+    /// recorded it, and which someone cancelled since.
+    pub withdrawn: &'a [LinkId],
 }
 
 mod action;

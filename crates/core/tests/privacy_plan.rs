@@ -94,6 +94,7 @@ fn plan_with(mode: Privacy, blocks: &[Block], events: &[CalendarEvent], links: &
         decisions: &[],
         series: &[],
         privacy: mode,
+        withdrawn: &[],
     })
 }
 

@@ -18,7 +18,8 @@ use roombridge_core::plan::{Decided, Plan, PlanInput, plan};
 use roombridge_core::policy::Policy;
 use roombridge_core::privacy::Privacy;
 use roombridge_core::{
-    CalendarEvent, GraphEventId, Level, Link, Reservation, ReservationId, RoomId, Side, SyncWindow,
+    CalendarEvent, GraphEventId, Level, Link, LinkId, Reservation, ReservationId, RoomId, Side,
+    SyncWindow,
 };
 use roombridge_store::conflicts::StoredConflict;
 use roombridge_store::history::{NewEntry, Outcome};
@@ -467,6 +468,12 @@ fn plan_cycle(
     let composed = compose(&reservation_list, setting.zone, setting.window);
     let event_list = mirrors.event_list();
     let decisions: Vec<_> = stored.decided.iter().map(|(_, d)| d.clone()).collect();
+    let withdrawn: Vec<LinkId> = mirrors
+        .reservations
+        .values()
+        .filter(|r| !r.is_active())
+        .filter_map(|r| r.tag.clone())
+        .collect();
     report.plan = plan(&PlanInput {
         room: &room.id,
         zone: setting.zone,
@@ -479,6 +486,7 @@ fn plan_cycle(
         decisions: &decisions,
         series: &composed.series,
         privacy: stored.privacy,
+        withdrawn: &withdrawn,
     });
     let fetched = &mirrors.fetched;
     report.rejected = fetched.booking.rejected.len()

@@ -1358,3 +1358,31 @@ fn an_outlook_deletion_after_a_lost_copy_answer_cancels_the_copy() {
         data.reservations
     );
 }
+
+/// Found by the chaos test (seed 27): a meeting made in Outlook was copied to the booking
+/// system with the answer lost; someone cancelled that copy in the booking system and the
+/// meeting was retitled. The link had never recorded the copy, so the meeting was copied a
+/// second time and the cancellation lost. The cancelled copy now counts as the link's booking
+/// side, deleted: the room lets the meeting go.
+#[test]
+fn a_cancelled_copy_whose_create_answer_was_lost_is_not_copied_again() {
+    let world = World::new(Policy::CalendarWins, Privacy::Full, true);
+    world.edit(&Edit::CalendarCreate {
+        title: 0,
+        slot: 0,
+        room_organises: false,
+    });
+    world.sides.with(|d| d.fail_next_write = Some(true));
+    world.cycle();
+    world.edit(&Edit::BookingCancel { pick: 0 });
+    world.edit(&Edit::CalendarRetitle { pick: 0, title: 1 });
+    let took = settle(&world, 4);
+    assert!(took.is_ok(), "{}", took.unwrap_err());
+    let data = world.data();
+    assert!(
+        data.reservations.values().all(|r| !r.is_active()),
+        "copied again: {:?}",
+        data.reservations
+    );
+    assert!(data.events.is_empty(), "{:?}", data.events);
+}

@@ -26,7 +26,10 @@ impl<'a> Planner<'_, 'a> {
         // A link that names its source before any sync recorded a hash (a create whose answer
         // was lost): the source gone is a deletion, not "never there". Otherwise RoomBridge's
         // own copy would be taken for something new and the deletion lost.
-        if pair.block.is_none() && link.block.is_some() && link.origin == Side::Booking {
+        let withdrawn = self.input.withdrawn.contains(&link.id);
+        if pair.block.is_none()
+            && ((link.block.is_some() && link.origin == Side::Booking) || withdrawn)
+        {
             booking = Seen::Deleted;
         }
         if pair.event.is_none() && link.event.is_some() && link.origin == Side::Calendar {

@@ -114,6 +114,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         decisions: &[],
         series: &[],
         privacy: Privacy::Full,
+        withdrawn: &[],
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -213,6 +214,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         decisions: &[],
         series: &[],
         privacy: Privacy::Full,
+        withdrawn: &[],
     })
 }
 
@@ -382,6 +384,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         decisions: &[],
         series: &[],
         privacy: Privacy::Full,
+        withdrawn: &[],
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);

@@ -83,6 +83,7 @@ impl Room {
             decisions: &self.decisions,
             series: &[],
             privacy: Privacy::Full,
+            withdrawn: &[],
         })
     }
 

@@ -66,6 +66,7 @@ pub(super) fn plan_reservations(
         decisions: &[],
         series: &composed.series,
         privacy: Privacy::Full,
+        withdrawn: &[],
     })
 }
 
@@ -277,6 +278,7 @@ pub(super) fn check_on(room: &Room, m: Choice) -> Result<(), String> {
             decisions: &[],
             series: &[],
             privacy: Privacy::Full,
+            withdrawn: &[],
         },
         &room.links[0].id,
         &m,
@@ -448,6 +450,7 @@ fn an_all_day_outlook_meeting_is_checked_for_double_bookings_in_its_own_zone() {
             decisions: &[],
             series: &[],
             privacy: Privacy::Full,
+            withdrawn: &[],
         });
         summary(&p)
     };
