@@ -22,6 +22,7 @@ use roombridge_store::Store;
 use roombridge_store::history::{self, Head};
 
 use crate::secrets::SecretStore;
+use crate::views::VerifyView;
 
 /// How often the anchor is brought up to date when no engine event asked for it (entries the
 /// app itself adds, such as mapping changes).
@@ -91,12 +92,23 @@ async fn keep(anchor: Weak<Anchor>, wake: Arc<Notify>) {
     }
 }
 
-/// What the anchor of the database at `database` says, for `audit verify`: the head it
-/// recorded, or why there is none (a note for the message).
-pub(crate) fn recorded(
-    secrets: &dyn SecretStore,
-    database: &std::path::Path,
-) -> Result<Head, String> {
+/// Checks the history in `store`: its hash chain, and against the anchor in `secrets` (the
+/// OS keyring) when there is one; `None` for the demo's database, which is not anchored.
+pub(crate) fn verify(
+    store: &Store,
+    secrets: Option<&dyn SecretStore>,
+) -> roombridge_store::Result<VerifyView> {
+    let recorded = match (secrets, store.path()) {
+        (Some(secrets), Some(database)) => recorded(secrets, &database),
+        _ => Err("the demo's history is not anchored".to_owned()),
+    };
+    let result = store.read(|c| history::verify_anchored(c, recorded.as_ref().ok()))?;
+    Ok(VerifyView::anchored(result, recorded.map(|h| h.seq)))
+}
+
+/// What the anchor of the database at `database` says: the head it recorded, or why there is
+/// none (a note for the message).
+fn recorded(secrets: &dyn SecretStore, database: &std::path::Path) -> Result<Head, String> {
     match secrets.anchor(database) {
         Ok(Some(text)) => Head::decode(&text)
             .ok_or_else(|| "the anchor in the OS keyring cannot be read".to_owned()),

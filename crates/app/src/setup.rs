@@ -508,11 +508,5 @@ pub fn verify_audit(
     secrets: Option<&dyn SecretStore>,
 ) -> Result<crate::views::VerifyView, SetupError> {
     let store = open_store(data_dir, file)?;
-    match (secrets, store.path()) {
-        (Some(secrets), Some(database)) => Ok(crate::verify_anchored(&store, secrets, &database)?),
-        _ => Ok(crate::views::VerifyView::anchored(
-            store.read(roombridge_store::history::verify)?,
-            Err("the demo's history is not anchored".to_owned()),
-        )),
-    }
+    Ok(crate::anchor::verify(&store, secrets)?)
 }

@@ -45,7 +45,7 @@ pub struct PlanInput<'a> {
     pub privacy: Privacy,
     /// Links whose copy in the booking system (a reservation RoomBridge created, carrying the
     /// link's tag) is cancelled: a copy whose create's answer was lost, so the link never
-    /// recorded it, and which someone cancelled since.
+    /// recorded it, and which someone cancelled since. Sorted.
     pub withdrawn: &'a [LinkId],
 }
 

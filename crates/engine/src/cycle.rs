@@ -159,7 +159,8 @@ async fn run_inner(
     let stored = gather(ctx, room)?;
     let fetched = fetch(ctx, room, &setting, &stored).await?;
     let mirrors = mirror(ctx, room, mode, &setting, &stored, fetched).await?;
-    let composed = plan_cycle(room, &setting, &stored, &mirrors, report);
+    let events = mirrors.event_list();
+    let composed = plan_cycle(room, &setting, &stored, (&mirrors, &events), report);
     if mode == CycleMode::DryRun {
         return Ok(());
     }
@@ -172,7 +173,7 @@ async fn run_inner(
         &report.plan,
         &composed.blocks,
         &composed.shifted,
-        &mirrors.event_list(),
+        &events,
         &stored.links,
         &stored.decided,
     )
@@ -461,26 +462,27 @@ fn plan_cycle(
     room: &Room,
     setting: &Setting,
     stored: &Stored,
-    mirrors: &Mirrors,
+    (mirrors, event_list): (&Mirrors, &[CalendarEvent]),
     report: &mut CycleReport,
 ) -> Composed {
     let reservation_list: Vec<_> = mirrors.reservations.values().cloned().collect();
     let composed = compose(&reservation_list, setting.zone, setting.window);
-    let event_list = mirrors.event_list();
     let decisions: Vec<_> = stored.decided.iter().map(|(_, d)| d.clone()).collect();
-    let withdrawn: Vec<LinkId> = mirrors
+    let mut withdrawn: Vec<LinkId> = mirrors
         .reservations
         .values()
         .filter(|r| !r.is_active())
         .filter_map(|r| r.tag.clone())
         .collect();
+    withdrawn.sort();
+    withdrawn.dedup();
     report.plan = plan(&PlanInput {
         room: &room.id,
         zone: setting.zone,
         window: setting.window,
         blocks: &composed.blocks,
         footprint: &composed.footprint,
-        events: &event_list,
+        events: event_list,
         links: &stored.links,
         policy: stored.policy,
         decisions: &decisions,

@@ -64,12 +64,16 @@ pub(crate) async fn run(
     };
     let mut failed_links: Vec<LinkId> = Vec::new();
     let existing = |id: &LinkId| stored.iter().find(|l| &l.id == id);
-    // How each failed link failed last time: the same failure again (a service still refusing
-    // an item) is recorded on the link, not as one more history row per cycle.
-    let failed_before = ctx
-        .store
-        .read(|c| links::failures(c, &room.id))
-        .unwrap_or_default();
+    // How each failed link failed last time, read before any write journals a row over it
+    // (and not at all when there is nothing to do): the same failure again (a service still
+    // refusing an item) is recorded on the link, not as one more history row per cycle.
+    let failed_before = if plan.actions.is_empty() {
+        HashMap::new()
+    } else {
+        ctx.store
+            .read(|c| links::failures(c, &room.id))
+            .unwrap_or_default()
+    };
     let block_title = |key: &BlockKey| {
         blocks
             .iter()

@@ -7,20 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+mod sides;
+
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
-use roombridge_connectors::{
-    Booking, BookingChanges, Calendar, CalendarChanges, ConnectorError, Resource,
-};
-use roombridge_core::CalendarEvent;
-use roombridge_core::recurrence::Series;
-use roombridge_core::{
-    Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, RoomId,
-    SyncWindow,
-};
+use roombridge_connectors::{Booking, BookingChanges, ConnectorError, Resource};
+use roombridge_core::{Content, LinkId, Mailbox, Reservation, ReservationId, ResourceId, RoomId};
 use roombridge_engine::{Engine, EngineConfig, EngineContext, EngineEvent};
 use roombridge_store::Store;
 use roombridge_store::rooms::{self, Room};
+use sides::{Data, Sides};
 
 /// A booking system whose change feed panics for one resource and is empty for the others.
 struct PanickingBooking {
@@ -92,86 +88,6 @@ impl Booking for PanickingBooking {
     }
 }
 
-/// An empty Outlook.
-struct EmptyCalendar;
-
-#[async_trait]
-impl Calendar for EmptyCalendar {
-    async fn changes(
-        &self,
-        _: &Mailbox,
-        _: SyncWindow,
-        _: Option<&str>,
-    ) -> Result<CalendarChanges, ConnectorError> {
-        Ok(CalendarChanges {
-            cursor: "d".into(),
-            ..CalendarChanges::default()
-        })
-    }
-    async fn tag_of(
-        &self,
-        _: &Mailbox,
-        _: &GraphEventId,
-    ) -> Result<Option<LinkId>, ConnectorError> {
-        Ok(None)
-    }
-    async fn create_event(
-        &self,
-        _: &Mailbox,
-        _: &Content,
-        _: &LinkId,
-        _: &str,
-    ) -> Result<CalendarEvent, ConnectorError> {
-        unreachable!("nothing to write")
-    }
-    async fn create_series(
-        &self,
-        _: &Mailbox,
-        _: &Content,
-        _: &Series,
-        _: &LinkId,
-        _: &str,
-    ) -> Result<GraphEventId, ConnectorError> {
-        unreachable!("nothing to write")
-    }
-    async fn instances(
-        &self,
-        _: &Mailbox,
-        _: &GraphEventId,
-        _: SyncWindow,
-    ) -> Result<Vec<CalendarEvent>, ConnectorError> {
-        Ok(Vec::new())
-    }
-    async fn update_event(
-        &self,
-        _: &Mailbox,
-        _: &GraphEventId,
-        _: Option<&str>,
-        _: &Content,
-    ) -> Result<CalendarEvent, ConnectorError> {
-        unreachable!("nothing to write")
-    }
-    async fn delete_event(&self, _: &Mailbox, _: &GraphEventId) -> Result<(), ConnectorError> {
-        unreachable!("nothing to write")
-    }
-    async fn cancel_event(
-        &self,
-        _: &Mailbox,
-        _: &GraphEventId,
-        _: &str,
-    ) -> Result<(), ConnectorError> {
-        unreachable!("nothing to write")
-    }
-    async fn decline_event(
-        &self,
-        _: &Mailbox,
-        _: &GraphEventId,
-        _: &str,
-    ) -> Result<(), ConnectorError> {
-        unreachable!("nothing to write")
-    }
-}
-
 fn room(id: &str) -> Room {
     Room {
         id: RoomId::new(id),
@@ -203,7 +119,7 @@ async fn a_panicking_cycle_restarts_the_room_and_then_reports_it_failed() {
     let (events, mut rx) = tokio::sync::broadcast::channel(256);
     let context = Arc::new(EngineContext {
         store,
-        calendar: Arc::new(EmptyCalendar),
+        calendar: Arc::new(Sides::new(Data::new(chrono_tz::Europe::Oslo, Utc::now()))),
         booking: booking.clone(),
         config: EngineConfig {
             poll_interval: Some(Duration::from_millis(200)),

@@ -204,32 +204,6 @@ fn install_panic_hook() {
     });
 }
 
-/// The shortest input this finds by deleting ever smaller chunks of `input` while `fails`
-/// still holds: the first step from a crash file to a regression test.
-pub fn minimise(input: &[u8], mut fails: impl FnMut(&[u8]) -> bool) -> Vec<u8> {
-    let mut best = input.to_vec();
-    let mut chunk = best.len().max(1);
-    while chunk > 0 {
-        let mut at = 0;
-        let mut shrunk = false;
-        while at < best.len() {
-            let end = (at + chunk).min(best.len());
-            let mut candidate = best[..at].to_vec();
-            candidate.extend_from_slice(&best[end..]);
-            if fails(&candidate) {
-                best = candidate;
-                shrunk = true;
-            } else {
-                at += chunk;
-            }
-        }
-        if !shrunk {
-            chunk /= 2;
-        }
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,14 +215,5 @@ mod tests {
         assert!(message.starts_with("boom 7 at "), "{message}");
         assert!(message.contains("lib.rs"), "{message}");
         assert_eq!(catching(|| 3), Ok(3));
-    }
-
-    #[test]
-    fn minimise_keeps_only_what_makes_it_fail() {
-        let input = b"{\"a\": 1, \"retry\": \"1e20\", \"b\": [2, 3]}";
-        let small = minimise(input, |candidate| {
-            candidate.windows(4).any(|w| w == b"1e20")
-        });
-        assert_eq!(small, b"1e20");
     }
 }

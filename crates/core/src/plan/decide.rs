@@ -26,7 +26,7 @@ impl<'a> Planner<'_, 'a> {
         // A link that names its source before any sync recorded a hash (a create whose answer
         // was lost): the source gone is a deletion, not "never there". Otherwise RoomBridge's
         // own copy would be taken for something new and the deletion lost.
-        let withdrawn = self.input.withdrawn.contains(&link.id);
+        let withdrawn = self.input.withdrawn.binary_search(&link.id).is_ok();
         if pair.block.is_none()
             && ((link.block.is_some() && link.origin == Side::Booking) || withdrawn)
         {
