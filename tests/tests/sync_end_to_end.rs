@@ -202,6 +202,41 @@ async fn rooms_report_their_status_after_a_cycle() {
     .await;
 }
 
+/// "Syncing" is the engine's own knowledge, not a listener's reading of its event stream, which
+/// runs behind: right after a cycle returns no room may still read as syncing (CI once saw
+/// `Syncing` there instead of `WaitingForApproval`), and a dry run, which changes nothing, never
+/// makes a room read as syncing at all (it used to, until the next real cycle).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_reads_as_syncing_only_while_a_cycle_carries_out_its_plan() {
+    let h = Harness::start().await;
+    h.booking
+        .create(GYM, "Training", at(1, 17), at(1, 18))
+        .await;
+    for _ in 0..3 {
+        h.cycle().await;
+        let syncing: Vec<String> = h
+            .app
+            .list_rooms()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.status == roombridge_app::views::RoomState::Syncing)
+            .map(|r| r.id)
+            .collect();
+        assert!(
+            syncing.is_empty(),
+            "still syncing after the cycle: {syncing:?}"
+        );
+    }
+    h.app
+        .sync_all(roombridge_engine::CycleMode::DryRun)
+        .await
+        .unwrap();
+    // Give a listener of the event stream every chance to catch up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let gym = room_view(&h, GYM);
+    assert_eq!(gym.status, roombridge_app::views::RoomState::InSync);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_municipality_settles_without_duplicates_and_then_plans_nothing() {
     let h = Harness::start_seeded(roombridge_tests::Seed::Demo).await;

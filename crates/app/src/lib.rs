@@ -25,8 +25,7 @@ mod validate;
 pub mod views;
 pub mod wizard;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
@@ -43,8 +42,6 @@ pub struct App {
     engine: Engine,
     mode: Mode,
     updates: broadcast::Sender<Update>,
-    /// Rooms with a cycle in flight, for the "syncing" status.
-    syncing: Arc<Mutex<HashSet<RoomId>>>,
     /// The connectors, for discovering rooms and resources when mappings change.
     connectors: std::sync::OnceLock<setup::Connectors>,
     /// The audit history's anchor in the OS keyring (live mode).
@@ -69,7 +66,6 @@ impl App {
             engine,
             mode,
             updates,
-            syncing: Arc::new(Mutex::new(HashSet::new())),
             connectors: std::sync::OnceLock::new(),
             anchor: std::sync::OnceLock::new(),
             anchor_secrets: std::sync::OnceLock::new(),
@@ -102,14 +98,8 @@ impl App {
 
     fn on_engine_event(&self, event: EngineEvent) {
         let room = match &event {
-            EngineEvent::CycleStarted { room } => {
-                self.syncing_set().insert(room.clone());
-                Some(room.clone())
-            }
-            EngineEvent::CycleFinished(report) => {
-                self.syncing_set().remove(&report.room);
-                Some(report.room.clone())
-            }
+            EngineEvent::CycleStarted { room } => Some(room.clone()),
+            EngineEvent::CycleFinished(report) => Some(report.room.clone()),
             EngineEvent::RoomFailed { room, .. } => Some(room.clone()),
             EngineEvent::History(entry) => {
                 if let Some(anchor) = self.anchor.get() {
@@ -143,11 +133,6 @@ impl App {
         if let EngineEvent::RoomFailed { room, message } = event {
             let _ = self.updates.send(Update::RoomFailed { room, message });
         }
-    }
-
-    fn syncing_set(&self) -> std::sync::MutexGuard<'_, HashSet<RoomId>> {
-        // The set holds plain ids; a panic elsewhere cannot leave it inconsistent.
-        self.syncing.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Live updates for the UI: room status changes and new history rows.
@@ -188,13 +173,13 @@ impl App {
 
     /// Every room with its mapping and sync status, by name.
     pub fn list_rooms(&self) -> Result<Vec<RoomView>, ApiError> {
-        let syncing = self.syncing_set().clone();
+        let context = self.engine.context();
         self.store
             .read(|c| {
                 rooms::list(c)?
                     .into_iter()
                     .map(|room| {
-                        let busy = syncing.contains(&room.id);
+                        let busy = context.is_syncing(&room.id);
                         view_of(c, room, busy)
                     })
                     .collect()
@@ -203,7 +188,7 @@ impl App {
     }
 
     fn room_view(&self, id: &RoomId) -> Result<Option<RoomView>, ApiError> {
-        let syncing = self.syncing_set().contains(id);
+        let syncing = self.engine.context().is_syncing(id);
         Ok(self.store.read(|c| {
             rooms::get(c, id)?
                 .map(|room| view_of(c, room, syncing))

@@ -276,7 +276,6 @@ impl App {
             )?;
             Ok(Ok(()))
         })??;
-        self.syncing_set().remove(&id);
         self.reload_rooms()
     }
 

@@ -213,14 +213,13 @@ pub async fn start_app(
 ) -> Result<Arc<App>, SetupError> {
     let (events, _) = broadcast::channel(4096);
     let directory = connectors.clone();
-    let context = Arc::new(EngineContext {
-        store: store.clone(),
-        calendar: connectors.graph,
-        booking: connectors.booking,
+    let context = Arc::new(EngineContext::new(
+        store.clone(),
+        connectors.graph,
+        connectors.booking,
         config,
         events,
-        series_checked: Default::default(),
-    });
+    ));
     let engine = Engine::start(context).await?;
     let app = App::new(store, engine, mode, keep);
     app.set_connectors(directory);

@@ -73,8 +73,12 @@ impl CycleReport {
 /// Runs one cycle of `room`. Never panics on a remote failure: failures end up in the report,
 /// the room's status and the history.
 pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleReport {
-    ctx.emit(EngineEvent::CycleStarted {
-        room: room.id.clone(),
+    // A dry run changes nothing, so the room is not "syncing" while it plans.
+    let _syncing = (mode == CycleMode::Execute).then(|| {
+        ctx.emit(EngineEvent::CycleStarted {
+            room: room.id.clone(),
+        });
+        ctx.syncing(&room.id)
     });
     let mut report = CycleReport::empty(&room.id, &room.name, mode);
     if let Err(failure) = run_inner(ctx, room, mode, &mut report).await {

@@ -9,7 +9,7 @@ use crate::CycleReport;
 /// What the engine tells the outside world.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
-    /// A room started a cycle.
+    /// A room started a cycle that carries out its plan (dry runs are not announced).
     CycleStarted { room: RoomId },
     /// A room finished a cycle (well or not); its status in the store is up to date.
     CycleFinished(Arc<CycleReport>),

@@ -177,11 +177,11 @@ impl World {
             .unwrap();
         let sides = Arc::new(Sides::new(Data::new(ZONE, base() - Duration::days(5))));
         let (events, _) = tokio::sync::broadcast::channel(16);
-        let context = Arc::new(EngineContext {
+        let context = Arc::new(EngineContext::new(
             store,
-            calendar: sides.clone(),
-            booking: sides.clone(),
-            config: EngineConfig {
+            sides.clone(),
+            sides.clone(),
+            EngineConfig {
                 poll_interval: None,
                 // The properties are about planning and carrying out; the breaker that holds
                 // mass deletions has tests of its own.
@@ -192,8 +192,7 @@ impl World {
                 ..EngineConfig::default()
             },
             events,
-            series_checked: Default::default(),
-        });
+        ));
         World {
             sides,
             context,

@@ -117,19 +117,18 @@ async fn a_panicking_cycle_restarts_the_room_and_then_reports_it_failed() {
         reads: AtomicUsize::new(0),
     });
     let (events, mut rx) = tokio::sync::broadcast::channel(256);
-    let context = Arc::new(EngineContext {
+    let context = Arc::new(EngineContext::new(
         store,
-        calendar: Arc::new(Sides::new(Data::new(chrono_tz::Europe::Oslo, Utc::now()))),
-        booking: booking.clone(),
-        config: EngineConfig {
+        Arc::new(Sides::new(Data::new(chrono_tz::Europe::Oslo, Utc::now()))),
+        booking.clone(),
+        EngineConfig {
             poll_interval: Some(Duration::from_millis(200)),
             max_restarts: 1,
             restart_window: Duration::from_secs(600),
             ..EngineConfig::default()
         },
         events,
-        series_checked: Default::default(),
-    });
+    ));
     let engine = Engine::start(context).await.unwrap();
     let (room, message) = tokio::time::timeout(Duration::from_secs(20), async {
         loop {

@@ -32,14 +32,13 @@ async fn a_room_in_an_unknown_zone_fails_with_what_to_fix_and_writes_nothing() {
         .unwrap();
     let sides = Arc::new(Sides::new(Data::new(chrono_tz::Europe::Oslo, Utc::now())));
     let (events, _) = tokio::sync::broadcast::channel(16);
-    let context = EngineContext {
+    let context = EngineContext::new(
         store,
-        calendar: sides.clone(),
-        booking: sides.clone(),
-        config: EngineConfig::default(),
+        sides.clone(),
+        sides.clone(),
+        EngineConfig::default(),
         events,
-        series_checked: Default::default(),
-    };
+    );
     let report = cycle::run(&context, &room, CycleMode::Execute).await;
     let error = report.error.expect("the cycle fails");
     assert!(error.contains("\"Europe/Atlantis\""), "{error}");
