@@ -6,9 +6,10 @@ use tauri::{AppHandle, Runtime, State};
 use roombridge_app::ApiError;
 use roombridge_app::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use roombridge_app::doctor::{DoctorRequest, DoctorView};
-use roombridge_app::export::{ExportFormat, ExportView, HistoryQuery};
+use roombridge_app::export::{ExportFormat, ExportView};
 use roombridge_app::mappings::{NewRoom, RoomEdit};
 use roombridge_app::overview::{ActivityView, BudgetView, Span};
+use roombridge_app::query::HistoryQuery;
 use roombridge_app::settings::{SettingsUpdate, SettingsView};
 use roombridge_app::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 use roombridge_app::wizard::{

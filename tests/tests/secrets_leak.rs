@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 
-use roombridge_app::export::{ExportFormat, HistoryQuery};
+use roombridge_app::export::ExportFormat;
 use roombridge_app::logging::{self, LogConfig};
+use roombridge_app::query::HistoryQuery;
 use roombridge_emulators::demo::DEMO_CLIENT_ID;
 use roombridge_tests::{Harness, Seed};
 

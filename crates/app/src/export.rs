@@ -5,110 +5,14 @@
 //! reader can check the chain without RoomBridge). The history holds no secrets, and nothing
 //! else is added here, so an export cannot leak one.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use roombridge_core::RoomId;
 use roombridge_store::Store;
-use roombridge_store::history::{self, Chained, Filter, Order, Outcome};
+use roombridge_store::history::{self, Chained, Order, Outcome};
 
-use crate::views::HistoryEntry;
+use crate::query::HistoryQuery;
 use crate::{ApiError, App, ErrorCode};
-
-/// Rows a page holds when the caller does not say.
-const DEFAULT_LIMIT: u32 = 200;
-/// The most rows one page may hold; exports are not limited.
-const MAX_LIMIT: u32 = 5000;
-
-/// Which history rows to show or export, as the UI, the HTTP query string and the CLI give it.
-/// Every field is optional and an empty string counts as absent (an untouched form field).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct HistoryQuery {
-    /// Rows per page (1–5000, default 200). Ignored by exports, which hold every match.
-    pub limit: Option<u32>,
-    /// A room id.
-    pub room: Option<String>,
-    /// RFC 3339 instant, or a `YYYY-MM-DD` date (from its start, UTC): rows at or after it.
-    pub from: Option<String>,
-    /// RFC 3339 instant (exclusive), or a `YYYY-MM-DD` date (through its end, UTC).
-    pub to: Option<String>,
-    /// One kind: `create_event`, `conflict`, `conflict_decided`, `rejected`, …
-    pub kind: Option<String>,
-    /// `ok`, `failed` or `conflict`.
-    pub outcome: Option<String>,
-    /// Text to find in the title or the detail.
-    pub search: Option<String>,
-    /// The next page: rows older than this `seq` (the last `seq` of the previous page).
-    pub before: Option<i64>,
-}
-
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-fn invalid(message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidInput, message)
-}
-
-/// An instant, or the start of a date (`end_of_day`: the start of the next day).
-fn parse_time(name: &str, value: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        invalid(format!(
-            "`{name}` must be a date (2026-03-01) or a time (2026-03-01T08:00:00Z), not {value:?}."
-        ))
-    })?;
-    let date = if end_of_day {
-        date.succ_opt()
-            .ok_or_else(|| invalid(format!("`{name}` is too far in the future.")))?
-    } else {
-        date
-    };
-    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
-}
-
-impl HistoryQuery {
-    /// The store filter this query stands for, or `invalid_input` saying which field is wrong.
-    pub fn filter(&self) -> Result<Filter, ApiError> {
-        let outcome = given(&self.outcome)
-            .map(|o| {
-                Outcome::from_name(o).ok_or_else(|| {
-                    invalid(format!(
-                        "`outcome` must be ok, failed or conflict, not {o:?}."
-                    ))
-                })
-            })
-            .transpose()?;
-        let kind = given(&self.kind)
-            .map(|k| {
-                if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    Ok(k.to_owned())
-                } else {
-                    Err(invalid(format!(
-                        "`kind` is a name such as create_event, not {k:?}."
-                    )))
-                }
-            })
-            .transpose()?;
-        let from = given(&self.from)
-            .map(|v| parse_time("from", v, false))
-            .transpose()?;
-        let to = given(&self.to)
-            .map(|v| parse_time("to", v, true))
-            .transpose()?;
-        Ok(Filter {
-            room: given(&self.room).map(RoomId::new),
-            from,
-            to,
-            kind,
-            outcome,
-            search: given(&self.search).map(str::to_owned),
-            before: self.before,
-        })
-    }
-}
 
 /// The two export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,9 +30,10 @@ impl ExportFormat {
         match name {
             "csv" => Ok(ExportFormat::Csv),
             "jsonl" => Ok(ExportFormat::Jsonl),
-            other => Err(invalid(format!(
-                "The export format is csv or jsonl, not {other:?}."
-            ))),
+            other => Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("The export format is csv or jsonl, not {other:?}."),
+            )),
         }
     }
 
@@ -258,7 +163,8 @@ pub fn to_jsonl(rows: &[Chained]) -> String {
 
 /// `roombridge-history[-room]-20260301T100000Z.csv`; the room id keeps only safe characters.
 fn filename(query: &HistoryQuery, format: ExportFormat, now: DateTime<Utc>) -> String {
-    let room = given(&query.room)
+    let room = query
+        .room()
         .map(|r| {
             let safe: String = r
                 .chars()
@@ -311,20 +217,6 @@ pub fn export_at(
 }
 
 impl App {
-    /// One page of the history rows `query` selects, newest first.
-    pub fn query_history(&self, query: &HistoryQuery) -> Result<Vec<HistoryEntry>, ApiError> {
-        let filter = query.filter()?;
-        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        let rows = self
-            .store
-            .read(|c| history::query(c, &filter, Order::NewestFirst, Some(limit)))?;
-        let names = self.room_names()?;
-        Ok(rows
-            .into_iter()
-            .map(|r| HistoryEntry::new(r.entry, &names))
-            .collect())
-    }
-
     /// Every history row `query` selects, oldest first, as CSV or JSON Lines.
     pub fn export_history(
         &self,

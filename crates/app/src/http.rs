@@ -23,9 +23,10 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
 use crate::doctor::DoctorRequest;
-use crate::export::{ExportFormat, HistoryQuery};
+use crate::export::ExportFormat;
 use crate::mappings::{NewRoom, RoomEdit};
 use crate::overview::Span;
+use crate::query::HistoryQuery;
 use crate::settings::SettingsUpdate;
 use crate::setup::Live;
 use crate::views::Update;

@@ -18,6 +18,7 @@ pub mod overall;
 pub mod overview;
 pub mod paths;
 pub mod pause;
+pub mod query;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
@@ -203,10 +204,10 @@ impl App {
         limit: Option<u32>,
         room: Option<&str>,
     ) -> Result<Vec<HistoryEntry>, ApiError> {
-        self.query_history(&export::HistoryQuery {
+        self.query_history(&query::HistoryQuery {
             limit,
             room: room.map(str::to_owned),
-            ..export::HistoryQuery::default()
+            ..query::HistoryQuery::default()
         })
     }
 

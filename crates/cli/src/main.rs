@@ -11,8 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use roombridge_app::App;
 use roombridge_app::doctor::{DoctorRequest, DoctorView, Severity};
-use roombridge_app::export::{ExportFormat, HistoryQuery};
+use roombridge_app::export::ExportFormat;
 use roombridge_app::http::{self, HttpOptions};
+use roombridge_app::query::HistoryQuery;
 use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
 use roombridge_app::setup;
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
