@@ -159,6 +159,7 @@ impl Bridge {
             Update::AuthFailed { message } => {
                 self.notifier.tell(Cause::AuthFailed { message }, &prefs);
             }
+            Update::Settings(saved) => crate::follow_notification_settings(handle, &saved),
         }
     }
 

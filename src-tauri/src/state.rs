@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use roombridge_app::ops::Target;
 use roombridge_app::wizard::Wizard;
 use roombridge_app::{ApiError, App, ErrorCode};
 
@@ -98,14 +99,15 @@ impl AppState {
     }
 
     /// The status: the app's, or `setup` mode while the wizard waits.
-    pub async fn status(&self) -> Result<roombridge_app::views::Status, ApiError> {
+    /// What an operation runs against: the app, or the setup wizard until it has started one.
+    pub async fn target(&self) -> Result<Target, ApiError> {
         match self.app().await {
-            Err(e) if e.code == ErrorCode::NotConfigured => Ok(self.wizard().await?.status()),
-            other => other?.status(),
+            Ok(app) => Ok(Target::App(app)),
+            Err(e) if e.code == ErrorCode::NotConfigured => Ok(Target::Setup(self.wizard().await?)),
+            Err(e) => Err(e),
         }
     }
 
-    /// The app if it has started, without waiting.
     pub fn started(&self) -> Option<Arc<App>> {
         match &*self.phase.borrow() {
             Phase::Started(app) => Some(app.clone()),

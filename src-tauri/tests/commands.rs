@@ -53,8 +53,14 @@ fn desktop(demo: bool, data_dir: &Path) -> Desktop {
     Desktop { _app: app, window }
 }
 
-/// Invokes `cmd` the way `@tauri-apps/api` does from the window's page.
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+/// Carries out the operation `op` the way the UI's `TauriBackend` does from the window's page:
+/// the `call` command with `{ op, input }`.
+fn invoke(window: &WebviewWindow<MockRuntime>, op: &str, input: Value) -> Result<Value, Value> {
+    command(window, "call", json!({ "op": op, "input": input }))
+}
+
+/// Invokes the command `cmd` the way `@tauri-apps/api` does from the window's page.
+fn command(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: cmd.into(),
         callback: CallbackFn(0),
@@ -111,7 +117,7 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
     let export = invoke(
         w,
         "export_history",
-        json!({ "format": "csv", "query": { "room": room } }),
+        json!({ "format": "csv", "room": room }),
     )
     .expect("export_history succeeds");
     assert!(
@@ -121,12 +127,7 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
             .starts_with("seq,at,room,cycle,kind,side,outcome,title,detail,hash\r\n")
     );
     assert_eq!(
-        invoke(
-            w,
-            "export_history",
-            json!({ "format": "xlsx", "query": {} })
-        )
-        .unwrap_err()["code"],
+        invoke(w, "export_history", json!({ "format": "xlsx" })).unwrap_err()["code"],
         "invalid_input"
     );
     let verify = invoke(w, "verify_audit", json!({})).expect("verify_audit succeeds");
@@ -138,7 +139,7 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
     let edited = invoke(
         w,
         "edit_room",
-        json!({ "room": room, "edit": { "name": "Renamed in the window" } }),
+        json!({ "room": room, "name": "Renamed in the window" }),
     )
     .expect("edit_room succeeds");
     assert_eq!(edited["name"], "Renamed in the window");
@@ -152,23 +153,23 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
     let other = removed["id"].as_str().unwrap();
     assert_eq!(
         invoke(w, "remove_room", json!({ "room": other })),
-        Ok(Value::Null)
+        Ok(json!({}))
     );
     let added = invoke(
         w,
         "add_room",
-        json!({ "room": { "resource_id": removed["resource_id"], "mailbox": removed["mailbox"] } }),
+        json!({ "resource_id": removed["resource_id"], "mailbox": removed["mailbox"] }),
     )
     .expect("add_room succeeds");
     assert_eq!(added["mailbox"], removed["mailbox"]);
 
     assert_eq!(
         invoke(w, "sync_room", json!({ "room": room })),
-        Ok(Value::Null)
+        Ok(json!({}))
     );
     assert_eq!(
         invoke(w, "approve_deletions", json!({ "room": room })),
-        Ok(Value::Null),
+        Ok(json!({})),
         "the capability grants the approval of held deletions"
     );
 }
@@ -184,17 +185,12 @@ fn the_window_reads_and_changes_settings_and_the_overview() {
     let changed = invoke(
         w,
         "update_settings",
-        json!({ "settings": { "privacy": "reserved", "poll_interval_secs": 120 } }),
+        json!({ "privacy": "reserved", "poll_interval_secs": 120 }),
     )
     .expect("update_settings succeeds");
     assert_eq!(changed["privacy"], "reserved");
     assert_eq!(changed["poll_interval_secs"], 120);
-    let refused = invoke(
-        w,
-        "update_settings",
-        json!({ "settings": { "poll_interval_secs": 5 } }),
-    )
-    .unwrap_err();
+    let refused = invoke(w, "update_settings", json!({ "poll_interval_secs": 5 })).unwrap_err();
     assert_eq!(refused["code"], "invalid_input");
 
     let activity = invoke(w, "activity", json!({ "span": "14d" })).expect("activity succeeds");
@@ -216,7 +212,7 @@ fn the_window_runs_the_tenant_doctor_and_sees_the_demos_two_problems() {
     let desktop = desktop(true, dir.path());
     let w = &desktop.window;
 
-    let report = invoke(w, "doctor", json!({ "request": {} })).expect("doctor succeeds");
+    let report = invoke(w, "doctor", json!({})).expect("doctor succeeds");
     assert_eq!(report["rooms"], DEMO_ROOMS, "{report:#}");
     assert_eq!(report["problems"], 2, "{report:#}");
     let problems: Vec<&str> = report["findings"]
@@ -231,12 +227,8 @@ fn the_window_runs_the_tenant_doctor_and_sees_the_demos_two_problems() {
         ["calendar-processing:res-library-hall", "scope"],
         "{report:#}"
     );
-    let refused = invoke(
-        w,
-        "doctor",
-        json!({ "request": { "person": "not an address" } }),
-    )
-    .expect_err("a person that is no address is refused");
+    let refused = invoke(w, "doctor", json!({ "person": "not an address" }))
+        .expect_err("a person that is no address is refused");
     assert_eq!(refused["code"], "invalid_input", "{refused}");
 }
 
@@ -272,11 +264,11 @@ fn without_a_configuration_the_window_gets_the_setup_wizard() {
     assert!(state.get("client_secret").is_none());
 
     // The forms reach the wizard through the capability; a missing field says what to enter.
-    let form = json!({ "form": { "tenant_id": "", "client_id": "x", "client_secret": "s" } });
+    let form = json!({ "tenant_id": "", "client_id": "x", "client_secret": "s" });
     let error = invoke(w, "check_tenant", form).expect_err("no tenant id");
     assert_eq!(error["code"], "invalid_input");
     assert!(error["message"].as_str().unwrap().contains("tenant id"));
-    let error = invoke(w, "check_booking", json!({ "form": { "url": "" } })).unwrap_err();
+    let error = invoke(w, "check_booking", json!({ "url": "" })).unwrap_err();
     assert!(error["message"].as_str().unwrap().contains("API address"));
     let error = invoke(w, "discover_rooms", json!({})).unwrap_err();
     assert!(
@@ -285,7 +277,7 @@ fn without_a_configuration_the_window_gets_the_setup_wizard() {
             .unwrap()
             .contains("Test both connections")
     );
-    let error = invoke(w, "finish_setup", json!({ "request": { "rooms": [] } })).unwrap_err();
+    let error = invoke(w, "finish_setup", json!({ "rooms": [] })).unwrap_err();
     assert_eq!(error["code"], "invalid_input");
     let error = invoke(w, "mapping_options", json!({})).unwrap_err();
     assert_eq!(error["code"], "not_configured");
@@ -297,7 +289,7 @@ fn the_window_may_not_call_commands_its_capability_does_not_grant() {
     let desktop = desktop(true, dir.path());
 
     // A core command every Tauri app has, but RoomBridge's window does not need.
-    let denied = invoke(
+    let denied = command(
         &desktop.window,
         "plugin:window|close",
         json!({ "label": MAIN_WINDOW }),
@@ -342,7 +334,7 @@ fn conflicts_are_decided_one_at_a_time_or_together_through_the_window() {
     let decided = invoke(
         w,
         "decide_conflict",
-        json!({ "id": first, "decision": { "choice": "keep_booking", "reason": "The club has the hall." } }),
+        json!({ "id": first, "choice": "keep_booking", "reason": "The club has the hall." }),
     )
     .expect("decide_conflict succeeds");
     assert_eq!(decided["id"], first);
@@ -352,7 +344,7 @@ fn conflicts_are_decided_one_at_a_time_or_together_through_the_window() {
     let refused = invoke(
         w,
         "decide_conflict",
-        json!({ "id": second, "decision": { "choice": "flip_a_coin" } }),
+        json!({ "id": second, "choice": "flip_a_coin" }),
     )
     .expect_err("an unknown choice is refused");
     assert_eq!(refused["code"], "invalid_input", "{refused}");
@@ -360,7 +352,7 @@ fn conflicts_are_decided_one_at_a_time_or_together_through_the_window() {
     let missing = invoke(
         w,
         "decide_conflict",
-        json!({ "id": 999_999, "decision": { "choice": "keep_booking" } }),
+        json!({ "id": 999_999, "choice": "keep_booking" }),
     )
     .expect_err("an unknown conflict is refused");
     assert_eq!(missing["code"], "not_found", "{missing}");
@@ -368,7 +360,7 @@ fn conflicts_are_decided_one_at_a_time_or_together_through_the_window() {
     let both = invoke(
         w,
         "decide_conflicts",
-        json!({ "decisions": { "ids": [second], "choice": "keep_calendar", "reason": "bulk" } }),
+        json!({ "ids": [second], "choice": "keep_calendar", "reason": "bulk" }),
     )
     .expect("decide_conflicts succeeds");
     let both = both.as_array().unwrap();
@@ -485,7 +477,7 @@ fn rooms_are_paused_and_resumed_through_the_window() {
 fn without_the_autostart_plugin_start_at_login_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let desktop = desktop(true, dir.path());
-    let error = invoke(&desktop.window, "get_autostart", json!({}))
+    let error = command(&desktop.window, "get_autostart", json!({}))
         .expect_err("the mock app has no autostart plugin");
     assert_eq!(error["code"], "unavailable", "{error}");
 }

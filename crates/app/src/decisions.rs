@@ -20,7 +20,8 @@ use crate::views::ConflictView;
 use crate::{ApiError, App, ErrorCode};
 
 /// A decision as the UI sends it: `{ choice, merge?, move?, reason }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct DecisionRequest {
     /// `keep_booking`, `keep_calendar`, `merge` or `move`.
     pub choice: String,
@@ -36,7 +37,7 @@ pub struct DecisionRequest {
 
 /// "Keep both by moving one" as the UI sends it: the side that moves, and its new start and
 /// end as the room's local time (`2026-12-01T18:30`) or as RFC 3339 instants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct MoveRequest {
     pub side: Side,
     pub start: String,
@@ -82,7 +83,7 @@ impl DecisionRequest {
 }
 
 /// The same decision for several conflicts: `{ ids, choice, merge?, reason }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BulkDecisionRequest {
     pub ids: Vec<i64>,
     #[serde(flatten)]
@@ -90,7 +91,7 @@ pub struct BulkDecisionRequest {
 }
 
 /// The conflict policies: the global default and each room's own.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PoliciesView {
     /// The policy of rooms without their own.
     pub default: String,
@@ -99,7 +100,7 @@ pub struct PoliciesView {
     pub available: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoomPolicyView {
     pub room_id: String,
     pub room_name: String,

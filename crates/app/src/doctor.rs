@@ -44,7 +44,7 @@ const SCOPE_CANDIDATES: usize = 3;
 // The view
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Checked, and as it should be.
@@ -56,7 +56,7 @@ pub enum Severity {
 }
 
 /// How to fix a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Fix {
     /// What to do, in words.
     pub steps: String,
@@ -66,7 +66,7 @@ pub struct Fix {
 }
 
 /// One thing the doctor checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Finding {
     /// Stable across runs: `sign-in`, `places-permission`, `rooms` (none mapped), `scope`,
     /// `client-secret-expiry`, and per room `calendar-access:{room id}`, `calendar-processing:{room id}`,
@@ -83,7 +83,7 @@ pub struct Finding {
 }
 
 /// The doctor's report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DoctorView {
     pub checked_at: DateTime<Utc>,
     /// Mapped rooms checked.
@@ -109,7 +109,8 @@ impl DoctorView {
 }
 
 /// What the facility manager asks the doctor.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct DoctorRequest {
     /// A person's mailbox (a colleague's address) to test the application's scope with,
     /// besides the organizers of meetings found in the rooms' calendars.

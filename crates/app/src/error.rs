@@ -1,11 +1,12 @@
-//! Errors as the UI sees them: `{ code, message }` with a closed set of codes, mirrored in
-//! `ui/src/backend/types.ts`. The UI acts on the code and shows the message; it never matches
+//! Errors as the UI sees them: `{ code, message }` with a closed set of codes, generated into
+//! `ui/src/backend/api.ts`. The UI acts on the code and shows the message; it never matches
 //! message text.
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ApiErrorCode")]
 pub enum ErrorCode {
     /// The headless API was called without the right token.
     Unauthorized,
@@ -18,11 +19,23 @@ pub enum ErrorCode {
     Internal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+}
+
+impl ErrorCode {
+    /// Every code, for the UI's list of them.
+    pub const ALL: [ErrorCode; 6] = [
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidInput,
+        ErrorCode::Unavailable,
+        ErrorCode::NotConfigured,
+        ErrorCode::Internal,
+    ];
 }
 
 impl ApiError {

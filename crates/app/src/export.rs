@@ -15,7 +15,7 @@ use crate::query::HistoryQuery;
 use crate::{ApiError, App, ErrorCode};
 
 /// The two export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// RFC 4180: a header row, CRLF line ends, fields quoted where needed.
@@ -53,7 +53,7 @@ impl ExportFormat {
 }
 
 /// An export: the file's suggested name and its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ExportView {
     pub filename: String,
     pub format: ExportFormat,
@@ -230,7 +230,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use roombridge_core::Side;
+    use roombridge_core::{RoomId, Side};
     use roombridge_store::history::{NewEntry, append};
 
     fn store_with(titles: &[(&str, &str, &str)]) -> Store {

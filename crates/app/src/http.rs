@@ -2,35 +2,27 @@
 //! plus the UI's files. Every `/api` route needs the access token printed at start-up; each
 //! handler is one call into [`App`].
 
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{MethodFilter, MethodRouter, get};
 use axum::{Json, Router};
-use futures::{Stream, StreamExt};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use futures::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
-use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::decisions::{BulkDecisionRequest, DecisionRequest, conflict_id, decided_by};
-use crate::doctor::DoctorRequest;
-use crate::export::ExportFormat;
-use crate::mappings::{NewRoom, RoomEdit};
-use crate::overview::Span;
-use crate::query::HistoryQuery;
-use crate::settings::SettingsUpdate;
+use crate::export::ExportView;
+use crate::ops::{self, Answer, Method, OPERATIONS, Operation, Target};
 use crate::setup::Live;
 use crate::views::Update;
-use crate::wizard::{BookingForm, FinishRequest, TenantForm, Wizard};
 use crate::{ApiError, App, ErrorCode};
 
 /// Where and how to serve.
@@ -64,8 +56,18 @@ impl HttpServer {
 
 #[derive(Clone)]
 struct Shared {
-    app: Arc<App>,
+    live: Live,
     gate: Gate,
+}
+
+impl Shared {
+    /// What a request runs against now: the app, or the wizard until it has started the app.
+    fn target(&self) -> Target {
+        match &self.live {
+            Live::Running(app) => Target::App(app.clone()),
+            Live::Setup(wizard) => Target::of_wizard(wizard),
+        }
+    }
 }
 
 /// The access token, and the cookie that carries it after the first page load. The token
@@ -132,50 +134,13 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
     let gate = Gate::new(options.token.clone().into(), addr.port());
-    let ui_dir = options.ui_dir;
-    let router = match live {
-        Live::Running(app) => router(
-            Shared {
-                app,
-                gate: gate.clone(),
-            },
-            ui_dir,
-        ),
-        Live::Setup(wizard) => {
-            let setup = setup_router(wizard.clone(), gate.clone(), ui_dir.clone());
-            let gate = gate.clone();
-            // The app's router, built on the first request after the wizard has started the
-            // app (checked per request, so the answer to the wizard's last step is followed by
-            // the app's API without a gap).
-            let running = Arc::new(std::sync::OnceLock::<Router>::new());
-            let started = wizard.started();
-            Router::new().fallback(move |request: Request| {
-                let router = match running.get() {
-                    Some(r) => r.clone(),
-                    None => match started.borrow().clone() {
-                        Some(app) => running
-                            .get_or_init(|| {
-                                router(
-                                    Shared {
-                                        app,
-                                        gate: gate.clone(),
-                                    },
-                                    ui_dir.clone(),
-                                )
-                            })
-                            .clone(),
-                        None => setup.clone(),
-                    },
-                };
-                async move {
-                    match router.oneshot(request).await {
-                        Ok(response) => response,
-                        Err(never) => match never {},
-                    }
-                }
-            })
-        }
-    };
+    let router = router(
+        Shared {
+            live,
+            gate: gate.clone(),
+        },
+        options.ui_dir,
+    );
     let router = router
         .layer(middleware::from_fn_with_state(gate, token_from_address))
         .layer(middleware::from_fn_with_state(addr.port(), guard));
@@ -187,31 +152,28 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
     })
 }
 
+/// The API: one route per operation in [`OPERATIONS`], live updates, and the UI's files. Each
+/// request runs against the target of the moment (the wizard, then the app it started).
 fn router(shared: Shared, ui_dir: PathBuf) -> Router {
-    let api = Router::new()
-        .route("/status", get(status))
-        .route("/rooms", get(rooms).post(add_room))
-        .route("/rooms/{id}", patch(edit_room).delete(remove_room))
-        .route("/rooms/{id}/sync", post(sync_room))
-        .route("/rooms/{id}/approve-deletions", post(approve_deletions))
-        .route("/mappings/options", get(mapping_options))
-        .route("/rooms/{id}/pause", post(pause_room))
-        .route("/rooms/{id}/resume", post(resume_room))
-        .route("/rooms/pause-all", post(pause_all))
-        .route("/rooms/resume-all", post(resume_all))
-        .route("/history", get(history))
-        .route("/history/export", get(export_history))
-        .route("/conflicts", get(conflicts))
-        .route("/conflicts/{id}/decision", post(decide_conflict))
-        .route("/conflicts/decisions", post(decide_conflicts))
-        .route("/policies", get(policies))
-        .route("/policies/default", put(set_default_policy))
-        .route("/rooms/{id}/policy", put(set_room_policy))
-        .route("/audit/verify", get(verify))
-        .route("/settings", get(settings).put(update_settings))
-        .route("/activity", get(activity))
-        .route("/graph-budget", get(graph_budget))
-        .route("/doctor", post(doctor))
+    let mut routes: BTreeMap<&'static str, MethodRouter<Shared>> = BTreeMap::new();
+    for op in OPERATIONS {
+        let handler =
+            move |state: State<Shared>, path: Path<HashMap<String, String>>, request: Request| {
+                operation(op, state, path, request)
+            };
+        let filter = match op.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+            Method::Patch => MethodFilter::PATCH,
+            Method::Delete => MethodFilter::DELETE,
+        };
+        let route = routes.remove(op.path).unwrap_or_default();
+        routes.insert(op.path, route.on(filter, handler));
+    }
+    let api = routes
+        .into_iter()
+        .fold(Router::new(), |api, (path, route)| api.route(path, route))
         .route("/events", get(events))
         .fallback(|| async { ApiError::not_found("No such API route.") })
         .layer(middleware::from_fn_with_state(
@@ -230,177 +192,74 @@ fn with_ui(api: Router, ui_dir: PathBuf) -> Router {
         .fallback_service(ServeDir::new(ui_dir).fallback(ServeFile::new(index)))
 }
 
-#[derive(Clone)]
-struct SetupShared {
-    wizard: Arc<Wizard>,
-}
-
-/// The API before RoomBridge is set up: the wizard's steps, the status (`setup` mode), live
-/// updates that end when the app starts (so the UI reconnects to the app's), and
-/// `not_configured` for everything else.
-fn setup_router(wizard: Arc<Wizard>, gate: Gate, ui_dir: PathBuf) -> Router {
-    let api = Router::new()
-        .route("/status", get(setup_status))
-        .route("/setup", get(setup_state))
-        .route("/setup/tenant", post(check_tenant))
-        .route("/setup/booking", post(check_booking))
-        .route("/setup/discover", post(discover))
-        .route("/setup/finish", post(finish))
-        .route("/events", get(setup_events))
-        .fallback(|| async { ApiError::not_configured() })
-        .layer(middleware::from_fn_with_state(gate, require_token))
-        .with_state(SetupShared { wizard });
-    with_ui(api, ui_dir)
-}
-
-async fn setup_status(State(s): State<SetupShared>) -> impl IntoResponse {
-    Json(s.wizard.status())
-}
-
-async fn setup_state(State(s): State<SetupShared>) -> impl IntoResponse {
-    Json(s.wizard.setup_state())
-}
-
-async fn check_tenant(
-    State(s): State<SetupShared>,
-    Body(form): Body<TenantForm>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.wizard.check_tenant(form).await.map(Json)
-}
-
-async fn check_booking(
-    State(s): State<SetupShared>,
-    Body(form): Body<BookingForm>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.wizard.check_booking(form).await.map(Json)
-}
-
-async fn discover(State(s): State<SetupShared>) -> Result<impl IntoResponse, ApiError> {
-    s.wizard.discover().await.map(Json)
-}
-
-async fn finish(
-    State(s): State<SetupShared>,
-    Body(request): Body<FinishRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    let app = s.wizard.finish(request).await?;
-    app.status().map(Json)
-}
-
-/// No updates before the app runs; the stream ends once it does, and the UI's reconnect
-/// reaches the app's own stream.
-async fn setup_events(
-    State(s): State<SetupShared>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let wizard = s.wizard.clone();
-    let ended = futures::stream::once(async move {
-        let _ = wizard.wait_started().await;
+/// Carries out `op` with the request's path parameters, query string and JSON body as its
+/// input (a name given twice is refused), and answers JSON or, for an export, the file.
+async fn operation(
+    op: &'static Operation,
+    State(s): State<Shared>,
+    Path(path): Path<HashMap<String, String>>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let mut input = serde_json::Map::new();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
+    for (name, value) in path.into_iter().chain(pairs) {
+        put(&mut input, name, serde_json::Value::String(value))?;
+    }
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
+        .await
+        .map_err(|e| invalid(format!("The request body could not be read: {e}")))?;
+    if !body.is_empty() {
+        if !json {
+            return Err(invalid(
+                "The request body must be JSON (Content-Type: application/json).",
+            ));
+        }
+        match serde_json::from_slice(&body) {
+            Ok(serde_json::Value::Object(fields)) => {
+                for (name, value) in fields {
+                    put(&mut input, name, value)?;
+                }
+            }
+            Ok(_) => return Err(invalid("The request body must be a JSON object.")),
+            Err(e) => return Err(invalid(format!("The request body is not JSON: {e}"))),
+        }
+    }
+    let out = ops::call(&s.target(), op.name, serde_json::Value::Object(input)).await?;
+    Ok(match op.answer {
+        Answer::Json => Json(out).into_response(),
+        Answer::File => download(out)?,
     })
-    .filter_map(|()| async { None });
-    Sse::new(ended).keep_alive(KeepAlive::default())
 }
 
-async fn status(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.status().map(Json)
+/// The largest request body the API reads.
+const MAX_BODY: usize = 1 << 20;
+
+fn put(
+    input: &mut serde_json::Map<String, serde_json::Value>,
+    name: String,
+    value: serde_json::Value,
+) -> Result<(), ApiError> {
+    if input.contains_key(&name) {
+        return Err(invalid(format!("`{name}` is given twice.")));
+    }
+    input.insert(name, value);
+    Ok(())
 }
 
-async fn rooms(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.list_rooms().map(Json)
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidInput, message)
 }
 
-async fn add_room(
-    State(s): State<Shared>,
-    Body(new): Body<NewRoom>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.add_room(new).await.map(Json)
-}
-
-async fn edit_room(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-    Body(edit): Body<RoomEdit>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.edit_room(&id, edit).map(Json)
-}
-
-async fn remove_room(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.remove_room(&id).map(|()| Json(serde_json::json!({})))
-}
-
-async fn doctor(
-    State(s): State<Shared>,
-    Body(request): Body<DoctorRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.doctor(&request).await.map(Json)
-}
-
-async fn mapping_options(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.mapping_options().await.map(Json)
-}
-
-async fn sync_room(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.sync_room(&id).map(|()| Json(serde_json::json!({})))
-}
-
-async fn approve_deletions(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app
-        .approve_deletions(&id)
-        .map(|()| Json(serde_json::json!({})))
-}
-
-async fn pause_room(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.pause_room(&id).map(Json)
-}
-
-async fn resume_room(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.resume_room(&id).map(Json)
-}
-
-async fn pause_all(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.pause_all().map(Json)
-}
-
-async fn resume_all(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.resume_all().map(Json)
-}
-
-async fn history(
-    State(s): State<Shared>,
-    Query(q): Query<HistoryQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.query_history(&q).map(Json)
-}
-
-#[derive(Deserialize)]
-struct FormatQuery {
-    format: Option<String>,
-}
-
-/// The filtered history as a file download: `?format=csv|jsonl` and the `/history` filters.
-async fn export_history(
-    State(s): State<Shared>,
-    Query(f): Query<FormatQuery>,
-    Query(q): Query<HistoryQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    let export = s.app.export_history(
-        &q,
-        ExportFormat::from_name(f.format.as_deref().unwrap_or(""))?,
-    )?;
+/// An export as the file itself, named in `Content-Disposition`.
+fn download(out: serde_json::Value) -> Result<Response, ApiError> {
+    let export: ExportView = serde_json::from_value(out)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     // The file name holds only [A-Za-z0-9_.-] (see `export::filename`), so it needs no escaping.
     let disposition = format!("attachment; filename=\"{}\"", export.filename);
     Ok((
@@ -412,105 +271,34 @@ async fn export_history(
             (header::CONTENT_DISPOSITION, disposition),
         ],
         export.text,
-    ))
+    )
+        .into_response())
 }
 
-async fn conflicts(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.list_conflicts().map(Json)
-}
-
-async fn decide_conflict(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-    Body(d): Body<DecisionRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    let id = conflict_id(&id)?;
-    let choice = s.app.choice_for(id, &d)?;
-    s.app
-        .decide_conflict(id, choice, &decided_by(), &d.reason)
-        .map(Json)
-}
-
-async fn decide_conflicts(
-    State(s): State<Shared>,
-    Body(b): Body<BulkDecisionRequest>,
-) -> Result<impl IntoResponse, ApiError> {
-    let d = &b.decision;
-    s.app
-        .decide_conflicts(&b.ids, d.choice()?, &decided_by(), &d.reason)
-        .map(Json)
-}
-
-async fn policies(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.get_policies().map(Json)
-}
-
-/// `{ "policy": "booking-wins" }`; `null` (rooms only) follows the default.
-#[derive(Deserialize)]
-struct PolicyBody {
-    policy: Option<String>,
-}
-
-async fn set_default_policy(
-    State(s): State<Shared>,
-    Body(b): Body<PolicyBody>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app
-        .set_default_policy(b.policy.as_deref().unwrap_or_default())
-        .map(Json)
-}
-
-async fn set_room_policy(
-    State(s): State<Shared>,
-    Path(id): Path<String>,
-    Body(b): Body<PolicyBody>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.set_room_policy(&id, b.policy.as_deref()).map(Json)
-}
-
-async fn verify(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.verify_audit().map(Json)
-}
-
-async fn settings(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.settings().map(Json)
-}
-
-async fn update_settings(
-    State(s): State<Shared>,
-    Body(b): Body<SettingsUpdate>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app.update_settings(&b).map(Json)
-}
-
-#[derive(Deserialize)]
-struct SpanQuery {
-    span: Option<String>,
-}
-
-/// `?span=24h` (per hour, the default) or `?span=14d` (per day).
-async fn activity(
-    State(s): State<Shared>,
-    Query(q): Query<SpanQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    s.app
-        .activity(Span::from_name(q.span.as_deref().unwrap_or(""))?)
-        .map(Json)
-}
-
-async fn graph_budget(State(s): State<Shared>) -> Result<impl IntoResponse, ApiError> {
-    s.app.graph_budget().map(Json)
-}
-
-/// Live updates as Server-Sent Events: `room` and `history` events, JSON data.
-async fn events(State(s): State<Shared>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(s.app.subscribe()).filter_map(|update| async move {
+/// Live updates as Server-Sent Events: `room` and `history` events, JSON data. Before setup
+/// there are none; that stream ends once the wizard has started the app, and the UI's reconnect
+/// reaches the app's.
+async fn events(State(s): State<Shared>) -> Response {
+    let app = match s.target() {
+        Target::App(app) => app,
+        Target::Setup(wizard) => {
+            let ended = futures::stream::once(async move {
+                let _ = wizard.wait_started().await;
+            })
+            .filter_map(|()| async { None::<Result<Event, Infallible>> });
+            return Sse::new(ended)
+                .keep_alive(KeepAlive::default())
+                .into_response();
+        }
+    };
+    let stream = BroadcastStream::new(app.subscribe()).filter_map(|update| async move {
         // A lagging client skips what it missed; the UI reloads on reconnect anyway.
         let update = update.ok()?;
         let name = match &update {
             Update::Room(_) => "room",
             Update::History(_) => "history",
             Update::RoomFailed { .. } | Update::AuthFailed { .. } => "notice",
+            Update::Settings(_) => "settings",
         };
         let data = match &update {
             Update::Room(v) => serde_json::to_string(v),
@@ -518,9 +306,11 @@ async fn events(State(s): State<Shared>) -> Sse<impl Stream<Item = Result<Event,
             other => serde_json::to_string(other),
         }
         .ok()?;
-        Some(Ok(Event::default().event(name).data(data)))
+        Some(Ok::<_, Infallible>(Event::default().event(name).data(data)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// What every answer of the headless server carries: the UI's own files and API only, never
@@ -624,21 +414,6 @@ async fn token_from_address(State(gate): State<Gate>, request: Request, next: Ne
         [(header::LOCATION, location), (header::SET_COOKIE, cookie)],
     )
         .into_response()
-}
-
-/// A JSON request body whose rejection is an `invalid_input` [`ApiError`], like every other
-/// refusal the UI sees.
-struct Body<T>(T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(request, state)
-            .await
-            .map(|Json(v)| Body(v))
-            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.body_text()))
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

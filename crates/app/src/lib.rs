@@ -14,6 +14,7 @@ pub mod export;
 pub mod http;
 pub mod logging;
 pub mod mappings;
+pub mod ops;
 pub mod overall;
 pub mod overview;
 pub mod paths;
@@ -134,6 +135,11 @@ impl App {
         if let EngineEvent::RoomFailed { room, message } = event {
             let _ = self.updates.send(Update::RoomFailed { room, message });
         }
+    }
+
+    /// Sends `update` to whoever listens (no listener is fine: the UI may not be open).
+    pub(crate) fn tell(&self, update: Update) {
+        let _ = self.updates.send(update);
     }
 
     /// Live updates for the UI: room status changes and new history rows.

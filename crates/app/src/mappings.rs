@@ -29,7 +29,8 @@ use crate::wizard::{self, DiscoveryView};
 use crate::{ApiError, App, ErrorCode};
 
 /// A new mapping: `{ resource_id, mailbox, name?, time_zone?, policy? }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct NewRoom {
     pub resource_id: String,
     pub mailbox: String,
@@ -43,7 +44,8 @@ pub struct NewRoom {
 }
 
 /// Changes to a mapping; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct RoomEdit {
     #[serde(default)]
     pub name: Option<String>,

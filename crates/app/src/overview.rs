@@ -9,7 +9,7 @@ use roombridge_store::history::{self, Step};
 use crate::{ApiError, App, ErrorCode};
 
 /// The spans the activity chart offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Span {
     /// The last 24 hours, per hour.
@@ -40,7 +40,7 @@ impl Span {
 }
 
 /// History rows of one hour or day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ActivityBucket {
     /// The bucket's first instant (RFC 3339, UTC).
     pub start: String,
@@ -52,7 +52,7 @@ pub struct ActivityBucket {
     pub conflicts: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ActivityView {
     pub span: Span,
     /// Every bucket of the span, oldest first, empty ones included.
@@ -60,7 +60,7 @@ pub struct ActivityView {
 }
 
 /// One mailbox's share of Graph's request budget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BudgetView {
     pub mailbox: String,
     /// The room the mailbox belongs to; `None` for tenant-wide requests (room discovery,

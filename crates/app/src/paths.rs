@@ -5,7 +5,8 @@ use std::path::Path;
 use serde::Serialize;
 
 /// Where RoomBridge keeps its files (read-only in the UI; shown, never opened).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "SettingsPaths")]
 pub struct Paths {
     /// The folder of the database (and of `config.json` in live mode); `None` for a database
     /// in memory.

@@ -16,9 +16,11 @@ const MAX_LIMIT: u32 = 5000;
 
 /// Which history rows to show or export, as the UI, the HTTP query string and the CLI give it.
 /// Every field is optional and an empty string counts as absent (an untouched form field).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct HistoryQuery {
     /// Rows per page (1–5000, default 200). Ignored by exports, which hold every match.
+    #[serde(default, deserialize_with = "crate::ops::lenient::optional")]
     pub limit: Option<u32>,
     /// A room id.
     pub room: Option<String>,
@@ -33,6 +35,7 @@ pub struct HistoryQuery {
     /// Text to find in the title or the detail.
     pub search: Option<String>,
     /// The next page: rows older than this `seq` (the last `seq` of the previous page).
+    #[serde(default, deserialize_with = "crate::ops::lenient::optional")]
     pub before: Option<i64>,
 }
 

@@ -32,7 +32,7 @@ pub const DAYS_AHEAD_MIN: i64 = 7;
 pub const DAYS_AHEAD_MAX: i64 = 730;
 
 /// The settings as the UI shows them, with the bounds it validates against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SettingsView {
     pub poll_interval_secs: u64,
     pub days_back: i64,
@@ -45,7 +45,7 @@ pub struct SettingsView {
 }
 
 /// Which desktop notifications to send (the notifier reads these).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NotificationsView {
     /// A room keeps failing after its retries.
     pub failures: bool,
@@ -75,7 +75,7 @@ impl From<NotificationsView> for Notifications {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Bounds {
     pub poll_min_secs: u64,
     pub poll_max_secs: u64,
@@ -93,7 +93,8 @@ const BOUNDS: Bounds = Bounds {
 };
 
 /// A change of settings: only the fields given change.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsUpdate {
     pub poll_interval_secs: Option<u64>,
@@ -226,7 +227,9 @@ impl App {
                 .set_poll_interval(every)
                 .map_err(|e| ApiError::unavailable(e.to_string()))?;
         }
-        self.settings()
+        let saved = self.settings()?;
+        self.tell(crate::views::Update::Settings(saved.notifications));
+        Ok(saved)
     }
 }
 

@@ -444,6 +444,7 @@ pub async fn start_live_idle(
 
 /// Live mode as the window and the headless server find it: running, or waiting for the
 /// setup wizard.
+#[derive(Clone)]
 pub enum Live {
     Running(Arc<App>),
     /// Not configured yet (no `config.json`), or a secret is missing from the keyring: the

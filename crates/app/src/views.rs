@@ -6,13 +6,13 @@ use serde::Serialize;
 
 use roombridge_core::plan::ConflictKind;
 use roombridge_core::policy::{Choice, FieldOwnership, Move};
-use roombridge_core::{Content, RoomId};
+use roombridge_core::{Content, RoomId, Side};
 use roombridge_store::conflicts::{Decision, StoredConflict};
 use roombridge_store::history::{Broken, Entry, Outcome};
 use roombridge_store::rooms::Room;
 use roombridge_store::status::RoomStatus;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Running against the built-in emulators.
@@ -23,14 +23,14 @@ pub enum Mode {
     Setup,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Status {
     pub mode: Mode,
     pub version: String,
     pub rooms: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomState {
     /// No cycle has finished yet.
@@ -47,14 +47,14 @@ pub enum RoomState {
     Paused,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Counts {
     pub links: i64,
     pub conflicts: i64,
     pub failed: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoomView {
     pub id: String,
     pub name: String,
@@ -112,7 +112,7 @@ impl RoomView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub seq: i64,
     pub at: String,
@@ -120,7 +120,7 @@ pub struct HistoryEntry {
     pub room_name: String,
     pub cycle: i64,
     pub kind: String,
-    pub side: Option<&'static str>,
+    pub side: Option<Side>,
     pub outcome: Outcome,
     pub title: String,
     pub detail: String,
@@ -138,7 +138,7 @@ impl HistoryEntry {
             room_id: e.room.to_string(),
             cycle: e.cycle,
             kind: e.kind,
-            side: e.side.map(|s| s.as_str()),
+            side: e.side,
             outcome: e.outcome,
             title: e.title,
             detail: e.detail,
@@ -146,7 +146,7 @@ impl HistoryEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConflictView {
     pub id: i64,
     pub room_id: String,
@@ -157,15 +157,28 @@ pub struct ConflictView {
     pub booking: Option<Content>,
     pub calendar: Option<Content>,
     /// The decisions a person may take: `keep_booking`, `keep_calendar`, `merge`, `move`.
+    #[ts(type = "Array<ConflictChoice>")]
     pub choices: Vec<String>,
     /// A decision recorded and waiting for the room's next cycle.
     pub decision: Option<DecisionView>,
 }
 
+/// The decisions on a conflict by name, as [`ConflictView::choices`] and [`DecisionView::choice`]
+/// carry them ([`Choice::name`]); declared for the UI's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictChoice {
+    KeepBooking,
+    KeepCalendar,
+    Merge,
+    Move,
+}
+
 /// A recorded decision, as the UI shows it while it waits for the next sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DecisionView {
     /// `keep_booking`, `keep_calendar`, `merge` or `move`.
+    #[ts(type = "ConflictChoice")]
     pub choice: &'static str,
     /// For a merge: which side each group of fields comes from.
     pub merge: Option<FieldOwnership>,
@@ -216,7 +229,7 @@ impl ConflictView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct VerifyView {
     pub ok: bool,
     pub checked: u64,
@@ -282,4 +295,34 @@ pub enum Update {
     AuthFailed {
         message: String,
     },
+    /// The notification preferences were saved (the desktop app's notifier follows them).
+    Settings(crate::settings::NotificationsView),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_choices_named_for_the_ui_are_the_choices_the_core_names() {
+        let owner = FieldOwnership {
+            times: Side::Booking,
+            title: Side::Booking,
+            details: Side::Booking,
+        };
+        let moved = Move {
+            side: Side::Booking,
+            start: chrono::Utc::now(),
+            end: chrono::Utc::now(),
+        };
+        let pairs = [
+            (Choice::KeepBooking, ConflictChoice::KeepBooking),
+            (Choice::KeepCalendar, ConflictChoice::KeepCalendar),
+            (Choice::Merge(owner), ConflictChoice::Merge),
+            (Choice::Move(moved), ConflictChoice::Move),
+        ];
+        for (core, ui) in pairs {
+            assert_eq!(serde_json::to_value(ui).unwrap(), core.name());
+        }
+    }
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 /// When a reservation happens: an instant range, or whole dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum When {
     /// From `start` (inclusive) to `end` (exclusive), stored in UTC.
     Timed {
@@ -64,6 +65,8 @@ fn to_minute(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The fields RoomBridge keeps identical on both sides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "ContentView"))]
 pub struct Content {
     pub title: String,
     pub when: When,

@@ -31,6 +31,7 @@ pub use window::SyncWindow;
 /// The two places a reservation lives. Never "A" and "B".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Side {
     /// The organisation's booking system.
     Booking,

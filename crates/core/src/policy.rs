@@ -13,6 +13,7 @@ use crate::content::Content;
 
 /// Which side each group of fields comes from when two versions are merged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldOwnership {
     /// Start, end, all-day and time zone.
     pub times: Side,
@@ -146,6 +147,8 @@ pub enum Choice {
 /// "Keep both by moving one": the side whose reservation moves, and its new time. The booking
 /// side is the reservation in the Outlook meeting's way; the calendar side is the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "MoveView"))]
 pub struct Move {
     pub side: Side,
     pub start: DateTime<Utc>,

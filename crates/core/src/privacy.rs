@@ -32,6 +32,7 @@ pub const RESERVED_TITLE: &str = "Reserved";
 /// What Outlook shows of a booking-system reservation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Privacy {
     /// Everything: title, organisation and details, as in the booking system.
     #[default]

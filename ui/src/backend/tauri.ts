@@ -29,19 +29,24 @@ import type { DoctorRequest, DoctorView } from './types';
 export const ROOMS_EVENT = 'sync://rooms';
 export const HISTORY_EVENT = 'sync://history';
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(name, args);
   } catch (e) {
     // Commands reject with the `{ code, message }` the Rust side serialised.
     throw toBackendError(e);
   }
 }
 
+/** Carries out the operation `op` (its Rust name, `crates/app/src/ops.rs`) with `input`. */
+function call<T>(op: string, input: Record<string, unknown> = {}): Promise<T> {
+  return command('call', { op, input });
+}
+
 /** A history query's filters as the commands take them (absent ones as null). */
 function tauriQuery(query: HistoryQuery): Record<string, string | null> {
   return {
-    room: query.room,
+    room: query.room ?? null,
     from: query.from ?? null,
     to: query.to ?? null,
     kind: query.kind ?? null,
@@ -67,7 +72,7 @@ export class TauriBackend implements Backend {
   }
 
   exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile> {
-    return call('export_history', { format, query: tauriQuery(query) });
+    return call('export_history', { format, ...tauriQuery(query) });
   }
 
   verifyAudit(): Promise<VerifyView> {
@@ -87,11 +92,11 @@ export class TauriBackend implements Backend {
   }
 
   decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView> {
-    return call('decide_conflict', { id, decision });
+    return call('decide_conflict', { id, ...decision });
   }
 
   decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]> {
-    return call('decide_conflicts', { decisions: { ids, ...decision } });
+    return call('decide_conflicts', { ids, ...decision });
   }
 
   getPolicies(): Promise<PoliciesView> {
@@ -111,11 +116,11 @@ export class TauriBackend implements Backend {
   }
 
   checkTenant(form: TenantForm): Promise<CheckView> {
-    return call('check_tenant', { form });
+    return call('check_tenant', { ...form });
   }
 
   checkBooking(form: BookingForm): Promise<CheckView> {
-    return call('check_booking', { form });
+    return call('check_booking', { ...form });
   }
 
   discoverRooms(): Promise<DiscoveryView> {
@@ -123,7 +128,7 @@ export class TauriBackend implements Backend {
   }
 
   finishSetup(request: FinishRequest): Promise<Status> {
-    return call('finish_setup', { request });
+    return call('finish_setup', { ...request });
   }
 
   mappingOptions(): Promise<DiscoveryView> {
@@ -131,11 +136,11 @@ export class TauriBackend implements Backend {
   }
 
   addRoom(room: NewRoom): Promise<RoomView> {
-    return call('add_room', { room });
+    return call('add_room', { ...room });
   }
 
   editRoom(roomId: string, edit: RoomEdit): Promise<RoomView> {
-    return call('edit_room', { room: roomId, edit });
+    return call('edit_room', { room: roomId, ...edit });
   }
 
   async removeRoom(roomId: string): Promise<void> {
@@ -147,7 +152,7 @@ export class TauriBackend implements Backend {
   }
 
   updateSettings(update: SettingsUpdate): Promise<SettingsView> {
-    return call('update_settings', { settings: update });
+    return call('update_settings', { ...update });
   }
 
   activity(span: ActivitySpan): Promise<ActivityView> {
@@ -159,7 +164,7 @@ export class TauriBackend implements Backend {
   }
 
   doctor(request: DoctorRequest): Promise<DoctorView> {
-    return call('doctor', { request });
+    return call('doctor', { ...request });
   }
 
   pauseRoom(roomId: string): Promise<RoomView> {
@@ -179,11 +184,11 @@ export class TauriBackend implements Backend {
   }
 
   getAutostart(): Promise<boolean> {
-    return call('get_autostart');
+    return command('get_autostart');
   }
 
   setAutostart(enabled: boolean): Promise<boolean> {
-    return call('set_autostart', { enabled });
+    return command('set_autostart', { enabled });
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {

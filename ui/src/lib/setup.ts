@@ -135,7 +135,7 @@ export function tenantFormProblem(
   } else if (!form.client_secret?.trim() && !secretStored) {
     return 'Enter the client secret.';
   } else {
-    const expiry = secretExpiryProblem(form.client_secret_expires, today);
+    const expiry = secretExpiryProblem(form.client_secret_expires ?? undefined, today);
     if (expiry) return expiry;
   }
   for (const [field, label] of [

@@ -4,7 +4,8 @@ use super::*;
 
 /// Step 1a: the Microsoft 365 tenant, as typed. The client secret (or certificate key) is read
 /// into a [`Secret`] on arrival and is never sent back.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct TenantForm {
     #[serde(default)]
     pub tenant_id: String,
@@ -12,6 +13,7 @@ pub struct TenantForm {
     pub client_id: String,
     /// Empty: use the secret already in the keyring (a wizard run again).
     #[serde(default, deserialize_with = "secret_field")]
+    #[ts(as = "Option<String>")]
     pub client_secret: Option<Secret>,
     /// A PEM file with the private key of a certificate uploaded to the app registration;
     /// with [`TenantForm::certificate_thumbprint`], used instead of a client secret.
@@ -32,12 +34,14 @@ pub struct TenantForm {
 }
 
 /// Step 1b: the booking system, as typed.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct BookingForm {
     #[serde(default)]
     pub url: String,
     /// Empty: use the key already in the keyring.
     #[serde(default, deserialize_with = "secret_field")]
+    #[ts(as = "Option<String>")]
     pub api_key: Option<Secret>,
 }
 
@@ -51,7 +55,7 @@ pub(super) fn secret_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sec
 }
 
 /// What went wrong in a connection test, for the UI to pick an icon and a field to focus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// Tenant id, client id, secret, certificate or API key refused.
@@ -67,7 +71,7 @@ pub enum Problem {
 }
 
 /// The result of a connection test: what happened and what to do about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CheckView {
     pub ok: bool,
     /// One sentence: what happened.
@@ -101,7 +105,7 @@ impl CheckView {
 
 /// What the wizard already knows, to fill in its forms (a wizard opened again after a secret
 /// went missing, or after a reload). Never holds a secret: only whether one is stored.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, ts_rs::TS)]
 pub struct SetupView {
     pub tenant_id: String,
     pub client_id: String,
@@ -122,7 +126,7 @@ pub struct SetupView {
 }
 
 /// A mailbox a resource can be mapped to.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
 pub struct MailboxOption {
     pub email: String,
     pub name: String,
@@ -132,7 +136,7 @@ pub struct MailboxOption {
 }
 
 /// How a resource's suggested mailbox was found.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchedBy {
     /// The booking system's e-mail for it is a room mailbox.
@@ -144,7 +148,7 @@ pub enum MatchedBy {
 }
 
 /// A booking resource with its suggested mailbox.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ResourceMatch {
     pub id: String,
     pub name: String,
@@ -160,14 +164,15 @@ pub struct ResourceMatch {
 }
 
 /// Step 2: both sides' lists, matched.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DiscoveryView {
     pub mailboxes: Vec<MailboxOption>,
     pub resources: Vec<ResourceMatch>,
 }
 
 /// Step 3: the person's choices.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct FinishRequest {
     /// The zone of rooms that do not name their own (IANA, e.g. `Europe/Oslo`).
     #[serde(default)]
@@ -179,7 +184,8 @@ pub struct FinishRequest {
 }
 
 /// One resource's mapping as chosen in the wizard.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct RoomChoice {
     pub resource_id: String,
     /// `None` or empty: do not sync this resource.
