@@ -202,7 +202,9 @@ pub fn export_at(
     format: ExportFormat,
     now: DateTime<Utc>,
 ) -> Result<ExportView, ApiError> {
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
+    // An export holds every match: a page's limit and its `before` do not apply.
+    filter.before = None;
     let rows = store.read(|c| history::query(c, &filter, Order::OldestFirst, None))?;
     let text = match format {
         ExportFormat::Csv => to_csv(&rows),

@@ -1,25 +1,5 @@
-import type {
-  ConflictView,
-  DecisionRequest,
-  HistoryEntry,
-  HistoryQuery,
-  PoliciesView,
-  RoomView,
-  Status,
-} from './types';
-import type { ExportFile, ExportFormat, VerifyView } from './types';
-import type {
-  BookingForm,
-  CheckView,
-  DiscoveryView,
-  FinishRequest,
-  NewRoom,
-  RoomEdit,
-  SetupView,
-  TenantForm,
-} from './types';
-import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
-import type { DoctorRequest, DoctorView } from './types';
+import { OPERATIONS, type Operations } from './api';
+import type { HistoryEntry, RoomView } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -36,69 +16,40 @@ export interface LiveHandlers {
 
 export type Unsubscribe = () => void;
 
+/** An operation's name as the UI spells it (`listRooms` for the Rust side's `list_rooms`). */
+export type OperationName = keyof Operations;
+
+/** Carries out one operation: the one thing each backend implements for all of them. */
+export type Caller = <K extends OperationName>(
+  name: K,
+  input: Operations[K]['input'],
+) => Promise<Operations[K]['output']>;
+
+/** An operation's method; an input whose fields are all optional may be left out. */
+type Method<K extends OperationName> = Record<string, never> extends Operations[K]['input']
+  ? (input?: Operations[K]['input']) => Promise<Operations[K]['output']>
+  : (input: Operations[K]['input']) => Promise<Operations[K]['output']>;
+
+/** One method per operation of `crates/app/src/ops.rs`, with the types generated into `api.ts`. */
+export type Api = { [K in OperationName]: Method<K> };
+
+/** The methods of `Api`, each one call through `call`. */
+export function operations(call: Caller): Api {
+  const api: Partial<Record<OperationName, unknown>> = {};
+  for (const name of Object.keys(OPERATIONS) as OperationName[]) {
+    api[name] = (input?: object) => call(name, (input ?? {}) as never);
+  }
+  return api as Api;
+}
+
 /**
- * Everything the screens may ask of RoomBridge. Two implementations: `TauriBackend` (desktop
+ * Everything the screens may ask of RoomBridge: the operations (`Api`, derived from the Rust
+ * side's list), start at login, and live updates. Two implementations: `TauriBackend` (desktop
  * window, IPC) and `HttpBackend` (headless mode and browser tests). Every method rejects with a
  * `BackendError` carrying one of the closed set of codes.
  */
-export interface Backend {
+export interface Backend extends Api {
   readonly transport: 'tauri' | 'http';
-  status(): Promise<Status>;
-  listRooms(): Promise<RoomView[]>;
-  /** Newest first. */
-  listHistory(query: HistoryQuery): Promise<HistoryEntry[]>;
-  /** Every entry the query selects (its limit and page aside), oldest first, as a file. */
-  exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile>;
-  /** Checks the audit log's hash chain. */
-  verifyAudit(): Promise<VerifyView>;
-  listConflicts(): Promise<ConflictView[]>;
-  /** Asks the room to run a cycle now. Resolves once the request is accepted, not when the cycle ends. */
-  syncRoom(roomId: string): Promise<void>;
-  /** Lets the deletions the mass-deletion breaker holds back in a room go ahead. */
-  approveDeletions(roomId: string): Promise<void>;
-  /** Records a decision on a conflict; the room's next sync (requested at once) carries it out. */
-  decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView>;
-  /** The same decision on several conflicts, all or none. */
-  decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]>;
-  getPolicies(): Promise<PoliciesView>;
-  setDefaultPolicy(policy: string): Promise<PoliciesView>;
-  /** `null` makes the room follow the default policy. */
-  setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView>;
-  /** The setup wizard's prefilled state (live mode not set up yet). */
-  setupState(): Promise<SetupView>;
-  /** Tests the Microsoft 365 connection; a secret that works goes to the OS keyring. */
-  checkTenant(form: TenantForm): Promise<CheckView>;
-  /** Tests the booking-system connection; a key that works goes to the OS keyring. */
-  checkBooking(form: BookingForm): Promise<CheckView>;
-  /** Both sides' rooms and resources, matched (after both tests passed). */
-  discoverRooms(): Promise<DiscoveryView>;
-  /** Writes the configuration, stores the rooms and starts syncing; resolves with the new status. */
-  finishSetup(request: FinishRequest): Promise<Status>;
-  /** Mailboxes and resources for adding a room (once set up). */
-  mappingOptions(): Promise<DiscoveryView>;
-  addRoom(room: NewRoom): Promise<RoomView>;
-  editRoom(roomId: string, edit: RoomEdit): Promise<RoomView>;
-  /** Stops syncing a room; nothing is deleted in Outlook or the booking system. */
-  removeRoom(roomId: string): Promise<void>;
-  getSettings(): Promise<SettingsView>;
-  /** Changes the fields given; rejects with `invalid_input` (nothing changed) when one is out of bounds. */
-  updateSettings(update: SettingsUpdate): Promise<SettingsView>;
-  /** Sync activity and errors over the span, every bucket included. */
-  activity(span: ActivitySpan): Promise<ActivityView>;
-  /** The Graph request budget each mailbox has in use now. */
-  graphBudget(): Promise<BudgetView[]>;
-  /**
-   * Checks the Microsoft 365 tenant and every mapped room (writes and deletes a test event in
-   * each); takes about ten seconds. Rejects with `invalid_input` for a person that is no address.
-   */
-  doctor(request: DoctorRequest): Promise<DoctorView>;
-  /** Stops syncing a room until it is resumed; resolves with the room's new view. */
-  pauseRoom(roomId: string): Promise<RoomView>;
-  /** Syncs a paused room again (it starts with a sync now). */
-  resumeRoom(roomId: string): Promise<RoomView>;
-  /** Pauses every room; resolves with every room's new view. */
-  pauseAll(): Promise<RoomView[]>;
-  resumeAll(): Promise<RoomView[]>;
   /** Whether the desktop app starts at login. Headless mode rejects with `unavailable`. */
   getAutostart(): Promise<boolean>;
   /** Turns start at login on or off; resolves with the new setting. */

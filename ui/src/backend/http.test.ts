@@ -23,7 +23,7 @@ describe('HttpBackend requests', () => {
     const api = new HttpBackend('tok', { fetch });
     await api.listHistory({ limit: 50, room: null, kind: 'rejected', outcome: 'failed', search: 'a&b', from: '2026-03-01T00:00:00.000Z', before: 7 });
     expect(fetch.mock.calls[0]![0]).toBe(
-      '/api/history?limit=50&from=2026-03-01T00%3A00%3A00.000Z&kind=rejected&outcome=failed&search=a%26b&before=7',
+      '/api/history?limit=50&kind=rejected&outcome=failed&search=a%26b&from=2026-03-01T00%3A00%3A00.000Z&before=7',
     );
   });
 
@@ -46,21 +46,26 @@ describe('HttpBackend requests', () => {
         }),
     );
     const api = new HttpBackend('tok', { fetch });
-    const file = await api.exportHistory({ limit: 500, room: 'gym', search: 'x', before: 3 }, 'csv');
-    expect(file).toEqual({ filename: 'roombridge-history-gym-20260301T100000Z.csv', text: 'seq,at\r\n' });
+    const file = await api.exportHistory({ format: 'csv', room: 'gym', search: 'x' });
+    expect(file).toEqual({
+      filename: 'roombridge-history-gym-20260301T100000Z.csv',
+      format: 'csv',
+      text: 'seq,at\r\n',
+      rows: 0,
+    });
     const [url, init] = fetch.mock.calls[0]!;
-    expect(url).toBe('/api/history/export?room=gym&search=x&format=csv');
+    expect(url).toBe('/api/history/export?format=csv&room=gym&search=x');
     expect((init!.headers as Record<string, string>).Authorization).toBe('Bearer tok');
   });
 
   it('passes on the ApiError an export was refused with', async () => {
     const api = new HttpBackend('tok', { fetch: fakeFetch(400, '{"code":"invalid_input","message":"bad outcome"}') });
-    await expect(api.exportHistory({ limit: 1, room: null }, 'jsonl')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(api.exportHistory({ format: 'jsonl', room: null })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
   it('posts a sync request for the room', async () => {
     const fetch = fakeFetch(200, '{}');
-    await new HttpBackend('tok', { fetch }).syncRoom('a/b');
+    await new HttpBackend('tok', { fetch }).syncRoom({ room: 'a/b' });
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe('/api/rooms/a%2Fb/sync');
     expect(init!.method).toBe('POST');
@@ -68,7 +73,7 @@ describe('HttpBackend requests', () => {
 
   it('posts the approval of held deletions for the room', async () => {
     const fetch = fakeFetch(200, '{}');
-    await new HttpBackend('tok', { fetch }).approveDeletions('gym');
+    await new HttpBackend('tok', { fetch }).approveDeletions({ room: 'gym' });
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe('/api/rooms/gym/approve-deletions');
     expect(init!.method).toBe('POST');
@@ -76,7 +81,7 @@ describe('HttpBackend requests', () => {
 
   it('passes on the ApiError the server sent', async () => {
     const api = new HttpBackend('tok', { fetch: fakeFetch(404, '{"code":"not_found","message":"No room x"}') });
-    await expect(api.syncRoom('x')).rejects.toMatchObject({ code: 'not_found', message: 'No room x' });
+    await expect(api.syncRoom({ room: 'x' })).rejects.toMatchObject({ code: 'not_found', message: 'No room x' });
   });
 
   it('derives a code from the HTTP status when the body is not an ApiError', async () => {

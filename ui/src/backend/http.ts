@@ -1,27 +1,15 @@
-import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from './types';
-import type { DoctorRequest, DoctorView } from './types';
-import type { Backend, LiveHandlers, Unsubscribe } from './backend';
+import { OPERATIONS } from './api';
+import {
+  type Api,
+  type Backend,
+  type Caller,
+  type LiveHandlers,
+  type OperationName,
+  type Unsubscribe,
+  operations,
+} from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
-import type {
-  ConflictView,
-  DecisionRequest,
-  HistoryEntry,
-  HistoryQuery,
-  PoliciesView,
-  RoomView,
-  Status,
-} from './types';
-import type { ExportFile, ExportFormat, VerifyView } from './types';
-import type {
-  BookingForm,
-  CheckView,
-  DiscoveryView,
-  FinishRequest,
-  NewRoom,
-  RoomEdit,
-  SetupView,
-  TenantForm,
-} from './types';
+import type { HistoryEntry, RoomView } from './types';
 
 type EventSourceCtor = new (url: string) => EventSource;
 
@@ -56,156 +44,28 @@ export class HttpBackend implements Backend {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#EventSource = options.EventSource ?? globalThis.EventSource;
     this.#openTimeoutMs = options.openTimeoutMs ?? 3_000;
+    Object.assign(this, operations(this.#call));
   }
 
-  status(): Promise<Status> {
-    return this.#request('GET', '/api/status');
-  }
-
-  listRooms(): Promise<RoomView[]> {
-    return this.#request('GET', '/api/rooms');
-  }
-
-  listHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
-    return this.#request('GET', `/api/history?${historyParams(query)}`);
-  }
-
-  async exportHistory(query: HistoryQuery, format: ExportFormat): Promise<ExportFile> {
-    const params = historyParams(query);
-    params.delete('limit');
-    params.delete('before');
-    params.set('format', format);
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}/api/history/export?${params}`, {
-        headers: this.#auth(),
-      });
-    } catch {
-      throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');
-    }
-    const text = await response.text().catch(() => '');
-    if (!response.ok) {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      if (isApiError(body)) throw new BackendError(body.code, body.message);
-      throw new BackendError(codeForHttpStatus(response.status), `Export failed (HTTP ${response.status})`);
-    }
-    const disposition = response.headers.get('Content-Disposition') ?? '';
-    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `roombridge-history.${format}`;
-    return { filename, text };
-  }
-
-  verifyAudit(): Promise<VerifyView> {
-    return this.#request('GET', '/api/audit/verify');
-  }
-
-  listConflicts(): Promise<ConflictView[]> {
-    return this.#request('GET', '/api/conflicts');
-  }
-
-  async syncRoom(roomId: string): Promise<void> {
-    await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/sync`);
-  }
-
-  async approveDeletions(roomId: string): Promise<void> {
-    await this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/approve-deletions`);
-  }
-
-  decideConflict(id: number, decision: DecisionRequest): Promise<ConflictView> {
-    return this.#request('POST', `/api/conflicts/${encodeURIComponent(String(id))}/decision`, decision);
-  }
-
-  decideConflicts(ids: number[], decision: DecisionRequest): Promise<ConflictView[]> {
-    return this.#request('POST', '/api/conflicts/decisions', { ids, ...decision });
-  }
-
-  getPolicies(): Promise<PoliciesView> {
-    return this.#request('GET', '/api/policies');
-  }
-
-  setDefaultPolicy(policy: string): Promise<PoliciesView> {
-    return this.#request('PUT', '/api/policies/default', { policy });
-  }
-
-  setRoomPolicy(roomId: string, policy: string | null): Promise<PoliciesView> {
-    return this.#request('PUT', `/api/rooms/${encodeURIComponent(roomId)}/policy`, { policy });
-  }
-
-  setupState(): Promise<SetupView> {
-    return this.#request('GET', '/api/setup');
-  }
-
-  checkTenant(form: TenantForm): Promise<CheckView> {
-    return this.#request('POST', '/api/setup/tenant', form);
-  }
-
-  checkBooking(form: BookingForm): Promise<CheckView> {
-    return this.#request('POST', '/api/setup/booking', form);
-  }
-
-  discoverRooms(): Promise<DiscoveryView> {
-    return this.#request('POST', '/api/setup/discover');
-  }
-
-  finishSetup(request: FinishRequest): Promise<Status> {
-    return this.#request('POST', '/api/setup/finish', request);
-  }
-
-  mappingOptions(): Promise<DiscoveryView> {
-    return this.#request('GET', '/api/mappings/options');
-  }
-
-  addRoom(room: NewRoom): Promise<RoomView> {
-    return this.#request('POST', '/api/rooms', room);
-  }
-
-  editRoom(roomId: string, edit: RoomEdit): Promise<RoomView> {
-    return this.#request('PATCH', `/api/rooms/${encodeURIComponent(roomId)}`, edit);
-  }
-
-  async removeRoom(roomId: string): Promise<void> {
-    await this.#request('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`);
-  }
-
-  getSettings(): Promise<SettingsView> {
-    return this.#request('GET', '/api/settings');
-  }
-
-  updateSettings(update: SettingsUpdate): Promise<SettingsView> {
-    return this.#request('PUT', '/api/settings', update);
-  }
-
-  activity(span: ActivitySpan): Promise<ActivityView> {
-    return this.#request('GET', `/api/activity?span=${encodeURIComponent(span)}`);
-  }
-
-  graphBudget(): Promise<BudgetView[]> {
-    return this.#request('GET', '/api/graph-budget');
-  }
-
-  doctor(request: DoctorRequest): Promise<DoctorView> {
-    return this.#request('POST', '/api/doctor', request);
-  }
-
-  pauseRoom(roomId: string): Promise<RoomView> {
-    return this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/pause`);
-  }
-
-  resumeRoom(roomId: string): Promise<RoomView> {
-    return this.#request('POST', `/api/rooms/${encodeURIComponent(roomId)}/resume`);
-  }
-
-  pauseAll(): Promise<RoomView[]> {
-    return this.#request('POST', '/api/rooms/pause-all');
-  }
-
-  resumeAll(): Promise<RoomView[]> {
-    return this.#request('POST', '/api/rooms/resume-all');
-  }
+  /**
+   * Carries out an operation on its route: the input's fields named in the path go there, the
+   * rest into the query string (GET, DELETE) or the JSON body.
+   */
+  readonly #call: Caller = async (name, input) => {
+    const route = OPERATIONS[name];
+    const rest: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+    const path = route.path.replace(/\{(\w+)\}/g, (_, field: string) => {
+      const value = rest[field];
+      delete rest[field];
+      return encodeURIComponent(String(value ?? ''));
+    });
+    const inQuery = route.method === 'GET' || route.method === 'DELETE';
+    const query = inQuery ? queryString(rest) : '';
+    const url = `/api${path}${query ? `?${query}` : ''}`;
+    const response = await this.#send(route.method, url, inQuery ? undefined : rest);
+    const answer = 'file' in route ? this.#file(response, name) : this.#json(response);
+    return answer as never;
+  };
 
   // Start at login belongs to the desktop app; the headless server is started by whoever runs it.
   getAutostart(): Promise<boolean> {
@@ -221,25 +81,24 @@ export class HttpBackend implements Backend {
     return this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
   }
 
-  async #request<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    json?: unknown,
-  ): Promise<T> {
-    let response: Response;
+  async #send(method: string, url: string, json?: unknown): Promise<Response> {
+    const hasBody = json !== undefined;
     try {
-      response = await this.#fetch(this.#base + path, {
+      return await this.#fetch(this.#base + url, {
         method,
         headers: {
           ...this.#auth(),
           Accept: 'application/json',
-          ...(method !== 'GET' && method !== 'DELETE' ? { 'Content-Type': 'application/json' } : {}),
+          ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
         },
-        body: method !== 'GET' && method !== 'DELETE' ? JSON.stringify(json ?? {}) : undefined,
+        body: hasBody ? JSON.stringify(json) : undefined,
       });
     } catch {
       throw new BackendError('unavailable', 'RoomBridge cannot be reached. Is it still running?');
     }
+  }
+
+  async #json(response: Response): Promise<unknown> {
     const text = await response.text().catch(() => '');
     let body: unknown = undefined;
     if (text) {
@@ -259,7 +118,19 @@ export class HttpBackend implements Backend {
     if (body === undefined && text) {
       throw new BackendError('internal', 'The server sent a response that is not JSON');
     }
-    return body as T;
+    return body;
+  }
+
+  /** An export arrives as the file itself, named in `Content-Disposition`. */
+  async #file(response: Response, name: OperationName): Promise<unknown> {
+    if (!response.ok) return this.#json(response);
+    const text = await response.text().catch(() => '');
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `roombridge-${name}`;
+    const format = filename.endsWith('.jsonl') ? 'jsonl' : 'csv';
+    const lines = text.split('\n').filter((line) => line.length > 0).length;
+    // A CSV file starts with its header row.
+    return { filename, format, text, rows: Math.max(0, format === 'csv' ? lines - 1 : lines) };
   }
 
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
@@ -332,17 +203,14 @@ export class HttpBackend implements Backend {
   }
 }
 
-/** The query string for `/api/history` and its export: only the filters that are set. */
-export function historyParams(query: HistoryQuery): URLSearchParams {
-  const params = new URLSearchParams({ limit: String(query.limit) });
-  if (query.room) params.set('room', query.room);
-  if (query.from) params.set('from', query.from);
-  if (query.to) params.set('to', query.to);
-  if (query.kind) params.set('kind', query.kind);
-  if (query.outcome) params.set('outcome', query.outcome);
-  if (query.search) params.set('search', query.search);
-  if (query.before !== undefined) params.set('before', String(query.before));
-  return params;
+/** Fields as a query string, leaving out the absent, null and empty ones. */
+export function queryString(fields: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(name, String(value));
+  }
+  return params.toString();
 }
 
 function parseData<T>(event: Event): T | null {
@@ -355,3 +223,6 @@ function parseData<T>(event: Event): T | null {
     return null;
   }
 }
+
+/** The operations `Object.assign` installs in the constructor. */
+export interface HttpBackend extends Api {}

@@ -195,7 +195,7 @@ export class AppState {
 
   /** Every entry the current filters select (all pages), as a file. */
   exportHistory(format: ExportFormat): Promise<ExportFile> {
-    return this.#backend.exportHistory(toQuery(this.historyFilters, HISTORY_LIMIT), format);
+    return this.#backend.exportHistory({ ...toQuery(this.historyFilters, HISTORY_LIMIT), format });
   }
 
   /** Checks the audit log's hash chain. */
@@ -206,7 +206,7 @@ export class AppState {
   async syncRoom(roomId: string): Promise<void> {
     this.#setSyncRequest(roomId, { state: 'pending' });
     try {
-      await this.#backend.syncRoom(roomId);
+      await this.#backend.syncRoom({ room: roomId });
       this.#setSyncRequest(roomId, { state: 'sent' });
       this.#later(4_000, () => {
         if (this.syncRequests[roomId]?.state === 'sent') this.#setSyncRequest(roomId, null);
@@ -221,7 +221,7 @@ export class AppState {
   /** Approves the deletions held back in a room; the room then syncs. */
   async approveDeletions(roomId: string): Promise<void> {
     try {
-      await this.#backend.approveDeletions(roomId);
+      await this.#backend.approveDeletions({ room: roomId });
       this.#setSyncRequest(roomId, { state: 'sent' });
     } catch (e) {
       const error = toBackendError(e);
@@ -236,7 +236,7 @@ export class AppState {
    */
   async setPaused(roomId: string, paused: boolean): Promise<BackendError | null> {
     try {
-      const view = paused ? await this.#backend.pauseRoom(roomId) : await this.#backend.resumeRoom(roomId);
+      const view = paused ? await this.#backend.pauseRoom({ room: roomId }) : await this.#backend.resumeRoom({ room: roomId });
       this.rooms = mergeRoom(this.rooms, view);
       return null;
     } catch (e) {
@@ -268,8 +268,8 @@ export class AppState {
     try {
       const decided =
         ids.length === 1
-          ? [await this.#backend.decideConflict(ids[0]!, decision)]
-          : await this.#backend.decideConflicts(ids, decision);
+          ? [await this.#backend.decideConflict({ id: ids[0]!, ...decision })]
+          : await this.#backend.decideConflicts({ ids, ...decision });
       const byId = new Map(decided.map((c) => [c.id, c]));
       this.conflicts = this.conflicts.map((c) => byId.get(c.id) ?? c);
       return null;
@@ -290,12 +290,12 @@ export class AppState {
 
   /** Sets the default conflict policy; resolves with the refusal, if any. */
   setDefaultPolicy(policy: string): Promise<BackendError | null> {
-    return this.#updatePolicies(() => this.#backend.setDefaultPolicy(policy));
+    return this.#updatePolicies(() => this.#backend.setDefaultPolicy({ policy }));
   }
 
   /** Sets a room's own policy, or (`null`) makes it follow the default. */
   setRoomPolicy(roomId: string, policy: string | null): Promise<BackendError | null> {
-    return this.#updatePolicies(() => this.#backend.setRoomPolicy(roomId, policy));
+    return this.#updatePolicies(() => this.#backend.setRoomPolicy({ room: roomId, policy }));
   }
 
   async #updatePolicies(change: () => Promise<PoliciesView>): Promise<BackendError | null> {
@@ -351,12 +351,12 @@ export class AppState {
   }
 
   async editRoom(roomId: string, edit: RoomEdit): Promise<void> {
-    const edited = await this.#backend.editRoom(roomId, edit);
+    const edited = await this.#backend.editRoom({ room: roomId, ...edit });
     this.rooms = mergeRoom(this.rooms, edited);
   }
 
   async removeRoom(roomId: string): Promise<void> {
-    await this.#backend.removeRoom(roomId);
+    await this.#backend.removeRoom({ room: roomId });
     this.rooms = this.rooms.filter((r) => r.id !== roomId);
     await this.reloadPolicies();
   }
@@ -383,7 +383,7 @@ export class AppState {
 
   /** Sync activity over `span`, for the Overview chart. */
   activity(span: ActivitySpan): Promise<ActivityView> {
-    return this.#backend.activity(span);
+    return this.#backend.activity({ span });
   }
 
   /** The Graph request budget in use, per mailbox. */

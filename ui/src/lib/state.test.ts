@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend, LiveHandlers } from '../backend';
 import { BackendError } from '../backend';
-import type { DecisionRequest, HistoryEntry, HistoryQuery, PoliciesView, RoomView } from '../backend/types';
+import type { HistoryEntry, HistoryQuery, PoliciesView, RoomView } from '../backend/types';
 import { conflict, entry, room } from '../test-fixtures';
 
 const policies: PoliciesView = { default: 'manual', rooms: [], available: ['manual'] };
@@ -14,8 +14,8 @@ const settings: SettingsView = {
   bounds: { poll_min_secs: 30, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
   paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
 };
-import type { ActivitySpan, SettingsUpdate, SettingsView } from '../backend/types';
-import type { ExportFormat } from '../backend/types';
+import type { ActivityInput, BulkDecisionRequest, DecideInput, EditRoomInput, ExportInput } from '../backend/types';
+import type { PolicyInput, RoomInput, RoomPolicyInput, SettingsUpdate, SettingsView } from '../backend/types';
 import { AppState } from './state.svelte';
 
 /** A backend whose answers the test controls, and which hands back the live handlers. */
@@ -25,17 +25,17 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     transport: 'http' as const,
     status: vi.fn(async () => ({ mode: 'demo' as const, version: '0.1.0', rooms: 2 })),
     listRooms: vi.fn(async () => init.rooms ?? []),
-    listHistory: vi.fn(async (q: HistoryQuery) => (init.history ?? []).filter((e) => !q.room || e.room_id === q.room)),
+    listHistory: vi.fn(async (q: HistoryQuery = {}) => (init.history ?? []).filter((e) => !q.room || e.room_id === q.room)),
     listConflicts: vi.fn(async () => []),
-    syncRoom: vi.fn(async (_id: string) => {}),
-    approveDeletions: vi.fn(async (_id: string) => {}),
-    exportHistory: vi.fn(async (_q: HistoryQuery, format: ExportFormat) => ({ filename: `h.${format}`, text: 'seq\r\n' })),
+    syncRoom: vi.fn(async (_input: RoomInput) => ({})),
+    approveDeletions: vi.fn(async (_input: RoomInput) => ({})),
+    exportHistory: vi.fn(async ({ format }: ExportInput) => ({ filename: `h.${format}`, format, text: 'seq\r\n', rows: 0 })),
     verifyAudit: vi.fn(async () => ({ ok: true, checked: 3, broken_at: null, message: 'intact' })),
-    decideConflict: vi.fn(async (id: number, _d: DecisionRequest) => conflict(id)),
-    decideConflicts: vi.fn(async (ids: number[], _d: DecisionRequest) => ids.map((id) => conflict(id))),
+    decideConflict: vi.fn(async ({ id }: DecideInput) => conflict(id)),
+    decideConflicts: vi.fn(async ({ ids }: BulkDecisionRequest) => ids.map((id) => conflict(id))),
     getPolicies: vi.fn(async () => policies),
-    setDefaultPolicy: vi.fn(async (_p: string) => policies),
-    setRoomPolicy: vi.fn(async (_r: string, _p: string | null) => policies),
+    setDefaultPolicy: vi.fn(async (_input: PolicyInput = {}) => policies),
+    setRoomPolicy: vi.fn(async (_input: RoomPolicyInput) => policies),
     setupState: vi.fn(async () => {
       throw new BackendError('invalid_input', 'already set up');
     }),
@@ -45,15 +45,15 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     finishSetup: vi.fn(async () => ({ mode: 'live' as const, version: '0.1.0', rooms: 0 })),
     mappingOptions: vi.fn(async () => ({ mailboxes: [], resources: [] })),
     addRoom: vi.fn(async () => room('new')),
-    editRoom: vi.fn(async (id: string) => room(id)),
-    removeRoom: vi.fn(async (_id: string) => {}),
+    editRoom: vi.fn(async ({ room: id }: EditRoomInput) => room(id)),
+    removeRoom: vi.fn(async (_input: RoomInput) => ({})),
     getSettings: vi.fn(async () => settings),
-    updateSettings: vi.fn(async (u: SettingsUpdate) => ({ ...settings, ...u }) as SettingsView),
-    activity: vi.fn(async (_span: ActivitySpan) => ({ span: 'day' as const, buckets: [] })),
+    updateSettings: vi.fn(async (u: SettingsUpdate = {}) => ({ ...settings, ...u }) as SettingsView),
+    activity: vi.fn(async (_input: ActivityInput = {}) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
     doctor: vi.fn(async () => ({ checked_at: '2026-11-20T10:00:00Z', rooms: 0, problems: 0, warnings: 0, findings: [] })),
-    pauseRoom: vi.fn(async (id: string) => room(id, { paused: true, status: 'paused' })),
-    resumeRoom: vi.fn(async (id: string) => room(id, { status: 'syncing' })),
+    pauseRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { paused: true, status: 'paused' })),
+    resumeRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { status: 'syncing' })),
     pauseAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: true, status: 'paused' as const }))),
     resumeAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: false, status: 'idle' as const }))),
     getAutostart: vi.fn(async () => false),
@@ -160,7 +160,7 @@ describe('AppState', () => {
     expect(app.history.map((e) => e.seq)).toEqual([3]);
 
     await app.exportHistory('jsonl');
-    expect(backend.exportHistory).toHaveBeenLastCalledWith(query, 'jsonl');
+    expect(backend.exportHistory).toHaveBeenLastCalledWith({ ...query, format: 'jsonl' });
     expect((await app.verifyAudit()).ok).toBe(true);
     app.stop();
   });
@@ -201,7 +201,7 @@ describe('AppState', () => {
     await app.start();
 
     expect(await app.setPaused('a', true)).toBeNull();
-    expect(backend.pauseRoom).toHaveBeenCalledWith('a');
+    expect(backend.pauseRoom).toHaveBeenCalledWith({ room: 'a' });
     expect(app.rooms.map((r) => [r.id, r.paused, r.status])).toEqual([
       ['a', true, 'paused'],
       ['b', false, 'idle'],
