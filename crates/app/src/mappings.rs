@@ -24,7 +24,7 @@ use roombridge_store::history::{self, NewEntry, Outcome};
 use roombridge_store::rooms::{self, Room};
 
 use crate::validate;
-use crate::views::RoomView;
+use crate::views::{RoomKind, RoomView};
 use crate::wizard::{self, DiscoveryView};
 use crate::{ApiError, App, ErrorCode};
 
@@ -130,11 +130,7 @@ impl App {
                 .filter(|n| !n.is_empty())
                 .unwrap_or(&resource.name)
                 .to_owned(),
-            kind: if resource.kind == "equipment" {
-                "equipment".into()
-            } else {
-                "room".into()
-            },
+            kind: RoomKind::of(&resource.kind).as_str().into(),
             mailbox,
             resource: resource.id.clone(),
             time_zone: zone,

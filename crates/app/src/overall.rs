@@ -109,7 +109,7 @@ mod tests {
         RoomView {
             id: "r".into(),
             name: "Room".into(),
-            kind: "room".into(),
+            kind: crate::views::RoomKind::Room,
             mailbox: "r@example.org".into(),
             resource_id: "res-r".into(),
             time_zone: "Europe/Oslo".into(),

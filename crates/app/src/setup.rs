@@ -189,7 +189,7 @@ pub async fn auto_map(store: &Store, connectors: &Connectors) -> Result<usize, S
                 &Room {
                     id,
                     name: r.name.clone(),
-                    kind: if r.kind == "equipment" { "equipment".into() } else { "room".into() },
+                    kind: crate::views::RoomKind::of(&r.kind).as_str().into(),
                     mailbox: Mailbox::new(email.to_ascii_lowercase()),
                     resource: ResourceId::new(r.id.as_str()),
                     time_zone: r.time_zone.clone(),

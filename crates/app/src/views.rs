@@ -47,6 +47,32 @@ pub enum RoomState {
     Paused,
 }
 
+/// What a mapped resource is: a room, or equipment (a projector, a van).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Room,
+    Equipment,
+}
+
+impl RoomKind {
+    /// A kind as the booking system or the store writes it: `equipment`, or else a room.
+    pub fn of(kind: &str) -> RoomKind {
+        if kind == "equipment" {
+            RoomKind::Equipment
+        } else {
+            RoomKind::Room
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Room => "room",
+            RoomKind::Equipment => "equipment",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Counts {
     pub links: i64,
@@ -58,7 +84,7 @@ pub struct Counts {
 pub struct RoomView {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: RoomKind,
     pub mailbox: String,
     pub resource_id: String,
     pub time_zone: String,
@@ -93,7 +119,7 @@ impl RoomView {
         RoomView {
             id: room.id.to_string(),
             name: room.name,
-            kind: room.kind,
+            kind: RoomKind::of(&room.kind),
             mailbox: room.mailbox.to_string(),
             resource_id: room.resource.to_string(),
             time_zone: room.time_zone,

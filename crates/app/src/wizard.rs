@@ -20,6 +20,7 @@ mod forms;
 use crate::setup::LIVE_DB;
 pub use crate::validate::{DEFAULT_TIME_ZONE, check_mailbox, check_zone};
 use crate::validate::{parse_policy, zone_or_default};
+use crate::views::RoomKind;
 use checks::*;
 pub use discovery::{discover, match_resources, normalise_name};
 pub use forms::*;
@@ -440,16 +441,12 @@ fn chosen_rooms(
             Some(p) => Some(parse_policy(&p)?),
             None => None,
         };
-        let kind = non_empty(&choice.kind).unwrap_or_else(|| resource.kind.clone());
+        let kind = choice.kind.unwrap_or_else(|| RoomKind::of(&resource.kind));
         out.push((
             Room {
                 id: roombridge_core::RoomId::new(resource.id.as_str()),
                 name: non_empty(&choice.name).unwrap_or_else(|| resource.name.clone()),
-                kind: if kind == "equipment" {
-                    kind
-                } else {
-                    "room".into()
-                },
+                kind: kind.as_str().into(),
                 mailbox,
                 resource: resource.id.clone(),
                 time_zone: zone,

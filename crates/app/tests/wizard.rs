@@ -284,7 +284,7 @@ async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_room
     let found = s.wizard.discover().await.unwrap();
     assert!(found.resources.len() >= 10);
     for r in &found.resources {
-        let expected = if r.kind == "equipment" {
+        let expected = if r.kind == roombridge_app::views::RoomKind::Equipment {
             MatchedBy::BookingEmail
         } else {
             MatchedBy::Email
@@ -293,7 +293,12 @@ async fn discovery_matches_by_email_and_finishing_starts_syncing_the_chosen_room
         assert_eq!(r.mailbox.as_deref(), r.email.as_deref(), "{r:?}");
         assert!(r.room_id.is_none());
     }
-    assert!(found.mailboxes.iter().any(|m| m.source == "places"));
+    assert!(
+        found
+            .mailboxes
+            .iter()
+            .any(|m| m.source == roombridge_app::wizard::MailboxSource::Places)
+    );
 
     // Every resource but the last is synced; the first with its own zone and policy.
     let (skipped, synced) = found.resources.split_last().unwrap();

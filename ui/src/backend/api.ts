@@ -392,12 +392,12 @@ before?: number | null, };
 /**
  * A mailbox a resource can be mapped to.
  */
-export type MailboxOption = { email: string, name: string, 
+export type MailboxOption = { email: string, name: string, source: MailboxSource, };
+
 /**
- * `places` (the tenant's room list) or `booking` (an address the booking system gives for
- * a resource that the room list does not show, such as an equipment mailbox).
+ * Where a mailbox was found.
  */
-source: string, };
+export type MailboxSource = "places" | "booking";
 
 /**
  * How a resource's suggested mailbox was found.
@@ -485,11 +485,7 @@ export type Problem = "credentials" | "permission" | "unreachable" | "address" |
 /**
  * A booking resource with its suggested mailbox.
  */
-export type ResourceMatch = { id: string, name: string, 
-/**
- * `room` or `equipment`.
- */
-kind: string, email: string | null, time_zone: string, 
+export type ResourceMatch = { id: string, name: string, kind: RoomKind, email: string | null, time_zone: string, 
 /**
  * The suggested mailbox; `None`: no match, not synced unless the person picks one.
  */
@@ -506,7 +502,7 @@ export type RoomChoice = { resource_id: string,
 /**
  * `None` or empty: do not sync this resource.
  */
-mailbox?: string | null, name?: string | null, kind?: string | null, time_zone?: string | null, 
+mailbox?: string | null, name?: string | null, kind?: RoomKind | null, time_zone?: string | null, 
 /**
  * `None`: follow the default policy.
  */
@@ -522,6 +518,11 @@ export type RoomEdit = { name?: string | null, mailbox?: string | null, time_zon
  */
 export type RoomInput = { room: string, };
 
+/**
+ * What a mapped resource is: a room, or equipment (a projector, a van).
+ */
+export type RoomKind = "room" | "equipment";
+
 export type RoomPolicyInput = { room: string, policy?: string | null, };
 
 export type RoomPolicyView = { room_id: string, room_name: string, 
@@ -536,7 +537,7 @@ effective: string, };
 
 export type RoomState = "idle" | "syncing" | "in_sync" | "conflicts" | "failing" | "waiting_for_approval" | "paused";
 
-export type RoomView = { id: string, name: string, kind: string, mailbox: string, resource_id: string, time_zone: string, paused: boolean, status: RoomState, last_cycle_at: string | null, last_ok_at: string | null, last_error: string | null, 
+export type RoomView = { id: string, name: string, kind: RoomKind, mailbox: string, resource_id: string, time_zone: string, paused: boolean, status: RoomState, last_cycle_at: string | null, last_ok_at: string | null, last_error: string | null, 
 /**
  * Deletions the mass-deletion breaker holds back until a person approves them (0: none).
  */

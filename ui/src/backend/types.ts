@@ -18,9 +18,6 @@ export type CheckProblem = Problem;
 /** An export as the screens save it. */
 export type ExportFile = Pick<ExportView, 'filename' | 'text'>;
 
-/** The values of `RoomView.kind` (text on the Rust side). */
-export type RoomKind = 'room' | 'equipment';
-
 /** The values of `HistoryEntry.kind` (text on the Rust side). */
 export type HistoryKind =
   | 'create_event'

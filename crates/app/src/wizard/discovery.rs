@@ -18,7 +18,7 @@ pub async fn discover(
         .map(|p| MailboxOption {
             email: p.email.to_ascii_lowercase(),
             name: p.display_name.clone(),
-            source: "places",
+            source: MailboxSource::Places,
         })
         .collect();
     for r in &resources {
@@ -28,7 +28,7 @@ pub async fn discover(
                 mailboxes.push(MailboxOption {
                     email,
                     name: r.name.clone(),
-                    source: "booking",
+                    source: MailboxSource::Booking,
                 });
             }
         }
@@ -40,7 +40,7 @@ pub async fn discover(
         .map(|(r, m)| ResourceMatch {
             id: r.id.to_string(),
             name: r.name.clone(),
-            kind: r.kind.clone(),
+            kind: RoomKind::of(&r.kind),
             email: r.email.clone(),
             time_zone: r.time_zone.clone(),
             mailbox: m.as_ref().map(|(email, _)| email.clone()),

@@ -130,9 +130,18 @@ pub struct SetupView {
 pub struct MailboxOption {
     pub email: String,
     pub name: String,
-    /// `places` (the tenant's room list) or `booking` (an address the booking system gives for
-    /// a resource that the room list does not show, such as an equipment mailbox).
-    pub source: &'static str,
+    pub source: MailboxSource,
+}
+
+/// Where a mailbox was found.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MailboxSource {
+    /// The tenant's room list.
+    Places,
+    /// An address the booking system gives for a resource that the room list does not show,
+    /// such as an equipment mailbox.
+    Booking,
 }
 
 /// How a resource's suggested mailbox was found.
@@ -152,8 +161,7 @@ pub enum MatchedBy {
 pub struct ResourceMatch {
     pub id: String,
     pub name: String,
-    /// `room` or `equipment`.
-    pub kind: String,
+    pub kind: RoomKind,
     pub email: Option<String>,
     pub time_zone: String,
     /// The suggested mailbox; `None`: no match, not synced unless the person picks one.
@@ -194,7 +202,7 @@ pub struct RoomChoice {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<RoomKind>,
     #[serde(default)]
     pub time_zone: Option<String>,
     /// `None`: follow the default policy.
