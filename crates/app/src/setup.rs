@@ -16,7 +16,7 @@ use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
 use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
 use roombridge_emulators::seed::Seed;
 use roombridge_engine::{Engine, EngineConfig, EngineContext};
-use roombridge_store::Store;
+pub use roombridge_store::Store;
 use roombridge_store::rooms::{self, Room};
 
 use crate::App;
@@ -46,6 +46,13 @@ pub enum SetupError {
 
 /// The database file of live mode.
 pub const LIVE_DB: &str = "roombridge.sqlite";
+/// The demo's database, in the same folder; made afresh at every demo start.
+pub const DEMO_DB: &str = "demo.sqlite";
+
+/// The database file of demo mode or of live mode.
+pub fn database_file(demo: bool) -> &'static str {
+    if demo { DEMO_DB } else { LIVE_DB }
+}
 
 /// The OS data folder for RoomBridge (e.g. `~/.local/share/roombridge` on Linux).
 pub fn default_data_dir() -> PathBuf {
@@ -344,7 +351,7 @@ fn parse_local(s: &str) -> Result<url::Url, SetupError> {
 /// Demo mode: both emulators, the demo municipality mapped, the engine running.
 pub async fn start_demo(data_dir: &Path, config: EngineConfig) -> Result<Arc<App>, SetupError> {
     // Each demo run starts from empty emulators, so it starts from an empty database too.
-    let store = open_fresh_store(data_dir, "demo.sqlite")?;
+    let store = open_fresh_store(data_dir, DEMO_DB)?;
     let (servers, connectors) = DemoServers::start().await?;
     auto_map(&store, &connectors).await?;
     start_app(

@@ -434,13 +434,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             data_dir,
             demo,
         } => {
-            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
-            let file = if demo {
-                "demo.sqlite"
-            } else {
-                "roombridge.sqlite"
-            };
-            let store = setup::open_store(&data_dir, file).map_err(|e| e.to_string())?;
+            let store = open_database(data_dir, demo)?;
             let view =
                 roombridge_app::explain::explain(&store, &room, &time).map_err(|e| e.message)?;
             println!("{} at {}:", view.room, view.at.format("%Y-%m-%d %H:%M UTC"));
@@ -464,13 +458,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     demo,
                 },
         } => {
-            let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
-            let file = if demo {
-                "demo.sqlite"
-            } else {
-                "roombridge.sqlite"
-            };
-            let store = setup::open_store(&data_dir, file).map_err(|e| e.to_string())?;
+            let store = open_database(data_dir, demo)?;
             let query = HistoryQuery {
                 room,
                 from,
@@ -511,15 +499,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
             let keyring = keyring.keyring();
-            let (file, anchors) = if demo {
-                ("demo.sqlite", None)
-            } else {
-                (
-                    "roombridge.sqlite",
-                    Some(&keyring as &dyn roombridge_app::secrets::SecretStore),
-                )
-            };
-            let view = setup::verify_audit(&data_dir, file, anchors).map_err(|e| e.to_string())?;
+            // The demo's history is not anchored.
+            let anchors = (!demo).then_some(&keyring as &dyn roombridge_app::secrets::SecretStore);
+            let view = setup::verify_audit(&data_dir, setup::database_file(demo), anchors)
+                .map_err(|e| e.to_string())?;
             println!("{}", view.message);
             Ok(if view.ok {
                 ExitCode::SUCCESS
@@ -528,6 +511,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// The database of demo or live mode in `data_dir` (the default data folder if none).
+fn open_database(
+    data_dir: Option<PathBuf>,
+    demo: bool,
+) -> Result<std::sync::Arc<setup::Store>, String> {
+    let data_dir = data_dir.unwrap_or_else(setup::default_data_dir);
+    setup::open_store(&data_dir, setup::database_file(demo)).map_err(|e| e.to_string())
 }
 
 /// The doctor's report as text: a summary line, then every problem and warning with what it

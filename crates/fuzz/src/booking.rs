@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::Target;
 use crate::emulator;
-use crate::mutate::{self, mutate_bytes, mutate_sample, mutate_string};
+use crate::mutate::{self, mutate_bytes, mutate_string};
 use crate::rng::Rng;
 
 /// Which reader a sample is for.
@@ -85,13 +85,8 @@ impl Target for BookingTarget {
     type Input = BookingInput;
 
     fn generate(&mut self, rng: &mut Rng) -> BookingInput {
-        let (kind, sample) = rng.pick(&self.samples);
-        let kind = if rng.one_in(8) {
-            *rng.pick(KINDS)
-        } else {
-            *kind
-        };
-        let body = mutate_sample(rng, sample, &self.values, &self.raw);
+        let (kind, body) =
+            mutate::pick_and_mutate(rng, &self.samples, KINDS, &self.values, &self.raw);
         let mut retry_after = (*rng.pick(mutate::STRINGS)).to_owned();
         if rng.one_in(2) {
             mutate_string(rng, &mut retry_after);

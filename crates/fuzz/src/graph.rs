@@ -161,14 +161,8 @@ impl Target for GraphTarget {
     type Input = GraphInput;
 
     fn generate(&mut self, rng: &mut Rng) -> GraphInput {
-        let (kind, sample) = rng.pick(&self.samples);
-        // Mostly the reader the sample is for; sometimes another, as a confused server might.
-        let kind = if rng.one_in(8) {
-            *rng.pick(KINDS)
-        } else {
-            *kind
-        };
-        let body = mutate_sample(rng, sample, &self.values, &self.raw);
+        let (kind, body) =
+            mutate::pick_and_mutate(rng, &self.samples, KINDS, &self.values, &self.raw);
         let master = if kind == Kind::Delta {
             let master = rng.pick(&self.masters);
             if rng.one_in(4) {

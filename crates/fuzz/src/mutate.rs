@@ -442,6 +442,24 @@ pub fn mutate_string(rng: &mut Rng, s: &mut String) {
     }
 }
 
+/// One input from `samples`: a sample mutated, mostly for the reader it is for and one time in
+/// eight for another of `kinds` (as a confused server might answer).
+pub fn pick_and_mutate<K: Copy>(
+    rng: &mut Rng,
+    samples: &[(K, Value)],
+    kinds: &[K],
+    donors: &[Value],
+    raw_samples: &[Vec<u8>],
+) -> (K, Vec<u8>) {
+    let (kind, sample) = rng.pick(samples);
+    let kind = if rng.one_in(8) {
+        *rng.pick(kinds)
+    } else {
+        *kind
+    };
+    (kind, mutate_sample(rng, sample, donors, raw_samples))
+}
+
 /// A sample mutated into one input: JSON-aware mutations on the parsed sample (most of the
 /// time), then byte-level ones (sometimes), so inputs are mostly well-formed JSON with odd
 /// content and sometimes broken JSON.

@@ -309,20 +309,9 @@ impl Booking for BookingConnector {
         link: &LinkId,
         idempotency_key: &str,
     ) -> Result<Reservation, ConnectorError> {
-        let body = WireWrite {
-            resource_id: Some(resource.as_str()),
-            level: Some("event"),
-            source: Some("roombridge"),
-            external_ref: Some(link.as_str()),
-            ..WireWrite::content(content)
-        };
         let action = format!("creating \"{}\" in {resource}", content.title);
-        let request = self
-            .http
-            .post(self.url(&["reservations"]))
-            .header("Idempotency-Key", idempotency_key)
-            .json(&body);
-        self.reservation(request, &action).await
+        self.create(resource, None, content, link, idempotency_key, &action)
+            .await
     }
 
     async fn update_reservation(
@@ -348,24 +337,19 @@ impl Booking for BookingConnector {
         link: &LinkId,
         idempotency_key: &str,
     ) -> Result<Reservation, ConnectorError> {
-        let body = WireWrite {
-            resource_id: Some(resource.as_str()),
-            level: Some("event"),
-            parent_id: Some(parent.as_str()),
-            source: Some("roombridge"),
-            external_ref: Some(link.as_str()),
-            ..WireWrite::content(content)
-        };
         let action = format!(
             "creating \"{}\" in {resource} in place of an occurrence of reservation {parent}",
             content.title
         );
-        let request = self
-            .http
-            .post(self.url(&["reservations"]))
-            .header("Idempotency-Key", idempotency_key)
-            .json(&body);
-        self.reservation(request, &action).await
+        self.create(
+            resource,
+            Some(parent),
+            content,
+            link,
+            idempotency_key,
+            &action,
+        )
+        .await
     }
 
     async fn skip_occurrence(
@@ -438,6 +422,33 @@ impl Booking for BookingConnector {
 }
 
 impl BookingConnector {
+    /// `POST /reservations`: an event-level reservation RoomBridge makes (marked as its own
+    /// and tagged with `link`), under `parent` when it stands in for one of its occurrences.
+    async fn create(
+        &self,
+        resource: &ResourceId,
+        parent: Option<&ReservationId>,
+        content: &Content,
+        link: &LinkId,
+        idempotency_key: &str,
+        action: &str,
+    ) -> Result<Reservation, ConnectorError> {
+        let body = WireWrite {
+            resource_id: Some(resource.as_str()),
+            level: Some("event"),
+            parent_id: parent.map(ReservationId::as_str),
+            source: Some("roombridge"),
+            external_ref: Some(link.as_str()),
+            ..WireWrite::content(content)
+        };
+        let request = self
+            .http
+            .post(self.url(&["reservations"]))
+            .header("Idempotency-Key", idempotency_key)
+            .json(&body);
+        self.reservation(request, action).await
+    }
+
     /// Sends a write and reads the reservation it answers with.
     async fn reservation(
         &self,

@@ -260,16 +260,22 @@ impl GraphConnector {
         event: &GraphEventId,
         comment: &str,
     ) -> Result<(), ConnectorError> {
-        let url = self.url(&[
-            "users",
-            mailbox.as_str(),
-            "events",
-            event.as_str(),
-            "decline",
-        ])?;
         let body = json!({"comment": comment, "sendResponse": true});
+        self.event_action(mailbox, event, "decline", &body).await
+    }
+
+    /// `POST /users/{mailbox}/events/{id}/{action}` with `body`, for the actions Graph answers
+    /// with 202 and no body (decline, cancel).
+    async fn event_action(
+        &self,
+        mailbox: &Mailbox,
+        event: &GraphEventId,
+        action: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), ConnectorError> {
+        let url = self.url(&["users", mailbox.as_str(), "events", event.as_str(), action])?;
         let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(&body);
+        call.body = Some(body);
         self.send(call).await.map(|_| ())
     }
 
@@ -839,18 +845,9 @@ impl Calendar for GraphConnector {
         event: &GraphEventId,
         message: &str,
     ) -> Result<(), ConnectorError> {
-        let url = self.url(&[
-            "users",
-            mailbox.as_str(),
-            "events",
-            event.as_str(),
-            "cancel",
-        ])?;
         // The action's only parameter (event-cancel): anything more is a 400.
         let body = json!({ "comment": message });
-        let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(&body);
-        already_gone_is_done(self.send(call).await.map(|_| ()))
+        already_gone_is_done(self.event_action(mailbox, event, "cancel", &body).await)
     }
 
     async fn decline_event(
