@@ -91,32 +91,7 @@ pub(crate) async fn run(
         if out.fatal.is_some() {
             break;
         }
-        let title = match action {
-            Action::CreateEvent { content, .. }
-            | Action::CreateSeries { content, .. }
-            | Action::UpdateEvent { content, .. }
-            | Action::CreateReservation { content, .. }
-            | Action::UpdateReservation { content, .. }
-            | Action::DetachOccurrence { content, .. }
-            | Action::MoveEvent { content, .. }
-            | Action::MoveReservation { content, .. } => content.title.clone(),
-            Action::DeleteEvent { event, .. }
-            | Action::CancelEvent { event, .. }
-            | Action::DeclineEvent { event, .. } => event_title(event).unwrap_or_default(),
-            Action::CancelReservation { link, .. }
-            | Action::SkipOccurrence { link, .. }
-            | Action::Settle { link }
-            | Action::Forget { link } => existing(link)
-                .and_then(|l| l.block.as_ref())
-                .and_then(block_title)
-                .or_else(|| {
-                    existing(link)
-                        .and_then(|l| l.event.as_ref())
-                        .and_then(event_title)
-                })
-                .unwrap_or_default(),
-            Action::Relink { block, .. } => block_title(block).unwrap_or_default(),
-        };
+        let title = words::title(action, existing, block_title, event_title);
         let result = apply(
             ctx,
             room,

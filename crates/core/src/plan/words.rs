@@ -1,7 +1,34 @@
 //! The words that explain an action or a conflict: the history's reasons and the dry run's.
 
-use super::{Action, ConflictKind};
+use super::{Action, ConflictKind, Link, Subject};
+use crate::ids::{BlockKey, GraphEventId, LinkId};
 use crate::policy::Choice;
+
+/// The title of what `action` touches, for the history: the title of the content it writes,
+/// else the title `event_title` or `block_title` finds for the event or block it names; an
+/// action named only by its link takes its block's title, else its event's (the link found by
+/// `link`). Empty when nothing is found.
+pub fn title<'a>(
+    action: &Action,
+    link: impl Fn(&LinkId) -> Option<&'a Link>,
+    block_title: impl Fn(&BlockKey) -> Option<String>,
+    event_title: impl Fn(&GraphEventId) -> Option<String>,
+) -> String {
+    match action.subject() {
+        Subject::Content(content) => Some(content.title.clone()),
+        Subject::Event(event) => event_title(event),
+        Subject::Block(block) => block_title(block),
+        Subject::Link(id) => link(id)
+            .and_then(|l| l.block.as_ref())
+            .and_then(&block_title)
+            .or_else(|| {
+                link(id)
+                    .and_then(|l| l.event.as_ref())
+                    .and_then(&event_title)
+            }),
+    }
+    .unwrap_or_default()
+}
 
 /// Why a conflict waits, for the history.
 pub fn conflict_reason(kind: ConflictKind) -> &'static str {
@@ -89,5 +116,92 @@ pub fn choice_words(choice: &Choice) -> String {
             crate::Side::Booking => "keep both, moving the booking-system reservation".into(),
             crate::Side::Calendar => "keep both, moving the Outlook meeting".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Content, When};
+    use crate::{LinkState, Side};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn delete() -> Action {
+        Action::DeleteEvent {
+            link: LinkId::new("b:r:1"),
+            event: GraphEventId::new("E1"),
+        }
+    }
+
+    fn update() -> Action {
+        Action::UpdateReservation {
+            link: LinkId::new("c:E2"),
+            event: GraphEventId::new("E2"),
+            reservation: crate::ReservationId::new("2"),
+            version: 1,
+            content: Content {
+                title: "Choir".into(),
+                when: When::Timed {
+                    start: Utc.with_ymd_and_hms(2026, 12, 1, 17, 0, 0).unwrap(),
+                    end: Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap(),
+                },
+                time_zone: "Europe/Oslo".into(),
+                organisation: "Club".into(),
+                description: String::new(),
+            },
+        }
+    }
+
+    fn skip() -> Action {
+        Action::SkipOccurrence {
+            link: LinkId::new("b:r:3@2026-12-08"),
+            series: crate::ReservationId::new("3"),
+            version: 4,
+            date: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
+            note: "gone".into(),
+        }
+    }
+
+    #[test]
+    fn the_history_titles_an_action_by_what_it_writes_or_looks_it_up() {
+        let link = Link {
+            id: LinkId::new("b:r:3@2026-12-08"),
+            block: None,
+            event: Some(GraphEventId::new("E3")),
+            booking_hash: None,
+            calendar_hash: None,
+            origin: Side::Booking,
+            state: LinkState::Synced,
+        };
+        let links = |id: &LinkId| Some(&link).filter(|l| &l.id == id);
+        let blocks = |_: &BlockKey| None;
+        let events = |id: &GraphEventId| Some(format!("title of {id}"));
+        assert_eq!(title(&update(), links, blocks, events), "Choir");
+        assert_eq!(title(&delete(), links, blocks, events), "title of E1");
+        // Named by its link only: the link's block has no title here, so its event's.
+        assert_eq!(title(&skip(), links, blocks, events), "title of E3");
+        assert_eq!(title(&skip(), |_| None, blocks, events), "");
+    }
+
+    #[test]
+    fn the_dry_run_names_an_action_by_its_subject_and_details() {
+        let plan = crate::plan::Plan {
+            actions: vec![update(), delete(), skip()],
+            ..Default::default()
+        };
+        let named: Vec<String> = plan
+            .to_string()
+            .lines()
+            .step_by(2)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "update_reservation Choir",
+                "delete_event E1",
+                "skip_occurrence 3 on 2026-12-08"
+            ]
+        );
     }
 }
