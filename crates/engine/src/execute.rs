@@ -312,24 +312,14 @@ async fn apply(
             .map(|e| e.content.hash())
     };
     match action {
-        Action::CreateEvent {
-            link,
-            block,
-            content,
-            booking_hash,
-            idempotency_key,
-            series,
-        } => {
+        Action::CreateEvent { series, .. } => {
             let mut row = rows::pending_row(action);
             row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
             journal(ctx, room, &row)?;
-            let member = SeriesMember {
-                link: link.clone(),
-                block: block.clone(),
-                date: series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date),
-                content: content.clone(),
-                booking_hash: booking_hash.clone(),
-                idempotency_key: idempotency_key.clone(),
+            // Written as an occurrence is; its date counts only in a series.
+            let date = series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date);
+            let Some(member) = SeriesMember::created_by(action, |_| Some(date)) else {
+                unreachable!("a create event is a member of its series");
             };
             let instance = match series {
                 Some(s) => instance_on(ctx, room, scratch, &s.master, s.date).await?,
@@ -378,9 +368,8 @@ async fn apply(
             for m in members {
                 if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
                 {
-                    let mut row = rows::member_row(m, Side::Booking);
-                    row.state = LinkState::Failed;
-                    out.link_puts.push((row, Some(failure_message(&e))));
+                    out.link_puts
+                        .push((rows::failed_member_row(m), Some(failure_message(&e))));
                     first_error.get_or_insert(e);
                 }
             }

@@ -32,6 +32,34 @@ pub struct SeriesMember {
     pub idempotency_key: String,
 }
 
+impl SeriesMember {
+    /// The member a create of an occurrence block stands for, on the date `date` gives its
+    /// block; `None` for any other action, or when `date` gives none.
+    pub fn created_by(
+        action: &Action,
+        date: impl FnOnce(&BlockKey) -> Option<NaiveDate>,
+    ) -> Option<SeriesMember> {
+        match action {
+            Action::CreateEvent {
+                link,
+                block,
+                content,
+                booking_hash,
+                idempotency_key,
+                ..
+            } => Some(SeriesMember {
+                link: link.clone(),
+                block: block.clone(),
+                date: date(block)?,
+                content: content.clone(),
+                booking_hash: booking_hash.clone(),
+                idempotency_key: idempotency_key.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What an action is about, as the action itself names it: the dry run shows it and the
 /// history looks its title up ([`super::words::title`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
