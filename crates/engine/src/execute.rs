@@ -14,7 +14,7 @@ use roombridge_core::{
     BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side, SyncWindow,
 };
 use roombridge_store::conflicts::StoredConflict;
-use roombridge_store::history::{NewEntry, Outcome};
+use roombridge_store::history::{HistoryKind, NewEntry, Outcome};
 use roombridge_store::links;
 use roombridge_store::rooms::Room;
 
@@ -164,7 +164,7 @@ pub(crate) async fn run(
         out.history.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: action.kind().into(),
+            kind: HistoryKind::from(action),
             side: action.target(),
             outcome,
             title,
@@ -197,7 +197,7 @@ pub(crate) async fn run(
             out.history.push(NewEntry {
                 room: room.id.clone(),
                 cycle,
-                kind: "conflict_decided".into(),
+                kind: HistoryKind::ConflictDecided,
                 side: None,
                 outcome: Outcome::Ok,
                 title,
@@ -244,7 +244,7 @@ pub(crate) async fn run(
         out.history.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: "conflict".into(),
+            kind: HistoryKind::Conflict,
             side: None,
             outcome: Outcome::Conflict,
             title,
