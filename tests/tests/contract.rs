@@ -53,7 +53,7 @@ fn history_of(h: &Harness, kind: &str) -> Vec<history::Entry> {
         .read(|c| history::list(c, None, 1000))
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == kind)
+        .filter(|e| e.kind.as_str() == kind)
         .collect()
 }
 

@@ -70,7 +70,7 @@ fn audit(
         &NewEntry {
             room: room.clone(),
             cycle: 0,
-            kind: "mapping".into(),
+            kind: history::HistoryKind::Mapping,
             side: None,
             outcome: Outcome::Ok,
             title: title.to_owned(),

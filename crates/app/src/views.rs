@@ -163,7 +163,7 @@ impl HistoryEntry {
                 .unwrap_or_else(|| e.room.to_string()),
             room_id: e.room.to_string(),
             cycle: e.cycle,
-            kind: e.kind,
+            kind: e.kind.as_str().to_owned(),
             side: e.side,
             outcome: e.outcome,
             title: e.title,

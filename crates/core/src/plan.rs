@@ -60,7 +60,7 @@ mod series;
 pub mod words;
 mod writes;
 
-pub use action::{Action, Decided, InSeries, SeriesMember};
+pub use action::{Action, Decided, InSeries, SeriesMember, Subject};
 pub use breaker::{Breaker, Tripped};
 pub use conflict::{Conflict, ConflictKind, Resolved, ResolvedBy};
 use decide::Planner;
@@ -93,28 +93,25 @@ impl std::fmt::Display for Plan {
             writeln!(f, "nothing to do ({} held in conflict)", self.held)?;
         }
         for a in &self.actions {
-            let what = match a {
-                Action::CreateEvent { content, .. }
-                | Action::UpdateEvent { content, .. }
-                | Action::CreateReservation { content, .. }
-                | Action::UpdateReservation { content, .. }
-                | Action::DetachOccurrence { content, .. }
-                | Action::MoveEvent { content, .. }
-                | Action::MoveReservation { content, .. } => content.title.clone(),
-                Action::CreateSeries {
-                    content, members, ..
-                } => format!(
+            // The subject as the action names it, with the dry run's own details: a series'
+            // size, a message, the reservation or date an action on a link is for.
+            let what = match (a, a.subject()) {
+                (Action::CreateSeries { members, .. }, Subject::Content(content)) => format!(
                     "{} ({} occurrences in the window)",
                     content.title,
                     members.len()
                 ),
-                Action::DeleteEvent { event, .. } => event.to_string(),
-                Action::CancelEvent { event, message, .. }
-                | Action::DeclineEvent { event, message, .. } => format!("{event}: {message}"),
-                Action::CancelReservation { reservation, .. } => reservation.to_string(),
-                Action::SkipOccurrence { series, date, .. } => format!("{series} on {date}"),
-                Action::Relink { block, .. } => block.to_string(),
-                Action::Settle { link } | Action::Forget { link } => link.to_string(),
+                (
+                    Action::CancelEvent { event, message, .. }
+                    | Action::DeclineEvent { event, message, .. },
+                    _,
+                ) => format!("{event}: {message}"),
+                (Action::CancelReservation { reservation, .. }, _) => reservation.to_string(),
+                (Action::SkipOccurrence { series, date, .. }, _) => format!("{series} on {date}"),
+                (_, Subject::Content(content)) => content.title.clone(),
+                (_, Subject::Event(event)) => event.to_string(),
+                (_, Subject::Block(block)) => block.to_string(),
+                (_, Subject::Link(link)) => link.to_string(),
             };
             writeln!(f, "{:<20} {what}", a.kind())?;
             writeln!(f, "{:<20} {}", "", words::reason(a))?;

@@ -22,7 +22,7 @@ use roombridge_core::{
     SyncWindow,
 };
 use roombridge_store::conflicts::StoredConflict;
-use roombridge_store::history::{NewEntry, Outcome};
+use roombridge_store::history::{HistoryKind, NewEntry, Outcome};
 use roombridge_store::rooms::Room;
 use roombridge_store::{conflicts, cursors, history, links, mirror, settings, status};
 
@@ -84,12 +84,12 @@ pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleRepo
     if let Err(failure) = run_inner(ctx, room, mode, &mut report).await {
         report.error = Some(failure.message.clone());
         report.auth_failed = failure.auth;
-        report.held = failure.kind == "deletions_held";
+        report.held = failure.kind == HistoryKind::DeletionsHeld;
         if mode == CycleMode::Execute {
             let entry = NewEntry {
                 room: room.id.clone(),
                 cycle: report.cycle,
-                kind: failure.kind.into(),
+                kind: failure.kind,
                 side: failure.side,
                 outcome: Outcome::Failed,
                 title: room.name.clone(),
@@ -123,8 +123,9 @@ struct Failure {
     message: String,
     side: Option<Side>,
     auth: bool,
-    /// The history row's kind: `cycle_failed`, or `deletions_held` for the breaker.
-    kind: &'static str,
+    /// The history row's kind: [`HistoryKind::CycleFailed`], or
+    /// [`HistoryKind::DeletionsHeld`] for the breaker.
+    kind: HistoryKind,
 }
 
 impl Failure {
@@ -137,7 +138,7 @@ impl Failure {
             message: format!("Could not reach the {place}: {}", e.message),
             side: Some(side),
             auth: e.kind == ErrorKind::Auth,
-            kind: "cycle_failed",
+            kind: HistoryKind::CycleFailed,
         }
     }
 
@@ -146,7 +147,7 @@ impl Failure {
             message: format!("RoomBridge's database: {message}"),
             side: None,
             auth: false,
-            kind: "cycle_failed",
+            kind: HistoryKind::CycleFailed,
         }
     }
 }
@@ -219,7 +220,7 @@ fn setting(ctx: &EngineContext, room: &Room) -> Result<Setting, Failure> {
         ),
         side: None,
         auth: false,
-        kind: "cycle_failed",
+        kind: HistoryKind::CycleFailed,
     })?;
     let (days_back, days_ahead) = ctx
         .store
@@ -529,7 +530,7 @@ fn guard(ctx: &EngineContext, room: &Room, plan: &Plan, linked: usize) -> Result
         ),
         side: None,
         auth: false,
-        kind: "deletions_held",
+        kind: HistoryKind::DeletionsHeld,
     })
 }
 
@@ -548,7 +549,7 @@ fn notes(room: &Room, cycle: i64, mirrors: &Mirrors, composed: &Composed) -> Vec
         out.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: "orphaned".into(),
+            kind: HistoryKind::Orphaned,
             side: Some(Side::Booking),
             outcome: Outcome::Ok,
             title: r.content.title.clone(),
@@ -588,7 +589,7 @@ fn notes(room: &Room, cycle: i64, mirrors: &Mirrors, composed: &Composed) -> Vec
         out.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: "rejected".into(),
+            kind: HistoryKind::Rejected,
             side: Some(side),
             outcome: Outcome::Failed,
             title: rejected.id.clone().unwrap_or_else(|| "(no id)".into()),

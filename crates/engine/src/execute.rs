@@ -14,7 +14,7 @@ use roombridge_core::{
     BlockKey, GraphEventId, LinkId, Reservation, ReservationId, Side, SyncWindow,
 };
 use roombridge_store::conflicts::StoredConflict;
-use roombridge_store::history::{NewEntry, Outcome};
+use roombridge_store::history::{HistoryKind, NewEntry, Outcome};
 use roombridge_store::links;
 use roombridge_store::rooms::Room;
 
@@ -91,32 +91,7 @@ pub(crate) async fn run(
         if out.fatal.is_some() {
             break;
         }
-        let title = match action {
-            Action::CreateEvent { content, .. }
-            | Action::CreateSeries { content, .. }
-            | Action::UpdateEvent { content, .. }
-            | Action::CreateReservation { content, .. }
-            | Action::UpdateReservation { content, .. }
-            | Action::DetachOccurrence { content, .. }
-            | Action::MoveEvent { content, .. }
-            | Action::MoveReservation { content, .. } => content.title.clone(),
-            Action::DeleteEvent { event, .. }
-            | Action::CancelEvent { event, .. }
-            | Action::DeclineEvent { event, .. } => event_title(event).unwrap_or_default(),
-            Action::CancelReservation { link, .. }
-            | Action::SkipOccurrence { link, .. }
-            | Action::Settle { link }
-            | Action::Forget { link } => existing(link)
-                .and_then(|l| l.block.as_ref())
-                .and_then(block_title)
-                .or_else(|| {
-                    existing(link)
-                        .and_then(|l| l.event.as_ref())
-                        .and_then(event_title)
-                })
-                .unwrap_or_default(),
-            Action::Relink { block, .. } => block_title(block).unwrap_or_default(),
-        };
+        let title = words::title(action, existing, block_title, event_title);
         let result = apply(
             ctx,
             room,
@@ -189,7 +164,7 @@ pub(crate) async fn run(
         out.history.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: action.kind().into(),
+            kind: HistoryKind::from(action),
             side: action.target(),
             outcome,
             title,
@@ -222,7 +197,7 @@ pub(crate) async fn run(
             out.history.push(NewEntry {
                 room: room.id.clone(),
                 cycle,
-                kind: "conflict_decided".into(),
+                kind: HistoryKind::ConflictDecided,
                 side: None,
                 outcome: Outcome::Ok,
                 title,
@@ -269,7 +244,7 @@ pub(crate) async fn run(
         out.history.push(NewEntry {
             room: room.id.clone(),
             cycle,
-            kind: "conflict".into(),
+            kind: HistoryKind::Conflict,
             side: None,
             outcome: Outcome::Conflict,
             title,
@@ -337,24 +312,14 @@ async fn apply(
             .map(|e| e.content.hash())
     };
     match action {
-        Action::CreateEvent {
-            link,
-            block,
-            content,
-            booking_hash,
-            idempotency_key,
-            series,
-        } => {
+        Action::CreateEvent { series, .. } => {
             let mut row = rows::pending_row(action);
             row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
             journal(ctx, room, &row)?;
-            let member = SeriesMember {
-                link: link.clone(),
-                block: block.clone(),
-                date: series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date),
-                content: content.clone(),
-                booking_hash: booking_hash.clone(),
-                idempotency_key: idempotency_key.clone(),
+            // Written as an occurrence is; its date counts only in a series.
+            let date = series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date);
+            let Some(member) = SeriesMember::created_by(action, |_| Some(date)) else {
+                unreachable!("a create event is a member of its series");
             };
             let instance = match series {
                 Some(s) => instance_on(ctx, room, scratch, &s.master, s.date).await?,
@@ -403,9 +368,8 @@ async fn apply(
             for m in members {
                 if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
                 {
-                    let mut row = rows::member_row(m, Side::Booking);
-                    row.state = LinkState::Failed;
-                    out.link_puts.push((row, Some(failure_message(&e))));
+                    out.link_puts
+                        .push((rows::failed_member_row(m), Some(failure_message(&e))));
                     first_error.get_or_insert(e);
                 }
             }

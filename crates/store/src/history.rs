@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 
 use roombridge_core::{RoomId, Side};
 
-use crate::{Result, parse_ts, ts};
+use crate::{Result, StoreError, parse_ts, ts};
+
+mod kind;
+pub use kind::{HistoryKind, UnknownKind};
 
 /// How an action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +54,8 @@ impl Outcome {
 pub struct NewEntry {
     pub room: RoomId,
     pub cycle: i64,
-    /// An action kind (`create_event`, …) or `conflict`, `rejected`, `cycle_failed`.
-    pub kind: String,
+    /// An action's kind (`create_event`, …), or `conflict`, `rejected`, `cycle_failed`, ….
+    pub kind: HistoryKind,
     pub side: Option<Side>,
     pub outcome: Outcome,
     /// What it was about, usually the reservation's title.
@@ -68,7 +71,7 @@ pub struct Entry {
     pub at: chrono::DateTime<chrono::Utc>,
     pub room: RoomId,
     pub cycle: i64,
-    pub kind: String,
+    pub kind: HistoryKind,
     pub side: Option<Side>,
     pub outcome: Outcome,
     pub title: String,
@@ -78,18 +81,44 @@ pub struct Entry {
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn chain_hash(prev: &str, at: &str, e: &NewEntry) -> String {
+/// The fields of a row the chain covers, as text: what is appended, or what is stored (whose
+/// kind [`verify`] hashes as it stands, known to this build or not).
+struct Hashed<'a> {
+    room: &'a str,
+    cycle: i64,
+    kind: &'a str,
+    side: Option<Side>,
+    outcome: Outcome,
+    title: &'a str,
+    detail: &'a str,
+}
+
+impl NewEntry {
+    fn hashed(&self) -> Hashed<'_> {
+        Hashed {
+            room: self.room.as_str(),
+            cycle: self.cycle,
+            kind: self.kind.as_str(),
+            side: self.side,
+            outcome: self.outcome,
+            title: &self.title,
+            detail: &self.detail,
+        }
+    }
+}
+
+fn chain_hash(prev: &str, at: &str, e: &Hashed<'_>) -> String {
     let mut h = Sha256::new();
     for part in [
         prev,
         at,
-        e.room.as_str(),
+        e.room,
         &e.cycle.to_string(),
-        &e.kind,
+        e.kind,
         e.side.map(Side::as_str).unwrap_or(""),
         e.outcome.as_str(),
-        &e.title,
-        &e.detail,
+        e.title,
+        e.detail,
     ] {
         h.update(part.as_bytes());
         h.update([0x1f]);
@@ -142,7 +171,7 @@ pub fn append(
         .optional()?
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = ts(now);
-    let hash = chain_hash(&prev, &at, entry);
+    let hash = chain_hash(&prev, &at, &entry.hashed());
     conn.execute(
         "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -150,7 +179,7 @@ pub fn append(
             at,
             entry.room.as_str(),
             entry.cycle,
-            entry.kind,
+            entry.kind.as_str(),
             entry.side.map(Side::as_str),
             entry.outcome.as_str(),
             entry.title,
@@ -164,7 +193,7 @@ pub fn append(
         at: now,
         room: entry.room.clone(),
         cycle: entry.cycle,
-        kind: entry.kind.clone(),
+        kind: entry.kind,
         side: entry.side,
         outcome: entry.outcome,
         title: entry.title.clone(),
@@ -256,25 +285,68 @@ pub fn activity(
 
 const COLUMNS: &str = "seq, at, room_id, cycle, kind, side, outcome, title, detail, hash";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(Entry, String)> {
-    let at: String = r.get(1)?;
+/// A row as SQLite holds it, its text not yet read.
+struct Stored {
+    seq: i64,
+    at: String,
+    room: String,
+    cycle: i64,
+    kind: String,
+    side: Option<Side>,
+    outcome: Outcome,
+    title: String,
+    detail: String,
+    hash: String,
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
     let side: Option<String> = r.get(5)?;
     let outcome: String = r.get(6)?;
-    Ok((
-        Entry {
-            seq: r.get(0)?,
-            at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-            room: RoomId::new(r.get::<_, String>(2)?),
-            cycle: r.get(3)?,
-            kind: r.get(4)?,
-            side: side.as_deref().and_then(Side::parse),
-            outcome: Outcome::parse(&outcome),
-            title: r.get(7)?,
-            detail: r.get(8)?,
-            hash: r.get(9)?,
-        },
-        at,
-    ))
+    Ok(Stored {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        room: r.get(2)?,
+        cycle: r.get(3)?,
+        kind: r.get(4)?,
+        side: side.as_deref().and_then(Side::parse),
+        outcome: Outcome::parse(&outcome),
+        title: r.get(7)?,
+        detail: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+impl Stored {
+    fn hashed(&self) -> Hashed<'_> {
+        Hashed {
+            room: &self.room,
+            cycle: self.cycle,
+            kind: &self.kind,
+            side: self.side,
+            outcome: self.outcome,
+            title: &self.title,
+            detail: &self.detail,
+        }
+    }
+
+    /// The entry, or [`StoreError::Invalid`] for a time or kind this build cannot read.
+    fn entry(self) -> Result<Entry> {
+        let kind = self.kind.parse().map_err(|e: UnknownKind| {
+            StoreError::Invalid(format!("history entry {}: {e}", self.seq))
+        })?;
+        Ok(Entry {
+            seq: self.seq,
+            at: parse_ts(&self.at)?,
+            room: RoomId::new(self.room),
+            cycle: self.cycle,
+            kind,
+            side: self.side,
+            outcome: self.outcome,
+            title: self.title,
+            detail: self.detail,
+            hash: self.hash,
+        })
+    }
 }
 
 /// The newest `limit` rows, newest first; one room's when `room` is given.
@@ -286,9 +358,7 @@ pub fn list(conn: &Connection, room: Option<&RoomId>, limit: u32) -> Result<Vec<
     let rows = stmt.query_map(params![room.map(|r| r.as_str()), limit], from_row)?;
     let mut out = Vec::new();
     for row in rows {
-        let (mut entry, at) = row?;
-        entry.at = parse_ts(&at)?;
-        out.push(entry);
+        out.push(row?.entry()?);
     }
     Ok(out)
 }
@@ -384,9 +454,11 @@ pub fn query(
     )?;
     let mut out = Vec::new();
     for row in rows {
-        let ((mut entry, at), prev_hash) = row?;
-        entry.at = parse_ts(&at)?;
-        out.push(Chained { entry, prev_hash });
+        let (stored, prev_hash) = row?;
+        out.push(Chained {
+            entry: stored.entry()?,
+            prev_hash,
+        });
     }
     Ok(out)
 }
@@ -440,42 +512,28 @@ pub struct Broken {
 
 /// Walks the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
 pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash
-         FROM history ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS}, prev_hash FROM history ORDER BY seq"
+    ))?;
     let mut rows = stmt.query([])?;
     let mut prev = GENESIS.to_owned();
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let at: String = r.get(1)?;
-        let side: Option<String> = r.get(5)?;
-        let outcome: String = r.get(6)?;
-        let stored_prev: String = r.get(9)?;
-        let stored: String = r.get(10)?;
-        let entry = NewEntry {
-            room: RoomId::new(r.get::<_, String>(2)?),
-            cycle: r.get(3)?,
-            kind: r.get(4)?,
-            side: side.as_deref().and_then(Side::parse),
-            outcome: Outcome::parse(&outcome),
-            title: r.get(7)?,
-            detail: r.get(8)?,
-        };
+        let row = from_row(r)?;
+        let stored_prev: String = r.get(10)?;
         if stored_prev != prev {
             return Ok(Err(Broken {
-                seq,
+                seq: row.seq,
                 reason: "a row before this one was removed or changed".into(),
             }));
         }
-        if chain_hash(&prev, &at, &entry) != stored {
+        if chain_hash(&prev, &row.at, &row.hashed()) != row.hash {
             return Ok(Err(Broken {
-                seq,
+                seq: row.seq,
                 reason: "this row was changed after it was written".into(),
             }));
         }
-        prev = stored;
+        prev = row.hash;
         n += 1;
     }
     Ok(Ok(n))
@@ -620,12 +678,47 @@ mod tests {
         NewEntry {
             room: RoomId::new("gym"),
             cycle: 1,
-            kind: "create_event".into(),
+            kind: HistoryKind::CreateEvent,
             side: Some(Side::Calendar),
             outcome: Outcome::Ok,
             title: title.into(),
             detail: String::new(),
         }
+    }
+
+    #[test]
+    fn a_kind_this_build_does_not_know_is_reported_and_still_verifies() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc::now();
+        store
+            .write(|c| {
+                append(c, &entry("a"), now)?;
+                // A row a newer RoomBridge wrote, of a kind this build lacks.
+                let prev = head(c)?.unwrap().hash;
+                let at = ts(now);
+                let newer = entry("b");
+                let hash = chain_hash(
+                    &prev,
+                    &at,
+                    &Hashed {
+                        kind: "teleported",
+                        ..newer.hashed()
+                    },
+                );
+                c.execute(
+                    "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+                     VALUES (?1, 'gym', 1, 'teleported', 'calendar', 'ok', 'b', '', ?2, ?3)",
+                    params![at, prev, hash],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let err = store.read(|c| list(c, None, 10)).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid(m) if m.contains("history entry 2") && m.contains("\"teleported\"")),
+            "{err}"
+        );
+        assert_eq!(store.read(verify).unwrap(), Ok(2));
     }
 
     #[test]
@@ -731,7 +824,7 @@ mod tests {
                     let e = NewEntry {
                         room: RoomId::new(room),
                         cycle: 1,
-                        kind: kind.into(),
+                        kind: kind.parse().unwrap(),
                         side: Some(Side::Calendar),
                         outcome,
                         title: title.into(),

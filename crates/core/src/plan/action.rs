@@ -32,6 +32,48 @@ pub struct SeriesMember {
     pub idempotency_key: String,
 }
 
+impl SeriesMember {
+    /// The member a create of an occurrence block stands for, on the date `date` gives its
+    /// block; `None` for any other action, or when `date` gives none.
+    pub fn created_by(
+        action: &Action,
+        date: impl FnOnce(&BlockKey) -> Option<NaiveDate>,
+    ) -> Option<SeriesMember> {
+        match action {
+            Action::CreateEvent {
+                link,
+                block,
+                content,
+                booking_hash,
+                idempotency_key,
+                ..
+            } => Some(SeriesMember {
+                link: link.clone(),
+                block: block.clone(),
+                date: date(block)?,
+                content: content.clone(),
+                booking_hash: booking_hash.clone(),
+                idempotency_key: idempotency_key.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What an action is about, as the action itself names it: the dry run shows it and the
+/// history looks its title up ([`super::words::title`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// The content the action writes; its title names what it touches.
+    Content(&'a Content),
+    /// The Outlook event it removes.
+    Event(&'a GraphEventId),
+    /// The block it links to an event that already agrees.
+    Block(&'a BlockKey),
+    /// Only its link, whose block or event the caller knows.
+    Link(&'a LinkId),
+}
+
 /// One thing a cycle does to one side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -183,6 +225,28 @@ impl Action {
                 Some(series)
             }
             _ => None,
+        }
+    }
+
+    /// What this action is about (see [`Subject`]).
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            Action::CreateEvent { content, .. }
+            | Action::CreateSeries { content, .. }
+            | Action::UpdateEvent { content, .. }
+            | Action::CreateReservation { content, .. }
+            | Action::UpdateReservation { content, .. }
+            | Action::DetachOccurrence { content, .. }
+            | Action::MoveEvent { content, .. }
+            | Action::MoveReservation { content, .. } => Subject::Content(content),
+            Action::DeleteEvent { event, .. }
+            | Action::CancelEvent { event, .. }
+            | Action::DeclineEvent { event, .. } => Subject::Event(event),
+            Action::Relink { block, .. } => Subject::Block(block),
+            Action::CancelReservation { link, .. }
+            | Action::SkipOccurrence { link, .. }
+            | Action::Settle { link }
+            | Action::Forget { link } => Subject::Link(link),
         }
     }
 

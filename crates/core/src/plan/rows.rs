@@ -53,23 +53,29 @@ pub fn pending_row(action: &Action) -> Link {
     }
 }
 
+/// The row an occurrence of a series leaves when writing it failed: its pending row, marked
+/// failed, so the next cycle plans it again.
+pub fn failed_member_row(member: &SeriesMember) -> Link {
+    Link {
+        state: LinkState::Failed,
+        ..member_row(member, Side::Booking)
+    }
+}
+
 /// The rows a failed `action` leaves: the link as it was (or as [`pending_row`] proposes it),
-/// marked failed, so the next cycle plans it again; for a series, one per occurrence. A row
-/// with neither a block nor an event says nothing and is left out.
+/// marked failed, so the next cycle plans it again; for a series, one per occurrence
+/// ([`failed_member_row`]). A row with neither a block nor an event says nothing and is left
+/// out.
 pub fn failed_rows(action: &Action, existing: Option<&Link>) -> Vec<Link> {
     let rows = match action {
         // A series is planned again through its occurrences' links.
-        Action::CreateSeries { members, .. } => members
-            .iter()
-            .map(|m| member_row(m, Side::Booking))
-            .collect(),
-        _ => vec![existing.cloned().unwrap_or_else(|| pending_row(action))],
+        Action::CreateSeries { members, .. } => members.iter().map(failed_member_row).collect(),
+        _ => vec![Link {
+            state: LinkState::Failed,
+            ..existing.cloned().unwrap_or_else(|| pending_row(action))
+        }],
     };
     rows.into_iter()
-        .map(|mut link| {
-            link.state = LinkState::Failed;
-            link
-        })
         .filter(|link| link.block.is_some() || link.event.is_some())
         .collect()
 }

@@ -99,23 +99,10 @@ fn create_series(
 ) -> Action {
     let members = members
         .iter()
-        .filter_map(|&i| match &plan.actions[i] {
-            Action::CreateEvent {
-                link,
-                block,
-                content,
-                booking_hash,
-                idempotency_key,
-                ..
-            } => Some(SeriesMember {
-                link: link.clone(),
-                block: block.clone(),
-                date: blocks.get(block).and_then(|b| b.occurrence)?,
-                content: content.clone(),
-                booking_hash: booking_hash.clone(),
-                idempotency_key: idempotency_key.clone(),
-            }),
-            _ => None,
+        .filter_map(|&i| {
+            SeriesMember::created_by(&plan.actions[i], |block| {
+                blocks.get(block).and_then(|b| b.occurrence)
+            })
         })
         .collect();
     // The key names the series and its rule: a retry after a lost answer gets the series the

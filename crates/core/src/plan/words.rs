@@ -1,7 +1,34 @@
 //! The words that explain an action or a conflict: the history's reasons and the dry run's.
 
-use super::{Action, ConflictKind};
+use super::{Action, ConflictKind, Link, Subject};
+use crate::ids::{BlockKey, GraphEventId, LinkId};
 use crate::policy::Choice;
+
+/// The title of what `action` touches, for the history: the title of the content it writes,
+/// else the title `event_title` or `block_title` finds for the event or block it names; an
+/// action named only by its link takes its block's title, else its event's (the link found by
+/// `link`). Empty when nothing is found.
+pub fn title<'a>(
+    action: &Action,
+    link: impl Fn(&LinkId) -> Option<&'a Link>,
+    block_title: impl Fn(&BlockKey) -> Option<String>,
+    event_title: impl Fn(&GraphEventId) -> Option<String>,
+) -> String {
+    match action.subject() {
+        Subject::Content(content) => Some(content.title.clone()),
+        Subject::Event(event) => event_title(event),
+        Subject::Block(block) => block_title(block),
+        Subject::Link(id) => link(id)
+            .and_then(|l| l.block.as_ref())
+            .and_then(&block_title)
+            .or_else(|| {
+                link(id)
+                    .and_then(|l| l.event.as_ref())
+                    .and_then(&event_title)
+            }),
+    }
+    .unwrap_or_default()
+}
 
 /// Why a conflict waits, for the history.
 pub fn conflict_reason(kind: ConflictKind) -> &'static str {

@@ -42,6 +42,7 @@ use tokio::task::JoinHandle;
 
 use crate::demo::{DEMO_RESOURCES, DEMO_ZONE};
 use crate::seed::Seed;
+use model::Reservation;
 use problem::{FieldError, Problem};
 use store::{Created, Entry, Fault, FaultAnswer, Resource, Store};
 
@@ -400,11 +401,7 @@ async fn feed(State(shared): AppState, RawQuery(query): RawQuery) -> Result<Resp
 
 async fn read(State(shared): AppState, Path(id): Path<String>) -> Result<Response, Problem> {
     match shared.store().get(&id) {
-        Some(Entry::Valid(r)) => Ok(reservation_response(
-            StatusCode::OK,
-            &r.to_json(),
-            r.version,
-        )),
+        Some(Entry::Valid(r)) => Ok(reservation_response(StatusCode::OK, r)),
         Some(Entry::Raw(raw)) => Ok(Json(raw.clone()).into_response()),
         None => Err(Problem::not_found(format!(
             "no reservation has the id `{id}`"
@@ -422,14 +419,14 @@ async fn create(
     let created = shared.store().create(body, Some(&key), Utc::now())?;
     Ok(match created {
         Created::New(r) => {
-            let mut response = reservation_response(StatusCode::CREATED, &r.to_json(), r.version);
+            let mut response = reservation_response(StatusCode::CREATED, &r);
             if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/reservations/{}", r.id)) {
                 response.headers_mut().insert(header::LOCATION, location);
             }
             response
         }
         Created::Replayed(r) => {
-            let mut response = reservation_response(StatusCode::OK, &r.to_json(), r.version);
+            let mut response = reservation_response(StatusCode::OK, &r);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -444,19 +441,15 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let version = if_match(&headers)?;
-    let Value::Object(patch) = json_body(&headers, &body)? else {
+    let (version, body) = change_request(&headers, &body)?;
+    let Value::Object(patch) = body else {
         return Err(Problem::validation(vec![FieldError::new(
             "",
             "the body must be a JSON object",
         )]));
     };
     let r = shared.store().update(&id, version, &patch, Utc::now())?;
-    Ok(reservation_response(
-        StatusCode::OK,
-        &r.to_json(),
-        r.version,
-    ))
+    Ok(reservation_response(StatusCode::OK, &r))
 }
 
 async fn cancel(
@@ -465,8 +458,7 @@ async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let version = if_match(&headers)?;
-    let body = json_body(&headers, &body)?;
+    let (version, body) = change_request(&headers, &body)?;
     let mut errors = Vec::new();
     let note = match body.get("note") {
         Some(Value::String(note)) if note.trim().is_empty() => {
@@ -502,11 +494,7 @@ async fn cancel(
         _ => return Err(Problem::validation(errors)),
     };
     let r = shared.store().cancel(&id, version, note, Utc::now())?;
-    Ok(reservation_response(
-        StatusCode::OK,
-        &r.to_json(),
-        r.version,
-    ))
+    Ok(reservation_response(StatusCode::OK, &r))
 }
 
 async fn insert_raw(
@@ -587,9 +575,10 @@ fn status_fault(body: &Value) -> Result<FaultAnswer, Problem> {
     })
 }
 
-fn reservation_response(status: StatusCode, body: &Value, version: i64) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+/// A reservation as the contract answers it: its JSON, its version as the `ETag`.
+fn reservation_response(status: StatusCode, r: &Reservation) -> Response {
+    let mut response = (status, Json(r.to_json())).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", r.version)) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response
@@ -638,6 +627,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Problem> {
         .ok_or_else(|| {
             Problem::bad_request("Idempotency-Key must be 1 to 255 printable ASCII characters")
         })
+}
+
+/// What a change to a reservation reads first: the version it is made at ([`if_match`]), then
+/// its JSON body.
+fn change_request(headers: &HeaderMap, body: &[u8]) -> Result<(i64, Value), Problem> {
+    let version = if_match(headers)?;
+    Ok((version, json_body(headers, body)?))
 }
 
 fn if_match(headers: &HeaderMap) -> Result<i64, Problem> {

@@ -425,5 +425,6 @@ fn the_breaker_trips_only_past_its_share_and_its_floor() {
 }
 
 mod declines;
+mod naming;
 mod policies;
 mod series_and_moves;

@@ -38,6 +38,30 @@ pub(super) fn mailbox_key(app: &App, mailbox: &str) -> Result<String, GraphError
     directory_access(&app.settings, mailbox)
 }
 
+/// What every request for a mailbox's calendar checks first: its token ([`authorize`]), then
+/// the mailbox ([`mailbox_key`]), whose key it returns.
+pub(super) fn authorized_mailbox(
+    app: &App,
+    headers: &HeaderMap,
+    mailbox: &str,
+) -> Result<String, GraphError> {
+    authorize(app, headers)?;
+    mailbox_key(app, mailbox)
+}
+
+/// [`authorized_mailbox`] for a request that names an event, whose id must then be well
+/// formed ([`check_event_id`]).
+pub(super) fn authorized_event(
+    app: &App,
+    headers: &HeaderMap,
+    mailbox: &str,
+    id: &str,
+) -> Result<String, GraphError> {
+    let key = authorized_mailbox(app, headers, mailbox)?;
+    check_event_id(id)?;
+    Ok(key)
+}
+
 /// Looks `mailbox` up in the tenant's directory as Exchange does: a resource mailbox is open
 /// to the application; a person's mailbox only when the application's scope is the whole
 /// tenant, else 403 `ErrorAccessDenied` (RBAC for Applications or an application access

@@ -19,8 +19,7 @@ pub(super) async fn delta(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
+    let key = authorized_mailbox(&app, &headers, &mailbox)?;
     let prefer = Prefer::read(&headers);
     let page_size = prefer.max_page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     let mut store = lock(&app.store);
@@ -143,9 +142,7 @@ pub(super) async fn list_instances(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
+    let key = authorized_event(&app, &headers, &mailbox, &id)?;
     let (start, end) = required_window(&query)?;
     let store = lock(&app.store);
     let mb = store
@@ -188,8 +185,7 @@ pub(super) async fn calendar_view(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
+    let key = authorized_mailbox(&app, &headers, &mailbox)?;
     let (start, end) = required_window(&query)?;
     let store = lock(&app.store);
     let events: Vec<&StoredEvent> = match store.mailboxes.get(&key) {

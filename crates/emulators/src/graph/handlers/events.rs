@@ -234,8 +234,7 @@ pub(super) async fn create_event(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
+    let key = authorized_mailbox(&app, &headers, &mailbox)?;
     let body = parse_body(&bytes)?;
     schema::check(&body, &schema::EVENT)?;
     let prefer = Prefer::read(&headers);
@@ -561,9 +560,7 @@ pub(super) async fn get_event(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
+    let key = authorized_event(&app, &headers, &mailbox, &id)?;
     let expand = expanded_ids(&query)?;
     let select = selected(&query)?;
     let prefer = Prefer::read(&headers);
@@ -611,9 +608,7 @@ pub(super) async fn patch_event(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
+    let key = authorized_event(&app, &headers, &mailbox, &id)?;
     let body = parse_body(&bytes)?;
     schema::check(&body, &schema::EVENT)?;
     let prefer = Prefer::read(&headers);
@@ -687,9 +682,7 @@ pub(super) async fn delete_event(
     Path((mailbox, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
+    let key = authorized_event(&app, &headers, &mailbox, &id)?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
     let mb = store
@@ -717,6 +710,40 @@ pub(super) fn only_properties(
     }
 }
 
+/// What an answer to a meeting (a decline, a cancellation) reads first, checked in this order:
+/// the mailbox, the body, its optional `comment`.
+struct MeetingAnswer {
+    key: String,
+    body: Map<String, Value>,
+    comment: Option<String>,
+}
+
+impl MeetingAnswer {
+    fn read(
+        app: &App,
+        headers: &HeaderMap,
+        mailbox: &str,
+        id: &str,
+        bytes: &Bytes,
+    ) -> Result<Self, GraphError> {
+        let key = authorized_event(app, headers, mailbox, id)?;
+        let body = parse_body(bytes)?;
+        let comment = string_field(&body, "comment")?;
+        Ok(MeetingAnswer { key, body, comment })
+    }
+
+    /// The reply the organizer gets (`kind`: `decline` or `cancel`).
+    fn reply(self, event_id: String, subject: String, kind: &'static str) -> Reply {
+        Reply {
+            mailbox: self.key,
+            event_id,
+            subject,
+            kind,
+            comment: self.comment.unwrap_or_default(),
+        }
+    }
+}
+
 /// `POST /users/{mailbox}/events/{id}/decline` as the room: 202, the event's response becomes
 /// `declined`, and, as an Exchange room mailbox removes meetings it declines from its calendar,
 /// the event leaves the room's calendar view (delta reports it `@removed`). It can still be read
@@ -727,18 +754,18 @@ pub(super) async fn decline_event(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
-    let body = parse_body(&bytes)?;
-    let comment = string_field(&body, "comment")?;
-    if body.get("sendResponse").is_some_and(|v| !v.is_boolean()) {
+    let answer = MeetingAnswer::read(&app, &headers, &mailbox, &id, &bytes)?;
+    if answer
+        .body
+        .get("sendResponse")
+        .is_some_and(|v| !v.is_boolean())
+    {
         return Err(GraphError::bad_request(
             "Property 'sendResponse' must be a boolean.",
         ));
     }
     only_properties(
-        &body,
+        &answer.body,
         &["comment", "sendResponse", "proposedNewTime"],
         "decline",
     )?;
@@ -746,10 +773,10 @@ pub(super) async fn decline_event(
     let seq = store.next_seq();
     let e = store
         .mailboxes
-        .get_mut(&key)
+        .get_mut(&answer.key)
         .and_then(|mb| mb.events.get_mut(&id))
         .ok_or_else(GraphError::not_found)?;
-    if e.organizer_address.eq_ignore_ascii_case(&key) {
+    if e.organizer_address.eq_ignore_ascii_case(&answer.key) {
         // Exchange refuses a response to a meeting the mailbox organised itself.
         return Err(GraphError::bad_request(
             "Your request can't be completed. You can't respond to a meeting you organized.",
@@ -762,13 +789,7 @@ pub(super) async fn decline_event(
         e.last_modified = now;
         e.seq = seq;
     }
-    let reply = Reply {
-        mailbox: key,
-        event_id: id,
-        subject: e.subject.clone(),
-        kind: "decline",
-        comment: comment.unwrap_or_default(),
-    };
+    let reply = answer.reply(id, e.subject.clone(), "decline");
     store.replies.push(reply);
     Ok(StatusCode::ACCEPTED.into_response())
 }
@@ -783,32 +804,22 @@ pub(super) async fn cancel_event(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    let key = mailbox_key(&app, &mailbox)?;
-    check_event_id(&id)?;
-    let body = parse_body(&bytes)?;
-    let comment = string_field(&body, "comment")?;
-    only_properties(&body, &["comment"], "cancel")?;
+    let answer = MeetingAnswer::read(&app, &headers, &mailbox, &id, &bytes)?;
+    only_properties(&answer.body, &["comment"], "cancel")?;
     let mut store = lock(&app.store);
     let seq = store.next_seq();
     let mb = store
         .mailboxes
-        .get_mut(&key)
+        .get_mut(&answer.key)
         .ok_or_else(GraphError::not_found)?;
     let e = mb.events.get(&id).ok_or_else(GraphError::not_found)?;
-    if !e.organizer_address.eq_ignore_ascii_case(&key) {
+    if !e.organizer_address.eq_ignore_ascii_case(&answer.key) {
         return Err(GraphError::bad_request(
             "Your request can't be completed. You need to be an organizer to cancel a meeting.",
         ));
     }
     let subject = e.subject.clone();
     remove_event(mb, &id, seq);
-    store.replies.push(Reply {
-        mailbox: key,
-        event_id: id,
-        subject,
-        kind: "cancel",
-        comment: comment.unwrap_or_default(),
-    });
+    store.replies.push(answer.reply(id, subject, "cancel"));
     Ok(StatusCode::ACCEPTED.into_response())
 }

@@ -24,6 +24,29 @@ pub(super) fn paging(query: &HashMap<String, String>) -> Result<(usize, usize), 
     Ok((top, skip))
 }
 
+/// What every places request checks first: its token, `Place.Read.All`, then the page it
+/// asks for ([`paging`]), which it returns.
+fn places_request(
+    app: &App,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<(usize, usize), GraphError> {
+    authorize(app, headers)?;
+    places_allowed(app)?;
+    paging(query)
+}
+
+/// The postal address of every place (the town hall of the demo municipality).
+fn address() -> Value {
+    json!({
+        "street": "Rådhusgata 1",
+        "city": "Nordvik",
+        "state": "",
+        "postalCode": "8000",
+        "countryOrRegion": "Norway"
+    })
+}
+
 /// One page of a places collection, with a nextLink to `link` when more remain.
 pub(super) fn places_page(
     app: &App,
@@ -60,9 +83,7 @@ pub(super) async fn rooms(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    places_allowed(&app)?;
-    let page = paging(&query)?;
+    let page = places_request(&app, &headers, &query)?;
     let rooms: Vec<Value> = app
         .settings
         .mailboxes
@@ -113,22 +134,14 @@ pub(super) async fn room_lists(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    places_allowed(&app)?;
-    let page = paging(&query)?;
+    let page = places_request(&app, &headers, &query)?;
     let lists: Vec<Value> = room_list_groups(&app.settings.mailboxes)
         .into_iter()
         .map(|(name, email, _)| {
             json!({
                 "id": place_id(&email),
                 "displayName": name,
-                "address": {
-                    "street": "Rådhusgata 1",
-                    "city": "Nordvik",
-                    "state": "",
-                    "postalCode": "8000",
-                    "countryOrRegion": "Norway"
-                },
+                "address": address(),
                 "geocoordinates": null,
                 "phone": null,
                 "emailAddress": email,
@@ -150,9 +163,7 @@ pub(super) async fn room_list_rooms(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> GraphResult {
-    authorize(&app, &headers)?;
-    places_allowed(&app)?;
-    let page = paging(&query)?;
+    let page = places_request(&app, &headers, &query)?;
     let (_, email, rooms) = room_list_groups(&app.settings.mailboxes)
         .into_iter()
         .find(|(_, email, _)| email.eq_ignore_ascii_case(&list))
@@ -193,13 +204,7 @@ pub(super) fn place_json(m: &EmulatedMailbox) -> Value {
         "id": id,
         "emailAddress": m.email,
         "displayName": m.display_name,
-        "address": {
-            "street": "Rådhusgata 1",
-            "city": "Nordvik",
-            "state": "",
-            "postalCode": "8000",
-            "countryOrRegion": "Norway"
-        },
+        "address": address(),
         "geoCoordinates": {"latitude": 67.28, "longitude": 14.40},
         "phone": "",
         "nickname": nickname,
