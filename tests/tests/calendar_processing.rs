@@ -52,7 +52,9 @@ async fn a_room_that_rewrites_subjects_and_deletes_bodies_changes_nothing_in_the
     assert_eq!(reservation["version"].as_i64(), Some(version + 1));
     let history = h.app.list_history(Some(100), Some(HALL)).unwrap();
     assert!(
-        !history.iter().any(|e| e.kind == "update_reservation"),
+        !history
+            .iter()
+            .any(|e| e.kind == roombridge_app::views::HistoryKind::UpdateReservation),
         "{history:#?}"
     );
 }

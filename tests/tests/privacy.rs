@@ -118,7 +118,11 @@ async fn a_change_of_mode_updates_every_event_roombridge_wrote_on_the_next_cycle
         assert_eq!(event["subject"], subject, "{mode}");
         // The audit history says why the event was written.
         let last = h.app.list_history(Some(1), Some(GYM)).unwrap();
-        assert_eq!(last[0].kind, "update_event", "{mode}");
+        assert_eq!(
+            last[0].kind,
+            roombridge_app::views::HistoryKind::UpdateEvent,
+            "{mode}"
+        );
         assert!(
             last[0].detail.contains("privacy mode"),
             "{mode}: {}",

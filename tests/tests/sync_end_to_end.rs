@@ -170,7 +170,10 @@ async fn a_malformed_reservation_fails_alone_and_the_rest_keeps_syncing() {
 
     assert_eq!(subjects(&h.graph.events(GYM_MAILBOX).await), ["Volleyball"]);
     let history = h.app.list_history(Some(500), Some(GYM)).unwrap();
-    let rejected: Vec<_> = history.iter().filter(|e| e.kind == "rejected").collect();
+    let rejected: Vec<_> = history
+        .iter()
+        .filter(|e| e.kind == roombridge_app::views::HistoryKind::Rejected)
+        .collect();
     assert_eq!(rejected.len(), 1, "{history:#?}");
     assert_eq!(rejected[0].title, "broken-1");
     assert!(!rejected[0].detail.is_empty());
@@ -349,7 +352,9 @@ async fn a_room_mailbox_rewriting_subjects_to_the_organizer_is_not_an_edit() {
     );
     let history = h.app.list_history(Some(100), Some(GYM)).unwrap();
     assert!(
-        !history.iter().any(|e| e.kind == "update_reservation"),
+        !history
+            .iter()
+            .any(|e| e.kind == roombridge_app::views::HistoryKind::UpdateReservation),
         "{history:#?}"
     );
 }
@@ -505,7 +510,7 @@ async fn a_cycle_that_would_delete_most_of_a_room_is_held_until_approved() {
         .list_history(Some(100), Some(GYM))
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "deletions_held")
+        .filter(|e| e.kind == roombridge_app::views::HistoryKind::DeletionsHeld)
         .count();
     assert_eq!(held_rows, 1);
 

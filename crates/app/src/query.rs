@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use roombridge_core::RoomId;
-use roombridge_store::history::{self, Filter, Order, Outcome};
+use roombridge_store::history::{self, Filter, HistoryKind, Order, Outcome};
 
 use crate::views::HistoryEntry;
 use crate::{ApiError, App, ErrorCode};
@@ -29,6 +29,7 @@ pub struct HistoryQuery {
     /// RFC 3339 instant (exclusive), or a `YYYY-MM-DD` date (through its end, UTC).
     pub to: Option<String>,
     /// One kind: `create_event`, `conflict`, `conflict_decided`, `rejected`, …
+    #[ts(as = "Option<HistoryKind>")]
     pub kind: Option<String>,
     /// `ok`, `failed` or `conflict`.
     pub outcome: Option<String>,
@@ -85,13 +86,16 @@ impl HistoryQuery {
             .transpose()?;
         let kind = given(&self.kind)
             .map(|k| {
-                if k.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-                    Ok(k.to_owned())
-                } else {
-                    Err(invalid(format!(
-                        "`kind` is a name such as create_event, not {k:?}."
-                    )))
-                }
+                k.parse::<HistoryKind>().map_err(|_| {
+                    invalid(format!(
+                        "`kind` is one of {}, not {k:?}.",
+                        HistoryKind::ALL
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
             })
             .transpose()?;
         let from = given(&self.from)

@@ -9,6 +9,8 @@ use roombridge_core::policy::{Choice, FieldOwnership, Move};
 use roombridge_core::{Content, RoomId, Side};
 use roombridge_store::conflicts::{Decision, StoredConflict};
 use roombridge_store::history::{Broken, Entry, Outcome};
+
+pub use roombridge_store::history::HistoryKind;
 use roombridge_store::rooms::Room;
 use roombridge_store::status::RoomStatus;
 
@@ -145,7 +147,7 @@ pub struct HistoryEntry {
     pub room_id: String,
     pub room_name: String,
     pub cycle: i64,
-    pub kind: String,
+    pub kind: HistoryKind,
     pub side: Option<Side>,
     pub outcome: Outcome,
     pub title: String,
@@ -163,7 +165,7 @@ impl HistoryEntry {
                 .unwrap_or_else(|| e.room.to_string()),
             room_id: e.room.to_string(),
             cycle: e.cycle,
-            kind: e.kind.as_str().to_owned(),
+            kind: e.kind,
             side: e.side,
             outcome: e.outcome,
             title: e.title,

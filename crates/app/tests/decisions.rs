@@ -80,7 +80,7 @@ async fn keep_booking_is_carried_out_on_the_next_sync_and_audited_with_its_reaso
         app.list_history(Some(500), Some(&overlap.room_id))
             .unwrap()
             .into_iter()
-            .find(|e| e.kind == "conflict_decided")
+            .find(|e| e.kind == roombridge_app::views::HistoryKind::ConflictDecided)
     })
     .await;
     assert!(row.detail.contains("kari"), "{}", row.detail);
@@ -333,7 +333,7 @@ async fn keeping_both_moves_the_reservation_in_the_way_to_a_free_time_and_copies
     let history = app.list_history(Some(500), Some(&c.room_id)).unwrap();
     let moved_row = history
         .iter()
-        .find(|e| e.kind == "move_reservation")
+        .find(|e| e.kind == roombridge_app::views::HistoryKind::MoveReservation)
         .expect("the move is in the history");
     assert!(
         moved_row.detail.contains("06:00–07:30"),
@@ -342,9 +342,10 @@ async fn keeping_both_moves_the_reservation_in_the_way_to_a_free_time_and_copies
     );
     let meeting = c.calendar.as_ref().unwrap();
     assert!(
-        history
-            .iter()
-            .any(|e| e.kind == "create_reservation" && e.title == meeting.title),
+        history.iter().any(
+            |e| e.kind == roombridge_app::views::HistoryKind::CreateReservation
+                && e.title == meeting.title
+        ),
         "the meeting is copied to the booking system"
     );
     // The moved reservation's Outlook event follows on the next sync, and nothing is in
@@ -359,7 +360,9 @@ async fn keeping_both_moves_the_reservation_in_the_way_to_a_free_time_and_copies
                 .unwrap()
                 .into_iter()
                 .find(|e| {
-                    e.kind == "update_event" && e.title == booking.title && e.seq > moved_row.seq
+                    e.kind == roombridge_app::views::HistoryKind::UpdateEvent
+                        && e.title == booking.title
+                        && e.seq > moved_row.seq
                 })
         },
     )

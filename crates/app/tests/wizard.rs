@@ -553,7 +553,9 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
     let history = app.list_history(Some(50), Some(&other.id)).unwrap();
     let removed = history
         .iter()
-        .find(|h| h.kind == "mapping" && h.title == "Room removed")
+        .find(|h| {
+            h.kind == roombridge_app::views::HistoryKind::Mapping && h.title == "Room removed"
+        })
         .expect("an audit row for the removal");
     assert!(
         removed.detail.contains("left as they are"),
@@ -561,7 +563,9 @@ async fn mappings_are_added_edited_and_removed_and_the_engine_follows() {
         removed.detail
     );
     assert!(
-        history.iter().any(|h| h.kind != "mapping"),
+        history
+            .iter()
+            .any(|h| h.kind != roombridge_app::views::HistoryKind::Mapping),
         "older history stays"
     );
     assert_eq!(

@@ -372,7 +372,7 @@ pub struct Filter {
     /// Rows written before this instant (exclusive).
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// One kind, e.g. `create_event`, `conflict`, `rejected`.
-    pub kind: Option<String>,
+    pub kind: Option<HistoryKind>,
     pub outcome: Option<Outcome>,
     /// Text that must appear in the title or the detail (ASCII letters in any case).
     pub search: Option<String>,
@@ -443,7 +443,7 @@ pub fn query(
             filter.room.as_ref().map(|r| r.as_str()),
             filter.from.map(ts),
             filter.to.map(ts),
-            filter.kind.as_deref(),
+            filter.kind.map(HistoryKind::as_str),
             filter.outcome.map(Outcome::as_str),
             search,
             filter.before,
@@ -890,7 +890,7 @@ mod tests {
     #[test]
     fn the_kind_filter_selects_one_kind() {
         let filter = Filter {
-            kind: Some("create_event".into()),
+            kind: Some(HistoryKind::CreateEvent),
             ..Filter::default()
         };
         assert_eq!(titles(&seeded(), &filter), ["Handball U12", "Chess club"]);

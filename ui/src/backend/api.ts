@@ -5,6 +5,9 @@
 /** The closed set of error codes. Screens branch on `code`, never on `message`. */
 export const API_ERROR_CODES = ["unauthorized", "not_found", "invalid_input", "unavailable", "not_configured", "internal"] as const;
 
+/** Every kind of history entry, in the order the history filter offers them. */
+export const HISTORY_KINDS = ["create_event", "create_series", "update_event", "delete_event", "cancel_event", "decline_event", "create_reservation", "update_reservation", "cancel_reservation", "skip_occurrence", "detach_occurrence", "move_event", "move_reservation", "settle", "relink", "forget", "conflict", "conflict_decided", "rejected", "orphaned", "cycle_failed", "deletions_held", "mapping"] as const;
+
 /**
  * History rows of one hour or day.
  */
@@ -259,7 +262,7 @@ to?: string | null,
 /**
  * One kind: `create_event`, `conflict`, `conflict_decided`, `rejected`, …
  */
-kind?: string | null, 
+kind?: HistoryKind | null, 
 /**
  * `ok`, `failed` or `conflict`.
  */
@@ -349,7 +352,20 @@ steps: string,
  */
 powershell: string | null, };
 
-export type HistoryEntry = { seq: number, at: string, room_id: string, room_name: string, cycle: number, kind: string, side: Side | null, outcome: Outcome, title: string, detail: string, };
+export type HistoryEntry = { seq: number, at: string, room_id: string, room_name: string, cycle: number, kind: HistoryKind, side: Side | null, outcome: Outcome, title: string, detail: string, };
+
+/**
+ * What a history row records. Stored in the `kind` column as its snake_case name, the same
+ * text the rows have always held (`create_event`, `cycle_failed`, …), which the hash chain
+ * covers; JSON carries the same name.
+ *
+ * Kinds only ever grow. A stored name this build does not know (a database a newer RoomBridge
+ * wrote) is not guessed at and has no catch-all variant: reading the row fails with a
+ * [`crate::StoreError::Invalid`] that names the entry and the kind, instead of showing it as
+ * something it is not. [`super::verify`] hashes the stored text as it is, so such a history
+ * still verifies.
+ */
+export type HistoryKind = "create_event" | "create_series" | "update_event" | "delete_event" | "cancel_event" | "decline_event" | "create_reservation" | "update_reservation" | "cancel_reservation" | "skip_occurrence" | "detach_occurrence" | "move_event" | "move_reservation" | "settle" | "relink" | "forget" | "conflict" | "conflict_decided" | "rejected" | "orphaned" | "cycle_failed" | "deletions_held" | "mapping";
 
 /**
  * Which history rows to show or export, as the UI, the HTTP query string and the CLI give it.
@@ -375,7 +391,7 @@ to?: string | null,
 /**
  * One kind: `create_event`, `conflict`, `conflict_decided`, `rejected`, …
  */
-kind?: string | null, 
+kind?: HistoryKind | null, 
 /**
  * `ok`, `failed` or `conflict`.
  */

@@ -1,3 +1,4 @@
+import { HISTORY_KINDS as GENERATED_KINDS } from '../backend/api';
 import type { HistoryEntry, HistoryKind, HistoryQuery, Outcome } from '../backend/types';
 
 /**
@@ -61,29 +62,5 @@ export function matchesFilters(e: HistoryEntry, f: HistoryFilters): boolean {
   return true;
 }
 
-/** Every kind the filter offers, with the words the table uses. */
-export const HISTORY_KINDS: readonly HistoryKind[] = [
-  'create_event',
-  'update_event',
-  'delete_event',
-  'cancel_event',
-  'decline_event',
-  'create_series',
-  'move_event',
-  'move_reservation',
-  'skip_occurrence',
-  'detach_occurrence',
-  'settle',
-  'create_reservation',
-  'update_reservation',
-  'cancel_reservation',
-  'relink',
-  'forget',
-  'conflict',
-  'conflict_decided',
-  'rejected',
-  'orphaned',
-  'cycle_failed',
-  'deletions_held',
-  'mapping',
-];
+/** Every kind the filter offers (generated from the Rust side's list). */
+export const HISTORY_KINDS: readonly HistoryKind[] = GENERATED_KINDS;

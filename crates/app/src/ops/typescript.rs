@@ -11,6 +11,7 @@ use ts_rs::{Config, TS, TypeVisitor};
 
 use super::{Answer, OPERATIONS};
 use crate::ErrorCode;
+use roombridge_store::history::HistoryKind;
 
 /// Declarations collected from the operations' types, each once, by TypeScript name.
 pub struct Types {
@@ -89,6 +90,19 @@ fn jsdoc(doc: &str, indent: &str) -> String {
     }
 }
 
+/// `values` as a TypeScript constant array named `name`, as they serialise.
+fn list<T: serde::Serialize>(doc: &str, name: &str, values: &[T]) -> String {
+    let values: Vec<String> = values
+        .iter()
+        .map(|v| serde_json::to_string(v).expect("a unit variant serialises"))
+        .collect();
+    format!(
+        "{}export const {name} = [{}] as const;\n\n",
+        jsdoc(doc, ""),
+        values.join(", ")
+    )
+}
+
 /// The whole of `ui/src/backend/api.ts`.
 pub fn file() -> String {
     let mut types = Types::new();
@@ -104,16 +118,15 @@ pub fn file() -> String {
          // Change the Rust side and run `scripts/generate-api.sh`; `cargo test` fails while this\n\
          // file is out of date.\n\n",
     );
-    let codes: Vec<String> = ErrorCode::ALL
-        .iter()
-        .map(|c| serde_json::to_string(c).expect("a unit variant serialises"))
-        .collect();
-    out.push_str(
-        "/** The closed set of error codes. Screens branch on `code`, never on `message`. */\n",
-    );
-    out.push_str(&format!(
-        "export const API_ERROR_CODES = [{}] as const;\n\n",
-        codes.join(", ")
+    out.push_str(&list(
+        "The closed set of error codes. Screens branch on `code`, never on `message`.",
+        "API_ERROR_CODES",
+        &ErrorCode::ALL,
+    ));
+    out.push_str(&list(
+        "Every kind of history entry, in the order the history filter offers them.",
+        "HISTORY_KINDS",
+        HistoryKind::ALL,
     ));
     for decl in types.decls.values() {
         out.push_str(decl);
