@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::Target;
 use crate::emulator;
-use crate::mutate::{self, mutate_bytes, mutate_string};
+use crate::mutate;
 use crate::rng::Rng;
 
 /// Which reader a sample is for.
@@ -87,15 +87,7 @@ impl Target for BookingTarget {
     fn generate(&mut self, rng: &mut Rng) -> BookingInput {
         let (kind, body) =
             mutate::pick_and_mutate(rng, &self.samples, KINDS, &self.values, &self.raw);
-        let mut retry_after = (*rng.pick(mutate::STRINGS)).to_owned();
-        if rng.one_in(2) {
-            mutate_string(rng, &mut retry_after);
-        }
-        if rng.one_in(4) {
-            let mut bytes = retry_after.into_bytes();
-            mutate_bytes(rng, &mut bytes, &[], 2);
-            retry_after = String::from_utf8_lossy(&bytes).into_owned();
-        }
+        let retry_after = mutate::header_value(rng);
         BookingInput {
             kind,
             body,

@@ -7,7 +7,7 @@ use roombridge_connectors::graph::wire;
 use serde_json::Value;
 
 use crate::Target;
-use crate::mutate::{self, mutate_bytes, mutate_sample, mutate_string};
+use crate::mutate::{self, mutate_sample};
 use crate::rng::Rng;
 
 /// Which reader a sample is for.
@@ -173,15 +173,7 @@ impl Target for GraphTarget {
         } else {
             Vec::new()
         };
-        let mut retry_after = (*rng.pick(mutate::STRINGS)).to_owned();
-        if rng.one_in(2) {
-            mutate_string(rng, &mut retry_after);
-        }
-        if rng.one_in(4) {
-            let mut bytes = retry_after.into_bytes();
-            mutate_bytes(rng, &mut bytes, &[], 2);
-            retry_after = String::from_utf8_lossy(&bytes).into_owned();
-        }
+        let retry_after = mutate::header_value(rng);
         let status = *rng.pick(&[
             400, 401, 403, 404, 409, 410, 412, 429, 500, 503, 504, 0, 999,
         ]);

@@ -442,6 +442,21 @@ pub fn mutate_string(rng: &mut Rng, s: &mut String) {
     }
 }
 
+/// A `Retry-After` header's value as an odd server might send it: a known string, sometimes
+/// mutated as text, sometimes as bytes.
+pub fn header_value(rng: &mut Rng) -> String {
+    let mut value = (*rng.pick(STRINGS)).to_owned();
+    if rng.one_in(2) {
+        mutate_string(rng, &mut value);
+    }
+    if rng.one_in(4) {
+        let mut bytes = value.into_bytes();
+        mutate_bytes(rng, &mut bytes, &[], 2);
+        value = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    value
+}
+
 /// One input from `samples`: a sample mutated, mostly for the reader it is for and one time in
 /// eight for another of `kinds` (as a confused server might answer).
 pub fn pick_and_mutate<K: Copy>(
