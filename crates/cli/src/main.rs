@@ -113,6 +113,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Checks an implementation of a contract RoomBridge relies on, from outside.
+    Conformance {
+        #[command(subcommand)]
+        target: ConformanceTarget,
+    },
     /// Stores a secret in the OS keyring, read from standard input (never from an argument,
     /// which would land in the shell history).
     Secret {
@@ -174,6 +179,23 @@ enum Emulated {
 enum SeedArg {
     Demo,
     Empty,
+}
+
+#[derive(Subcommand)]
+enum ConformanceTarget {
+    /// A booking system's implementation of RoomBridge's booking contract
+    /// (docs/booking-api.yaml): every behaviour RoomBridge relies on, one line per check, with
+    /// what to fix. Writes a few test reservations about 500 days ahead on one resource and
+    /// cancels them when done. The API key comes from ROOMBRIDGE_BOOKING_KEY or standard input.
+    /// Exits non-zero when a check fails.
+    Booking {
+        /// The API's base address, e.g. https://booking.example/api/v1.
+        #[arg(long)]
+        url: String,
+        /// The resource to write test reservations on (default: the first room listed).
+        #[arg(long)]
+        resource: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -376,20 +398,33 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conformance {
+            target: ConformanceTarget::Booking { url, resource },
+        } => {
+            let api_key = match std::env::var("ROOMBRIDGE_BOOKING_KEY") {
+                Ok(key) if !key.trim().is_empty() => key.trim().to_owned(),
+                _ => read_stdin_secret("the booking system's API key")?,
+            };
+            let options = roombridge_conformance::Options {
+                url,
+                api_key,
+                resource,
+            };
+            let report = roombridge_conformance::run(&options).await;
+            println!("{report}");
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Secret { name, keyring } => {
             let name = match name {
                 SecretArg::GraphClientSecret => SecretName::GraphClientSecret,
                 SecretArg::BookingApiKey => SecretName::BookingApiKey,
                 SecretArg::GraphCertificateKey => SecretName::GraphCertificateKey,
             };
-            // All of standard input: a PEM key spans several lines.
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| format!("cannot read the secret from standard input: {e}"))?;
-            let value = text.trim_end_matches(['\r', '\n']);
-            if value.is_empty() {
-                return Err("no secret on standard input".into());
-            }
+            let value = read_stdin_secret("the secret")?;
             keyring
                 .keyring()
                 .set(name, &roombridge_core::Secret::new(value))
@@ -511,6 +546,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// All of standard input (a PEM key spans several lines) without its last line break; `what`
+/// names it in the error when there is none.
+fn read_stdin_secret(what: &str) -> Result<String, String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| format!("cannot read {what} from standard input: {e}"))?;
+    let value = text.trim_end_matches(['\r', '\n']);
+    if value.is_empty() {
+        return Err(format!("no {what} on standard input"));
+    }
+    Ok(value.to_owned())
 }
 
 /// The database of demo or live mode in `data_dir` (the default data folder if none).
