@@ -5,4 +5,5 @@
 pub mod booking;
 pub mod demo;
 pub mod graph;
+pub mod porticoestate;
 pub mod seed;
