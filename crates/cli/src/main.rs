@@ -173,6 +173,9 @@ struct ServeArgs {
 enum Emulated {
     Graph,
     Booking,
+    /// PorticoEstate's booking REST API (Aktiv kommune): log in as `roombridge` with the
+    /// credential as password. Its resources are the demo's; `--seed` is not used yet.
+    Porticoestate,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -394,6 +397,20 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("API key: {credential}");
                     wait_for_ctrl_c().await;
                     emulator.shutdown().await;
+                }
+                Emulated::Porticoestate => {
+                    let config = roombridge_emulators::porticoestate::PorticoEmulatorConfig::new(
+                        "roombridge",
+                        &credential,
+                    );
+                    let emulator =
+                        roombridge_emulators::porticoestate::PorticoEmulator::start(config, bind)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    println!("PorticoEstate emulator at {}", emulator.base_url());
+                    println!("login: roombridge");
+                    println!("password: {credential}");
+                    wait_for_ctrl_c().await;
                 }
             }
             Ok(ExitCode::SUCCESS)
