@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod recurrence;
 pub mod reservation;
 pub mod secret;
+pub mod snapshot;
 pub mod window;
 
 pub use content::{Content, ContentHash, When};
