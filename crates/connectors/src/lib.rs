@@ -166,10 +166,46 @@ pub struct BookingChanges {
     pub cursor: String,
 }
 
-/// The booking system's REST contract (docs/booking-api.yaml).
+/// How a booking system tells what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A change feed with cursors (the contract's `GET /reservations`).
+    Feed,
+    /// Only what is there now: a resource's active reservations in a window, as PorticoEstate
+    /// shows them. The engine derives the changes (`roombridge_core::snapshot`).
+    Snapshot,
+}
+
+/// A snapshot source's reading of one resource: its active reservations in the window.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub reservations: Vec<Reservation>,
+    pub rejected: Vec<Rejected>,
+}
+
+/// A booking system: the REST contract (docs/booking-api.yaml), or one read by snapshots.
 #[async_trait]
 pub trait Booking: Send + Sync {
     async fn resources(&self) -> Result<Vec<Resource>, ConnectorError>;
+
+    /// Whether this booking system has a change feed ([`Booking::changes`]) or is read by
+    /// snapshots ([`Booking::snapshot`]).
+    fn source(&self) -> Source {
+        Source::Feed
+    }
+
+    /// A snapshot source's active reservations of `resource` that overlap `window`.
+    async fn snapshot(
+        &self,
+        resource: &ResourceId,
+        window: SyncWindow,
+    ) -> Result<Snapshot, ConnectorError> {
+        let _ = (resource, window);
+        Err(ConnectorError::new(
+            ErrorKind::Permanent,
+            "This booking system has a change feed; it is not read by snapshots.",
+        ))
+    }
 
     /// Changes for one resource since `cursor` (everything when `None`), all pages followed.
     async fn changes(

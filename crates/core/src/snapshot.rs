@@ -10,6 +10,10 @@
 //!   is reported cancelled (the mass-deletion breaker guards these like any other deletion).
 //! - One seen and not read now that no longer overlaps the window left it: nothing is reported.
 //!   Leaving the window is not a cancellation.
+//! - Where it was *last seen* decides: a reservation moved from inside the window to far beyond
+//!   it looks gone from the window, and is reported cancelled for this window's calendar (its
+//!   Outlook copy goes; nothing is written to the booking system, and it comes back as new
+//!   when the window reaches it).
 //!
 //! Versions come from content: [`version_of`] hashes everything a change could touch, so the
 //! same reading gives the same version and any change another.

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use roombridge_connectors::{BookingChanges, CalendarChanges, Rejected};
+use roombridge_connectors::{BookingChanges, CalendarChanges, Rejected, Source};
 use roombridge_connectors::{ConnectorError, ErrorKind};
 use roombridge_core::compose::{Composed, compose};
 use roombridge_core::plan::{Decided, Plan, PlanInput, plan};
 use roombridge_core::policy::Policy;
 use roombridge_core::privacy::Privacy;
+use roombridge_core::snapshot;
 use roombridge_core::{
     CalendarEvent, GraphEventId, Level, Link, LinkId, Reservation, ReservationId, RoomId, Side,
     SyncWindow,
@@ -310,9 +311,7 @@ async fn fetch(
         .as_deref()
         .filter(|_| !window_changed);
 
-    let booking = ctx
-        .booking
-        .changes(&room.resource, stored.booking_cursor.as_deref())
+    let booking = booking_changes(ctx, room, setting, stored)
         .await
         .map_err(|e| Failure::remote(Side::Booking, &e))?;
     let (calendar, resynced) = match ctx
@@ -337,6 +336,38 @@ async fn fetch(
         calendar,
         resynced,
     })
+}
+
+/// What changed in the booking system: its change feed after the cursor, or, for a snapshot
+/// source, the resource's reservations in the window compared with the mirror
+/// (`core::snapshot`).
+async fn booking_changes(
+    ctx: &EngineContext,
+    room: &Room,
+    setting: &Setting,
+    stored: &Stored,
+) -> Result<BookingChanges, ConnectorError> {
+    match ctx.booking.source() {
+        Source::Feed => {
+            ctx.booking
+                .changes(&room.resource, stored.booking_cursor.as_deref())
+                .await
+        }
+        Source::Snapshot => {
+            let read = ctx.booking.snapshot(&room.resource, setting.window).await?;
+            Ok(BookingChanges {
+                reservations: snapshot::changes(
+                    &stored.reservations,
+                    read.reservations,
+                    &setting.window,
+                    setting.zone,
+                    Utc::now(),
+                ),
+                rejected: read.rejected,
+                cursor: String::new(),
+            })
+        }
+    }
 }
 
 /// Both sides as the cycle sees them: the mirrors with the changes applied, in memory until

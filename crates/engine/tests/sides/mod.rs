@@ -26,6 +26,7 @@ use rand::{Rng, SeedableRng};
 
 use roombridge_connectors::{
     Booking, BookingChanges, Calendar, CalendarChanges, ConnectorError, ErrorKind, Resource,
+    Snapshot, Source,
 };
 use roombridge_core::CalendarEvent;
 use roombridge_core::recurrence::Series;
@@ -64,10 +65,15 @@ pub struct Data {
     pub fail_next_write: Option<bool>,
     zone: chrono_tz::Tz,
     origin: DateTime<Utc>,
+    /// Whether a write must name the reservation's current version (a snapshot source keeps
+    /// none, as PorticoEstate has no If-Match).
+    check_versions: bool,
 }
 
 pub struct Sides {
     data: Mutex<Data>,
+    /// Read as a snapshot source (PorticoEstate's way) instead of by its change feed.
+    snapshots: bool,
 }
 
 /// Where a write fails, with faults on.
@@ -99,6 +105,7 @@ impl Data {
             fail_next_write: None,
             zone,
             origin,
+            check_versions: true,
         }
     }
 
@@ -194,6 +201,18 @@ impl Sides {
     pub fn new(data: Data) -> Sides {
         Sides {
             data: Mutex::new(data),
+            snapshots: false,
+        }
+    }
+
+    /// A booking side with no change feed: only its active reservations in a window show.
+    pub fn snapshot_source(data: Data) -> Sides {
+        Sides {
+            data: Mutex::new(Data {
+                check_versions: false,
+                ..data
+            }),
+            snapshots: true,
         }
     }
 
@@ -243,6 +262,42 @@ impl Sides {
 impl Booking for Sides {
     async fn resources(&self) -> Result<Vec<Resource>, ConnectorError> {
         Ok(Vec::new())
+    }
+
+    fn source(&self) -> Source {
+        if self.snapshots {
+            Source::Snapshot
+        } else {
+            Source::Feed
+        }
+    }
+
+    async fn snapshot(
+        &self,
+        _resource: &ResourceId,
+        window: SyncWindow,
+    ) -> Result<Snapshot, ConnectorError> {
+        self.read_fault("booking snapshot")?;
+        self.with(|d| {
+            let zone = d.zone;
+            Ok(Snapshot {
+                reservations: d
+                    .reservations
+                    .values()
+                    .filter(|r| {
+                        r.is_active()
+                            && (r.recurrence.is_some()
+                                || window.contains(&r.content.when, r.content.zone_or(zone)))
+                    })
+                    // A snapshot source keeps no versions; the engine derives them.
+                    .map(|r| Reservation {
+                        version: 0,
+                        ..r.clone()
+                    })
+                    .collect(),
+                rejected: Vec::new(),
+            })
+        })
     }
 
     async fn changes(
@@ -360,11 +415,12 @@ fn write_reservation(
     change: impl FnOnce(&mut Reservation),
 ) -> Result<Reservation, ConnectorError> {
     let now = d.now();
+    let check = d.check_versions;
     let r = d
         .reservations
         .get_mut(id)
         .ok_or_else(|| gone(&format!("reservation {id}")))?;
-    if r.version != version {
+    if check && r.version != version {
         return Err(stale(&format!("reservation {id}")));
     }
     change(r);
