@@ -7,6 +7,7 @@
 pub mod booking;
 pub mod error;
 pub mod graph;
+pub mod porticoestate;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;

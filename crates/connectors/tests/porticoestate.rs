@@ -1,0 +1,227 @@
+//! The PorticoEstate connector against the PorticoEstate emulator (which shares no code with
+//! it): signing in and again when the session lapses, resources, the schedule read as a
+//! snapshot, event writes in Oslo local time, and what it refuses.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Days, DurationRound, Utc};
+use roombridge_connectors::porticoestate::PorticoConnector;
+use roombridge_connectors::{Booking, ErrorKind, Source};
+use roombridge_core::content::{Content, When};
+use roombridge_core::reservation::{Level, ReservationStatus};
+use roombridge_core::{LinkId, ReservationId, ResourceId, Secret, SyncWindow};
+use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig};
+use serde_json::json;
+
+async fn emulator(timeout: Duration) -> PorticoEmulator {
+    PorticoEmulator::start(
+        PorticoEmulatorConfig {
+            session_timeout: timeout,
+            ..PorticoEmulatorConfig::new("roombridge", "s3cret")
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap()
+}
+
+fn connector(emulator: &PorticoEmulator, password: &str) -> PorticoConnector {
+    PorticoConnector::new(
+        emulator.base_url().parse().unwrap(),
+        "roombridge",
+        Secret::new(password),
+    )
+    .unwrap()
+}
+
+fn day(days: i64, hour: i64) -> DateTime<Utc> {
+    Utc::now().duration_trunc(Days::days(1)).unwrap() + Days::days(days) + Days::hours(hour)
+}
+
+fn window() -> SyncWindow {
+    SyncWindow::around(Utc::now(), 7, 60)
+}
+
+fn content(title: &str, days: i64) -> Content {
+    Content {
+        title: title.into(),
+        when: When::Timed {
+            start: day(days, 9),
+            end: day(days, 10),
+        },
+        time_zone: "Europe/Oslo".into(),
+        organisation: "Nordvik".into(),
+        description: String::new(),
+    }
+}
+
+async fn admin(emulator: &PorticoEmulator, path: &str, body: serde_json::Value) -> i64 {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}{path}", emulator.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["id"].as_i64().unwrap()
+}
+
+fn oslo_local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test]
+async fn it_lists_resources_and_reads_the_schedule_as_a_snapshot_with_levels_and_parents() {
+    let e = emulator(Duration::from_secs(1440)).await;
+    let c = connector(&e, "s3cret");
+    assert_eq!(c.source(), Source::Snapshot);
+    let resources = c.resources().await.unwrap();
+    assert_eq!(resources.len(), 15, "every page followed");
+    assert_eq!(resources[0].id.as_str(), "1");
+    assert_eq!(resources[0].time_zone, "Europe/Oslo");
+
+    let allocation = admin(
+        &e,
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo_local(day(2, 16)), "to_": oslo_local(day(2, 19)), "organization_name": "Nordvik IL" }),
+    )
+    .await;
+    admin(
+        &e,
+        "/admin/bookings",
+        json!({ "resource_ids": [1], "allocation_id": allocation, "from_": oslo_local(day(2, 16)), "to_": oslo_local(day(2, 17)), "group_name": "G12" }),
+    )
+    .await;
+    let snapshot = c.snapshot(&ResourceId::new("1"), window()).await.unwrap();
+    assert!(snapshot.rejected.is_empty(), "{:?}", snapshot.rejected);
+    let rows: Vec<(&str, Level, Option<&str>)> = snapshot
+        .reservations
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.level,
+                r.parent.as_ref().map(|p| p.as_str()),
+            )
+        })
+        .collect();
+    let allocation_id = format!("allocation-{allocation}");
+    assert_eq!(rows[0], (allocation_id.as_str(), Level::Allocation, None));
+    assert_eq!(rows[1].1, Level::Booking);
+    assert_eq!(rows[1].2, Some(allocation_id.as_str()));
+    let a = &snapshot.reservations[0];
+    assert_eq!(a.content.title, "Nordvik IL");
+    assert_eq!(
+        a.content.when,
+        When::Timed {
+            start: day(2, 16),
+            end: day(2, 19)
+        },
+        "local times read back as the instants they are"
+    );
+}
+
+#[tokio::test]
+async fn events_are_written_in_oslo_time_updated_and_cancelled_and_the_rest_is_refused() {
+    let e = emulator(Duration::from_secs(1440)).await;
+    let c = connector(&e, "s3cret");
+    let resource = ResourceId::new("1");
+    let made = c
+        .create_reservation(
+            &resource,
+            &content("Board meeting", 3),
+            &LinkId::new("l-1"),
+            "k",
+        )
+        .await
+        .unwrap();
+    assert!(made.id.as_str().starts_with("event-"));
+    let snapshot = c.snapshot(&resource, window()).await.unwrap();
+    let event = snapshot
+        .reservations
+        .iter()
+        .find(|r| r.id == made.id)
+        .expect("the new event is in the schedule");
+    assert_eq!(event.content.title, "Board meeting");
+    assert_eq!(
+        event.content.when,
+        content("x", 3).when,
+        "the same instants, whatever the season"
+    );
+
+    let clash = c
+        .create_reservation(&resource, &content("Clash", 3), &LinkId::new("l-2"), "k2")
+        .await
+        .unwrap_err();
+    assert_eq!(clash.status, Some(409));
+    assert!(
+        clash.message.contains("the time is taken"),
+        "{}",
+        clash.message
+    );
+
+    let moved = c
+        .update_reservation(&made.id, 0, &content("Board meeting (moved)", 4))
+        .await
+        .unwrap();
+    assert_eq!(moved.content.title, "Board meeting (moved)");
+    let cancelled = c
+        .cancel_reservation(&made.id, 0, "Cancelled in Outlook")
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, ReservationStatus::Cancelled);
+    let snapshot = c.snapshot(&resource, window()).await.unwrap();
+    assert!(
+        snapshot.reservations.iter().all(|r| r.id != made.id),
+        "gone once cancelled"
+    );
+
+    let refused = c
+        .cancel_reservation(&ReservationId::new("allocation-1"), 0, "no")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::Permanent);
+    assert!(
+        refused.message.contains("season planning"),
+        "{}",
+        refused.message
+    );
+}
+
+#[tokio::test]
+async fn a_lapsed_session_is_renewed_and_a_wrong_password_says_what_to_check() {
+    let e = emulator(Duration::from_millis(200)).await;
+    let c = connector(&e, "s3cret");
+    c.resources().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    c.resources()
+        .await
+        .expect("signs in again when the session lapsed");
+
+    let wrong = connector(&e, "not-it");
+    let error = wrong.resources().await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Auth);
+    assert!(
+        error.message.contains("Bad login or password"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("not-it"),
+        "the password never appears"
+    );
+}
+
+#[test]
+fn a_plain_http_address_elsewhere_is_refused() {
+    let refused = PorticoConnector::new(
+        "http://booking.nordvik.example/".parse().unwrap(),
+        "roombridge",
+        Secret::new("x"),
+    );
+    assert!(refused.is_err());
+}
