@@ -371,6 +371,38 @@ fn reservation_of(
     })
 }
 
+/// An event as RoomBridge knows it after writing it (PorticoEstate keeps no versions).
+fn event(
+    id: ReservationId,
+    resource: ResourceId,
+    content: Content,
+    status: ReservationStatus,
+    tag: Option<LinkId>,
+) -> Reservation {
+    Reservation {
+        id,
+        resource,
+        level: Level::Event,
+        parent: None,
+        content,
+        status,
+        version: 0,
+        updated_at: Utc::now(),
+        recurrence: None,
+        tag,
+    }
+}
+
+/// The (first) resource of an event as PorticoEstate serialises it.
+fn resource_of(event: &Value) -> ResourceId {
+    ResourceId::new(
+        event["resources"][0]
+            .as_i64()
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
+    )
+}
+
 fn date_in_oslo(t: DateTime<Utc>) -> NaiveDate {
     ZONE.from_utc_datetime(&t.naive_utc()).date_naive()
 }
@@ -494,18 +526,13 @@ impl Booking for PorticoConnector {
         let id = answer["id"]
             .as_i64()
             .ok_or_else(|| transient("PorticoEstate created an event but did not say its id."))?;
-        Ok(Reservation {
-            id: ReservationId::new(format!("event-{id}")),
-            resource: resource.clone(),
-            level: Level::Event,
-            parent: None,
-            content: content.clone(),
-            status: ReservationStatus::Active,
-            version: 0,
-            updated_at: Utc::now(),
-            recurrence: None,
-            tag: Some(link.clone()),
-        })
+        Ok(event(
+            ReservationId::new(format!("event-{id}")),
+            resource.clone(),
+            content.clone(),
+            ReservationStatus::Active,
+            Some(link.clone()),
+        ))
     }
 
     async fn update_reservation(
@@ -529,22 +556,13 @@ impl Booking for PorticoConnector {
                 &format!("updating event {number}"),
             )
             .await?;
-        let resource = answer["event"]["resources"][0]
-            .as_i64()
-            .map(|r| ResourceId::new(r.to_string()))
-            .unwrap_or_else(|| ResourceId::new(""));
-        Ok(Reservation {
-            id: id.clone(),
-            resource,
-            level: Level::Event,
-            parent: None,
-            content: content.clone(),
-            status: ReservationStatus::Active,
-            version: 0,
-            updated_at: Utc::now(),
-            recurrence: None,
-            tag: None,
-        })
+        Ok(event(
+            id.clone(),
+            resource_of(&answer["event"]),
+            content.clone(),
+            ReservationStatus::Active,
+            None,
+        ))
     }
 
     async fn create_override(
@@ -591,35 +609,28 @@ impl Booking for PorticoConnector {
                 &format!("cancelling event {number}"),
             )
             .await?;
-        let event = &answer["event"];
-        let resource = event["resources"][0]
-            .as_i64()
-            .map(|r| ResourceId::new(r.to_string()))
-            .unwrap_or_else(|| ResourceId::new(""));
-        let start = event["from_"].as_str().and_then(read_time);
-        let end = event["to_"].as_str().and_then(read_time);
+        let cancelled = &answer["event"];
+        let resource = resource_of(cancelled);
+        let start = cancelled["from_"].as_str().and_then(read_time);
+        let end = cancelled["to_"].as_str().and_then(read_time);
         let (Some(start), Some(end)) = (start, end) else {
             return Err(transient(format!(
                 "PorticoEstate cancelled event {number} but its answer has no times."
             )));
         };
-        Ok(Reservation {
-            id: id.clone(),
+        let content = Content {
+            title: cancelled["name"].as_str().unwrap_or_default().to_owned(),
+            when: When::Timed { start, end },
+            time_zone: ZONE.name().to_owned(),
+            organisation: String::new(),
+            description: String::new(),
+        };
+        Ok(event(
+            id.clone(),
             resource,
-            level: Level::Event,
-            parent: None,
-            content: Content {
-                title: event["name"].as_str().unwrap_or_default().to_owned(),
-                when: When::Timed { start, end },
-                time_zone: ZONE.name().to_owned(),
-                organisation: String::new(),
-                description: String::new(),
-            },
-            status: ReservationStatus::Cancelled,
-            version: 0,
-            updated_at: Utc::now(),
-            recurrence: None,
-            tag: None,
-        })
+            content,
+            ReservationStatus::Cancelled,
+            None,
+        ))
     }
 }
