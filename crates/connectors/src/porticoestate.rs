@@ -296,6 +296,83 @@ fn event_times(content: &Content) -> (String, String) {
     (write_time(start), write_time(end))
 }
 
+/// Text as PorticoEstate stored it, unescaped: its sanitiser turns `; ( ) = --` into numeric
+/// entities and then escapes HTML on top, and its schedule decodes only the outer layer, so
+/// entities are decoded until none is left (at most three layers).
+fn unescape(text: &str) -> String {
+    let mut current = text.to_owned();
+    for _ in 0..3 {
+        let next = decode_entities(&current);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let decoded = after.find(';').filter(|end| *end <= 10).and_then(|end| {
+            let c = match &after[1..end] {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                entity => entity
+                    .strip_prefix('#')
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .and_then(char::from_u32)
+                    // PorticoEstate writes `--` as two minus signs (U+2212).
+                    .map(|c| if c == '\u{2212}' { '-' } else { c }),
+            }?;
+            Some((c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A reservation's content as PorticoEstate's schedule shows it: a title, times in Oslo, an
+/// organisation for allocations and bookings, and no description (the schedule shows none
+/// for events RoomBridge makes). What RoomBridge writes is reported in this shape too, so that
+/// reading it back is no change.
+fn read_back(
+    title: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    organisation: String,
+) -> Content {
+    Content {
+        title,
+        when: When::Timed { start, end },
+        time_zone: ZONE.name().to_owned(),
+        organisation,
+        description: String::new(),
+    }
+}
+
+/// `content` as it will read back once written as an event.
+fn as_written(content: &Content) -> Content {
+    let (start, end) = content.instants(ZONE);
+    read_back(content.title.trim().to_owned(), start, end, String::new())
+}
+
 /// One schedule row as a reservation, or why it cannot be read.
 fn reservation_of(
     row: &Value,
@@ -328,22 +405,11 @@ fn reservation_of(
     if end <= start {
         return Err(reject("it ends before it starts"));
     }
+    let text = |key: &str| unescape(row[key].as_str().unwrap_or_default());
     let (title, organisation) = match level {
-        Level::Allocation => {
-            let org = row["organization_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (org.clone(), org)
-        }
-        Level::Booking => {
-            let group = row["group_name"].as_str().unwrap_or_default().to_owned();
-            (group.clone(), group)
-        }
-        _ => (
-            row["name"].as_str().unwrap_or_default().to_owned(),
-            String::new(),
-        ),
+        Level::Allocation => (text("organization_name"), text("organization_name")),
+        Level::Booking => (text("group_name"), text("group_name")),
+        _ => (text("name"), String::new()),
     };
     let parent = match level {
         Level::Booking => row["allocation_id"]
@@ -356,13 +422,7 @@ fn reservation_of(
         resource: resource.clone(),
         level,
         parent,
-        content: Content {
-            title,
-            when: When::Timed { start, end },
-            time_zone: ZONE.name().to_owned(),
-            organisation,
-            description: String::new(),
-        },
+        content: read_back(title, start, end, organisation),
         status: ReservationStatus::Active,
         version: 0,
         updated_at: read_at,
@@ -529,7 +589,7 @@ impl Booking for PorticoConnector {
         Ok(event(
             ReservationId::new(format!("event-{id}")),
             resource.clone(),
-            content.clone(),
+            as_written(content),
             ReservationStatus::Active,
             Some(link.clone()),
         ))
@@ -559,7 +619,7 @@ impl Booking for PorticoConnector {
         Ok(event(
             id.clone(),
             resource_of(&answer["event"]),
-            content.clone(),
+            as_written(content),
             ReservationStatus::Active,
             None,
         ))
@@ -618,13 +678,12 @@ impl Booking for PorticoConnector {
                 "PorticoEstate cancelled event {number} but its answer has no times."
             )));
         };
-        let content = Content {
-            title: cancelled["name"].as_str().unwrap_or_default().to_owned(),
-            when: When::Timed { start, end },
-            time_zone: ZONE.name().to_owned(),
-            organisation: String::new(),
-            description: String::new(),
-        };
+        let content = read_back(
+            unescape(cancelled["name"].as_str().unwrap_or_default()),
+            start,
+            end,
+            String::new(),
+        );
         Ok(event(
             id.clone(),
             resource,

@@ -225,3 +225,38 @@ fn a_plain_http_address_elsewhere_is_refused() {
     );
     assert!(refused.is_err());
 }
+
+/// What the connector says it wrote is what it reads back, so that RoomBridge's own writes
+/// never look like edits made in PorticoEstate: titles PorticoEstate's sanitiser escapes
+/// (`; ( ) = --`, HTML), descriptions it does not show, an all-day Outlook event written as
+/// midnight to midnight in Oslo.
+#[tokio::test]
+async fn what_it_writes_reads_back_unchanged_escaped_titles_and_all_day_events_included() {
+    let e = emulator(Duration::from_secs(1440)).await;
+    let c = connector(&e, "s3cret");
+    let resource = ResourceId::new("2");
+    let mut tricky = content("Quiz (final); a=b -- <b>Kari's</b> & co", 5);
+    tricky.description = "Bring pencils".into();
+    let mut all_day = content("Closed for cleaning", 6);
+    let date = day(6, 0)
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .date_naive();
+    all_day.when = When::AllDay {
+        start: date,
+        end: date.succ_opt().unwrap(),
+    };
+    for (i, written) in [tricky, all_day].iter().enumerate() {
+        let made = c
+            .create_reservation(&resource, written, &LinkId::new(format!("l-{i}")), "k")
+            .await
+            .unwrap();
+        let snapshot = c.snapshot(&resource, window()).await.unwrap();
+        let read = snapshot
+            .reservations
+            .iter()
+            .find(|r| r.id == made.id)
+            .expect("the event is in the schedule");
+        assert_eq!(read.content, made.content, "{:?}", written.title);
+        assert_eq!(read.content.title, written.title.trim());
+    }
+}
