@@ -1,0 +1,284 @@
+//! PorticoEstate (Aktiv kommune) synced with Outlook end to end: the real PorticoEstate
+//! connector against the PorticoEstate emulator, the real Graph connector against the Graph
+//! emulator, a real SQLite file and the real cycle. Allocations reach Outlook, an Outlook
+//! meeting becomes a PorticoEstate event, a cancellation in PorticoEstate removes the Outlook
+//! event, a lapsed session is renewed, and once settled nothing loops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Days, DurationRound, Utc};
+use roombridge_app::setup::{self, DemoOptions, DemoServers};
+use roombridge_connectors::porticoestate::PorticoConnector;
+use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
+use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig};
+use roombridge_engine::cycle::{self, CycleMode, CycleReport};
+use roombridge_engine::{EngineConfig, EngineContext};
+use roombridge_store::rooms::{self, Room};
+use roombridge_tests::{OutsideGraph, Seed};
+use serde_json::{Value, json};
+
+const MAILBOX: &str = "council-chamber@nordvik.kommune.example";
+
+struct World {
+    _dir: tempfile::TempDir,
+    _servers: DemoServers,
+    portico: PorticoEmulator,
+    graph: OutsideGraph,
+    context: EngineContext,
+    room: Room,
+    http: reqwest::Client,
+}
+
+fn day(days: i64, hour: i64) -> DateTime<Utc> {
+    Utc::now().duration_trunc(Days::days(1)).unwrap() + Days::days(days) + Days::hours(hour)
+}
+
+fn oslo(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = setup::open_store(dir.path(), "portico.sqlite").unwrap();
+    let (servers, connectors) = DemoServers::start_options(DemoOptions {
+        seed: Seed::Empty,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let graph = OutsideGraph::new(&servers).await;
+    let portico = PorticoEmulator::start(
+        PorticoEmulatorConfig {
+            session_timeout: Duration::from_millis(400),
+            ..PorticoEmulatorConfig::new("roombridge", "s3cret")
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .unwrap();
+    let booking = Arc::new(
+        PorticoConnector::new(
+            portico.base_url().parse().unwrap(),
+            "roombridge",
+            Secret::new("s3cret"),
+        )
+        .unwrap(),
+    );
+    let room = Room {
+        id: RoomId::new("1"),
+        name: "Council Chamber".into(),
+        kind: "room".into(),
+        mailbox: Mailbox::new(MAILBOX),
+        resource: ResourceId::new("1"),
+        time_zone: "Europe/Oslo".into(),
+        paused: false,
+    };
+    store
+        .write(|c| rooms::upsert(c, &room, Utc::now()))
+        .unwrap();
+    let (events, _) = tokio::sync::broadcast::channel(256);
+    let context = EngineContext::new(
+        store,
+        connectors.graph.clone(),
+        booking,
+        EngineConfig {
+            series_check_interval: Duration::ZERO,
+            ..EngineConfig::default()
+        },
+        events,
+    );
+    World {
+        _dir: dir,
+        _servers: servers,
+        portico,
+        graph,
+        context,
+        room,
+        http: reqwest::Client::builder()
+            .user_agent("a-person")
+            .build()
+            .unwrap(),
+    }
+}
+
+impl World {
+    async fn cycle(&self) -> CycleReport {
+        let report = cycle::run(&self.context, &self.room, CycleMode::Execute).await;
+        assert!(report.ok(), "{:?}", report.error);
+        report
+    }
+
+    /// Cycles until one plans nothing (at most `max`).
+    async fn settle(&self, max: usize) {
+        for _ in 0..max {
+            if self.cycle().await.plan.is_empty() {
+                return;
+            }
+        }
+        panic!("still planning after {max} cycles");
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> i64 {
+        let answer: Value = self
+            .http
+            .post(format!("{}{path}", self.portico.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["id"].as_i64().unwrap()
+    }
+
+    /// The subjects in the room's Outlook calendar, sorted.
+    async fn outlook(&self) -> Vec<String> {
+        let mut subjects: Vec<String> = self
+            .graph
+            .events(MAILBOX)
+            .await
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        subjects.sort();
+        subjects
+    }
+
+    /// A person's session in PorticoEstate.
+    async fn person(&self) -> String {
+        let login = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
+            .finish();
+        let session: Value = self
+            .http
+            .post(format!("{}/login", self.portico.base_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(login)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        session["session_id"].as_str().unwrap().to_owned()
+    }
+
+    /// `path` in PorticoEstate's API with a person's session.
+    fn api(&self, path: &str, session: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{path}{sep}api_mode=1&sessionphpgwsessid={session}",
+            self.portico.base_url()
+        )
+    }
+
+    /// PorticoEstate's schedule of the resource over the next weeks, as a person signed in
+    /// there sees it.
+    async fn portico_schedule(&self) -> Vec<Value> {
+        let session = self.person().await;
+        let url = self.api(
+            &format!(
+                "/booking/resources/1/schedule?start_date={}&end_date={}",
+                day(-1, 0).date_naive(),
+                day(40, 0).date_naive()
+            ),
+            &session,
+        );
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
+    let w = world().await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
+    )
+    .await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(3, 16)), "to_": oslo(day(3, 18)), "organization_name": "Nordvik (choir)" }),
+    )
+    .await;
+    w.settle(3).await;
+    assert_eq!(w.outlook().await, ["Nordvik (choir)", "Nordvik IL"]);
+
+    // A meeting booked in Outlook becomes an event in PorticoEstate, and nothing loops.
+    w.graph
+        .invite(
+            MAILBOX,
+            "Budget (2027)",
+            day(5, 9),
+            day(5, 10),
+            "Kari Nordmann",
+        )
+        .await;
+    w.settle(3).await;
+    let schedule = w.portico_schedule().await;
+    let event = schedule
+        .iter()
+        .find(|r| r["type"] == "event")
+        .expect("the meeting is an event in PorticoEstate");
+    assert!(
+        event["name"].as_str().unwrap().contains("Budget"),
+        "{event}"
+    );
+    assert_eq!(
+        w.outlook().await,
+        ["Budget (2027)", "Nordvik (choir)", "Nordvik IL"],
+        "the meeting's title is not rewritten by PorticoEstate's escaping"
+    );
+
+    // An event made in PorticoEstate reaches Outlook; cancelled there, it leaves Outlook.
+    let session = w.person().await;
+    let made: Value = w
+        .http
+        .post(w.api("/booking/resources/1/events", &session))
+        .json(&json!({
+            "title": "Open day",
+            "from_": oslo(day(7, 12)),
+            "to_": oslo(day(7, 15)),
+            "source": "ui",
+            "contact_name": "Ola",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    w.settle(3).await;
+    assert!(w.outlook().await.contains(&"Open day".to_owned()));
+    let id = made["id"].as_i64().unwrap();
+    let cancelled = w
+        .http
+        .patch(w.api(&format!("/booking/events/{id}/toggle-active"), &session))
+        .json(&json!({ "active": 0 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(cancelled.status().is_success());
+    w.settle(3).await;
+    assert!(!w.outlook().await.contains(&"Open day".to_owned()));
+    assert_eq!(w.outlook().await.len(), 3);
+
+    // The session lapses between cycles: the connector signs in again.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let idle = w.cycle().await;
+    assert!(idle.plan.is_empty(), "{}", idle.plan);
+}
