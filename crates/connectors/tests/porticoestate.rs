@@ -260,3 +260,41 @@ async fn what_it_writes_reads_back_unchanged_escaped_titles_and_all_day_events_i
         assert_eq!(read.content.title, written.title.trim());
     }
 }
+
+/// PorticoEstate answers an error inside it with an HTML page and status 200; a gateway in
+/// front of it answers 502/503. Both are passing failures to retry, never data.
+#[tokio::test]
+async fn an_error_page_with_status_200_and_a_gateway_error_are_transient_not_data() {
+    let e = emulator(Duration::from_secs(1440)).await;
+    let c = connector(&e, "s3cret");
+    let resource = ResourceId::new("1");
+    c.snapshot(&resource, window()).await.unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/admin/faults", e.base_url()))
+        .json(&json!({ "kind": "html", "count": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let page = c.snapshot(&resource, window()).await.unwrap_err();
+    assert!(matches!(page.kind, ErrorKind::Transient { .. }), "{page:?}");
+    assert!(
+        page.message.contains("a page instead of data"),
+        "{}",
+        page.message
+    );
+    reqwest::Client::new()
+        .post(format!("{}/admin/faults", e.base_url()))
+        .json(&json!({ "kind": "status", "status": 503, "count": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let gateway = c.snapshot(&resource, window()).await.unwrap_err();
+    assert!(
+        matches!(gateway.kind, ErrorKind::Transient { .. }),
+        "{gateway:?}"
+    );
+    assert_eq!(gateway.status, Some(503));
+    c.snapshot(&resource, window())
+        .await
+        .expect("and then it works again");
+}

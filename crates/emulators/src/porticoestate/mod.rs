@@ -7,9 +7,9 @@
 //! text, 409 only for overlapping events, soft cancel by toggling `active`, no route that
 //! writes a booking, and errors in its own shapes (`{"error"}`, `{"msg"}`).
 //!
-//! Not yet here (issue 14, next steps): webhooks, allocation writes, fault injection, demo
-//! seeding, and the `roombridge emulate porticoestate` command. It shares no code with the
-//! connector that will talk to it.
+//! Faults (`/admin/faults`): error statuses, and PorticoEstate's own way of failing inside, an
+//! HTML error page with status 200. Not yet here (issue 14, next steps): webhooks, allocation
+//! writes and demo seeding. It shares no code with the connector that talks to it.
 
 mod store;
 mod text;
@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 
 use crate::demo::DEMO_RESOURCES;
 pub use store::{Allocation, Booking, Building, Event, Resource};
-use store::{Session, Store};
+use store::{Fault, Session, Store};
 
 /// The session cookie's (and query parameter's) name, as PorticoEstate names it.
 pub const SESSION_NAME: &str = "sessionphpgwsessid";
@@ -174,6 +174,7 @@ pub fn app(config: PorticoEmulatorConfig) -> Router {
         ));
     let admin = Router::new()
         .route("/admin/sessions/expire", post(expire_sessions))
+        .route("/admin/faults", post(add_faults))
         .route("/admin/allocations", post(insert_allocation))
         .route("/admin/bookings", post(insert_booking));
     Router::new()
@@ -291,6 +292,22 @@ async fn refresh_session(State(s): AppState, headers: HeaderMap, request: Reques
 /// Every `/booking` route needs a live session (401 with `api_mode=1`, else a redirect to the
 /// login page) and the booking `run` right.
 async fn require_session(State(s): AppState, request: Request, next: Next) -> Response {
+    // Injected faults come first: a gateway or a crash inside fails before any check.
+    match s.store().faults.pop_front() {
+        Some(Fault::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            return error(status, "Injected fault");
+        }
+        Some(Fault::HtmlPage) => {
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                "<html><body><h1>Der kom du over en feil</h1><p>Uncaught Exception</p></body></html>",
+            )
+                .into_response();
+        }
+        None => {}
+    }
     let query = request.uri().query();
     let api_mode = query_param(query, "api_mode").as_deref() == Some("1");
     let valid = session_of(request.headers(), query).is_some_and(|id| {
@@ -875,6 +892,26 @@ async fn toggle_active(
 }
 
 // ---- admin (the emulator's own, for tests and the demo) ----
+
+/// Queues faults for the next `/booking` requests: `{"kind": "status", "status": 503,
+/// "count": 2}` or `{"kind": "html", "count": 1}` (an error page with status 200, as
+/// PorticoEstate answers an error inside it).
+async fn add_faults(State(s): AppState, Json(body): Json<Value>) -> Response {
+    let fault = match body["kind"].as_str() {
+        Some("status") => match body["status"].as_u64().and_then(|v| u16::try_from(v).ok()) {
+            Some(status) if (400..600).contains(&status) => Fault::Status(status),
+            _ => return error(StatusCode::BAD_REQUEST, "status must be 400-599"),
+        },
+        Some("html") => Fault::HtmlPage,
+        _ => return error(StatusCode::BAD_REQUEST, "kind must be status or html"),
+    };
+    let count = body["count"].as_u64().unwrap_or(1).min(1000);
+    let mut store = s.store();
+    for _ in 0..count {
+        store.faults.push_back(fault);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
 
 async fn expire_sessions(State(s): AppState) -> StatusCode {
     s.store().sessions.clear();

@@ -87,6 +87,17 @@ pub struct Store {
     pub next_id: i64,
     /// Seasons that are active and published: only their allocations and bookings show.
     pub published_seasons: Vec<i64>,
+    /// Faults for the next `/booking` requests, first first.
+    pub faults: std::collections::VecDeque<Fault>,
+}
+
+/// How a `/booking` request fails, as PorticoEstate and what stands before it fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// An error status with PorticoEstate's `{"error"}` body (a gateway's 502/503, its 500).
+    Status(u16),
+    /// PorticoEstate's own way of failing inside: an HTML error page with status 200.
+    HtmlPage,
 }
 
 impl Store {
@@ -100,6 +111,7 @@ impl Store {
             sessions: BTreeMap::new(),
             next_id: 1,
             published_seasons: vec![1],
+            faults: std::collections::VecDeque::new(),
         }
     }
 
