@@ -18,7 +18,6 @@
 
 use serde::Deserialize;
 
-use roombridge_connectors::Booking;
 use roombridge_core::RoomId;
 use roombridge_store::history::{self, NewEntry, Outcome};
 use roombridge_store::rooms::{self, Room};

@@ -17,6 +17,8 @@ pub enum SecretName {
     /// The private key (PEM) of the certificate registered with the Entra ID application,
     /// when it authenticates by certificate instead of a client secret.
     GraphCertificateKey,
+    /// The password of RoomBridge's user in PorticoEstate (Aktiv kommune).
+    PorticoPassword,
 }
 
 impl SecretName {
@@ -26,6 +28,7 @@ impl SecretName {
             SecretName::GraphClientSecret => "graph-client-secret",
             SecretName::BookingApiKey => "booking-api-key",
             SecretName::GraphCertificateKey => "graph-certificate-key",
+            SecretName::PorticoPassword => "porticoestate-password",
         }
     }
 }
@@ -66,6 +69,7 @@ pub trait SecretStore: Send + Sync {
             SecretName::GraphClientSecret => "Microsoft 365 client secret",
             SecretName::BookingApiKey => "booking system API key",
             SecretName::GraphCertificateKey => "Microsoft 365 certificate private key",
+            SecretName::PorticoPassword => "PorticoEstate password",
         }))
     }
 }

@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 
 use roombridge_connectors::booking::BookingConnector;
 use roombridge_connectors::graph::{GraphConfig, GraphConnector, GraphCredential, GraphLimits};
+use roombridge_connectors::porticoestate::PorticoConnector;
 use roombridge_connectors::{Booking, ConnectorError};
 use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
@@ -78,8 +79,15 @@ pub struct LiveConfig {
     pub tenant: String,
     /// The application (client) id.
     pub client_id: String,
-    /// The booking system's API base URL, e.g. `https://booking.example.org/api/v1`.
+    /// The booking system's API base URL, e.g. `https://booking.example.org/api/v1` (for
+    /// PorticoEstate, the installation's address, where `/login` and `/booking/...` are).
     pub booking_url: String,
+    /// Which kind of booking system `booking_url` is.
+    #[serde(default)]
+    pub booking_system: BookingSystem,
+    /// PorticoEstate's user name for RoomBridge (its password is in the OS keyring).
+    #[serde(default)]
+    pub booking_login: Option<String>,
     /// The SHA-1 thumbprint (hex) of the certificate registered with the application. When
     /// set, RoomBridge signs in with that certificate (its private key from the keyring)
     /// instead of a client secret.
@@ -103,6 +111,17 @@ pub struct LiveConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// The kinds of booking system RoomBridge talks to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BookingSystem {
+    /// RoomBridge's own booking contract (`docs/booking-api.yaml`), with an API key.
+    #[default]
+    RoombridgeApi,
+    /// PorticoEstate (Aktiv kommune), with a user name and password, read by snapshots.
+    Porticoestate,
 }
 
 impl LiveConfig {
@@ -144,7 +163,7 @@ impl LiveConfig {
 #[derive(Clone)]
 pub struct Connectors {
     pub graph: Arc<GraphConnector>,
-    pub booking: Arc<BookingConnector>,
+    pub booking: Arc<dyn Booking>,
 }
 
 /// Builds the connectors of live mode, with secrets from `secrets`.
@@ -164,10 +183,31 @@ pub fn live_connectors(
         path: PathBuf::from("config.json"),
         message: format!("booking_url {:?} is not a URL: {e}", config.booking_url),
     })?;
-    let booking = BookingConnector::new(booking_url, secrets.require(SecretName::BookingApiKey)?)?;
+    let booking: Arc<dyn Booking> = match config.booking_system {
+        BookingSystem::RoombridgeApi => Arc::new(BookingConnector::new(
+            booking_url,
+            secrets.require(SecretName::BookingApiKey)?,
+        )?),
+        BookingSystem::Porticoestate => {
+            let login = config
+                .booking_login
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| SetupError::Config {
+                    path: PathBuf::from("config.json"),
+                    message: "booking_login is missing: PorticoEstate needs the user name RoomBridge signs in with".into(),
+                })?;
+            Arc::new(PorticoConnector::new(
+                booking_url,
+                login,
+                secrets.require(SecretName::PorticoPassword)?,
+            )?)
+        }
+    };
     Ok(Connectors {
         graph: Arc::new(graph),
-        booking: Arc::new(booking),
+        booking,
     })
 }
 
@@ -516,4 +556,78 @@ pub fn verify_audit(
 ) -> Result<crate::views::VerifyView, SetupError> {
     let store = open_store(data_dir, file)?;
     Ok(crate::anchor::verify(&store, secrets)?)
+}
+
+#[cfg(test)]
+mod booking_system_tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use roombridge_connectors::Source;
+
+    use super::*;
+    use crate::secrets::SecretError;
+
+    /// Secrets in memory, for building connectors without a keyring.
+    #[derive(Default)]
+    struct Secrets(Mutex<HashMap<&'static str, String>>);
+
+    impl SecretStore for Secrets {
+        fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
+            Ok(self.0.lock().unwrap().get(name.account()).map(Secret::new))
+        }
+        fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(name.account(), secret.expose().to_owned());
+            Ok(())
+        }
+        fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+            self.0.lock().unwrap().remove(name.account());
+            Ok(())
+        }
+    }
+
+    fn config(text: &str) -> LiveConfig {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_configuration_names_its_booking_system_and_the_default_is_the_contract() {
+        let secrets = Secrets::default();
+        secrets
+            .set(SecretName::GraphClientSecret, &Secret::new("s"))
+            .unwrap();
+        secrets
+            .set(SecretName::BookingApiKey, &Secret::new("k"))
+            .unwrap();
+        let contract = config(
+            r#"{"tenant": "t", "client_id": "c", "booking_url": "https://booking.example/api/v1"}"#,
+        );
+        assert_eq!(contract.booking_system, BookingSystem::RoombridgeApi);
+        let built = live_connectors(&contract, &secrets).unwrap();
+        assert_eq!(built.booking.source(), Source::Feed);
+
+        let portico = r#"{"tenant": "t", "client_id": "c", "booking_url": "https://aktiv.nordvik.example", "booking_system": "porticoestate"BOOKING_LOGIN}"#;
+        let without_login =
+            live_connectors(&config(&portico.replace("BOOKING_LOGIN", "")), &secrets);
+        let message = without_login.err().unwrap().to_string();
+        assert!(message.contains("booking_login"), "{message}");
+        let with_login =
+            config(&portico.replace("BOOKING_LOGIN", r#", "booking_login": "roombridge""#));
+        let missing_password = live_connectors(&with_login, &secrets)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            missing_password.contains("PorticoEstate password"),
+            "{missing_password}"
+        );
+        secrets
+            .set(SecretName::PorticoPassword, &Secret::new("p"))
+            .unwrap();
+        let built = live_connectors(&with_login, &secrets).unwrap();
+        assert_eq!(built.booking.source(), Source::Snapshot);
+    }
 }

@@ -313,6 +313,9 @@ impl Wizard {
             tenant: tenant.tenant_id,
             client_id: tenant.client_id,
             booking_url,
+            // The wizard offers RoomBridge's own contract only, for now (issue 14).
+            booking_system: setup::BookingSystem::RoombridgeApi,
+            booking_login: None,
             certificate_thumbprint: tenant.certificate_thumbprint,
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,

@@ -136,6 +136,8 @@ enum SecretArg {
     BookingApiKey,
     /// The PEM private key of the certificate the Entra ID application signs in with.
     GraphCertificateKey,
+    /// The password of RoomBridge's user in PorticoEstate (Aktiv kommune).
+    PorticoestatePassword,
 }
 
 #[derive(clap::Args, Clone)]
@@ -440,6 +442,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 SecretArg::GraphClientSecret => SecretName::GraphClientSecret,
                 SecretArg::BookingApiKey => SecretName::BookingApiKey,
                 SecretArg::GraphCertificateKey => SecretName::GraphCertificateKey,
+                SecretArg::PorticoestatePassword => SecretName::PorticoPassword,
             };
             let value = read_stdin_secret("the secret")?;
             keyring
