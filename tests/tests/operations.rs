@@ -106,6 +106,21 @@ async fn the_input_is_the_path_the_query_and_the_body_with_clear_refusals() {
         "{bad}"
     );
 
+    // An export is the file itself, with its row count beside it.
+    let export = s
+        .request(Method::Get, "/history/export?format=jsonl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    let rows: usize = export.headers()["x-export-rows"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let text = export.text().await.unwrap();
+    assert_eq!(text.lines().count(), rows);
+
     // A field given in the path and again in the body is refused, not silently picked.
     let twice = s
         .request(Method::Put, &format!("/rooms/{GYM}/policy"))

@@ -269,6 +269,10 @@ fn download(out: serde_json::Value) -> Result<Response, ApiError> {
                 export.format.content_type().to_owned(),
             ),
             (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::HeaderName::from_static("x-export-rows"),
+                export.rows.to_string(),
+            ),
         ],
         export.text,
     )

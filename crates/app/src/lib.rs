@@ -109,7 +109,7 @@ impl App {
                 }
                 match self.history_entry(entry.clone()) {
                     Ok(view) => {
-                        let _ = self.updates.send(Update::History(view));
+                        self.tell(Update::History(view));
                     }
                     Err(e) => tracing::warn!("history update: {}", e.message),
                 }
@@ -119,7 +119,7 @@ impl App {
         if let Some(room) = room {
             match self.room_view(&room) {
                 Ok(Some(view)) => {
-                    let _ = self.updates.send(Update::Room(view));
+                    self.tell(Update::Room(view));
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!("room update: {}", e.message),
@@ -128,12 +128,12 @@ impl App {
         if let EngineEvent::CycleFinished(report) = &event
             && report.auth_failed
         {
-            let _ = self.updates.send(Update::AuthFailed {
+            self.tell(Update::AuthFailed {
                 message: report.error.clone().unwrap_or_default(),
             });
         }
         if let EngineEvent::RoomFailed { room, message } = event {
-            let _ = self.updates.send(Update::RoomFailed { room, message });
+            self.tell(Update::RoomFailed { room, message });
         }
     }
 

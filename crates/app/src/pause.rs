@@ -42,7 +42,7 @@ impl App {
         let view = self
             .room_view(id)?
             .ok_or_else(|| ApiError::not_found(format!("There is no room {:?}.", id.as_str())))?;
-        let _ = self.updates.send(Update::Room(view.clone()));
+        self.tell(Update::Room(view.clone()));
         Ok(view)
     }
 
@@ -63,7 +63,7 @@ impl App {
             .iter()
             .filter(|v| changed.iter().any(|id| id.as_str() == v.id))
         {
-            let _ = self.updates.send(Update::Room(view.clone()));
+            self.tell(Update::Room(view.clone()));
         }
         if !paused {
             for id in &changed {

@@ -780,3 +780,48 @@ async fn the_token_leaves_the_address_for_a_cookie_and_the_api_refuses_it_in_the
         .unwrap();
     assert_eq!(wrong_cookie.status(), 401);
 }
+
+fn config(text: &str) -> setup::LiveConfig {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn a_configuration_names_its_booking_system_and_the_default_is_the_contract() {
+    let secrets = MemorySecrets::default();
+    secrets
+        .set(SecretName::GraphClientSecret, &Secret::new("s"))
+        .unwrap();
+    secrets
+        .set(SecretName::BookingApiKey, &Secret::new("k"))
+        .unwrap();
+    let contract = config(
+        r#"{"tenant": "t", "client_id": "c", "booking_url": "https://booking.example/api/v1"}"#,
+    );
+    assert_eq!(contract.booking_system, setup::BookingSystem::RoombridgeApi);
+    let built = setup::live_connectors(&contract, &secrets).unwrap();
+    assert_eq!(built.booking.source(), roombridge_connectors::Source::Feed);
+
+    let portico = r#"{"tenant": "t", "client_id": "c", "booking_url": "https://aktiv.nordvik.example", "booking_system": "porticoestate"BOOKING_LOGIN}"#;
+    let without_login =
+        setup::live_connectors(&config(&portico.replace("BOOKING_LOGIN", "")), &secrets);
+    let message = without_login.err().unwrap().to_string();
+    assert!(message.contains("booking_login"), "{message}");
+    let with_login =
+        config(&portico.replace("BOOKING_LOGIN", r#", "booking_login": "roombridge""#));
+    let missing_password = setup::live_connectors(&with_login, &secrets)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        missing_password.contains("PorticoEstate password"),
+        "{missing_password}"
+    );
+    secrets
+        .set(SecretName::PorticoPassword, &Secret::new("p"))
+        .unwrap();
+    let built = setup::live_connectors(&with_login, &secrets).unwrap();
+    assert_eq!(
+        built.booking.source(),
+        roombridge_connectors::Source::Snapshot
+    );
+}

@@ -84,13 +84,15 @@ pub fn changes(
         read.insert(r.id.clone(), r);
     }
     let mut out = Vec::new();
-    for (id, mut r) in read.iter().map(|(id, r)| (id, r.clone())) {
-        match seen.get(id) {
-            Some(before) if before.is_active() && before.version == r.version => {}
-            _ => {
-                r.updated_at = read_at;
-                out.push(r);
-            }
+    for (id, r) in &read {
+        let unchanged = seen
+            .get(id)
+            .is_some_and(|before| before.is_active() && before.version == r.version);
+        if !unchanged {
+            out.push(Reservation {
+                updated_at: read_at,
+                ..r.clone()
+            });
         }
     }
     for (id, before) in seen {

@@ -40,9 +40,12 @@ describe('HttpBackend requests', () => {
   it('downloads an export with the filters and takes the server\'s file name', async () => {
     const fetch = vi.fn(
       async (_url: string | URL | Request, _init?: RequestInit) =>
-        new Response('seq,at\r\n', {
+        new Response('seq,at\r\n1,"two\r\nlines"\r\n', {
           status: 200,
-          headers: { 'Content-Disposition': 'attachment; filename="roombridge-history-gym-20260301T100000Z.csv"' },
+          headers: {
+            'Content-Disposition': 'attachment; filename="roombridge-history-gym-20260301T100000Z.csv"',
+            'X-Export-Rows': '1',
+          },
         }),
     );
     const api = new HttpBackend('tok', { fetch });
@@ -50,8 +53,9 @@ describe('HttpBackend requests', () => {
     expect(file).toEqual({
       filename: 'roombridge-history-gym-20260301T100000Z.csv',
       format: 'csv',
-      text: 'seq,at\r\n',
-      rows: 0,
+      text: 'seq,at\r\n1,"two\r\nlines"\r\n',
+      // The server's count: a quoted line break does not make a second row.
+      rows: 1,
     });
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe('/api/history/export?format=csv&room=gym&search=x');

@@ -63,7 +63,8 @@ export class HttpBackend implements Backend {
     const query = inQuery ? queryString(rest) : '';
     const url = `/api${path}${query ? `?${query}` : ''}`;
     const response = await this.#send(route.method, url, inQuery ? undefined : rest);
-    const answer = 'file' in route ? this.#file(response, name) : this.#json(response);
+    const format = (input as { format?: unknown }).format;
+    const answer = 'file' in route ? this.#file(response, name, format) : this.#json(response);
     return answer as never;
   };
 
@@ -121,16 +122,17 @@ export class HttpBackend implements Backend {
     return body;
   }
 
-  /** An export arrives as the file itself, named in `Content-Disposition`. */
-  async #file(response: Response, name: OperationName): Promise<unknown> {
+  /**
+   * An export arrives as the file itself: named in `Content-Disposition`, its row count in
+   * `X-Export-Rows`, in the format the request asked for.
+   */
+  async #file(response: Response, name: OperationName, format: unknown): Promise<unknown> {
     if (!response.ok) return this.#json(response);
     const text = await response.text().catch(() => '');
     const disposition = response.headers.get('Content-Disposition') ?? '';
     const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `roombridge-${name}`;
-    const format = filename.endsWith('.jsonl') ? 'jsonl' : 'csv';
-    const lines = text.split('\n').filter((line) => line.length > 0).length;
-    // A CSV file starts with its header row.
-    return { filename, format, text, rows: Math.max(0, format === 'csv' ? lines - 1 : lines) };
+    const rows = Number(response.headers.get('X-Export-Rows') ?? 0);
+    return { filename, format, text, rows };
   }
 
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {
