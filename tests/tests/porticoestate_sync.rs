@@ -282,3 +282,94 @@ async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
     let idle = w.cycle().await;
     assert!(idle.plan.is_empty(), "{}", idle.plan);
 }
+
+impl World {
+    /// The id of the Outlook event with `subject`.
+    async fn outlook_id(&self, subject: &str) -> String {
+        self.graph
+            .events(MAILBOX)
+            .await
+            .iter()
+            .find(|e| e["subject"] == subject)
+            .and_then(|e| e["id"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no Outlook event {subject:?}"))
+    }
+
+    fn open_conflicts(&self) -> Vec<roombridge_store::conflicts::StoredConflict> {
+        self.context
+            .store
+            .read(|c| roombridge_store::conflicts::list_open(c, Some(&self.room.id)))
+            .unwrap()
+    }
+}
+
+/// PorticoEstate lets RoomBridge write events only: an Outlook edit or deletion of an
+/// allocation's event is never a write that fails every cycle. Under the manual policy it waits
+/// as a conflict that says why; under "booking system wins" the allocation goes back to Outlook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outlook_edit_of_an_allocation_waits_or_goes_back_and_never_loops() {
+    let w = world().await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
+    )
+    .await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(3, 16)), "to_": oslo(day(3, 18)), "organization_name": "Nordvik (choir)" }),
+    )
+    .await;
+    w.settle(3).await;
+
+    // Manual policy: renaming the allocation's event in Outlook is a read-only conflict.
+    let football = w.outlook_id("Nordvik IL").await;
+    w.graph.rename(MAILBOX, &football, "Football?").await;
+    let report = w.cycle().await;
+    assert_eq!(report.failed, 0, "{}", report.plan);
+    let conflicts = w.open_conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(
+        conflicts[0].kind,
+        roombridge_core::plan::ConflictKind::ReadOnly
+    );
+    // Held: the next cycles write nothing and fail nothing.
+    for _ in 0..2 {
+        let idle = w.cycle().await;
+        assert!(idle.plan.actions.is_empty(), "{}", idle.plan);
+        assert_eq!(idle.failed, 0);
+    }
+
+    // "Booking system wins": a deleted allocation event comes back.
+    w.context
+        .store
+        .write(|c| {
+            rooms::set_policy(
+                c,
+                &w.room.id,
+                Some(roombridge_core::policy::Policy::BookingWins),
+            )
+        })
+        .unwrap();
+    let choir = w.outlook_id("Nordvik (choir)").await;
+    w.graph.delete(MAILBOX, &choir).await;
+    w.settle(3).await;
+    assert!(
+        w.outlook().await.contains(&"Nordvik (choir)".to_owned()),
+        "{:?}",
+        w.outlook().await
+    );
+    // PorticoEstate still holds both allocations as they were.
+    let allocations: Vec<String> = w
+        .portico_schedule()
+        .await
+        .iter()
+        .filter(|r| r["type"] == "allocation")
+        .map(|r| {
+            r["organization_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(allocations.len(), 2, "{allocations:?}");
+}

@@ -330,6 +330,7 @@ impl App {
                 series: &composed.series,
                 privacy: settings.privacy,
                 withdrawn: &[],
+                capabilities: self.engine().context().booking.capabilities(),
             },
             &conflict.link,
             m,

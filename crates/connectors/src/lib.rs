@@ -12,6 +12,7 @@ pub mod porticoestate;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use roombridge_core::CalendarEvent;
+use roombridge_core::capability::Capabilities;
 use roombridge_core::recurrence::Series;
 use roombridge_core::{
     Content, GraphEventId, LinkId, Mailbox, Reservation, ReservationId, ResourceId, SyncWindow,
@@ -193,6 +194,12 @@ pub trait Booking: Send + Sync {
     /// snapshots ([`Booking::snapshot`]).
     fn source(&self) -> Source {
         Source::Feed
+    }
+
+    /// What RoomBridge may write here, and what the booking system keeps of a write. The
+    /// contract takes everything.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::ALL
     }
 
     /// A snapshot source's active reservations of `resource` that overlap `window`.

@@ -5,6 +5,7 @@
 //! into the blocks Outlook shows, and [`plan`] decides, from both sides and the last synced
 //! state, what one cycle must do. Everything the engine executes comes out of [`plan::plan`].
 
+pub mod capability;
 pub mod compose;
 pub mod content;
 pub mod event;

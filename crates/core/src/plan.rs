@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use chrono::NaiveDate;
 
 use crate::Side;
+use crate::capability::Capabilities;
 use crate::compose::{Block, Footprint, SeriesSource};
 use crate::content::{Content, ContentHash};
 use crate::ids::{BlockKey, GraphEventId, LinkId, ReservationId, RoomId};
@@ -47,6 +48,8 @@ pub struct PlanInput<'a> {
     /// link's tag) is cancelled: a copy whose create's answer was lost, so the link never
     /// recorded it, and which someone cancelled since. Sorted.
     pub withdrawn: &'a [LinkId],
+    /// What the booking system lets RoomBridge write, and what it keeps of a write.
+    pub capabilities: Capabilities,
 }
 
 mod action;

@@ -95,6 +95,7 @@ fn plan_with(mode: Privacy, blocks: &[Block], events: &[CalendarEvent], links: &
         series: &[],
         privacy: mode,
         withdrawn: &[],
+        capabilities: roombridge_core::capability::Capabilities::ALL,
     })
 }
 

@@ -210,6 +210,8 @@ struct Setting {
     window: SyncWindow,
     /// `{days back}/{days ahead}`: the window a delta cursor was made for.
     window_key: String,
+    /// What the booking system lets RoomBridge write.
+    capabilities: roombridge_core::capability::Capabilities,
 }
 
 /// The room's zone and the window a person chose (from the next cycle on) or the default.
@@ -233,6 +235,7 @@ fn setting(ctx: &EngineContext, room: &Room) -> Result<Setting, Failure> {
         zone,
         window: SyncWindow::around(Utc::now(), days_back, days_ahead),
         window_key: format!("{days_back}/{days_ahead}"),
+        capabilities: ctx.booking.capabilities(),
     })
 }
 
@@ -525,6 +528,7 @@ fn plan_cycle(
         series: &composed.series,
         privacy: stored.privacy,
         withdrawn: &withdrawn,
+        capabilities: setting.capabilities,
     });
     let fetched = &mirrors.fetched;
     report.rejected = fetched.booking.rejected.len()

@@ -118,7 +118,7 @@ found: number, };
  */
 export type ConflictChoice = "keep_booking" | "keep_calendar" | "merge" | "move";
 
-export type ConflictKind = "edit" | "delete_edit" | "overlap" | "fragment_edit";
+export type ConflictKind = "edit" | "delete_edit" | "overlap" | "fragment_edit" | "read_only";
 
 export type ConflictView = { id: number, room_id: string, room_name: string, kind: ConflictKind, detected_at: string, fields: Array<string>, booking: ContentView | null, calendar: ContentView | null, 
 /**

@@ -89,6 +89,7 @@ const CONFLICT_KIND: Record<ConflictKind, string> = {
   edit: 'Edited on both sides',
   delete_edit: 'Deleted on one side, edited on the other',
   fragment_edit: 'Part of a split reservation edited',
+  read_only: 'Edited in Outlook, but only the booking system can change it',
   overlap: 'Outlook meeting double-books the room',
 };
 

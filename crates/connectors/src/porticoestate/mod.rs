@@ -21,6 +21,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use reqwest::{Method, StatusCode};
+use roombridge_core::capability::Capabilities;
 use roombridge_core::content::{Content, When};
 use roombridge_core::reservation::{Level, ReservationStatus};
 use roombridge_core::{LinkId, Reservation, ReservationId, ResourceId, Secret, SyncWindow};
@@ -510,6 +511,14 @@ impl Booking for PorticoConnector {
 
     fn source(&self) -> Source {
         Source::Snapshot
+    }
+
+    /// Events only; a write keeps a title and Oslo times ([`as_written`]).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            writable: &[Level::Event],
+            stores: as_written,
+        }
     }
 
     async fn snapshot(

@@ -16,6 +16,11 @@ pub enum ConflictKind {
     /// An Outlook edit of a fragment whose reservation is partly covered by a higher one:
     /// the edit cannot be written back to the reservation without a person.
     FragmentEdit,
+    /// An Outlook edit or deletion of a reservation the booking system does not let RoomBridge
+    /// change (PorticoEstate's allocations and bookings, from its season planning): only the
+    /// booking system's version can be kept, in Outlook, or the reservation changed where it
+    /// lives.
+    ReadOnly,
 }
 
 impl ConflictKind {
@@ -25,6 +30,7 @@ impl ConflictKind {
             ConflictKind::DeleteEdit => "delete_edit",
             ConflictKind::Overlap => "overlap",
             ConflictKind::FragmentEdit => "fragment_edit",
+            ConflictKind::ReadOnly => "read_only",
         }
     }
 
@@ -34,6 +40,7 @@ impl ConflictKind {
             ConflictKind::DeleteEdit,
             ConflictKind::Overlap,
             ConflictKind::FragmentEdit,
+            ConflictKind::ReadOnly,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -48,6 +55,8 @@ impl ConflictKind {
             ConflictKind::Overlap => &["keep_booking", "keep_calendar", "move"],
             // Outlook's edit of a piece of a longer reservation cannot be written back to it.
             ConflictKind::FragmentEdit => &["keep_booking"],
+            // The booking system refuses RoomBridge's writes to this reservation.
+            ConflictKind::ReadOnly => &["keep_booking"],
         }
     }
 }

@@ -127,6 +127,7 @@ impl<'a> Planner<'_, 'a> {
     pub(super) fn held_kind(&self) -> ConflictKind {
         match (self.pair.block, self.pair.event) {
             (_, Some(e)) if !self.overlaps(e).is_empty() => ConflictKind::Overlap,
+            (Some(b), _) if !self.writes(b.level) => ConflictKind::ReadOnly,
             (Some(b), _) if b.key != b.item_key() || !b.covered_by.is_empty() => {
                 ConflictKind::FragmentEdit
             }
@@ -155,6 +156,10 @@ impl<'a> Planner<'_, 'a> {
         let (block, event) = (self.pair.block, self.pair.event);
         match (policy, kind) {
             (Policy::Manual, _) => None,
+            // Only the booking system's version can be kept: a policy that would keep Outlook's
+            // leaves it to a person, the others put the booking system's version back.
+            (Policy::CalendarWins, ConflictKind::ReadOnly) => None,
+            (_, ConflictKind::ReadOnly) => Some(Resolution::Keep(Side::Booking)),
             (Policy::BookingWins, _) => Some(Resolution::Keep(Side::Booking)),
             // Never cancel a booking-system reservation for an Outlook meeting unasked.
             (Policy::CalendarWins, ConflictKind::Overlap) => None,
@@ -228,8 +233,12 @@ impl<'a> Planner<'_, 'a> {
                 // The person gives the room to the Outlook meeting: the single booking-system
                 // reservations (or occurrences) in its way are cancelled, saying why.
                 (ConflictKind::Overlap, _, Some(e)) => {
-                    let mut out: Vec<Action> = self
-                        .overlaps(e)
+                    let in_the_way = self.overlaps(e);
+                    // What the booking system does not let RoomBridge cancel stays.
+                    if in_the_way.iter().any(|f| !self.writes(f.level)) {
+                        return None;
+                    }
+                    let mut out: Vec<Action> = in_the_way
                         .into_iter()
                         .map(|f| self.cancel_item(f, &e.content.title))
                         .collect();
@@ -241,6 +250,7 @@ impl<'a> Planner<'_, 'a> {
                 // The reservation is not gone, only hidden under a higher one: Outlook's
                 // version is written to it, not to a second copy.
                 (_, None, Some(e)) => match self.own_item() {
+                    Some(own) if !self.writes(own.level) => None,
                     Some(own) => Some(vec![self.write_to_item(own, e)]),
                     None => actions(self.create_reservation(e)),
                 },
@@ -334,6 +344,11 @@ impl<'a> Planner<'_, 'a> {
             "{why}. The room declined this meeting because booking-system reservations come \
              first here; please pick another time or room."
         )
+    }
+
+    /// Whether the booking system lets RoomBridge change reservations of `level`.
+    pub(super) fn writes(&self, level: crate::reservation::Level) -> bool {
+        self.input.capabilities.writes(level)
     }
 
     pub(super) fn settle(&self) -> Action {
@@ -457,6 +472,9 @@ impl<'a> Planner<'_, 'a> {
         if self.privacy().hides_title() && content.hash() == b.content.hash() {
             return self.update_event(b, e);
         }
+        if !self.writes(b.level) {
+            return Decision::Conflict(ConflictKind::ReadOnly);
+        }
         if !b.covered_by.is_empty() || b.key != b.item_key() {
             return Decision::Conflict(ConflictKind::FragmentEdit);
         }
@@ -492,6 +510,9 @@ impl<'a> Planner<'_, 'a> {
     }
 
     pub(super) fn cancel_reservation(&self, b: &Block) -> Decision {
+        if !self.writes(b.level) {
+            return Decision::Conflict(ConflictKind::ReadOnly);
+        }
         // Outlook deleted the event of one piece of a longer reservation: the rest of it still
         // holds the room, so the reservation is not cancelled for it.
         if !b.covered_by.is_empty() || b.key != b.item_key() {
@@ -528,8 +549,14 @@ impl<'a> Planner<'_, 'a> {
         })
     }
 
+    /// Links two sides that show the same reservation: the same in Outlook, or the booking
+    /// system holding exactly what it keeps of Outlook's version (RoomBridge's own write, read
+    /// back after a crash lost its answer). Different content needs a person.
     pub(super) fn relink_or_conflict(&self, b: &Block, e: &CalendarEvent) -> Decision {
-        if privacy::same_in_outlook(&b.content, &e.content, self.privacy()) {
+        let kept = (self.input.capabilities.stores)(&e.content);
+        if privacy::same_in_outlook(&b.content, &e.content, self.privacy())
+            || kept.hash() == b.content.hash()
+        {
             self.relink(b, e)
         } else {
             Decision::Conflict(ConflictKind::Edit)

@@ -87,6 +87,16 @@ impl Planner<'_, '_> {
                         ));
                     }
                 };
+                if !self.writes(item.level) {
+                    return Err(format!(
+                        "The booking system does not let RoomBridge move \"{}\" (a {} from its \
+                         own planning). Move the Outlook meeting instead, or move the {} in the \
+                         booking system.",
+                        item.content.title,
+                        item.level.as_str(),
+                        item.level.as_str()
+                    ));
+                }
                 if item.level == Level::Closure {
                     return Err(format!(
                         "The room is closed then ({}), and a closure cannot be moved. Move the \

@@ -40,6 +40,11 @@ pub fn conflict_reason(kind: ConflictKind) -> &'static str {
         ConflictKind::FragmentEdit => {
             "Part of a longer reservation was changed in Outlook; waiting for a decision."
         }
+        ConflictKind::ReadOnly => {
+            "Changed or deleted in Outlook, but the booking system does not let RoomBridge change \
+             this allocation or booking; change it in the booking system, or keep its version \
+             in Outlook."
+        }
         ConflictKind::Overlap => {
             "An Outlook meeting double-books the room with a booking-system reservation; waiting for a decision."
         }
@@ -99,6 +104,7 @@ pub fn kind_name(kind: ConflictKind) -> &'static str {
         ConflictKind::Edit => "Edit",
         ConflictKind::DeleteEdit => "Delete/edit",
         ConflictKind::FragmentEdit => "Fragment edit",
+        ConflictKind::ReadOnly => "Read-only reservation",
         ConflictKind::Overlap => "Double-booking",
     }
 }

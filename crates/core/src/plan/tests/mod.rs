@@ -115,6 +115,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        capabilities: crate::capability::Capabilities::ALL,
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -215,6 +216,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        capabilities: crate::capability::Capabilities::ALL,
     })
 }
 
@@ -385,6 +387,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        capabilities: crate::capability::Capabilities::ALL,
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);
@@ -427,4 +430,5 @@ fn the_breaker_trips_only_past_its_share_and_its_floor() {
 mod declines;
 mod naming;
 mod policies;
+mod read_only;
 mod series_and_moves;

@@ -66,6 +66,7 @@ pub(super) struct Room {
     pub(super) links: Vec<Link>,
     pub(super) policy: Policy,
     pub(super) decisions: Vec<Decided>,
+    pub(super) capabilities: crate::capability::Capabilities,
 }
 
 impl Room {
@@ -84,11 +85,12 @@ impl Room {
             series: &[],
             privacy: Privacy::Full,
             withdrawn: &[],
+            capabilities: self.capabilities,
         })
     }
 
     /// The link every case revolves around is held in conflict, with `choice` decided on it.
-    fn held(mut self, choice: Option<Choice>) -> Room {
+    pub(super) fn held(mut self, choice: Option<Choice>) -> Room {
         let link = &mut self.links[0];
         link.state = LinkState::Conflict;
         self.decisions = choice

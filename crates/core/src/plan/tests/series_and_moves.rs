@@ -67,6 +67,7 @@ pub(super) fn plan_reservations(
         series: &composed.series,
         privacy: Privacy::Full,
         withdrawn: &[],
+        capabilities: crate::capability::Capabilities::ALL,
     })
 }
 
@@ -279,6 +280,7 @@ pub(super) fn check_on(room: &Room, m: Choice) -> Result<(), String> {
             series: &[],
             privacy: Privacy::Full,
             withdrawn: &[],
+            capabilities: room.capabilities,
         },
         &room.links[0].id,
         &m,
@@ -451,6 +453,7 @@ fn an_all_day_outlook_meeting_is_checked_for_double_bookings_in_its_own_zone() {
             series: &[],
             privacy: Privacy::Full,
             withdrawn: &[],
+            capabilities: crate::capability::Capabilities::ALL,
         });
         summary(&p)
     };
