@@ -15,6 +15,7 @@ use roombridge_connectors::{Booking, ConnectorError};
 use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
 use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
 use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
+use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig};
 use roombridge_emulators::seed::Seed;
 use roombridge_engine::{Engine, EngineConfig, EngineContext};
 pub use roombridge_store::Store;
@@ -124,6 +125,17 @@ pub enum BookingSystem {
     Porticoestate,
 }
 
+impl BookingSystem {
+    /// A booking system by its name in config.json (`roombridge-api`, `porticoestate`).
+    pub fn parse(name: &str) -> Option<BookingSystem> {
+        match name.trim() {
+            "roombridge-api" => Some(BookingSystem::RoombridgeApi),
+            "porticoestate" => Some(BookingSystem::Porticoestate),
+            _ => None,
+        }
+    }
+}
+
 impl LiveConfig {
     pub fn path(data_dir: &Path) -> PathBuf {
         data_dir.join("config.json")
@@ -218,12 +230,16 @@ pub async fn auto_map(store: &Store, connectors: &Connectors) -> Result<usize, S
     let resources = connectors.booking.resources().await?;
     let places = connectors.graph.rooms().await?;
     let now = chrono::Utc::now();
+    // The wizard's suggestions: the mailbox with the resource's e-mail, or the one room whose
+    // name is the resource's (PorticoEstate's resources have no e-mail).
+    let suggested = crate::wizard::discovery::match_resources(&resources, &places);
     store.write(|c| {
         let existing = rooms::list(c)?;
-        for r in &resources {
-            let Some(email) = r.email.as_deref().filter(|e| !e.is_empty()) else {
+        for (r, suggestion) in resources.iter().zip(&suggested) {
+            let Some((email, _)) = suggestion else {
                 continue;
             };
+            let email = email.as_str();
             let id = RoomId::new(r.id.as_str());
             if existing.iter().any(|e| e.id == id || e.mailbox.as_str().eq_ignore_ascii_case(email)) {
                 continue;
@@ -286,12 +302,17 @@ pub struct DemoOptions {
     /// the app scoped to the rooms, no calendar processing) instead of the demo's, which has
     /// a room that rewrites subjects and a scope that reaches people's mailboxes.
     pub clean_tenant: bool,
+    /// The booking system the demo runs on: the contract's emulator, or PorticoEstate's.
+    pub booking_system: BookingSystem,
 }
 
 /// The built-in emulators of demo mode, running on loopback.
 pub struct DemoServers {
     pub graph: GraphEmulator,
     pub booking: BookingEmulator,
+    /// PorticoEstate's emulator, when the demo runs on it; the connectors then talk to it
+    /// instead of `booking`, signed in as [`DEMO_PORTICO_LOGIN`] with `api_key` as password.
+    pub portico: Option<PorticoEmulator>,
     /// The made-up credentials the emulators accept (tests act "from the outside" with them).
     pub client_secret: Secret,
     pub api_key: Secret,
@@ -332,6 +353,7 @@ impl DemoServers {
             limits,
             rewrite_subjects_after,
             clean_tenant,
+            booking_system,
         } = options;
         let client_secret = random_token();
         let api_key = random_token();
@@ -364,19 +386,47 @@ impl DemoServers {
             client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
             page_size: 50,
         };
+        let (portico, booking_side): (_, Arc<dyn Booking>) = match booking_system {
+            BookingSystem::RoombridgeApi => (
+                None,
+                Arc::new(BookingConnector::new(
+                    parse_local(&booking.base_url())?,
+                    Secret::new(api_key.clone()),
+                )?),
+            ),
+            BookingSystem::Porticoestate => {
+                let portico = PorticoEmulator::start(
+                    PorticoEmulatorConfig {
+                        seed: if seed == Seed::Demo {
+                            Seed::Demo
+                        } else {
+                            Seed::Empty
+                        },
+                        ..PorticoEmulatorConfig::new(DEMO_PORTICO_LOGIN, &api_key)
+                    },
+                    loopback,
+                )
+                .await
+                .map_err(SetupError::Emulator)?;
+                let connector = PorticoConnector::new(
+                    parse_local(&portico.base_url())?,
+                    DEMO_PORTICO_LOGIN,
+                    Secret::new(api_key.clone()),
+                )?;
+                (Some(portico), Arc::new(connector))
+            }
+        };
         let connectors = Connectors {
             graph: Arc::new(
                 GraphConnector::new(graph_config, Secret::new(client_secret.clone()))?
                     .with_limits(limits),
             ),
-            booking: Arc::new(BookingConnector::new(
-                parse_local(&booking.base_url())?,
-                Secret::new(api_key.clone()),
-            )?),
+            booking: booking_side,
         };
         let servers = DemoServers {
             graph,
             booking,
+            portico,
             client_secret: Secret::new(client_secret),
             api_key: Secret::new(api_key),
         };
@@ -388,11 +438,29 @@ fn parse_local(s: &str) -> Result<url::Url, SetupError> {
     url::Url::parse(s).map_err(|e| SetupError::Emulator(std::io::Error::other(e)))
 }
 
+/// The user name the demo signs in to PorticoEstate's emulator with.
+pub const DEMO_PORTICO_LOGIN: &str = "roombridge";
+
 /// Demo mode: both emulators, the demo municipality mapped, the engine running.
 pub async fn start_demo(data_dir: &Path, config: EngineConfig) -> Result<Arc<App>, SetupError> {
+    start_demo_on(data_dir, config, BookingSystem::RoombridgeApi).await
+}
+
+/// Demo mode on `booking_system`: the contract's emulator, or PorticoEstate's with the demo
+/// municipality's season in it.
+pub async fn start_demo_on(
+    data_dir: &Path,
+    config: EngineConfig,
+    booking_system: BookingSystem,
+) -> Result<Arc<App>, SetupError> {
     // Each demo run starts from empty emulators, so it starts from an empty database too.
     let store = open_fresh_store(data_dir, DEMO_DB)?;
-    let (servers, connectors) = DemoServers::start().await?;
+    let (servers, connectors) = DemoServers::start_options(DemoOptions {
+        seed: Seed::Demo,
+        booking_system,
+        ..DemoOptions::default()
+    })
+    .await?;
     auto_map(&store, &connectors).await?;
     start_app(
         store,

@@ -14,7 +14,7 @@
 //!    ([`Wizard::started`]).
 
 mod checks;
-mod discovery;
+pub(crate) mod discovery;
 mod forms;
 
 use crate::setup::LIVE_DB;

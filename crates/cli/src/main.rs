@@ -39,6 +39,10 @@ enum Command {
         /// Serve the UI on loopback and print its address instead of opening the desktop app.
         #[arg(long)]
         headless: bool,
+        /// The booking system to emulate: `roombridge-api` (RoomBridge's booking contract) or
+        /// `porticoestate` (Aktiv kommune, with the demo municipality's season).
+        #[arg(long, value_name = "SYSTEM", default_value = "roombridge-api", value_parser = booking_system)]
+        booking: setup::BookingSystem,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -276,17 +280,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// A booking system by its name in config.json.
+fn booking_system(name: &str) -> Result<setup::BookingSystem, String> {
+    setup::BookingSystem::parse(name).ok_or_else(|| {
+        format!("{name:?} is not a booking system: use roombridge-api or porticoestate")
+    })
+}
+
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Demo { headless, serve } => {
-            if !headless && let Some(code) = open_desktop_demo() {
+        Command::Demo {
+            headless,
+            booking,
+            serve,
+        } => {
+            // The desktop app's demo runs on the contract's emulator.
+            if !headless
+                && booking == setup::BookingSystem::RoombridgeApi
+                && let Some(code) = open_desktop_demo()
+            {
                 return Ok(code);
             }
             let data_dir = serve
                 .data_dir
                 .clone()
                 .unwrap_or_else(setup::default_data_dir);
-            let app = setup::start_demo(&data_dir, engine_config(serve.poll))
+            let app = setup::start_demo_on(&data_dir, engine_config(serve.poll), booking)
                 .await
                 .map_err(|e| e.to_string())?;
             serve_until_stopped(setup::Live::Running(app), serve).await

@@ -215,6 +215,16 @@ pub trait Booking: Send + Sync {
         ))
     }
 
+    /// The RoomBridge tag on a reservation a snapshot showed without one, where the booking
+    /// system keeps it out of its listings (PorticoEstate keeps it in an event's description,
+    /// which its schedule does not show). Asked once per reservation RoomBridge has not seen
+    /// before, so that a create that landed before a crash is re-linked, not copied back. A
+    /// change feed carries tags itself: none to ask for.
+    async fn tag_of(&self, reservation: &ReservationId) -> Result<Option<LinkId>, ConnectorError> {
+        let _ = reservation;
+        Ok(None)
+    }
+
     /// Changes for one resource since `cursor` (everything when `None`), all pages followed.
     async fn changes(
         &self,

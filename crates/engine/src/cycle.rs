@@ -5,7 +5,7 @@
 //! at any point leads to re-linking rather than a duplicate. Mirrors, cursors, links, conflicts
 //! and history of the cycle then commit in one transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -357,7 +357,18 @@ async fn booking_changes(
                 .await
         }
         Source::Snapshot => {
-            let read = ctx.booking.snapshot(&room.resource, setting.window).await?;
+            let mut read = ctx.booking.snapshot(&room.resource, setting.window).await?;
+            // A snapshot shows no tags: a reservation seen before keeps the one it had, and a
+            // new event is asked for its own once (RoomBridge's create whose answer was lost).
+            let seen: HashMap<&ReservationId, &Reservation> =
+                stored.reservations.iter().map(|r| (&r.id, r)).collect();
+            for r in &mut read.reservations {
+                r.tag = match seen.get(&r.id) {
+                    Some(before) => before.tag.clone(),
+                    None if r.level == Level::Event => ctx.booking.tag_of(&r.id).await?,
+                    None => None,
+                };
+            }
             Ok(BookingChanges {
                 reservations: snapshot::changes(
                     &stored.reservations,

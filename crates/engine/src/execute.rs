@@ -586,15 +586,16 @@ async fn apply(
                 .create_reservation(&room.resource, content, link, idempotency_key)
                 .await?;
             let calendar_hash = event_hash(event, out).or(Some(content.hash()));
-            // Synced at what was sent. A retry after a create whose answer was lost gets the
-            // reservation the first attempt made, as it is now: someone may have changed it
-            // since, and that change must still reach Outlook.
+            // Synced at what was sent, as the booking system keeps it. A retry after a create
+            // whose answer was lost gets the reservation the first attempt made, as it is now:
+            // someone may have changed it since, and that change must still reach Outlook.
+            let kept = (ctx.booking.capabilities().stores)(content);
             out.link_puts.push((
                 Link {
                     id: link.clone(),
                     block: Some(BlockKey::for_reservation(&created.id)),
                     event: Some(event.clone()),
-                    booking_hash: Some(content.hash()),
+                    booking_hash: Some(kept.hash()),
                     calendar_hash,
                     origin: Side::Calendar,
                     state: LinkState::Synced,
@@ -767,7 +768,14 @@ async fn write_occurrence(
             out.events_created.push(created.id.clone());
             // Synced at what was sent: a retry of a create whose answer was lost gets the
             // event the first attempt made as it is now, and a person may have moved it since.
-            (created, Some(content.hash()))
+            // An event sent without an organisation reads back with its organizer's (the
+            // room's) name as one; that is what was sent too.
+            let mut sent = content.clone();
+            if sent.organisation.trim().is_empty() {
+                sent.organisation = created.content.organisation.clone();
+            }
+            let hash = sent.hash();
+            (created, Some(hash))
         }
     };
     event.tag = Some(link.clone());

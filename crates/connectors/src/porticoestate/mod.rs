@@ -15,8 +15,13 @@
 //! - **Writing**: events only (create, update, cancel by `toggle-active`). Allocations belong to
 //!   the season planning and no route writes a booking; RoomBridge does not change them.
 //!
-//! Not yet (issue 14): the marker for re-linking after a crash, webhooks, a 409 turned into a
-//! double-booking conflict, the planner's capabilities, wiring into the setup wizard.
+//! - **Marking**: PorticoEstate keeps no external id and drops the `source` it requires, so an
+//!   event RoomBridge creates carries a marker in its description (`[roombridge:<link id in
+//!   hex>]`, which PorticoEstate's HTML purifier leaves alone). The schedule does not show
+//!   descriptions: [`Booking::tag_of`] reads a new event once by id, so that a create whose
+//!   answer a crash lost is re-linked instead of copied a second time.
+//! - **Capabilities**: events only ([`Booking::capabilities`]); the planner never plans a write
+//!   to an allocation or a booking.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -244,6 +249,38 @@ impl PorticoConnector {
             ErrorKind::Auth,
             format!("PorticoEstate's session lapsed again right after signing in while {what}."),
         ))
+    }
+}
+
+/// The marker an event RoomBridge creates carries in its description, naming its link.
+fn marker(link: &LinkId) -> String {
+    let hex: String = link.as_str().bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{MARKER}{hex}]")
+}
+
+const MARKER: &str = "[roombridge:";
+
+/// The link a description's marker names, if it has one.
+fn marked(description: &str) -> Option<LinkId> {
+    let start = description.rfind(MARKER)? + MARKER.len();
+    let hex = &description[start..start + description[start..].find(']')?];
+    if hex.is_empty() || hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok().map(LinkId::new)
+}
+
+/// An event's description as RoomBridge writes it: Outlook's text, then the marker.
+fn described(content: &Content, link: &LinkId) -> String {
+    let text = content.description.trim();
+    if text.is_empty() {
+        marker(link)
+    } else {
+        format!("{text}\n\n{}", marker(link))
     }
 }
 
@@ -555,6 +592,32 @@ impl Booking for PorticoConnector {
         Ok(snapshot)
     }
 
+    async fn tag_of(&self, reservation: &ReservationId) -> Result<Option<LinkId>, ConnectorError> {
+        // Only events can be RoomBridge's.
+        let Some(number) = reservation
+            .as_str()
+            .strip_prefix("event-")
+            .and_then(|n| n.parse::<i64>().ok())
+        else {
+            return Ok(None);
+        };
+        match self
+            .call(
+                Method::GET,
+                &format!("/booking/events/{number}"),
+                &[],
+                None,
+                &format!("reading event {number}"),
+            )
+            .await
+        {
+            Ok(event) => Ok(event["description"].as_str().and_then(marked)),
+            // Gone since the schedule listed it: it carries nothing to re-link.
+            Err(e) if e.status == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn changes(
         &self,
         _resource: &ResourceId,
@@ -581,7 +644,7 @@ impl Booking for PorticoConnector {
             "to_": to,
             "source": "roombridge",
             "contact_name": "RoomBridge",
-            "description": content.description,
+            "description": described(content, link),
         });
         let answer = self
             .call(
@@ -700,5 +763,29 @@ impl Booking for PorticoConnector {
             ReservationStatus::Cancelled,
             None,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marker_names_its_link_and_survives_text_around_it() {
+        let link = LinkId::new("c:AAMkAGI2T/+x=_-@2026-12-03");
+        let description = described(
+            &Content {
+                description: "Agenda: [draft] & budget".into(),
+                ..read_back("Board".into(), Utc::now(), Utc::now(), String::new())
+            },
+            &link,
+        );
+        assert!(description.starts_with("Agenda: [draft] & budget\n\n[roombridge:"));
+        assert_eq!(marked(&description), Some(link.clone()));
+        // PorticoEstate's purifier escapes `&` and keeps the rest.
+        assert_eq!(marked(&description.replace('&', "&amp;")), Some(link));
+        assert_eq!(marked("no marker"), None);
+        assert_eq!(marked("[roombridge:zz]"), None);
+        assert_eq!(marked("[roombridge:6"), None);
     }
 }

@@ -8,9 +8,11 @@
 //! writes a booking, and errors in its own shapes (`{"error"}`, `{"msg"}`).
 //!
 //! Faults (`/admin/faults`): error statuses, and PorticoEstate's own way of failing inside, an
-//! HTML error page with status 200. Not yet here (issue 14, next steps): webhooks, allocation
-//! writes and demo seeding. It shares no code with the connector that talks to it.
+//! HTML error page with status 200, and slow answers (carried out, answered late). `seed: Demo`
+//! fills it with the demo municipality's season (`demo_seed`). It shares no code with the
+//! connector that talks to it.
 
+mod demo_seed;
 mod store;
 mod text;
 
@@ -32,6 +34,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::demo::DEMO_RESOURCES;
+use crate::seed::Seed;
 pub use store::{Allocation, Booking, Building, Event, Resource};
 use store::{Fault, Session, Store};
 
@@ -63,6 +66,8 @@ pub struct PorticoEmulatorConfig {
     pub rights: Rights,
     /// How long a session may stay idle (PorticoEstate's `sessions_timeout`, 1440 s by default).
     pub session_timeout: Duration,
+    /// `Demo` fills the schedule with the demo municipality's season; `Empty` leaves it empty.
+    pub seed: Seed,
 }
 
 impl PorticoEmulatorConfig {
@@ -72,6 +77,7 @@ impl PorticoEmulatorConfig {
             password: password.to_owned(),
             rights: Rights::ALL,
             session_timeout: Duration::from_secs(1440),
+            seed: Seed::Empty,
         }
     }
 }
@@ -158,9 +164,16 @@ fn demo_inventory() -> (Vec<Building>, Vec<Resource>) {
 /// The emulator's routes, without a listener.
 pub fn app(config: PorticoEmulatorConfig) -> Router {
     let (buildings, resources) = demo_inventory();
+    let mut store = Store::new(buildings, resources);
+    if config.seed == Seed::Demo {
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Oslo)
+            .date_naive();
+        demo_seed::seed(&mut store, today);
+    }
     let shared = Arc::new(Shared {
         config,
-        store: Mutex::new(Store::new(buildings, resources)),
+        store: Mutex::new(store),
     });
     let booking = Router::new()
         .route("/booking/resources", get(list_resources))
@@ -293,7 +306,10 @@ async fn refresh_session(State(s): AppState, headers: HeaderMap, request: Reques
 /// login page) and the booking `run` right.
 async fn require_session(State(s): AppState, request: Request, next: Next) -> Response {
     // Injected faults come first: a gateway or a crash inside fails before any check.
-    match s.store().faults.pop_front() {
+    let fault = s.store().take_fault(request.method().as_str());
+    let mut delay = None;
+    match fault {
+        Some(Fault::Slow { delay_ms }) => delay = Some(Duration::from_millis(delay_ms)),
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             return error(status, "Injected fault");
@@ -308,6 +324,15 @@ async fn require_session(State(s): AppState, request: Request, next: Next) -> Re
         }
         None => {}
     }
+    let response = checked(&s, request, next).await;
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+/// The session and `run` checks, then the route.
+async fn checked(s: &Arc<Shared>, request: Request, next: Next) -> Response {
     let query = request.uri().query();
     let api_mode = query_param(query, "api_mode").as_deref() == Some("1");
     let valid = session_of(request.headers(), query).is_some_and(|id| {
@@ -894,21 +919,26 @@ async fn toggle_active(
 // ---- admin (the emulator's own, for tests and the demo) ----
 
 /// Queues faults for the next `/booking` requests: `{"kind": "status", "status": 503,
-/// "count": 2}` or `{"kind": "html", "count": 1}` (an error page with status 200, as
-/// PorticoEstate answers an error inside it).
+/// "count": 2}`, `{"kind": "html", "count": 1}` (an error page with status 200, as
+/// PorticoEstate answers an error inside it) or `{"kind": "slow", "delay_ms": 5000}` (carried
+/// out, answered late); with `"method": "POST"`, for requests of that method only.
 async fn add_faults(State(s): AppState, Json(body): Json<Value>) -> Response {
+    let only = body["method"].as_str().map(str::to_ascii_uppercase);
     let fault = match body["kind"].as_str() {
+        Some("slow") => Fault::Slow {
+            delay_ms: body["delay_ms"].as_u64().unwrap_or(1000).min(600_000),
+        },
         Some("status") => match body["status"].as_u64().and_then(|v| u16::try_from(v).ok()) {
             Some(status) if (400..600).contains(&status) => Fault::Status(status),
             _ => return error(StatusCode::BAD_REQUEST, "status must be 400-599"),
         },
         Some("html") => Fault::HtmlPage,
-        _ => return error(StatusCode::BAD_REQUEST, "kind must be status or html"),
+        _ => return error(StatusCode::BAD_REQUEST, "kind must be status, html or slow"),
     };
     let count = body["count"].as_u64().unwrap_or(1).min(1000);
     let mut store = s.store();
     for _ in 0..count {
-        store.faults.push_back(fault);
+        store.faults.push_back((fault, only.clone()));
     }
     StatusCode::NO_CONTENT.into_response()
 }

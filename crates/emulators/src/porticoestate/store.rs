@@ -87,8 +87,9 @@ pub struct Store {
     pub next_id: i64,
     /// Seasons that are active and published: only their allocations and bookings show.
     pub published_seasons: Vec<i64>,
-    /// Faults for the next `/booking` requests, first first.
-    pub faults: std::collections::VecDeque<Fault>,
+    /// Faults for the next `/booking` requests, first first, each for requests of one method
+    /// only when it names one.
+    pub faults: std::collections::VecDeque<(Fault, Option<String>)>,
 }
 
 /// How a `/booking` request fails, as PorticoEstate and what stands before it fail.
@@ -98,9 +99,21 @@ pub enum Fault {
     Status(u16),
     /// PorticoEstate's own way of failing inside: an HTML error page with status 200.
     HtmlPage,
+    /// The request is carried out, and its answer held back this long (a slow network, or a
+    /// client that dies waiting for it).
+    Slow { delay_ms: u64 },
 }
 
 impl Store {
+    /// The next fault for a request with `method`, taken off the queue.
+    pub fn take_fault(&mut self, method: &str) -> Option<Fault> {
+        let index = self.faults.iter().position(|(_, only)| {
+            only.as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+        })?;
+        self.faults.remove(index).map(|(fault, _)| fault)
+    }
+
     pub fn new(buildings: Vec<Building>, resources: Vec<Resource>) -> Store {
         Store {
             buildings,
