@@ -264,7 +264,7 @@ const MARKER: &str = "[roombridge:";
 fn marked(description: &str) -> Option<LinkId> {
     let start = description.rfind(MARKER)? + MARKER.len();
     let hex = &description[start..start + description[start..].find(']')?];
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())
