@@ -45,7 +45,12 @@ impl OutsidePortico {
     }
 
     /// The active rows of `resource`'s schedule between `from` and `to`.
-    pub async fn schedule(&self, resource: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Value> {
+    pub async fn schedule(
+        &self,
+        resource: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Value> {
         let session = self.session().await;
         let url = format!(
             "{}/booking/resources/{resource}/schedule?start_date={}&end_date={}&api_mode=1&sessionphpgwsessid={session}",
@@ -68,11 +73,15 @@ impl OutsidePortico {
     /// The event rows of `resource`'s schedule over the next weeks.
     pub async fn events(&self, resource: i64) -> Vec<Value> {
         let now = Utc::now();
-        self.schedule(resource, now - chrono::Duration::days(2), now + chrono::Duration::days(60))
-            .await
-            .into_iter()
-            .filter(|r| r["type"] == "event")
-            .collect()
+        self.schedule(
+            resource,
+            now - chrono::Duration::days(2),
+            now + chrono::Duration::days(60),
+        )
+        .await
+        .into_iter()
+        .filter(|r| r["type"] == "event")
+        .collect()
     }
 
     /// Queues a fault (`/admin/faults`).

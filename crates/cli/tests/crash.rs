@@ -218,7 +218,13 @@ async fn porticoestate_killed_between_create_and_commit_the_next_run_relinks() {
     // The gym is resource 6 in PorticoEstate; it is mapped to its mailbox by name.
     const GYM_RESOURCE: i64 = 6;
     graph
-        .invite(GYM_MAILBOX, "Parents' meeting", at(4, 17), at(4, 18), "Kari Nordmann")
+        .invite(
+            GYM_MAILBOX,
+            "Parents' meeting",
+            at(4, 17),
+            at(4, 18),
+            "Kari Nordmann",
+        )
         .await;
 
     let cli = LiveCli::porticoestate(env!("CARGO_BIN_EXE_roombridge"), &servers, "portico-crash");
@@ -235,8 +241,14 @@ async fn porticoestate_killed_between_create_and_commit_the_next_run_relinks() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while portico.events(GYM_RESOURCE).await.is_empty() {
-        assert!(Instant::now() < deadline, "the create never reached PorticoEstate");
-        assert!(run.try_wait().unwrap().is_none(), "sync exited before the kill");
+        assert!(
+            Instant::now() < deadline,
+            "the create never reached PorticoEstate"
+        );
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "sync exited before the kill"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     run.kill().unwrap(); // SIGKILL: no destructor, no commit.
@@ -248,7 +260,11 @@ async fn porticoestate_killed_between_create_and_commit_the_next_run_relinks() {
         .read(|c| roombridge_store::links::list(c, &roombridge_core::RoomId::new("6")))
         .unwrap();
     assert_eq!(links.len(), 1, "{links:?}");
-    assert_eq!(links[0].state, roombridge_core::plan::LinkState::Pending, "{links:?}");
+    assert_eq!(
+        links[0].state,
+        roombridge_core::plan::LinkState::Pending,
+        "{links:?}"
+    );
     drop(store);
 
     sync_once(&cli, &[]).await;

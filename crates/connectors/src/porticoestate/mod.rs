@@ -229,9 +229,15 @@ impl PorticoConnector {
                     ),
                 )
                 .with_status(status.as_u16())),
+                // Another event holds the time: one RoomBridge had not read yet (its reading
+                // is stale). The next reading shows it, and the planner makes the clash a
+                // double-booking conflict like any other.
                 StatusCode::CONFLICT => Err(error(
-                    ErrorKind::Permanent,
-                    format!("PorticoEstate refused {what}: the time is taken ({details})."),
+                    ErrorKind::Stale,
+                    format!(
+                        "PorticoEstate refused {what}: the room is already booked then ({details}). \
+                         It is a double booking"
+                    ),
                 )
                 .with_status(409)),
                 s if s.is_server_error() => Err(transient(format!(
