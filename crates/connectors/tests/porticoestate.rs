@@ -219,6 +219,43 @@ async fn a_lapsed_session_is_renewed_and_a_wrong_password_says_what_to_check() {
     );
 }
 
+/// Kept alive, a session outlives PorticoEstate's idle limit: RoomBridge signs in once.
+#[tokio::test]
+async fn a_session_kept_alive_does_not_lapse() {
+    let e = emulator(Duration::from_millis(300)).await;
+    let c = connector(&e, "s3cret");
+    c.keep_alive().await.expect("nothing to keep alive yet");
+    c.resources().await.unwrap();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        c.keep_alive().await.unwrap();
+    }
+    c.resources().await.unwrap();
+    let sessions: serde_json::Value = reqwest::get(format!("{}/admin/sessions", e.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions["logins"], 1, "{sessions}");
+
+    // Lapsed anyway (the server restarted): keep-alive lets go of it, the next call signs in.
+    reqwest::Client::new()
+        .post(format!("{}/admin/sessions/expire", e.base_url()))
+        .send()
+        .await
+        .unwrap();
+    c.keep_alive().await.unwrap();
+    c.resources().await.unwrap();
+    let sessions: serde_json::Value = reqwest::get(format!("{}/admin/sessions", e.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions["logins"], 2, "{sessions}");
+}
+
 #[test]
 fn a_plain_http_address_elsewhere_is_refused() {
     let refused = PorticoConnector::new(

@@ -4,8 +4,9 @@
 //!
 //! - **Sessions**: a form login gives a session id; every call carries it in the query with
 //!   `api_mode=1` (so a lapsed session is a 401, not a redirect to a login page) and the same
-//!   User-Agent (sessions are bound to it). A 401 signs in again once; the password lives in
-//!   memory as a [`Secret`] and in the OS keyring only.
+//!   User-Agent (sessions are bound to it). [`Booking::keep_alive`] refreshes it between reads;
+//!   a 401 signs in again once; the password lives in memory as a [`Secret`] and in the OS
+//!   keyring only.
 //! - **Reading**: a resource's schedule in the window (allocations, bookings, events; active
 //!   ones only) becomes reservations with ids `allocation-N`, `booking-N`, `event-N`; a
 //!   booking's parent is its allocation. The engine derives the changes
@@ -596,6 +597,26 @@ impl Booking for PorticoConnector {
             }
         }
         Ok(snapshot)
+    }
+
+    /// `GET /refreshsession` resets the session's idle clock; a session that lapsed anyway is
+    /// dropped, and the next call signs in again.
+    async fn keep_alive(&self) -> Result<(), ConnectorError> {
+        let mut session = self.session.lock().await;
+        let Some(id) = session.clone() else {
+            return Ok(());
+        };
+        let mut url = self.url("/refreshsession");
+        url.query_pairs_mut().append_pair("sessionphpgwsessid", &id);
+        let answer = self.http.get(url).send().await.map_err(|e| {
+            transient(format!(
+                "PorticoEstate could not be reached to keep the session alive: {e}"
+            ))
+        })?;
+        if answer.status() == StatusCode::UNAUTHORIZED {
+            *session = None;
+        }
+        Ok(())
     }
 
     async fn tag_of(&self, reservation: &ReservationId) -> Result<Option<LinkId>, ConnectorError> {
