@@ -640,3 +640,69 @@ async fn porticoestate_failing_fails_the_cycle_and_loses_nothing() {
     assert!(back.plan.is_empty(), "{}", back.plan);
     assert_eq!(w.outlook().await.len(), 3);
 }
+
+/// PorticoEstate's schedule shows only what is active in the window asked for: a reservation
+/// that leaves the window is not a cancellation (its Outlook event stays), one that disappears
+/// inside it is (its Outlook event goes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_the_window_is_not_a_cancellation_disappearing_inside_it_is() {
+    let w = world().await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(20, 16)), "to_": oslo(day(20, 18)), "organization_name": "Far away" }),
+    )
+    .await;
+    let session = w.person().await;
+    let near: Value = w
+        .http
+        .post(w.api("/booking/resources/1/events", &session))
+        .json(&json!({
+            "title": "Near",
+            "from_": oslo(day(3, 12)),
+            "to_": oslo(day(3, 13)),
+            "source": "ui",
+            "contact_name": "Ola",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    w.settle(3).await;
+    assert_eq!(w.outlook().await, ["Far away", "Near"]);
+
+    // The window shrinks to ten days ahead: "Far away" leaves it and is not cancelled.
+    w.context
+        .store
+        .write(|c| {
+            roombridge_store::settings::set_window(
+                c,
+                roombridge_store::settings::Window {
+                    days_back: 7,
+                    days_ahead: 10,
+                },
+            )
+        })
+        .unwrap();
+    let shrunk = w.cycle().await;
+    assert!(
+        !shrunk.plan.to_string().contains("delete_event"),
+        "{}",
+        shrunk.plan
+    );
+    assert_eq!(w.outlook().await, ["Far away", "Near"]);
+
+    // "Near" is cancelled in PorticoEstate, inside the window: its Outlook event goes.
+    let id = near["id"].as_i64().unwrap();
+    let cancelled = w
+        .http
+        .patch(w.api(&format!("/booking/events/{id}/toggle-active"), &session))
+        .json(&json!({ "active": 0 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(cancelled.status().is_success());
+    w.settle(3).await;
+    assert_eq!(w.outlook().await, ["Far away"]);
+}
