@@ -450,6 +450,39 @@ impl App {
     }
 }
 
+/// One room as its next cycle will plan it (see [`App::as_planned`]).
+struct Planned {
+    room: RoomId,
+    zone: chrono_tz::Tz,
+    window: SyncWindow,
+    composed: Composed,
+    events: Vec<CalendarEvent>,
+    links: Vec<Link>,
+    privacy: Privacy,
+    capabilities: Capabilities,
+}
+
+impl Planned {
+    /// The planner's input with `decisions` taken; the policy is left to the person.
+    fn input<'a>(&'a self, decisions: &'a [Decided]) -> PlanInput<'a> {
+        PlanInput {
+            room: &self.room,
+            zone: self.zone,
+            window: self.window,
+            blocks: &self.composed.blocks,
+            footprint: &self.composed.footprint,
+            events: &self.events,
+            links: &self.links,
+            policy: Policy::Manual,
+            decisions,
+            series: &self.composed.series,
+            privacy: self.privacy,
+            withdrawn: &[],
+            capabilities: self.capabilities,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,39 +549,6 @@ mod tests {
     fn every_offered_policy_parses() {
         for p in available_policies() {
             assert_eq!(Policy::parse(&p).map(|p| p.name()), Ok(p));
-        }
-    }
-}
-
-/// One room as its next cycle will plan it (see [`App::as_planned`]).
-struct Planned {
-    room: RoomId,
-    zone: chrono_tz::Tz,
-    window: SyncWindow,
-    composed: Composed,
-    events: Vec<CalendarEvent>,
-    links: Vec<Link>,
-    privacy: Privacy,
-    capabilities: Capabilities,
-}
-
-impl Planned {
-    /// The planner's input with `decisions` taken; the policy is left to the person.
-    fn input<'a>(&'a self, decisions: &'a [Decided]) -> PlanInput<'a> {
-        PlanInput {
-            room: &self.room,
-            zone: self.zone,
-            window: self.window,
-            blocks: &self.composed.blocks,
-            footprint: &self.composed.footprint,
-            events: &self.events,
-            links: &self.links,
-            policy: Policy::Manual,
-            decisions,
-            series: &self.composed.series,
-            privacy: self.privacy,
-            withdrawn: &[],
-            capabilities: self.capabilities,
         }
     }
 }
