@@ -36,7 +36,7 @@ test.beforeAll(async () => {
     { url: /RoomBridge is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/ },
   );
   child = s.child;
-  url = s.found.url;
+  url = s.found.url ?? '';
 });
 
 test.afterAll(async () => {
