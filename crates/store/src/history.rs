@@ -172,10 +172,8 @@ pub fn append(
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = ts(now);
     let hash = chain_hash(&prev, &at, &entry.hashed());
-    conn.execute(
-        "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    conn.prepare_cached("INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![
             at,
             entry.room.as_str(),
             entry.cycle,
@@ -186,8 +184,7 @@ pub fn append(
             entry.detail,
             prev,
             hash,
-        ],
-    )?;
+        ])?;
     Ok(Entry {
         seq: conn.last_insert_rowid(),
         at: now,
@@ -251,7 +248,7 @@ pub fn activity(
     step: Step,
     room: Option<&RoomId>,
 ) -> Result<Vec<Bucket>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT substr(at, 1, ?1) AS bucket,
                 SUM(outcome = 'ok'), SUM(outcome = 'failed'), SUM(outcome = 'conflict')
          FROM history
@@ -351,7 +348,7 @@ impl Stored {
 
 /// The newest `limit` rows, newest first; one room's when `room` is given.
 pub fn list(conn: &Connection, room: Option<&RoomId>, limit: u32) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM history WHERE (?1 IS NULL OR room_id = ?1)
          ORDER BY seq DESC LIMIT ?2"
     ))?;
@@ -564,7 +561,7 @@ pub struct Broken {
 
 /// Walks the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
 pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, prev_hash FROM history ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
@@ -757,11 +754,8 @@ mod tests {
                         ..newer.hashed()
                     },
                 );
-                c.execute(
-                    "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
-                     VALUES (?1, 'gym', 1, 'teleported', 'calendar', 'ok', 'b', '', ?2, ?3)",
-                    params![at, prev, hash],
-                )?;
+                c.prepare_cached("INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+                     VALUES (?1, 'gym', 1, 'teleported', 'calendar', 'ok', 'b', '', ?2, ?3)")?.execute(params![at, prev, hash])?;
                 Ok(())
             })
             .unwrap();
@@ -800,12 +794,14 @@ mod tests {
             .unwrap();
         assert!(
             store
-                .read(|c| Ok(c.execute("UPDATE history SET title = 'x'", [])?))
+                .read(|c| Ok(c
+                    .prepare_cached("UPDATE history SET title = 'x'")?
+                    .execute([])?))
                 .is_err()
         );
         assert!(
             store
-                .read(|c| Ok(c.execute("DELETE FROM history", [])?))
+                .read(|c| Ok(c.prepare_cached("DELETE FROM history")?.execute([])?))
                 .is_err()
         );
     }
