@@ -75,7 +75,7 @@ test('the setup wizard connects PorticoEstate, saying what to fix, and syncs its
   await page.getByTestId('next-booking').click();
 
   // Step 2: Aktiv kommune, chosen by its label.
-  await page.getByRole('radio', { name: 'Aktiv kommune (PorticoEstate)' }).check();
+  await page.getByRole('radio', { name: 'Aktiv kommune (PorticoEstate)', exact: true }).check();
   await expect(page.getByTestId('api-key')).toHaveCount(0);
   const url = page.getByLabel('Address', { exact: true });
   const login = page.getByLabel('User name');
