@@ -43,6 +43,24 @@ fn oslo(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// A person signed in to the PorticoEstate at `base`, from a browser: the session id.
+async fn person_session(http: &reqwest::Client, base: &str) -> String {
+    let login = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
+        .finish();
+    let session: Value = http
+        .post(format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["session_id"].as_str().unwrap().to_owned()
+}
+
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = setup::open_store(dir.path(), "portico.sqlite").unwrap();
@@ -153,21 +171,40 @@ impl World {
 
     /// A person's session in PorticoEstate.
     async fn person(&self) -> String {
-        let login = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
-            .finish();
-        let session: Value = self
-            .http
-            .post(format!("{}/login", self.portico.base_url()))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(login)
+        person_session(&self.http, &self.portico.base_url()).await
+    }
+
+    /// A season allocation of resource 1 on day `d`, 16:00 to 18:00 UTC.
+    async fn allocation(&self, d: i64, organisation: &str) -> i64 {
+        self.admin(
+            "/admin/allocations",
+            json!({ "resource_ids": [1], "from_": oslo(day(d, 16)), "to_": oslo(day(d, 18)), "organization_name": organisation }),
+        )
+        .await
+    }
+
+    /// An event a person makes in PorticoEstate for resource 1 in `session`; its answer.
+    async fn person_event(
+        &self,
+        session: &str,
+        title: &str,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Value {
+        self.http
+            .post(self.api("/booking/resources/1/events", session))
+            .json(&json!({
+                "title": title,
+                "from_": oslo(from),
+                "to_": oslo(to),
+                "source": "ui",
+                "contact_name": "Ola",
+            }))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        session["session_id"].as_str().unwrap().to_owned()
+            .unwrap()
     }
 
     /// `path` in PorticoEstate's API with a person's session.
@@ -208,16 +245,8 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
     let w = world().await;
-    w.admin(
-        "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
-    )
-    .await;
-    w.admin(
-        "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(3, 16)), "to_": oslo(day(3, 18)), "organization_name": "Nordvik (choir)" }),
-    )
-    .await;
+    w.allocation(2, "Nordvik IL").await;
+    w.allocation(3, "Nordvik (choir)").await;
     w.settle(3).await;
     assert_eq!(w.outlook().await, ["Nordvik (choir)", "Nordvik IL"]);
 
@@ -249,22 +278,9 @@ async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
 
     // An event made in PorticoEstate reaches Outlook; cancelled there, it leaves Outlook.
     let session = w.person().await;
-    let made: Value = w
-        .http
-        .post(w.api("/booking/resources/1/events", &session))
-        .json(&json!({
-            "title": "Open day",
-            "from_": oslo(day(7, 12)),
-            "to_": oslo(day(7, 15)),
-            "source": "ui",
-            "contact_name": "Ola",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let made = w
+        .person_event(&session, "Open day", (day(7, 12), day(7, 15)))
+        .await;
     w.settle(3).await;
     assert!(w.outlook().await.contains(&"Open day".to_owned()));
     let id = made["id"].as_i64().unwrap();
@@ -312,16 +328,8 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outlook_edit_of_an_allocation_waits_or_goes_back_and_never_loops() {
     let w = world().await;
-    w.admin(
-        "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
-    )
-    .await;
-    w.admin(
-        "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(3, 16)), "to_": oslo(day(3, 18)), "organization_name": "Nordvik (choir)" }),
-    )
-    .await;
+    w.allocation(2, "Nordvik IL").await;
+    w.allocation(3, "Nordvik (choir)").await;
     w.settle(3).await;
 
     // Manual policy: renaming the allocation's event in Outlook is a read-only conflict.
@@ -387,18 +395,8 @@ async fn an_outlook_edit_of_an_allocation_waits_or_goes_back_and_never_loops() {
 async fn the_cycle_after_writing_both_ways_plans_nothing() {
     let w = world().await;
     let session = w.person().await;
-    w.http
-        .post(w.api("/booking/resources/1/events", &session))
-        .json(&json!({
-            "title": "Open day",
-            "from_": oslo(day(7, 12)),
-            "to_": oslo(day(7, 15)),
-            "source": "ui",
-            "contact_name": "Ola",
-        }))
-        .send()
-        .await
-        .unwrap();
+    w.person_event(&session, "Open day", (day(7, 12), day(7, 15)))
+        .await;
     w.graph
         .invite(
             MAILBOX,
@@ -468,24 +466,11 @@ impl roombridge_connectors::Booking for Racing {
             .user_agent("a-person")
             .build()
             .unwrap();
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
-            .finish();
-        let session: Value = http
-            .post(format!("{}/login", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let session = person_session(&http, &self.base).await;
         let made = http
             .post(format!(
                 "{}/booking/resources/1/events?api_mode=1&sessionphpgwsessid={}",
-                self.base,
-                session["session_id"].as_str().unwrap()
+                self.base, session
             ))
             .json(&json!({
                 "title": "Choir rehearsal",
@@ -601,11 +586,7 @@ async fn a_409_from_porticoestate_becomes_a_double_booking_conflict() {
 async fn porticoestate_failing_fails_the_cycle_and_loses_nothing() {
     let w = world().await;
     for d in 2..5 {
-        w.admin(
-            "/admin/allocations",
-            json!({ "resource_ids": [1], "from_": oslo(day(d, 16)), "to_": oslo(day(d, 18)), "organization_name": format!("Club {d}") }),
-        )
-        .await;
+        w.allocation(d, &format!("Club {d}")).await;
     }
     w.settle(3).await;
     assert_eq!(w.outlook().await.len(), 3);
@@ -647,28 +628,11 @@ async fn porticoestate_failing_fails_the_cycle_and_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_the_window_is_not_a_cancellation_disappearing_inside_it_is() {
     let w = world().await;
-    w.admin(
-        "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(20, 16)), "to_": oslo(day(20, 18)), "organization_name": "Far away" }),
-    )
-    .await;
+    w.allocation(20, "Far away").await;
     let session = w.person().await;
-    let near: Value = w
-        .http
-        .post(w.api("/booking/resources/1/events", &session))
-        .json(&json!({
-            "title": "Near",
-            "from_": oslo(day(3, 12)),
-            "to_": oslo(day(3, 13)),
-            "source": "ui",
-            "contact_name": "Ola",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let near = w
+        .person_event(&session, "Near", (day(3, 12), day(3, 13)))
+        .await;
     w.settle(3).await;
     assert_eq!(w.outlook().await, ["Far away", "Near"]);
 

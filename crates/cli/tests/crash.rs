@@ -34,6 +34,29 @@ async fn sync_once(cli: &LiveCli, extra: &[&str]) -> String {
     text
 }
 
+/// Starts `roombridge sync --once` in `cli`'s folder and kills it (SIGKILL: no destructor, no
+/// commit) as soon as `written` says its create reached `side`.
+async fn kill_once_written(cli: &LiveCli, side: &str, written: impl AsyncFn() -> bool) {
+    let data = cli.data_arg();
+    let mut run = cli
+        .command(&["sync", "--once", "--data-dir", &data])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !written().await {
+        assert!(Instant::now() < deadline, "the create never reached {side}");
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "sync exited before the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+}
+
 /// Issue 12, bug 1, as reported: one process per `sync --once`. The event RoomBridge wrote is
 /// deleted in Outlook before any run has read it back; the reservation must be cancelled, not
 /// left holding a room that Outlook shows as free.
@@ -82,7 +105,6 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
         .await;
 
     let cli = LiveCli::new(env!("CARGO_BIN_EXE_roombridge"), &servers, "crash");
-    let data = cli.data_arg();
     // Graph applies the create, then holds its answer back: the kill lands in between.
     servers
         .graph
@@ -91,23 +113,10 @@ async fn killed_between_create_and_commit_the_next_run_relinks_instead_of_duplic
             FaultKind::Slow { delay_ms: 120_000 },
         ))
         .unwrap();
-    let mut run = cli
-        .command(&["sync", "--once", "--data-dir", &data])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while graph.events(GYM_MAILBOX).await.is_empty() {
-        assert!(Instant::now() < deadline, "the create never reached Graph");
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "sync exited before the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    run.kill().unwrap(); // SIGKILL: no destructor, no commit.
-    run.wait().unwrap();
+    kill_once_written(&cli, "Graph", async || {
+        !graph.events(GYM_MAILBOX).await.is_empty()
+    })
+    .await;
     servers.graph.clear_faults();
 
     // The journal holds the create as a pending link.
@@ -228,31 +237,14 @@ async fn porticoestate_killed_between_create_and_commit_the_next_run_relinks() {
         .await;
 
     let cli = LiveCli::porticoestate(env!("CARGO_BIN_EXE_roombridge"), &servers, "portico-crash");
-    let data = cli.data_arg();
     // PorticoEstate makes the event, then holds its answer back: the kill lands in between.
     portico
         .inject_fault(serde_json::json!({ "kind": "slow", "delay_ms": 120_000, "method": "POST" }))
         .await;
-    let mut run = cli
-        .command(&["sync", "--once", "--data-dir", &data])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while portico.events(GYM_RESOURCE).await.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the create never reached PorticoEstate"
-        );
-        assert!(
-            run.try_wait().unwrap().is_none(),
-            "sync exited before the kill"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    run.kill().unwrap(); // SIGKILL: no destructor, no commit.
-    run.wait().unwrap();
+    kill_once_written(&cli, "PorticoEstate", async || {
+        !portico.events(GYM_RESOURCE).await.is_empty()
+    })
+    .await;
 
     // The journal holds the create as a pending link.
     let store = cli.store();
