@@ -525,3 +525,38 @@ async fn rest_writes_bookings_and_expired_subscriptions_deliver_nothing() {
     .await;
     assert_eq!(hook.deliveries().len(), 2);
 }
+
+/// PorticoEstate waits 10 s for a receiver (curl's timeout), inside the request that made the
+/// change, then gives up for good.
+#[tokio::test]
+async fn a_receiver_that_hangs_is_given_up_after_ten_seconds_and_never_tried_again() {
+    let p = portico().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let hanging = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(|| async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            "too late"
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, hanging).await });
+    p.subscribe(json!({ "webhook_url": url, "calendar_id": 1 }))
+        .await;
+    let started = std::time::Instant::now();
+    p.admin(
+        reqwest::Method::POST,
+        "/admin/allocations",
+        allocation(1, "Nordvik IL"),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(10) && waited < Duration::from_secs(15),
+        "{waited:?}"
+    );
+    let attempts = p.attempts().await;
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["http_status_code"], 0);
+    assert!(attempts[0]["error_message"].is_string());
+}
