@@ -316,6 +316,7 @@ impl Wizard {
             // The wizard offers RoomBridge's own contract only, for now (issue 14).
             booking_system: setup::BookingSystem::RoombridgeApi,
             booking_login: None,
+            booking_webhook_url: None,
             certificate_thumbprint: tenant.certificate_thumbprint,
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,
