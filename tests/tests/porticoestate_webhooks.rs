@@ -259,6 +259,7 @@ async fn world(renew_every: Duration) -> World {
         Arc::new(connector),
         WebhookOptions {
             renew_every,
+            check_rooms_every: Duration::from_millis(200),
             retry_after: Duration::from_millis(200),
             ..WebhookOptions::new(w.hook_url().parse().unwrap())
         },
@@ -448,4 +449,52 @@ async fn subscriptions_are_renewed_even_after_they_expired() {
     .await;
     w.until_in_outlook("Nordvik (kor)", Duration::from_secs(20))
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_mapped_or_removed_while_running_is_subscribed_or_left() {
+    let w = world(Duration::from_secs(3600)).await;
+    let library = Room {
+        id: RoomId::new("2"),
+        name: "Library".into(),
+        kind: "room".into(),
+        mailbox: Mailbox::new("library@nordvik.kommune.example"),
+        resource: ResourceId::new("2"),
+        time_zone: "Europe/Oslo".into(),
+        paused: false,
+    };
+    w.app
+        .store()
+        .write(|c| rooms::upsert(c, &library, Utc::now()))
+        .unwrap();
+    let start = Instant::now();
+    while w.app.webhook_subscriptions().await.len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the new room was not subscribed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let resources: Vec<Value> = w
+        .subscriptions_for_us()
+        .await
+        .iter()
+        .map(|s| s["resource_id"].clone())
+        .collect();
+    assert_eq!(resources.len(), 2, "{resources:?}");
+    assert!(resources.contains(&json!(2)), "{resources:?}");
+
+    w.app
+        .store()
+        .write(|c| rooms::remove(c, &library.id))
+        .unwrap();
+    let start = Instant::now();
+    while w.subscriptions_for_us().await.len() != 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the removed room kept its subscription"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(w.app.webhook_subscriptions().await.len(), 1);
 }

@@ -38,10 +38,12 @@ pub struct WebhookOptions {
     /// The address PorticoEstate posts to: this server's [`PORTICOESTATE_PATH`] as seen from
     /// PorticoEstate (through a reverse proxy or a tunnel; `serve` listens on loopback only).
     pub url: Url,
-    /// How often each subscription is renewed to the full 30 days, and the mapped rooms
-    /// checked for resources to subscribe or leave. Daily: a subscription never has fewer
-    /// than 29 days left.
+    /// How often each subscription is renewed to the full 30 days. Daily: a subscription
+    /// never has fewer than 29 days left.
     pub renew_every: Duration,
+    /// How often the mapped rooms are checked for resources to subscribe or leave (a room
+    /// mapped while RoomBridge runs).
+    pub check_rooms_every: Duration,
     /// How soon a round that failed is tried again.
     pub retry_after: Duration,
 }
@@ -51,6 +53,7 @@ impl WebhookOptions {
         WebhookOptions {
             url,
             renew_every: Duration::from_secs(24 * 60 * 60),
+            check_rooms_every: Duration::from_secs(5 * 60),
             retry_after: Duration::from_secs(5 * 60),
         }
     }
@@ -162,12 +165,15 @@ fn mapped_resources(app: &App) -> Result<Vec<ResourceId>, ApiError> {
     Ok(resources)
 }
 
-/// Keeps the subscriptions while the app runs: clears an earlier run's, subscribes, then
-/// renews every `renew_every` (sooner after a failure).
+/// Keeps the subscriptions while the app runs: clears an earlier run's, subscribes, follows
+/// the mapped rooms every `check_rooms_every` and renews every `renew_every` (a failed round is
+/// tried again after `retry_after`).
 async fn keep_subscribed(app: Weak<App>, hooks: Arc<Webhooks>) {
     let mut cleared = false;
-    let mut first = true;
+    // When the subscriptions were last made or renewed, all of them.
+    let mut renewed: Option<tokio::time::Instant> = None;
     loop {
+        let renew = renewed.is_some_and(|at| at.elapsed() >= hooks.options.renew_every);
         let wait = {
             let Some(app) = app.upgrade() else { return };
             let ok = if !cleared {
@@ -189,17 +195,23 @@ async fn keep_subscribed(app: Weak<App>, hooks: Arc<Webhooks>) {
             };
             let ok = ok
                 && match mapped_resources(&app) {
-                    Ok(resources) => hooks.keep(&resources, !first).await,
+                    Ok(resources) => hooks.keep(&resources, renew).await,
                     Err(e) => {
                         tracing::warn!("could not read the mapped rooms: {}", e.message);
                         false
                     }
                 };
+            if ok && (renew || renewed.is_none()) {
+                renewed = Some(tokio::time::Instant::now());
+            }
+            let next = hooks
+                .options
+                .check_rooms_every
+                .min(hooks.options.renew_every);
             if ok {
-                first = false;
-                hooks.options.renew_every
+                next
             } else {
-                hooks.options.retry_after.min(hooks.options.renew_every)
+                hooks.options.retry_after.min(next)
             }
         };
         tokio::time::sleep(wait).await;
