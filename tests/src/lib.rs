@@ -5,6 +5,7 @@
 mod live;
 mod outside_booking;
 mod outside_graph;
+mod outside_portico;
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 pub use live::LiveCli;
+pub use outside_portico::OutsidePortico;
 use roombridge_app::App;
 pub use roombridge_app::setup::DemoOptions;
 use roombridge_app::setup::{self, DemoServers};

@@ -24,14 +24,52 @@ impl LiveCli {
     /// binary (`env!("CARGO_BIN_EXE_roombridge")` in the CLI's tests); `name` keeps one test's
     /// keyring entries apart from another's.
     pub fn new(bin: &str, servers: &DemoServers, name: &str) -> LiveCli {
+        let cli = LiveCli::with_config(
+            bin,
+            servers,
+            name,
+            serde_json::json!({ "booking_url": servers.booking.base_url() }),
+        );
+        cli.store_secret("booking-api-key", servers.api_key.expose());
+        cli
+    }
+
+    /// Like [`LiveCli::new`], on the PorticoEstate emulator of `servers` (started with
+    /// `booking_system: Porticoestate`), signed in as the demo's user.
+    pub fn porticoestate(bin: &str, servers: &DemoServers, name: &str) -> LiveCli {
+        let portico = servers.portico.as_ref().expect("a PorticoEstate emulator");
+        let cli = LiveCli::with_config(
+            bin,
+            servers,
+            name,
+            serde_json::json!({
+                "booking_system": "porticoestate",
+                "booking_url": portico.base_url(),
+                "booking_login": roombridge_app::setup::DEMO_PORTICO_LOGIN,
+            }),
+        );
+        cli.store_secret("porticoestate-password", servers.api_key.expose());
+        cli
+    }
+
+    /// `config.json` with the Graph emulator of `servers` and the `booking` fields, and the
+    /// client secret in the keyring.
+    fn with_config(
+        bin: &str,
+        servers: &DemoServers,
+        name: &str,
+        booking: serde_json::Value,
+    ) -> LiveCli {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = serde_json::json!({
+        let mut config = serde_json::json!({
             "tenant": roombridge_emulators::demo::DEMO_TENANT,
             "client_id": roombridge_emulators::demo::DEMO_CLIENT_ID,
-            "booking_url": servers.booking.base_url(),
             "graph_base": servers.graph.graph_base(),
             "token_url": servers.graph.token_url(),
         });
+        if let (Some(config), Some(booking)) = (config.as_object_mut(), booking.as_object()) {
+            config.extend(booking.clone());
+        }
         std::fs::write(dir.path().join("config.json"), config.to_string()).expect("config");
         let cli = LiveCli {
             bin: PathBuf::from(bin),
@@ -39,7 +77,6 @@ impl LiveCli {
             dir,
         };
         cli.store_secret("graph-client-secret", servers.client_secret.expose());
-        cli.store_secret("booking-api-key", servers.api_key.expose());
         cli
     }
 
@@ -98,7 +135,11 @@ impl LiveCli {
 impl Drop for LiveCli {
     fn drop(&mut self) {
         let keyring = Keyring::with_service(&self.service);
-        for name in [SecretName::GraphClientSecret, SecretName::BookingApiKey] {
+        for name in [
+            SecretName::GraphClientSecret,
+            SecretName::BookingApiKey,
+            SecretName::PorticoPassword,
+        ] {
             let _ = keyring.delete(name);
         }
     }

@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Duration as Days, DurationRound, Utc};
 use roombridge_app::setup::{self, DemoOptions, DemoServers};
+use roombridge_connectors::ConnectorError;
 use roombridge_connectors::porticoestate::PorticoConnector;
-use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
+use roombridge_core::{
+    Content, LinkId, Mailbox, Reservation, ReservationId, ResourceId, RoomId, Secret,
+};
 use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig};
 use roombridge_engine::cycle::{self, CycleMode, CycleReport};
 use roombridge_engine::{EngineConfig, EngineContext};
@@ -416,4 +419,290 @@ async fn the_cycle_after_writing_both_ways_plans_nothing() {
         event["organizer"]["emailAddress"]["name"], "Kari Nordmann",
         "{event}"
     );
+}
+
+/// The booking side of `World`, with a person booking the room in PorticoEstate right before
+/// RoomBridge's create reaches it: a race RoomBridge's reading cannot see.
+struct Racing {
+    inner: Arc<PorticoConnector>,
+    base: String,
+    clash: (DateTime<Utc>, DateTime<Utc>),
+}
+
+#[async_trait::async_trait]
+impl roombridge_connectors::Booking for Racing {
+    async fn resources(&self) -> Result<Vec<roombridge_connectors::Resource>, ConnectorError> {
+        self.inner.resources().await
+    }
+    fn source(&self) -> roombridge_connectors::Source {
+        self.inner.source()
+    }
+    fn capabilities(&self) -> roombridge_core::capability::Capabilities {
+        self.inner.capabilities()
+    }
+    async fn snapshot(
+        &self,
+        resource: &ResourceId,
+        window: roombridge_core::SyncWindow,
+    ) -> Result<roombridge_connectors::Snapshot, ConnectorError> {
+        self.inner.snapshot(resource, window).await
+    }
+    async fn tag_of(&self, id: &ReservationId) -> Result<Option<LinkId>, ConnectorError> {
+        self.inner.tag_of(id).await
+    }
+    async fn changes(
+        &self,
+        resource: &ResourceId,
+        cursor: Option<&str>,
+    ) -> Result<roombridge_connectors::BookingChanges, ConnectorError> {
+        self.inner.changes(resource, cursor).await
+    }
+    async fn create_reservation(
+        &self,
+        resource: &ResourceId,
+        content: &Content,
+        link: &LinkId,
+        key: &str,
+    ) -> Result<Reservation, ConnectorError> {
+        let http = reqwest::Client::builder()
+            .user_agent("a-person")
+            .build()
+            .unwrap();
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
+            .finish();
+        let session: Value = http
+            .post(format!("{}/login", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let made = http
+            .post(format!(
+                "{}/booking/resources/1/events?api_mode=1&sessionphpgwsessid={}",
+                self.base,
+                session["session_id"].as_str().unwrap()
+            ))
+            .json(&json!({
+                "title": "Choir rehearsal",
+                "from_": oslo(self.clash.0),
+                "to_": oslo(self.clash.1),
+                "source": "ui",
+                "contact_name": "Ola",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(made.status().is_success(), "{made:?}");
+        self.inner
+            .create_reservation(resource, content, link, key)
+            .await
+    }
+    async fn update_reservation(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        content: &Content,
+    ) -> Result<Reservation, ConnectorError> {
+        self.inner.update_reservation(id, version, content).await
+    }
+    async fn create_override(
+        &self,
+        resource: &ResourceId,
+        parent: &ReservationId,
+        content: &Content,
+        link: &LinkId,
+        key: &str,
+    ) -> Result<Reservation, ConnectorError> {
+        self.inner
+            .create_override(resource, parent, content, link, key)
+            .await
+    }
+    async fn skip_occurrence(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        date: chrono::NaiveDate,
+    ) -> Result<Reservation, ConnectorError> {
+        self.inner.skip_occurrence(id, version, date).await
+    }
+    async fn cancel_reservation(
+        &self,
+        id: &ReservationId,
+        version: i64,
+        note: &str,
+    ) -> Result<Reservation, ConnectorError> {
+        self.inner.cancel_reservation(id, version, note).await
+    }
+}
+
+/// PorticoEstate refuses a create with 409 when another event holds the time. That is a double
+/// booking: the cycle does not count it as a broken item, and the next reading shows it as a
+/// double-booking conflict, which the room's policy resolves like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_409_from_porticoestate_becomes_a_double_booking_conflict() {
+    let mut w = world().await;
+    let (start, end) = (day(5, 9), day(5, 10));
+    w.context.booking = Arc::new(Racing {
+        inner: Arc::new(
+            PorticoConnector::new(
+                w.portico.base_url().parse().unwrap(),
+                "roombridge",
+                Secret::new("s3cret"),
+            )
+            .unwrap(),
+        ),
+        base: w.portico.base_url(),
+        clash: (start, end),
+    });
+    w.graph
+        .invite(MAILBOX, "Budget meeting", start, end, "Kari Nordmann")
+        .await;
+    let raced = cycle::run(&w.context, &w.room, CycleMode::Execute).await;
+    assert_eq!(raced.failed, 1, "{}", raced.plan);
+    let history = w
+        .context
+        .store
+        .read(|c| roombridge_store::history::list(c, Some(&w.room.id), 50))
+        .unwrap();
+    assert!(
+        history.iter().any(|h| h.detail.contains("double booking")),
+        "{history:#?}"
+    );
+
+    let next = w.cycle().await;
+    assert_eq!(next.failed, 0, "{}", next.plan);
+    let conflicts = w.open_conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(
+        conflicts[0].kind,
+        roombridge_core::plan::ConflictKind::Overlap
+    );
+    // PorticoEstate holds the person's booking only; Outlook keeps the meeting for a decision.
+    let names: Vec<String> = w
+        .portico_schedule()
+        .await
+        .iter()
+        .filter(|r| r["type"] == "event")
+        .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(names, ["Choir rehearsal"]);
+    assert!(w.outlook().await.contains(&"Budget meeting".to_owned()));
+}
+
+/// PorticoEstate failing (a gateway's 503, its own HTML error page with status 200, a session
+/// that lapses in the middle) fails the cycle that met it and loses nothing: an error page is
+/// never read as an empty schedule, which would cancel every Outlook event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porticoestate_failing_fails_the_cycle_and_loses_nothing() {
+    let w = world().await;
+    for d in 2..5 {
+        w.admin(
+            "/admin/allocations",
+            json!({ "resource_ids": [1], "from_": oslo(day(d, 16)), "to_": oslo(day(d, 18)), "organization_name": format!("Club {d}") }),
+        )
+        .await;
+    }
+    w.settle(3).await;
+    assert_eq!(w.outlook().await.len(), 3);
+    for fault in [
+        json!({ "kind": "html" }),
+        json!({ "kind": "status", "status": 503 }),
+        json!({ "kind": "status", "status": 500 }),
+    ] {
+        let answer = w
+            .http
+            .post(format!("{}/admin/faults", w.portico.base_url()))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+        let failed = cycle::run(&w.context, &w.room, CycleMode::Execute).await;
+        assert!(
+            !failed.ok(),
+            "{fault}: the cycle must fail, not read nothing"
+        );
+        assert_eq!(w.outlook().await.len(), 3, "{fault}");
+    }
+    // The session lapses too; the next cycle signs in again and finds nothing to do.
+    let _ = w
+        .http
+        .post(format!("{}/admin/sessions/expire", w.portico.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let back = w.cycle().await;
+    assert!(back.plan.is_empty(), "{}", back.plan);
+    assert_eq!(w.outlook().await.len(), 3);
+}
+
+/// PorticoEstate's schedule shows only what is active in the window asked for: a reservation
+/// that leaves the window is not a cancellation (its Outlook event stays), one that disappears
+/// inside it is (its Outlook event goes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_the_window_is_not_a_cancellation_disappearing_inside_it_is() {
+    let w = world().await;
+    w.admin(
+        "/admin/allocations",
+        json!({ "resource_ids": [1], "from_": oslo(day(20, 16)), "to_": oslo(day(20, 18)), "organization_name": "Far away" }),
+    )
+    .await;
+    let session = w.person().await;
+    let near: Value = w
+        .http
+        .post(w.api("/booking/resources/1/events", &session))
+        .json(&json!({
+            "title": "Near",
+            "from_": oslo(day(3, 12)),
+            "to_": oslo(day(3, 13)),
+            "source": "ui",
+            "contact_name": "Ola",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    w.settle(3).await;
+    assert_eq!(w.outlook().await, ["Far away", "Near"]);
+
+    // The window shrinks to ten days ahead: "Far away" leaves it and is not cancelled.
+    w.context
+        .store
+        .write(|c| {
+            roombridge_store::settings::set_window(
+                c,
+                roombridge_store::settings::Window {
+                    days_back: 7,
+                    days_ahead: 10,
+                },
+            )
+        })
+        .unwrap();
+    let shrunk = w.cycle().await;
+    assert!(
+        !shrunk.plan.to_string().contains("delete_event"),
+        "{}",
+        shrunk.plan
+    );
+    assert_eq!(w.outlook().await, ["Far away", "Near"]);
+
+    // "Near" is cancelled in PorticoEstate, inside the window: its Outlook event goes.
+    let id = near["id"].as_i64().unwrap();
+    let cancelled = w
+        .http
+        .patch(w.api(&format!("/booking/events/{id}/toggle-active"), &session))
+        .json(&json!({ "active": 0 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(cancelled.status().is_success());
+    w.settle(3).await;
+    assert_eq!(w.outlook().await, ["Far away"]);
 }

@@ -9,10 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use roombridge_core::capability::Capabilities;
+use roombridge_core::compose::Composed;
 use roombridge_core::compose::compose;
-use roombridge_core::plan::{PlanInput, check_move};
+use roombridge_core::plan::{Decided, LinkState, PlanInput, check_move, plan};
 use roombridge_core::policy::{Choice, FieldOwnership, Move, Policy};
-use roombridge_core::{RoomId, Side, SyncWindow};
+use roombridge_core::privacy::Privacy;
+use roombridge_core::{CalendarEvent, Link, RoomId, Side, SyncWindow};
 use roombridge_store::conflicts::{self, DecideError, StoredConflict};
 use roombridge_store::{links, mirror, rooms, settings};
 
@@ -219,8 +222,9 @@ impl App {
         by: &str,
         reason: &str,
     ) -> Result<ConflictView, ApiError> {
-        if let Choice::Move(m) = &choice {
-            self.check_move(id, m)?;
+        match &choice {
+            Choice::Move(m) => self.check_move(id, m)?,
+            _ => self.check_decision(id, choice)?,
         }
         let now = chrono::Utc::now();
         let decided = self
@@ -250,6 +254,9 @@ impl App {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        for &id in &ids {
+            self.check_decision(id, choice)?;
+        }
         let now = chrono::Utc::now();
         let decided = self.store().write(|c| {
             let open: HashMap<i64, StoredConflict> = conflicts::list_open(c, None)?
@@ -283,16 +290,11 @@ impl App {
             .collect())
     }
 
-    /// Whether `m` can keep both reservations of double booking `id`, checked as the room's
-    /// next cycle will plan it, against what RoomBridge last read of both sides.
-    fn check_move(&self, id: i64, m: &Move) -> Result<(), ApiError> {
+    /// What the room of conflict `id` looks like to its next cycle: what RoomBridge last read
+    /// of both sides, composed and windowed as the cycle will.
+    fn as_planned(&self, id: i64) -> Result<(StoredConflict, Planned), ApiError> {
         let now = chrono::Utc::now();
-        if m.start < now {
-            return Err(invalid(
-                "The new time has passed; choose a time still to come.",
-            ));
-        }
-        let (conflict, room, reservations, events, room_links) = self
+        let (conflict, room, reservations, events, links) = self
             .store()
             .read(|c| {
                 let Some(conflict) = conflicts::get(c, id)? else {
@@ -316,26 +318,73 @@ impl App {
         let zone: chrono_tz::Tz = room.time_zone.parse().unwrap_or(chrono_tz::UTC);
         let window = SyncWindow::around(now, settings.days_back, settings.days_ahead);
         let composed = compose(&reservations, zone, window);
-        check_move(
-            &PlanInput {
-                room: &room.id,
+        Ok((
+            conflict,
+            Planned {
+                room: room.id,
                 zone,
                 window,
-                blocks: &composed.blocks,
-                footprint: &composed.footprint,
-                events: &events,
-                links: &room_links,
-                policy: Policy::Manual,
-                decisions: &[],
-                series: &composed.series,
+                composed,
+                events,
+                links,
                 privacy: settings.privacy,
-                withdrawn: &[],
                 capabilities: self.engine().context().booking.capabilities(),
             },
-            &conflict.link,
-            m,
-        )
-        .map_err(invalid)
+        ))
+    }
+
+    /// Whether `m` can keep both reservations of double booking `id`, checked as the room's
+    /// next cycle will plan it, against what RoomBridge last read of both sides.
+    fn check_move(&self, id: i64, m: &Move) -> Result<(), ApiError> {
+        if m.start < chrono::Utc::now() {
+            return Err(invalid(
+                "The new time has passed; choose a time still to come.",
+            ));
+        }
+        let (conflict, planned) = self.as_planned(id)?;
+        check_move(&planned.input(&[]), &conflict.link, m).map_err(invalid)
+    }
+
+    /// Whether the room's next cycle can carry out `choice` on conflict `id`, as both sides
+    /// are now: a decision it cannot carry out (keeping Outlook's version of what the booking
+    /// system does not let RoomBridge change) is refused with what to do instead, rather than
+    /// waiting for ever.
+    fn check_decision(&self, id: i64, choice: Choice) -> Result<(), ApiError> {
+        let (conflict, planned) = self.as_planned(id)?;
+        // Resolved already, or a choice the conflict does not offer: recording it says so.
+        let held = planned
+            .links
+            .iter()
+            .any(|l| l.id == conflict.link && l.state == LinkState::Conflict);
+        if !held || !conflict.choices.iter().any(|c| c == choice.name()) {
+            return Ok(());
+        }
+        let decided = [Decided {
+            link: conflict.link.clone(),
+            choice,
+        }];
+        let plan = plan(&planned.input(&decided));
+        if plan.resolved.iter().any(|r| r.link == conflict.link) {
+            return Ok(());
+        }
+        let what = conflict
+            .booking
+            .as_ref()
+            .map(|b| format!("\"{}\"", b.title))
+            .unwrap_or_else(|| "the reservation".into());
+        Err(invalid(if planned.capabilities.writable.len() < 4 {
+            format!(
+                "The booking system does not let RoomBridge change or cancel {what} (it comes \
+                 from the booking system's own planning), so Outlook's version cannot be kept. \
+                 Keep the booking system's version, or change {what} in the booking system."
+            )
+        } else {
+            format!(
+                "RoomBridge cannot carry out {:?} on this conflict as both sides are now; choose \
+                 another decision.",
+                choice.name()
+            )
+        }))
     }
 
     /// Asks each room once to sync now. The decision is recorded either way; if the engine
@@ -398,6 +447,39 @@ impl App {
             return Err(ApiError::not_found(format!("There is no room {room:?}.")));
         }
         self.get_policies()
+    }
+}
+
+/// One room as its next cycle will plan it (see [`App::as_planned`]).
+struct Planned {
+    room: RoomId,
+    zone: chrono_tz::Tz,
+    window: SyncWindow,
+    composed: Composed,
+    events: Vec<CalendarEvent>,
+    links: Vec<Link>,
+    privacy: Privacy,
+    capabilities: Capabilities,
+}
+
+impl Planned {
+    /// The planner's input with `decisions` taken; the policy is left to the person.
+    fn input<'a>(&'a self, decisions: &'a [Decided]) -> PlanInput<'a> {
+        PlanInput {
+            room: &self.room,
+            zone: self.zone,
+            window: self.window,
+            blocks: &self.composed.blocks,
+            footprint: &self.composed.footprint,
+            events: &self.events,
+            links: &self.links,
+            policy: Policy::Manual,
+            decisions,
+            series: &self.composed.series,
+            privacy: self.privacy,
+            withdrawn: &[],
+            capabilities: self.capabilities,
+        }
     }
 }
 

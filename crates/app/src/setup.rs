@@ -289,8 +289,26 @@ pub async fn start_app(
     ));
     let engine = Engine::start(context).await?;
     let app = App::new(store, engine, mode, keep);
+    tokio::spawn(keep_alive(Arc::downgrade(&app), directory.booking.clone()));
     app.set_connectors(directory);
     Ok(app)
+}
+
+/// How often a booking system's session is refreshed: well inside PorticoEstate's default idle
+/// limit (1440 s).
+const KEEP_ALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Keeps the booking system's session alive for as long as the app runs.
+async fn keep_alive(app: std::sync::Weak<App>, booking: Arc<dyn Booking>) {
+    loop {
+        tokio::time::sleep(KEEP_ALIVE_EVERY).await;
+        if app.upgrade().is_none() {
+            return;
+        }
+        if let Err(e) = booking.keep_alive().await {
+            tracing::warn!("keeping the booking system's session alive: {e}");
+        }
+    }
 }
 
 /// How the demo's emulators and connectors are set up.

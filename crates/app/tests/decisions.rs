@@ -400,3 +400,70 @@ async fn a_move_is_decided_one_double_booking_at_a_time() {
         ErrorCode::InvalidInput
     );
 }
+
+/// On PorticoEstate, RoomBridge may not cancel an allocation: "keep Outlook's version" of an
+/// Outlook meeting that double-books one is refused at once, saying what to do instead, rather
+/// than recorded and left waiting for ever. Keeping the allocation is carried out. On an event,
+/// which RoomBridge may cancel, keeping Outlook's version is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeping_outlook_over_an_allocation_is_refused_with_what_to_do_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = roombridge_app::setup::start_demo_on(
+        dir.path(),
+        EngineConfig::default(),
+        roombridge_app::setup::BookingSystem::Porticoestate,
+    )
+    .await
+    .expect("demo mode on PorticoEstate starts");
+    let title = |c: &ConflictView| {
+        c.booking
+            .as_ref()
+            .map(|b| b.title.clone())
+            .unwrap_or_default()
+    };
+    let conflicts = wait_for(60, "the PorticoEstate demo's double bookings", || {
+        let open = app.list_conflicts().unwrap();
+        (open.iter().any(|c| title(c) == "Nordvik seniorforum")
+            && open.iter().any(|c| title(c) == "Kulturutvalget"))
+        .then_some(open)
+    })
+    .await;
+    let over_allocation = conflicts
+        .iter()
+        .find(|c| title(c) == "Nordvik seniorforum")
+        .unwrap();
+    let refused = app
+        .decide_conflict(over_allocation.id, Choice::KeepCalendar, "kari", "")
+        .expect_err("an allocation cannot be cancelled by RoomBridge");
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(
+        refused.message.contains("Nordvik seniorforum")
+            && refused
+                .message
+                .contains("Keep the booking system's version"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        app.list_conflicts()
+            .unwrap()
+            .iter()
+            .any(|c| c.id == over_allocation.id && c.decision.is_none()),
+        "nothing recorded"
+    );
+    app.decide_conflict(over_allocation.id, Choice::KeepBooking, "kari", "")
+        .expect("keeping the allocation is carried out");
+    let id = over_allocation.id;
+    wait_for(60, "the decided conflict to leave the inbox", || {
+        let open = app.list_conflicts().unwrap();
+        open.iter().all(|c| c.id != id).then_some(())
+    })
+    .await;
+
+    let over_event = conflicts
+        .iter()
+        .find(|c| title(c) == "Kulturutvalget")
+        .unwrap();
+    app.decide_conflict(over_event.id, Choice::KeepCalendar, "kari", "")
+        .expect("an event RoomBridge may cancel");
+}

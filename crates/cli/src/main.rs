@@ -185,7 +185,8 @@ enum Emulated {
     Graph,
     Booking,
     /// PorticoEstate's booking REST API (Aktiv kommune): log in as `roombridge` with the
-    /// credential as password. Its resources are the demo's; `--seed` is not used yet.
+    /// credential as password. Its resources are the demo's; `--seed demo` fills in the demo
+    /// municipality's season.
     Porticoestate,
 }
 
@@ -423,16 +424,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     emulator.shutdown().await;
                 }
                 Emulated::Porticoestate => {
-                    let config = roombridge_emulators::porticoestate::PorticoEmulatorConfig::new(
-                        "roombridge",
-                        &credential,
-                    );
+                    let config = roombridge_emulators::porticoestate::PorticoEmulatorConfig {
+                        seed,
+                        ..roombridge_emulators::porticoestate::PorticoEmulatorConfig::new(
+                            setup::DEMO_PORTICO_LOGIN,
+                            &credential,
+                        )
+                    };
                     let emulator =
                         roombridge_emulators::porticoestate::PorticoEmulator::start(config, bind)
                             .await
                             .map_err(|e| e.to_string())?;
                     println!("PorticoEstate emulator at {}", emulator.base_url());
-                    println!("login: roombridge");
+                    println!("login: {}", setup::DEMO_PORTICO_LOGIN);
                     println!("password: {credential}");
                     wait_for_ctrl_c().await;
                 }

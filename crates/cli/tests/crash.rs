@@ -11,10 +11,10 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use roombridge_app::setup::DemoServers;
+use roombridge_app::setup::{BookingSystem, DemoOptions, DemoServers};
 use roombridge_emulators::graph::{Fault, FaultKind, FaultRoute};
 use roombridge_emulators::seed::Seed;
-use roombridge_tests::{LiveCli, OutsideBooking, OutsideGraph, at};
+use roombridge_tests::{LiveCli, OutsideBooking, OutsideGraph, OutsidePortico, at};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
@@ -198,4 +198,83 @@ async fn a_booking_system_failing_once_at_start_up_does_not_stop_roombridge() {
     sync_once(&cli, &[]).await;
     let events = graph.events(GYM_MAILBOX).await;
     assert_eq!(events.len(), 1, "{events:#?}");
+}
+
+/// Issue 14: PorticoEstate keeps no idempotency keys, so a retried create would make a second
+/// event (or be refused as a duplicate). `roombridge sync --once` is killed (SIGKILL) after
+/// PorticoEstate made the event for an Outlook meeting but before RoomBridge committed the
+/// link; the next run finds its marker and re-links the event instead of creating another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porticoestate_killed_between_create_and_commit_the_next_run_relinks() {
+    let (servers, _) = DemoServers::start_options(DemoOptions {
+        seed: Seed::Empty,
+        booking_system: BookingSystem::Porticoestate,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let graph = OutsideGraph::new(&servers).await;
+    let portico = OutsidePortico::new(&servers);
+    // The gym is resource 6 in PorticoEstate; it is mapped to its mailbox by name.
+    const GYM_RESOURCE: i64 = 6;
+    graph
+        .invite(
+            GYM_MAILBOX,
+            "Parents' meeting",
+            at(4, 17),
+            at(4, 18),
+            "Kari Nordmann",
+        )
+        .await;
+
+    let cli = LiveCli::porticoestate(env!("CARGO_BIN_EXE_roombridge"), &servers, "portico-crash");
+    let data = cli.data_arg();
+    // PorticoEstate makes the event, then holds its answer back: the kill lands in between.
+    portico
+        .inject_fault(serde_json::json!({ "kind": "slow", "delay_ms": 120_000, "method": "POST" }))
+        .await;
+    let mut run = cli
+        .command(&["sync", "--once", "--data-dir", &data])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while portico.events(GYM_RESOURCE).await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the create never reached PorticoEstate"
+        );
+        assert!(
+            run.try_wait().unwrap().is_none(),
+            "sync exited before the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    run.kill().unwrap(); // SIGKILL: no destructor, no commit.
+    run.wait().unwrap();
+
+    // The journal holds the create as a pending link.
+    let store = cli.store();
+    let links = store
+        .read(|c| roombridge_store::links::list(c, &roombridge_core::RoomId::new("6")))
+        .unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(
+        links[0].state,
+        roombridge_core::plan::LinkState::Pending,
+        "{links:?}"
+    );
+    drop(store);
+
+    sync_once(&cli, &[]).await;
+    let events = portico.events(GYM_RESOURCE).await;
+    assert_eq!(events.len(), 1, "no second event: {events:#?}");
+    assert_eq!(events[0]["name"], "Parents' meeting");
+    assert_eq!(graph.events(GYM_MAILBOX).await.len(), 1);
+
+    // Settled: a dry run plans nothing in any room.
+    let text = sync_once(&cli, &["--dry-run"]).await;
+    assert!(!text.contains("create_reservation"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("conflict")), "{text}");
 }

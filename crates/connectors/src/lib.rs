@@ -225,6 +225,12 @@ pub trait Booking: Send + Sync {
         Ok(None)
     }
 
+    /// Keeps a signed-in session from lapsing while RoomBridge has nothing to read (every
+    /// room paused, long polls). A booking system without sessions has nothing to do.
+    async fn keep_alive(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
     /// Changes for one resource since `cursor` (everything when `None`), all pages followed.
     async fn changes(
         &self,

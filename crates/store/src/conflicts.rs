@@ -46,20 +46,20 @@ pub fn open(
         (Some(b), Some(e)) => b.differing_fields(e),
         _ => vec!["presence"],
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO conflicts (room_id, link, kind, booking, calendar, fields, detected_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (room_id, link) WHERE resolved_at IS NULL DO NOTHING",
-        params![
-            room.as_str(),
-            c.link.as_str(),
-            c.kind.as_str(),
-            c.booking.as_ref().map(serde_json::to_string).transpose()?,
-            c.calendar.as_ref().map(serde_json::to_string).transpose()?,
-            serde_json::to_string(&fields)?,
-            ts(now),
-        ],
-    )?;
+    )?
+    .execute(params![
+        room.as_str(),
+        c.link.as_str(),
+        c.kind.as_str(),
+        c.booking.as_ref().map(serde_json::to_string).transpose()?,
+        c.calendar.as_ref().map(serde_json::to_string).transpose()?,
+        serde_json::to_string(&fields)?,
+        ts(now),
+    ])?;
     Ok(())
 }
 
@@ -96,7 +96,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> Result<StoredConflict> {
 
 /// Open conflicts, oldest first; all rooms when `room` is `None`.
 pub fn list_open(conn: &Connection, room: Option<&RoomId>) -> Result<Vec<StoredConflict>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE resolved_at IS NULL AND (?1 IS NULL OR room_id = ?1) ORDER BY id"
     ))?;
     let mut rows = stmt.query([room.map(|r| r.as_str())])?;
@@ -109,7 +109,7 @@ pub fn list_open(conn: &Connection, room: Option<&RoomId>) -> Result<Vec<StoredC
 
 /// One conflict, open or not.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<StoredConflict>> {
-    let mut stmt = conn.prepare(&format!("{SELECT} WHERE id = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;
     rows.next()?.map(from_row).transpose()
 }
@@ -152,11 +152,17 @@ pub fn decide(
             allowed: conflict.choices,
         }));
     }
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conflicts SET decision = ?2, decided_by = ?3, decided_reason = ?4,
              decided_at = ?5 WHERE id = ?1",
-        params![id, serde_json::to_string(&choice)?, by, reason, ts(now)],
-    )?;
+    )?
+    .execute(params![
+        id,
+        serde_json::to_string(&choice)?,
+        by,
+        reason,
+        ts(now)
+    ])?;
     Ok(get(conn, id)?.ok_or(DecideError::NotFound))
 }
 
@@ -179,10 +185,10 @@ pub fn resolve(
     link: &LinkId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE conflicts SET resolved_at = ?3
          WHERE room_id = ?1 AND link = ?2 AND resolved_at IS NULL",
-        params![room.as_str(), link.as_str(), ts(now)],
-    )?;
+    )?
+    .execute(params![room.as_str(), link.as_str(), ts(now)])?;
     Ok(())
 }

@@ -17,10 +17,10 @@ pub fn get(conn: &Connection, room: &RoomId, side: Side) -> Result<Option<String
 }
 
 pub fn set(conn: &Connection, room: &RoomId, side: Side, cursor: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO cursors (room_id, side, cursor) VALUES (?1, ?2, ?3)
          ON CONFLICT (room_id, side) DO UPDATE SET cursor = ?3",
-        params![room.as_str(), side.as_str(), cursor],
-    )?;
+    )?
+    .execute(params![room.as_str(), side.as_str(), cursor])?;
     Ok(())
 }

@@ -172,10 +172,8 @@ pub fn append(
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = ts(now);
     let hash = chain_hash(&prev, &at, &entry.hashed());
-    conn.execute(
-        "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    conn.prepare_cached("INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![
             at,
             entry.room.as_str(),
             entry.cycle,
@@ -186,8 +184,7 @@ pub fn append(
             entry.detail,
             prev,
             hash,
-        ],
-    )?;
+        ])?;
     Ok(Entry {
         seq: conn.last_insert_rowid(),
         at: now,
@@ -251,7 +248,7 @@ pub fn activity(
     step: Step,
     room: Option<&RoomId>,
 ) -> Result<Vec<Bucket>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT substr(at, 1, ?1) AS bucket,
                 SUM(outcome = 'ok'), SUM(outcome = 'failed'), SUM(outcome = 'conflict')
          FROM history
@@ -351,7 +348,7 @@ impl Stored {
 
 /// The newest `limit` rows, newest first; one room's when `room` is given.
 pub fn list(conn: &Connection, room: Option<&RoomId>, limit: u32) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM history WHERE (?1 IS NULL OR room_id = ?1)
          ORDER BY seq DESC LIMIT ?2"
     ))?;
@@ -395,6 +392,28 @@ pub enum Order {
     OldestFirst,
 }
 
+/// An FTS5 query for the rows of `history_text` that hold every trigram of `text` (case
+/// folded, as the index is), or `None` for text shorter than a trigram.
+fn trigram_query(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < 3 {
+        return None;
+    }
+    let mut grams: Vec<String> = chars
+        .windows(3)
+        .map(|w| w.iter().collect::<String>().to_lowercase())
+        .collect();
+    grams.sort();
+    grams.dedup();
+    Some(
+        grams
+            .iter()
+            .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
 /// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
 fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -410,6 +429,10 @@ fn like_pattern(text: &str) -> String {
 }
 
 /// The rows `filter` selects, in `order`, at most `limit` of them (`None`: all).
+///
+/// Only the conditions that are set go into the SQL, so that SQLite can use the indexes: a
+/// time range reads `history_by_at`, a room and kind `history_by_room_kind`, and text of three
+/// characters or more the trigram index `history_text` (shorter text is matched with LIKE).
 pub fn query(
     conn: &Connection,
     filter: &Filter,
@@ -420,38 +443,64 @@ pub fn query(
         Order::NewestFirst => "DESC",
         Order::OldestFirst => "ASC",
     };
+    let mut conditions: Vec<&str> = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    let mut add = |condition: &'static str, value: String| {
+        conditions.push(condition);
+        values.push(rusqlite::types::Value::Text(value));
+    };
+    if let Some(room) = &filter.room {
+        add("room_id = ?", room.as_str().to_owned());
+    }
     // Timestamps are stored as RFC 3339 UTC with milliseconds, so text order is time order.
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS}, prev_hash FROM history
-         WHERE (?1 IS NULL OR room_id = ?1)
-           AND (?2 IS NULL OR at >= ?2)
-           AND (?3 IS NULL OR at < ?3)
-           AND (?4 IS NULL OR kind = ?4)
-           AND (?5 IS NULL OR outcome = ?5)
-           AND (?6 IS NULL OR title LIKE ?6 ESCAPE '\\' OR detail LIKE ?6 ESCAPE '\\')
-           AND (?7 IS NULL OR seq < ?7)
-         ORDER BY seq {direction} LIMIT ?8"
-    ))?;
-    let search = filter
+    if let Some(from) = filter.from {
+        add("at >= ?", ts(from));
+    }
+    if let Some(to) = filter.to {
+        add("at < ?", ts(to));
+    }
+    if let Some(kind) = filter.kind {
+        add("kind = ?", kind.as_str().to_owned());
+    }
+    if let Some(outcome) = filter.outcome {
+        add("outcome = ?", outcome.as_str().to_owned());
+    }
+    if let Some(text) = filter
         .search
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(like_pattern);
-    let rows = stmt.query_map(
-        params![
-            filter.room.as_ref().map(|r| r.as_str()),
-            filter.from.map(ts),
-            filter.to.map(ts),
-            filter.kind.map(HistoryKind::as_str),
-            filter.outcome.map(Outcome::as_str),
-            search,
-            filter.before,
-            // SQLite reads a negative LIMIT as "no limit".
-            limit.map_or(-1, i64::from),
-        ],
-        |r| Ok((from_row(r)?, r.get::<_, String>(10)?)),
-    )?;
+    {
+        let pattern = like_pattern(text);
+        if let Some(trigrams) = trigram_query(text) {
+            // The index narrows to the rows holding every trigram of the text; LIKE keeps
+            // those that hold it in one piece.
+            add(
+                "seq IN (SELECT rowid FROM history_text WHERE history_text MATCH ?)",
+                trigrams,
+            );
+        }
+        conditions.push("(title LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')");
+        values.push(rusqlite::types::Value::Text(pattern.clone()));
+        values.push(rusqlite::types::Value::Text(pattern));
+    }
+    if let Some(before) = filter.before {
+        conditions.push("seq < ?");
+        values.push(rusqlite::types::Value::Integer(before));
+    }
+    // SQLite reads a negative LIMIT as "no limit".
+    values.push(rusqlite::types::Value::Integer(limit.map_or(-1, i64::from)));
+    // Each `?` takes the next value, in the order they were pushed.
+    let mut sql = format!("SELECT {COLUMNS}, prev_hash FROM history");
+    for (i, condition) in conditions.iter().enumerate() {
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+        sql.push_str(condition);
+    }
+    sql.push_str(&format!(" ORDER BY seq {direction} LIMIT ?"));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        Ok((from_row(r)?, r.get::<_, String>(10)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (stored, prev_hash) = row?;
@@ -512,7 +561,7 @@ pub struct Broken {
 
 /// Walks the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
 pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, prev_hash FROM history ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
@@ -705,11 +754,8 @@ mod tests {
                         ..newer.hashed()
                     },
                 );
-                c.execute(
-                    "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
-                     VALUES (?1, 'gym', 1, 'teleported', 'calendar', 'ok', 'b', '', ?2, ?3)",
-                    params![at, prev, hash],
-                )?;
+                c.prepare_cached("INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+                     VALUES (?1, 'gym', 1, 'teleported', 'calendar', 'ok', 'b', '', ?2, ?3)")?.execute(params![at, prev, hash])?;
                 Ok(())
             })
             .unwrap();
@@ -748,12 +794,14 @@ mod tests {
             .unwrap();
         assert!(
             store
-                .read(|c| Ok(c.execute("UPDATE history SET title = 'x'", [])?))
+                .read(|c| Ok(c
+                    .prepare_cached("UPDATE history SET title = 'x'")?
+                    .execute([])?))
                 .is_err()
         );
         assert!(
             store
-                .read(|c| Ok(c.execute("DELETE FROM history", [])?))
+                .read(|c| Ok(c.prepare_cached("DELETE FROM history")?.execute([])?))
                 .is_err()
         );
     }
@@ -917,6 +965,23 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(titles(&seeded(), &filter), ["Chess club", "Yoga"]);
+    }
+
+    /// Text of three characters or more goes through the trigram index: a piece of a word
+    /// matches in any case, and text no row holds in one piece matches nothing.
+    #[test]
+    fn search_finds_text_inside_words_and_only_in_one_piece() {
+        let store = seeded();
+        let inside = Filter {
+            search: Some("HESS CL".into()),
+            ..Filter::default()
+        };
+        assert_eq!(titles(&store, &inside), ["Chess club", "Yoga"]);
+        let scattered = Filter {
+            search: Some("clubc".into()),
+            ..Filter::default()
+        };
+        assert!(titles(&store, &scattered).is_empty());
     }
 
     #[test]

@@ -70,6 +70,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement is prepared once and kept (`prepare_cached`): room for all of them,
+        // and for the history's filters in their combinations.
+        conn.set_prepared_statement_cache_capacity(128);
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),

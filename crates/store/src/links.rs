@@ -25,7 +25,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
 
 /// A room's links.
 pub fn list(conn: &Connection, room: &RoomId) -> Result<Vec<Link>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, block, event, booking_hash, calendar_hash, origin, state
          FROM links WHERE room_id = ?1 ORDER BY id",
     )?;
@@ -47,25 +47,25 @@ pub fn put(
             link.id
         )));
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO links (room_id, id, block, event, booking_hash, calendar_hash, origin, state,
                             message, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (room_id, id) DO UPDATE SET block = ?3, event = ?4, booking_hash = ?5,
              calendar_hash = ?6, origin = ?7, state = ?8, message = ?9, updated_at = ?10",
-        params![
-            room.as_str(),
-            link.id.as_str(),
-            link.block.as_ref().map(|b| b.as_str()),
-            link.event.as_ref().map(|e| e.as_str()),
-            link.booking_hash.as_ref().map(|h| h.as_str()),
-            link.calendar_hash.as_ref().map(|h| h.as_str()),
-            link.origin.as_str(),
-            link.state.as_str(),
-            message,
-            ts(now),
-        ],
-    )?;
+    )?
+    .execute(params![
+        room.as_str(),
+        link.id.as_str(),
+        link.block.as_ref().map(|b| b.as_str()),
+        link.event.as_ref().map(|e| e.as_str()),
+        link.booking_hash.as_ref().map(|h| h.as_str()),
+        link.calendar_hash.as_ref().map(|h| h.as_str()),
+        link.origin.as_str(),
+        link.state.as_str(),
+        message,
+        ts(now),
+    ])?;
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub fn failures(
     conn: &Connection,
     room: &RoomId,
 ) -> Result<std::collections::HashMap<LinkId, String>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, message FROM links
          WHERE room_id = ?1 AND state = 'failed' AND message IS NOT NULL",
     )?;
@@ -85,10 +85,8 @@ pub fn failures(
 }
 
 pub fn remove(conn: &Connection, room: &RoomId, link: &LinkId) -> Result<()> {
-    conn.execute(
-        "DELETE FROM links WHERE room_id = ?1 AND id = ?2",
-        params![room.as_str(), link.as_str()],
-    )?;
+    conn.prepare_cached("DELETE FROM links WHERE room_id = ?1 AND id = ?2")?
+        .execute(params![room.as_str(), link.as_str()])?;
     Ok(())
 }
 

@@ -113,6 +113,22 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE events ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: the history's filters at a million rows: rows by time, by room and kind, and its
+    // text (title and detail) in a trigram full-text index without positions (small and quick
+    // to write), which narrows "contains" to the rows that have all of its trigrams. History is
+    // append-only, so the index follows inserts only.
+    r#"
+    CREATE INDEX history_by_at ON history (at);
+    CREATE INDEX history_by_room_kind ON history (room_id, kind, seq);
+    CREATE VIRTUAL TABLE history_text USING fts5(
+        title, detail, content = 'history', content_rowid = 'seq', tokenize = 'trigram',
+        detail = 'none'
+    );
+    INSERT INTO history_text (history_text) VALUES ('rebuild');
+    CREATE TRIGGER history_text_insert AFTER INSERT ON history BEGIN
+        INSERT INTO history_text (rowid, title, detail) VALUES (new.seq, new.title, new.detail);
+    END;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
@@ -143,6 +159,31 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    /// The history's text index takes in the rows written before it existed.
+    #[test]
+    fn the_text_index_covers_history_written_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(4) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
+             VALUES ('2026-01-01T00:00:00.000Z', 'r', 1, 'create_event', NULL, 'ok', 'Choir practice', 'x', 'p', 'h')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let filter = crate::history::Filter {
+            search: Some("choir".into()),
+            ..Default::default()
+        };
+        let found = crate::history::query(&conn, &filter, crate::history::Order::NewestFirst, None)
+            .unwrap();
+        assert_eq!(found.len(), 1);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use roombridge_core::{GraphEventId, Reservation, RoomId};
 use crate::Result;
 
 pub fn reservations(conn: &Connection, room: &RoomId) -> Result<Vec<Reservation>> {
-    let mut stmt = conn.prepare("SELECT body FROM reservations WHERE room_id = ?1 ORDER BY id")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM reservations WHERE room_id = ?1 ORDER BY id")?;
     let bodies = stmt.query_map([room.as_str()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for body in bodies {
@@ -19,16 +20,20 @@ pub fn reservations(conn: &Connection, room: &RoomId) -> Result<Vec<Reservation>
 }
 
 pub fn put_reservation(conn: &Connection, room: &RoomId, r: &Reservation) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO reservations (room_id, id, body) VALUES (?1, ?2, ?3)
          ON CONFLICT (room_id, id) DO UPDATE SET body = ?3",
-        params![room.as_str(), r.id.as_str(), serde_json::to_string(r)?],
-    )?;
+    )?
+    .execute(params![
+        room.as_str(),
+        r.id.as_str(),
+        serde_json::to_string(r)?
+    ])?;
     Ok(())
 }
 
 pub fn events(conn: &Connection, room: &RoomId) -> Result<Vec<CalendarEvent>> {
-    let mut stmt = conn.prepare("SELECT body FROM events WHERE room_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE room_id = ?1 ORDER BY id")?;
     let bodies = stmt.query_map([room.as_str()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for body in bodies {
@@ -39,11 +44,15 @@ pub fn events(conn: &Connection, room: &RoomId) -> Result<Vec<CalendarEvent>> {
 
 /// Puts an event as Outlook's change feed showed it.
 pub fn put_event(conn: &Connection, room: &RoomId, e: &CalendarEvent) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO events (room_id, id, body) VALUES (?1, ?2, ?3)
          ON CONFLICT (room_id, id) DO UPDATE SET body = ?3, unconfirmed = 0",
-        params![room.as_str(), e.id.as_str(), serde_json::to_string(e)?],
-    )?;
+    )?
+    .execute(params![
+        room.as_str(),
+        e.id.as_str(),
+        serde_json::to_string(e)?
+    ])?;
     Ok(())
 }
 
@@ -55,16 +64,16 @@ pub fn put_written_event(
     e: &CalendarEvent,
     created: bool,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO events (room_id, id, body, unconfirmed) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (room_id, id) DO UPDATE SET body = ?3, unconfirmed = unconfirmed OR ?4",
-        params![
-            room.as_str(),
-            e.id.as_str(),
-            serde_json::to_string(e)?,
-            created
-        ],
-    )?;
+    )?
+    .execute(params![
+        room.as_str(),
+        e.id.as_str(),
+        serde_json::to_string(e)?,
+        created
+    ])?;
     Ok(())
 }
 
@@ -72,8 +81,8 @@ pub fn put_written_event(
 /// no trace of an event created and deleted between two of its rounds, so the engine reads
 /// these by id when a round does not mention them.
 pub fn unconfirmed_events(conn: &Connection, room: &RoomId) -> Result<Vec<GraphEventId>> {
-    let mut stmt =
-        conn.prepare("SELECT id FROM events WHERE room_id = ?1 AND unconfirmed ORDER BY id")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id FROM events WHERE room_id = ?1 AND unconfirmed ORDER BY id")?;
     let ids = stmt.query_map([room.as_str()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for id in ids {
@@ -83,15 +92,14 @@ pub fn unconfirmed_events(conn: &Connection, room: &RoomId) -> Result<Vec<GraphE
 }
 
 pub fn remove_event(conn: &Connection, room: &RoomId, id: &GraphEventId) -> Result<()> {
-    conn.execute(
-        "DELETE FROM events WHERE room_id = ?1 AND id = ?2",
-        params![room.as_str(), id.as_str()],
-    )?;
+    conn.prepare_cached("DELETE FROM events WHERE room_id = ?1 AND id = ?2")?
+        .execute(params![room.as_str(), id.as_str()])?;
     Ok(())
 }
 
 /// Empties a room's calendar mirror before a full resync.
 pub fn clear_events(conn: &Connection, room: &RoomId) -> Result<()> {
-    conn.execute("DELETE FROM events WHERE room_id = ?1", [room.as_str()])?;
+    conn.prepare_cached("DELETE FROM events WHERE room_id = ?1")?
+        .execute([room.as_str()])?;
     Ok(())
 }

@@ -38,28 +38,29 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Room> {
 
 /// Adds a room, or updates its mapping if the id exists.
 pub fn upsert(conn: &Connection, room: &Room, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO rooms (id, name, kind, mailbox, resource_id, time_zone, paused, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET name = ?2, kind = ?3, mailbox = ?4, resource_id = ?5,
              time_zone = ?6, paused = ?7",
-        params![
-            room.id.as_str(),
-            room.name,
-            room.kind,
-            room.mailbox.as_str(),
-            room.resource.as_str(),
-            room.time_zone,
-            room.paused,
-            ts(now)
-        ],
-    )?;
+    )?
+    .execute(params![
+        room.id.as_str(),
+        room.name,
+        room.kind,
+        room.mailbox.as_str(),
+        room.resource.as_str(),
+        room.time_zone,
+        room.paused,
+        ts(now)
+    ])?;
     Ok(())
 }
 
 /// Every room, by name.
 pub fn list(conn: &Connection) -> Result<Vec<Room>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM rooms ORDER BY name, id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM rooms ORDER BY name, id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -76,16 +77,19 @@ pub fn get(conn: &Connection, id: &RoomId) -> Result<Option<Room>> {
 
 /// Pauses or resumes a room. Returns false when there is no such room.
 pub fn set_paused(conn: &Connection, id: &RoomId, paused: bool) -> Result<bool> {
-    Ok(conn.execute(
-        "UPDATE rooms SET paused = ?2 WHERE id = ?1",
-        params![id.as_str(), paused],
-    )? == 1)
+    Ok(conn
+        .prepare_cached("UPDATE rooms SET paused = ?2 WHERE id = ?1")?
+        .execute(params![id.as_str(), paused])?
+        == 1)
 }
 
 /// Removes a room. Its links, cursors, mirrors, open conflicts and status go with it (foreign
 /// keys cascade); its history stays. Returns false when there is no such room.
 pub fn remove(conn: &Connection, id: &RoomId) -> Result<bool> {
-    Ok(conn.execute("DELETE FROM rooms WHERE id = ?1", [id.as_str()])? == 1)
+    Ok(conn
+        .prepare_cached("DELETE FROM rooms WHERE id = ?1")?
+        .execute([id.as_str()])?
+        == 1)
 }
 
 /// The room's own conflict policy; `None` when it follows the global default.
@@ -106,10 +110,10 @@ pub fn policy(conn: &Connection, id: &RoomId) -> Result<Option<Policy>> {
 /// Sets the room's conflict policy (`None`: follow the global default). Returns false when
 /// there is no such room.
 pub fn set_policy(conn: &Connection, id: &RoomId, policy: Option<Policy>) -> Result<bool> {
-    Ok(conn.execute(
-        "UPDATE rooms SET policy = ?2 WHERE id = ?1",
-        params![id.as_str(), policy.map(|p| p.name())],
-    )? == 1)
+    Ok(conn
+        .prepare_cached("UPDATE rooms SET policy = ?2 WHERE id = ?1")?
+        .execute(params![id.as_str(), policy.map(|p| p.name())])?
+        == 1)
 }
 
 #[cfg(test)]

@@ -63,24 +63,26 @@ pub fn finish(
     error: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE room_status SET last_cycle_at = ?2, last_error = ?3,
              last_ok_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_ok_at END,
              held_deletions = CASE WHEN ?3 IS NULL THEN 0 ELSE held_deletions END
          WHERE room_id = ?1",
-        params![room.as_str(), ts(now), error],
-    )?;
+    )?
+    .execute(params![room.as_str(), ts(now), error])?;
     Ok(())
 }
 
 /// Records a person's approval of the deletions the breaker held back in `room`; the next
 /// cycle may then delete. Returns false when there is no such room.
 pub fn approve_deletions(conn: &Connection, room: &RoomId) -> Result<bool> {
-    Ok(conn.execute(
-        "INSERT INTO room_status (room_id, deletions_approved) VALUES (?1, 1)
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO room_status (room_id, deletions_approved) VALUES (?1, 1)
          ON CONFLICT (room_id) DO UPDATE SET deletions_approved = 1",
-        [room.as_str()],
-    )? == 1)
+        )?
+        .execute([room.as_str()])?
+        == 1)
 }
 
 /// Whether deletions in `room` were approved; the approval is used up by reading it.
@@ -98,9 +100,7 @@ pub fn take_deletion_approval(conn: &Connection, room: &RoomId) -> Result<bool> 
 
 /// Records that the breaker holds back `deletions` in `room`.
 pub fn hold_deletions(conn: &Connection, room: &RoomId, deletions: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE room_status SET held_deletions = ?2 WHERE room_id = ?1",
-        params![room.as_str(), deletions],
-    )?;
+    conn.prepare_cached("UPDATE room_status SET held_deletions = ?2 WHERE room_id = ?1")?
+        .execute(params![room.as_str(), deletions])?;
     Ok(())
 }

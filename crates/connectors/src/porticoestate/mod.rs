@@ -4,8 +4,9 @@
 //!
 //! - **Sessions**: a form login gives a session id; every call carries it in the query with
 //!   `api_mode=1` (so a lapsed session is a 401, not a redirect to a login page) and the same
-//!   User-Agent (sessions are bound to it). A 401 signs in again once; the password lives in
-//!   memory as a [`Secret`] and in the OS keyring only.
+//!   User-Agent (sessions are bound to it). [`Booking::keep_alive`] refreshes it between reads;
+//!   a 401 signs in again once; the password lives in memory as a [`Secret`] and in the OS
+//!   keyring only.
 //! - **Reading**: a resource's schedule in the window (allocations, bookings, events; active
 //!   ones only) becomes reservations with ids `allocation-N`, `booking-N`, `event-N`; a
 //!   booking's parent is its allocation. The engine derives the changes
@@ -231,9 +232,15 @@ impl PorticoConnector {
                     ),
                 )
                 .with_status(status.as_u16())),
+                // Another event holds the time: one RoomBridge had not read yet (its reading
+                // is stale). The next reading shows it, and the planner makes the clash a
+                // double-booking conflict like any other.
                 StatusCode::CONFLICT => Err(error(
-                    ErrorKind::Permanent,
-                    format!("PorticoEstate refused {what}: the time is taken ({details})."),
+                    ErrorKind::Stale,
+                    format!(
+                        "PorticoEstate refused {what}: the room is already booked then ({details}). \
+                         It is a double booking"
+                    ),
                 )
                 .with_status(409)),
                 s if s.is_server_error() => Err(transient(format!(
@@ -592,6 +599,26 @@ impl Booking for PorticoConnector {
             }
         }
         Ok(snapshot)
+    }
+
+    /// `GET /refreshsession` resets the session's idle clock; a session that lapsed anyway is
+    /// dropped, and the next call signs in again.
+    async fn keep_alive(&self) -> Result<(), ConnectorError> {
+        let mut session = self.session.lock().await;
+        let Some(id) = session.clone() else {
+            return Ok(());
+        };
+        let mut url = self.url("/refreshsession");
+        url.query_pairs_mut().append_pair("sessionphpgwsessid", &id);
+        let answer = self.http.get(url).send().await.map_err(|e| {
+            transient(format!(
+                "PorticoEstate could not be reached to keep the session alive: {e}"
+            ))
+        })?;
+        if answer.status() == StatusCode::UNAUTHORIZED {
+            *session = None;
+        }
+        Ok(())
     }
 
     async fn tag_of(&self, reservation: &ReservationId) -> Result<Option<LinkId>, ConnectorError> {

@@ -1,7 +1,8 @@
 //! The demo municipality's season in PorticoEstate (`roombridge demo --booking porticoestate`):
 //! clubs' weekly allocations for the next weeks, materialised one row per week as the season
 //! planning leaves them, a team's booking inside one of them, and the municipality's own
-//! events. Times are Oslo wall-clock times counted from the current week's Monday, so the demo
+//! events; two of them double-book meetings in the demo's Outlook calendars (one allocation,
+//! which RoomBridge may not cancel, and one event). Times are Oslo wall-clock times counted from the current week's Monday, so the demo
 //! always has something this week and next; names are Norwegian, as a municipality's are.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
@@ -21,6 +22,9 @@ const WEEKLY: &[(i64, i64, u32, u32, &str)] = &[
     (12, 0, 18, 20, "Nordvik Danseklubb"),
     (8, 2, 17, 19, "Nordvik skolekorps"),
     (11, 3, 19, 22, "Nordvik Teaterlag"),
+    // Wednesday mornings in the council chamber, where the demo's Outlook calendar has the
+    // department heads' meeting: double bookings RoomBridge may not settle by cancelling.
+    (1, 2, 10, 12, "Nordvik seniorforum"),
 ];
 
 /// The municipality's own events: resource, day from this week's Monday, from and to (hours,
@@ -34,6 +38,8 @@ const EVENTS: &[(i64, i64, f64, f64, &str)] = &[
     (4, 4, 18.0, 20.0, "Forfatterkveld på biblioteket"),
     (7, 8, 18.0, 20.0, "Foreldremøte 7. trinn"),
     (11, 15, 18.0, 21.0, "Julekonsert"),
+    // Next Thursday in Fjord, where the Outlook calendar has the planning committee.
+    (2, 10, 14.0, 15.0, "Kulturutvalget"),
 ];
 
 fn at(date: NaiveDate, hours: f64) -> NaiveDateTime {

@@ -200,6 +200,7 @@ pub fn app(config: PorticoEmulatorConfig) -> Router {
             require_session,
         ));
     let admin = Router::new()
+        .route("/admin/sessions", get(sessions))
         .route("/admin/sessions/expire", post(expire_sessions))
         .route("/admin/faults", post(add_faults))
         .merge(webhooks::admin_routes());
@@ -279,6 +280,7 @@ async fn login(State(s): AppState, headers: HeaderMap, body: String) -> Response
         return msg(StatusCode::NOT_FOUND, "Bad login or password");
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
+    s.store().logins += 1;
     s.store().sessions.insert(
         id.clone(),
         Session {
@@ -954,6 +956,12 @@ async fn add_faults(State(s): AppState, Json(body): Json<Value>) -> Response {
         store.faults.push_back((fault, only.clone()));
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// How many sign-ins there have been, and how many sessions are open.
+async fn sessions(State(s): AppState) -> Json<Value> {
+    let store = s.store();
+    Json(json!({ "logins": store.logins, "open": store.sessions.len() }))
 }
 
 async fn expire_sessions(State(s): AppState) -> StatusCode {

@@ -84,6 +84,8 @@ pub struct Store {
     pub bookings: BTreeMap<i64, Booking>,
     pub events: BTreeMap<i64, Event>,
     pub sessions: BTreeMap<String, Session>,
+    /// Successful sign-ins so far.
+    pub logins: u64,
     pub next_id: i64,
     /// Seasons that are active and published: only their allocations and bookings show.
     pub published_seasons: Vec<i64>,
@@ -122,6 +124,7 @@ impl Store {
             bookings: BTreeMap::new(),
             events: BTreeMap::new(),
             sessions: BTreeMap::new(),
+            logins: 0,
             next_id: 1,
             published_seasons: vec![1],
             faults: std::collections::VecDeque::new(),
