@@ -7,12 +7,16 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 echo "==> building the UI"
 (cd ui && npm run --silent build)
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${1:-}" != "--headless" ]; then
+# Any option (`--headless`, `--booking porticoestate`) serves the UI in the browser; the options
+# other than --headless go to `roombridge demo`.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "$#" -eq 0 ]; then
   echo "==> building and starting the desktop app (first build takes a few minutes)"
   cargo build --release -p roombridge-desktop -p roombridge-cli
   exec target/release/roombridge-desktop --demo
 else
   echo "==> no display: serving the UI on 127.0.0.1 (open the address printed below)"
   cargo build --release -p roombridge-cli
-  exec target/release/roombridge demo --headless --listen 127.0.0.1:8787
+  options=()
+  for a in "$@"; do [ "$a" = "--headless" ] || options+=("$a"); done
+  exec target/release/roombridge demo --headless --listen 127.0.0.1:8787 "${options[@]}"
 fi

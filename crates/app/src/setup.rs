@@ -119,7 +119,7 @@ fn yes() -> bool {
 }
 
 /// The kinds of booking system RoomBridge talks to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum BookingSystem {
     /// RoomBridge's own booking contract (`docs/booking-api.yaml`), with an API key.

@@ -5,8 +5,11 @@
 //! [`Wizard`] instead of an [`App`]. Its steps are operations like every other:
 //!
 //! 1. [`Wizard::check_tenant`] and [`Wizard::check_booking`] try the connection with what
-//!    the person typed and say what to fix. A secret that works goes straight into the OS
-//!    keyring; the rest is remembered for the next steps. Secrets never come back out.
+//!    the person typed and say what to fix. The booking system is RoomBridge's booking API
+//!    (address and API key) or PorticoEstate (address, user name and password; its test also
+//!    asks which booking rights the user has, writing nothing). A secret that works goes
+//!    straight into the OS keyring; the rest is remembered for the next steps. Secrets never
+//!    come back out.
 //! 2. [`Wizard::discover`] lists the tenant's room mailboxes and the booking system's
 //!    resources, matched by e-mail, then by name ([`match_resources`]).
 //! 3. [`Wizard::finish`] writes `config.json` (no secrets), stores the chosen rooms with their
@@ -37,6 +40,7 @@ use roombridge_connectors::booking::BookingConnector;
 use roombridge_connectors::graph::{
     GraphConfig, GraphConnector, GraphCredential, GraphLimits, GraphRoom,
 };
+use roombridge_connectors::porticoestate::{PorticoConnector, Right};
 use roombridge_connectors::{Booking, Calendar, ConnectorError, ErrorKind, Resource};
 use roombridge_core::policy::Policy;
 use roombridge_core::{GraphEventId, Mailbox, Secret};
@@ -45,7 +49,7 @@ use roombridge_store::rooms::{self, Room};
 use roombridge_store::settings;
 
 use crate::secrets::{SecretName, SecretStore};
-use crate::setup::{self, Connectors, LiveConfig};
+use crate::setup::{self, BookingSystem, Connectors, LiveConfig};
 use crate::views::{Mode, Status};
 use crate::{ApiError, App, ErrorCode};
 
@@ -53,7 +57,15 @@ use crate::{ApiError, App, ErrorCode};
 #[derive(Clone, Default)]
 struct Draft {
     tenant: Option<TenantSettings>,
-    booking_url: Option<String>,
+    booking: Option<BookingSettings>,
+}
+
+/// The booking system that passed its test: which kind, where, and (PorticoEstate) as whom.
+#[derive(Clone)]
+struct BookingSettings {
+    system: BookingSystem,
+    url: String,
+    login: Option<String>,
 }
 
 #[derive(Clone)]
@@ -160,15 +172,29 @@ impl Wizard {
                 .as_ref()
                 .map(|t| t.token_url.clone())
                 .unwrap_or_else(|| previous.and_then(|p| p.token_url.clone())),
+            booking_system: draft
+                .booking
+                .as_ref()
+                .map(|b| b.system)
+                .or_else(|| previous.map(|p| p.booking_system))
+                .unwrap_or_default(),
             booking_url: draft
-                .booking_url
-                .clone()
+                .booking
+                .as_ref()
+                .map(|b| b.url.clone())
                 .or_else(|| previous.map(|p| p.booking_url.clone()))
+                .unwrap_or_default(),
+            booking_login: draft
+                .booking
+                .as_ref()
+                .map(|b| b.login.clone())
+                .unwrap_or_else(|| previous.and_then(|p| p.booking_login.clone()))
                 .unwrap_or_default(),
             client_secret_stored: stored(SecretName::GraphClientSecret),
             api_key_stored: stored(SecretName::BookingApiKey),
+            password_stored: stored(SecretName::PorticoPassword),
             tenant_ok: draft.tenant.is_some(),
-            booking_ok: draft.booking_url.is_some(),
+            booking_ok: draft.booking.is_some(),
             default_time_zone: DEFAULT_TIME_ZONE.to_owned(),
             policies: crate::decisions::available_policies(),
         }
@@ -264,10 +290,31 @@ impl Wizard {
         }
     }
 
-    /// Reads the booking system's resources with the API key. On success the key (if one was
-    /// typed) goes into the OS keyring and the address is kept for [`Wizard::finish`].
+    /// Tests the booking system the form names: RoomBridge's booking API (its resources, read
+    /// with the API key) or PorticoEstate ([`Wizard::check_portico`]). On success the key or
+    /// password (if one was typed) goes into the OS keyring and the rest is kept for
+    /// [`Wizard::finish`]; a test that fails leaves the last one that passed for the same kind
+    /// of booking system, and forgets one of the other kind.
     pub async fn check_booking(&self, form: BookingForm) -> Result<CheckView, ApiError> {
         self.refuse_if_finished()?;
+        {
+            let mut draft = self.draft();
+            if draft
+                .booking
+                .as_ref()
+                .is_some_and(|b| b.system != form.system)
+            {
+                draft.booking = None;
+            }
+        }
+        match form.system {
+            BookingSystem::RoombridgeApi => self.check_contract(form).await,
+            BookingSystem::Porticoestate => self.check_portico(form).await,
+        }
+    }
+
+    /// RoomBridge's booking API: reads its resources with the API key.
+    async fn check_contract(&self, form: BookingForm) -> Result<CheckView, ApiError> {
         let url = form.url.trim().to_owned();
         if url.is_empty() {
             return Err(invalid(
@@ -296,7 +343,56 @@ impl Wizard {
                     .set(SecretName::BookingApiKey, &key)
                     .map_err(keyring_error)?;
             }
-            self.draft().booking_url = Some(url);
+            self.draft().booking = Some(BookingSettings {
+                system: BookingSystem::RoombridgeApi,
+                url,
+                login: None,
+            });
+        }
+        Ok(check)
+    }
+
+    /// PorticoEstate (Aktiv kommune): signs in with the user name and password, reads the
+    /// resources and a schedule, and asks which booking rights the user has (writing nothing).
+    async fn check_portico(&self, form: BookingForm) -> Result<CheckView, ApiError> {
+        let url = form.url.trim().trim_end_matches('/').to_owned();
+        if url.is_empty() {
+            return Err(invalid(
+                "Enter the address of the Aktiv kommune (PorticoEstate) installation, e.g. https://aktiv.your-municipality.no.",
+            ));
+        }
+        let Some(login) = non_empty(&form.login) else {
+            return Err(invalid(
+                "Enter the PorticoEstate user name RoomBridge signs in with (e.g. roombridge).",
+            ));
+        };
+        let (password, typed) = match form.password {
+            Some(password) => (password.clone(), Some(password)),
+            None => match self
+                .secrets
+                .get(SecretName::PorticoPassword)
+                .map_err(keyring_error)?
+            {
+                Some(stored) => (stored, None),
+                None => return Err(invalid("Enter the password of that PorticoEstate user.")),
+            },
+        };
+        let portico = match portico_connector(&url, &login, password) {
+            Ok(p) => p,
+            Err(check) => return Ok(*check),
+        };
+        let check = check_portico(&portico, &url, &login).await;
+        if check.ok {
+            if let Some(password) = typed {
+                self.secrets
+                    .set(SecretName::PorticoPassword, &password)
+                    .map_err(keyring_error)?;
+            }
+            self.draft().booking = Some(BookingSettings {
+                system: BookingSystem::Porticoestate,
+                url,
+                login: Some(login),
+            });
         }
         Ok(check)
     }
@@ -304,7 +400,7 @@ impl Wizard {
     /// The live configuration the tested settings make.
     fn config(&self) -> Result<LiveConfig, ApiError> {
         let draft = self.draft().clone();
-        let (Some(tenant), Some(booking_url)) = (draft.tenant, draft.booking_url) else {
+        let (Some(tenant), Some(booking)) = (draft.tenant, draft.booking) else {
             return Err(invalid(
                 "Test both connections first: Microsoft 365 and the booking system.",
             ));
@@ -312,11 +408,14 @@ impl Wizard {
         Ok(LiveConfig {
             tenant: tenant.tenant_id,
             client_id: tenant.client_id,
-            booking_url,
-            // The wizard offers RoomBridge's own contract only, for now (issue 14).
-            booking_system: setup::BookingSystem::RoombridgeApi,
-            booking_login: None,
-            booking_webhook_url: None,
+            booking_url: booking.url,
+            booking_system: booking.system,
+            booking_login: booking.login,
+            // Set by hand (README); kept when the wizard runs again.
+            booking_webhook_url: self
+                .previous
+                .as_ref()
+                .and_then(|p| p.booking_webhook_url.clone()),
             certificate_thumbprint: tenant.certificate_thumbprint,
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,

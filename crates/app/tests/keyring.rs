@@ -55,6 +55,7 @@ async fn the_wizard_stores_a_tested_secret_in_the_os_keyring() {
         .check_booking(BookingForm {
             url: servers.booking.base_url(),
             api_key: Some(Secret::new(servers.api_key.expose())),
+            ..BookingForm::default()
         })
         .await
         .unwrap();

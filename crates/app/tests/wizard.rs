@@ -15,7 +15,9 @@ use roombridge_app::wizard::{
 };
 use roombridge_app::{App, ErrorCode};
 use roombridge_core::Secret;
-use roombridge_emulators::demo::{DEMO_CLIENT_ID, DEMO_TENANT};
+use roombridge_emulators::demo::{DEMO_CLIENT_ID, DEMO_RESOURCES, DEMO_TENANT};
+use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig, Rights};
+use roombridge_emulators::seed::Seed;
 use roombridge_engine::EngineConfig;
 
 /// A keyring in memory (the real one is tested in keyring.rs, inside a Secret Service).
@@ -83,6 +85,7 @@ fn booking_form(url: String, key: &str) -> BookingForm {
     BookingForm {
         url,
         api_key: Some(Secret::new(key)),
+        ..BookingForm::default()
     }
 }
 
@@ -824,4 +827,309 @@ fn a_configuration_names_its_booking_system_and_the_default_is_the_contract() {
         built.booking.source(),
         roombridge_connectors::Source::Snapshot
     );
+}
+
+// ---- PorticoEstate (Aktiv kommune) as the booking system ----
+
+const PORTICO_LOGIN: &str = "roombridge";
+const PORTICO_PASSWORD: &str = "portico-e2e-password";
+
+/// PorticoEstate's emulator on loopback, its user allowed `rights`.
+async fn portico(rights: Rights, seed: Seed) -> PorticoEmulator {
+    PorticoEmulator::start(
+        PorticoEmulatorConfig {
+            rights,
+            seed,
+            ..PorticoEmulatorConfig::new(PORTICO_LOGIN, PORTICO_PASSWORD)
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+fn portico_form(url: String, password: &str) -> BookingForm {
+    BookingForm {
+        system: setup::BookingSystem::Porticoestate,
+        url,
+        login: Some(PORTICO_LOGIN.into()),
+        password: Some(Secret::new(password)),
+        ..BookingForm::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porticoestate_refuses_a_wrong_password_a_wrong_address_and_missing_rights_with_what_to_fix()
+ {
+    let s = empty_setup().await;
+    let installation = portico(Rights::ALL, Seed::Empty).await;
+
+    // A wrong password: PorticoEstate's 404 on /login, in words.
+    let wrong = s
+        .wizard
+        .check_booking(portico_form(installation.base_url(), "not-the-password"))
+        .await
+        .unwrap();
+    assert!(!wrong.ok);
+    assert_eq!(wrong.problem, Some(Problem::Credentials), "{wrong:?}");
+    assert!(
+        wrong
+            .summary
+            .contains("PorticoEstate did not accept the user name or password"),
+        "{}",
+        wrong.summary
+    );
+    let fix = wrong.fix.unwrap();
+    assert!(
+        fix.contains("\"roombridge\"") && fix.contains("30 minutes"),
+        "{fix}"
+    );
+    assert!(
+        wrong.detail.unwrap().contains("Bad login or password"),
+        "PorticoEstate's own words are kept for whoever helps"
+    );
+    assert!(
+        s.secrets
+            .get(SecretName::PorticoPassword)
+            .unwrap()
+            .is_none(),
+        "a refused password is not kept"
+    );
+    assert!(!s.wizard.setup_state().booking_ok);
+
+    // Wrong addresses: nothing answers; not PorticoEstate; plain http to another computer.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let nothing = s
+        .wizard
+        .check_booking(portico_form(format!("http://{closed}"), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(nothing.problem, Some(Problem::Unreachable), "{nothing:?}");
+    assert!(nothing.summary.contains("could not reach PorticoEstate"));
+    let not_portico = s
+        .wizard
+        .check_booking(portico_form(s.servers.booking.base_url(), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(
+        not_portico.problem,
+        Some(Problem::Address),
+        "{not_portico:?}"
+    );
+    assert!(
+        not_portico
+            .summary
+            .contains("not as PorticoEstate's booking API"),
+        "{}",
+        not_portico.summary
+    );
+    let plain_http = s
+        .wizard
+        .check_booking(portico_form(
+            "http://aktiv.nordvik.example".into(),
+            PORTICO_PASSWORD,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(plain_http.problem, Some(Problem::Address), "{plain_http:?}");
+    assert!(plain_http.fix.unwrap().contains("https://"));
+
+    // A user without the rights to add and edit events: which rights, and who grants them.
+    let read_only = portico(
+        Rights {
+            add: false,
+            edit: false,
+            ..Rights::ALL
+        },
+        Seed::Empty,
+    )
+    .await;
+    let limited = s
+        .wizard
+        .check_booking(portico_form(read_only.base_url(), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(limited.problem, Some(Problem::Permission), "{limited:?}");
+    assert!(
+        limited
+            .summary
+            .contains("may not add events or edit events"),
+        "{}",
+        limited.summary
+    );
+    let fix = limited.fix.unwrap();
+    assert!(
+        fix.contains("PorticoEstate administrator") && fix.contains("Add and Edit"),
+        "{fix}"
+    );
+    assert!(!fix.contains("Read,"), "only the missing rights: {fix}");
+    // Without the booking module itself.
+    let no_booking = portico(
+        Rights {
+            run: false,
+            ..Rights::ALL
+        },
+        Seed::Empty,
+    )
+    .await;
+    let outside = s
+        .wizard
+        .check_booking(portico_form(no_booking.base_url(), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(outside.problem, Some(Problem::Permission), "{outside:?}");
+    assert!(
+        outside.summary.contains("may not use the booking module"),
+        "{}",
+        outside.summary
+    );
+    assert!(outside.fix.unwrap().contains("Applications"));
+    assert!(
+        s.secrets
+            .get(SecretName::PorticoPassword)
+            .unwrap()
+            .is_none()
+    );
+
+    // The right password: signed in, resources read, rights checked; the password goes to the
+    // keyring and nowhere else.
+    let right = s
+        .wizard
+        .check_booking(portico_form(installation.base_url(), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert!(right.ok, "{right:?}");
+    assert_eq!(right.found, DEMO_RESOURCES.len());
+    assert!(
+        right.summary.contains("add and edit events"),
+        "{}",
+        right.summary
+    );
+    assert_eq!(
+        s.secrets
+            .get(SecretName::PorticoPassword)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        PORTICO_PASSWORD
+    );
+    let state = s.wizard.setup_state();
+    assert!(state.booking_ok && state.password_stored);
+    assert_eq!(state.booking_system, setup::BookingSystem::Porticoestate);
+    assert_eq!(state.booking_login, PORTICO_LOGIN);
+    // Tested again with the password field left empty: the stored one is used.
+    let again = s
+        .wizard
+        .check_booking(BookingForm {
+            password: None,
+            ..portico_form(installation.base_url(), "")
+        })
+        .await
+        .unwrap();
+    assert!(again.ok, "{again:?}");
+    // No user name: said before anything is sent.
+    let no_login = s
+        .wizard
+        .check_booking(BookingForm {
+            login: Some("  ".into()),
+            ..portico_form(installation.base_url(), PORTICO_PASSWORD)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_login.code, ErrorCode::InvalidInput);
+    assert!(
+        no_login.message.contains("user name"),
+        "{}",
+        no_login.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn porticoestate_resources_are_matched_by_name_and_finishing_configures_porticoestate() {
+    let s = empty_setup().await;
+    let installation = portico(Rights::ALL, Seed::Demo).await;
+    let secret = s.servers.client_secret.expose().to_owned();
+    assert!(
+        s.wizard
+            .check_tenant(tenant_form(&s, &secret))
+            .await
+            .unwrap()
+            .ok
+    );
+    let check = s
+        .wizard
+        .check_booking(portico_form(installation.base_url(), PORTICO_PASSWORD))
+        .await
+        .unwrap();
+    assert!(check.ok, "{check:?}");
+
+    // PorticoEstate's resources have no e-mail: the rooms match Outlook's by name.
+    let found = s.wizard.discover().await.unwrap();
+    assert_eq!(found.resources.len(), DEMO_RESOURCES.len());
+    let rooms = DEMO_RESOURCES.iter().filter(|r| r.kind == "room").count();
+    let by_name: Vec<_> = found
+        .resources
+        .iter()
+        .filter(|r| r.matched_by == Some(MatchedBy::Name))
+        .collect();
+    assert_eq!(by_name.len(), rooms, "{:?}", found.resources);
+    assert!(found.resources.iter().all(|r| r.email.is_none()));
+
+    let choices = by_name
+        .iter()
+        .map(|r| RoomChoice {
+            resource_id: r.id.clone(),
+            mailbox: r.mailbox.clone(),
+            name: None,
+            kind: None,
+            time_zone: None,
+            policy: None,
+        })
+        .collect();
+    let app = s
+        .wizard
+        .finish(FinishRequest {
+            time_zone: None,
+            default_policy: None,
+            rooms: choices,
+        })
+        .await
+        .unwrap();
+    assert_eq!(app.list_rooms().unwrap().len(), rooms);
+    wait_for(90, "every room's first sync from PorticoEstate", || {
+        let rooms = app.list_rooms().unwrap();
+        rooms.iter().all(|r| r.last_ok_at.is_some()).then_some(())
+    })
+    .await;
+
+    // config.json names PorticoEstate and the user, never the password.
+    let text = std::fs::read_to_string(s.dir.path().join("config.json")).unwrap();
+    assert!(
+        !text.contains(PORTICO_PASSWORD),
+        "the password in config.json"
+    );
+    let config = setup::LiveConfig::load(s.dir.path()).unwrap();
+    assert_eq!(config.booking_system, setup::BookingSystem::Porticoestate);
+    assert_eq!(config.booking_login.as_deref(), Some(PORTICO_LOGIN));
+    assert_eq!(config.booking_url, installation.base_url());
+    assert!(!config.auto_map);
+    app.shutdown().await;
+
+    // Without its password, live mode opens the wizard again, prefilled for PorticoEstate.
+    s.secrets.delete(SecretName::PorticoPassword).unwrap();
+    let Live::Setup(wizard) =
+        setup::open_live(s.dir.path(), s.secrets.clone(), EngineConfig::default())
+            .await
+            .unwrap()
+    else {
+        panic!("a missing password opens the wizard");
+    };
+    let state = wizard.setup_state();
+    assert_eq!(state.booking_system, setup::BookingSystem::Porticoestate);
+    assert_eq!(state.booking_login, PORTICO_LOGIN);
+    assert_eq!(state.booking_url, installation.base_url());
+    assert!(!state.password_stored && state.client_secret_stored);
 }

@@ -81,6 +81,10 @@ enum Command {
         /// is made and printed when not given.
         #[arg(long)]
         credential: Option<String>,
+        /// `porticoestate` only: a booking right its user lacks (repeat for several), to see
+        /// what RoomBridge says about a user without the rights it needs.
+        #[arg(long, value_enum)]
+        deny: Vec<RightArg>,
     },
     /// Why a room's Outlook calendar shows what it shows at a moment: which booking-system
     /// reservation produced the block, what covers what.
@@ -188,6 +192,17 @@ enum Emulated {
     /// credential as password. Its resources are the demo's; `--seed demo` fills in the demo
     /// municipality's season.
     Porticoestate,
+}
+
+/// PorticoEstate's booking rights an emulated user can be denied.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RightArg {
+    /// The booking module itself.
+    Run,
+    /// Adding events.
+    Add,
+    /// Editing and cancelling events.
+    Edit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -387,6 +402,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             port,
             seed,
             credential,
+            deny,
         } => {
             let seed = match seed {
                 SeedArg::Demo => Seed::Demo,
@@ -426,6 +442,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 Emulated::Porticoestate => {
                     let config = roombridge_emulators::porticoestate::PorticoEmulatorConfig {
                         seed,
+                        rights: roombridge_emulators::porticoestate::Rights {
+                            run: !deny.contains(&RightArg::Run),
+                            add: !deny.contains(&RightArg::Add),
+                            edit: !deny.contains(&RightArg::Edit),
+                        },
                         ..roombridge_emulators::porticoestate::PorticoEmulatorConfig::new(
                             setup::DEMO_PORTICO_LOGIN,
                             &credential,

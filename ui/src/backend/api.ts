@@ -52,11 +52,33 @@ export type ApiErrorCode = "unauthorized" | "not_found" | "invalid_input" | "una
 /**
  * Step 1b: the booking system, as typed.
  */
-export type BookingForm = { url: string, 
+export type BookingForm = { 
 /**
- * Empty: use the key already in the keyring.
+ * Which kind of booking system (default: RoomBridge's booking API).
  */
-api_key?: string | null, };
+system: BookingSystem, 
+/**
+ * RoomBridge's booking API: its base address (`https://…/api/v1`). PorticoEstate: the
+ * installation's address (where `/login` and `/booking/…` are).
+ */
+url: string, 
+/**
+ * RoomBridge's booking API: its key. Empty: use the key already in the keyring.
+ */
+api_key?: string | null, 
+/**
+ * PorticoEstate: the user name RoomBridge signs in with.
+ */
+login?: string | null, 
+/**
+ * PorticoEstate: that user's password. Empty: use the one already in the keyring.
+ */
+password?: string | null, };
+
+/**
+ * The kinds of booking system RoomBridge talks to.
+ */
+export type BookingSystem = "roombridge-api" | "porticoestate";
 
 export type Bounds = { poll_min_secs: number, poll_max_secs: number, days_back_max: number, days_ahead_min: number, days_ahead_max: number, };
 
@@ -597,7 +619,19 @@ privacy: Privacy, notifications: NotificationsView, bounds: Bounds, paths: Setti
  * What the wizard already knows, to fill in its forms (a wizard opened again after a secret
  * went missing, or after a reload). Never holds a secret: only whether one is stored.
  */
-export type SetupView = { tenant_id: string, client_id: string, certificate_thumbprint: string | null, client_secret_expires: string | null, graph_base: string | null, token_url: string | null, booking_url: string, client_secret_stored: boolean, api_key_stored: boolean, 
+export type SetupView = { tenant_id: string, client_id: string, certificate_thumbprint: string | null, client_secret_expires: string | null, graph_base: string | null, token_url: string | null, 
+/**
+ * The kind of booking system last tested or configured.
+ */
+booking_system: BookingSystem, booking_url: string, 
+/**
+ * PorticoEstate's user name for RoomBridge.
+ */
+booking_login: string, client_secret_stored: boolean, api_key_stored: boolean, 
+/**
+ * PorticoEstate's password is in the keyring.
+ */
+password_stored: boolean, 
 /**
  * The tenant passed its connection test in this run.
  */

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { DiscoveryView, ResourceMatch } from '../backend/types';
 import { room } from '../test-fixtures';
 import {
+  bookingForm,
+  bookingFormProblem,
   duplicateMailboxes,
   finishRequest,
   initialRows,
   localDate,
+  problemFields,
   roomsProblem,
   secretExpiryProblem,
   syncProgress,
@@ -129,5 +132,45 @@ describe('syncProgress', () => {
     expect(syncProgress(rooms)).toEqual({ done: 2, total: 3, failing: 1, percent: 67, complete: false });
     expect(syncProgress([]).complete).toBe(false);
     expect(syncProgress(rooms.slice(0, 2)).complete).toBe(true);
+  });
+});
+
+describe('the booking step', () => {
+  const contract = { system: 'roombridge-api' as const, url: ' https://b.example/api/v1 ', apiKey: 'k', login: 'x', password: 'p' };
+  const portico = { ...contract, system: 'porticoestate' as const, url: 'https://aktiv.example', login: ' roombridge ' };
+
+  it("sends the chosen system's fields only", () => {
+    expect(bookingForm(contract)).toEqual({ system: 'roombridge-api', url: 'https://b.example/api/v1', api_key: 'k' });
+    expect(bookingForm(portico)).toEqual({
+      system: 'porticoestate',
+      url: 'https://aktiv.example',
+      login: 'roombridge',
+      password: 'p',
+    });
+    // An empty secret field means "the one in the keyring".
+    expect(bookingForm({ ...portico, password: '' }).password).toBeNull();
+  });
+
+  it('needs an address and a key, or a user name and a password, unless stored', () => {
+    expect(bookingFormProblem(contract, false, false)).toBeNull();
+    expect(bookingFormProblem({ ...contract, apiKey: '' }, false, false)).toMatch(/API key/);
+    expect(bookingFormProblem({ ...contract, apiKey: '' }, true, false)).toBeNull();
+    expect(bookingFormProblem(portico, false, false)).toBeNull();
+    expect(bookingFormProblem({ ...portico, url: ' ' }, false, false)).toMatch(/address/);
+    expect(bookingFormProblem({ ...portico, login: '' }, false, false)).toMatch(/user name/);
+    expect(bookingFormProblem({ ...portico, password: '' }, false, false)).toMatch(/password/);
+    expect(bookingFormProblem({ ...portico, password: '' }, false, true)).toBeNull();
+    // The other system's stored secret does not count.
+    expect(bookingFormProblem({ ...portico, password: '' }, true, false)).toMatch(/password/);
+  });
+
+  it('points a failed test at the fields to fix', () => {
+    expect(problemFields('porticoestate', 'credentials')).toEqual(['login', 'password']);
+    expect(problemFields('roombridge-api', 'credentials')).toEqual(['api_key']);
+    expect(problemFields('porticoestate', 'permission')).toEqual(['login']);
+    expect(problemFields('porticoestate', 'address')).toEqual(['url']);
+    expect(problemFields('roombridge-api', 'unreachable')).toEqual(['url']);
+    expect(problemFields('porticoestate', 'busy')).toEqual([]);
+    expect(problemFields('porticoestate', null)).toEqual([]);
   });
 });

@@ -2,9 +2,12 @@
 // tested: which mailbox each resource starts with, what may be submitted, and how far the first
 // sync has come.
 import type {
+  BookingForm,
+  BookingSystem,
   DiscoveryView,
   FinishRequest,
   MatchedBy,
+  Problem,
   ResourceMatch,
   RoomView,
   TenantForm,
@@ -145,6 +148,67 @@ export function tenantFormProblem(
     if (field?.trim() && !/^https?:\/\/\S+$/.test(field.trim())) return `The ${label} must start with https://.`;
   }
   return null;
+}
+
+/** The booking systems the wizard connects, as the booking step offers them. */
+export const BOOKING_SYSTEMS: readonly { id: BookingSystem; label: string; hint: string }[] = [
+  {
+    id: 'roombridge-api',
+    label: 'RoomBridge booking API',
+    hint: 'A booking system that offers RoomBridge’s booking API: its address and an API key.',
+  },
+  {
+    id: 'porticoestate',
+    label: 'Aktiv kommune (PorticoEstate)',
+    hint: 'The installation’s address and the user RoomBridge signs in as, with the booking rights Read, Add and Edit.',
+  },
+];
+
+/** The booking step's fields as typed, for either kind of booking system. */
+export interface BookingFields {
+  system: BookingSystem;
+  url: string;
+  apiKey: string;
+  login: string;
+  password: string;
+}
+
+/** What the booking step's test sends: the chosen system's fields only. */
+export function bookingForm(f: BookingFields): BookingForm {
+  return f.system === 'porticoestate'
+    ? { system: f.system, url: f.url.trim(), login: f.login.trim(), password: f.password || null }
+    : { system: f.system, url: f.url.trim(), api_key: f.apiKey || null };
+}
+
+/** What the booking step still needs before it can be tested, or null. */
+export function bookingFormProblem(f: BookingFields, keyStored: boolean, passwordStored: boolean): string | null {
+  if (f.system === 'porticoestate') {
+    if (!f.url.trim()) return 'Enter the installation’s address.';
+    if (!f.login.trim()) return 'Enter the user name.';
+    if (!f.password.trim() && !passwordStored) return 'Enter the password.';
+    return null;
+  }
+  if (!f.url.trim()) return 'Enter the API address.';
+  if (!f.apiKey.trim() && !keyStored) return 'Enter the API key.';
+  return null;
+}
+
+/** A field of the booking step. */
+export type BookingField = 'url' | 'api_key' | 'login' | 'password';
+
+/** The fields a failed test is about: marked invalid and described by the test's result. */
+export function problemFields(system: BookingSystem, problem: Problem | null | undefined): BookingField[] {
+  switch (problem) {
+    case 'credentials':
+      return system === 'porticoestate' ? ['login', 'password'] : ['api_key'];
+    case 'permission':
+      return system === 'porticoestate' ? ['login'] : ['api_key'];
+    case 'unreachable':
+    case 'address':
+      return ['url'];
+    default:
+      return [];
+  }
 }
 
 /** The first full sync's progress: rooms whose first cycle ended, out of all. */

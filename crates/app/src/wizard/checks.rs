@@ -278,3 +278,170 @@ pub(super) async fn check_booking(booking: &BookingConnector, url: &str) -> Chec
         Err(e) => booking_problem(&e, url),
     }
 }
+
+/// A PorticoEstate connector for `url`, or a check result saying why the address cannot be
+/// used (not a web address, or `http://` to another computer: the password would cross the
+/// network unencrypted).
+pub(super) fn portico_connector(
+    url: &str,
+    login: &str,
+    password: Secret,
+) -> Result<PorticoConnector, Box<CheckView>> {
+    let address_problem = |e: &ConnectorError| {
+        Box::new(CheckView::failed(
+            Problem::Address,
+            format!("{url:?} cannot be used as PorticoEstate's address."),
+            "Use the installation's address starting with https://, e.g. https://aktiv.your-municipality.no (http:// only for an installation on this computer: RoomBridge sends the password to it).".to_owned(),
+            e,
+        ))
+    };
+    let parsed = url::Url::parse(url)
+        .map_err(|e| address_problem(&ConnectorError::new(ErrorKind::Permanent, e.to_string())))?;
+    PorticoConnector::new(parsed, login, password).map_err(|e| address_problem(&e))
+}
+
+/// Signs in to PorticoEstate, reads its resources and a schedule, and checks the user has the
+/// booking rights RoomBridge needs.
+pub(super) async fn check_portico(portico: &PorticoConnector, url: &str, login: &str) -> CheckView {
+    match portico.access().await {
+        Ok(access) if access.missing.is_empty() => CheckView {
+            ok: true,
+            summary: format!(
+                "Signed in to PorticoEstate as {login:?} and found {} resource{}; the user may read schedules and add and edit events.",
+                access.resources.len(),
+                if access.resources.len() == 1 { "" } else { "s" }
+            ),
+            fix: None,
+            detail: None,
+            problem: None,
+            found: access.resources.len(),
+        },
+        Ok(access) => missing_rights(&access.missing, login),
+        Err(e) => portico_problem(&e, url, login),
+    }
+}
+
+/// The rights RoomBridge's PorticoEstate user lacks, what each is for and who grants it.
+pub(super) fn missing_rights(missing: &[Right], login: &str) -> CheckView {
+    let detail = Some(format!(
+        "PorticoEstate answered 401 or 403 (Permission denied) for: {}.",
+        missing
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if missing.contains(&Right::Run) {
+        return CheckView {
+            ok: false,
+            summary: format!(
+                "PorticoEstate accepted the user name and password, but {login:?} may not use the booking module."
+            ),
+            fix: Some(format!(
+                "Ask a PorticoEstate administrator to give the user {login:?} the application Booking (Admin > User accounts > {login} > Applications), and in Booking's general permissions the rights Read, Add and Edit. RoomBridge needs them to read the schedules and to write Outlook meetings into PorticoEstate as events."
+            )),
+            detail,
+            problem: Some(Problem::Permission),
+            found: 0,
+        };
+    }
+    let words: Vec<&str> = missing
+        .iter()
+        .map(|r| match r {
+            Right::Run => "use the booking module",
+            Right::Read => "read events",
+            Right::Add => "add events",
+            Right::Edit => "edit events",
+        })
+        .collect();
+    let names: Vec<&str> = missing
+        .iter()
+        .map(|r| match r {
+            Right::Run => "Booking",
+            Right::Read => "Read",
+            Right::Add => "Add",
+            Right::Edit => "Edit",
+        })
+        .collect();
+    CheckView {
+        ok: false,
+        summary: format!(
+            "Signed in to PorticoEstate as {login:?}, but the user may not {}.",
+            or_list(&words)
+        ),
+        fix: Some(format!(
+            "Ask a PorticoEstate administrator to give the user {login:?} the booking right{} {} (Admin > User accounts > {login}: Booking's general permissions, on the booking module). RoomBridge reads events to recognise its own, adds one for each Outlook meeting, and edits or cancels them when the meeting changes.",
+            if names.len() == 1 { "" } else { "s" },
+            and_list(&names)
+        )),
+        detail,
+        problem: Some(Problem::Permission),
+        found: 0,
+    }
+}
+
+fn and_list(words: &[&str]) -> String {
+    list(words, "and")
+}
+
+fn or_list(words: &[&str]) -> String {
+    list(words, "or")
+}
+
+fn list(words: &[&str], joiner: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} {joiner} {last}", init.join(", ")),
+    }
+}
+
+/// A PorticoEstate connection failure in words a facility manager can act on.
+pub(super) fn portico_problem(error: &ConnectorError, url: &str, login: &str) -> CheckView {
+    let host = host_of(url);
+    match (&error.kind, error.status) {
+        // The sign-in itself was refused (PorticoEstate answers 404 with its reason).
+        (ErrorKind::Auth, None) => CheckView::failed(
+            Problem::Credentials,
+            "PorticoEstate did not accept the user name or password.".to_owned(),
+            format!(
+                "Check the user name ({login:?}) and type the password again: they are the PorticoEstate login of RoomBridge's user, the one you use on {host}'s login page. After more than three failed attempts PorticoEstate blocks the user for 30 minutes, even with the right password; a PorticoEstate administrator can also tell whether the account has expired."
+            ),
+            error,
+        ),
+        // Signed in, then refused: the booking rights (see `access`).
+        (ErrorKind::Auth, Some(_)) => CheckView::failed(
+            Problem::Permission,
+            format!("Signed in to PorticoEstate as {login:?}, but the user may not read the resources."),
+            format!(
+                "Ask a PorticoEstate administrator to give the user {login:?} the application Booking and, in Booking's general permissions, the rights Read, Add and Edit."
+            ),
+            error,
+        ),
+        (ErrorKind::Transient { .. }, None) => CheckView::failed(
+            Problem::Unreachable,
+            format!("RoomBridge could not reach PorticoEstate at {host}."),
+            "Check the address (the installation's own, e.g. https://aktiv.your-municipality.no) and this computer's network connection, proxy and firewall.".to_owned(),
+            error,
+        ),
+        // PorticoEstate answers an error inside it with an HTML page and status 200.
+        (ErrorKind::Transient { .. }, Some(200)) => CheckView::failed(
+            Problem::Busy,
+            format!("{host} answered with an error page instead of data."),
+            "If the address is right, PorticoEstate failed inside: test again in a minute, and if it keeps failing, ask its administrator.".to_owned(),
+            error,
+        ),
+        (ErrorKind::Transient { .. }, Some(status)) => CheckView::failed(
+            Problem::Busy,
+            format!("PorticoEstate is busy or unavailable right now (HTTP {status})."),
+            "Nothing to change: test again in a minute.".to_owned(),
+            error,
+        ),
+        (ErrorKind::Permanent | ErrorKind::Stale | ErrorKind::Resync, _) => CheckView::failed(
+            Problem::Address,
+            format!("{host} answered, but not as PorticoEstate's booking API."),
+            "Check the address: it is the Aktiv kommune installation's own address, e.g. https://aktiv.your-municipality.no, without /bookingfrontend or other pages after it (not RoomBridge's booking API).".to_owned(),
+            error,
+        ),
+    }
+}

@@ -37,12 +37,24 @@ pub struct TenantForm {
 #[derive(Deserialize, Default, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
 pub struct BookingForm {
+    /// Which kind of booking system (default: RoomBridge's booking API).
+    #[serde(default)]
+    pub system: BookingSystem,
+    /// RoomBridge's booking API: its base address (`https://…/api/v1`). PorticoEstate: the
+    /// installation's address (where `/login` and `/booking/…` are).
     #[serde(default)]
     pub url: String,
-    /// Empty: use the key already in the keyring.
+    /// RoomBridge's booking API: its key. Empty: use the key already in the keyring.
     #[serde(default, deserialize_with = "secret_field")]
     #[ts(as = "Option<String>")]
     pub api_key: Option<Secret>,
+    /// PorticoEstate: the user name RoomBridge signs in with.
+    #[serde(default)]
+    pub login: Option<String>,
+    /// PorticoEstate: that user's password. Empty: use the one already in the keyring.
+    #[serde(default, deserialize_with = "secret_field")]
+    #[ts(as = "Option<String>")]
+    pub password: Option<Secret>,
 }
 
 /// Reads a secret straight into [`Secret`]; an empty or absent field is `None`.
@@ -58,7 +70,7 @@ pub(super) fn secret_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Sec
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
-    /// Tenant id, client id, secret, certificate or API key refused.
+    /// Tenant id, client id, secret, certificate, API key, or user name and password refused.
     Credentials,
     /// Signed in, but not allowed (HTTP 403, missing permission or access policy).
     Permission,
@@ -113,9 +125,15 @@ pub struct SetupView {
     pub client_secret_expires: Option<chrono::NaiveDate>,
     pub graph_base: Option<String>,
     pub token_url: Option<String>,
+    /// The kind of booking system last tested or configured.
+    pub booking_system: BookingSystem,
     pub booking_url: String,
+    /// PorticoEstate's user name for RoomBridge.
+    pub booking_login: String,
     pub client_secret_stored: bool,
     pub api_key_stored: bool,
+    /// PorticoEstate's password is in the keyring.
+    pub password_stored: bool,
     /// The tenant passed its connection test in this run.
     pub tenant_ok: bool,
     /// The booking system passed its connection test in this run.

@@ -233,3 +233,74 @@ fn the_client_secrets_expiry_is_optional_a_real_date_and_not_in_the_past() {
     assert_eq!(expiry(Some("2027-03-31"), true), Ok(None));
     assert_eq!(expiry(Some("2020-01-01"), true), Ok(None));
 }
+
+#[test]
+fn porticoestate_failures_say_what_to_fix() {
+    let url = "https://aktiv.nordvik.example";
+    let refused = ConnectorError::new(
+        ErrorKind::Auth,
+        "PorticoEstate refused to sign in \"rb\": Ugyldig login eller passord.",
+    );
+    let check = portico_problem(&refused, url, "rb");
+    assert_eq!(check.problem, Some(Problem::Credentials));
+    assert!(
+        check
+            .summary
+            .contains("did not accept the user name or password")
+    );
+    assert!(
+        check.detail.unwrap().contains("Ugyldig"),
+        "the server's words"
+    );
+
+    let busy =
+        ConnectorError::new(ErrorKind::Transient { retry_after: None }, "503").with_status(503);
+    assert_eq!(
+        portico_problem(&busy, url, "rb").problem,
+        Some(Problem::Busy)
+    );
+    let page =
+        ConnectorError::new(ErrorKind::Transient { retry_after: None }, "a page").with_status(200);
+    let check = portico_problem(&page, url, "rb");
+    assert_eq!(check.problem, Some(Problem::Busy));
+    assert!(check.summary.contains("error page"), "{}", check.summary);
+    let other = ConnectorError::new(ErrorKind::Permanent, "HTTP 404");
+    let check = portico_problem(&other, url, "rb");
+    assert_eq!(check.problem, Some(Problem::Address));
+    assert!(check.summary.contains("aktiv.nordvik.example"));
+
+    let Err(plain_http) = portico_connector("http://aktiv.nordvik.example", "rb", Secret::new("p"))
+    else {
+        panic!("http:// to another computer must be refused")
+    };
+    assert_eq!(plain_http.problem, Some(Problem::Address));
+    assert!(portico_connector("http://127.0.0.1:9/", "rb", Secret::new("p")).is_ok());
+}
+
+#[test]
+fn missing_porticoestate_rights_are_named_with_who_grants_them() {
+    let one = missing_rights(&[Right::Edit], "rb");
+    assert_eq!(one.problem, Some(Problem::Permission));
+    assert!(
+        one.summary.ends_with("may not edit events."),
+        "{}",
+        one.summary
+    );
+    let fix = one.fix.unwrap();
+    assert!(fix.contains("the booking right Edit ("), "{fix}");
+    assert!(fix.contains("PorticoEstate administrator"), "{fix}");
+
+    let three = missing_rights(&[Right::Read, Right::Add, Right::Edit], "rb");
+    assert!(
+        three
+            .summary
+            .contains("may not read events, add events or edit events"),
+        "{}",
+        three.summary
+    );
+    assert!(three.fix.unwrap().contains("rights Read, Add and Edit"));
+
+    let outside = missing_rights(&[Right::Run], "rb");
+    assert!(outside.summary.contains("may not use the booking module"));
+    assert!(outside.fix.unwrap().contains("Applications"));
+}

@@ -40,6 +40,9 @@ use crate::{
     Booking, BookingChanges, ConnectorError, ErrorKind, Rejected, Resource, Snapshot, Source,
 };
 
+mod access;
+pub use access::{Access, Right};
+
 /// The zone PorticoEstate's installations run in; its times carry no zone.
 const ZONE: chrono_tz::Tz = chrono_tz::Europe::Oslo;
 
@@ -130,7 +133,8 @@ impl PorticoConnector {
         let body: Value = answer.json().await.unwrap_or(Value::Null);
         match (status, body["session_id"].as_str()) {
             (StatusCode::OK, Some(id)) if !id.is_empty() => Ok(id.to_owned()),
-            (StatusCode::NOT_FOUND, _) => Err(error(
+            // PorticoEstate refuses with 404 and a `msg`; a 404 without one is another server.
+            (StatusCode::NOT_FOUND, _) if body["msg"].is_string() => Err(error(
                 ErrorKind::Auth,
                 format!(
                     "PorticoEstate refused to sign in {:?}: {}. Check the user name and password in Settings.",
@@ -143,7 +147,8 @@ impl PorticoConnector {
             )),
             (status, _) if status.is_server_error() => Err(transient(format!(
                 "PorticoEstate failed while signing in (HTTP {status})."
-            ))),
+            ))
+            .with_status(status.as_u16())),
             (status, _) => Err(error(
                 ErrorKind::Permanent,
                 format!(
@@ -223,6 +228,7 @@ impl PorticoConnector {
                     transient(format!(
                         "PorticoEstate answered {what} with a page instead of data (an error inside PorticoEstate)."
                     ))
+                    .with_status(s.as_u16())
                 }),
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(error(
                     ErrorKind::Auth,
