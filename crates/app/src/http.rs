@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, get};
+use axum::routing::{MethodFilter, MethodRouter, get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
@@ -180,8 +180,35 @@ fn router(shared: Shared, ui_dir: PathBuf) -> Router {
             shared.gate.clone(),
             require_token,
         ))
+        .with_state(shared.clone());
+    // Not an operation of the UI's: PorticoEstate's deliveries, signed instead of carrying
+    // the access token (`webhooks`).
+    let hooks = Router::new()
+        .route(
+            crate::webhooks::PORTICOESTATE_PATH,
+            post(porticoestate_hook),
+        )
         .with_state(shared);
-    with_ui(api, ui_dir)
+    with_ui(api, ui_dir).merge(hooks)
+}
+
+/// A PorticoEstate webhook delivery: 204 when it asked rooms to sync, 401 when refused.
+async fn porticoestate_hook(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Target::App(app) = s.target() else {
+        return ApiError::new(ErrorCode::NotConfigured, "RoomBridge is not set up yet.")
+            .into_response();
+    };
+    let signature = headers
+        .get(roombridge_connectors::porticoestate::webhooks::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    match app.receive_porticoestate_webhook(signature, &body) {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The API and the UI's files (any other path is the UI's index, for its own routing).
@@ -344,7 +371,10 @@ async fn guard(State(port): State<u16>, request: Request, next: Next) -> Respons
     let loopback = ["127.0.0.1", "localhost", "[::1]"]
         .iter()
         .any(|name| host == format!("{name}:{port}"));
-    let mut response = if loopback {
+    // PorticoEstate's deliveries come through a reverse proxy that may keep the public name;
+    // they are signed, and the route reads nothing else.
+    let hook = request.uri().path() == crate::webhooks::PORTICOESTATE_PATH;
+    let mut response = if loopback || hook {
         next.run(request).await
     } else {
         (

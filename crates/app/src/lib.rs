@@ -25,6 +25,7 @@ pub mod settings;
 pub mod setup;
 mod validate;
 pub mod views;
+pub mod webhooks;
 pub mod wizard;
 
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct App {
     anchor: std::sync::OnceLock<Arc<anchor::Anchor>>,
     /// Where the anchor is read for `verify_audit`.
     anchor_secrets: std::sync::OnceLock<Arc<dyn secrets::SecretStore>>,
+    /// PorticoEstate's webhook subscriptions and keys, when `serve` has them on.
+    webhooks: std::sync::OnceLock<Arc<webhooks::Webhooks>>,
     /// Things to keep alive as long as the app (the demo's emulators).
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -71,6 +74,7 @@ impl App {
             connectors: std::sync::OnceLock::new(),
             anchor: std::sync::OnceLock::new(),
             anchor_secrets: std::sync::OnceLock::new(),
+            webhooks: std::sync::OnceLock::new(),
             _keep: keep,
         });
         app.clone().forward_engine_events();

@@ -89,6 +89,10 @@ pub struct LiveConfig {
     /// PorticoEstate's user name for RoomBridge (its password is in the OS keyring).
     #[serde(default)]
     pub booking_login: Option<String>,
+    /// The address PorticoEstate can post its webhooks to (this server's `/hooks/porticoestate`
+    /// behind a reverse proxy or tunnel); `roombridge serve` subscribes when it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_webhook_url: Option<String>,
     /// The SHA-1 thumbprint (hex) of the certificate registered with the application. When
     /// set, RoomBridge signs in with that certificate (its private key from the keyring)
     /// instead of a client secret.

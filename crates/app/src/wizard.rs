@@ -411,6 +411,11 @@ impl Wizard {
             booking_url: booking.url,
             booking_system: booking.system,
             booking_login: booking.login,
+            // Set by hand (README); kept when the wizard runs again.
+            booking_webhook_url: self
+                .previous
+                .as_ref()
+                .and_then(|p| p.booking_webhook_url.clone()),
             certificate_thumbprint: tenant.certificate_thumbprint,
             graph_base: tenant.graph_base,
             token_url: tenant.token_url,

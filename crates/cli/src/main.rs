@@ -175,6 +175,11 @@ struct ServeArgs {
     /// Seconds between each room's cycles.
     #[arg(long, default_value_t = 10)]
     poll: u64,
+    /// PorticoEstate only: the address PorticoEstate can post webhooks to, i.e. this server's
+    /// /hooks/porticoestate behind a reverse proxy or tunnel (https). Overrides
+    /// booking_webhook_url in config.json. Live mode (`serve`) only.
+    #[arg(long, env = "ROOMBRIDGE_WEBHOOK_URL")]
+    webhook_url: Option<String>,
     #[command(flatten)]
     keyring: KeyringArgs,
 }
@@ -331,13 +336,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .data_dir
                 .clone()
                 .unwrap_or_else(setup::default_data_dir);
-            let live = setup::open_live(
-                &data_dir,
-                Arc::new(serve.keyring.keyring()),
-                engine_config(serve.poll),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let secrets: Arc<dyn SecretStore> = Arc::new(serve.keyring.keyring());
+            let live = setup::open_live(&data_dir, secrets.clone(), engine_config(serve.poll))
+                .await
+                .map_err(|e| e.to_string())?;
+            start_webhooks(&live, data_dir, secrets, serve.webhook_url.clone())?;
             serve_until_stopped(live, serve).await
         }
         Command::Sync {
@@ -719,6 +722,44 @@ fn default_ui_dir() -> PathBuf {
     match beside {
         Some(dir) if dir.join("index.html").exists() => dir,
         _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist")),
+    }
+}
+
+/// PorticoEstate's webhooks, when configured: now if the app runs, else once the setup wizard
+/// has started it.
+fn start_webhooks(
+    live: &setup::Live,
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    url: Option<String>,
+) -> Result<(), String> {
+    let start = move |app: &Arc<App>| {
+        roombridge_app::webhooks::start_from_config(
+            app,
+            &data_dir,
+            secrets.as_ref(),
+            url.as_deref(),
+        )
+        .map(|on| {
+            if let Some(url) = on {
+                println!("PorticoEstate webhooks go to {url}");
+            }
+        })
+        .map_err(|e| e.to_string())
+    };
+    match live {
+        setup::Live::Running(app) => start(app),
+        setup::Live::Setup(wizard) => {
+            let wizard = wizard.clone();
+            tokio::spawn(async move {
+                if let Some(app) = wizard.wait_started().await
+                    && let Err(e) = start(&app)
+                {
+                    eprintln!("roombridge: PorticoEstate webhooks stay off: {e}");
+                }
+            });
+            Ok(())
+        }
     }
 }
 

@@ -24,6 +24,8 @@
 //! - **Capabilities**: events only ([`Booking::capabilities`]); the planner never plans a write
 //!   to an allocation or a booking.
 
+pub mod webhooks;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use reqwest::{Method, StatusCode};

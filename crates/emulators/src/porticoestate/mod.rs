@@ -15,6 +15,7 @@
 mod demo_seed;
 mod store;
 mod text;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -68,6 +69,10 @@ pub struct PorticoEmulatorConfig {
     pub session_timeout: Duration,
     /// `Demo` fills the schedule with the demo municipality's season; `Empty` leaves it empty.
     pub seed: Seed,
+    /// Whether the installation delivers webhooks (its `Outlook` config's `webhook_enabled`).
+    pub webhooks: bool,
+    /// The `X-API-Key` every delivery carries (its `Outlook` config's `api_key`), if set.
+    pub webhook_api_key: Option<String>,
 }
 
 impl PorticoEmulatorConfig {
@@ -78,6 +83,8 @@ impl PorticoEmulatorConfig {
             rights: Rights::ALL,
             session_timeout: Duration::from_secs(1440),
             seed: Seed::Empty,
+            webhooks: true,
+            webhook_api_key: None,
         }
     }
 }
@@ -123,11 +130,16 @@ impl PorticoEmulator {
 struct Shared {
     config: PorticoEmulatorConfig,
     store: Mutex<Store>,
+    hooks: Mutex<webhooks::Hooks>,
 }
 
 impl Shared {
     fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn hooks(&self) -> MutexGuard<'_, webhooks::Hooks> {
+        self.hooks.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -174,6 +186,7 @@ pub fn app(config: PorticoEmulatorConfig) -> Router {
     let shared = Arc::new(Shared {
         config,
         store: Mutex::new(store),
+        hooks: Mutex::default(),
     });
     let booking = Router::new()
         .route("/booking/resources", get(list_resources))
@@ -181,6 +194,7 @@ pub fn app(config: PorticoEmulatorConfig) -> Router {
         .route("/booking/resources/{id}/events", post(create_event))
         .route("/booking/events/{id}", get(read_event).put(update_event))
         .route("/booking/events/{id}/toggle-active", patch(toggle_active))
+        .merge(webhooks::routes())
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             require_session,
@@ -189,8 +203,7 @@ pub fn app(config: PorticoEmulatorConfig) -> Router {
         .route("/admin/sessions", get(sessions))
         .route("/admin/sessions/expire", post(expire_sessions))
         .route("/admin/faults", post(add_faults))
-        .route("/admin/allocations", post(insert_allocation))
-        .route("/admin/bookings", post(insert_booking));
+        .merge(webhooks::admin_routes());
     Router::new()
         .route("/login", post(login))
         .route("/refreshsession", get(refresh_session))
