@@ -93,28 +93,23 @@ fn stored_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The rows as CSV with a header row.
-pub fn to_csv(rows: &[Chained]) -> String {
-    let mut out = String::new();
-    csv_record(&mut out, &CSV_HEADER);
-    for Chained { entry: e, .. } in rows {
-        csv_record(
-            &mut out,
-            &[
-                &e.seq.to_string(),
-                &stored_time(e.at),
-                e.room.as_str(),
-                &e.cycle.to_string(),
-                e.kind.as_str(),
-                e.side.map(|s| s.as_str()).unwrap_or(""),
-                e.outcome.as_str(),
-                &e.title,
-                &e.detail,
-                &e.hash,
-            ],
-        );
-    }
-    out
+/// Appends one row as a CSV record.
+fn csv_row(out: &mut String, Chained { entry: e, .. }: &Chained) {
+    csv_record(
+        out,
+        &[
+            &e.seq.to_string(),
+            &stored_time(e.at),
+            e.room.as_str(),
+            &e.cycle.to_string(),
+            e.kind.as_str(),
+            e.side.map(|s| s.as_str()).unwrap_or(""),
+            e.outcome.as_str(),
+            &e.title,
+            &e.detail,
+            &e.hash,
+        ],
+    );
 }
 
 /// One JSON Lines record.
@@ -133,32 +128,81 @@ struct JsonRow<'a> {
     hash: &'a str,
 }
 
+/// Appends one row as a JSON Lines record, ending in `\n`.
+fn jsonl_row(
+    out: &mut String,
+    Chained {
+        entry: e,
+        prev_hash,
+    }: &Chained,
+) {
+    let row = JsonRow {
+        seq: e.seq,
+        at: stored_time(e.at),
+        room: e.room.as_str(),
+        cycle: e.cycle,
+        kind: e.kind.as_str(),
+        side: e.side.map(|s| s.as_str()),
+        outcome: e.outcome,
+        title: &e.title,
+        detail: &e.detail,
+        prev_hash,
+        hash: &e.hash,
+    };
+    // A struct of strings and numbers always serialises.
+    out.push_str(&serde_json::to_string(&row).expect("plain fields serialise"));
+    out.push('\n');
+}
+
+/// The rows as CSV with a header row.
+pub fn to_csv(rows: &[Chained]) -> String {
+    let mut out = String::new();
+    csv_record(&mut out, &CSV_HEADER);
+    rows.iter().for_each(|r| csv_row(&mut out, r));
+    out
+}
+
 /// The rows as JSON Lines: one object per line, each line ending in `\n`.
 pub fn to_jsonl(rows: &[Chained]) -> String {
     let mut out = String::new();
-    for Chained {
-        entry: e,
-        prev_hash,
-    } in rows
-    {
-        let row = JsonRow {
-            seq: e.seq,
-            at: stored_time(e.at),
-            room: e.room.as_str(),
-            cycle: e.cycle,
-            kind: e.kind.as_str(),
-            side: e.side.map(|s| s.as_str()),
-            outcome: e.outcome,
-            title: &e.title,
-            detail: &e.detail,
-            prev_hash,
-            hash: &e.hash,
-        };
-        // A struct of strings and numbers always serialises.
-        out.push_str(&serde_json::to_string(&row).expect("plain fields serialise"));
-        out.push('\n');
-    }
+    rows.iter().for_each(|r| jsonl_row(&mut out, r));
     out
+}
+
+/// How much of an export is gathered before it is written out.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes every row `filter` selects, oldest first, in `format` to `out` as it reads them:
+/// an export of a million rows holds one chunk at a time. Returns how many rows it wrote.
+pub fn write_rows(
+    conn: &roombridge_store::Connection,
+    filter: &history::Filter,
+    format: ExportFormat,
+    out: &mut dyn std::io::Write,
+) -> roombridge_store::Result<usize> {
+    let failed = |e: std::io::Error| {
+        roombridge_store::StoreError::Invalid(format!("the export could not be written: {e}"))
+    };
+    let mut chunk = String::with_capacity(CHUNK + 4096);
+    if format == ExportFormat::Csv {
+        csv_record(&mut chunk, &CSV_HEADER);
+    }
+    let mut rows = 0;
+    history::each(conn, filter, Order::OldestFirst, None, |row| {
+        match format {
+            ExportFormat::Csv => csv_row(&mut chunk, &row),
+            ExportFormat::Jsonl => jsonl_row(&mut chunk, &row),
+        }
+        rows += 1;
+        if chunk.len() >= CHUNK {
+            out.write_all(chunk.as_bytes()).map_err(failed)?;
+            chunk.clear();
+        }
+        Ok(())
+    })?;
+    out.write_all(chunk.as_bytes()).map_err(failed)?;
+    out.flush().map_err(failed)?;
+    Ok(rows)
 }
 
 /// `roombridge-history[-room]-20260301T100000Z.csv`; the room id keeps only safe characters.
@@ -202,19 +246,39 @@ pub fn export_at(
     format: ExportFormat,
     now: DateTime<Utc>,
 ) -> Result<ExportView, ApiError> {
-    let mut filter = query.filter()?;
-    // An export holds every match: a page's limit and its `before` do not apply.
-    filter.before = None;
-    let rows = store.read(|c| history::query(c, &filter, Order::OldestFirst, None))?;
-    let text = match format {
-        ExportFormat::Csv => to_csv(&rows),
-        ExportFormat::Jsonl => to_jsonl(&rows),
-    };
+    let filter = export_filter(query)?;
+    let mut text = Vec::new();
+    let rows = store.read(|c| write_rows(c, &filter, format, &mut text))?;
     Ok(ExportView {
         filename: filename(query, format, now),
         format,
-        text,
-        rows: rows.len(),
+        // Every row is written from Rust strings.
+        text: String::from_utf8(text).expect("an export is UTF-8"),
+        rows,
+    })
+}
+
+/// The rows an export holds: every match of `query`; a page's limit and its `before` do not
+/// apply.
+pub fn export_filter(query: &HistoryQuery) -> Result<history::Filter, ApiError> {
+    let mut filter = query.filter()?;
+    filter.before = None;
+    Ok(filter)
+}
+
+/// An export's file name, its format and how many rows it will hold, for a file that is
+/// written as it is read ([`write_rows`]).
+pub fn export_heading(
+    conn: &roombridge_store::Connection,
+    query: &HistoryQuery,
+    format: ExportFormat,
+) -> Result<ExportView, ApiError> {
+    let rows = history::count(conn, &export_filter(query)?)?;
+    Ok(ExportView {
+        filename: filename(query, format, Utc::now()),
+        format,
+        text: String::new(),
+        rows: rows as usize,
     })
 }
 

@@ -257,11 +257,70 @@ async fn operation(
             Err(e) => return Err(invalid(format!("The request body is not JSON: {e}"))),
         }
     }
-    let out = ops::call(&s.target(), op.name, serde_json::Value::Object(input)).await?;
-    Ok(match op.answer {
-        Answer::Json => Json(out).into_response(),
-        Answer::File => download(out)?,
+    let input = serde_json::Value::Object(input);
+    Ok(match (op.answer, s.target()) {
+        // The history's export is written as it is read, from a connection of its own.
+        (Answer::File, Target::App(app)) => match stream_export(&app, input.clone()).await? {
+            Some(streamed) => streamed,
+            None => download(ops::call(&Target::App(app), op.name, input).await?)?,
+        },
+        (Answer::File, target) => download(ops::call(&target, op.name, input).await?)?,
+        (Answer::Json, target) => Json(ops::call(&target, op.name, input).await?).into_response(),
     })
+}
+
+/// The history's export as a file that is written as it is read: a reader connection of its
+/// own (so the engine keeps writing), one read transaction (so the row count in the heading is
+/// the rows in the file), and 64 KiB at a time through a short channel, so that a million rows
+/// never sit in memory. `None` for a database in memory, which has no second connection.
+async fn stream_export(
+    app: &Arc<App>,
+    input: serde_json::Value,
+) -> Result<Option<Response>, ApiError> {
+    let input: ops::ExportInput = serde_json::from_value(input)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    let Some(conn) = app.store().reader()? else {
+        return Ok(None);
+    };
+    let filter = crate::export::export_filter(&input.query)?;
+    let format = input.format;
+    let (heading, conn) = tokio::task::spawn_blocking(move || {
+        conn.execute_batch("BEGIN")
+            .map_err(roombridge_store::StoreError::from)?;
+        let heading = crate::export::export_heading(&conn, &input.query, format)?;
+        Ok::<_, ApiError>((heading, conn))
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter(tx.clone());
+        if let Err(e) = crate::export::write_rows(&conn, &filter, format, &mut out) {
+            tracing::warn!("the history export stopped: {e}");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    Ok(Some(file_response(&heading, body)))
+}
+
+/// Writes into the channel a streamed answer reads from; fails once the reader is gone (the
+/// download was cancelled), which stops the export.
+struct ChannelWriter(tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "download cancelled")
+            })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The largest request body the API reads.
@@ -285,25 +344,31 @@ fn invalid(message: impl Into<String>) -> ApiError {
 
 /// An export as the file itself, named in `Content-Disposition`.
 fn download(out: serde_json::Value) -> Result<Response, ApiError> {
-    let export: ExportView = serde_json::from_value(out)
+    let mut export: ExportView = serde_json::from_value(out)
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let text = std::mem::take(&mut export.text);
+    Ok(file_response(&export, axum::body::Body::from(text)))
+}
+
+/// `body` as the export file `heading` names, with its row count in `X-Export-Rows`.
+fn file_response(heading: &ExportView, body: axum::body::Body) -> Response {
     // The file name holds only [A-Za-z0-9_.-] (see `export::filename`), so it needs no escaping.
-    let disposition = format!("attachment; filename=\"{}\"", export.filename);
-    Ok((
+    let disposition = format!("attachment; filename=\"{}\"", heading.filename);
+    (
         [
             (
                 header::CONTENT_TYPE,
-                export.format.content_type().to_owned(),
+                heading.format.content_type().to_owned(),
             ),
             (header::CONTENT_DISPOSITION, disposition),
             (
                 header::HeaderName::from_static("x-export-rows"),
-                export.rows.to_string(),
+                heading.rows.to_string(),
             ),
         ],
-        export.text,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Live updates as Server-Sent Events: `room` and `history` events, JSON data. Before setup

@@ -574,20 +574,20 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExportArg::Csv => ExportFormat::Csv,
                 ExportArg::Jsonl => ExportFormat::Jsonl,
             };
-            let export =
-                roombridge_app::export::export(&store, &query, format).map_err(|e| e.message)?;
-            match out {
-                Some(path) => {
-                    std::fs::write(&path, &export.text)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                    eprintln!("Wrote {} entries to {}.", export.rows, path.display());
-                }
-                None => {
-                    use std::io::Write;
-                    std::io::stdout()
-                        .write_all(export.text.as_bytes())
-                        .map_err(|e| format!("cannot write the export: {e}"))?;
-                }
+            // Written as it is read: a million rows never sit in memory at once.
+            let filter = roombridge_app::export::export_filter(&query).map_err(|e| e.message)?;
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let rows = store
+                .read(|c| roombridge_app::export::write_rows(c, &filter, format, &mut sink))
+                .map_err(|e| e.to_string())?;
+            if let Some(path) = out {
+                eprintln!("Wrote {rows} entries to {}.", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }

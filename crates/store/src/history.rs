@@ -428,42 +428,33 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
-/// The rows `filter` selects, in `order`, at most `limit` of them (`None`: all).
-///
-/// Only the conditions that are set go into the SQL, so that SQLite can use the indexes: a
-/// time range reads `history_by_at`, a room and kind `history_by_room_kind`, and text of three
+/// The `WHERE` clause `filter` makes (empty for every row) and its values, one per `?` in
+/// order. Only the conditions that are set go in, so that SQLite can use the indexes: a time
+/// range reads `history_by_at`, a room and kind `history_by_room_kind`, and text of three
 /// characters or more the trigram index `history_text` (shorter text is matched with LIKE).
-pub fn query(
-    conn: &Connection,
-    filter: &Filter,
-    order: Order,
-    limit: Option<u32>,
-) -> Result<Vec<Chained>> {
-    let direction = match order {
-        Order::NewestFirst => "DESC",
-        Order::OldestFirst => "ASC",
-    };
+fn conditions(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
     let mut conditions: Vec<&str> = Vec::new();
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
-    let mut add = |condition: &'static str, value: String| {
+    let mut values: Vec<Value> = Vec::new();
+    let mut add = |condition: &'static str, value: Value| {
         conditions.push(condition);
-        values.push(rusqlite::types::Value::Text(value));
+        values.push(value);
     };
     if let Some(room) = &filter.room {
-        add("room_id = ?", room.as_str().to_owned());
+        add("room_id = ?", Value::Text(room.as_str().to_owned()));
     }
     // Timestamps are stored as RFC 3339 UTC with milliseconds, so text order is time order.
     if let Some(from) = filter.from {
-        add("at >= ?", ts(from));
+        add("at >= ?", Value::Text(ts(from)));
     }
     if let Some(to) = filter.to {
-        add("at < ?", ts(to));
+        add("at < ?", Value::Text(ts(to)));
     }
     if let Some(kind) = filter.kind {
-        add("kind = ?", kind.as_str().to_owned());
+        add("kind = ?", Value::Text(kind.as_str().to_owned()));
     }
     if let Some(outcome) = filter.outcome {
-        add("outcome = ?", outcome.as_str().to_owned());
+        add("outcome = ?", Value::Text(outcome.as_str().to_owned()));
     }
     if let Some(text) = filter
         .search
@@ -471,45 +462,86 @@ pub fn query(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let pattern = like_pattern(text);
         if let Some(trigrams) = trigram_query(text) {
             // The index narrows to the rows holding every trigram of the text; LIKE keeps
             // those that hold it in one piece.
             add(
                 "seq IN (SELECT rowid FROM history_text WHERE history_text MATCH ?)",
-                trigrams,
+                Value::Text(trigrams),
             );
         }
-        conditions.push("(title LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')");
-        values.push(rusqlite::types::Value::Text(pattern.clone()));
-        values.push(rusqlite::types::Value::Text(pattern));
+        let pattern = like_pattern(text);
+        add(
+            "(title LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\')",
+            Value::Text(pattern.clone()),
+        );
+        values.push(Value::Text(pattern));
     }
     if let Some(before) = filter.before {
         conditions.push("seq < ?");
-        values.push(rusqlite::types::Value::Integer(before));
+        values.push(Value::Integer(before));
     }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    (clause, values)
+}
+
+/// Calls `f` with each row `filter` selects, in `order`, at most `limit` of them (`None`:
+/// all), one at a time: an export of a million rows never holds them all.
+pub fn each(
+    conn: &Connection,
+    filter: &Filter,
+    order: Order,
+    limit: Option<u32>,
+    mut f: impl FnMut(Chained) -> Result<()>,
+) -> Result<()> {
+    let direction = match order {
+        Order::NewestFirst => "DESC",
+        Order::OldestFirst => "ASC",
+    };
+    let (clause, mut values) = conditions(filter);
     // SQLite reads a negative LIMIT as "no limit".
     values.push(rusqlite::types::Value::Integer(limit.map_or(-1, i64::from)));
-    // Each `?` takes the next value, in the order they were pushed.
-    let mut sql = format!("SELECT {COLUMNS}, prev_hash FROM history");
-    for (i, condition) in conditions.iter().enumerate() {
-        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
-        sql.push_str(condition);
-    }
-    sql.push_str(&format!(" ORDER BY seq {direction} LIMIT ?"));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
-        Ok((from_row(r)?, r.get::<_, String>(10)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (stored, prev_hash) = row?;
-        out.push(Chained {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, prev_hash FROM history{clause} ORDER BY seq {direction} LIMIT ?"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    while let Some(r) = rows.next()? {
+        let stored = from_row(r)?;
+        let prev_hash: String = r.get(10)?;
+        f(Chained {
             entry: stored.entry()?,
             prev_hash,
-        });
+        })?;
     }
+    Ok(())
+}
+
+/// The rows `filter` selects, in `order`, at most `limit` of them (`None`: all).
+pub fn query(
+    conn: &Connection,
+    filter: &Filter,
+    order: Order,
+    limit: Option<u32>,
+) -> Result<Vec<Chained>> {
+    let mut out = Vec::new();
+    each(conn, filter, order, limit, |row| {
+        out.push(row);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// How many rows `filter` selects.
+pub fn count(conn: &Connection, filter: &Filter) -> Result<u64> {
+    let (clause, values) = conditions(filter);
+    let n: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM history{clause}"))?
+        .query_row(rusqlite::params_from_iter(values), |r| r.get(0))?;
+    Ok(n as u64)
 }
 
 /// The newest row of the chain, as the audit anchor records it outside the database (see

@@ -79,6 +79,18 @@ impl Store {
         })
     }
 
+    /// A second connection to the same file, read-only, for a long read (an export of the
+    /// whole history) that must not hold the one connection the engine writes through; WAL
+    /// lets it read while the engine writes. `None` in memory.
+    pub fn reader(&self) -> Result<Option<Connection>> {
+        let Some(path) = self.path() else {
+            return Ok(None);
+        };
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Some(conn))
+    }
+
     /// The database file; `None` in memory.
     pub fn path(&self) -> Option<std::path::PathBuf> {
         let conn = self.lock();
