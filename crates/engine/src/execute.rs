@@ -227,7 +227,9 @@ pub(crate) async fn run(
             state: LinkState::Conflict,
         });
         link.state = LinkState::Conflict;
-        if link.block.is_none() {
+        // The link stands for the block it was paired with now: a copy its tag names may have
+        // taken the place of one that was cancelled.
+        if conflict.block.is_some() {
             link.block = conflict.block.clone();
         }
         if link.event.is_none() {

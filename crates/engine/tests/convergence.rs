@@ -1385,3 +1385,52 @@ fn a_cancelled_copy_whose_create_answer_was_lost_is_not_copied_again() {
     );
     assert!(data.events.is_empty(), "{:?}", data.events);
 }
+
+/// Found by `winning_side_policies_converge_without_duplicates_through_faults` in CI
+/// (2026-12-06), as its minimal case: a meeting's copy in the booking system was cancelled and
+/// copied again while writes failed; the second copy (carrying the meeting's tag) was then
+/// double-booked, and the conflict's link still named the cancelled first copy, so the second
+/// was held without any link saying so. The held link now names the block it was paired with.
+#[test]
+fn calendar_wins_through_faults_case_of_2026_12_06() {
+    use Edit::*;
+    let create = |slot| CalendarCreate {
+        title: 0,
+        slot,
+        room_organises: false,
+    };
+    let edits = [
+        Cycle,
+        create(3),
+        create(4),
+        Cycle,
+        CalendarRetitle { pick: 2, title: 1 },
+        create(1),
+        BookingCancel { pick: 0 },
+        CalendarDelete { pick: 4 },
+        BookingCancel { pick: 0 },
+        BookingCreate {
+            title: 0,
+            slot: 0,
+            allocation: false,
+        },
+        BookingCancel { pick: 0 },
+        Cycle,
+        BookingCancel { pick: 1 },
+        BookingMove { pick: 0, slot: 0 },
+        BookingCreate {
+            title: 0,
+            slot: 3,
+            allocation: false,
+        },
+    ];
+    converges_under(
+        Policy::CalendarWins,
+        Privacy::Full,
+        None,
+        &edits,
+        true,
+        Some(9669523540529096636),
+    )
+    .unwrap();
+}
