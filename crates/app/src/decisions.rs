@@ -372,7 +372,7 @@ impl App {
             .as_ref()
             .map(|b| format!("\"{}\"", b.title))
             .unwrap_or_else(|| "the reservation".into());
-        Err(invalid(if planned.capabilities.writable.len() < 4 {
+        Err(invalid(if !planned.capabilities.writes_all() {
             format!(
                 "The booking system does not let RoomBridge change or cancel {what} (it comes \
                  from the booking system's own planning), so Outlook's version cannot be kept. \

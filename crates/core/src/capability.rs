@@ -38,6 +38,11 @@ impl Capabilities {
     pub fn writes(&self, level: Level) -> bool {
         self.writable.contains(&level)
     }
+
+    /// Whether RoomBridge may change every level, as the contract lets it.
+    pub fn writes_all(&self) -> bool {
+        Capabilities::ALL.writable.iter().all(|&l| self.writes(l))
+    }
 }
 
 impl Default for Capabilities {
@@ -73,6 +78,7 @@ mod tests {
             writable: &[Level::Event],
             ..Capabilities::ALL
         };
+        assert!(all.writes_all() && !events_only.writes_all());
         assert!(events_only.writes(Level::Event));
         assert!(!events_only.writes(Level::Allocation));
         assert!(!events_only.writes(Level::Booking));
