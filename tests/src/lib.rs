@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 pub use live::LiveCli;
-pub use outside_portico::OutsidePortico;
+pub use outside_portico::{OutsidePortico, oslo};
 use roombridge_app::App;
 pub use roombridge_app::setup::DemoOptions;
 use roombridge_app::setup::{self, DemoServers};
@@ -305,6 +305,18 @@ impl OutsideGraph {
             .json()
             .await
             .expect("event json")
+    }
+
+    /// The subjects in `mailbox`'s calendar, sorted.
+    pub async fn subjects(&self, mailbox: &str) -> Vec<String> {
+        let mut subjects: Vec<String> = self
+            .events(mailbox)
+            .await
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        subjects.sort();
+        subjects
     }
 
     pub async fn events(&self, mailbox: &str) -> Vec<Value> {

@@ -1,5 +1,6 @@
-//! A person at PorticoEstate's emulator: signs in as a browser would and reads a resource's
-//! schedule, and the test's hand on the emulator's admin routes (faults).
+//! A person at PorticoEstate's emulator: signs in as a browser would, calls its API with that
+//! session, reads a resource's schedule, and is the test's hand on the emulator's admin routes
+//! (faults).
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -8,17 +9,36 @@ use roombridge_app::setup::{DEMO_PORTICO_LOGIN, DemoServers};
 
 pub struct OutsidePortico {
     base: String,
+    login: String,
     password: String,
     http: reqwest::Client,
 }
 
+/// A wall-clock time in Oslo as PorticoEstate's forms take it (`2026-12-01 18:30:00`).
+pub fn oslo(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 impl OutsidePortico {
-    /// The PorticoEstate emulator of `servers` (started with `booking_system: Porticoestate`).
+    /// The PorticoEstate emulator of `servers` (started with `booking_system: Porticoestate`),
+    /// signed in to as the demo's user.
     pub fn new(servers: &DemoServers) -> OutsidePortico {
         let portico = servers.portico.as_ref().expect("a PorticoEstate emulator");
+        OutsidePortico::at(
+            &portico.base_url(),
+            DEMO_PORTICO_LOGIN,
+            servers.api_key.expose(),
+        )
+    }
+
+    /// The PorticoEstate at `base`, signed in to as `login` with `password`.
+    pub fn at(base: &str, login: &str, password: &str) -> OutsidePortico {
         OutsidePortico {
-            base: portico.base_url(),
-            password: servers.api_key.expose().to_owned(),
+            base: base.to_owned(),
+            login: login.to_owned(),
+            password: password.to_owned(),
             http: reqwest::Client::builder()
                 .user_agent("a-person")
                 .build()
@@ -26,9 +46,10 @@ impl OutsidePortico {
         }
     }
 
-    async fn session(&self) -> String {
+    /// Signs in with the login form, as a browser does: the session id.
+    pub async fn session(&self) -> String {
         let form = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("login", DEMO_PORTICO_LOGIN), ("passwd", &self.password)])
+            .extend_pairs([("login", &self.login), ("passwd", &self.password)])
             .finish();
         let answer: Value = self
             .http
@@ -44,6 +65,31 @@ impl OutsidePortico {
         answer["session_id"].as_str().expect("a session").to_owned()
     }
 
+    /// `path` in PorticoEstate's API, called with `session`.
+    pub fn url(&self, path: &str, session: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{path}{sep}api_mode=1&sessionphpgwsessid={session}",
+            self.base
+        )
+    }
+
+    /// Signs in and calls `path` with `body`: the answer's JSON (`null` when it has none).
+    pub async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let session = self.session().await;
+        let mut request = self.http.request(method, self.url(path, &session));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request
+            .send()
+            .await
+            .expect("PorticoEstate's API")
+            .json()
+            .await
+            .unwrap_or(Value::Null)
+    }
+
     /// The active rows of `resource`'s schedule between `from` and `to`.
     pub async fn schedule(
         &self,
@@ -51,23 +97,16 @@ impl OutsidePortico {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Vec<Value> {
-        let session = self.session().await;
-        let url = format!(
-            "{}/booking/resources/{resource}/schedule?start_date={}&end_date={}&api_mode=1&sessionphpgwsessid={session}",
-            self.base,
+        let path = format!(
+            "/booking/resources/{resource}/schedule?start_date={}&end_date={}",
             from.date_naive(),
             to.date_naive()
         );
-        let rows: Value = self
-            .http
-            .get(url)
-            .send()
+        self.api(reqwest::Method::GET, &path, None)
             .await
-            .expect("schedule")
-            .json()
-            .await
-            .expect("schedule answer");
-        rows.as_array().cloned().unwrap_or_default()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The event rows of `resource`'s schedule over the next weeks.

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Duration as Days, DurationRound, Utc};
+use chrono::{DateTime, Utc};
 use roombridge_app::setup::{self, DemoOptions, DemoServers};
 use roombridge_connectors::ConnectorError;
 use roombridge_connectors::porticoestate::PorticoConnector;
@@ -18,7 +18,7 @@ use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig
 use roombridge_engine::cycle::{self, CycleMode, CycleReport};
 use roombridge_engine::{EngineConfig, EngineContext};
 use roombridge_store::rooms::{self, Room};
-use roombridge_tests::{OutsideGraph, Seed};
+use roombridge_tests::{OutsideGraph, OutsidePortico, Seed, at, oslo};
 use serde_json::{Value, json};
 
 const MAILBOX: &str = "council-chamber@nordvik.kommune.example";
@@ -28,37 +28,44 @@ struct World {
     _servers: DemoServers,
     portico: PorticoEmulator,
     graph: OutsideGraph,
+    /// A person at PorticoEstate, signed in as RoomBridge's user.
+    person: OutsidePortico,
     context: EngineContext,
     room: Room,
     http: reqwest::Client,
 }
 
-fn day(days: i64, hour: i64) -> DateTime<Utc> {
-    Utc::now().duration_trunc(Days::days(1)).unwrap() + Days::days(days) + Days::hours(hour)
+/// An event a person makes in PorticoEstate for resource 1: its answer.
+async fn person_event(
+    person: &OutsidePortico,
+    title: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Value {
+    person
+        .api(
+            reqwest::Method::POST,
+            "/booking/resources/1/events",
+            Some(json!({
+                "title": title,
+                "from_": oslo(from),
+                "to_": oslo(to),
+                "source": "ui",
+                "contact_name": "Ola",
+            })),
+        )
+        .await
 }
 
-fn oslo(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Oslo)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-/// A person signed in to the PorticoEstate at `base`, from a browser: the session id.
-async fn person_session(http: &reqwest::Client, base: &str) -> String {
-    let login = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("login", "roombridge"), ("passwd", "s3cret")])
-        .finish();
-    let session: Value = http
-        .post(format!("{base}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["session_id"].as_str().unwrap().to_owned()
+/// A person cancels event `id` in PorticoEstate (its `active` flag off).
+async fn person_cancels(person: &OutsidePortico, id: i64) {
+    let cancelled = person
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/booking/events/{id}/toggle-active"),
+            Some(json!({ "active": 0 })),
+        )
+        .await;
+    assert_eq!(cancelled["success"], true, "{cancelled}");
 }
 
 async fn world() -> World {
@@ -114,6 +121,7 @@ async fn world() -> World {
     World {
         _dir: dir,
         _servers: servers,
+        person: OutsidePortico::at(&portico.base_url(), "roombridge", "s3cret"),
         portico,
         graph,
         context,
@@ -158,87 +166,22 @@ impl World {
 
     /// The subjects in the room's Outlook calendar, sorted.
     async fn outlook(&self) -> Vec<String> {
-        let mut subjects: Vec<String> = self
-            .graph
-            .events(MAILBOX)
-            .await
-            .iter()
-            .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        subjects.sort();
-        subjects
-    }
-
-    /// A person's session in PorticoEstate.
-    async fn person(&self) -> String {
-        person_session(&self.http, &self.portico.base_url()).await
+        self.graph.subjects(MAILBOX).await
     }
 
     /// A season allocation of resource 1 on day `d`, 16:00 to 18:00 UTC.
     async fn allocation(&self, d: i64, organisation: &str) -> i64 {
         self.admin(
             "/admin/allocations",
-            json!({ "resource_ids": [1], "from_": oslo(day(d, 16)), "to_": oslo(day(d, 18)), "organization_name": organisation }),
+            json!({ "resource_ids": [1], "from_": oslo(at(d, 16)), "to_": oslo(at(d, 18)), "organization_name": organisation }),
         )
         .await
-    }
-
-    /// An event a person makes in PorticoEstate for resource 1 in `session`; its answer.
-    async fn person_event(
-        &self,
-        session: &str,
-        title: &str,
-        (from, to): (DateTime<Utc>, DateTime<Utc>),
-    ) -> Value {
-        self.http
-            .post(self.api("/booking/resources/1/events", session))
-            .json(&json!({
-                "title": title,
-                "from_": oslo(from),
-                "to_": oslo(to),
-                "source": "ui",
-                "contact_name": "Ola",
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    /// `path` in PorticoEstate's API with a person's session.
-    fn api(&self, path: &str, session: &str) -> String {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        format!(
-            "{}{path}{sep}api_mode=1&sessionphpgwsessid={session}",
-            self.portico.base_url()
-        )
     }
 
     /// PorticoEstate's schedule of the resource over the next weeks, as a person signed in
     /// there sees it.
     async fn portico_schedule(&self) -> Vec<Value> {
-        let session = self.person().await;
-        let url = self.api(
-            &format!(
-                "/booking/resources/1/schedule?start_date={}&end_date={}",
-                day(-1, 0).date_naive(),
-                day(40, 0).date_naive()
-            ),
-            &session,
-        );
-        self.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.person.schedule(1, at(-1, 0), at(40, 0)).await
     }
 }
 
@@ -255,8 +198,8 @@ async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
         .invite(
             MAILBOX,
             "Budget (2027)",
-            day(5, 9),
-            day(5, 10),
+            at(5, 9),
+            at(5, 10),
             "Kari Nordmann",
         )
         .await;
@@ -277,21 +220,11 @@ async fn porticoestate_and_outlook_converge_both_ways_without_loops() {
     );
 
     // An event made in PorticoEstate reaches Outlook; cancelled there, it leaves Outlook.
-    let session = w.person().await;
-    let made = w
-        .person_event(&session, "Open day", (day(7, 12), day(7, 15)))
-        .await;
+    let made = person_event(&w.person, "Open day", (at(7, 12), at(7, 15))).await;
     w.settle(3).await;
     assert!(w.outlook().await.contains(&"Open day".to_owned()));
     let id = made["id"].as_i64().unwrap();
-    let cancelled = w
-        .http
-        .patch(w.api(&format!("/booking/events/{id}/toggle-active"), &session))
-        .json(&json!({ "active": 0 }))
-        .send()
-        .await
-        .unwrap();
-    assert!(cancelled.status().is_success());
+    person_cancels(&w.person, id).await;
     w.settle(3).await;
     assert!(!w.outlook().await.contains(&"Open day".to_owned()));
     assert_eq!(w.outlook().await.len(), 3);
@@ -394,15 +327,13 @@ async fn an_outlook_edit_of_an_allocation_waits_or_goes_back_and_never_loops() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cycle_after_writing_both_ways_plans_nothing() {
     let w = world().await;
-    let session = w.person().await;
-    w.person_event(&session, "Open day", (day(7, 12), day(7, 15)))
-        .await;
+    person_event(&w.person, "Open day", (at(7, 12), at(7, 15))).await;
     w.graph
         .invite(
             MAILBOX,
             "Team breakfast",
-            day(5, 9),
-            day(5, 10),
+            at(5, 9),
+            at(5, 10),
             "Kari Nordmann",
         )
         .await;
@@ -423,7 +354,7 @@ async fn the_cycle_after_writing_both_ways_plans_nothing() {
 /// RoomBridge's create reaches it: a race RoomBridge's reading cannot see.
 struct Racing {
     inner: Arc<PorticoConnector>,
-    base: String,
+    person: OutsidePortico,
     clash: (DateTime<Utc>, DateTime<Utc>),
 }
 
@@ -462,27 +393,8 @@ impl roombridge_connectors::Booking for Racing {
         link: &LinkId,
         key: &str,
     ) -> Result<Reservation, ConnectorError> {
-        let http = reqwest::Client::builder()
-            .user_agent("a-person")
-            .build()
-            .unwrap();
-        let session = person_session(&http, &self.base).await;
-        let made = http
-            .post(format!(
-                "{}/booking/resources/1/events?api_mode=1&sessionphpgwsessid={}",
-                self.base, session
-            ))
-            .json(&json!({
-                "title": "Choir rehearsal",
-                "from_": oslo(self.clash.0),
-                "to_": oslo(self.clash.1),
-                "source": "ui",
-                "contact_name": "Ola",
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert!(made.status().is_success(), "{made:?}");
+        let made = person_event(&self.person, "Choir rehearsal", self.clash).await;
+        assert!(made["id"].is_i64(), "{made}");
         self.inner
             .create_reservation(resource, content, link, key)
             .await
@@ -531,7 +443,7 @@ impl roombridge_connectors::Booking for Racing {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_409_from_porticoestate_becomes_a_double_booking_conflict() {
     let mut w = world().await;
-    let (start, end) = (day(5, 9), day(5, 10));
+    let (start, end) = (at(5, 9), at(5, 10));
     w.context.booking = Arc::new(Racing {
         inner: Arc::new(
             PorticoConnector::new(
@@ -541,7 +453,7 @@ async fn a_409_from_porticoestate_becomes_a_double_booking_conflict() {
             )
             .unwrap(),
         ),
-        base: w.portico.base_url(),
+        person: OutsidePortico::at(&w.portico.base_url(), "roombridge", "s3cret"),
         clash: (start, end),
     });
     w.graph
@@ -629,10 +541,7 @@ async fn porticoestate_failing_fails_the_cycle_and_loses_nothing() {
 async fn leaving_the_window_is_not_a_cancellation_disappearing_inside_it_is() {
     let w = world().await;
     w.allocation(20, "Far away").await;
-    let session = w.person().await;
-    let near = w
-        .person_event(&session, "Near", (day(3, 12), day(3, 13)))
-        .await;
+    let near = person_event(&w.person, "Near", (at(3, 12), at(3, 13))).await;
     w.settle(3).await;
     assert_eq!(w.outlook().await, ["Far away", "Near"]);
 
@@ -659,14 +568,7 @@ async fn leaving_the_window_is_not_a_cancellation_disappearing_inside_it_is() {
 
     // "Near" is cancelled in PorticoEstate, inside the window: its Outlook event goes.
     let id = near["id"].as_i64().unwrap();
-    let cancelled = w
-        .http
-        .patch(w.api(&format!("/booking/events/{id}/toggle-active"), &session))
-        .json(&json!({ "active": 0 }))
-        .send()
-        .await
-        .unwrap();
-    assert!(cancelled.status().is_success());
+    person_cancels(&w.person, id).await;
     w.settle(3).await;
     assert_eq!(w.outlook().await, ["Far away"]);
 }

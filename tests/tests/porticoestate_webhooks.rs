@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Duration as Days, DurationRound, Utc};
+use chrono::{Duration as Days, Utc};
 use roombridge_app::App;
 use roombridge_app::http::{self, HttpOptions, HttpServer};
 use roombridge_app::setup::{self, BookingSystem, DemoOptions, DemoServers};
@@ -18,7 +18,7 @@ use roombridge_connectors::porticoestate::webhooks;
 use roombridge_core::{Mailbox, ResourceId, RoomId, Secret};
 use roombridge_engine::EngineConfig;
 use roombridge_store::rooms::{self, Room};
-use roombridge_tests::{OutsideGraph, Seed};
+use roombridge_tests::{OutsideGraph, OutsidePortico, Seed, at, oslo};
 use serde_json::{Value, json};
 
 const MAILBOX: &str = "council-chamber@nordvik.kommune.example";
@@ -33,16 +33,6 @@ struct World {
     app: Arc<App>,
     server: HttpServer,
     http: reqwest::Client,
-}
-
-fn day(days: i64, hour: i64) -> DateTime<Utc> {
-    Utc::now().duration_trunc(Days::days(1)).unwrap() + Days::days(days) + Days::hours(hour)
-}
-
-fn oslo(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Oslo)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
 }
 
 impl World {
@@ -67,54 +57,15 @@ impl World {
             .unwrap_or(Value::Null)
     }
 
-    /// A person's session in PorticoEstate's API.
-    async fn person(&self) -> String {
-        let login = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("login", setup::DEMO_PORTICO_LOGIN),
-                ("passwd", self.servers.api_key.expose()),
-            ])
-            .finish();
-        let session: Value = self
-            .http
-            .post(format!("{}/login", self.portico()))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(login)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        session["session_id"].as_str().unwrap().to_owned()
-    }
-
+    /// A person signed in to PorticoEstate's API calls `path`.
     async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let session = self.person().await;
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let mut request = self.http.request(
-            method,
-            format!(
-                "{}{path}{sep}api_mode=1&sessionphpgwsessid={session}",
-                self.portico()
-            ),
-        );
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
+        OutsidePortico::new(&self.servers)
+            .api(method, path, body)
+            .await
     }
 
     async fn outlook(&self) -> Vec<String> {
-        let mut subjects: Vec<String> = self
-            .graph
-            .events(MAILBOX)
-            .await
-            .iter()
-            .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        subjects.sort();
-        subjects
+        self.graph.subjects(MAILBOX).await
     }
 
     /// Waits (polling, at most `timeout`) until Outlook shows `subject`; answers how long.
@@ -291,7 +242,7 @@ async fn a_change_in_porticoestates_ui_reaches_outlook_through_the_webhook() {
     w.admin(
         reqwest::Method::POST,
         "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
+        json!({ "resource_ids": [1], "from_": oslo(at(2, 16)), "to_": oslo(at(2, 18)), "organization_name": "Nordvik IL" }),
     )
     .await;
     let took = w
@@ -339,8 +290,8 @@ async fn a_delivery_with_a_bad_signature_or_client_state_changes_nothing() {
             "/booking/resources/1/events",
             Some(json!({
                 "title": "Open day",
-                "from_": oslo(day(7, 12)),
-                "to_": oslo(day(7, 15)),
+                "from_": oslo(at(7, 12)),
+                "to_": oslo(at(7, 15)),
                 "source": "rest",
                 "contact_name": "Ola",
             })),
@@ -401,7 +352,7 @@ async fn a_delivery_with_a_bad_signature_or_client_state_changes_nothing() {
     w.admin(
         reqwest::Method::POST,
         "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(2, 16)), "to_": oslo(day(2, 18)), "organization_name": "Nordvik IL" }),
+        json!({ "resource_ids": [1], "from_": oslo(at(2, 16)), "to_": oslo(at(2, 18)), "organization_name": "Nordvik IL" }),
     )
     .await;
     w.until_in_outlook("Open day", Duration::from_secs(20))
@@ -444,7 +395,7 @@ async fn subscriptions_are_renewed_even_after_they_expired() {
     w.admin(
         reqwest::Method::POST,
         "/admin/allocations",
-        json!({ "resource_ids": [1], "from_": oslo(day(3, 16)), "to_": oslo(day(3, 18)), "organization_name": "Nordvik (kor)" }),
+        json!({ "resource_ids": [1], "from_": oslo(at(3, 16)), "to_": oslo(at(3, 18)), "organization_name": "Nordvik (kor)" }),
     )
     .await;
     w.until_in_outlook("Nordvik (kor)", Duration::from_secs(20))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use roombridge_app::secrets::{Keyring, SecretName, SecretStore};
 use roombridge_app::setup::{self, BookingSystem, DemoOptions, DemoServers};
-use roombridge_tests::Seed;
+use roombridge_tests::{OutsidePortico, Seed};
 use serde_json::{Value, json};
 
 struct Running(std::process::Child);
@@ -132,33 +132,15 @@ async fn serve_with_a_webhook_address_subscribes_and_refuses_forged_deliveries()
         .user_agent("a-person")
         .build()
         .unwrap();
-    let login = format!(
-        "login={}&passwd={}",
-        setup::DEMO_PORTICO_LOGIN,
-        servers.api_key.expose()
-    );
-    let session: Value = http
-        .post(format!("{portico}/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = session["session_id"].as_str().unwrap().to_owned();
+    let person = OutsidePortico::new(&servers);
     let subscriptions = async || -> Vec<Value> {
-        let all: Value = http
-            .get(format!(
-                "{portico}/booking/webhooks/subscriptions?api_mode=1&sessionphpgwsessid={session}"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let all = person
+            .api(
+                reqwest::Method::GET,
+                "/booking/webhooks/subscriptions",
+                None,
+            )
+            .await;
         all["subscriptions"]
             .as_array()
             .cloned()
