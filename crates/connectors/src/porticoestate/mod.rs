@@ -269,8 +269,7 @@ impl PorticoConnector {
 
 /// The marker an event RoomBridge creates carries in its description, naming its link.
 fn marker(link: &LinkId) -> String {
-    let hex: String = link.as_str().bytes().map(|b| format!("{b:02x}")).collect();
-    format!("{MARKER}{hex}]")
+    format!("{MARKER}{}]", hex::encode(link.as_str()))
 }
 
 const MARKER: &str = "[roombridge:";
@@ -279,14 +278,8 @@ const MARKER: &str = "[roombridge:";
 fn marked(description: &str) -> Option<LinkId> {
     let start = description.rfind(MARKER)? + MARKER.len();
     let hex = &description[start..start + description[start..].find(']')?];
-    if hex.is_empty() || !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    String::from_utf8(bytes?).ok().map(LinkId::new)
+    let bytes = hex::decode(hex).ok().filter(|b| !b.is_empty())?;
+    String::from_utf8(bytes).ok().map(LinkId::new)
 }
 
 /// An event's description as RoomBridge writes it: Outlook's text, then the marker.

@@ -77,8 +77,7 @@ impl WebhookKeys {
 }
 
 fn random_hex() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(rand::random::<[u8; 32]>())
 }
 
 /// A subscription as PorticoEstate lists it.
