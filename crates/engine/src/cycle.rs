@@ -359,13 +359,21 @@ async fn booking_changes(
         Source::Snapshot => {
             let mut read = ctx.booking.snapshot(&room.resource, setting.window).await?;
             // A snapshot shows no tags: a reservation seen before keeps the one it had, and a
-            // new event is asked for its own once (RoomBridge's create whose answer was lost).
+            // new event is asked for its own once, but only while a create RoomBridge journaled
+            // has not found its reservation (its answer was lost): nothing else can carry a
+            // tag RoomBridge does not know, so the first read of a room asks for nothing.
             let seen: HashMap<&ReservationId, &Reservation> =
                 stored.reservations.iter().map(|r| (&r.id, r)).collect();
+            let awaiting = stored
+                .links
+                .iter()
+                .any(|l| l.block.is_none() && l.origin == Side::Calendar);
             for r in &mut read.reservations {
                 r.tag = match seen.get(&r.id) {
                     Some(before) => before.tag.clone(),
-                    None if r.level == Level::Event => ctx.booking.tag_of(&r.id).await?,
+                    None if awaiting && r.level == Level::Event => {
+                        ctx.booking.tag_of(&r.id).await?
+                    }
                     None => None,
                 };
             }
