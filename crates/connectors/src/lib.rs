@@ -140,10 +140,65 @@ pub trait Calendar: Send + Sync {
         message: &str,
     ) -> Result<(), ConnectorError>;
 
+    /// Carries out several creates, updates and deletes in one mailbox, in as few round trips
+    /// and with as many in flight as the service allows. One result per write, in order: the
+    /// event as written (a create's carries its tag), or `None` for a delete; each write fails
+    /// alone. This default sends them one by one.
+    async fn write_many(
+        &self,
+        mailbox: &Mailbox,
+        writes: &[CalendarWrite<'_>],
+    ) -> Vec<Result<Option<CalendarEvent>, ConnectorError>> {
+        let mut out = Vec::with_capacity(writes.len());
+        for write in writes {
+            out.push(match *write {
+                CalendarWrite::Create {
+                    content,
+                    link,
+                    idempotency_key,
+                } => self
+                    .create_event(mailbox, content, link, idempotency_key)
+                    .await
+                    .map(Some),
+                CalendarWrite::Update {
+                    event,
+                    version,
+                    content,
+                } => self
+                    .update_event(mailbox, event, version, content)
+                    .await
+                    .map(Some),
+                CalendarWrite::Delete { event } => {
+                    self.delete_event(mailbox, event).await.map(|()| None)
+                }
+            });
+        }
+        out
+    }
+
     /// The request budget each mailbox has in use now. A back end without one reports none.
     fn budget(&self) -> Vec<MailboxBudget> {
         Vec::new()
     }
+}
+
+/// One write of [`Calendar::write_many`]: what [`Calendar::create_event`],
+/// [`Calendar::update_event`] and [`Calendar::delete_event`] take.
+#[derive(Debug, Clone, Copy)]
+pub enum CalendarWrite<'a> {
+    Create {
+        content: &'a Content,
+        link: &'a LinkId,
+        idempotency_key: &'a str,
+    },
+    Update {
+        event: &'a GraphEventId,
+        version: Option<&'a str>,
+        content: &'a Content,
+    },
+    Delete {
+        event: &'a GraphEventId,
+    },
 }
 
 /// A resource (room or equipment) as the booking system lists it.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use roombridge_connectors::graph::wire;
 use roombridge_connectors::graph::{GraphConfig, GraphConnector};
-use roombridge_connectors::{Calendar, ErrorKind};
+use roombridge_connectors::{Calendar, CalendarWrite, ErrorKind};
 use roombridge_core::recurrence::{Pattern, Range, Series, Timing};
 use roombridge_core::{Content, GraphEventId, LinkId, Mailbox, Secret, SyncWindow, When};
 use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
@@ -909,37 +909,73 @@ async fn every_room_is_in_some_room_list() {
 }
 
 #[tokio::test]
-async fn creates_events_in_a_batch_and_one_bad_item_fails_alone() {
+async fn writes_go_in_chained_batches_and_one_bad_item_fails_alone() {
     let emu = emulator().await;
     let c = connector(&emu, SECRET, 10);
     let room = Mailbox::new(ROOM);
-    let mut items: Vec<_> = (0..25)
-        .map(|i| {
-            (
-                timed(&format!("Batch {i}"), 10, 8),
-                LinkId::new(format!("b:{i}")),
-                format!("batch-{i}"),
-            )
-        })
+    let kept = c
+        .create_event(&room, &timed("Kept", 10, 7), &LinkId::new("k:1"), "kept")
+        .await
+        .unwrap();
+    let mut contents: Vec<Content> = (0..45)
+        .map(|i| timed(&format!("Batch {i}"), 10, 8))
         .collect();
-    // End before start: refused before it is sent.
-    items[3].0.when = When::Timed {
+    // End before start: Graph refuses it (400) in the middle of the first chain.
+    contents[3].when = When::Timed {
         start: Utc.with_ymd_and_hms(2030, 1, 10, 9, 0, 0).unwrap(),
         end: Utc.with_ymd_and_hms(2030, 1, 10, 8, 0, 0).unwrap(),
     };
-    let results = c.create_events_batch(&room, &items).await;
-    assert_eq!(results.len(), 25);
+    let links: Vec<LinkId> = (0..45).map(|i| LinkId::new(format!("b:{i}"))).collect();
+    let keys: Vec<String> = (0..45).map(|i| format!("batch-{i}")).collect();
+    let mut writes: Vec<CalendarWrite> = (0..45)
+        .map(|i| CalendarWrite::Create {
+            content: &contents[i],
+            link: &links[i],
+            idempotency_key: &keys[i],
+        })
+        .collect();
+    // A well-formed id that names no event: Graph answers 404 in the middle of a chain, and the
+    // writes after it still go through.
+    let missing = GraphEventId::new("AAMkADmissing00000000000000000000AAA=");
+    let renamed = timed("Renamed", 10, 7);
+    writes[10] = CalendarWrite::Update {
+        event: &missing,
+        version: None,
+        content: &renamed,
+    };
+    writes[30] = CalendarWrite::Update {
+        event: &kept.id,
+        version: kept.version.as_deref(),
+        content: &renamed,
+    };
+    // Deleting an event that is already gone counts as deleted.
+    writes[44] = CalendarWrite::Delete { event: &missing };
+    emu.reset_stats();
+    let results = c.write_many(&room, &writes).await;
+    assert_eq!(results.len(), 45);
     for (i, r) in results.iter().enumerate() {
-        if i == 3 {
-            assert!(r.is_err(), "item 3 should fail");
-        } else {
-            let e = r.as_ref().unwrap();
-            assert_eq!(e.content.title, format!("Batch {i}"));
-            assert_eq!(e.tag, Some(LinkId::new(format!("b:{i}"))));
+        match i {
+            3 | 10 => assert!(r.is_err(), "item {i} should fail: {r:?}"),
+            30 => assert_eq!(
+                r.as_ref().unwrap().as_ref().unwrap().content.title,
+                "Renamed"
+            ),
+            44 => assert!(r.as_ref().unwrap().is_none()),
+            _ => {
+                let e = r.as_ref().unwrap().as_ref().unwrap();
+                assert_eq!(e.content.title, format!("Batch {i}"));
+                assert_eq!(e.tag, Some(LinkId::new(format!("b:{i}"))));
+            }
         }
     }
+    // Three chains of 20, 20 and 5; the rest of the first chain after the 400 (answered 424,
+    // not run) in a fourth, and the rest of that one after the 404 in a fifth.
+    let stats = emu.stats();
+    let batches: u64 = stats.requests.values().sum();
+    assert_eq!(batches, 5, "{stats:?}");
+    assert_eq!(stats.throttled.values().sum::<u64>(), 0, "{stats:?}");
     let changes = c.changes(&room, window(), None).await.unwrap();
-    assert_eq!(changes.upserted.len(), 24);
+    assert_eq!(changes.upserted.len(), 42);
     emu.shutdown().await;
 }
 

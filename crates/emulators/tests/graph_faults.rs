@@ -453,7 +453,6 @@ async fn batch_requests_reach_the_same_handlers_and_a_failed_dependency_answers_
             json!({"id": "3", "method": "DELETE",
                    "url": format!("/users/{ROOM}/events/AAMkADother0000000000000000000000AAA%3D"),
                    "dependsOn": ["2"]}),
-            json!({"id": "4", "method": "GET", "url": "places/microsoft.graph.room?$top=1"}),
         ])
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -465,8 +464,17 @@ async fn batch_requests_reach_the_same_handlers_and_a_failed_dependency_answers_
     assert_eq!(by_id("2")["status"], 404);
     assert_eq!(by_id("2")["body"]["error"]["code"], "ErrorItemNotFound");
     assert_eq!(by_id("3")["status"], 424);
-    assert_eq!(by_id("4")["status"], 200);
-    assert_eq!(by_id("4")["body"]["value"].as_array().unwrap().len(), 1);
+    let (s, v) = api
+        .batch(vec![
+            json!({"id": "4", "method": "GET", "url": "places/microsoft.graph.room?$top=1"}),
+        ])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["responses"][0]["status"], 200);
+    assert_eq!(
+        v["responses"][0]["body"]["value"].as_array().unwrap().len(),
+        1
+    );
 
     // A body without Content-Type is refused, as Graph does.
     let (s, _) = api
@@ -509,16 +517,36 @@ async fn more_than_four_parallel_batch_requests_to_one_mailbox_throttle_each_oth
     let emu = start(Seed::Empty).await;
     let api = Api::new(&emu).await;
     // Without dependsOn Graph runs them in parallel: six at once against a limit of four.
-    let mut requests: Vec<Value> = (1..=6)
+    let parallel: Vec<Value> = (1..=6)
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": window_path(ROOM)}))
         .collect();
     // Sequenced requests do not overlap, so a chain of six passes.
-    requests.extend((7..=12).map(|i| {
-        json!({"id": i.to_string(), "method": "GET", "url": window_path(OTHER_ROOM),
+    let chain: Vec<Value> = (7..=12)
+        .map(|i| {
+            json!({"id": i.to_string(), "method": "GET", "url": window_path(ROOM),
                "dependsOn": if i == 7 { json!([]) } else { json!([(i - 1).to_string()]) }})
-    }));
-    let (s, v) = api.batch(requests).await;
+        })
+        .collect();
+    // Graph refuses a batch that is neither one chain nor all parallel.
+    let mixed: Vec<Value> = parallel.iter().chain(&chain).cloned().collect();
+    let (s, v) = api.batch(mixed).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fully sequential or fully parallel"),
+        "{v}"
+    );
+    let (s, mut v) = api.batch(parallel).await;
     assert_eq!(s, StatusCode::OK);
+    let (s, w) = api.batch(chain).await;
+    assert_eq!(s, StatusCode::OK);
+    let both: Vec<Value> = [&v["responses"], &w["responses"]]
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().clone())
+        .collect();
+    v["responses"] = json!(both);
     let status = |id: u32| {
         v["responses"]
             .as_array()
@@ -531,7 +559,6 @@ async fn more_than_four_parallel_batch_requests_to_one_mailbox_throttle_each_oth
     };
     let parallel: Vec<u64> = (1..=6).map(status).collect();
     assert_eq!(parallel, vec![200, 200, 200, 200, 429, 429]);
-    // Request 7 has no dependency, so it runs with the parallel ones, but in another mailbox.
     assert!((7..=12).all(|i| status(i) == 200));
     emu.shutdown().await;
 }
@@ -826,4 +853,36 @@ async fn the_bulk_seed_gives_bench_rooms_without_events_and_bookings_full_of_res
         assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "no overlap");
     }
     booking.shutdown().await;
+}
+
+#[tokio::test]
+async fn latency_delays_each_answer_and_each_request_of_a_chain() {
+    let mut config = demo(Seed::Empty);
+    config.latency = Duration::from_millis(120);
+    let emu = GraphEmulator::start(config, loopback()).await.unwrap();
+    let api = Api::new(&emu).await;
+    let started = Instant::now();
+    let _ = api.delta_round(&window_path(ROOM)).await;
+    assert!(started.elapsed() >= Duration::from_millis(120));
+    let get = |id: u32, after: Option<u32>| {
+        let mut r = json!({"id": id.to_string(), "method": "GET", "url": window_path(ROOM)});
+        if let Some(a) = after {
+            r["dependsOn"] = json!([a.to_string()]);
+        }
+        r
+    };
+    // Three at once take one latency; a chain of three takes three.
+    let started = Instant::now();
+    let (s, _) = api.batch((1..=3).map(|i| get(i, None)).collect()).await;
+    assert_eq!(s, StatusCode::OK);
+    let parallel = started.elapsed();
+    let started = Instant::now();
+    let (s, _) = api
+        .batch((1..=3).map(|i| get(i, (i > 1).then(|| i - 1))).collect())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let chained = started.elapsed();
+    assert!(parallel >= Duration::from_millis(120), "{parallel:?}");
+    assert!(chained >= Duration::from_millis(360), "{chained:?}");
+    emu.shutdown().await;
 }

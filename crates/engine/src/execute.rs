@@ -2,7 +2,7 @@
 //! failed with the message, a history row says what went wrong, and the rest goes on. Only an
 //! authentication failure stops the cycle, since every further call would fail the same way.
 
-use roombridge_connectors::{ConnectorError, ErrorKind};
+use roombridge_connectors::{CalendarWrite, ConnectorError, ErrorKind};
 use roombridge_core::compose::{Block, Shifted};
 use std::collections::HashMap;
 
@@ -87,15 +87,19 @@ pub(crate) async fn run(
             .map(|e| e.content.title.clone())
     };
 
-    for action in &plan.actions {
-        if out.fatal.is_some() {
-            break;
+    let mut sent = send_together(ctx, room, &plan.actions, stored).await;
+    for (i, action) in plan.actions.iter().enumerate() {
+        let answer = sent.remove(&i);
+        // After an authentication failure nothing more is sent; what was already sent
+        // together is still recorded.
+        if out.fatal.is_some() && answer.is_none() {
+            continue;
         }
         let title = words::title(action, existing, block_title, event_title);
         let result = apply(
             ctx,
             room,
-            action,
+            (action, answer),
             existing(action.link()),
             events,
             &mut scratch,
@@ -256,22 +260,104 @@ pub(crate) async fn run(
     out
 }
 
-/// Journals a create before its remote call: the link is written as pending, so that after a
-/// crash the planner finds it and re-links the event or reservation the call made.
-/// Updates `event` in Outlook to `content`. Graph returns no extended properties on an update,
-/// so the event keeps the tag RoomBridge already knows for it.
+/// The answer to a write already sent with others (see [`send_together`]).
+type Sent = Result<Option<CalendarEvent>, ConnectorError>;
+
+/// Sends the plan's plain Outlook writes (creates of single events, updates, deletes) together
+/// before the plan is carried out in order: the calendar sends them in as few round trips and
+/// with as many in flight as the mailbox allows (`$batch` for Graph). Their creates are
+/// journaled first, in one transaction. Returns each answer by the action's position; the
+/// actions are then recorded in order as if sent one by one. A write whose event another
+/// action of the plan also touches is left to go in order, as is a lone write.
+async fn send_together(
+    ctx: &EngineContext,
+    room: &Room,
+    actions: &[Action],
+    stored: &[Link],
+) -> HashMap<usize, Sent> {
+    let touched =
+        |event: &GraphEventId| actions.iter().filter(|a| a.event() == Some(event)).count();
+    let mut chosen: Vec<(usize, CalendarWrite<'_>)> = Vec::new();
+    for (i, action) in actions.iter().enumerate() {
+        let write = match action {
+            Action::CreateEvent {
+                link,
+                content,
+                idempotency_key,
+                series: None,
+                ..
+            } => CalendarWrite::Create {
+                content,
+                link,
+                idempotency_key,
+            },
+            Action::UpdateEvent {
+                event,
+                version,
+                content,
+                ..
+            } if touched(event) == 1 => CalendarWrite::Update {
+                event,
+                version: version.as_deref(),
+                content,
+            },
+            Action::DeleteEvent { event, .. } if touched(event) == 1 => {
+                CalendarWrite::Delete { event }
+            }
+            _ => continue,
+        };
+        chosen.push((i, write));
+    }
+    if chosen.len() < 2 {
+        return HashMap::new();
+    }
+    let journaled: Vec<Link> = chosen
+        .iter()
+        .filter(|(_, w)| matches!(w, CalendarWrite::Create { .. }))
+        .map(|(i, _)| {
+            let mut row = rows::pending_row(&actions[*i]);
+            row.origin = stored
+                .iter()
+                .find(|l| &l.id == actions[*i].link())
+                .map_or(Side::Booking, |l| l.origin);
+            row
+        })
+        .collect();
+    let mut answers = HashMap::new();
+    if let Err(e) = journal(ctx, room, &journaled) {
+        // Nothing is created that is not journaled.
+        chosen.retain(|(i, w)| {
+            let create = matches!(w, CalendarWrite::Create { .. });
+            if create {
+                answers.insert(*i, Err(e.clone()));
+            }
+            !create
+        });
+    }
+    let writes: Vec<CalendarWrite<'_>> = chosen.iter().map(|(_, w)| *w).collect();
+    let results = ctx.calendar.write_many(&room.mailbox, &writes).await;
+    answers.extend(chosen.iter().map(|(i, _)| *i).zip(results));
+    answers
+}
+
+/// Updates `event` in Outlook to `content` (or takes the answer of the update already sent).
+/// Graph returns no extended properties on an update, so the event keeps the tag RoomBridge
+/// already knows for it.
 async fn rewrite_event(
     ctx: &EngineContext,
     room: &Room,
     events: &[CalendarEvent],
-    event: &GraphEventId,
-    version: &Option<String>,
-    content: &roombridge_core::Content,
+    (event, version, content): (&GraphEventId, &Option<String>, &roombridge_core::Content),
+    sent: Option<Sent>,
 ) -> Result<CalendarEvent, ConnectorError> {
-    let mut updated = ctx
-        .calendar
-        .update_event(&room.mailbox, event, version.as_deref(), content)
-        .await?;
+    let mut updated = match sent {
+        Some(answer) => answer?.ok_or_else(|| no_event_in_answer(event.as_str()))?,
+        None => {
+            ctx.calendar
+                .update_event(&room.mailbox, event, version.as_deref(), content)
+                .await?
+        }
+    };
     updated.tag = events
         .iter()
         .find(|e| &e.id == event)
@@ -279,9 +365,23 @@ async fn rewrite_event(
     Ok(updated)
 }
 
-fn journal(ctx: &EngineContext, room: &Room, link: &Link) -> Result<(), ConnectorError> {
+fn no_event_in_answer(event: &str) -> ConnectorError {
+    ConnectorError::new(
+        ErrorKind::Transient { retry_after: None },
+        format!("Outlook's answer to the write of event {event} held no event"),
+    )
+}
+
+/// Journals creates before their remote calls, in one transaction: each link is written as
+/// pending, so that after a crash the planner finds it and re-links the event or reservation
+/// the call made.
+fn journal(ctx: &EngineContext, room: &Room, rows: &[Link]) -> Result<(), ConnectorError> {
+    let now = chrono::Utc::now();
     ctx.store
-        .write(|c| links::put(c, &room.id, link, None, chrono::Utc::now()))
+        .write(|c| {
+            rows.iter()
+                .try_for_each(|row| links::put(c, &room.id, row, None, now))
+        })
         .map_err(|e| {
             ConnectorError::new(
                 ErrorKind::Transient { retry_after: None },
@@ -290,10 +390,11 @@ fn journal(ctx: &EngineContext, room: &Room, link: &Link) -> Result<(), Connecto
         })
 }
 
+/// Carries out `action`; `sent` is its answer when it was already sent with others.
 async fn apply(
     ctx: &EngineContext,
     room: &Room,
-    action: &Action,
+    (action, sent): (&Action, Option<Sent>),
     existing: Option<&Link>,
     events: &[CalendarEvent],
     scratch: &mut Scratch,
@@ -317,7 +418,16 @@ async fn apply(
         Action::CreateEvent { series, .. } => {
             let mut row = rows::pending_row(action);
             row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
-            journal(ctx, room, &row)?;
+            // A create sent with others was journaled with them.
+            let created = match sent {
+                Some(answer) => {
+                    Some(answer.and_then(|e| e.ok_or_else(|| no_event_in_answer("new"))))
+                }
+                None => {
+                    journal(ctx, room, std::slice::from_ref(&row))?;
+                    None
+                }
+            };
             // Written as an occurrence is; its date counts only in a series.
             let date = series.as_ref().map_or(chrono::NaiveDate::MIN, |s| s.date);
             let Some(member) = SeriesMember::created_by(action, |_| Some(date)) else {
@@ -327,7 +437,7 @@ async fn apply(
                 Some(s) => instance_on(ctx, room, scratch, &s.master, s.date).await?,
                 None => None,
             };
-            write_occurrence(ctx, room, &member, instance, row.origin, out).await?;
+            write_occurrence(ctx, room, &member, (instance, created), row.origin, out).await?;
         }
         Action::CreateSeries {
             link,
@@ -337,9 +447,11 @@ async fn apply(
             members,
             ..
         } => {
-            for m in members {
-                journal(ctx, room, &rows::member_row(m, Side::Booking))?;
-            }
+            let journaled: Vec<Link> = members
+                .iter()
+                .map(|m| rows::member_row(m, Side::Booking))
+                .collect();
+            journal(ctx, room, &journaled)?;
             let master = match ctx
                 .calendar
                 .create_series(&room.mailbox, content, series, link, idempotency_key)
@@ -368,7 +480,8 @@ async fn apply(
             let on = |date| on_date(&instances, zone, date);
             let mut first_error = None;
             for m in members {
-                if let Err(e) = write_occurrence(ctx, room, m, on(m.date), Side::Booking, out).await
+                if let Err(e) =
+                    write_occurrence(ctx, room, m, (on(m.date), None), Side::Booking, out).await
                 {
                     out.link_puts
                         .push((rows::failed_member_row(m), Some(failure_message(&e))));
@@ -399,7 +512,7 @@ async fn apply(
             content,
             booking_hash,
         } => {
-            let updated = rewrite_event(ctx, room, events, event, version, content).await?;
+            let updated = rewrite_event(ctx, room, events, (event, version, content), sent).await?;
             out.link_puts.push((
                 Link {
                     id: link.clone(),
@@ -415,7 +528,10 @@ async fn apply(
             out.events_put.push(updated);
         }
         Action::DeleteEvent { link, event } => {
-            ctx.calendar.delete_event(&room.mailbox, event).await?;
+            match sent {
+                Some(answer) => answer.map(|_| ())?,
+                None => ctx.calendar.delete_event(&room.mailbox, event).await?,
+            }
             out.events_removed.push(event.clone());
             out.link_removes.push(link.clone());
         }
@@ -471,7 +587,7 @@ async fn apply(
                 .unwrap_or_else(|| rows::pending_row(action));
             row.block = None;
             row.state = LinkState::Pending;
-            journal(ctx, room, &row)?;
+            journal(ctx, room, std::slice::from_ref(&row))?;
             let created = ctx
                 .booking
                 .create_override(&room.resource, series, content, link, idempotency_key)
@@ -502,7 +618,7 @@ async fn apply(
         } => {
             // The meeting's link is written by the booking-system write that follows in the
             // plan, which records the moved event.
-            let updated = rewrite_event(ctx, room, events, event, version, content).await?;
+            let updated = rewrite_event(ctx, room, events, (event, version, content), sent).await?;
             out.events_put.push(updated);
         }
         Action::MoveReservation {
@@ -536,7 +652,7 @@ async fn apply(
                         .cloned()
                         .unwrap_or_else(|| rows::pending_row(action));
                     row.block = None;
-                    journal(ctx, room, &row)?;
+                    journal(ctx, room, std::slice::from_ref(&row))?;
                     let created = ctx
                         .booking
                         .create_override(
@@ -582,7 +698,7 @@ async fn apply(
             idempotency_key,
         } => {
             let row = rows::pending_row(action);
-            journal(ctx, room, &row)?;
+            journal(ctx, room, std::slice::from_ref(&row))?;
             let created = ctx
                 .booking
                 .create_reservation(&room.resource, content, link, idempotency_key)
@@ -733,7 +849,10 @@ async fn write_occurrence(
     ctx: &EngineContext,
     room: &Room,
     member: &SeriesMember,
-    instance: Option<CalendarEvent>,
+    (instance, created): (
+        Option<CalendarEvent>,
+        Option<Result<CalendarEvent, ConnectorError>>,
+    ),
     origin: Side,
     out: &mut Applied,
 ) -> Result<(), ConnectorError> {
@@ -763,10 +882,14 @@ async fn write_occurrence(
             (updated, Some(hash))
         }
         None => {
-            let created = ctx
-                .calendar
-                .create_event(&room.mailbox, content, link, idempotency_key)
-                .await?;
+            let created = match created {
+                Some(answer) => answer?,
+                None => {
+                    ctx.calendar
+                        .create_event(&room.mailbox, content, link, idempotency_key)
+                        .await?
+                }
+            };
             out.events_created.push(created.id.clone());
             // Synced at what was sent: a retry of a create whose answer was lost gets the
             // event the first attempt made as it is now, and a person may have moved it since.

@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use reqwest::Method;
 use roombridge_core::CalendarEvent;
-use roombridge_core::{Content, LinkId, Mailbox};
+use roombridge_core::Mailbox;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Call, GraphConnector, wire};
-use crate::{ConnectorError, ErrorKind};
+use futures::StreamExt;
+
+use super::{Call, GraphConnector, etag, wire};
+use crate::{CalendarWrite, ConnectorError, ErrorKind};
 
 /// Graph's limit on requests per `$batch`.
 pub const MAX_BATCH: usize = 20;
@@ -199,6 +201,11 @@ pub fn parse_batch_response(body: &str) -> Result<Vec<BatchResponse>, ConnectorE
         .collect())
 }
 
+/// The write a batch item id names (ids are the writes' positions).
+fn index(id: &str, len: usize) -> Option<usize> {
+    id.parse::<usize>().ok().filter(|i| *i < len)
+}
+
 /// Ids must be unique and non-empty, and dependencies must name earlier requests (a batch
 /// split into several keeps their order, so later ones could not be honoured).
 fn validate(requests: &[BatchRequest]) -> Result<(), ConnectorError> {
@@ -362,54 +369,87 @@ impl GraphConnector {
         Ok(())
     }
 
-    /// Creates events through `$batch`, as [`Calendar::create_event`](crate::Calendar) would
-    /// one by one: each item is (content, link, idempotency key). One result per item, in
-    /// order; an item fails alone.
-    pub async fn create_events_batch(
+    /// [`Calendar::write_many`](crate::Calendar::write_many) through `$batch`: 20 writes per
+    /// batch, each batch one `dependsOn` chain (Exchange runs a chain one request at a time, so
+    /// it holds one of the mailbox's 4 concurrent requests; unchained items to one mailbox
+    /// would throttle each other), and as many batches in flight as the mailbox allows.
+    pub async fn write_many(
         &self,
         mailbox: &Mailbox,
-        items: &[(Content, LinkId, String)],
-    ) -> Vec<Result<CalendarEvent, ConnectorError>> {
-        let path = match self.url(&["users", mailbox.as_str(), "events"]) {
-            Ok(url) => self.relative(&url),
-            Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
-        };
-        let mut results: Vec<Option<Result<CalendarEvent, ConnectorError>>> =
-            items.iter().map(|_| None).collect();
-        let mut requests = Vec::new();
-        for (i, (content, link, key)) in items.iter().enumerate() {
-            match wire::create_fields(content, link, key) {
-                Ok(fields) => requests.push(
-                    BatchRequest::new(i.to_string(), Method::POST, path.clone())
-                        .with_body(Value::Object(fields))
-                        // The transactionId makes a repeated create return the first event.
-                        .idempotent(true),
-                ),
+        writes: &[CalendarWrite<'_>],
+    ) -> Vec<Result<Option<CalendarEvent>, ConnectorError>> {
+        let mut results: Vec<Option<Result<Option<CalendarEvent>, ConnectorError>>> =
+            writes.iter().map(|_| None).collect();
+        let mut requests: Vec<BatchRequest> = Vec::new();
+        for (i, write) in writes.iter().enumerate() {
+            match self.write_request(mailbox, i, write) {
+                Ok(request) => requests.push(request),
+                // Refused before it is sent (an event that ends before it starts): fails alone.
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
-        match self.batch(mailbox, requests).await {
-            Ok(answers) => {
-                for a in answers {
-                    let Some(i) = a.id.parse::<usize>().ok().filter(|i| *i < items.len()) else {
-                        continue;
-                    };
-                    let link = &items[i].1;
-                    results[i] = Some(match a.error() {
-                        Some(e) => Err(e),
-                        None => wire::parse_event(&a.body.to_string(), self.zone_hint).map(
-                            |mut event| {
-                                // Graph does not return extended properties on create.
-                                event.tag = Some(link.clone());
-                                event
-                            },
-                        ),
-                    });
+        let in_flight = self.governor.limits().max_in_flight_per_mailbox.max(1);
+        // The chain only orders the writes; none needs another's result. So the writes after
+        // one that failed, answered 424 without being run, go again in a new chain (each round
+        // runs at least the first write of every chain).
+        while !requests.is_empty() {
+            let sent_count = requests.len();
+            let chains: Vec<Vec<BatchRequest>> = requests
+                .chunks(MAX_BATCH)
+                .map(|chunk| {
+                    let mut chain = chunk.to_vec();
+                    for k in 0..chain.len() {
+                        chain[k].depends_on = match k {
+                            0 => Vec::new(),
+                            _ => vec![chain[k - 1].id.clone()],
+                        };
+                    }
+                    chain
+                })
+                .collect();
+            let answered: Vec<_> = futures::stream::iter(chains)
+                .map(|chain| async move {
+                    let sent = chain.clone();
+                    (sent, self.batch(mailbox, chain).await)
+                })
+                .buffer_unordered(in_flight)
+                .collect()
+                .await;
+            requests = Vec::new();
+            for (sent, answers) in answered {
+                match answers {
+                    Ok(answers) => {
+                        for (request, a) in sent.into_iter().zip(answers) {
+                            let Some(i) = index(&a.id, writes.len()) else {
+                                continue;
+                            };
+                            if a.status == 424 {
+                                requests.push(request);
+                            } else {
+                                results[i] = Some(self.written(&writes[i], &a));
+                            }
+                        }
+                    }
+                    // The whole batch failed (Graph unreachable, out of retries): each write
+                    // in it fails with that.
+                    Err(e) => {
+                        for i in sent.iter().filter_map(|r| index(&r.id, writes.len())) {
+                            results[i] = Some(Err(e.clone()));
+                        }
+                    }
                 }
             }
-            Err(e) => {
-                for r in results.iter_mut().filter(|r| r.is_none()) {
-                    *r = Some(Err(e.clone()));
+            requests.sort_by_key(|r| index(&r.id, writes.len()));
+            // A service that answers 424 to the first write of a chain would never let this
+            // end: those writes fail as they were answered.
+            if requests.len() == sent_count {
+                for r in requests.drain(..) {
+                    if let Some(i) = index(&r.id, writes.len()) {
+                        results[i] = Some(Err(ConnectorError::new(
+                            ErrorKind::Transient { retry_after: None },
+                            "Graph answered 424 (failed dependency) to a write that depended on nothing",
+                        )));
+                    }
                 }
             }
         }
@@ -419,11 +459,79 @@ impl GraphConnector {
                 r.unwrap_or_else(|| {
                     Err(ConnectorError::new(
                         ErrorKind::Transient { retry_after: None },
-                        "Graph's batch answer left this event out",
+                        "Graph's batch answer left this write out",
                     ))
                 })
             })
             .collect()
+    }
+
+    /// The batch item for write number `i`.
+    fn write_request(
+        &self,
+        mailbox: &Mailbox,
+        i: usize,
+        write: &CalendarWrite<'_>,
+    ) -> Result<BatchRequest, ConnectorError> {
+        let id = i.to_string();
+        Ok(match *write {
+            CalendarWrite::Create {
+                content,
+                link,
+                idempotency_key,
+            } => {
+                let events = self.url(&["users", mailbox.as_str(), "events"])?;
+                let fields = wire::create_fields(content, link, idempotency_key)?;
+                BatchRequest::new(id, Method::POST, self.relative(&events))
+                    .with_body(Value::Object(fields))
+                    // The transactionId makes a repeated create return the first event.
+                    .idempotent(true)
+            }
+            CalendarWrite::Update {
+                event,
+                version,
+                content,
+            } => {
+                let url = self.event_url(mailbox, event)?;
+                let fields = wire::event_fields(content)?;
+                let request = BatchRequest::new(id, Method::PATCH, self.relative(&url))
+                    .with_body(Value::Object(fields));
+                match version {
+                    // With If-Match a repeat of an applied update fails as Stale instead of
+                    // writing twice.
+                    Some(v) => request.with_header("If-Match", etag(v)).idempotent(true),
+                    None => request,
+                }
+            }
+            CalendarWrite::Delete { event } => {
+                let url = self.event_url(mailbox, event)?;
+                BatchRequest::new(id, Method::DELETE, self.relative(&url))
+            }
+        })
+    }
+
+    /// What one answered write left.
+    fn written(
+        &self,
+        write: &CalendarWrite<'_>,
+        answer: &BatchResponse,
+    ) -> Result<Option<CalendarEvent>, ConnectorError> {
+        let failed = answer.error();
+        match (write, failed) {
+            // An event that is already gone counts as deleted.
+            (CalendarWrite::Delete { .. }, Some(e)) if e.is_item_gone() => Ok(None),
+            (_, Some(e)) => Err(e),
+            (CalendarWrite::Delete { .. }, None) => Ok(None),
+            (CalendarWrite::Create { link, .. }, None) => {
+                let mut event = wire::parse_event(&answer.body.to_string(), self.zone_hint)?;
+                // Graph does not return extended properties on create; we know what we sent.
+                event.tag = Some((*link).clone());
+                Ok(Some(event))
+            }
+            (CalendarWrite::Update { .. }, None) => {
+                wire::parse_event(&answer.body.to_string(), self.zone_hint).map(Some)
+            }
+        }
     }
 
     /// `url` relative to the Graph version root, as batch items name their targets.

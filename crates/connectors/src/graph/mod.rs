@@ -586,6 +586,15 @@ fn transport(e: reqwest::Error) -> Failed {
 /// A 404 answer about the event to a cancel, decline or delete: the event is already gone
 /// from the calendar, which is what the action wanted. A 404 about the mailbox
 /// (`ErrorInvalidUser`) is not: it stays an error the facility manager sees.
+/// An event's version (`changeKey`) as the `If-Match` header Graph expects.
+pub(crate) fn etag(version: &str) -> String {
+    if version.starts_with("W/") || version.starts_with('"') {
+        version.to_owned()
+    } else {
+        format!("W/\"{version}\"")
+    }
+}
+
 fn already_gone_is_done(result: Result<(), ConnectorError>) -> Result<(), ConnectorError> {
     match result {
         Err(e) if e.is_item_gone() => Ok(()),
@@ -812,12 +821,7 @@ impl Calendar for GraphConnector {
         let fields = wire::event_fields(content)?;
         let mut headers = HeaderMap::new();
         if let Some(v) = version {
-            let etag = if v.starts_with("W/") || v.starts_with('"') {
-                v.to_owned()
-            } else {
-                format!("W/\"{v}\"")
-            };
-            let value = HeaderValue::from_str(&etag).map_err(|_| {
+            let value = HeaderValue::from_str(&etag(v)).map_err(|_| {
                 ConnectorError::new(
                     ErrorKind::Permanent,
                     "The stored event version is not a valid header value",
@@ -857,6 +861,14 @@ impl Calendar for GraphConnector {
         message: &str,
     ) -> Result<(), ConnectorError> {
         already_gone_is_done(GraphConnector::decline_event(self, mailbox, event, message).await)
+    }
+
+    async fn write_many(
+        &self,
+        mailbox: &Mailbox,
+        writes: &[crate::CalendarWrite<'_>],
+    ) -> Vec<Result<Option<CalendarEvent>, ConnectorError>> {
+        GraphConnector::write_many(self, mailbox, writes).await
     }
 
     async fn delete_event(

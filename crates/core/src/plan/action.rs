@@ -250,6 +250,28 @@ impl Action {
         }
     }
 
+    /// The Outlook event this action names, if it names one that exists.
+    pub fn event(&self) -> Option<&GraphEventId> {
+        match self {
+            Action::UpdateEvent { event, .. }
+            | Action::DeleteEvent { event, .. }
+            | Action::CancelEvent { event, .. }
+            | Action::DeclineEvent { event, .. }
+            | Action::CreateReservation { event, .. }
+            | Action::UpdateReservation { event, .. }
+            | Action::DetachOccurrence { event, .. }
+            | Action::MoveEvent { event, .. }
+            | Action::Relink { event, .. } => Some(event),
+            Action::CreateEvent { .. }
+            | Action::CreateSeries { .. }
+            | Action::CancelReservation { .. }
+            | Action::SkipOccurrence { .. }
+            | Action::MoveReservation { .. }
+            | Action::Settle { .. }
+            | Action::Forget { .. } => None,
+        }
+    }
+
     pub fn link(&self) -> &LinkId {
         match self {
             Action::CreateEvent { link, .. }

@@ -58,6 +58,8 @@ pub(crate) struct Gateway {
     pub faults: Mutex<Faults>,
     limits: Arc<Limits>,
     pub stats: Mutex<GraphStats>,
+    /// See [`GraphEmulatorConfig::latency`](super::GraphEmulatorConfig::latency).
+    latency: Duration,
     stop: watch::Receiver<bool>,
 }
 
@@ -277,6 +279,7 @@ impl Gateway {
         router: Router,
         faults: Faults,
         limits: Limits,
+        latency: Duration,
         stop: watch::Receiver<bool>,
     ) -> Gateway {
         Gateway {
@@ -285,6 +288,7 @@ impl Gateway {
             faults: Mutex::new(faults),
             limits: Arc::new(limits),
             stats: Mutex::new(GraphStats::default()),
+            latency,
             stop,
         }
     }
@@ -328,7 +332,7 @@ impl Gateway {
             return Ok(self.admin(&parts, &bytes));
         }
         self.stats().request_bytes += bytes.len() as u64;
-        let (outcome, _slot) = self.dispatch(parts, bytes, false).await;
+        let (outcome, _slot) = self.dispatch(parts, bytes, false, self.latency).await;
         match outcome {
             Outcome::Answer(response) => {
                 let hint = response.body().size_hint();
@@ -349,7 +353,15 @@ impl Gateway {
 
     /// Serves one request, from a connection or from inside a `$batch` (`inner`). Returns the
     /// mailbox slot the request held, so a batch can keep it while its other requests run.
-    fn dispatch(&self, parts: Parts, body: Bytes, inner: bool) -> Dispatched<'_> {
+    /// The answer takes `latency` at least (a `$batch` answers after its requests, which carry
+    /// the latency themselves).
+    fn dispatch(
+        &self,
+        parts: Parts,
+        body: Bytes,
+        inner: bool,
+        latency: Duration,
+    ) -> Dispatched<'_> {
         Box::pin(async move {
             let (route, mailbox) = classify(&parts.method, parts.uri.path());
             {
@@ -408,6 +420,9 @@ impl Gateway {
                     return (Outcome::Answer(answer), None);
                 }
             };
+            if route != GraphRoute::Batch && !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
             let outcome = match fault {
                 Some(FaultKind::Timeout) => {
                     let mut stop = self.stop.clone();
@@ -457,6 +472,15 @@ impl Gateway {
             Ok(items) => items,
             Err(e) => return Outcome::Answer(e.into_response()),
         };
+        // Graph runs a batch either as one chain or all at once, and refuses a mix.
+        let chained = items.iter().filter(|i| !i.depends_on.is_empty()).count();
+        let sequential = chained > 0;
+        if sequential && chained + 1 != items.len() {
+            return Outcome::Answer(
+                batch_error("Batch should be either fully sequential or fully parallel")
+                    .into_response(),
+            );
+        }
         let order = match execution_order(&items) {
             Ok(order) => order,
             Err(e) => return Outcome::Answer(e.into_response()),
@@ -508,7 +532,18 @@ impl Gateway {
             let ids = RequestIds::for_request(&inner.headers);
             let (outcome, slot) = ids
                 .clone()
-                .scope(self.dispatch(inner, item.body.clone().unwrap_or_default(), true))
+                .scope(self.dispatch(
+                    inner,
+                    item.body.clone().unwrap_or_default(),
+                    true,
+                    // A chain runs one request after the other; parallel ones wait together,
+                    // below.
+                    if sequential {
+                        self.latency
+                    } else {
+                        Duration::ZERO
+                    },
+                ))
                 .await;
             let mut response = match outcome {
                 Outcome::Answer(r) => r,
@@ -520,6 +555,9 @@ impl Gateway {
             }
             statuses.insert(&item.id, response.status().as_u16());
             answers[index] = Some(batch_answer(&item.id, response).await);
+        }
+        if !sequential && !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
         }
         drop(parallel_slots);
         let responses: Vec<Value> = answers.into_iter().flatten().collect();

@@ -275,6 +275,10 @@ pub struct GraphEmulatorConfig {
     /// How long after a create calendar processing changes the event (Exchange: a few
     /// seconds).
     pub rewrite_after: Duration,
+    /// How long each answer takes, as a distant Graph's would (zero: at once). A request holds
+    /// its mailbox's concurrency slot meanwhile. Inside a `$batch`, each request of a chain
+    /// (`dependsOn`) takes it in turn, while parallel requests take it together once.
+    pub latency: Duration,
 }
 
 impl GraphEmulatorConfig {
@@ -301,6 +305,7 @@ impl GraphEmulatorConfig {
             limits: MailboxLimits::default(),
             rewrite_subjects: false,
             rewrite_after: Duration::from_secs(3),
+            latency: Duration::ZERO,
         }
     }
 
@@ -346,6 +351,7 @@ impl std::fmt::Debug for GraphEmulatorConfig {
             .field("limits", &self.limits)
             .field("rewrite_subjects", &self.rewrite_subjects)
             .field("rewrite_after", &self.rewrite_after)
+            .field("latency", &self.latency)
             .finish_non_exhaustive()
     }
 }
@@ -435,6 +441,7 @@ impl GraphEmulator {
             handlers::router(app),
             faults::Faults::new(config.faults, config.fault_seed),
             limits::Limits::new(config.limits),
+            config.latency,
             stopped,
         ));
         let task = tokio::spawn(gateway::serve(listener, gateway.clone()));
