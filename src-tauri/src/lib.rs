@@ -67,7 +67,7 @@ impl Launch {
     pub async fn start(&self) -> Result<Live, String> {
         let data_dir = self.data_dir();
         let config = EngineConfig {
-            poll_interval: Some(Duration::from_secs(10)),
+            poll_interval: Some(Duration::from_secs(roombridge_engine::DEFAULT_POLL_SECS)),
             ..EngineConfig::default()
         };
         if self.demo {

@@ -190,7 +190,7 @@ fn the_window_reads_and_changes_settings_and_the_overview() {
     .expect("update_settings succeeds");
     assert_eq!(changed["privacy"], "reserved");
     assert_eq!(changed["poll_interval_secs"], 120);
-    let refused = invoke(w, "update_settings", json!({ "poll_interval_secs": 5 })).unwrap_err();
+    let refused = invoke(w, "update_settings", json!({ "poll_interval_secs": 4 })).unwrap_err();
     assert_eq!(refused["code"], "invalid_input");
 
     let activity = invoke(w, "activity", json!({ "span": "14d" })).expect("activity succeeds");

@@ -55,8 +55,33 @@ impl Harness {
         .await
     }
 
-    /// Starts everything as `options` say.
+    /// Starts everything as `options` say, with rooms that run cycles only when asked.
     pub async fn start_options(options: DemoOptions) -> Harness {
+        Harness::start_engine(options, Harness::config(None)).await
+    }
+
+    /// Starts everything with `seed` and rooms that poll every `poll` on their own.
+    pub async fn start_polling(seed: Seed, poll: std::time::Duration) -> Harness {
+        let options = DemoOptions {
+            seed,
+            ..DemoOptions::default()
+        };
+        Harness::start_engine(options, Harness::config(Some(poll))).await
+    }
+
+    /// The engine as tests run it: cycles when asked (or every `poll`), and every cycle
+    /// compares the rooms' Outlook series with their instances, so a deleted occurrence (no
+    /// signal in delta) is seen at once.
+    pub fn config(poll: Option<std::time::Duration>) -> EngineConfig {
+        EngineConfig {
+            poll_interval: poll,
+            series_check_interval: std::time::Duration::ZERO,
+            ..EngineConfig::default()
+        }
+    }
+
+    /// Starts everything as `options` say, the engine as `config` says.
+    pub async fn start_engine(options: DemoOptions, config: EngineConfig) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = setup::open_store(dir.path(), "e2e.sqlite").expect("store");
         let (servers, connectors) = DemoServers::start_options(options)
@@ -69,13 +94,6 @@ impl Harness {
             .await
             .expect("map rooms");
         let graph_client = connectors.graph.clone();
-        let config = EngineConfig {
-            poll_interval: None,
-            // Every cycle compares the rooms' Outlook series with their instances, so a
-            // deleted occurrence (no signal in delta) is seen at once.
-            series_check_interval: std::time::Duration::ZERO,
-            ..EngineConfig::default()
-        };
         let app = setup::start_app(
             store,
             connectors,
@@ -317,6 +335,45 @@ impl OutsideGraph {
             .collect();
         subjects.sort();
         subjects
+    }
+
+    /// The ids of the events in `mailbox`'s window (a week back, a year ahead), read in full
+    /// in pages of at most `page` events (`Prefer: odata.maxpagesize`), as a client that
+    /// lists the window on a timer would.
+    pub async fn list_ids(&self, mailbox: &str, page: usize) -> Vec<String> {
+        let now = Utc::now();
+        let mut url = format!(
+            "{}/users/{mailbox}/calendarView/delta?startDateTime={}&endDateTime={}",
+            self.base,
+            (now - Duration::days(7)).format("%Y-%m-%dT%H:%M:%SZ"),
+            (now + Duration::days(365)).format("%Y-%m-%dT%H:%M:%SZ"),
+        );
+        let prefer = format!("odata.maxpagesize={page}");
+        let mut out = Vec::new();
+        loop {
+            let body: Value = send_retrying(|| {
+                self.http
+                    .get(&url)
+                    .bearer_auth(&self.token)
+                    .header("Prefer", &prefer)
+            })
+            .await
+            .expect("list")
+            .error_for_status()
+            .expect("list status")
+            .json()
+            .await
+            .expect("list json");
+            for e in body["value"].as_array().expect("value") {
+                if e.get("@removed").is_none() {
+                    out.push(e["id"].as_str().expect("id").to_owned());
+                }
+            }
+            match body["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => return out,
+            }
+        }
     }
 
     pub async fn events(&self, mailbox: &str) -> Vec<Value> {

@@ -17,9 +17,11 @@ use roombridge_store::settings::{self, Notifications, Window};
 use crate::paths::Paths;
 use crate::{ApiError, App, ErrorCode};
 
-/// Polling more often than this gains nothing a person notices, and keeps the booking system
-/// and Graph busy for every room (each cycle is at least one delta request per mailbox).
-pub const POLL_MIN_SECS: u64 = 30;
+/// Polling more often than this gains nothing a person notices and keeps the booking system
+/// busy for every room. A poll reads the booking system's changes; Outlook is read at that
+/// pace only while a room is busy, and less often (at most every 2½ minutes) while it is idle,
+/// so the interval costs Graph little.
+pub const POLL_MIN_SECS: u64 = 5;
 /// Polling less often than hourly leaves Outlook behind the booking system for too long.
 pub const POLL_MAX_SECS: u64 = 3600;
 /// Reservations further back are history; re-reading them costs a larger full read of every
@@ -185,7 +187,7 @@ impl App {
         let poll = poll
             .or(config.poll_interval)
             .or(defaults.poll_interval)
-            .unwrap_or(Duration::from_secs(POLL_MIN_SECS));
+            .unwrap_or(Duration::from_secs(roombridge_engine::DEFAULT_POLL_SECS));
         let window = window.unwrap_or(Window {
             days_back: config.days_back,
             days_ahead: config.days_ahead,
@@ -268,10 +270,10 @@ mod tests {
         let cases = [
             (
                 SettingsUpdate {
-                    poll_interval_secs: Some(29),
+                    poll_interval_secs: Some(4),
                     ..Default::default()
                 },
-                "between 30 seconds and 60 minutes",
+                "between 5 seconds and 60 minutes",
             ),
             (
                 SettingsUpdate {
@@ -311,7 +313,7 @@ mod tests {
     #[test]
     fn every_problem_is_named_at_once() {
         let message = refused(SettingsUpdate {
-            poll_interval_secs: Some(5),
+            poll_interval_secs: Some(2),
             days_ahead: Some(5000),
             ..Default::default()
         });
@@ -329,7 +331,7 @@ mod tests {
         }
         .check(&now())
         .unwrap();
-        assert_eq!(ok.poll, Some(Duration::from_secs(30)));
+        assert_eq!(ok.poll, Some(Duration::from_secs(POLL_MIN_SECS)));
         assert_eq!(
             ok.window,
             Some(Window {

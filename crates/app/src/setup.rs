@@ -326,6 +326,9 @@ pub struct DemoOptions {
     pub clean_tenant: bool,
     /// The booking system the demo runs on: the contract's emulator, or PorticoEstate's.
     pub booking_system: BookingSystem,
+    /// How long each emulated Graph answer takes ([`GraphEmulatorConfig::latency`]); zero
+    /// by default.
+    pub graph_latency: std::time::Duration,
 }
 
 /// The built-in emulators of demo mode, running on loopback.
@@ -376,6 +379,7 @@ impl DemoServers {
             rewrite_subjects_after,
             clean_tenant,
             booking_system,
+            graph_latency,
         } = options;
         let client_secret = random_token();
         let api_key = random_token();
@@ -386,6 +390,7 @@ impl DemoServers {
             GraphEmulatorConfig::demo(client_secret.clone())
         };
         emulated_tenant.seed = seed;
+        emulated_tenant.latency = graph_latency;
         if let Some(after) = rewrite_subjects_after {
             emulated_tenant.rewrite_subjects = true;
             emulated_tenant.rewrite_after = after;

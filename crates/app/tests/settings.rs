@@ -26,7 +26,7 @@ async fn a_new_poll_interval_reaches_every_running_room_without_a_restart() {
     assert!(
         before
             .iter()
-            .all(|(_, p)| *p == Some(Duration::from_secs(30)))
+            .all(|(_, p)| *p == Some(Duration::from_secs(roombridge_engine::DEFAULT_POLL_SECS)))
     );
 
     let view = app
@@ -63,7 +63,7 @@ async fn bad_values_are_refused_with_a_message_and_change_nothing() {
     let before = app.settings().unwrap();
     let err = app
         .update_settings(&SettingsUpdate {
-            poll_interval_secs: Some(10),
+            poll_interval_secs: Some(4),
             days_back: Some(7),
             privacy: Some("reserved".into()),
             ..Default::default()
@@ -71,7 +71,7 @@ async fn bad_values_are_refused_with_a_message_and_change_nothing() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(
-        err.message.contains("between 30 seconds and 60 minutes"),
+        err.message.contains("between 5 seconds and 60 minutes"),
         "{}",
         err.message
     );

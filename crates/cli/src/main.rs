@@ -172,8 +172,10 @@ struct ServeArgs {
     /// The built UI.
     #[arg(long)]
     ui_dir: Option<PathBuf>,
-    /// Seconds between each room's cycles.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds between each room's reads of the booking system's changes. Outlook is read at
+    /// that pace while a room is busy, and less often while it is idle (at most 15 polls or
+    /// 150 seconds apart). A person's choice in Settings wins.
+    #[arg(long, default_value_t = roombridge_engine::DEFAULT_POLL_SECS)]
     poll: u64,
     /// PorticoEstate only: the address PorticoEstate can post webhooks to, i.e. this server's
     /// /hooks/porticoestate behind a reverse proxy or tunnel (https). Overrides

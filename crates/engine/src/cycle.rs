@@ -40,6 +40,17 @@ pub enum CycleMode {
     DryRun,
 }
 
+/// How much a timed cycle reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Both change feeds: the room's Outlook reading is due, or someone asked for the cycle.
+    Both,
+    /// The booking system's change feed first (it costs no Graph request), going on to a whole
+    /// cycle only if it brought something. A cycle that it did not is quiet: it reads nothing
+    /// more, plans nothing and writes nothing.
+    BookingFirst,
+}
+
 /// How a cycle went.
 #[derive(Debug, Clone, Serialize)]
 pub struct CycleReport {
@@ -62,6 +73,11 @@ pub struct CycleReport {
     pub resynced: bool,
     /// Whether the mass-deletion breaker held the cycle back, waiting for approval.
     pub held: bool,
+    /// The booking system's feed brought nothing and Outlook was not due: nothing more was
+    /// read, planned or written (see [`Reach::BookingFirst`]).
+    pub quiet: bool,
+    /// Items the two change feeds brought (changed, new or removed).
+    pub brought: usize,
     pub finished_at: DateTime<Utc>,
 }
 
@@ -69,11 +85,32 @@ impl CycleReport {
     pub fn ok(&self) -> bool {
         self.error.is_none()
     }
+
+    /// Whether the room was busy this cycle: anything arrived, was planned or failed. A busy
+    /// room's Outlook is read again soon; an idle one's less and less often.
+    pub fn busy(&self) -> bool {
+        self.brought > 0
+            || !self.plan.actions.is_empty()
+            || !self.plan.conflicts.is_empty()
+            || self.failed > 0
+            || self.error.is_some()
+    }
 }
 
 /// Runs one cycle of `room`. Never panics on a remote failure: failures end up in the report,
 /// the room's status and the history.
 pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleReport {
+    run_with(ctx, room, mode, None).await
+}
+
+/// [`run`], with the booking system's changes already read (by a [`Reach::BookingFirst`]
+/// check) when `booking` is given.
+async fn run_with(
+    ctx: &EngineContext,
+    room: &Room,
+    mode: CycleMode,
+    booking: Option<BookingChanges>,
+) -> CycleReport {
     // A dry run changes nothing, so the room is not "syncing" while it plans.
     let _syncing = (mode == CycleMode::Execute).then(|| {
         ctx.emit(EngineEvent::CycleStarted {
@@ -82,7 +119,7 @@ pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleRepo
         ctx.syncing(&room.id)
     });
     let mut report = CycleReport::empty(&room.id, &room.name, mode);
-    if let Err(failure) = run_inner(ctx, room, mode, &mut report).await {
+    if let Err(failure) = run_inner(ctx, room, mode, booking, &mut report).await {
         report.error = Some(failure.message.clone());
         report.auth_failed = failure.auth;
         report.held = failure.kind == HistoryKind::DeletionsHeld;
@@ -158,12 +195,16 @@ async fn run_inner(
     ctx: &EngineContext,
     room: &Room,
     mode: CycleMode,
+    booking: Option<BookingChanges>,
     report: &mut CycleReport,
 ) -> Result<(), Failure> {
     let setting = setting(ctx, room)?;
     report.cycle = number(ctx, room, mode)?;
     let stored = gather(ctx, room)?;
-    let fetched = fetch(ctx, room, &setting, &stored).await?;
+    let fetched = fetch(ctx, room, &setting, &stored, booking).await?;
+    report.brought = fetched.booking.reservations.len()
+        + fetched.calendar.upserted.len()
+        + fetched.calendar.removed.len();
     let mirrors = mirror(ctx, room, mode, &setting, &stored, fetched).await?;
     let events = mirrors.event_list();
     let composed = plan_cycle(room, &setting, &stored, (&mirrors, &events), report);
@@ -287,6 +328,58 @@ fn gather(ctx: &EngineContext, room: &Room) -> Result<Stored, Failure> {
         .map_err(Failure::local)
 }
 
+/// What reading the booking system's changes needs of the store: the cursor of a feed; the
+/// mirror and the links for a snapshot source.
+struct BookingState<'a> {
+    cursor: Option<&'a str>,
+    reservations: &'a [Reservation],
+    links: &'a [Link],
+}
+
+impl<'a> BookingState<'a> {
+    fn of(stored: &'a Stored) -> Self {
+        BookingState {
+            cursor: stored.booking_cursor.as_deref(),
+            reservations: &stored.reservations,
+            links: &stored.links,
+        }
+    }
+}
+
+/// The booking-first check of [`Reach::BookingFirst`]: the booking system's changes when it
+/// brought any, `None` when it brought nothing. Reads only what the booking side needs (a
+/// cursor; for a snapshot source, the reservations and links), never the Outlook mirror.
+async fn booking_first(
+    ctx: &EngineContext,
+    room: &Room,
+) -> Result<Option<BookingChanges>, Failure> {
+    let setting = setting(ctx, room)?;
+    let (cursor, reservations, links) = ctx
+        .store
+        .read(|c| {
+            let cursor = cursors::get(c, &room.id, Side::Booking)?;
+            Ok(match ctx.booking.source() {
+                Source::Feed => (cursor, Vec::new(), Vec::new()),
+                Source::Snapshot => (
+                    cursor,
+                    mirror::reservations(c, &room.id)?,
+                    links::list(c, &room.id)?,
+                ),
+            })
+        })
+        .map_err(Failure::local)?;
+    let state = BookingState {
+        cursor: cursor.as_deref(),
+        reservations: &reservations,
+        links: &links,
+    };
+    let changes = booking_changes(ctx, room, &setting, &state)
+        .await
+        .map_err(|e| Failure::remote(Side::Booking, &e))?;
+    let nothing = changes.reservations.is_empty() && changes.rejected.is_empty();
+    Ok((!nothing).then_some(changes))
+}
+
 /// What both change feeds said.
 struct Fetched {
     booking: BookingChanges,
@@ -301,6 +394,7 @@ async fn fetch(
     room: &Room,
     setting: &Setting,
     stored: &Stored,
+    booking: Option<BookingChanges>,
 ) -> Result<Fetched, Failure> {
     // A delta cursor covers the window it was made for. Once the window changed, the room's
     // calendar is read in full for the new one (as after an expired cursor: links keep that
@@ -314,9 +408,12 @@ async fn fetch(
         .as_deref()
         .filter(|_| !window_changed);
 
-    let booking = booking_changes(ctx, room, setting, stored)
-        .await
-        .map_err(|e| Failure::remote(Side::Booking, &e))?;
+    let booking = match booking {
+        Some(read) => read,
+        None => booking_changes(ctx, room, setting, &BookingState::of(stored))
+            .await
+            .map_err(|e| Failure::remote(Side::Booking, &e))?,
+    };
     let (calendar, resynced) = match ctx
         .calendar
         .changes(&room.mailbox, setting.window, calendar_cursor)
@@ -348,14 +445,10 @@ async fn booking_changes(
     ctx: &EngineContext,
     room: &Room,
     setting: &Setting,
-    stored: &Stored,
+    stored: &BookingState<'_>,
 ) -> Result<BookingChanges, ConnectorError> {
     match ctx.booking.source() {
-        Source::Feed => {
-            ctx.booking
-                .changes(&room.resource, stored.booking_cursor.as_deref())
-                .await
-        }
+        Source::Feed => ctx.booking.changes(&room.resource, stored.cursor).await,
         Source::Snapshot => {
             let mut read = ctx.booking.snapshot(&room.resource, setting.window).await?;
             // A snapshot shows no tags: a reservation seen before keeps the one it had, and a
@@ -379,7 +472,7 @@ async fn booking_changes(
             }
             Ok(BookingChanges {
                 reservations: snapshot::changes(
-                    &stored.reservations,
+                    stored.reservations,
                     read.reservations,
                     &setting.window,
                     setting.zone,
@@ -810,9 +903,26 @@ pub(crate) async fn run_and_report(
     ctx: &EngineContext,
     room: &Room,
     mode: CycleMode,
+    reach: Reach,
 ) -> Arc<CycleReport> {
+    let booking = match reach {
+        Reach::Both => None,
+        Reach::BookingFirst => match booking_first(ctx, room).await {
+            // Nothing new: the cycle ends here, unseen by listeners.
+            Ok(None) => {
+                let mut quiet = CycleReport::empty(&room.id, &room.name, mode);
+                quiet.quiet = true;
+                return Arc::new(quiet);
+            }
+            Ok(Some(changes)) => Some(changes),
+            // The whole cycle meets the same failure and records it.
+            Err(_) => None,
+        },
+    };
     let report = Arc::new(
-        match tokio::time::timeout(ctx.config.cycle_timeout, run(ctx, room, mode)).await {
+        match tokio::time::timeout(ctx.config.cycle_timeout, run_with(ctx, room, mode, booking))
+            .await
+        {
             Ok(report) => report,
             Err(_) => CycleReport::empty(&room.id, &room.name, mode).with_error(format!(
                 "The cycle took longer than {} s and was abandoned; it will be retried.",
@@ -841,6 +951,8 @@ impl CycleReport {
             auth_failed: false,
             resynced: false,
             held: false,
+            quiet: false,
+            brought: 0,
             finished_at: Utc::now(),
         }
     }

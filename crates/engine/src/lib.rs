@@ -26,12 +26,24 @@ pub use cycle::{CycleMode, CycleReport};
 pub use event::EngineEvent;
 use supervisor::{Supervisor, SupervisorMsg};
 
+/// How often a room reads the booking system's changes, unless a person chose otherwise: a
+/// booking-system change reaches Outlook within about this long.
+pub const DEFAULT_POLL_SECS: u64 = 10;
+/// The longest an idle room's Outlook calendar goes unread: 24 reads an hour per room, so 50
+/// idle rooms cost Graph 1,200 requests an hour, and an Outlook change reaches the booking
+/// system within 2½ minutes.
+pub const CALENDAR_CEILING_SECS: u64 = 150;
+
 /// How the engine runs.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// How often each room runs a cycle; `None` runs cycles only when asked
-    /// (`roombridge sync --once`).
+    /// How often each room reads the booking system's changes (and its Outlook calendar
+    /// while the room is busy); `None` runs cycles only when asked (`roombridge sync --once`).
     pub poll_interval: Option<Duration>,
+    /// The longest an idle room's Outlook calendar goes unread (never shorter than the poll
+    /// interval; with a short poll interval, at most 15 of them). An Outlook change reaches
+    /// the booking system within about this long.
+    pub calendar_ceiling: Duration,
     /// The sync window, in days before and after now.
     pub days_back: i64,
     pub days_ahead: i64,
@@ -52,7 +64,8 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            poll_interval: Some(Duration::from_secs(30)),
+            poll_interval: Some(Duration::from_secs(DEFAULT_POLL_SECS)),
+            calendar_ceiling: Duration::from_secs(CALENDAR_CEILING_SECS),
             days_back: 7,
             days_ahead: 365,
             cycle_timeout: Duration::from_secs(300),

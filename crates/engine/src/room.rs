@@ -2,6 +2,14 @@
 //!
 //! The cycle itself runs in a task that sends its report back as a message, so the actor stays
 //! responsive (a "sync now" during a cycle is queued, not lost).
+//!
+//! Polling adapts to the room: every tick reads the booking system's change feed (no Graph
+//! request), and goes on to Outlook only when it brought something or the room's Outlook
+//! reading is due. That reading is due one poll interval after a busy cycle (anything
+//! arrived, was planned or failed), and twice as long after each idle one, up to 15 poll
+//! intervals or [`EngineConfig::calendar_ceiling`](crate::EngineConfig::calendar_ceiling),
+//! whichever is shorter. A "sync now", a
+//! retry or a webhook reads both at once.
 
 use std::sync::Arc;
 
@@ -13,10 +21,14 @@ use roombridge_core::RoomId;
 use roombridge_store::rooms;
 
 use crate::EngineContext;
-use crate::cycle::{self, CycleMode, CycleReport};
+use crate::cycle::{self, CycleMode, CycleReport, Reach};
 use crate::supervisor::SupervisorMsg;
 
 pub struct RoomActor;
+
+/// An idle room's Outlook is read at least every this many polls (and at least every
+/// [`EngineConfig::calendar_ceiling`](crate::EngineConfig::calendar_ceiling)).
+const IDLE_POLLS: u32 = 15;
 
 pub enum RoomMsg {
     /// The timer fired.
@@ -61,6 +73,26 @@ pub struct RoomState {
     failures: u32,
     /// No timed cycles before this instant (the tenant's credentials were refused).
     hold_until: Option<std::time::Instant>,
+    /// How long after the last whole cycle Outlook is read again, and when that is.
+    calendar_every: std::time::Duration,
+    calendar_due: std::time::Instant,
+}
+
+impl RoomState {
+    /// After a whole cycle: a busy room's Outlook is read again one poll interval later, an
+    /// idle one's twice as late as last time, up to the ceiling.
+    fn pace(&mut self, busy: bool) {
+        let Some(poll) = self.poll else { return };
+        let ceiling = (poll * IDLE_POLLS)
+            .min(self.context.config.calendar_ceiling)
+            .max(poll);
+        self.calendar_every = if busy {
+            poll
+        } else {
+            (self.calendar_every * 2).clamp(poll, ceiling)
+        };
+        self.calendar_due = std::time::Instant::now() + self.calendar_every;
+    }
 }
 
 impl Actor for RoomActor {
@@ -73,13 +105,12 @@ impl Actor for RoomActor {
         myself: ActorRef<RoomMsg>,
         args: RoomArgs,
     ) -> Result<RoomState, ActorProcessingErr> {
-        let timer = args
-            .poll
-            .map(|every| myself.send_interval(every, || RoomMsg::Tick));
+        let timer = args.poll.map(|every| ticks(&myself, every));
         if args.poll.is_some() {
             // First cycle right away rather than one interval from now.
             myself.send_message(RoomMsg::Tick)?;
         }
+        let poll = args.poll.unwrap_or(std::time::Duration::from_secs(30));
         Ok(RoomState {
             room: args.room,
             context: args.context,
@@ -90,6 +121,9 @@ impl Actor for RoomActor {
             poll: args.poll,
             failures: 0,
             hold_until: None,
+            calendar_every: poll,
+            // The first cycle reads both.
+            calendar_due: std::time::Instant::now(),
         })
     }
 
@@ -117,12 +151,17 @@ impl Actor for RoomActor {
                     .hold_until
                     .is_some_and(|until| std::time::Instant::now() < until);
                 if state.running.is_none() && !held {
-                    start(&myself, state, CycleMode::Execute, Priority::Background);
+                    let reach = if std::time::Instant::now() >= state.calendar_due {
+                        Reach::Both
+                    } else {
+                        Reach::BookingFirst
+                    };
+                    start(&myself, state, CycleMode::Execute, reach);
                 }
             }
             RoomMsg::Retry => {
                 if state.running.is_none() {
-                    start(&myself, state, CycleMode::Execute, Priority::Background);
+                    start(&myself, state, CycleMode::Execute, Reach::Both);
                 }
             }
             RoomMsg::Hold(duration) => {
@@ -134,8 +173,9 @@ impl Actor for RoomActor {
                     if let Some(timer) = state.timer.take() {
                         timer.abort();
                     }
-                    state.timer = Some(myself.send_interval(every, || RoomMsg::Tick));
+                    state.timer = Some(ticks(&myself, every));
                     state.poll = Some(every);
+                    state.pace(true);
                 }
             }
             RoomMsg::PollInterval(reply) => {
@@ -146,8 +186,7 @@ impl Actor for RoomActor {
                 state.queued.push((mode, reply));
                 if state.running.is_none() {
                     let (mode, _) = &state.queued[0];
-                    // Someone asked for this cycle: its Graph requests go first.
-                    start(&myself, state, *mode, Priority::Interactive);
+                    start(&myself, state, *mode, Reach::Both);
                 }
             }
             RoomMsg::CyclePanicked(what) => {
@@ -158,6 +197,17 @@ impl Actor for RoomActor {
             }
             RoomMsg::CycleDone(report) => {
                 let ran = state.running.take();
+                if report.quiet {
+                    // Nothing arrived and nothing was read beyond the booking feed.
+                    if let Some((mode, _)) = state.queued.first() {
+                        let mode = *mode;
+                        start(&myself, state, mode, Reach::Both);
+                    }
+                    return Ok(());
+                }
+                if report.mode == CycleMode::Execute {
+                    state.pace(report.busy());
+                }
                 // Everyone waiting for a cycle of the mode that just ran gets its report.
                 let (served, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut state.queued)
                     .into_iter()
@@ -186,7 +236,7 @@ impl Actor for RoomActor {
                 }
                 if let Some((mode, _)) = state.queued.first() {
                     let mode = *mode;
-                    start(&myself, state, mode, Priority::Interactive);
+                    start(&myself, state, mode, Reach::Both);
                 }
             }
         }
@@ -194,8 +244,33 @@ impl Actor for RoomActor {
     }
 }
 
-/// Starts a cycle in a task; its report comes back as [`RoomMsg::CycleDone`].
-fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, priority: Priority) {
+/// The room's timer: a tick every `every`, the first one at a random point of the first
+/// interval, so that rooms started together do not all tick at the same moments.
+fn ticks(myself: &ActorRef<RoomMsg>, every: std::time::Duration) -> JoinHandle<()> {
+    use rand::Rng;
+    let offset = every.mul_f64(rand::rng().random_range(0.0..1.0));
+    let me = myself.clone();
+    ractor::concurrency::spawn(async move {
+        tokio::time::sleep(offset).await;
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if me.send_message(RoomMsg::Tick).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// Starts a cycle in a task; its report comes back as [`RoomMsg::CycleDone`]. A timed cycle
+/// (a tick or a retry) runs in the background; one someone asked for goes first at Graph.
+fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, reach: Reach) {
+    let priority = if state.queued.is_empty() {
+        Priority::Background
+    } else {
+        Priority::Interactive
+    };
     state.running = Some(mode);
     let context = state.context.clone();
     let room_id = state.room.clone();
@@ -206,7 +281,7 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, pri
             Ok(Some(room)) if room.paused && mode == CycleMode::Execute => {
                 Arc::new(CycleReport::skipped(&room, "paused"))
             }
-            Ok(Some(room)) => cycle::run_and_report(&context, &room, mode).await,
+            Ok(Some(room)) => cycle::run_and_report(&context, &room, mode, reach).await,
             Ok(None) => Arc::new(CycleReport::missing(&room_id)),
             Err(e) => Arc::new(CycleReport::missing(&room_id).with_error(e.to_string())),
         }

@@ -11,7 +11,7 @@ const settings: SettingsView = {
   days_ahead: 365,
   privacy: 'full',
   notifications: { failures: true, sign_in: true, conflicts: true },
-  bounds: { poll_min_secs: 30, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
+  bounds: { poll_min_secs: 5, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
   paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
 };
 import type { ActivityInput, BulkDecisionRequest, DecideInput, EditRoomInput, ExportInput } from '../backend/types';
