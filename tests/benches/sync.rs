@@ -7,7 +7,8 @@
 //! - `ROOMBRIDGE_BENCH_SCALE` (default 30): the steady-state hour runs this many times faster,
 //!   every interval of the engine shortened by as much; requests, bytes and latencies are
 //!   given for a real hour.
-//! - `ROOMBRIDGE_BENCH_LARGE=0` skips the 500-room part (the longest).
+//! - `ROOMBRIDGE_BENCH_LARGE=0` skips the 500-room part (the longest);
+//!   `ROOMBRIDGE_BENCH_ONLY=steady|first|large` runs one part.
 //!
 //! The history and export rows of the issue have benchmarks of their own:
 //! `cargo bench -p roombridge-store --bench history` and
@@ -109,9 +110,15 @@ fn main() {
             "{:<46} {:>16} {:>16}   target",
             "figure", "RoomBridge", "seed's approach"
         );
-        steady_state().await;
-        first_sync().await;
-        if std::env::var("ROOMBRIDGE_BENCH_LARGE").as_deref() != Ok("0") {
+        let only = std::env::var("ROOMBRIDGE_BENCH_ONLY").unwrap_or_default();
+        let runs = |part: &str| only.is_empty() || only == part;
+        if runs("steady") {
+            steady_state().await;
+        }
+        if runs("first") {
+            first_sync().await;
+        }
+        if runs("large") && std::env::var("ROOMBRIDGE_BENCH_LARGE").as_deref() != Ok("0") {
             large().await;
         }
         println!(
@@ -381,7 +388,11 @@ async fn first_sync() {
     let started = Instant::now();
     h.app.sync_all(CycleMode::Execute).await.expect("sync");
     let took = started.elapsed().as_secs_f64();
-    let traffic = Traffic::of(&h.servers.graph.stats());
+    let stats = h.servers.graph.stats();
+    let traffic = Traffic::of(&stats);
+    if std::env::var("ROOMBRIDGE_BENCH_DETAIL").is_ok() {
+        println!("  {stats:?}");
+    }
     h.app.shutdown().await;
     // Each mailbox does its requests 4 at a time at best; the mailboxes are independent.
     let per_mailbox = traffic.requests as f64 / f64::from(ROOMS);

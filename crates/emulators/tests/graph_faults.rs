@@ -886,3 +886,37 @@ async fn latency_delays_each_answer_and_each_request_of_a_chain() {
     assert!(chained >= Duration::from_millis(360), "{chained:?}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn four_chains_at_once_fit_a_mailbox_s_four_concurrent_requests() {
+    // Each chain runs one request at a time, its first one included: four chains to one
+    // mailbox never hold more than four of its slots.
+    let mut config = demo(Seed::Empty);
+    config.latency = Duration::from_millis(100);
+    let emu = GraphEmulator::start(config, loopback()).await.unwrap();
+    let api = Api::new(&emu).await;
+    let chain = || {
+        (1..=3)
+            .map(|i: u32| {
+                let mut r = json!({"id": i.to_string(), "method": "GET", "url": window_path(ROOM)});
+                if i > 1 {
+                    r["dependsOn"] = json!([(i - 1).to_string()]);
+                }
+                r
+            })
+            .collect::<Vec<Value>>()
+    };
+    let (a, b, c, d) = tokio::join!(
+        api.batch(chain()),
+        api.batch(chain()),
+        api.batch(chain()),
+        api.batch(chain())
+    );
+    for (s, v) in [a, b, c, d] {
+        assert_eq!(s, StatusCode::OK);
+        for r in v["responses"].as_array().unwrap() {
+            assert_eq!(r["status"], 200, "{r}");
+        }
+    }
+    emu.shutdown().await;
+}

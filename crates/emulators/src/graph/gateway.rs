@@ -550,7 +550,9 @@ impl Gateway {
                 Outcome::Drop => return Outcome::Drop,
             };
             ids.stamp(&mut response);
-            if item.depends_on.is_empty() {
+            // In a chain, the first request (which depends on nothing) is done before the next
+            // starts, like the others.
+            if !sequential {
                 parallel_slots.extend(slot);
             }
             statuses.insert(&item.id, response.status().as_u16());
