@@ -99,6 +99,10 @@ fn scale() -> f64 {
         .unwrap_or(30.0)
 }
 
+/// The allocator the shipped binaries use.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

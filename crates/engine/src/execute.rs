@@ -63,7 +63,12 @@ pub(crate) async fn run(
         instances: HashMap::new(),
     };
     let mut failed_links: Vec<LinkId> = Vec::new();
-    let existing = |id: &LinkId| stored.iter().find(|l| &l.id == id);
+    // Looked up once per action: by key, not by scanning (a first sync plans thousands).
+    let by_link: HashMap<&LinkId, &Link> = stored.iter().map(|l| (&l.id, l)).collect();
+    let by_block: HashMap<&BlockKey, &Block> = blocks.iter().map(|b| (&b.key, b)).collect();
+    let by_event: HashMap<&GraphEventId, &CalendarEvent> =
+        events.iter().map(|e| (&e.id, e)).collect();
+    let existing = |id: &LinkId| by_link.get(id).copied();
     // How each failed link failed last time, read before any write journals a row over it
     // (and not at all when there is nothing to do): the same failure again (a service still
     // refusing an item) is recorded on the link, not as one more history row per cycle.
@@ -74,18 +79,8 @@ pub(crate) async fn run(
             .read(|c| links::failures(c, &room.id))
             .unwrap_or_default()
     };
-    let block_title = |key: &BlockKey| {
-        blocks
-            .iter()
-            .find(|b| &b.key == key)
-            .map(|b| b.content.title.clone())
-    };
-    let event_title = |id: &GraphEventId| {
-        events
-            .iter()
-            .find(|e| &e.id == id)
-            .map(|e| e.content.title.clone())
-    };
+    let block_title = |key: &BlockKey| by_block.get(key).map(|b| b.content.title.clone());
+    let event_title = |id: &GraphEventId| by_event.get(id).map(|e| e.content.title.clone());
 
     let mut sent = send_together(ctx, room, &plan.actions, stored).await;
     for (i, action) in plan.actions.iter().enumerate() {
@@ -275,8 +270,11 @@ async fn send_together(
     actions: &[Action],
     stored: &[Link],
 ) -> HashMap<usize, Sent> {
-    let touched =
-        |event: &GraphEventId| actions.iter().filter(|a| a.event() == Some(event)).count();
+    let mut named: HashMap<&GraphEventId, usize> = HashMap::new();
+    for event in actions.iter().filter_map(Action::event) {
+        *named.entry(event).or_default() += 1;
+    }
+    let touched = |event: &GraphEventId| named.get(event).copied().unwrap_or(0);
     let mut chosen: Vec<(usize, CalendarWrite<'_>)> = Vec::new();
     for (i, action) in actions.iter().enumerate() {
         let write = match action {
@@ -311,15 +309,16 @@ async fn send_together(
     if chosen.len() < 2 {
         return HashMap::new();
     }
+    let origins: HashMap<&LinkId, Side> = stored.iter().map(|l| (&l.id, l.origin)).collect();
     let journaled: Vec<Link> = chosen
         .iter()
         .filter(|(_, w)| matches!(w, CalendarWrite::Create { .. }))
         .map(|(i, _)| {
             let mut row = rows::pending_row(&actions[*i]);
-            row.origin = stored
-                .iter()
-                .find(|l| &l.id == actions[*i].link())
-                .map_or(Side::Booking, |l| l.origin);
+            row.origin = origins
+                .get(actions[*i].link())
+                .copied()
+                .unwrap_or(Side::Booking);
             row
         })
         .collect();
