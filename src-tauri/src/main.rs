@@ -5,10 +5,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// See the workspace's Cargo.toml for why.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     roombridge_app::logging::init(true);
     roombridge_desktop::run(roombridge_desktop::Launch::parse())

@@ -8,7 +8,8 @@
 //!   every interval of the engine shortened by as much; requests, bytes and latencies are
 //!   given for a real hour.
 //! - `ROOMBRIDGE_BENCH_LARGE=0` skips the 500-room part (the longest);
-//!   `ROOMBRIDGE_BENCH_ONLY=steady|first|large` runs one part.
+//!   `ROOMBRIDGE_BENCH_ONLY=steady|first|large` runs one part;
+//!   `ROOMBRIDGE_BENCH_LATENCY=0` skips the first sync against a slow Graph.
 //!
 //! The history and export rows of the issue have benchmarks of their own:
 //! `cargo bench -p roombridge-store --bench history` and
@@ -17,7 +18,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use roombridge_app::setup::DemoOptions;
+use roombridge_app::setup::{self, DemoOptions};
+use roombridge_app::views::Mode;
+use roombridge_connectors::booking::BookingConnector;
+use roombridge_connectors::graph::{GraphConfig, GraphConnector};
+use roombridge_core::Secret;
+use roombridge_emulators::booking::{BookingEmulator, BookingEmulatorConfig};
+use roombridge_emulators::graph::{GraphEmulator, GraphEmulatorConfig};
 use roombridge_emulators::graph::{GraphRoute, GraphStats};
 use roombridge_emulators::seed::{Seed, bench_room_email, bench_room_id};
 use roombridge_engine::{CycleMode, EngineConfig, EngineEvent};
@@ -99,16 +106,16 @@ fn scale() -> f64 {
         .unwrap_or(30.0)
 }
 
-/// The allocator the shipped binaries use.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
+        if let Ok(seed) = std::env::var(SERVE) {
+            serve_emulators(&seed).await;
+            return;
+        }
         println!("RoomBridge against its Graph and booking emulators (Exchange's limits on)");
         println!(
             "{:<46} {:>16} {:>16}   target",
@@ -380,6 +387,9 @@ async fn first_sync() {
         "  ({throttled} throttled answers, {failed} failed writes; the seed's time is one room's 200 creates, one at a time, times 250)"
     );
 
+    if std::env::var("ROOMBRIDGE_BENCH_LATENCY").as_deref() == Ok("0") {
+        return;
+    }
     // The same against a Graph that takes 150 ms per request.
     let latency = Duration::from_millis(150);
     let h = Harness::start_options(DemoOptions {
@@ -417,46 +427,92 @@ async fn first_sync() {
 }
 
 /// 500 rooms x 200 events (100k): memory, idle CPU at 60 s polls, and one dry run over all
-/// rooms once settled. The emulators run in this process too, so memory and CPU include
-/// theirs.
+/// rooms once settled. The emulators run in a child process (this benchmark again, see
+/// [`serve_emulators`]), so the memory and CPU measured are the engine's own: its actors,
+/// connectors, SQLite and the app around them.
 async fn large() {
     const ROOMS: u32 = 500;
     const PER_ROOM: u32 = 200;
-    println!("\n{ROOMS} rooms x {PER_ROOM} events (engine and both emulators in one process)");
+    println!("\n{ROOMS} rooms x {PER_ROOM} events (the emulators in a process of their own)");
+    let secret = setup::random_token();
+    let mut child = std::process::Command::new(std::env::current_exe().expect("this benchmark"))
+        .env(SERVE, format!("{ROOMS}x{PER_ROOM}"))
+        .env(SECRET, &secret)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulators' process");
+    let mut where_ = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("its output")),
+        &mut where_,
+    )
+    .expect("the emulators' addresses");
+    let mut parts = where_.split_whitespace();
+    let mut next = || url::Url::parse(parts.next().expect("an address")).expect("a URL");
+    let (graph_base, token_url, booking_base) = (next(), next(), next());
+    let connectors = setup::Connectors {
+        graph: Arc::new(
+            GraphConnector::new(
+                GraphConfig {
+                    graph_base,
+                    token_url,
+                    client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
+                    page_size: 50,
+                },
+                Secret::new(secret.clone()),
+            )
+            .expect("graph connector"),
+        ),
+        booking: Arc::new(
+            BookingConnector::new(booking_base, Secret::new(secret)).expect("booking connector"),
+        ),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = setup::open_store(dir.path(), "bench.sqlite").expect("store");
+    setup::auto_map(&store, &connectors)
+        .await
+        .expect("map rooms");
     let config = EngineConfig {
         poll_interval: Some(Duration::from_secs(60)),
         ..EngineConfig::default()
     };
-    let options = DemoOptions {
-        seed: Seed::Bulk {
-            rooms: ROOMS,
-            per_room: PER_ROOM,
-        },
-        ..DemoOptions::default()
-    };
-    let h = Harness::start_engine(options, config).await;
+    let app = setup::start_app(store, connectors, config, Mode::Demo, Vec::new())
+        .await
+        .expect("app");
     let started = Instant::now();
-    h.app.sync_all(CycleMode::Execute).await.expect("sync");
+    app.sync_all(CycleMode::Execute).await.expect("sync");
     let first = started.elapsed().as_secs_f64();
-    h.app.sync_all(CycleMode::Execute).await.expect("sync");
+    app.sync_all(CycleMode::Execute).await.expect("sync");
     println!("  (first sync of 100k events: {first:.1} s)");
     let peak = proc_kib("VmHWM:").unwrap_or(0) * 1024;
 
+    // Long enough for every room to tick and for the app to give freed memory back once.
     let cpu_before = cpu_time();
-    let idle = Duration::from_secs(60);
+    let idle = Duration::from_secs(75);
     tokio::time::sleep(idle).await;
     let cpu = (cpu_time() - cpu_before).as_secs_f64() / idle.as_secs_f64() * 100.0;
     let rss = proc_kib("VmRSS:").unwrap_or(0) * 1024;
-    line("  memory when idle (resident)", mib(rss), "-", "<= 150 MiB");
-    line("  memory at its peak (first sync)", mib(peak), "-", "");
     line(
-        "  idle CPU at 60 s polls",
+        "  engine memory when idle (resident)",
+        mib(rss),
+        "-",
+        "<= 150 MiB",
+    );
+    line(
+        "  engine memory at its peak (first sync)",
+        mib(peak),
+        "-",
+        "",
+    );
+    line(
+        "  engine idle CPU at 60 s polls",
         format!("{cpu:.2} %"),
         "-",
         "<= 1 % of a core",
     );
     let started = Instant::now();
-    h.app.sync_all(CycleMode::DryRun).await.expect("dry run");
+    app.sync_all(CycleMode::DryRun).await.expect("dry run");
     let dry = started.elapsed().as_secs_f64();
     line(
         "  one dry run over all rooms, settled",
@@ -464,5 +520,46 @@ async fn large() {
         "-",
         "<= 0.5 s",
     );
-    h.app.shutdown().await;
+    app.shutdown().await;
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Set in the child process of [`large`]: `{rooms}x{per_room}` to seed the emulators with.
+const SERVE: &str = "ROOMBRIDGE_BENCH_SERVE";
+/// The client secret and API key the child's emulators accept.
+const SECRET: &str = "ROOMBRIDGE_BENCH_SECRET";
+
+/// The child process of [`large`]: both emulators, seeded, until the parent closes its input.
+/// Prints the Graph base, the token URL and the booking system's base on one line.
+async fn serve_emulators(seed: &str) {
+    let seed = Seed::parse(&format!("bulk:{seed}")).expect("a bulk seed");
+    let secret = std::env::var(SECRET).expect("a secret");
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut tenant = GraphEmulatorConfig::demo(secret.clone());
+    tenant.seed = seed;
+    let graph = GraphEmulator::start(tenant, loopback)
+        .await
+        .expect("graph emulator");
+    let booking = BookingEmulator::start(
+        BookingEmulatorConfig {
+            api_key: secret,
+            seed,
+        },
+        loopback,
+    )
+    .await
+    .expect("booking emulator");
+    println!(
+        "{} {} {}",
+        graph.graph_base(),
+        graph.token_url(),
+        booking.base_url()
+    );
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+    })
+    .await;
 }

@@ -14,6 +14,7 @@ pub mod export;
 pub mod http;
 pub mod logging;
 pub mod mappings;
+pub mod memory;
 pub mod ops;
 pub mod overall;
 pub mod overview;

@@ -282,10 +282,6 @@ enum ExportArg {
     Jsonl,
 }
 
-/// See the workspace's Cargo.toml for why.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The long-running commands keep rotating log files in the OS log folder.

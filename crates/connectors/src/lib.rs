@@ -20,6 +20,9 @@ use roombridge_core::{
 
 pub use error::{ConnectorError, ErrorKind};
 
+/// Idle HTTP connections a connector keeps per host.
+pub(crate) const IDLE_CONNECTIONS: usize = 8;
+
 /// An item one side reported that could not be read. It fails alone: the rest of the page is
 /// used, and the message is shown to the facility manager.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,6 +26,8 @@ pub struct EngineContext {
     /// behind, so "is this room syncing" answered from it could still say yes after the cycle
     /// has returned.
     in_flight: Mutex<HashMap<RoomId, usize>>,
+    /// Permits for whole cycles ([`EngineConfig::max_concurrent_cycles`]).
+    pub(crate) cycles: tokio::sync::Semaphore,
 }
 
 impl EngineContext {
@@ -40,6 +42,7 @@ impl EngineContext {
             store,
             calendar,
             booking,
+            cycles: tokio::sync::Semaphore::new(config.max_concurrent_cycles.max(1)),
             config,
             events,
             series_checked: Mutex::default(),

@@ -919,6 +919,9 @@ pub(crate) async fn run_and_report(
             Err(_) => None,
         },
     };
+    // Waiting for a turn does not count against the cycle's time. The semaphore is never
+    // closed, so a permit always comes.
+    let _turn = ctx.cycles.acquire().await.ok();
     let report = Arc::new(
         match tokio::time::timeout(ctx.config.cycle_timeout, run_with(ctx, room, mode, booking))
             .await

@@ -59,6 +59,10 @@ pub struct EngineConfig {
     /// no signal for an occurrence deleted on its own, so without this check such a deletion
     /// would be seen only when something else in its series changes. One request per series.
     pub series_check_interval: Duration,
+    /// Whole cycles (beyond a quiet booking check) that may run at once across all rooms. Each
+    /// holds its room's mirror, plan and requests in memory, so this bounds the engine's peak
+    /// (a first sync of hundreds of rooms runs in waves); rooms beyond it wait their turn.
+    pub max_concurrent_cycles: usize,
 }
 
 impl Default for EngineConfig {
@@ -73,6 +77,7 @@ impl Default for EngineConfig {
             restart_window: Duration::from_secs(600),
             breaker: roombridge_core::plan::Breaker::default(),
             series_check_interval: Duration::from_secs(3600),
+            max_concurrent_cycles: 64,
         }
     }
 }

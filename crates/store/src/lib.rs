@@ -40,14 +40,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The open database. One connection behind a mutex: RoomBridge's writes are small and few,
 /// and a single writer keeps SQLite's locking out of the engine's way.
 ///
-/// The engine and the app call [`Store::read`] and [`Store::write`] from async tasks without
-/// `spawn_blocking`. That is safe here, for the same reasons a short `std::sync::Mutex`
-/// critical section is: the closures are synchronous, so the lock is never held across an
-/// `.await` (no task can park while holding it and starve the others); each call is one small
-/// transaction over one room's rows (a cycle's reads and its one commit; the history queries
-/// use indexes); and a blocked worker thread only delays the other tasks on it by that long. What
-/// would break this, and must then move to `spawn_blocking`: a call that scans a large table
-/// without an index, or a closure that waits on something else.
+/// The engine and the app call [`Store::read`] and [`Store::write`] from async tasks. On a
+/// multi-threaded tokio runtime each call runs in `block_in_place`: the runtime hands the
+/// worker's other tasks to another thread first, so SQLite's work (a first sync commits
+/// thousands of rows at once) and the wait for the connection never hold up the tasks that
+/// answer HTTP or drive other rooms. The closures are synchronous, so the lock is never held
+/// across an `.await`. Elsewhere (a current-thread runtime, a plain thread) the call simply
+/// runs.
 pub struct Store {
     conn: Mutex<Connection>,
 }
@@ -101,23 +100,36 @@ impl Store {
 
     /// Runs `f` with the connection, for reads and single writes.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
-        f(&conn)
+        off_async(|| {
+            let conn = self.lock();
+            f(&conn)
+        })
     }
 
     /// Runs `f` in one transaction: all of its writes land, or none do.
     pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        off_async(|| {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection itself intact (rusqlite rolls
         // back an unfinished transaction on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Runs blocking work so that it does not hold up an async worker thread (see [`Store`]).
+fn off_async<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 

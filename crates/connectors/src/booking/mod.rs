@@ -65,6 +65,9 @@ impl BookingConnector {
             .user_agent(concat!("RoomBridge/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
+            // Every room polls: a few idle connections serve them all.
+            .pool_max_idle_per_host(crate::IDLE_CONNECTIONS)
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| {
                 ConnectorError::new(

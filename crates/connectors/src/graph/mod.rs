@@ -183,6 +183,11 @@ impl GraphConnector {
     ) -> Result<Self, ConnectorError> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
+            // Graph speaks HTTP/2, one connection for everything; over HTTP/1.1 (a proxy, the
+            // emulator) a first sync opens one per request in flight, and idle ones holding
+            // their buffers are not kept for long.
+            .pool_max_idle_per_host(crate::IDLE_CONNECTIONS)
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| {
                 ConnectorError::new(
