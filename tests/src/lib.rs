@@ -60,15 +60,6 @@ impl Harness {
         Harness::start_engine(options, Harness::config(None)).await
     }
 
-    /// Starts everything with `seed` and rooms that poll every `poll` on their own.
-    pub async fn start_polling(seed: Seed, poll: std::time::Duration) -> Harness {
-        let options = DemoOptions {
-            seed,
-            ..DemoOptions::default()
-        };
-        Harness::start_engine(options, Harness::config(Some(poll))).await
-    }
-
     /// The engine as tests run it: cycles when asked (or every `poll`), and every cycle
     /// compares the rooms' Outlook series with their instances, so a deleted occurrence (no
     /// signal in delta) is seen at once.

@@ -28,6 +28,10 @@ pub struct EngineContext {
     in_flight: Mutex<HashMap<RoomId, usize>>,
     /// Permits for whole cycles ([`EngineConfig::max_concurrent_cycles`]).
     pub(crate) cycles: tokio::sync::Semaphore,
+    /// Delta links quiet cycles read, newer than the stored ones, until the next commit.
+    kept_cursors: Mutex<HashMap<RoomId, String>>,
+    /// When each room last planned a cycle that carried out its plan.
+    planned_at: Mutex<HashMap<RoomId, Instant>>,
 }
 
 impl EngineContext {
@@ -47,6 +51,8 @@ impl EngineContext {
             events,
             series_checked: Mutex::default(),
             in_flight: Mutex::default(),
+            kept_cursors: Mutex::default(),
+            planned_at: Mutex::default(),
         }
     }
 
@@ -58,6 +64,31 @@ impl EngineContext {
     /// Whether a cycle that carries out its plan is running for `room` right now.
     pub fn is_syncing(&self, room: &RoomId) -> bool {
         in_flight(&self.in_flight).contains_key(room)
+    }
+
+    /// The delta link a quiet cycle of `room` kept, if one is newer than the stored one.
+    pub(crate) fn kept_cursor(&self, room: &RoomId) -> Option<String> {
+        locked(&self.kept_cursors).get(room).cloned()
+    }
+
+    pub(crate) fn keep_cursor(&self, room: &RoomId, cursor: String) {
+        locked(&self.kept_cursors).insert(room.clone(), cursor);
+    }
+
+    pub(crate) fn forget_cursor(&self, room: &RoomId) {
+        locked(&self.kept_cursors).remove(room);
+    }
+
+    /// Records that `room` planned a cycle now.
+    pub(crate) fn planned(&self, room: &RoomId) {
+        locked(&self.planned_at).insert(room.clone(), Instant::now());
+    }
+
+    /// Whether `room` has gone an hour without planning (or never planned in this run).
+    pub(crate) fn plan_due(&self, room: &RoomId) -> bool {
+        locked(&self.planned_at)
+            .get(room)
+            .is_none_or(|at| at.elapsed() >= PLAN_AT_LEAST_EVERY)
     }
 
     /// Marks `room` as syncing until the returned guard is dropped (also when the cycle is
@@ -90,6 +121,14 @@ impl Drop for Syncing<'_> {
 }
 
 fn in_flight(map: &Mutex<HashMap<RoomId, usize>>) -> MutexGuard<'_, HashMap<RoomId, usize>> {
-    // The map holds plain counters; a panic elsewhere cannot leave it inconsistent.
+    locked(map)
+}
+
+/// A quiet room still plans this often: the window moves with the clock, and settings a person
+/// changed apply.
+const PLAN_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn locked<T>(map: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The maps hold plain values; a panic elsewhere cannot leave them inconsistent.
     map.lock().unwrap_or_else(|e| e.into_inner())
 }

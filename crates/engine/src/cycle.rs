@@ -45,10 +45,12 @@ pub enum CycleMode {
 pub enum Reach {
     /// Both change feeds: the room's Outlook reading is due, or someone asked for the cycle.
     Both,
-    /// The booking system's change feed first (it costs no Graph request), going on to a whole
-    /// cycle only if it brought something. A cycle that it did not is quiet: it reads nothing
-    /// more, plans nothing and writes nothing.
-    BookingFirst,
+    /// A timed cycle: the booking system's change feed first (it costs no Graph request), then
+    /// Outlook's if its reading is due (`outlook_due`). Only if they brought something, or the
+    /// room has work waiting (see [`waiting`]), does the whole cycle run; otherwise the cycle is
+    /// quiet: it plans nothing and writes nothing (a new delta link is kept in memory until the
+    /// next commit).
+    Timed { outlook_due: bool },
 }
 
 /// How a cycle went.
@@ -73,8 +75,8 @@ pub struct CycleReport {
     pub resynced: bool,
     /// Whether the mass-deletion breaker held the cycle back, waiting for approval.
     pub held: bool,
-    /// The booking system's feed brought nothing and Outlook was not due: nothing more was
-    /// read, planned or written (see [`Reach::BookingFirst`]).
+    /// The change feeds brought nothing and no work was waiting: nothing was planned or
+    /// written (see [`Reach::Timed`]).
     pub quiet: bool,
     /// Items the two change feeds brought (changed, new or removed).
     pub brought: usize,
@@ -100,17 +102,19 @@ impl CycleReport {
 /// Runs one cycle of `room`. Never panics on a remote failure: failures end up in the report,
 /// the room's status and the history.
 pub async fn run(ctx: &EngineContext, room: &Room, mode: CycleMode) -> CycleReport {
-    run_with(ctx, room, mode, None).await
+    run_with(ctx, room, mode, Read::default()).await
 }
 
-/// [`run`], with the booking system's changes already read (by a [`Reach::BookingFirst`]
-/// check) when `booking` is given.
-async fn run_with(
-    ctx: &EngineContext,
-    room: &Room,
-    mode: CycleMode,
+/// What a [`Reach::Timed`] check already read: the booking system's changes, and Outlook's
+/// when it read them.
+#[derive(Default)]
+struct Read {
     booking: Option<BookingChanges>,
-) -> CycleReport {
+    calendar: Option<CalendarChanges>,
+}
+
+/// [`run`], with what a [`Reach::Timed`] check already read.
+async fn run_with(ctx: &EngineContext, room: &Room, mode: CycleMode, read: Read) -> CycleReport {
     // A dry run changes nothing, so the room is not "syncing" while it plans.
     let _syncing = (mode == CycleMode::Execute).then(|| {
         ctx.emit(EngineEvent::CycleStarted {
@@ -119,7 +123,7 @@ async fn run_with(
         ctx.syncing(&room.id)
     });
     let mut report = CycleReport::empty(&room.id, &room.name, mode);
-    if let Err(failure) = run_inner(ctx, room, mode, booking, &mut report).await {
+    if let Err(failure) = run_inner(ctx, room, mode, read, &mut report).await {
         report.error = Some(failure.message.clone());
         report.auth_failed = failure.auth;
         report.held = failure.kind == HistoryKind::DeletionsHeld;
@@ -195,13 +199,17 @@ async fn run_inner(
     ctx: &EngineContext,
     room: &Room,
     mode: CycleMode,
-    booking: Option<BookingChanges>,
+    read: Read,
     report: &mut CycleReport,
 ) -> Result<(), Failure> {
     let setting = setting(ctx, room)?;
     report.cycle = number(ctx, room, mode)?;
-    let stored = gather(ctx, room)?;
-    let fetched = fetch(ctx, room, &setting, &stored, booking).await?;
+    let mut stored = gather(ctx, room)?;
+    // A delta link a quiet cycle kept in memory is newer than the stored one.
+    if let Some(cursor) = ctx.kept_cursor(&room.id) {
+        stored.calendar_cursor = Some(cursor);
+    }
+    let fetched = fetch(ctx, room, &setting, &stored, read).await?;
     report.brought = fetched.booking.reservations.len()
         + fetched.calendar.upserted.len()
         + fetched.calendar.removed.len();
@@ -211,6 +219,7 @@ async fn run_inner(
     if mode == CycleMode::DryRun {
         return Ok(());
     }
+    ctx.planned(&room.id);
     guard(ctx, room, &report.plan, stored.links.len())?;
     let mut applied = execute::run(
         ctx,
@@ -236,6 +245,8 @@ async fn run_inner(
         .map(|(side, e)| Failure::remote(side, &e));
     let rows =
         commit(ctx, room, &setting, &mirrors, &applied, fatal.as_ref()).map_err(Failure::local)?;
+    // The stored delta link is the newest now.
+    ctx.forget_cursor(&room.id);
     for row in rows {
         ctx.emit(EngineEvent::History(row));
     }
@@ -346,13 +357,14 @@ impl<'a> BookingState<'a> {
     }
 }
 
-/// The booking-first check of [`Reach::BookingFirst`]: the booking system's changes when it
-/// brought any, `None` when it brought nothing. Reads only what the booking side needs (a
-/// cursor; for a snapshot source, the reservations and links), never the Outlook mirror.
-async fn booking_first(
+/// The check of a [`Reach::Timed`] cycle: `None` when it is quiet, else what it read for the
+/// whole cycle. Reads only what the change feeds need (cursors; for a snapshot source the
+/// reservations and links), never the Outlook mirror.
+async fn timed_check(
     ctx: &EngineContext,
     room: &Room,
-) -> Result<Option<BookingChanges>, Failure> {
+    outlook_due: bool,
+) -> Result<Option<Read>, Failure> {
     let setting = setting(ctx, room)?;
     let (cursor, reservations, links) = ctx
         .store
@@ -373,11 +385,75 @@ async fn booking_first(
         reservations: &reservations,
         links: &links,
     };
-    let changes = booking_changes(ctx, room, &setting, &state)
+    let booking = booking_changes(ctx, room, &setting, &state)
         .await
         .map_err(|e| Failure::remote(Side::Booking, &e))?;
-    let nothing = changes.reservations.is_empty() && changes.rejected.is_empty();
-    Ok((!nothing).then_some(changes))
+    let brought = !booking.reservations.is_empty() || !booking.rejected.is_empty();
+    if !outlook_due {
+        return Ok(brought.then_some(Read {
+            booking: Some(booking),
+            calendar: None,
+        }));
+    }
+    let whole = |booking, calendar| {
+        Some(Read {
+            booking: Some(booking),
+            calendar,
+        })
+    };
+    if brought || waiting(ctx, room)? {
+        return Ok(whole(booking, None));
+    }
+    let (stored_cursor, cursor_window) = ctx
+        .store
+        .read(|c| {
+            Ok((
+                cursors::get(c, &room.id, Side::Calendar)?,
+                settings::cursor_window(c, &room.id)?,
+            ))
+        })
+        .map_err(Failure::local)?;
+    let Some(cursor) = ctx.kept_cursor(&room.id).or(stored_cursor) else {
+        return Ok(whole(booking, None));
+    };
+    let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
+    if cursor_window.as_deref().unwrap_or(&default_key) != setting.window_key {
+        return Ok(whole(booking, None));
+    }
+    let calendar = match ctx
+        .calendar
+        .changes(&room.mailbox, setting.window, Some(&cursor))
+        .await
+    {
+        Ok(changes) => changes,
+        // An expired cursor, or Outlook unreachable: the whole cycle deals with it.
+        Err(_) => return Ok(whole(booking, None)),
+    };
+    let nothing =
+        calendar.upserted.is_empty() && calendar.removed.is_empty() && calendar.rejected.is_empty();
+    if nothing {
+        ctx.keep_cursor(&room.id, calendar.cursor);
+        return Ok(None);
+    }
+    Ok(whole(booking, Some(calendar)))
+}
+
+/// Whether the room has work that no change feed signals, so a timed cycle plans although the
+/// feeds brought nothing: writes to try again, events RoomBridge created that no delta round
+/// has shown yet, decisions and approvals to carry out, the series check, and at least one plan
+/// an hour (the window moves with the clock; settings a person changed apply).
+fn waiting(ctx: &EngineContext, room: &Room) -> Result<bool, Failure> {
+    if ctx.plan_due(&room.id) || series_check_due(ctx, &room.id, CycleMode::DryRun) {
+        return Ok(true);
+    }
+    ctx.store
+        .read(|c| {
+            Ok(links::unsettled(c, &room.id)?
+                || !mirror::unconfirmed_events(c, &room.id)?.is_empty()
+                || !conflicts::decided(c, &room.id)?.is_empty()
+                || status::get(c, &room.id)?.held_deletions > 0)
+        })
+        .map_err(Failure::local)
 }
 
 /// What both change feeds said.
@@ -394,7 +470,7 @@ async fn fetch(
     room: &Room,
     setting: &Setting,
     stored: &Stored,
-    booking: Option<BookingChanges>,
+    read: Read,
 ) -> Result<Fetched, Failure> {
     // A delta cursor covers the window it was made for. Once the window changed, the room's
     // calendar is read in full for the new one (as after an expired cursor: links keep that
@@ -408,17 +484,21 @@ async fn fetch(
         .as_deref()
         .filter(|_| !window_changed);
 
-    let booking = match booking {
+    let booking = match read.booking {
         Some(read) => read,
         None => booking_changes(ctx, room, setting, &BookingState::of(stored))
             .await
             .map_err(|e| Failure::remote(Side::Booking, &e))?,
     };
-    let (calendar, resynced) = match ctx
-        .calendar
-        .changes(&room.mailbox, setting.window, calendar_cursor)
-        .await
-    {
+    let read_now = match read.calendar {
+        Some(changes) if !window_changed => Ok(changes),
+        _ => {
+            ctx.calendar
+                .changes(&room.mailbox, setting.window, calendar_cursor)
+                .await
+        }
+    };
+    let (calendar, resynced) = match read_now {
         Ok(changes) => (changes, window_changed),
         Err(e) if e.kind == ErrorKind::Resync => {
             tracing::warn!(room = %room.id, "delta cursor expired, reading the calendar in full");
@@ -905,26 +985,25 @@ pub(crate) async fn run_and_report(
     mode: CycleMode,
     reach: Reach,
 ) -> Arc<CycleReport> {
-    let booking = match reach {
-        Reach::Both => None,
-        Reach::BookingFirst => match booking_first(ctx, room).await {
+    let read = match reach {
+        Reach::Both => Read::default(),
+        Reach::Timed { outlook_due } => match timed_check(ctx, room, outlook_due).await {
             // Nothing new: the cycle ends here, unseen by listeners.
             Ok(None) => {
                 let mut quiet = CycleReport::empty(&room.id, &room.name, mode);
                 quiet.quiet = true;
                 return Arc::new(quiet);
             }
-            Ok(Some(changes)) => Some(changes),
+            Ok(Some(read)) => read,
             // The whole cycle meets the same failure and records it.
-            Err(_) => None,
+            Err(_) => Read::default(),
         },
     };
     // Waiting for a turn does not count against the cycle's time. The semaphore is never
     // closed, so a permit always comes.
     let _turn = ctx.cycles.acquire().await.ok();
     let report = Arc::new(
-        match tokio::time::timeout(ctx.config.cycle_timeout, run_with(ctx, room, mode, booking))
-            .await
+        match tokio::time::timeout(ctx.config.cycle_timeout, run_with(ctx, room, mode, read)).await
         {
             Ok(report) => report,
             Err(_) => CycleReport::empty(&room.id, &room.name, mode).with_error(format!(

@@ -4,8 +4,8 @@
 //! responsive (a "sync now" during a cycle is queued, not lost).
 //!
 //! Polling adapts to the room: every tick reads the booking system's change feed (no Graph
-//! request), and goes on to Outlook only when it brought something or the room's Outlook
-//! reading is due. That reading is due one poll interval after a busy cycle (anything
+//! request), and Outlook's only when the room's Outlook reading is due; the cycle plans only
+//! when they brought something or work is waiting (see [`Reach::Timed`]). That reading is due one poll interval after a busy cycle (anything
 //! arrived, was planned or failed), and twice as long after each idle one, up to 15 poll
 //! intervals or [`EngineConfig::calendar_ceiling`](crate::EngineConfig::calendar_ceiling),
 //! whichever is shorter. A "sync now", a
@@ -76,6 +76,8 @@ pub struct RoomState {
     /// How long after the last whole cycle Outlook is read again, and when that is.
     calendar_every: std::time::Duration,
     calendar_due: std::time::Instant,
+    /// Whether the cycle in flight reads Outlook.
+    outlook_read: bool,
 }
 
 impl RoomState {
@@ -124,6 +126,7 @@ impl Actor for RoomActor {
             calendar_every: poll,
             // The first cycle reads both.
             calendar_due: std::time::Instant::now(),
+            outlook_read: false,
         })
     }
 
@@ -151,10 +154,8 @@ impl Actor for RoomActor {
                     .hold_until
                     .is_some_and(|until| std::time::Instant::now() < until);
                 if state.running.is_none() && !held {
-                    let reach = if std::time::Instant::now() >= state.calendar_due {
-                        Reach::Both
-                    } else {
-                        Reach::BookingFirst
+                    let reach = Reach::Timed {
+                        outlook_due: std::time::Instant::now() >= state.calendar_due,
                     };
                     start(&myself, state, CycleMode::Execute, reach);
                 }
@@ -198,7 +199,11 @@ impl Actor for RoomActor {
             RoomMsg::CycleDone(report) => {
                 let ran = state.running.take();
                 if report.quiet {
-                    // Nothing arrived and nothing was read beyond the booking feed.
+                    // Nothing arrived; an Outlook reading that found nothing counts as an idle
+                    // cycle.
+                    if ran == Some(CycleMode::Execute) && state.outlook_read {
+                        state.pace(false);
+                    }
                     if let Some((mode, _)) = state.queued.first() {
                         let mode = *mode;
                         start(&myself, state, mode, Reach::Both);
@@ -272,6 +277,7 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, rea
         Priority::Interactive
     };
     state.running = Some(mode);
+    state.outlook_read = !matches!(reach, Reach::Timed { outlook_due: false });
     let context = state.context.clone();
     let room_id = state.room.clone();
     let me = myself.clone();

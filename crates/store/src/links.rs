@@ -90,6 +90,18 @@ pub fn remove(conn: &Connection, room: &RoomId, link: &LinkId) -> Result<()> {
     Ok(())
 }
 
+/// Whether any of the room's links waits for a write to be tried again (failed, or journaled
+/// as pending).
+pub fn unsettled(conn: &Connection, room: &RoomId) -> Result<bool> {
+    let found: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM links
+             WHERE room_id = ?1 AND state IN ('failed', 'pending'))",
+        )?
+        .query_row([room.as_str()], |r| r.get(0))?;
+    Ok(found)
+}
+
 /// How many links a room has in each state: (all, conflict, failed).
 pub fn counts(conn: &Connection, room: &RoomId) -> Result<(i64, i64, i64)> {
     Ok(conn.query_row(
