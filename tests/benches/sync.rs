@@ -116,21 +116,37 @@ fn main() {
             serve_emulators(&seed).await;
             return;
         }
-        println!("RoomBridge against its Graph and booking emulators (Exchange's limits on)");
-        println!(
-            "{:<46} {:>16} {:>16}   target",
-            "figure", "RoomBridge", "seed's approach"
-        );
-        let only = std::env::var("ROOMBRIDGE_BENCH_ONLY").unwrap_or_default();
-        let runs = |part: &str| only.is_empty() || only == part;
-        if runs("steady") {
-            steady_state().await;
-        }
-        if runs("first") {
-            first_sync().await;
-        }
-        if runs("large") && std::env::var("ROOMBRIDGE_BENCH_LARGE").as_deref() != Ok("0") {
-            large().await;
+        let only = std::env::var(ONLY).unwrap_or_default();
+        if only.is_empty() {
+            println!("RoomBridge against its Graph and booking emulators (Exchange's limits on)");
+            println!(
+                "{:<46} {:>16} {:>16}   target",
+                "figure", "RoomBridge", "seed's approach"
+            );
+            // Each part in a process of its own, so that one's memory does not count in the
+            // next one's figures.
+            let mut parts = vec!["steady", "first"];
+            if std::env::var("ROOMBRIDGE_BENCH_LARGE").as_deref() != Ok("0") {
+                parts.push("large");
+            }
+            for part in parts {
+                let status =
+                    std::process::Command::new(std::env::current_exe().expect("this benchmark"))
+                        .env(ONLY, part)
+                        .status()
+                        .expect("a part of the benchmark");
+                if !status.success() {
+                    println!("  (the {part} part failed: {status})");
+                }
+            }
+        } else {
+            match only.as_str() {
+                "steady" => steady_state().await,
+                "first" => first_sync().await,
+                "large" => large().await,
+                other => println!("no part {other:?}: steady, first or large"),
+            }
+            return;
         }
         println!(
             "history and export at 1M rows: cargo bench -p roombridge-store --bench history; \
@@ -525,6 +541,9 @@ async fn large() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Set in a child process: the one part of the benchmark it runs.
+const ONLY: &str = "ROOMBRIDGE_BENCH_ONLY";
 
 /// Set in the child process of [`large`]: `{rooms}x{per_room}` to seed the emulators with.
 const SERVE: &str = "ROOMBRIDGE_BENCH_SERVE";

@@ -4,11 +4,11 @@
 //! per core) and returns little of it by itself. After a peak, a first sync of hundreds of
 //! rooms, the engine's resident memory stayed at the peak although what it still used was a
 //! fifth of that (measured with `cargo bench -p roombridge-tests`: 612 MiB resident, 101 MiB
-//! after a trim). A trim a minute costs a few milliseconds.
+//! after a trim).
 
 use std::time::Duration;
 
-/// How often freed memory is given back.
+/// How long after the engine was busy freed memory is given back (and so at most how often).
 const EVERY: Duration = Duration::from_secs(60);
 
 /// Gives freed memory back now (glibc on Linux; elsewhere the allocator does it itself).
@@ -21,12 +21,27 @@ pub fn give_back() {
     }
 }
 
-/// Gives freed memory back every minute for as long as `app` runs.
-pub(crate) async fn keep_giving_back(app: std::sync::Weak<crate::App>) {
+/// Gives freed memory back a minute after the engine was busy (a whole cycle finished), at
+/// most once a minute, for as long as the engine runs. An idle engine frees nothing, so it is
+/// not trimmed (a trim walks every arena).
+pub(crate) async fn keep_giving_back(
+    mut events: tokio::sync::broadcast::Receiver<roombridge_engine::EngineEvent>,
+) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     loop {
+        match events.recv().await {
+            Ok(roombridge_engine::EngineEvent::CycleFinished(_)) | Err(RecvError::Lagged(_)) => {}
+            Ok(_) => continue,
+            Err(RecvError::Closed) => return,
+        }
         tokio::time::sleep(EVERY).await;
-        if app.upgrade().is_none() {
-            return;
+        // What finished meanwhile is covered by this trim.
+        loop {
+            match events.try_recv() {
+                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Closed) => return,
+            }
         }
         give_back();
     }
