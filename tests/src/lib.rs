@@ -332,42 +332,30 @@ impl OutsideGraph {
     /// in pages of at most `page` events (`Prefer: odata.maxpagesize`), as a client that
     /// lists the window on a timer would.
     pub async fn list_ids(&self, mailbox: &str, page: usize) -> Vec<String> {
-        let now = Utc::now();
-        let mut url = format!(
-            "{}/users/{mailbox}/calendarView/delta?startDateTime={}&endDateTime={}",
-            self.base,
-            (now - Duration::days(7)).format("%Y-%m-%dT%H:%M:%SZ"),
-            (now + Duration::days(365)).format("%Y-%m-%dT%H:%M:%SZ"),
-        );
-        let prefer = format!("odata.maxpagesize={page}");
-        let mut out = Vec::new();
-        loop {
-            let body: Value = send_retrying(|| {
-                self.http
-                    .get(&url)
-                    .bearer_auth(&self.token)
-                    .header("Prefer", &prefer)
-            })
+        self.window(mailbox, Some(page))
             .await
-            .expect("list")
-            .error_for_status()
-            .expect("list status")
-            .json()
-            .await
-            .expect("list json");
-            for e in body["value"].as_array().expect("value") {
-                if e.get("@removed").is_none() {
-                    out.push(e["id"].as_str().expect("id").to_owned());
-                }
-            }
-            match body["@odata.nextLink"].as_str() {
-                Some(next) => url = next.to_owned(),
-                None => return out,
-            }
-        }
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_owned())
+            .collect()
     }
 
     pub async fn events(&self, mailbox: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        for e in self.window(mailbox, None).await {
+            // Delta sends occurrences bare, as real tenants do; read by id they are complete,
+            // as a person sees them in Outlook.
+            if e["type"] == "occurrence" && e.get("subject").is_none() {
+                out.push(self.event(mailbox, e["id"].as_str().expect("id")).await);
+            } else {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// Every event in `mailbox`'s window (a week back, a year ahead) as one full delta round
+    /// lists it, page by page (at most `page` events a page when given).
+    async fn window(&self, mailbox: &str, page: Option<usize>) -> Vec<Value> {
         let now = Utc::now();
         let mut url = format!(
             "{}/users/{mailbox}/calendarView/delta?startDateTime={}&endDateTime={}",
@@ -377,27 +365,28 @@ impl OutsideGraph {
         );
         let mut out = Vec::new();
         loop {
-            let page: Value = send_retrying(|| self.http.get(&url).bearer_auth(&self.token))
-                .await
-                .expect("delta")
-                .error_for_status()
-                .expect("delta status")
-                .json()
-                .await
-                .expect("delta json");
-            for e in page["value"].as_array().expect("value") {
-                if e.get("@removed").is_some() {
-                    continue;
+            let body: Value = send_retrying(|| {
+                let request = self.http.get(&url).bearer_auth(&self.token);
+                match page {
+                    Some(n) => request.header("Prefer", format!("odata.maxpagesize={n}")),
+                    None => request,
                 }
-                // Delta sends occurrences bare, as real tenants do; read by id they are
-                // complete, as a person sees them in Outlook.
-                if e["type"] == "occurrence" && e.get("subject").is_none() {
-                    out.push(self.event(mailbox, e["id"].as_str().expect("id")).await);
-                } else {
-                    out.push(e.clone());
-                }
-            }
-            match page["@odata.nextLink"].as_str() {
+            })
+            .await
+            .expect("delta")
+            .error_for_status()
+            .expect("delta status")
+            .json()
+            .await
+            .expect("delta json");
+            let items = body["value"].as_array().expect("value");
+            out.extend(
+                items
+                    .iter()
+                    .filter(|e| e.get("@removed").is_none())
+                    .cloned(),
+            );
+            match body["@odata.nextLink"].as_str() {
                 Some(next) => url = next.to_owned(),
                 None => return out,
             }
