@@ -503,9 +503,11 @@ async fn large() {
     println!("  (first sync of 100k events: {first:.1} s)");
     let peak = proc_kib("VmHWM:").unwrap_or(0) * 1024;
 
-    // Long enough for every room to tick and for the app to give freed memory back once.
+    // Settling first: every room's first timed ticks, and the app giving back what the first
+    // sync freed (a minute after it). Then a minute of idle, measured.
+    tokio::time::sleep(Duration::from_secs(75)).await;
     let cpu_before = cpu_time();
-    let idle = Duration::from_secs(75);
+    let idle = Duration::from_secs(60);
     tokio::time::sleep(idle).await;
     let cpu = (cpu_time() - cpu_before).as_secs_f64() / idle.as_secs_f64() * 100.0;
     let rss = proc_kib("VmRSS:").unwrap_or(0) * 1024;

@@ -290,6 +290,7 @@ pub async fn start_app(
     let engine = Engine::start(context).await?;
     let app = App::new(store, engine, mode, keep);
     tokio::spawn(keep_alive(Arc::downgrade(&app), directory.booking.clone()));
+    crate::memory::tune();
     tokio::spawn(crate::memory::keep_giving_back(app.engine().subscribe()));
     app.set_connectors(directory);
     Ok(app)

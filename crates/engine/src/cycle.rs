@@ -279,7 +279,7 @@ fn setting(ctx: &EngineContext, room: &Room) -> Result<Setting, Failure> {
     })?;
     let (days_back, days_ahead) = ctx
         .store
-        .read(settings::window)
+        .read_by_key(settings::window)
         .map_err(Failure::local)?
         .map(|w| (w.days_back, w.days_ahead))
         .unwrap_or((ctx.config.days_back, ctx.config.days_ahead));
@@ -366,20 +366,19 @@ async fn timed_check(
     outlook_due: bool,
 ) -> Result<Option<Read>, Failure> {
     let setting = setting(ctx, room)?;
-    let (cursor, reservations, links) = ctx
-        .store
-        .read(|c| {
-            let cursor = cursors::get(c, &room.id, Side::Booking)?;
-            Ok(match ctx.booking.source() {
-                Source::Feed => (cursor, Vec::new(), Vec::new()),
-                Source::Snapshot => (
-                    cursor,
-                    mirror::reservations(c, &room.id)?,
-                    links::list(c, &room.id)?,
-                ),
-            })
-        })
-        .map_err(Failure::local)?;
+    let (cursor, reservations, links) = match ctx.booking.source() {
+        Source::Feed => ctx
+            .store
+            .read_by_key(|c| Ok((cursors::get(c, &room.id, Side::Booking)?, vec![], vec![]))),
+        Source::Snapshot => ctx.store.read(|c| {
+            Ok((
+                cursors::get(c, &room.id, Side::Booking)?,
+                mirror::reservations(c, &room.id)?,
+                links::list(c, &room.id)?,
+            ))
+        }),
+    }
+    .map_err(Failure::local)?;
     let state = BookingState {
         cursor: cursor.as_deref(),
         reservations: &reservations,
@@ -406,7 +405,7 @@ async fn timed_check(
     }
     let (stored_cursor, cursor_window) = ctx
         .store
-        .read(|c| {
+        .read_by_key(|c| {
             Ok((
                 cursors::get(c, &room.id, Side::Calendar)?,
                 settings::cursor_window(c, &room.id)?,
@@ -446,8 +445,9 @@ fn waiting(ctx: &EngineContext, room: &Room) -> Result<bool, Failure> {
     if ctx.plan_due(&room.id) || series_check_due(ctx, &room.id, CycleMode::DryRun) {
         return Ok(true);
     }
+    // Indexed lookups of one room's few waiting rows.
     ctx.store
-        .read(|c| {
+        .read_by_key(|c| {
             Ok(links::unsettled(c, &room.id)?
                 || !mirror::unconfirmed_events(c, &room.id)?.is_empty()
                 || !conflicts::decided(c, &room.id)?.is_empty()

@@ -282,7 +282,7 @@ fn start(myself: &ActorRef<RoomMsg>, state: &mut RoomState, mode: CycleMode, rea
     let room_id = state.room.clone();
     let me = myself.clone();
     let cycle = tokio::spawn(with_priority(priority, async move {
-        let room = context.store.read(|c| rooms::get(c, &room_id));
+        let room = context.store.read_by_key(|c| rooms::get(c, &room_id));
         match room {
             Ok(Some(room)) if room.paused && mode == CycleMode::Execute => {
                 Arc::new(CycleReport::skipped(&room, "paused"))

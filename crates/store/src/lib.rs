@@ -106,6 +106,14 @@ impl Store {
         })
     }
 
+    /// Runs `f` with the connection on the calling thread, for a read of a row or two by key
+    /// (a room, a cursor): too short to be worth handing an async worker's tasks to another
+    /// thread, which [`Store::read`] does. An idle engine makes thousands of these a minute.
+    pub fn read_by_key<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        f(&conn)
+    }
+
     /// Runs `f` in one transaction: all of its writes land, or none do.
     pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         off_async(|| {
