@@ -29,13 +29,7 @@ fn cycles(h: &Harness) -> i64 {
 }
 
 fn delta_reads(h: &Harness) -> u64 {
-    h.servers
-        .graph
-        .stats()
-        .requests
-        .get(&GraphRoute::Delta)
-        .copied()
-        .unwrap_or(0)
+    h.servers.graph.stats().sent(GraphRoute::Delta)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -407,14 +407,7 @@ async fn a_delta_token_that_expires_between_two_pages_resyncs_without_duplicates
         .graph
         .inject(Fault::new(FaultRoute::Delta, FaultKind::Slow { delay_ms: 500 }).times(1))
         .unwrap();
-    let delta_before = h
-        .servers
-        .graph
-        .stats()
-        .requests
-        .get(&GraphRoute::Delta)
-        .copied()
-        .unwrap_or(0);
+    let delta_before = h.servers.graph.stats().sent(GraphRoute::Delta);
     let app = h.app.clone();
     let cycle = tokio::spawn(async move {
         app.sync_all(roombridge_engine::CycleMode::Execute)
@@ -425,16 +418,7 @@ async fn a_delta_token_that_expires_between_two_pages_resyncs_without_duplicates
     roombridge_tests::eventually(
         std::time::Duration::from_secs(10),
         "the first delta page requested",
-        || {
-            servers
-                .graph
-                .stats()
-                .requests
-                .get(&GraphRoute::Delta)
-                .copied()
-                .unwrap_or(0)
-                > delta_before
-        },
+        || servers.graph.stats().sent(GraphRoute::Delta) > delta_before,
     )
     .await;
     h.servers.graph.forget_sync_state();

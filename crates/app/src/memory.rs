@@ -3,8 +3,8 @@
 //! glibc's malloc keeps what it frees in its arenas (one per thread that allocated, up to eight
 //! per core) and returns little of it by itself. After a peak, a first sync of hundreds of
 //! rooms, the engine's resident memory stayed at the peak although what it still used was a
-//! fifth of that (measured with `cargo bench -p roombridge-tests`: 612 MiB resident, 101 MiB
-//! after a trim).
+//! sixth of that (one 500-room run of `cargo bench -p roombridge-tests` without the trim:
+//! 612 MiB resident, 101 MiB once trimmed by hand).
 
 use std::time::Duration;
 

@@ -40,10 +40,11 @@ pub enum CycleMode {
     DryRun,
 }
 
-/// How much a timed cycle reads.
+/// How much a cycle reads before it decides to plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
-    /// Both change feeds: the room's Outlook reading is due, or someone asked for the cycle.
+    /// Both change feeds, then the whole cycle: someone asked for it ("sync now", a decision,
+    /// a webhook), or it retries a failed one.
     Both,
     /// A timed cycle: the booking system's change feed first (it costs no Graph request), then
     /// Outlook's if its reading is due (`outlook_due`). Only if they brought something, or the
@@ -415,8 +416,7 @@ async fn timed_check(
     let Some(cursor) = ctx.kept_cursor(&room.id).or(stored_cursor) else {
         return Ok(whole(booking, None));
     };
-    let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
-    if cursor_window.as_deref().unwrap_or(&default_key) != setting.window_key {
+    if !made_for_window(ctx, cursor_window.as_deref(), &setting) {
         return Ok(whole(booking, None));
     }
     let calendar = match ctx
@@ -456,6 +456,14 @@ fn waiting(ctx: &EngineContext, room: &Room) -> Result<bool, Failure> {
         .map_err(Failure::local)
 }
 
+/// Whether a delta cursor made for the window `cursor_window` (`{days back}/{days ahead}`) is
+/// one for the window the cycle runs in. Cursors from before windows were recorded were made
+/// for the engine's default.
+fn made_for_window(ctx: &EngineContext, cursor_window: Option<&str>, setting: &Setting) -> bool {
+    let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
+    cursor_window.unwrap_or(&default_key) == setting.window_key
+}
+
 /// What both change feeds said.
 struct Fetched {
     booking: BookingChanges,
@@ -474,11 +482,9 @@ async fn fetch(
 ) -> Result<Fetched, Failure> {
     // A delta cursor covers the window it was made for. Once the window changed, the room's
     // calendar is read in full for the new one (as after an expired cursor: links keep that
-    // from creating anything twice). Cursors from before windows were recorded were made for
-    // the engine's default.
-    let default_key = format!("{}/{}", ctx.config.days_back, ctx.config.days_ahead);
+    // from creating anything twice).
     let window_changed = stored.calendar_cursor.is_some()
-        && stored.cursor_window.as_deref().unwrap_or(&default_key) != setting.window_key;
+        && !made_for_window(ctx, stored.cursor_window.as_deref(), setting);
     let calendar_cursor = stored
         .calendar_cursor
         .as_deref()

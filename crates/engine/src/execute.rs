@@ -82,7 +82,7 @@ pub(crate) async fn run(
     let block_title = |key: &BlockKey| by_block.get(key).map(|b| b.content.title.clone());
     let event_title = |id: &GraphEventId| by_event.get(id).map(|e| e.content.title.clone());
 
-    let mut sent = send_together(ctx, room, &plan.actions, stored).await;
+    let mut sent = send_together(ctx, room, &plan.actions, &by_link).await;
     for (i, action) in plan.actions.iter().enumerate() {
         let answer = sent.remove(&i);
         // After an authentication failure nothing more is sent; what was already sent
@@ -268,7 +268,7 @@ async fn send_together(
     ctx: &EngineContext,
     room: &Room,
     actions: &[Action],
-    stored: &[Link],
+    by_link: &HashMap<&LinkId, &Link>,
 ) -> HashMap<usize, Sent> {
     let mut named: HashMap<&GraphEventId, usize> = HashMap::new();
     for event in actions.iter().filter_map(Action::event) {
@@ -309,17 +309,12 @@ async fn send_together(
     if chosen.len() < 2 {
         return HashMap::new();
     }
-    let origins: HashMap<&LinkId, Side> = stored.iter().map(|l| (&l.id, l.origin)).collect();
     let journaled: Vec<Link> = chosen
         .iter()
         .filter(|(_, w)| matches!(w, CalendarWrite::Create { .. }))
         .map(|(i, _)| {
-            let mut row = rows::pending_row(&actions[*i]);
-            row.origin = origins
-                .get(actions[*i].link())
-                .copied()
-                .unwrap_or(Side::Booking);
-            row
+            let action = &actions[*i];
+            create_row(action, by_link.get(action.link()).copied())
         })
         .collect();
     let mut answers = HashMap::new();
@@ -371,6 +366,14 @@ fn no_event_in_answer(event: &str) -> ConnectorError {
     )
 }
 
+/// The pending row an Outlook create journals before its remote call; a link that exists keeps
+/// its origin.
+fn create_row(action: &Action, existing: Option<&Link>) -> Link {
+    let mut row = rows::pending_row(action);
+    row.origin = existing.map_or(Side::Booking, |l| l.origin);
+    row
+}
+
 /// Journals creates before their remote calls, in one transaction: each link is written as
 /// pending, so that after a crash the planner finds it and re-links the event or reservation
 /// the call made.
@@ -415,8 +418,7 @@ async fn apply(
     };
     match action {
         Action::CreateEvent { series, .. } => {
-            let mut row = rows::pending_row(action);
-            row.origin = existing.map(|l| l.origin).unwrap_or(Side::Booking);
+            let row = create_row(action, existing);
             // A create sent with others was journaled with them.
             let created = match sent {
                 Some(answer) => {

@@ -5,11 +5,11 @@
 //!
 //! Polling adapts to the room: every tick reads the booking system's change feed (no Graph
 //! request), and Outlook's only when the room's Outlook reading is due; the cycle plans only
-//! when they brought something or work is waiting (see [`Reach::Timed`]). That reading is due one poll interval after a busy cycle (anything
-//! arrived, was planned or failed), and twice as long after each idle one, up to 15 poll
-//! intervals or [`EngineConfig::calendar_ceiling`](crate::EngineConfig::calendar_ceiling),
-//! whichever is shorter. A "sync now", a
-//! retry or a webhook reads both at once.
+//! when they brought something or work is waiting (see [`Reach::Timed`]). The Outlook reading
+//! is due one poll interval after a busy cycle (anything arrived, was planned or failed), and
+//! twice as long after each idle one, up to 15 poll intervals or
+//! [`EngineConfig::calendar_ceiling`](crate::EngineConfig::calendar_ceiling), whichever is
+//! shorter. A "sync now", a retry or a webhook reads both at once.
 
 use std::sync::Arc;
 
@@ -112,7 +112,6 @@ impl Actor for RoomActor {
             // First cycle right away rather than one interval from now.
             myself.send_message(RoomMsg::Tick)?;
         }
-        let poll = args.poll.unwrap_or(std::time::Duration::from_secs(30));
         Ok(RoomState {
             room: args.room,
             context: args.context,
@@ -123,7 +122,8 @@ impl Actor for RoomActor {
             poll: args.poll,
             failures: 0,
             hold_until: None,
-            calendar_every: poll,
+            // Unused by a room that runs cycles only when asked.
+            calendar_every: args.poll.unwrap_or_default(),
             // The first cycle reads both.
             calendar_due: std::time::Instant::now(),
             outlook_read: false,

@@ -398,11 +398,9 @@ impl GraphConnector {
                 .chunks(MAX_BATCH)
                 .map(|chunk| {
                     let mut chain = chunk.to_vec();
-                    for k in 0..chain.len() {
-                        chain[k].depends_on = match k {
-                            0 => Vec::new(),
-                            _ => vec![chain[k - 1].id.clone()],
-                        };
+                    chain[0].depends_on.clear();
+                    for k in 1..chain.len() {
+                        chain[k].depends_on = vec![chain[k - 1].id.clone()];
                     }
                     chain
                 })

@@ -22,3 +22,10 @@ pub struct GraphStats {
     /// (lower case); routes without a mailbox (token, places, batch) count under `""`.
     pub throttled: BTreeMap<String, u64>,
 }
+
+impl GraphStats {
+    /// Requests to `route` that arrived over HTTP (not those inside a `$batch`).
+    pub fn sent(&self, route: GraphRoute) -> u64 {
+        self.requests.get(&route).copied().unwrap_or(0)
+    }
+}
