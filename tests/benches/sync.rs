@@ -82,9 +82,9 @@ fn proc_kib(field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// CPU time this process has used (user and system).
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// CPU time a process has used (user and system): `"self"` or a process id.
+fn cpu_time(process: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
     // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -332,24 +332,22 @@ async fn steady_state() {
 async fn first_sync() {
     const ROOMS: u32 = 50;
     const PER_ROOM: u32 = 1000;
-    let bulk = Seed::Bulk {
-        rooms: ROOMS,
-        per_room: PER_ROOM,
-    };
-    println!("\nfirst sync: {ROOMS} rooms x {PER_ROOM} events");
-    let h = Harness::start_options(DemoOptions {
-        seed: bulk,
-        ..DemoOptions::default()
-    })
-    .await;
-    h.servers.graph.reset_stats();
+    println!(
+        "\nfirst sync: {ROOMS} rooms x {PER_ROOM} events (the emulators in a process of their own)"
+    );
+    let mut emulators = Emulators::spawn(ROOMS, PER_ROOM, Duration::ZERO);
+    let (app, _dir) = emulators.app(EngineConfig::default()).await;
+    emulators.reset();
+    let (engine_cpu, emulators_cpu) = (cpu_time("self"), emulators.cpu());
     let started = Instant::now();
-    let reports = h.app.sync_all(CycleMode::Execute).await.expect("sync");
+    let reports = app.sync_all(CycleMode::Execute).await.expect("sync");
     let took = started.elapsed().as_secs_f64();
-    let traffic = Traffic::of(&h.servers.graph.stats());
-    let throttled: u64 = h.servers.graph.stats().throttled.values().sum();
+    let engine_cpu = (cpu_time("self") - engine_cpu).as_secs_f64();
+    let emulators_cpu = (emulators.cpu() - emulators_cpu).as_secs_f64();
+    let (traffic, throttled) = emulators.traffic();
     let failed: usize = reports.iter().map(|r| r.failed).sum();
-    h.app.shutdown().await;
+    app.shutdown().await;
+    drop(emulators);
 
     // The seed's approach: one POST per event, one at a time, measured on one room.
     let one = Harness::start_options(DemoOptions {
@@ -401,7 +399,9 @@ async fn first_sync() {
         "<= 6 s",
     );
     println!(
-        "  ({throttled} throttled answers, {failed} failed writes; the seed's time is one room's 200 creates, one at a time, times 250)"
+        "  (CPU: the engine {engine_cpu:.1} s, the emulators {emulators_cpu:.1} s, on 2 cores; \
+         {throttled} throttled answers, {failed} failed writes; the seed's time is one room's \
+         200 creates, one at a time, times 250)"
     );
 
     if std::env::var("ROOMBRIDGE_BENCH_LATENCY").as_deref() == Ok("0") {
@@ -409,22 +409,15 @@ async fn first_sync() {
     }
     // The same against a Graph that takes 150 ms per request.
     let latency = Duration::from_millis(150);
-    let h = Harness::start_options(DemoOptions {
-        seed: bulk,
-        graph_latency: latency,
-        ..DemoOptions::default()
-    })
-    .await;
-    h.servers.graph.reset_stats();
+    let mut emulators = Emulators::spawn(ROOMS, PER_ROOM, latency);
+    let (app, _dir) = emulators.app(EngineConfig::default()).await;
+    emulators.reset();
     let started = Instant::now();
-    h.app.sync_all(CycleMode::Execute).await.expect("sync");
+    app.sync_all(CycleMode::Execute).await.expect("sync");
     let took = started.elapsed().as_secs_f64();
-    let stats = h.servers.graph.stats();
-    let traffic = Traffic::of(&stats);
-    if std::env::var("ROOMBRIDGE_BENCH_DETAIL").is_ok() {
-        println!("  {stats:?}");
-    }
-    h.app.shutdown().await;
+    let (traffic, _) = emulators.traffic();
+    app.shutdown().await;
+    drop(emulators);
     // Each mailbox does its requests 4 at a time at best; the mailboxes are independent.
     let per_mailbox = traffic.requests as f64 / f64::from(ROOMS);
     let floor = (per_mailbox / 4.0).ceil() * latency.as_secs_f64();
@@ -444,59 +437,19 @@ async fn first_sync() {
 }
 
 /// 500 rooms x 200 events (100k): memory, idle CPU at 60 s polls, and one dry run over all
-/// rooms once settled. The emulators run in a child process (this benchmark again, see
-/// [`serve_emulators`]), so the memory and CPU measured are the engine's own: its actors,
-/// connectors, SQLite and the app around them.
+/// rooms once settled. The emulators run in a child process ([`Emulators`]), so the memory
+/// and CPU measured are the engine's own: its actors, connectors, SQLite and the app around
+/// them.
 async fn large() {
     const ROOMS: u32 = 500;
     const PER_ROOM: u32 = 200;
     println!("\n{ROOMS} rooms x {PER_ROOM} events (the emulators in a process of their own)");
-    let secret = setup::random_token();
-    let mut child = std::process::Command::new(std::env::current_exe().expect("this benchmark"))
-        .env(SERVE, format!("{ROOMS}x{PER_ROOM}"))
-        .env(SECRET, &secret)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the emulators' process");
-    let mut where_ = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("its output")),
-        &mut where_,
-    )
-    .expect("the emulators' addresses");
-    let mut parts = where_.split_whitespace();
-    let mut next = || url::Url::parse(parts.next().expect("an address")).expect("a URL");
-    let (graph_base, token_url, booking_base) = (next(), next(), next());
-    let connectors = setup::Connectors {
-        graph: Arc::new(
-            GraphConnector::new(
-                GraphConfig {
-                    graph_base,
-                    token_url,
-                    client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
-                    page_size: 50,
-                },
-                Secret::new(secret.clone()),
-            )
-            .expect("graph connector"),
-        ),
-        booking: Arc::new(
-            BookingConnector::new(booking_base, Secret::new(secret)).expect("booking connector"),
-        ),
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = setup::open_store(dir.path(), "bench.sqlite").expect("store");
-    setup::auto_map(&store, &connectors)
-        .await
-        .expect("map rooms");
+    let emulators = Emulators::spawn(ROOMS, PER_ROOM, Duration::ZERO);
     let config = EngineConfig {
         poll_interval: Some(Duration::from_secs(60)),
         ..EngineConfig::default()
     };
-    let app = setup::start_app(store, connectors, config, Mode::Demo, Vec::new())
-        .await
-        .expect("app");
+    let (app, _dir) = emulators.app(config).await;
     let started = Instant::now();
     app.sync_all(CycleMode::Execute).await.expect("sync");
     let first = started.elapsed().as_secs_f64();
@@ -507,10 +460,10 @@ async fn large() {
     // Settling first: every room's first timed ticks, and the app giving back what the first
     // sync freed (a minute after it). Then a minute of idle, measured.
     tokio::time::sleep(Duration::from_secs(75)).await;
-    let cpu_before = cpu_time();
+    let cpu_before = cpu_time("self");
     let idle = Duration::from_secs(60);
     tokio::time::sleep(idle).await;
-    let cpu = (cpu_time() - cpu_before).as_secs_f64() / idle.as_secs_f64() * 100.0;
+    let cpu = (cpu_time("self") - cpu_before).as_secs_f64() / idle.as_secs_f64() * 100.0;
     let rss = proc_kib("VmRSS:").unwrap_or(0) * 1024;
     line(
         "  engine memory when idle (resident)",
@@ -540,27 +493,153 @@ async fn large() {
         "<= 0.5 s",
     );
     app.shutdown().await;
-    drop(child.stdin.take());
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// Both emulators, seeded, in a child process (this benchmark again, see [`serve_emulators`]),
+/// so that what the parent measures is the engine's alone. The parent asks for the Graph
+/// emulator's counters over the child's standard input and output.
+struct Emulators {
+    child: std::process::Child,
+    answers: std::io::BufReader<std::process::ChildStdout>,
+    graph_base: url::Url,
+    token_url: url::Url,
+    booking_base: url::Url,
+    secret: String,
+}
+
+impl Emulators {
+    fn spawn(rooms: u32, per_room: u32, latency: Duration) -> Emulators {
+        let secret = setup::random_token();
+        let mut child =
+            std::process::Command::new(std::env::current_exe().expect("this benchmark"))
+                .env(SERVE, format!("{rooms}x{per_room}"))
+                .env(SECRET, &secret)
+                .env(LATENCY_MS, latency.as_millis().to_string())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("the emulators' process");
+        let mut answers = std::io::BufReader::new(child.stdout.take().expect("its output"));
+        let where_ = Self::answer(&mut answers);
+        let mut parts = where_.split_whitespace();
+        let mut next = || url::Url::parse(parts.next().expect("an address")).expect("a URL");
+        let (graph_base, token_url, booking_base) = (next(), next(), next());
+        Emulators {
+            child,
+            answers,
+            graph_base,
+            token_url,
+            booking_base,
+            secret,
+        }
+    }
+
+    fn answer(answers: &mut std::io::BufReader<std::process::ChildStdout>) -> String {
+        let mut line = String::new();
+        std::io::BufRead::read_line(answers, &mut line).expect("the emulators' answer");
+        line
+    }
+
+    fn ask(&mut self, what: &str) -> String {
+        use std::io::Write;
+        let input = self.child.stdin.as_mut().expect("its input");
+        writeln!(input, "{what}").expect("a question to the emulators");
+        input.flush().expect("a question to the emulators");
+        Self::answer(&mut self.answers)
+    }
+
+    /// Graph's traffic since the last reset, and its 429 answers.
+    fn traffic(&mut self) -> (Traffic, u64) {
+        let answer = self.ask("stats");
+        let n: Vec<u64> = answer
+            .split_whitespace()
+            .map(|v| v.parse().expect("a count"))
+            .collect();
+        (
+            Traffic {
+                requests: n[0],
+                round_trips: n[1],
+                bytes: n[2],
+            },
+            n[3],
+        )
+    }
+
+    fn reset(&mut self) {
+        self.ask("reset");
+    }
+
+    /// CPU time the emulators' process has used.
+    fn cpu(&self) -> Duration {
+        cpu_time(&self.child.id().to_string())
+    }
+
+    /// The real app on a fresh SQLite file, its rooms mapped, talking to these emulators.
+    async fn app(&self, config: EngineConfig) -> (Arc<roombridge_app::App>, tempfile::TempDir) {
+        let connectors = setup::Connectors {
+            graph: Arc::new(
+                GraphConnector::new(
+                    GraphConfig {
+                        graph_base: self.graph_base.clone(),
+                        token_url: self.token_url.clone(),
+                        client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
+                        page_size: 50,
+                    },
+                    Secret::new(self.secret.clone()),
+                )
+                .expect("graph connector"),
+            ),
+            booking: Arc::new(
+                BookingConnector::new(self.booking_base.clone(), Secret::new(self.secret.clone()))
+                    .expect("booking connector"),
+            ),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = setup::open_store(dir.path(), "bench.sqlite").expect("store");
+        setup::auto_map(&store, &connectors)
+            .await
+            .expect("map rooms");
+        let app = setup::start_app(store, connectors, config, Mode::Demo, Vec::new())
+            .await
+            .expect("app");
+        (app, dir)
+    }
+}
+
+impl Drop for Emulators {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Set in a child process: the one part of the benchmark it runs.
 const ONLY: &str = "ROOMBRIDGE_BENCH_ONLY";
 
-/// Set in the child process of [`large`]: `{rooms}x{per_room}` to seed the emulators with.
+/// Set in the child process of [`Emulators`]: `{rooms}x{per_room}` to seed the emulators with.
 const SERVE: &str = "ROOMBRIDGE_BENCH_SERVE";
 /// The client secret and API key the child's emulators accept.
 const SECRET: &str = "ROOMBRIDGE_BENCH_SECRET";
+/// How long the child's Graph emulator takes per answer, in milliseconds.
+const LATENCY_MS: &str = "ROOMBRIDGE_BENCH_LATENCY_MS";
 
-/// The child process of [`large`]: both emulators, seeded, until the parent closes its input.
-/// Prints the Graph base, the token URL and the booking system's base on one line.
+/// The child process of [`Emulators`]: both emulators, seeded. Prints the Graph base, the
+/// token URL and the booking system's base on one line, then answers `stats` (Graph
+/// requests, round trips, bytes and 429s since the last reset) and `reset`, one line each,
+/// until its input closes.
 async fn serve_emulators(seed: &str) {
     let seed = Seed::parse(&format!("bulk:{seed}")).expect("a bulk seed");
     let secret = std::env::var(SECRET).expect("a secret");
+    let latency = std::env::var(LATENCY_MS)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or_default();
     let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let mut tenant = GraphEmulatorConfig::demo(secret.clone());
     tenant.seed = seed;
+    tenant.latency = latency;
     let graph = GraphEmulator::start(tenant, loopback)
         .await
         .expect("graph emulator");
@@ -579,9 +658,26 @@ async fn serve_emulators(seed: &str) {
         graph.token_url(),
         booking.base_url()
     );
-    let _ = tokio::task::spawn_blocking(|| {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+    let graph = Arc::new(graph);
+    let stats = graph.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for question in std::io::stdin().lines() {
+            let Ok(question) = question else { break };
+            match question.trim() {
+                "stats" => {
+                    let s = stats.stats();
+                    let t = Traffic::of(&s);
+                    let throttled: u64 = s.throttled.values().sum();
+                    println!("{} {} {} {throttled}", t.requests, t.round_trips, t.bytes);
+                }
+                "reset" => {
+                    stats.reset_stats();
+                    println!("ok");
+                }
+                _ => println!("?"),
+            }
+        }
     })
     .await;
+    drop(booking);
 }

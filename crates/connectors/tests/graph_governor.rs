@@ -397,7 +397,7 @@ async fn a_batch_is_split_by_twenty_and_a_failed_item_fails_alone() {
             BatchRequest::new(i.to_string(), Method::GET, url)
         })
         .collect();
-    let answers = graph.batch(&room(), requests).await.unwrap();
+    let answers = graph.batch(&room(), &requests).await.unwrap();
     assert_eq!(answers.len(), 45);
     for (i, a) in answers.iter().enumerate() {
         assert_eq!(a.id, i.to_string(), "answers keep the request order");
@@ -431,7 +431,7 @@ async fn a_batch_item_after_a_failed_dependency_is_not_sent() {
     requests[19] = BatchRequest::new("19", Method::GET, "/x/bad");
     // In the next chunk, depending on the failed item of the first.
     requests.push(BatchRequest::new("20", Method::GET, "/x/20").after("19"));
-    let answers = graph.batch(&room(), requests).await.unwrap();
+    let answers = graph.batch(&room(), &requests).await.unwrap();
     assert_eq!(answers[19].status, 400);
     assert_eq!(answers[20].status, 424);
     assert_eq!(

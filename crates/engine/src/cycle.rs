@@ -975,10 +975,7 @@ fn commit(
         for link in &applied.conflicts_resolved {
             conflicts::resolve(c, &room.id, link, now)?;
         }
-        let mut rows = Vec::new();
-        for entry in &applied.history {
-            rows.push(history::append(c, entry, now)?);
-        }
+        let rows = history::append_all(c, &applied.history, now)?;
         status::finish(c, &room.id, fatal.map(|f| f.message.as_str()), now)?;
         Ok(rows)
     })

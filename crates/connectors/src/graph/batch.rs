@@ -265,9 +265,9 @@ impl GraphConnector {
     pub async fn batch(
         &self,
         mailbox: &Mailbox,
-        requests: Vec<BatchRequest>,
+        requests: &[BatchRequest],
     ) -> Result<Vec<BatchResponse>, ConnectorError> {
-        validate(&requests)?;
+        validate(requests)?;
         let mut done: HashMap<String, BatchResponse> = HashMap::new();
         for chunk in requests.chunks(MAX_BATCH) {
             let mut pending = Vec::new();
@@ -407,8 +407,8 @@ impl GraphConnector {
                 .collect();
             let answered: Vec<_> = futures::stream::iter(chains)
                 .map(|chain| async move {
-                    let sent = chain.clone();
-                    (sent, self.batch(mailbox, chain).await)
+                    let answers = self.batch(mailbox, &chain).await;
+                    (chain, answers)
                 })
                 .buffer_unordered(in_flight)
                 .collect()
@@ -424,7 +424,7 @@ impl GraphConnector {
                             if a.status == 424 {
                                 requests.push(request);
                             } else {
-                                results[i] = Some(self.written(&writes[i], &a));
+                                results[i] = Some(self.written(&writes[i], a));
                             }
                         }
                     }
@@ -512,7 +512,7 @@ impl GraphConnector {
     fn written(
         &self,
         write: &CalendarWrite<'_>,
-        answer: &BatchResponse,
+        answer: BatchResponse,
     ) -> Result<Option<CalendarEvent>, ConnectorError> {
         let failed = answer.error();
         match (write, failed) {
@@ -521,13 +521,13 @@ impl GraphConnector {
             (_, Some(e)) => Err(e),
             (CalendarWrite::Delete { .. }, None) => Ok(None),
             (CalendarWrite::Create { link, .. }, None) => {
-                let mut event = wire::parse_event(&answer.body.to_string(), self.zone_hint)?;
+                let mut event = wire::event_from_json(answer.body, self.zone_hint)?;
                 // Graph does not return extended properties on create; we know what we sent.
                 event.tag = Some((*link).clone());
                 Ok(Some(event))
             }
             (CalendarWrite::Update { .. }, None) => {
-                wire::parse_event(&answer.body.to_string(), self.zone_hint).map(Some)
+                wire::event_from_json(answer.body, self.zone_hint).map(Some)
             }
         }
     }

@@ -235,6 +235,11 @@ fn bare_occurrence(item: &Value) -> Result<BareOccurrence, String> {
 /// Reads a single event (a create, get or update answer).
 pub fn parse_event(body: &str, zone_hint: Tz) -> Result<CalendarEvent, ConnectorError> {
     let v: Value = serde_json::from_str(body).map_err(|e| unreadable("event", e))?;
+    event_from_json(v, zone_hint)
+}
+
+/// [`parse_event`] for an event already parsed as JSON (an item of a `$batch` answer).
+pub fn event_from_json(v: Value, zone_hint: Tz) -> Result<CalendarEvent, ConnectorError> {
     event_from_value(v, zone_hint).map_err(|m| ConnectorError::new(ErrorKind::Permanent, m))
 }
 
