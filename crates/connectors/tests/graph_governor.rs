@@ -406,7 +406,7 @@ async fn a_batch_is_split_by_twenty_and_a_failed_item_fails_alone() {
             assert_eq!(a.error().unwrap().kind, ErrorKind::Permanent);
         } else {
             assert!(a.is_success(), "{a:?}");
-            assert_eq!(a.body["id"], i.to_string());
+            assert_eq!(a.json()["id"], i.to_string());
         }
     }
     // Three batches, then the throttled item alone.

@@ -12,6 +12,7 @@ use reqwest::Method;
 use roombridge_core::CalendarEvent;
 use roombridge_core::Mailbox;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use futures::StreamExt;
@@ -118,20 +119,26 @@ impl BatchRequest {
 }
 
 /// Graph's answer to one [`BatchRequest`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct BatchResponse {
     pub id: String,
     pub status: u16,
     /// Header names in lower case (Graph's casing varies: `Retry-After`, `retry-after`).
     pub headers: BTreeMap<String, String>,
-    /// The JSON body (`Null` when there was none).
-    pub body: Value,
+    /// The JSON body as it came (`null` when there was none): read once, into the type it
+    /// stands for, not into a JSON tree first.
+    pub body: Box<RawValue>,
 }
 
 impl BatchResponse {
     /// 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The body as a JSON tree.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.body.get()).unwrap_or(Value::Null)
     }
 
     /// The item's own `Retry-After`, if it has one.
@@ -147,11 +154,7 @@ impl BatchResponse {
             return None;
         }
         let retry_after = self.headers.get("retry-after").map(String::as_str);
-        Some(wire::classify(
-            self.status,
-            retry_after,
-            &self.body.to_string(),
-        ))
+        Some(wire::classify(self.status, retry_after, self.body.get()))
     }
 
     fn synthetic(id: &str, status: u16, code: &str, message: &str) -> Self {
@@ -159,9 +162,16 @@ impl BatchResponse {
             id: id.to_owned(),
             status,
             headers: BTreeMap::new(),
-            body: json!({"error": {"code": code, "message": message}}),
+            body: serde_json::value::to_raw_value(
+                &json!({"error": {"code": code, "message": message}}),
+            )
+            .expect("JSON from JSON"),
         }
     }
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).expect("null is JSON")
 }
 
 /// Reads a `$batch` answer body (batch-response.json).
@@ -172,8 +182,7 @@ pub fn parse_batch_response(body: &str) -> Result<Vec<BatchResponse>, ConnectorE
         status: u16,
         #[serde(default)]
         headers: BTreeMap<String, String>,
-        #[serde(default)]
-        body: Value,
+        body: Option<Box<RawValue>>,
     }
     #[derive(Deserialize)]
     struct Answer {
@@ -196,7 +205,7 @@ pub fn parse_batch_response(body: &str) -> Result<Vec<BatchResponse>, ConnectorE
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
                 .collect(),
-            body: i.body,
+            body: i.body.unwrap_or_else(null),
         })
         .collect())
 }
@@ -521,13 +530,13 @@ impl GraphConnector {
             (_, Some(e)) => Err(e),
             (CalendarWrite::Delete { .. }, None) => Ok(None),
             (CalendarWrite::Create { link, .. }, None) => {
-                let mut event = wire::event_from_json(answer.body, self.zone_hint)?;
+                let mut event = wire::parse_event(answer.body.get(), self.zone_hint)?;
                 // Graph does not return extended properties on create; we know what we sent.
                 event.tag = Some((*link).clone());
                 Ok(Some(event))
             }
             (CalendarWrite::Update { .. }, None) => {
-                wire::event_from_json(answer.body, self.zone_hint).map(Some)
+                wire::parse_event(answer.body.get(), self.zone_hint).map(Some)
             }
         }
     }

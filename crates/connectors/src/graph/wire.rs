@@ -234,13 +234,16 @@ fn bare_occurrence(item: &Value) -> Result<BareOccurrence, String> {
 
 /// Reads a single event (a create, get or update answer).
 pub fn parse_event(body: &str, zone_hint: Tz) -> Result<CalendarEvent, ConnectorError> {
-    let v: Value = serde_json::from_str(body).map_err(|e| unreadable("event", e))?;
-    event_from_json(v, zone_hint)
-}
-
-/// [`parse_event`] for an event already parsed as JSON (an item of a `$batch` answer).
-pub fn event_from_json(v: Value, zone_hint: Tz) -> Result<CalendarEvent, ConnectorError> {
-    event_from_value(v, zone_hint).map_err(|m| ConnectorError::new(ErrorKind::Permanent, m))
+    // Straight into the wire type; only an event that does not fit it is read again as any
+    // JSON, for a message that names it.
+    let read = match serde_json::from_str::<WireEvent>(body) {
+        Ok(w) => event_from_wire(w, zone_hint),
+        Err(_) => {
+            let v: Value = serde_json::from_str(body).map_err(|e| unreadable("event", e))?;
+            event_from_value(v, zone_hint)
+        }
+    };
+    read.map_err(|m| ConnectorError::new(ErrorKind::Permanent, m))
 }
 
 /// The RoomBridge link tag in an event read with `$expand=singleValueExtendedProperties(...)`.
@@ -278,6 +281,10 @@ fn event_from_value(v: Value, zone_hint: Tz) -> Result<CalendarEvent, String> {
         .to_owned();
     let w: WireEvent = serde_json::from_value(v)
         .map_err(|e| format!("Outlook event {id_hint} cannot be read: {e}"))?;
+    event_from_wire(w, zone_hint)
+}
+
+fn event_from_wire(w: WireEvent, zone_hint: Tz) -> Result<CalendarEvent, String> {
     let content = content_of(&w, zone_hint)
         .map_err(|m| format!("Outlook event {} cannot be read: {m}", w.id))?;
     let version = w.change_key.clone().or_else(|| {
@@ -971,6 +978,22 @@ pub fn parse_token_response(body: &str) -> Result<(String, Option<Duration>), Co
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An event that does not fit the wire type is named in the message; what is not JSON at
+    /// all says so.
+    #[test]
+    fn an_unreadable_event_is_named() {
+        let zone = chrono_tz::Europe::Oslo;
+        let odd = r#"{"id": "AAMk-1", "subject": 7}"#;
+        let e = parse_event(odd, zone).unwrap_err();
+        assert!(
+            e.message.contains("Outlook event AAMk-1 cannot be read"),
+            "{}",
+            e.message
+        );
+        let e = parse_event("<html>", zone).unwrap_err();
+        assert!(e.message.contains("unreadable event"), "{}", e.message);
+    }
 
     /// Found by the fuzzer (`crates/fuzz`, target `graph`): `Duration::from_secs_f64` panics
     /// beyond `u64::MAX` seconds, so a `Retry-After: 18446744073709551616` crashed the call.

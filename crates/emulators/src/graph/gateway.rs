@@ -27,6 +27,8 @@ use chrono::Utc;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -486,7 +488,7 @@ impl Gateway {
             Err(e) => return Outcome::Answer(e.into_response()),
         };
         let mut statuses: HashMap<&str, u16> = HashMap::new();
-        let mut answers: Vec<Option<Value>> = vec![None; items.len()];
+        let mut answers: Vec<Option<Box<RawValue>>> = vec![None; items.len()];
         // Requests without dependsOn run in parallel in Graph, so their mailbox slots are all
         // held until the batch is done: more than the concurrency limit of them to one mailbox
         // throttle each other, as they do in Exchange.
@@ -499,7 +501,7 @@ impl Gateway {
                 .any(|d| statuses.get(d.as_str()).is_none_or(|s| *s >= 400))
             {
                 statuses.insert(&item.id, 424);
-                answers[index] = Some(json!({
+                answers[index] = Some(raw(&json!({
                     "id": item.id,
                     "status": 424,
                     "headers": {"Content-Type": "application/json"},
@@ -507,7 +509,7 @@ impl Gateway {
                         "code": "FailedDependency",
                         "message": "The request was not executed because a request it depends on failed."
                     }}
-                }));
+                })));
                 continue;
             }
             let mut builder = Request::builder()
@@ -562,8 +564,12 @@ impl Gateway {
             tokio::time::sleep(self.latency).await;
         }
         drop(parallel_slots);
-        let responses: Vec<Value> = answers.into_iter().flatten().collect();
-        Outcome::Answer(axum::Json(json!({ "responses": responses })).into_response())
+        #[derive(Serialize)]
+        struct Answer {
+            responses: Vec<Box<RawValue>>,
+        }
+        let responses = answers.into_iter().flatten().collect();
+        Outcome::Answer(axum::Json(Answer { responses }).into_response())
     }
 
     // -----------------------------------------------------------------------------------------
@@ -835,8 +841,17 @@ fn execution_order(items: &[BatchItem]) -> Result<Vec<usize>, GraphError> {
     Ok(order)
 }
 
-/// A response as one entry of a batch answer.
-async fn batch_answer(id: &str, response: Response) -> Value {
+/// A response as one entry of a batch answer. Its body goes in as it was written, not read
+/// into a JSON tree and written again.
+async fn batch_answer(id: &str, response: Response) -> Box<RawValue> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        id: &'a str,
+        status: u16,
+        headers: Map<String, Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<Box<RawValue>>,
+    }
     let (parts, body) = response.into_parts();
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
@@ -847,17 +862,21 @@ async fn batch_answer(id: &str, response: Response) -> Value {
             headers.insert(title_case(name), json!(v));
         }
     }
-    let mut answer = json!({
-        "id": id,
-        "status": parts.status.as_u16(),
-        "headers": headers,
-    });
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
         .unwrap_or_default();
-    if !bytes.is_empty() {
-        answer["body"] = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)));
-    }
-    answer
+    let body = (!bytes.is_empty()).then(|| {
+        serde_json::from_slice::<Box<RawValue>>(&bytes)
+            .unwrap_or_else(|_| raw(&json!(String::from_utf8_lossy(&bytes))))
+    });
+    raw(&Entry {
+        id,
+        status: parts.status.as_u16(),
+        headers,
+        body,
+    })
+}
+
+fn raw(value: &impl Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("JSON from JSON")
 }
