@@ -9,7 +9,9 @@
 //!   given for a real hour.
 //! - `ROOMBRIDGE_BENCH_LARGE=0` skips the 500-room part (the longest);
 //!   `ROOMBRIDGE_BENCH_ONLY=steady|first|large` runs one part;
-//!   `ROOMBRIDGE_BENCH_LATENCY=0` skips the first sync against a slow Graph.
+//!   `ROOMBRIDGE_BENCH_LATENCY=0` skips the first sync against a slow Graph;
+//!   `ROOMBRIDGE_BENCH_QUICK=1` makes the 500-room part only time three dry runs right after
+//!   its first sync (for working on the dry run).
 //!
 //! The history and export rows of the issue have benchmarks of their own:
 //! `cargo bench -p roombridge-store --bench history` and
@@ -457,6 +459,21 @@ async fn large() {
     println!("  (first sync of 100k events: {first:.1} s)");
     let peak = proc_kib("VmHWM:").unwrap_or(0) * 1024;
 
+    if std::env::var("ROOMBRIDGE_BENCH_QUICK").is_ok() {
+        for _ in 0..3 {
+            let (engine, emulated) = (cpu_time("self"), emulators.cpu());
+            let started = Instant::now();
+            app.sync_all(CycleMode::DryRun).await.expect("dry run");
+            println!(
+                "  dry run: {:.2} s (CPU: the engine {:.2} s, the emulators {:.2} s)",
+                started.elapsed().as_secs_f64(),
+                (cpu_time("self") - engine).as_secs_f64(),
+                (emulators.cpu() - emulated).as_secs_f64()
+            );
+        }
+        app.shutdown().await;
+        return;
+    }
     // Settling first: every room's first timed ticks, and the app giving back what the first
     // sync freed (a minute after it). Then a minute of idle, measured.
     tokio::time::sleep(Duration::from_secs(75)).await;

@@ -30,8 +30,29 @@ pub struct EngineContext {
     pub(crate) cycles: tokio::sync::Semaphore,
     /// Delta links quiet cycles read, newer than the stored ones, until the next commit.
     kept_cursors: Mutex<HashMap<RoomId, String>>,
-    /// When each room last planned a cycle that carried out its plan.
-    planned_at: Mutex<HashMap<RoomId, Instant>>,
+    /// When each room last planned a cycle that carried out its plan, and what that plan was
+    /// made from if it found nothing to do.
+    planned_at: Mutex<HashMap<RoomId, Planned>>,
+}
+
+/// A room's last plan that was carried out.
+struct Planned {
+    at: Instant,
+    /// What it was made from, and how many links it left held in conflict, when it had
+    /// nothing to do and was committed.
+    settled: Option<(Basis, usize)>,
+}
+
+/// What a plan is made from besides the mirrors, the links and the decisions (which change
+/// only through the change feeds and the work [`waiting`](crate::cycle) finds): the room's
+/// mapping, its policy, the privacy mode and the window's size. A dry run whose feeds bring
+/// nothing, with nothing waiting and the same basis as a settled plan, has nothing to do.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Basis {
+    pub(crate) room: roombridge_store::rooms::Room,
+    pub(crate) policy: roombridge_core::policy::Policy,
+    pub(crate) privacy: roombridge_core::privacy::Privacy,
+    pub(crate) window_key: String,
 }
 
 impl EngineContext {
@@ -81,14 +102,35 @@ impl EngineContext {
 
     /// Records that `room` planned a cycle now.
     pub(crate) fn planned(&self, room: &RoomId) {
-        locked(&self.planned_at).insert(room.clone(), Instant::now());
+        locked(&self.planned_at).insert(
+            room.clone(),
+            Planned {
+                at: Instant::now(),
+                settled: None,
+            },
+        );
+    }
+
+    /// Records that the plan `room` planned last found nothing to do, made from `basis`, and
+    /// was committed; `held` links stay held in conflict.
+    pub(crate) fn settled(&self, room: &RoomId, basis: Basis, held: usize) {
+        if let Some(planned) = locked(&self.planned_at).get_mut(room) {
+            planned.settled = Some((basis, held));
+        }
+    }
+
+    /// The basis of `room`'s last plan and the links it held, if it found nothing to do.
+    pub(crate) fn settled_on(&self, room: &RoomId) -> Option<(Basis, usize)> {
+        locked(&self.planned_at)
+            .get(room)
+            .and_then(|p| p.settled.clone())
     }
 
     /// Whether `room` has gone an hour without planning (or never planned in this run).
     pub(crate) fn plan_due(&self, room: &RoomId) -> bool {
         locked(&self.planned_at)
             .get(room)
-            .is_none_or(|at| at.elapsed() >= PLAN_AT_LEAST_EVERY)
+            .is_none_or(|p| p.at.elapsed() >= PLAN_AT_LEAST_EVERY)
     }
 
     /// Marks `room` as syncing until the returned guard is dropped (also when the cycle is

@@ -27,6 +27,7 @@ use roombridge_store::history::{HistoryKind, NewEntry, Outcome};
 use roombridge_store::rooms::Room;
 use roombridge_store::{conflicts, cursors, history, links, mirror, settings, status};
 
+use crate::context::Basis;
 use crate::execute::{self, Applied};
 use crate::{EngineContext, EngineEvent};
 
@@ -77,7 +78,9 @@ pub struct CycleReport {
     /// Whether the mass-deletion breaker held the cycle back, waiting for approval.
     pub held: bool,
     /// The change feeds brought nothing and no work was waiting: nothing was planned or
-    /// written (see [`Reach::Timed`]).
+    /// written (see [`Reach::Timed`]). A dry run is quiet when its room's last plan found
+    /// nothing to do and nothing it was made from changed since: its plan is empty but for
+    /// the links that plan left held in conflict.
     pub quiet: bool,
     /// Items the two change feeds brought (changed, new or removed).
     pub brought: usize,
@@ -253,8 +256,57 @@ async fn run_inner(
     }
     match fatal {
         Some(f) => Err(f),
-        None => Ok(()),
+        None => {
+            if report.plan.is_empty() {
+                ctx.settled(&room.id, basis(room, &setting, &stored), report.plan.held);
+            }
+            Ok(())
+        }
     }
+}
+
+fn basis(room: &Room, setting: &Setting, stored: &Stored) -> Basis {
+    Basis {
+        room: room.clone(),
+        policy: stored.policy,
+        privacy: stored.privacy,
+        window_key: setting.window_key.clone(),
+    }
+}
+
+/// What the check before a dry run found.
+enum DryCheck {
+    /// Nothing to do, and `held` links held in conflict, as the room's last plan found.
+    Settled { held: usize },
+    /// A whole dry run, with what the check read.
+    Whole(Read),
+}
+
+/// The check before a dry run. When the room's last plan found nothing to do, nothing it was
+/// made from has changed, no work is waiting and the change feeds bring nothing, a plan now
+/// finds nothing to do either: the dry run says so without reading the mirrors or planning.
+async fn dry_check(ctx: &EngineContext, room: &Room) -> Result<DryCheck, Failure> {
+    let Some((last, held)) = ctx.settled_on(&room.id) else {
+        return Ok(DryCheck::Whole(Read::default()));
+    };
+    let setting = setting(ctx, room)?;
+    let (policy, privacy) = ctx
+        .store
+        .read_by_key(|c| Ok((settings::policy_of(c, &room.id)?, settings::privacy(c)?)))
+        .map_err(Failure::local)?;
+    let now = Basis {
+        room: room.clone(),
+        policy,
+        privacy,
+        window_key: setting.window_key,
+    };
+    if now != last {
+        return Ok(DryCheck::Whole(Read::default()));
+    }
+    Ok(match timed_check(ctx, room, true).await? {
+        None => DryCheck::Settled { held },
+        Some(read) => DryCheck::Whole(read),
+    })
 }
 
 /// Where a cycle runs: the room's zone (parsed once, here) and the sync window.
@@ -989,6 +1041,20 @@ pub(crate) async fn run_and_report(
     reach: Reach,
 ) -> Arc<CycleReport> {
     let read = match reach {
+        Reach::Both if mode == CycleMode::DryRun => match dry_check(ctx, room).await {
+            Ok(DryCheck::Settled { held }) => {
+                let mut settled = CycleReport::empty(&room.id, &room.name, mode);
+                settled.quiet = true;
+                settled.plan.held = held;
+                if let Ok(status) = ctx.store.read_by_key(|c| status::get(c, &room.id)) {
+                    settled.cycle = status.cycle;
+                }
+                return Arc::new(settled);
+            }
+            Ok(DryCheck::Whole(read)) => read,
+            // The whole dry run meets the same failure and reports it.
+            Err(_) => Read::default(),
+        },
         Reach::Both => Read::default(),
         Reach::Timed { outlook_due } => match timed_check(ctx, room, outlook_due).await {
             // Nothing new: the cycle ends here, unseen by listeners.

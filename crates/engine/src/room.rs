@@ -198,10 +198,12 @@ impl Actor for RoomActor {
             }
             RoomMsg::CycleDone(report) => {
                 let ran = state.running.take();
-                if report.quiet {
+                // A quiet timed cycle (a dry run of a settled room is quiet too, and answers
+                // whoever asked for it, below).
+                if report.quiet && report.mode == CycleMode::Execute {
                     // Nothing arrived; an Outlook reading that found nothing counts as an idle
                     // cycle.
-                    if ran == Some(CycleMode::Execute) && state.outlook_read {
+                    if state.outlook_read {
                         state.pace(false);
                     }
                     if let Some((mode, _)) = state.queued.first() {
