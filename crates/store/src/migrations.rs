@@ -134,6 +134,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     DROP TRIGGER history_text_insert;
     "#,
+    // 7: what a quiet tick asks of a settled room (`links::unsettled`,
+    // `mirror::unconfirmed_events`) answered from an index of the few rows that wait, not by
+    // reading every link and event of the room.
+    r#"
+    CREATE INDEX events_unconfirmed ON events (room_id, id) WHERE unconfirmed;
+    CREATE INDEX links_unsettled ON links (room_id) WHERE state IN ('failed', 'pending');
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
@@ -164,6 +171,29 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    /// A settled room's waiting work is looked up in the partial indexes, not by reading each
+    /// of its events and links.
+    #[test]
+    fn waiting_work_is_found_through_its_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect::<Vec<_>>();
+            rows.join("; ")
+        };
+        let events = plan("SELECT id FROM events WHERE room_id = 'r' AND unconfirmed ORDER BY id");
+        assert!(events.contains("events_unconfirmed"), "{events}");
+        let links = plan(
+            "SELECT EXISTS (SELECT 1 FROM links WHERE room_id = 'r' AND state IN ('failed', 'pending'))",
+        );
+        assert!(links.contains("links_unsettled"), "{links}");
     }
 
     /// The history's text index takes in the rows written before it existed.
