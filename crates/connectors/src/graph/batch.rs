@@ -11,13 +11,13 @@ use std::time::Duration;
 use reqwest::Method;
 use roombridge_core::CalendarEvent;
 use roombridge_core::Mailbox;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use futures::StreamExt;
 
-use super::{Call, GraphConnector, etag, wire};
+use super::{Body, Call, GraphConnector, etag, wire};
 use crate::{CalendarWrite, ConnectorError, ErrorKind};
 
 /// Graph's limit on requests per `$batch`.
@@ -87,35 +87,44 @@ impl BatchRequest {
         self
     }
 
-    fn to_json(&self) -> Value {
-        let mut headers: serde_json::Map<String, Value> = self
+    /// The request as an item of a `$batch` body, borrowing what it says.
+    fn item(&self) -> Item<'_> {
+        let mut headers: BTreeMap<&str, &str> = self
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let has = |h: &serde_json::Map<String, Value>, name: &str| {
-            h.keys().any(|k| k.eq_ignore_ascii_case(name))
-        };
+        let has =
+            |h: &BTreeMap<&str, &str>, name: &str| h.keys().any(|k| k.eq_ignore_ascii_case(name));
         if !has(&headers, "prefer") {
-            headers.insert("Prefer".into(), json!(PREFER));
+            headers.insert("Prefer", PREFER);
         }
         if self.body.is_some() && !has(&headers, "content-type") {
-            headers.insert("Content-Type".into(), json!("application/json"));
+            headers.insert("Content-Type", "application/json");
         }
-        let mut item = json!({
-            "id": self.id,
-            "method": self.method.as_str(),
-            "url": self.url,
-            "headers": headers,
-        });
-        if let Some(body) = &self.body {
-            item["body"] = body.clone();
+        Item {
+            id: &self.id,
+            method: self.method.as_str(),
+            url: &self.url,
+            headers,
+            body: self.body.as_ref(),
+            depends_on: &self.depends_on,
         }
-        if !self.depends_on.is_empty() {
-            item["dependsOn"] = json!(self.depends_on);
-        }
-        item
     }
+}
+
+/// One item of a `$batch` body as Graph reads it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Item<'a> {
+    id: &'a str,
+    method: &'a str,
+    url: &'a str,
+    headers: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a Value>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    depends_on: &'a [String],
 }
 
 /// Graph's answer to one [`BatchRequest`].
@@ -330,10 +339,22 @@ impl GraphConnector {
         let url = self.url(&["$batch"])?;
         let mut backoff = self.governor.backoff();
         while !pending.is_empty() {
-            let body =
-                json!({"requests": pending.iter().map(BatchRequest::to_json).collect::<Vec<_>>()});
+            #[derive(Serialize)]
+            struct Batch<'a> {
+                requests: Vec<Item<'a>>,
+            }
+            // Written once, straight from the requests (no JSON tree of copies in between).
+            let body = serde_json::value::to_raw_value(&Batch {
+                requests: pending.iter().map(BatchRequest::item).collect(),
+            })
+            .map_err(|e| {
+                ConnectorError::new(
+                    ErrorKind::Permanent,
+                    format!("a batch could not be written: {e}"),
+                )
+            })?;
             let mut call = Call::new(Method::POST, url.clone(), mailbox.as_str());
-            call.body = Some(&body);
+            call.body = Some(Body::Written(&body));
             call.cost = pending.len();
             call.idempotent = pending.iter().all(|r| r.idempotent);
             let text = self.send(call).await?;

@@ -101,11 +101,18 @@ pub struct GraphConnector {
     masters: Mutex<HashMap<(String, GraphEventId), CachedMaster>>,
 }
 
+/// A request's JSON body: a tree, or already written out (a `$batch`).
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Tree(&'a Value),
+    Written(&'a serde_json::value::RawValue),
+}
+
 /// One request as the governor sends it.
 struct Call<'a> {
     method: Method,
     url: Url,
-    body: Option<&'a Value>,
+    body: Option<Body<'a>>,
     headers: HeaderMap,
     /// The mailbox whose limits apply ([`governor::TENANT_KEY`] for tenant-wide calls).
     mailbox: &'a str,
@@ -280,7 +287,7 @@ impl GraphConnector {
     ) -> Result<(), ConnectorError> {
         let url = self.url(&["users", mailbox.as_str(), "events", event.as_str(), action])?;
         let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(body);
+        call.body = Some(Body::Tree(body));
         self.send(call).await.map(|_| ())
     }
 
@@ -520,9 +527,11 @@ impl GraphConnector {
         for (name, value) in &call.headers {
             request = request.header(name, value.clone());
         }
-        if let Some(b) = call.body {
-            request = request.json(b);
-        }
+        request = match call.body {
+            Some(Body::Tree(v)) => request.json(v),
+            Some(Body::Written(w)) => request.json(w),
+            None => request,
+        };
         // Microsoft support asks for both ids of a failed call: ours, and the one Graph gives.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         request = request.header("client-request-id", &client_request_id);
@@ -734,7 +743,7 @@ impl Calendar for GraphConnector {
         let fields = Value::Object(wire::create_fields(content, link, idempotency_key)?);
         let url = self.url(&["users", mailbox.as_str(), "events"])?;
         let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(&fields);
+        call.body = Some(Body::Tree(&fields));
         // Graph returns the event the first attempt made for a repeated transactionId.
         call.idempotent = true;
         let body = self.send(call).await?;
@@ -755,7 +764,7 @@ impl Calendar for GraphConnector {
         let fields = Value::Object(wire::series_fields(content, series, link, idempotency_key)?);
         let url = self.url(&["users", mailbox.as_str(), "events"])?;
         let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(&fields);
+        call.body = Some(Body::Tree(&fields));
         // Graph returns the series the first attempt made for a repeated transactionId.
         call.idempotent = true;
         let body = self.send(call).await?;
@@ -840,7 +849,7 @@ impl Calendar for GraphConnector {
         // With If-Match a repeat of an applied update fails as Stale instead of writing twice.
         call.idempotent = headers.contains_key(IF_MATCH);
         call.headers = headers;
-        call.body = Some(&fields);
+        call.body = Some(Body::Tree(&fields));
         let body = self.send(call).await?;
         wire::parse_event(&body, self.zone_hint)
     }

@@ -13,7 +13,7 @@ use roombridge_core::{GraphEventId, Mailbox, SyncWindow};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Call, GraphConnector, wire};
+use super::{Body, Call, GraphConnector, wire};
 use crate::{ConnectorError, ErrorKind};
 
 /// The subject of a probe event: what a person who sees it in Outlook reads.
@@ -204,7 +204,7 @@ impl GraphConnector {
         let fields = probe_fields(start, end, tag);
         let url = self.url(&["users", mailbox.as_str(), "events"])?;
         let mut call = Call::new(Method::POST, url, mailbox.as_str());
-        call.body = Some(&fields);
+        call.body = Some(Body::Tree(&fields));
         // Graph answers a repeated transactionId with the probe the first attempt made.
         call.idempotent = true;
         let body = self.send(call).await?;
