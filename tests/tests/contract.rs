@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use roombridge_core::policy::{Choice, FieldOwnership, Policy};
 use roombridge_core::{RoomId, Side};
+use roombridge_emulators::graph::GraphRoute;
 use roombridge_store::{conflicts, history, settings};
 use roombridge_tests::{Harness, at};
 
@@ -570,6 +571,99 @@ fn one_series(events: &[Value]) -> String {
         .collect();
     assert_eq!(masters.len(), 1, "one series: {masters:?}");
     masters.into_iter().next().unwrap().to_owned()
+}
+
+/// Graph PATCHes of events, sent alone or inside `$batch`.
+fn event_patches(h: &Harness) -> u64 {
+    let stats = h.servers.graph.stats();
+    stats.sent(GraphRoute::UpdateEvent)
+        + stats
+            .batch_requests
+            .get(&GraphRoute::UpdateEvent)
+            .copied()
+            .unwrap_or(0)
+}
+
+fn planned(reports: &[std::sync::Arc<roombridge_engine::CycleReport>]) -> Vec<&'static str> {
+    let mut kinds: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.plan.actions.iter().map(|a| a.kind()))
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// Renaming a whole recurring reservation rewrites its Outlook series master once (issue 15):
+/// every instance shows the new title, none becomes an exception, and the next cycle has
+/// nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_a_whole_recurring_reservation_rewrites_the_series_master_once() {
+    let h = Harness::start().await;
+    let (series, _) = weekly_handball_club(&h, 6).await;
+    h.settle(4).await;
+    let master = one_series(&h.graph.events(GYM_MAILBOX).await);
+
+    h.booking.rename(&series, "Handball club (seniors)").await;
+    h.servers.graph.reset_stats();
+    let reports = h.cycle().await;
+    assert_eq!(planned(&reports), ["update_series"]);
+    assert_eq!(event_patches(&h), 1, "one PATCH, of the master");
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(subjects(&events), ["Handball club (seniors)"; 6]);
+    assert!(
+        events.iter().all(|e| e["type"] == "occurrence"),
+        "no instance became an exception"
+    );
+    assert_eq!(one_series(&events), master);
+    assert_eq!(h.settle(3).await, 1, "the next cycle has nothing to do");
+    let r = h.booking.get(&series).await;
+    assert_eq!(r["title"], "Handball club (seniors)");
+    let rows = h.app.store().read(|c| history::list(c, None, 50)).unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.kind == history::HistoryKind::UpdateSeries)
+            .count(),
+        1
+    );
+}
+
+/// A series with an instance changed on its own in Outlook keeps its updates per occurrence:
+/// rewriting the master would not reach the exception.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_with_an_exception_is_updated_occurrence_by_occurrence() {
+    let h = Harness::start().await;
+    let (series, first) = weekly_handball_club(&h, 4).await;
+    h.settle(4).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    let last = events
+        .iter()
+        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(21)))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.graph
+        .rename(GYM_MAILBOX, &last, "Handball club: cup final")
+        .await;
+    h.settle(4).await;
+
+    h.booking.rename(&series, "Handball club (seniors)").await;
+    let reports = h.cycle().await;
+    assert_eq!(
+        planned(&reports),
+        ["update_event", "update_event", "update_event"]
+    );
+    h.settle(3).await;
+    let events = h.graph.events(GYM_MAILBOX).await;
+    assert_eq!(
+        subjects(&events),
+        [
+            "Handball club (seniors)",
+            "Handball club (seniors)",
+            "Handball club (seniors)",
+            "Handball club: cup final"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

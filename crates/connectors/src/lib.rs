@@ -108,6 +108,16 @@ pub trait Calendar: Send + Sync {
         window: SyncWindow,
     ) -> Result<Vec<CalendarEvent>, ConnectorError>;
 
+    /// Rewrites what every instance of series `master` shows (its subject and body, from
+    /// `content`; not its times or pattern). Instances changed on their own keep their
+    /// changes.
+    async fn update_series(
+        &self,
+        mailbox: &Mailbox,
+        master: &GraphEventId,
+        content: &Content,
+    ) -> Result<(), ConnectorError>;
+
     /// Updates an event. With `version` (its `changeKey`), a stale write fails with
     /// [`ErrorKind::Stale`] instead of overwriting someone else's change.
     async fn update_event(

@@ -63,7 +63,7 @@ mod series;
 pub mod words;
 mod writes;
 
-pub use action::{Action, Decided, InSeries, SeriesMember, Subject};
+pub use action::{Action, Decided, InSeries, SeriesMember, SeriesUpdate, Subject};
 pub use breaker::{Breaker, Tripped};
 pub use conflict::{Conflict, ConflictKind, Resolved, ResolvedBy};
 use decide::Planner;
@@ -277,5 +277,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         });
     }
     series::gather(input, &mut out);
+    series::rewrite_masters(input, &mut out);
     out
 }

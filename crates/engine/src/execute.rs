@@ -126,6 +126,9 @@ pub(crate) async fn run(
                     Action::CreateSeries { members, .. } => {
                         members.iter().map(|m| &m.block).collect()
                     }
+                    Action::UpdateSeries { members, .. } => {
+                        members.iter().map(|m| &m.block).collect()
+                    }
                     _ => Vec::new(),
                 };
                 for s in shifted.iter().filter(|s| written.contains(&&s.key)) {
@@ -146,7 +149,7 @@ pub(crate) async fn run(
                 failed_links.push(action.link().clone());
                 let message = failure_message(&e);
                 // Keep what was last synced; the action is planned again next cycle.
-                for link in rows::failed_rows(action, existing(action.link())) {
+                for link in rows::failed_rows(action, existing) {
                     failed_links.push(link.id.clone());
                     out.link_puts.push((link, Some(message.clone())));
                 }
@@ -503,6 +506,47 @@ async fn apply(
             }
             if let Some(e) = first_error {
                 return Err(e);
+            }
+        }
+        Action::UpdateSeries {
+            master,
+            content,
+            members,
+            ..
+        } => {
+            ctx.calendar
+                .update_series(&room.mailbox, master, content)
+                .await?;
+            // What Outlook made of each instance, read back once.
+            let instances = ctx
+                .calendar
+                .instances(&room.mailbox, master, scratch.window)
+                .await?;
+            scratch.instances.insert(master.clone(), instances.clone());
+            for m in members {
+                // An instance that did not come back is updated on its own next cycle.
+                let Some(mut updated) = instances.iter().find(|e| e.id == m.event).cloned() else {
+                    continue;
+                };
+                if updated.tag.is_none() {
+                    updated.tag = events
+                        .iter()
+                        .find(|e| e.id == m.event)
+                        .and_then(|e| e.tag.clone());
+                }
+                out.link_puts.push((
+                    Link {
+                        id: m.link.clone(),
+                        block: Some(m.block.clone()),
+                        event: Some(updated.id.clone()),
+                        booking_hash: Some(m.booking_hash.clone()),
+                        calendar_hash: Some(updated.content.hash()),
+                        origin: Side::Booking,
+                        state: LinkState::Synced,
+                    },
+                    None,
+                ));
+                out.events_put.push(updated);
             }
         }
         Action::UpdateEvent {

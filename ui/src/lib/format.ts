@@ -40,6 +40,7 @@ const PHRASE: Record<HistoryKind, string> = {
   cancel_event: 'Cancelled the Outlook meeting',
   decline_event: 'Declined the Outlook meeting',
   create_series: 'Created an Outlook series',
+  update_series: 'Updated the Outlook series',
   move_event: 'Moved the Outlook meeting',
   move_reservation: 'Moved the booking reservation',
   skip_occurrence: 'Skipped one occurrence',

@@ -825,6 +825,24 @@ impl Calendar for GraphConnector {
         Ok(out)
     }
 
+    async fn update_series(
+        &self,
+        mailbox: &Mailbox,
+        master: &GraphEventId,
+        content: &Content,
+    ) -> Result<(), ConnectorError> {
+        let mut fields = wire::event_fields(content)?;
+        // The master's times are the pattern's: only what every instance shows is rewritten.
+        fields.retain(|name, _| matches!(name.as_str(), "subject" | "body"));
+        let fields = Value::Object(fields);
+        let url = self.event_url(mailbox, master)?;
+        let mut call = Call::new(Method::PATCH, url, mailbox.as_str());
+        // The same subject and body twice is the same series.
+        call.idempotent = true;
+        call.body = Some(Body::Tree(&fields));
+        self.send(call).await.map(|_| ())
+    }
+
     async fn update_event(
         &self,
         mailbox: &Mailbox,

@@ -17,6 +17,17 @@ pub struct InSeries {
     pub date: NaiveDate,
 }
 
+/// One occurrence an [`Action::UpdateSeries`] brings up to date through its series master.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesUpdate {
+    pub link: LinkId,
+    pub block: BlockKey,
+    /// The series' instance on the occurrence's date.
+    pub event: GraphEventId,
+    /// The occurrence block's own hash, recorded for the booking side.
+    pub booking_hash: ContentHash,
+}
+
 /// One occurrence block a [`Action::CreateSeries`] links to an instance of the series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesMember {
@@ -115,6 +126,17 @@ pub enum Action {
         version: Option<String>,
         content: Content,
         booking_hash: ContentHash,
+    },
+    /// A whole recurring reservation changed in what every occurrence shows (its title,
+    /// organisation or description, not its times), and every instance of its Outlook series
+    /// in the window is to show it: the series master is rewritten once, instead of each
+    /// instance. `content` is what every member shows (under the room's privacy mode); `link`
+    /// names the series.
+    UpdateSeries {
+        link: LinkId,
+        master: GraphEventId,
+        content: Content,
+        members: Vec<SeriesUpdate>,
     },
     /// The booking block is gone: remove the Outlook event.
     DeleteEvent { link: LinkId, event: GraphEventId },
@@ -234,6 +256,7 @@ impl Action {
             Action::CreateEvent { content, .. }
             | Action::CreateSeries { content, .. }
             | Action::UpdateEvent { content, .. }
+            | Action::UpdateSeries { content, .. }
             | Action::CreateReservation { content, .. }
             | Action::UpdateReservation { content, .. }
             | Action::DetachOccurrence { content, .. }
@@ -254,6 +277,7 @@ impl Action {
     pub fn event(&self) -> Option<&GraphEventId> {
         match self {
             Action::UpdateEvent { event, .. }
+            | Action::UpdateSeries { master: event, .. }
             | Action::DeleteEvent { event, .. }
             | Action::CancelEvent { event, .. }
             | Action::DeclineEvent { event, .. }
@@ -277,6 +301,7 @@ impl Action {
             Action::CreateEvent { link, .. }
             | Action::CreateSeries { link, .. }
             | Action::UpdateEvent { link, .. }
+            | Action::UpdateSeries { link, .. }
             | Action::DeleteEvent { link, .. }
             | Action::CancelEvent { link, .. }
             | Action::DeclineEvent { link, .. }
@@ -299,6 +324,7 @@ impl Action {
             Action::CreateEvent { .. }
             | Action::CreateSeries { .. }
             | Action::UpdateEvent { .. }
+            | Action::UpdateSeries { .. }
             | Action::DeleteEvent { .. }
             | Action::CancelEvent { .. }
             | Action::DeclineEvent { .. }
@@ -319,6 +345,7 @@ impl Action {
             Action::CreateEvent { .. } => "create_event",
             Action::CreateSeries { .. } => "create_series",
             Action::UpdateEvent { .. } => "update_event",
+            Action::UpdateSeries { .. } => "update_series",
             Action::DeleteEvent { .. } => "delete_event",
             Action::CancelEvent { .. } => "cancel_event",
             Action::DeclineEvent { .. } => "decline_event",

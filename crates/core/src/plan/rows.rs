@@ -2,7 +2,7 @@
 //! and what a failed action leaves behind. Pure, so that the dry run and the tests see the
 //! same rows the executor writes.
 
-use super::{Action, Link, LinkState, SeriesMember};
+use super::{Action, Link, LinkId, LinkState, SeriesMember};
 use crate::Side;
 
 /// The pending link an occurrence of a series journals.
@@ -36,6 +36,7 @@ pub fn pending_row(action: &Action) -> Link {
             (Some(block.clone()), Some(event.clone()), Side::Booking)
         }
         Action::CreateSeries { .. }
+        | Action::UpdateSeries { .. }
         | Action::CancelReservation { .. }
         | Action::SkipOccurrence { .. }
         | Action::MoveReservation { .. }
@@ -62,18 +63,31 @@ pub fn failed_member_row(member: &SeriesMember) -> Link {
     }
 }
 
-/// The rows a failed `action` leaves: the link as it was (or as [`pending_row`] proposes it),
-/// marked failed, so the next cycle plans it again; for a series, one per occurrence
-/// ([`failed_member_row`]). A row with neither a block nor an event says nothing and is left
-/// out.
-pub fn failed_rows(action: &Action, existing: Option<&Link>) -> Vec<Link> {
+/// The rows a failed `action` leaves: the link as it was (`existing` finds it, or as
+/// [`pending_row`] proposes it), marked failed, so the next cycle plans it again; for a
+/// series, one per occurrence ([`failed_member_row`], or each member's link as it was). A row
+/// with neither a block nor an event says nothing and is left out.
+pub fn failed_rows<'a>(
+    action: &Action,
+    existing: impl Fn(&LinkId) -> Option<&'a Link>,
+) -> Vec<Link> {
+    let failed = |link: &Link| Link {
+        state: LinkState::Failed,
+        ..link.clone()
+    };
     let rows = match action {
         // A series is planned again through its occurrences' links.
         Action::CreateSeries { members, .. } => members.iter().map(failed_member_row).collect(),
-        _ => vec![Link {
-            state: LinkState::Failed,
-            ..existing.cloned().unwrap_or_else(|| pending_row(action))
-        }],
+        Action::UpdateSeries { members, .. } => members
+            .iter()
+            .filter_map(|m| existing(&m.link))
+            .map(failed)
+            .collect(),
+        _ => vec![failed(
+            &existing(action.link())
+                .cloned()
+                .unwrap_or_else(|| pending_row(action)),
+        )],
     };
     rows.into_iter()
         .filter(|link| link.block.is_some() || link.event.is_some())
@@ -105,7 +119,7 @@ mod tests {
             origin: Side::Booking,
             state: LinkState::Synced,
         };
-        let rows = failed_rows(&cancel(), Some(&synced));
+        let rows = failed_rows(&cancel(), |_| Some(&synced));
         assert_eq!(
             rows,
             [Link {
@@ -118,7 +132,7 @@ mod tests {
     #[test]
     fn a_failed_action_with_nothing_to_name_leaves_no_row() {
         // A cancellation names neither a block nor an event of its own.
-        assert!(failed_rows(&cancel(), None).is_empty());
+        assert!(failed_rows(&cancel(), |_| None).is_empty());
     }
 
     #[test]
@@ -127,7 +141,7 @@ mod tests {
             link: LinkId::new("b:r:9"),
             event: GraphEventId::new("E9"),
         };
-        let rows = failed_rows(&delete, None);
+        let rows = failed_rows(&delete, |_| None);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].event, Some(GraphEventId::new("E9")));
         assert_eq!(rows[0].state, LinkState::Failed);

@@ -8,13 +8,20 @@
 //!   came back): its create names the series, so the executor adopts the series' instance on
 //!   that date instead of writing a second event beside it.
 //!
+//! - A change to what every occurrence of such a series shows (a new title, not new times),
+//!   planned as one update per instance: the updates become one [`Action::UpdateSeries`],
+//!   which rewrites the series master once ([`rewrite_masters`]).
+//!
 //! Occurrences a higher item cuts into fragments, and every occurrence of a reservation whose
 //! occurrences already went to Outlook as single events, stay single events. Every occurrence
 //! keeps its own link either way, so edits, deletions and conflicts stay per occurrence.
 
 use std::collections::BTreeMap;
 
-use super::{Action, Block, BlockKey, InSeries, LinkId, Plan, PlanInput, SeriesMember};
+use super::{
+    Action, Block, BlockKey, CalendarEvent, InSeries, LinkId, Plan, PlanInput, SeriesMember,
+    SeriesUpdate,
+};
 use crate::compose::SeriesSource;
 
 pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
@@ -119,5 +126,113 @@ fn create_series(
         content: crate::privacy::outlook_view(&source.content, input.privacy),
         idempotency_key: format!("rb-{}", &digest[..32]),
         members,
+    }
+}
+
+/// Updates of every instance of a RoomBridge series that change only what the master carries
+/// for all of them (the subject and the body: title, organisation, description) become one
+/// [`Action::UpdateSeries`]. The updates stay one by one when the series has an exception
+/// (its own content, which a master rewrite does not reach), when any instance in the window
+/// is left out, when the times change, or when the instances are to show different things.
+pub(super) fn rewrite_masters(input: &PlanInput<'_>, plan: &mut Plan) {
+    for source in input.series {
+        let series_link = LinkId::for_block(&BlockKey::for_reservation(&source.source));
+        let tag_prefix = format!("{series_link}@");
+        let block_prefix = format!("r:{}@", source.source);
+        let ours = |e: &&CalendarEvent| {
+            e.tag
+                .as_ref()
+                .is_some_and(|t| t.as_str().starts_with(&tag_prefix))
+        };
+        let Some(master) = input
+            .events
+            .iter()
+            .filter(ours)
+            .find_map(|e| e.instance.as_ref().map(|i| i.master.clone()))
+        else {
+            continue;
+        };
+        let instances: BTreeMap<_, _> = input
+            .events
+            .iter()
+            .filter(|e| e.instance.as_ref().is_some_and(|i| i.master == master))
+            .map(|e| (&e.id, e))
+            .collect();
+        if instances.len() < 2
+            || instances
+                .values()
+                .any(|e| !ours(e) || e.instance.as_ref().is_some_and(|i| i.exception))
+        {
+            continue;
+        }
+        let members: Vec<usize> = plan
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| match a {
+                Action::UpdateEvent {
+                    link,
+                    block,
+                    event,
+                    content,
+                    ..
+                } => {
+                    // A decided conflict is carried out, and recorded, on its own link.
+                    !plan.resolved.iter().any(|r| &r.link == link)
+                        && block.as_str().starts_with(&block_prefix)
+                        && instances.get(event).is_some_and(|e| {
+                            e.content.instants(input.zone) == content.instants(input.zone)
+                        })
+                }
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if members.len() != instances.len() {
+            continue;
+        }
+        let shown = |i: usize| match &plan.actions[i] {
+            Action::UpdateEvent { content, .. } => {
+                Some((&content.title, &content.organisation, &content.description))
+            }
+            _ => None,
+        };
+        if members.iter().any(|&i| shown(i) != shown(members[0])) {
+            continue;
+        }
+        let Action::UpdateEvent { content, .. } = &plan.actions[members[0]] else {
+            continue;
+        };
+        let content = content.clone();
+        let updates = members
+            .iter()
+            .filter_map(|&i| match &plan.actions[i] {
+                Action::UpdateEvent {
+                    link,
+                    block,
+                    event,
+                    booking_hash,
+                    ..
+                } => Some(SeriesUpdate {
+                    link: link.clone(),
+                    block: block.clone(),
+                    event: event.clone(),
+                    booking_hash: booking_hash.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        for &i in members.iter().rev() {
+            plan.actions.remove(i);
+        }
+        plan.actions.insert(
+            members[0],
+            Action::UpdateSeries {
+                link: series_link,
+                master,
+                content,
+                members: updates,
+            },
+        );
     }
 }

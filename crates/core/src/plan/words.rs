@@ -63,6 +63,11 @@ pub fn reason(action: &Action) -> String {
             members.len()
         ),
         Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.".into(),
+        Action::UpdateSeries { members, .. } => format!(
+            "Changed for the whole recurring reservation in the booking system; the Outlook \
+             series was updated once ({} occurrences in the sync window).",
+            members.len()
+        ),
         Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.".into(),
         Action::CancelEvent { message, .. } => format!(
             "Gone from the booking system; the meeting was cancelled in Outlook and its attendees \

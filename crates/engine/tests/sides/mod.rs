@@ -577,6 +577,15 @@ impl Calendar for Sides {
         Err(gone(&format!("series {master}")))
     }
 
+    async fn update_series(
+        &self,
+        _: &Mailbox,
+        master: &GraphEventId,
+        _: &Content,
+    ) -> Result<(), ConnectorError> {
+        Err(gone(&format!("series {master}")))
+    }
+
     async fn update_event(
         &self,
         _mailbox: &Mailbox,

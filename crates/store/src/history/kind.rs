@@ -23,6 +23,9 @@ pub enum HistoryKind {
     CreateSeries,
     /// An Outlook event was brought up to date with its booking block.
     UpdateEvent,
+    /// An Outlook series was brought up to date with its recurring reservation, once through
+    /// its master.
+    UpdateSeries,
     /// An Outlook event whose booking block is gone was removed.
     DeleteEvent,
     /// A meeting the room organised was cancelled, its attendees told why.
@@ -76,6 +79,7 @@ impl HistoryKind {
         HistoryKind::CreateEvent,
         HistoryKind::CreateSeries,
         HistoryKind::UpdateEvent,
+        HistoryKind::UpdateSeries,
         HistoryKind::DeleteEvent,
         HistoryKind::CancelEvent,
         HistoryKind::DeclineEvent,
@@ -104,6 +108,7 @@ impl HistoryKind {
             HistoryKind::CreateEvent => "create_event",
             HistoryKind::CreateSeries => "create_series",
             HistoryKind::UpdateEvent => "update_event",
+            HistoryKind::UpdateSeries => "update_series",
             HistoryKind::DeleteEvent => "delete_event",
             HistoryKind::CancelEvent => "cancel_event",
             HistoryKind::DeclineEvent => "decline_event",
@@ -153,6 +158,7 @@ impl From<&Action> for HistoryKind {
             Action::CreateEvent { .. } => HistoryKind::CreateEvent,
             Action::CreateSeries { .. } => HistoryKind::CreateSeries,
             Action::UpdateEvent { .. } => HistoryKind::UpdateEvent,
+            Action::UpdateSeries { .. } => HistoryKind::UpdateSeries,
             Action::DeleteEvent { .. } => HistoryKind::DeleteEvent,
             Action::CancelEvent { .. } => HistoryKind::CancelEvent,
             Action::DeclineEvent { .. } => HistoryKind::DeclineEvent,
