@@ -447,6 +447,17 @@ fn local_date(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
     t.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 
+/// The id of the event that starts on `date` (in Oslo).
+fn event_on(events: &[Value], date: chrono::NaiveDate) -> String {
+    events
+        .iter()
+        .find(|e| local_date(event_start(e)) == date)
+        .unwrap_or_else(|| panic!("no event on {date}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn event_start(e: &Value) -> chrono::DateTime<Utc> {
     chrono::NaiveDateTime::parse_from_str(
         e["start"]["dateTime"].as_str().unwrap(),
@@ -505,22 +516,10 @@ async fn a_recurring_allocation_goes_to_outlook_as_a_series_and_single_edits_sta
     );
 
     // Outlook deletes the third one: the booking system skips that date, the rest stays.
-    let third = events
-        .iter()
-        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(14)))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let third = event_on(&events, local_date(first + Duration::days(14)));
     h.graph.delete(GYM_MAILBOX, &third).await;
     // Outlook renames the fourth one: it becomes a single event in the booking system.
-    let fourth = events
-        .iter()
-        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(21)))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let fourth = event_on(&events, local_date(first + Duration::days(21)));
     h.graph
         .rename(GYM_MAILBOX, &fourth, "Handball club: cup final")
         .await;
@@ -635,13 +634,7 @@ async fn a_series_with_an_exception_is_updated_occurrence_by_occurrence() {
     let (series, first) = weekly_handball_club(&h, 4).await;
     h.settle(4).await;
     let events = h.graph.events(GYM_MAILBOX).await;
-    let last = events
-        .iter()
-        .find(|e| local_date(event_start(e)) == local_date(first + Duration::days(21)))
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let last = event_on(&events, local_date(first + Duration::days(21)));
     h.graph
         .rename(GYM_MAILBOX, &last, "Handball club: cup final")
         .await;

@@ -19,17 +19,67 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Action, Block, BlockKey, CalendarEvent, InSeries, LinkId, Plan, PlanInput, SeriesMember,
-    SeriesUpdate,
+    Action, Block, BlockKey, CalendarEvent, GraphEventId, InSeries, LinkId, Plan, PlanInput,
+    SeriesMember, SeriesUpdate,
 };
 use crate::compose::SeriesSource;
+
+/// How a recurring reservation's series and occurrences are named: the series' link, the
+/// prefix of its occurrences' tags in Outlook and of their blocks.
+struct Names {
+    series_link: LinkId,
+    tag_prefix: String,
+    block_prefix: String,
+}
+
+impl Names {
+    fn of(source: &SeriesSource) -> Names {
+        let series_link = LinkId::for_block(&BlockKey::for_reservation(&source.source));
+        Names {
+            tag_prefix: format!("{series_link}@"),
+            block_prefix: format!("r:{}@", source.source),
+            series_link,
+        }
+    }
+
+    /// The event is an occurrence RoomBridge tagged for this reservation.
+    fn tags(&self, event: &CalendarEvent) -> bool {
+        event
+            .tag
+            .as_ref()
+            .is_some_and(|t| t.as_str().starts_with(&self.tag_prefix))
+    }
+
+    /// The master of the series RoomBridge wrote for this reservation, if Outlook shows any
+    /// of its instances.
+    fn master(&self, input: &PlanInput<'_>) -> Option<GraphEventId> {
+        input
+            .events
+            .iter()
+            .filter(|e| self.tags(e))
+            .find_map(|e| e.instance.as_ref().map(|i| i.master.clone()))
+    }
+}
+
+/// Where in the plan the actions `pick` picks are.
+fn positions(plan: &Plan, pick: impl Fn(&Action) -> bool) -> Vec<usize> {
+    plan.actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| pick(a))
+        .map(|(i, _)| i)
+        .collect()
+}
 
 pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
     let blocks: BTreeMap<&BlockKey, &Block> = input.blocks.iter().map(|b| (&b.key, b)).collect();
     for source in input.series {
-        let series_link = LinkId::for_block(&BlockKey::for_reservation(&source.source));
-        let tag_prefix = format!("{series_link}@");
-        let block_prefix = format!("r:{}@", source.source);
+        let names = Names::of(source);
+        let Names {
+            series_link,
+            block_prefix,
+            ..
+        } = &names;
         // A whole occurrence of this reservation: not cut by anything higher.
         let whole = |key: &BlockKey| {
             blocks.get(key).is_some_and(|b| {
@@ -39,16 +89,7 @@ pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
                     && *key == b.item_key()
             })
         };
-        let master = input
-            .events
-            .iter()
-            .filter(|e| {
-                e.tag
-                    .as_ref()
-                    .is_some_and(|t| t.as_str().starts_with(&tag_prefix))
-            })
-            .find_map(|e| e.instance.as_ref().map(|i| i.master.clone()));
-        if let Some(master) = master {
+        if let Some(master) = names.master(input) {
             for action in &mut plan.actions {
                 if let Action::CreateEvent { block, series, .. } = action
                     && whole(block)
@@ -68,32 +109,34 @@ pub(super) fn gather(input: &PlanInput<'_>, plan: &mut Plan) {
             l.event.is_some()
                 && l.block
                     .as_ref()
-                    .is_some_and(|b| b.as_str().starts_with(&block_prefix))
+                    .is_some_and(|b| b.as_str().starts_with(block_prefix.as_str()))
         });
         if written {
             continue;
         }
-        let members: Vec<usize> = plan
-            .actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| match a {
-                Action::CreateEvent { link, block, .. } => {
-                    whole(block) && !plan.resolved.iter().any(|r| &r.link == link)
-                }
-                _ => false,
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let members = positions(plan, |a| match a {
+            Action::CreateEvent { link, block, .. } => whole(block) && !decided(plan, link),
+            _ => false,
+        });
         if members.len() < 2 {
             continue;
         }
-        let action = create_series(input, source, series_link, &members, plan, &blocks);
-        for &i in members.iter().rev() {
-            plan.actions.remove(i);
-        }
-        plan.actions.insert(members[0], action);
+        let action = create_series(input, source, series_link.clone(), &members, plan, &blocks);
+        replace(plan, &members, action);
     }
+}
+
+/// A person's decision on this link is carried out this cycle, and recorded on the link.
+fn decided(plan: &Plan, link: &LinkId) -> bool {
+    plan.resolved.iter().any(|r| &r.link == link)
+}
+
+/// The actions at `members` (in order) become `action`, where the first of them was.
+fn replace(plan: &mut Plan, members: &[usize], action: Action) {
+    for &i in members.iter().rev() {
+        plan.actions.remove(i);
+    }
+    plan.actions.insert(members[0], action);
 }
 
 fn create_series(
@@ -136,20 +179,8 @@ fn create_series(
 /// is left out, when the times change, or when the instances are to show different things.
 pub(super) fn rewrite_masters(input: &PlanInput<'_>, plan: &mut Plan) {
     for source in input.series {
-        let series_link = LinkId::for_block(&BlockKey::for_reservation(&source.source));
-        let tag_prefix = format!("{series_link}@");
-        let block_prefix = format!("r:{}@", source.source);
-        let ours = |e: &&CalendarEvent| {
-            e.tag
-                .as_ref()
-                .is_some_and(|t| t.as_str().starts_with(&tag_prefix))
-        };
-        let Some(master) = input
-            .events
-            .iter()
-            .filter(ours)
-            .find_map(|e| e.instance.as_ref().map(|i| i.master.clone()))
-        else {
+        let names = Names::of(source);
+        let Some(master) = names.master(input) else {
             continue;
         };
         let instances: BTreeMap<_, _> = input
@@ -161,33 +192,27 @@ pub(super) fn rewrite_masters(input: &PlanInput<'_>, plan: &mut Plan) {
         if instances.len() < 2
             || instances
                 .values()
-                .any(|e| !ours(e) || e.instance.as_ref().is_some_and(|i| i.exception))
+                .any(|e| !names.tags(e) || e.instance.as_ref().is_some_and(|i| i.exception))
         {
             continue;
         }
-        let members: Vec<usize> = plan
-            .actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| match a {
-                Action::UpdateEvent {
-                    link,
-                    block,
-                    event,
-                    content,
-                    ..
-                } => {
-                    // A decided conflict is carried out, and recorded, on its own link.
-                    !plan.resolved.iter().any(|r| &r.link == link)
-                        && block.as_str().starts_with(&block_prefix)
-                        && instances.get(event).is_some_and(|e| {
-                            e.content.instants(input.zone) == content.instants(input.zone)
-                        })
-                }
-                _ => false,
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let members = positions(plan, |a| match a {
+            // A decided conflict is carried out, and recorded, on its own link.
+            Action::UpdateEvent {
+                link,
+                block,
+                event,
+                content,
+                ..
+            } => {
+                !decided(plan, link)
+                    && block.as_str().starts_with(names.block_prefix.as_str())
+                    && instances.get(event).is_some_and(|e| {
+                        e.content.instants(input.zone) == content.instants(input.zone)
+                    })
+            }
+            _ => false,
+        });
         if members.len() != instances.len() {
             continue;
         }
@@ -222,17 +247,12 @@ pub(super) fn rewrite_masters(input: &PlanInput<'_>, plan: &mut Plan) {
                 _ => None,
             })
             .collect();
-        for &i in members.iter().rev() {
-            plan.actions.remove(i);
-        }
-        plan.actions.insert(
-            members[0],
-            Action::UpdateSeries {
-                link: series_link,
-                master,
-                content,
-                members: updates,
-            },
-        );
+        let action = Action::UpdateSeries {
+            link: names.series_link,
+            master,
+            content,
+            members: updates,
+        };
+        replace(plan, &members, action);
     }
 }
