@@ -15,7 +15,7 @@
 //!
 //! The history and export rows of the issue have benchmarks of their own:
 //! `cargo bench -p roombridge-store --bench history` and
-//! `cargo bench -p roombridge-app --bench export`.
+//! `cargo bench -p roombridge-app --bench export`; `cargo bench --workspace` runs all three.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -151,8 +151,8 @@ fn main() {
             return;
         }
         println!(
-            "history and export at 1M rows: cargo bench -p roombridge-store --bench history; \
-             cargo bench -p roombridge-app --bench export"
+            "history and export at 1M rows: the store's and the app's benchmarks \
+             (`cargo bench --workspace` runs all three)"
         );
     });
 }
