@@ -258,18 +258,19 @@ async fn run_inner(
         Some(f) => Err(f),
         None => {
             if report.plan.is_empty() {
-                ctx.settled(&room.id, basis(room, &setting, &stored), report.plan.held);
+                let basis = basis(room, &setting, stored.policy, stored.privacy);
+                ctx.settled(&room.id, basis, report.plan.held);
             }
             Ok(())
         }
     }
 }
 
-fn basis(room: &Room, setting: &Setting, stored: &Stored) -> Basis {
+fn basis(room: &Room, setting: &Setting, policy: Policy, privacy: Privacy) -> Basis {
     Basis {
         room: room.clone(),
-        policy: stored.policy,
-        privacy: stored.privacy,
+        policy,
+        privacy,
         window_key: setting.window_key.clone(),
     }
 }
@@ -294,13 +295,7 @@ async fn dry_check(ctx: &EngineContext, room: &Room) -> Result<DryCheck, Failure
         .store
         .read_by_key(|c| Ok((settings::policy_of(c, &room.id)?, settings::privacy(c)?)))
         .map_err(Failure::local)?;
-    let now = Basis {
-        room: room.clone(),
-        policy,
-        privacy,
-        window_key: setting.window_key,
-    };
-    if now != last {
+    if basis(room, &setting, policy, privacy) != last {
         return Ok(DryCheck::Whole(Read::default()));
     }
     Ok(match timed_check(ctx, room, true).await? {
