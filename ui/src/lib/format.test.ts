@@ -51,7 +51,7 @@ describe('historyPhrase', () => {
     for (const p of phrases) expect(p).not.toMatch(/_/);
     expect(historyPhrase('create_event')).toBe('Created the Outlook event');
     expect(historyPhrase('cancel_reservation')).toBe('Cancelled the booking reservation');
-    expect(historyPhrase('cycle_failed')).toBe('Sync cycle failed');
+    expect(historyPhrase('cycle_failed')).toBe('Sync failed');
   });
 
   it('falls back to the kind in words for an unknown kind', () => {
