@@ -45,6 +45,8 @@ pub fn forward<R: Runtime>(
 ) {
     let mut updates = app.subscribe();
     tauri::async_runtime::spawn(async move {
+        crate::follow_language(&handle, app.language());
+        crate::tray::relabel(&handle);
         let mut bridge = Bridge::new(&handle, app, prefs);
         bridge.refresh(&handle);
         loop {
@@ -77,7 +79,7 @@ pub fn watch_secret_expiry<R: Runtime>(
             let today = chrono::Local::now().date_naive();
             if let Some(cause) = crate::notifications::secret_expiry(expires, today) {
                 let prefs = *prefs.borrow();
-                notifier.tell(cause, &prefs);
+                notifier.tell(cause, &prefs, crate::language(&handle));
             }
         }
     });
@@ -134,7 +136,7 @@ impl Bridge {
                         name: view.name.clone(),
                         deletions: view.held_deletions,
                     };
-                    self.notifier.tell(cause, &prefs);
+                    self.notifier.tell(cause, &prefs, crate::language(handle));
                 }
                 self.names.insert(view.id.clone(), view.name.clone());
                 emit(handle, ROOMS_EVENT, &view);
@@ -154,12 +156,23 @@ impl Bridge {
                     name,
                     message,
                 };
-                self.notifier.tell(cause, &prefs);
+                self.notifier.tell(cause, &prefs, crate::language(handle));
             }
             Update::AuthFailed { message } => {
-                self.notifier.tell(Cause::AuthFailed { message }, &prefs);
+                self.notifier.tell(
+                    Cause::AuthFailed { message },
+                    &prefs,
+                    crate::language(handle),
+                );
             }
             Update::Settings(saved) => crate::follow_notification_settings(handle, &saved),
+            Update::Language(lang) => {
+                crate::follow_language(handle, lang);
+                crate::tray::relabel(handle);
+                if let Some(now) = &self.shown {
+                    crate::tray::show(handle, now);
+                }
+            }
         }
     }
 
@@ -183,7 +196,8 @@ impl Bridge {
                     .map(|c| c.id)
                     .collect();
                 let prefs = *self.prefs.borrow();
-                self.notifier.conflicts(&waiting, &prefs);
+                self.notifier
+                    .conflicts(&waiting, &prefs, crate::language(handle));
             }
             Err(e) => tracing::warn!("waiting conflicts: {}", e.message),
         }

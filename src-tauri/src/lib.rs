@@ -24,6 +24,7 @@ use tauri::{Builder, Manager, RunEvent, Runtime, WindowEvent};
 use tokio::sync::watch;
 
 use roombridge_app::secrets::Keyring;
+use roombridge_app::settings::Lang;
 use roombridge_app::setup::{self, Live, SetupError};
 use roombridge_engine::EngineConfig;
 
@@ -169,6 +170,21 @@ pub(crate) fn follow_notification_settings<R: Runtime>(
     }
 }
 
+/// The language the tray and notifications speak: the one chosen in Settings once the app
+/// has started, the system's before.
+pub(crate) fn language<R: Runtime>(handle: &tauri::AppHandle<R>) -> Lang {
+    handle
+        .try_state::<watch::Sender<Lang>>()
+        .map(|sender| *sender.borrow())
+        .unwrap_or_else(roombridge_app::settings::system_language)
+}
+
+pub(crate) fn follow_language<R: Runtime>(handle: &tauri::AppHandle<R>, lang: Lang) {
+    if let Some(sender) = handle.try_state::<watch::Sender<Lang>>() {
+        sender.send_replace(lang);
+    }
+}
+
 fn follow_saved_notification_settings<R: Runtime>(
     handle: &tauri::AppHandle<R>,
     app: &roombridge_app::App,
@@ -206,8 +222,9 @@ pub fn run(launch: Launch) -> ExitCode {
         .plugin(autostart::plugin());
     let app = register(builder)
         .setup(move |app| {
-            // Settings change these at run time through the managed sender.
+            // Settings change these at run time through the managed senders.
             app.manage(watch::channel(NotificationPrefs::default()).0);
+            app.manage(watch::channel(roombridge_app::settings::system_language()).0);
             if launch.hidden
                 && let Some(window) = app.get_webview_window(MAIN_WINDOW)
             {

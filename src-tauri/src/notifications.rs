@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use notify_rust::Notification;
+use roombridge_app::settings::Lang;
 use serde::{Deserialize, Serialize};
 
 /// How many days before a client secret expires RoomBridge starts to warn.
@@ -94,59 +95,43 @@ impl Screen {
 }
 
 impl Cause {
-    pub fn summary(&self) -> String {
+    pub fn summary(&self, lang: Lang) -> String {
         match self {
-            Cause::RoomFailed { name, .. } => format!("{name} stopped syncing"),
+            Cause::RoomFailed { name, .. } => lang.tr("notify.room_failed", &[("name", name)]),
             Cause::DeletionsHeld {
                 name, deletions, ..
-            } => format!("{name}: {deletions} deletions wait for your approval"),
-            Cause::AuthFailed { .. } => "RoomBridge cannot sign in".to_owned(),
-            Cause::SecretExpiring { days_left, .. } if *days_left < 0 => {
-                "The Microsoft 365 client secret has expired".to_owned()
-            }
-            Cause::SecretExpiring { days_left: 0, .. } => {
-                "The Microsoft 365 client secret expires today".to_owned()
-            }
-            Cause::SecretExpiring { days_left: 1, .. } => {
-                "The Microsoft 365 client secret expires tomorrow".to_owned()
-            }
-            Cause::SecretExpiring { days_left, .. } => {
-                format!("The Microsoft 365 client secret expires in {days_left} days")
-            }
-            Cause::ConflictsWaiting { waiting: 1, .. } => {
-                "A conflict waits for your decision".to_owned()
-            }
+            } => lang.plural("notify.deletions_held", *deletions, &[("name", name)]),
+            Cause::AuthFailed { .. } => lang.tr("notify.auth_failed", &[]),
+            Cause::SecretExpiring { days_left, .. } => match *days_left {
+                ..0 => lang.tr("notify.secret_expired", &[]),
+                0 => lang.tr("notify.secret_expires_today", &[]),
+                1 => lang.tr("notify.secret_expires_tomorrow", &[]),
+                days => lang.plural("notify.secret_expires_in", days, &[]),
+            },
             Cause::ConflictsWaiting { waiting, .. } => {
-                format!("{waiting} conflicts wait for your decision")
+                lang.plural("notify.conflicts_waiting", *waiting as i64, &[])
             }
         }
     }
 
-    pub fn body(&self) -> String {
+    pub fn body(&self, lang: Lang) -> String {
         match self {
             Cause::RoomFailed { message, .. } => {
-                format!("{message}\nOpen RoomBridge to see the room's history.")
+                lang.tr("notify.room_failed_body", &[("message", message)])
             }
-            Cause::DeletionsHeld { deletions, .. } => format!(
-                "A sync would have deleted {deletions} of the room's reservations at once, so \
-                 RoomBridge held it back and changed nothing. If that is right, approve the \
-                 deletions on the Rooms screen; otherwise check the booking system and Outlook."
-            ),
-            Cause::AuthFailed { message } => format!(
-                "{message}\nSyncing is paused until the credentials are fixed; nothing is lost."
-            ),
-            Cause::SecretExpiring { expires, .. } => format!(
-                "Its expiry date is {expires}. Create a new client secret for RoomBridge's app \
-                 registration in Microsoft Entra ID, put it in the OS keyring and update \
-                 client_secret_expires in config.json; after it expires RoomBridge cannot sync."
-            ),
-            Cause::ConflictsWaiting { waiting, new } if new < waiting => format!(
-                "{new} new since the last notice. Both versions are side by side in RoomBridge's \
-                 conflicts inbox; they stay as they are until you decide."
-            ),
-            Cause::ConflictsWaiting { .. } => "Both versions are side by side in RoomBridge's \
-                 conflicts inbox; they stay as they are until you decide."
-                .to_owned(),
+            Cause::DeletionsHeld { deletions, .. } => {
+                lang.plural("notify.deletions_held_body", *deletions, &[])
+            }
+            Cause::AuthFailed { message } => {
+                lang.tr("notify.auth_failed_body", &[("message", message)])
+            }
+            Cause::SecretExpiring { expires, .. } => {
+                lang.tr("notify.secret_expiring_body", &[("date", expires)])
+            }
+            Cause::ConflictsWaiting { waiting, new } if new < waiting => {
+                lang.plural("notify.conflicts_new_body", *new as i64, &[])
+            }
+            Cause::ConflictsWaiting { .. } => lang.tr("notify.conflicts_body", &[]),
         }
     }
 
@@ -234,22 +219,28 @@ impl Notifier {
         }
     }
 
-    /// Shows `cause` if the user wants it and has not been told yet; true if it was sent.
-    pub fn tell(&mut self, cause: Cause, prefs: &NotificationPrefs) -> bool {
+    /// Shows `cause` in `lang` if the user wants it and has not been told yet; true if it
+    /// was sent.
+    pub fn tell(&mut self, cause: Cause, prefs: &NotificationPrefs, lang: Lang) -> bool {
         if !prefs.allows(&cause) || !self.notices.first_time(&cause) {
             return false;
         }
-        show(cause, self.open.clone());
+        show(cause, lang, self.open.clone());
         true
     }
 
     /// Tells about conflicts if new ones wait (see [`Notices::conflicts_waiting`]); true if a
     /// notification was sent. Conflicts arriving while the user does not want these notices
     /// are not told later either.
-    pub fn conflicts(&mut self, waiting: &BTreeSet<i64>, prefs: &NotificationPrefs) -> bool {
+    pub fn conflicts(
+        &mut self,
+        waiting: &BTreeSet<i64>,
+        prefs: &NotificationPrefs,
+        lang: Lang,
+    ) -> bool {
         match self.notices.conflicts_waiting(waiting) {
             Some(cause) if prefs.conflicts => {
-                show(cause, self.open.clone());
+                show(cause, lang, self.open.clone());
                 true
             }
             _ => false,
@@ -265,18 +256,19 @@ impl Notifier {
 /// Shows a notification without blocking the caller, then waits (on a blocking thread) for a
 /// click, which opens the cause's screen. Without a notification server (no session bus,
 /// nothing answering) the failure is logged and nothing else happens.
-fn show(cause: Cause, open: OpenScreen) {
+fn show(cause: Cause, lang: Lang, open: OpenScreen) {
     tauri::async_runtime::spawn_blocking(move || {
+        let summary = cause.summary(lang);
         let mut notification = Notification::new();
         notification
             .appname("RoomBridge")
-            .summary(&cause.summary())
-            .body(&cause.body());
+            .summary(&summary)
+            .body(&cause.body(lang));
         #[cfg(all(unix, not(target_os = "macos")))]
-        notification.action("default", "Open RoomBridge");
+        notification.action("default", &lang.tr("notify.open", &[]));
         match notification.show() {
             Ok(handle) => wait_for_click(handle, cause.screen(), open),
-            Err(e) => tracing::warn!("cannot show the notification {:?}: {e}", cause.summary()),
+            Err(e) => tracing::warn!("cannot show the notification {summary:?}: {e}"),
         }
     });
 }
@@ -321,11 +313,19 @@ mod tests {
             deletions: 12,
         };
         assert_eq!(
-            held.summary(),
+            held.summary(Lang::En),
             "Gymnasium: 12 deletions wait for your approval"
         );
-        assert!(held.body().contains("changed nothing"), "{}", held.body());
+        assert!(
+            held.body(Lang::En).contains("changed nothing"),
+            "{}",
+            held.body(Lang::En)
+        );
         assert_eq!(held.screen(), Screen::Rooms);
+        assert_eq!(
+            held.summary(Lang::Nb),
+            "Gymnasium: 12 slettinger venter på godkjenningen din"
+        );
         assert!(NotificationPrefs::default().allows(&held));
         assert!(notices.first_time(&held));
         assert!(!notices.first_time(&held));
@@ -405,15 +405,15 @@ mod tests {
         assert_eq!(secret_expiry(day(30), day(15)), None, "15 days left");
         let due = secret_expiry(day(29), day(15)).expect("14 days left");
         assert_eq!(
-            due.summary(),
+            due.summary(Lang::En),
             "The Microsoft 365 client secret expires in 14 days"
         );
         assert_eq!(
-            secret_expiry(day(15), day(16)).unwrap().summary(),
+            secret_expiry(day(15), day(16)).unwrap().summary(Lang::En),
             "The Microsoft 365 client secret has expired"
         );
         assert_eq!(
-            secret_expiry(day(16), day(15)).unwrap().summary(),
+            secret_expiry(day(16), day(15)).unwrap().summary(Lang::En),
             "The Microsoft 365 client secret expires tomorrow"
         );
         let mut notices = Notices::default();

@@ -17,29 +17,60 @@ const SYNC: &str = "sync";
 const PAUSE: &str = "pause";
 const QUIT: &str = "quit";
 
-/// The menu item whose label toggles between "Pause all" and "Resume all".
-struct PauseItem<R: Runtime>(MenuItem<R>);
+/// The menu's items, kept to relabel them: the pause item toggles between "Pause all" and
+/// "Resume all", and all of them follow the language.
+struct Items<R: Runtime> {
+    open: MenuItem<R>,
+    sync: MenuItem<R>,
+    pause: MenuItem<R>,
+    quit: MenuItem<R>,
+}
 
 pub fn create<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<()> {
-    let pause = MenuItem::with_id(handle, PAUSE, "Pause all", true, None::<&str>)?;
+    let lang = crate::language(handle);
+    let item =
+        |id: &str, key: &str| MenuItem::with_id(handle, id, lang.tr(key, &[]), true, None::<&str>);
+    let items = Items {
+        open: item(OPEN, "tray.open")?,
+        sync: item(SYNC, "tray.sync_now")?,
+        pause: item(PAUSE, "tray.pause_all")?,
+        quit: item(QUIT, "tray.quit")?,
+    };
     let menu = Menu::with_items(
         handle,
         &[
-            &MenuItem::with_id(handle, OPEN, "Open RoomBridge", true, None::<&str>)?,
-            &MenuItem::with_id(handle, SYNC, "Sync now", true, None::<&str>)?,
-            &pause,
+            &items.open,
+            &items.sync,
+            &items.pause,
             &PredefinedMenuItem::separator(handle)?,
-            &MenuItem::with_id(handle, QUIT, "Quit", true, None::<&str>)?,
+            &items.quit,
         ],
     )?;
     TrayIconBuilder::with_id(TRAY)
         .icon(tauri::include_image!("../icons/tray.png"))
-        .tooltip("RoomBridge: starting")
+        .tooltip(lang.tr("tray.starting", &[]))
         .menu(&menu)
         .on_menu_event(on_menu_event)
         .build(handle)?;
-    handle.manage(PauseItem(pause));
+    handle.manage(items);
     Ok(())
+}
+
+/// Writes the menu in the language now chosen (the pause item is written by [`show`]).
+pub fn relabel<R: Runtime>(handle: &AppHandle<R>) {
+    let Some(items) = handle.try_state::<Items<R>>() else {
+        return;
+    };
+    let lang = crate::language(handle);
+    for (item, key) in [
+        (&items.open, "tray.open"),
+        (&items.sync, "tray.sync_now"),
+        (&items.quit, "tray.quit"),
+    ] {
+        if let Err(e) = item.set_text(lang.tr(key, &[])) {
+            tracing::warn!("cannot update the tray menu: {e}");
+        }
+    }
 }
 
 /// The icon of each overall state (`icons/generate.sh` draws them).
@@ -62,29 +93,29 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, overall: &Overall) {
     let Some(tray) = handle.tray_by_id(TRAY) else {
         return;
     };
+    let lang = crate::language(handle);
     let results = [
         tray.set_icon(Some(icon(overall.state))),
-        tray.set_tooltip(Some(overall.describe())),
+        tray.set_tooltip(Some(overall.describe(lang))),
     ];
     for result in results {
         if let Err(e) = result {
             tracing::warn!("cannot update the tray: {e}");
         }
     }
-    if let Some(item) = handle.try_state::<PauseItem<R>>() {
-        let label = pause_label(overall);
-        if let Err(e) = item.0.set_text(label) {
-            tracing::warn!("cannot update the tray menu: {e}");
-        }
+    if let Some(items) = handle.try_state::<Items<R>>()
+        && let Err(e) = items.pause.set_text(lang.tr(pause_label(overall), &[]))
+    {
+        tracing::warn!("cannot update the tray menu: {e}");
     }
 }
 
-/// "Resume all" once every room is paused, "Pause all" otherwise.
+/// "Resume all" once every room is paused, "Pause all" otherwise (the message's key).
 fn pause_label(overall: &Overall) -> &'static str {
     if overall.state == OverallState::Paused {
-        "Resume all"
+        "tray.resume_all"
     } else {
-        "Pause all"
+        "tray.pause_all"
     }
 }
 
@@ -155,7 +186,10 @@ mod tests {
 
     #[test]
     fn the_pause_item_offers_resume_only_when_everything_is_paused() {
-        assert_eq!(pause_label(&overall(OverallState::Paused)), "Resume all");
+        assert_eq!(
+            pause_label(&overall(OverallState::Paused)),
+            "tray.resume_all"
+        );
         for state in [
             OverallState::InSync,
             OverallState::Syncing,
@@ -163,7 +197,7 @@ mod tests {
             OverallState::WaitingForApproval,
             OverallState::Failing,
         ] {
-            assert_eq!(pause_label(&overall(state)), "Pause all", "{state:?}");
+            assert_eq!(pause_label(&overall(state)), "tray.pause_all", "{state:?}");
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use roombridge_app::settings::Lang;
 use zbus::OwnedVariant;
 
 use roombridge_desktop::notifications::{
@@ -183,22 +184,22 @@ async fn each_cause_arrives_once_on_the_bus_and_a_click_opens_its_screen() {
     let expiring = secret_expiry(day(20), day(10)).expect("10 days left: due");
 
     // Each cause once; its repeat sends nothing.
-    assert!(notifier.tell(failed.clone(), &prefs));
+    assert!(notifier.tell(failed.clone(), &prefs, Lang::En));
     server.wait_for(1).await;
-    assert!(!notifier.tell(failed.clone(), &prefs));
-    assert!(notifier.tell(auth.clone(), &prefs));
+    assert!(!notifier.tell(failed.clone(), &prefs, Lang::En));
+    assert!(notifier.tell(auth.clone(), &prefs, Lang::En));
     server.wait_for(2).await;
-    assert!(!notifier.tell(auth.clone(), &prefs));
-    assert!(notifier.tell(expiring.clone(), &prefs));
+    assert!(!notifier.tell(auth.clone(), &prefs, Lang::En));
+    assert!(notifier.tell(expiring.clone(), &prefs, Lang::En));
     server.wait_for(3).await;
     assert!(
-        !notifier.tell(secret_expiry(day(20), day(11)).unwrap(), &prefs),
+        !notifier.tell(secret_expiry(day(20), day(11)).unwrap(), &prefs, Lang::En),
         "a day later, the same secret is not told again"
     );
-    assert!(notifier.conflicts(&BTreeSet::from([7, 9]), &prefs));
+    assert!(notifier.conflicts(&BTreeSet::from([7, 9]), &prefs, Lang::En));
     server.wait_for(4).await;
     assert!(
-        !notifier.conflicts(&BTreeSet::from([7, 9]), &prefs),
+        !notifier.conflicts(&BTreeSet::from([7, 9]), &prefs, Lang::En),
         "the next cycle sees the same conflicts"
     );
     // A kind the user turned off sends nothing, even for a new cause.
@@ -211,9 +212,9 @@ async fn each_cause_arrives_once_on_the_bus_and_a_click_opens_its_screen() {
         name: "Fjord room".into(),
         message: "booking API timed out".into(),
     };
-    assert!(!notifier.tell(other_room, &no_failures));
+    assert!(!notifier.tell(other_room, &no_failures, Lang::En));
     // New conflicts after the notice are told, once.
-    assert!(notifier.conflicts(&BTreeSet::from([7, 9, 12]), &prefs));
+    assert!(notifier.conflicts(&BTreeSet::from([7, 9, 12]), &prefs, Lang::Nb));
     let received = server.wait_for(5).await;
 
     let seen: Vec<(&str, &str)> = received
@@ -230,25 +231,26 @@ async fn each_cause_arrives_once_on_the_bus_and_a_click_opens_its_screen() {
             (
                 "RoomBridge cannot sign in",
                 "AADSTS7000215: Invalid client secret provided.\nSyncing is paused until the \
-                 credentials are fixed; nothing is lost."
+                 credentials are fixed under Settings → Connections; nothing is lost."
             ),
             (
                 "The Microsoft 365 client secret expires in 10 days",
-                expiring.body().as_str()
+                expiring.body(Lang::En).as_str()
             ),
             (
                 "2 conflicts wait for your decision",
                 "Both versions are side by side in RoomBridge's conflicts inbox; they stay as \
                  they are until you decide."
             ),
+            // Told in the language chosen when it is sent.
             (
-                "3 conflicts wait for your decision",
-                "1 new since the last notice. Both versions are side by side in RoomBridge's \
-                 conflicts inbox; they stay as they are until you decide."
+                "3 konflikter venter på avgjørelsen din",
+                "1 ny siden forrige varsel. Begge versjonene står side om side under Konflikter i \
+                 RoomBridge; de blir stående som de er til du avgjør."
             ),
         ]
     );
-    assert!(expiring.body().contains("2026-03-20"));
+    assert!(expiring.body(Lang::En).contains("2026-03-20"));
     assert!(received.iter().all(|r| r.app_name == "RoomBridge"));
     assert!(
         received

@@ -479,6 +479,7 @@ impl Planned {
             privacy: self.privacy,
             withdrawn: &[],
             capabilities: self.capabilities,
+            language: roombridge_core::i18n::Lang::En,
         }
     }
 }

@@ -395,6 +395,7 @@ async fn events(State(s): State<Shared>) -> Response {
             Update::History(_) => "history",
             Update::RoomFailed { .. } | Update::AuthFailed { .. } => "notice",
             Update::Settings(_) => "settings",
+            Update::Language(_) => return None,
         };
         let data = match &update {
             Update::Room(v) => serde_json::to_string(v),

@@ -78,6 +78,7 @@ impl App {
             webhooks: std::sync::OnceLock::new(),
             _keep: keep,
         });
+        app.settle_organiser_language();
         app.clone().forward_engine_events();
         app
     }

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use roombridge_core::i18n::Lang;
+
 use crate::views::{RoomState, RoomView};
 
 /// The overall state, most urgent first: a failing room outweighs conflicts, which outweigh
@@ -34,38 +36,36 @@ pub struct Overall {
 
 impl Overall {
     /// The tray's tooltip: the state in words.
-    pub fn describe(&self) -> String {
-        let rooms = |n: usize| {
-            if n == 1 {
-                "1 room".to_owned()
-            } else {
-                format!("{n} rooms")
+    pub fn describe(&self, lang: Lang) -> String {
+        let rooms = |n: usize| lang.plural("overall.rooms", n as i64, &[]);
+        let state = match self.state {
+            OverallState::Failing => lang.tr("overall.failing", &[("rooms", &rooms(self.failing))]),
+            OverallState::WaitingForApproval => lang.tr(
+                "overall.waiting_for_approval",
+                &[("rooms", &rooms(self.waiting_for_approval))],
+            ),
+            OverallState::Conflicts => lang.tr(
+                "overall.conflicts",
+                &[("rooms", &rooms(self.with_conflicts))],
+            ),
+            OverallState::Syncing => lang.tr("overall.syncing", &[]),
+            OverallState::InSync if self.rooms == 0 => lang.tr("overall.no_rooms", &[]),
+            OverallState::InSync => lang.tr(
+                "overall.in_sync",
+                &[("rooms", &rooms(self.rooms - self.paused))],
+            ),
+            OverallState::Paused => {
+                return lang.tr("overall.all_paused", &[("rooms", &rooms(self.rooms))]);
             }
         };
-        let paused = match self.paused {
-            0 => String::new(),
-            n => format!(" ({} paused)", rooms(n)),
-        };
-        match self.state {
-            OverallState::Failing => {
-                format!("RoomBridge: {} failing{paused}", rooms(self.failing))
-            }
-            OverallState::WaitingForApproval => format!(
-                "RoomBridge: deletions wait for approval in {}{paused}",
-                rooms(self.waiting_for_approval)
-            ),
-            OverallState::Conflicts => format!(
-                "RoomBridge: conflicts wait for a decision in {}{paused}",
-                rooms(self.with_conflicts)
-            ),
-            OverallState::Syncing => format!("RoomBridge: syncing{paused}"),
-            OverallState::InSync if self.rooms == 0 => "RoomBridge: no rooms mapped yet".to_owned(),
-            OverallState::InSync => format!(
-                "RoomBridge: {} in sync{paused}",
-                rooms(self.rooms - self.paused)
-            ),
-            OverallState::Paused => format!("RoomBridge: paused ({})", rooms(self.rooms)),
+        if self.paused == 0 {
+            return state;
         }
+        let paused = lang.tr("overall.paused", &[("rooms", &rooms(self.paused))]);
+        lang.tr(
+            "overall.with_paused",
+            &[("state", &state), ("paused", &paused)],
+        )
     }
 }
 
@@ -131,7 +131,7 @@ mod tests {
         let rooms: Vec<RoomView> = statuses.iter().map(|s| room(*s)).collect();
         let o = overall(&rooms);
         assert_eq!(
-            (o.state, o.describe().as_str()),
+            (o.state, o.describe(Lang::En).as_str()),
             (state, tooltip),
             "{statuses:?}"
         );

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use roombridge_core::i18n::Lang;
 use roombridge_core::privacy::Privacy;
 use roombridge_engine::EngineConfig;
 use roombridge_store::settings::{self, Notifications, Window};
@@ -42,6 +43,13 @@ pub struct SettingsView {
     /// `full`, `organisation` or `reserved`.
     pub privacy: Privacy,
     pub notifications: NotificationsView,
+    /// The language of the screens, notifications, tray and exports; `null`: the system's.
+    pub language: Option<Lang>,
+    /// The system's language as RoomBridge reads it (what `null` means).
+    pub system_language: Lang,
+    /// The organisation's language: what rooms write to organisers of meetings they decline or
+    /// cancel.
+    pub organiser_language: Lang,
     pub bounds: Bounds,
     pub paths: Paths,
 }
@@ -105,6 +113,10 @@ pub struct SettingsUpdate {
     /// `full`, `organisation` or `reserved`.
     pub privacy: Option<String>,
     pub notifications: Option<NotificationsView>,
+    /// `nb`, `en`, or `auto` for the system's language.
+    pub language: Option<String>,
+    /// `nb` or `en`.
+    pub organiser_language: Option<String>,
 }
 
 /// A valid change, ready to store.
@@ -113,6 +125,9 @@ struct Checked {
     window: Option<Window>,
     privacy: Option<Privacy>,
     notifications: Option<Notifications>,
+    /// `Some(None)`: back to the system's language.
+    language: Option<Option<Lang>>,
+    organiser_language: Option<Lang>,
 }
 
 impl SettingsUpdate {
@@ -154,6 +169,33 @@ impl SettingsUpdate {
                 }
             },
         };
+        let language = match self.language.as_deref() {
+            None => None,
+            Some("auto") => Some(None),
+            Some(code) => match Lang::parse(code) {
+                Some(lang) => Some(Some(lang)),
+                None => {
+                    problems.push(format!(
+                        "The language must be nb (Norwegian bokmål), en (English) or auto (the \
+                         system's), not {code:?}."
+                    ));
+                    None
+                }
+            },
+        };
+        let organiser_language = match self.organiser_language.as_deref() {
+            None => None,
+            Some(code) => {
+                let lang = Lang::parse(code);
+                if lang.is_none() {
+                    problems.push(format!(
+                        "The organisation's language must be nb (Norwegian bokmål) or en \
+                         (English), not {code:?}."
+                    ));
+                }
+                lang
+            }
+        };
         if !problems.is_empty() {
             return Err(ApiError::new(ErrorCode::InvalidInput, problems.join(" ")));
         }
@@ -166,6 +208,8 @@ impl SettingsUpdate {
             }),
             privacy,
             notifications: self.notifications.map(Notifications::from),
+            language,
+            organiser_language,
         })
     }
 }
@@ -175,15 +219,18 @@ impl App {
     pub fn settings(&self) -> Result<SettingsView, ApiError> {
         let config = &self.engine().context().config;
         let defaults = EngineConfig::default();
-        let (poll, window, privacy, notifications, database) = self.store().read(|c| {
-            Ok((
-                settings::poll_interval(c)?,
-                settings::window(c)?,
-                settings::privacy(c)?,
-                settings::notifications(c)?,
-                c.path().filter(|p| !p.is_empty()).map(PathBuf::from),
-            ))
-        })?;
+        let (poll, window, privacy, notifications, languages, database) =
+            self.store().read(|c| {
+                Ok((
+                    settings::poll_interval(c)?,
+                    settings::window(c)?,
+                    settings::privacy(c)?,
+                    settings::notifications(c)?,
+                    (settings::language(c)?, settings::organiser_language(c)?),
+                    c.path().filter(|p| !p.is_empty()).map(PathBuf::from),
+                ))
+            })?;
+        let (language, organiser_language) = languages;
         let poll = poll
             .or(config.poll_interval)
             .or(defaults.poll_interval)
@@ -198,6 +245,9 @@ impl App {
             days_ahead: window.days_ahead,
             privacy,
             notifications: notifications.into(),
+            language,
+            system_language: system_language(),
+            organiser_language: organiser_language.unwrap_or_else(system_language),
             bounds: BOUNDS,
             paths: Paths::of(database.as_deref()),
         })
@@ -222,6 +272,12 @@ impl App {
             if let Some(n) = checked.notifications {
                 settings::set_notifications(c, n)?;
             }
+            if let Some(lang) = checked.language {
+                settings::set_language(c, lang)?;
+            }
+            if let Some(lang) = checked.organiser_language {
+                settings::set_organiser_language(c, lang)?;
+            }
             Ok(())
         })?;
         if let Some(every) = checked.poll {
@@ -231,8 +287,44 @@ impl App {
         }
         let saved = self.settings()?;
         self.tell(crate::views::Update::Settings(saved.notifications));
+        if checked.language.is_some() {
+            self.tell(crate::views::Update::Language(self.language()));
+        }
         Ok(saved)
     }
+
+    /// The language RoomBridge speaks to the facility manager outside the screens
+    /// (notifications, tray, exports): the one chosen in Settings, else the system's.
+    pub fn language(&self) -> Lang {
+        self.store()
+            .read_by_key(settings::language)
+            .ok()
+            .flatten()
+            .unwrap_or_else(system_language)
+    }
+
+    /// Sets the organisation's language from the system's at the first start, so the messages
+    /// rooms send organisers do not change language with whoever runs RoomBridge later.
+    pub(crate) fn settle_organiser_language(&self) {
+        let result = self.store().write(|c| {
+            if settings::organiser_language(c)?.is_none() {
+                settings::set_organiser_language(c, system_language())?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            tracing::warn!("cannot set the organisation's language: {e}");
+        }
+    }
+}
+
+/// The system's language, where RoomBridge speaks it; English otherwise. Read from the OS's
+/// preferred languages (`sys-locale`: the `LANGUAGE`/`LC_*`/`LANG` variables on Linux, the user
+/// settings on Windows and macOS).
+pub fn system_language() -> Lang {
+    sys_locale::get_locales()
+        .find_map(|l| Lang::of_locale(&l))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -250,6 +342,9 @@ mod tests {
                 sign_in: true,
                 conflicts: true,
             },
+            language: None,
+            system_language: Lang::En,
+            organiser_language: Lang::Nb,
             bounds: BOUNDS,
             paths: Paths::of(None),
         }

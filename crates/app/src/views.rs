@@ -325,6 +325,9 @@ pub enum Update {
     },
     /// The notification preferences were saved (the desktop app's notifier follows them).
     Settings(crate::settings::NotificationsView),
+    /// The language was changed (the desktop app's tray and notifications follow it; the UI
+    /// changed its own).
+    Language(roombridge_core::i18n::Lang),
 }
 
 #[cfg(test)]

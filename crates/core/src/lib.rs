@@ -10,6 +10,7 @@ pub mod compose;
 pub mod content;
 pub mod event;
 pub mod explain;
+pub mod i18n;
 pub mod ids;
 pub mod link;
 pub mod localtime;

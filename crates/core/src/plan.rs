@@ -50,6 +50,9 @@ pub struct PlanInput<'a> {
     pub withdrawn: &'a [LinkId],
     /// What the booking system lets RoomBridge write, and what it keeps of a write.
     pub capabilities: Capabilities,
+    /// The organisation's language: what the room writes to organisers of meetings it
+    /// declines or cancels.
+    pub language: crate::i18n::Lang,
 }
 
 mod action;

@@ -96,6 +96,7 @@ fn plan_with(mode: Privacy, blocks: &[Block], events: &[CalendarEvent], links: &
         privacy: mode,
         withdrawn: &[],
         capabilities: roombridge_core::capability::Capabilities::ALL,
+        language: roombridge_core::i18n::Lang::En,
     })
 }
 

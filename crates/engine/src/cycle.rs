@@ -363,6 +363,8 @@ struct Stored {
     policy: Policy,
     decided: Vec<(StoredConflict, Decided)>,
     privacy: Privacy,
+    /// The organisation's language, for messages to organisers.
+    language: roombridge_core::i18n::Lang,
     /// The window the calendar cursor was made for.
     cursor_window: Option<String>,
 }
@@ -381,6 +383,7 @@ fn gather(ctx: &EngineContext, room: &Room) -> Result<Stored, Failure> {
                 policy: settings::policy_of(c, &room.id)?,
                 decided: conflicts::decided(c, &room.id)?,
                 privacy: settings::privacy(c)?,
+                language: settings::organiser_language(c)?.unwrap_or_default(),
                 cursor_window: settings::cursor_window(c, &room.id)?,
             })
         })
@@ -774,6 +777,7 @@ fn plan_cycle(
         privacy: stored.privacy,
         withdrawn: &withdrawn,
         capabilities: setting.capabilities,
+        language: stored.language,
     });
     let fetched = &mirrors.fetched;
     report.rejected = fetched.booking.rejected.len()

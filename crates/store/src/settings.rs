@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use roombridge_core::i18n::Lang;
 use roombridge_core::policy::Policy;
 use roombridge_core::privacy::Privacy;
 
@@ -15,6 +16,8 @@ const PRIVACY: &str = "privacy";
 const NOTIFY_FAILURES: &str = "notify_failures";
 const NOTIFY_SIGN_IN: &str = "notify_sign_in";
 const NOTIFY_CONFLICTS: &str = "notify_conflicts";
+const LANGUAGE: &str = "language";
+const ORGANISER_LANGUAGE: &str = "organiser_language";
 
 /// Which desktop notifications the facility manager wants. All on until someone turns one off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +107,40 @@ pub fn privacy(conn: &Connection) -> Result<Privacy> {
 
 pub fn set_privacy(conn: &Connection, mode: Privacy) -> Result<()> {
     set(conn, PRIVACY, mode.name())
+}
+
+/// The language the facility manager chose for RoomBridge's screens, notifications, tray and
+/// exports; `None`: the system's.
+pub fn language(conn: &Connection) -> Result<Option<Lang>> {
+    lang_at(conn, LANGUAGE)
+}
+
+pub fn set_language(conn: &Connection, lang: Option<Lang>) -> Result<()> {
+    match lang {
+        Some(lang) => set(conn, LANGUAGE, lang.code()),
+        None => {
+            conn.execute("DELETE FROM settings WHERE key = ?1", [LANGUAGE])?;
+            Ok(())
+        }
+    }
+}
+
+/// The organisation's language: what rooms write to organisers of the meetings they decline
+/// or cancel. `None` until set (the app sets it from the system's language at first start).
+pub fn organiser_language(conn: &Connection) -> Result<Option<Lang>> {
+    lang_at(conn, ORGANISER_LANGUAGE)
+}
+
+pub fn set_organiser_language(conn: &Connection, lang: Lang) -> Result<()> {
+    set(conn, ORGANISER_LANGUAGE, lang.code())
+}
+
+fn lang_at(conn: &Connection, key: &str) -> Result<Option<Lang>> {
+    get(conn, key)?
+        .map(|code| {
+            Lang::parse(&code).ok_or_else(|| StoreError::Invalid(format!("language {code:?}")))
+        })
+        .transpose()
 }
 
 pub fn notifications(conn: &Connection) -> Result<Notifications> {

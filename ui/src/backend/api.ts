@@ -428,6 +428,11 @@ search?: string | null,
 before?: number | null, };
 
 /**
+ * A language RoomBridge speaks.
+ */
+export type Lang = "nb" | "en";
+
+/**
  * A mailbox a resource can be mapped to.
  */
 export type MailboxOption = { email: string, name: string, source: MailboxSource, };
@@ -604,7 +609,15 @@ export type SettingsUpdate = { poll_interval_secs?: number | null, days_back?: n
 /**
  * `full`, `organisation` or `reserved`.
  */
-privacy?: string | null, notifications?: NotificationsView | null, };
+privacy?: string | null, notifications?: NotificationsView | null, 
+/**
+ * `nb`, `en`, or `auto` for the system's language.
+ */
+language?: string | null, 
+/**
+ * `nb` or `en`.
+ */
+organiser_language?: string | null, };
 
 /**
  * The settings as the UI shows them, with the bounds it validates against.
@@ -613,7 +626,20 @@ export type SettingsView = { poll_interval_secs: number, days_back: number, days
 /**
  * `full`, `organisation` or `reserved`.
  */
-privacy: Privacy, notifications: NotificationsView, bounds: Bounds, paths: SettingsPaths, };
+privacy: Privacy, notifications: NotificationsView, 
+/**
+ * The language of the screens, notifications, tray and exports; `null`: the system's.
+ */
+language: Lang | null, 
+/**
+ * The system's language as RoomBridge reads it (what `null` means).
+ */
+system_language: Lang, 
+/**
+ * The organisation's language: what rooms write to organisers of meetings they decline or
+ * cancel.
+ */
+organiser_language: Lang, bounds: Bounds, paths: SettingsPaths, };
 
 /**
  * What the wizard already knows, to fill in its forms (a wizard opened again after a secret

@@ -313,37 +313,45 @@ impl<'a> Planner<'_, 'a> {
         self.input.footprint.iter().find(|f| &f.key == key)
     }
 
-    /// What the room tells the organizer of a meeting it declines.
+    /// What the room tells the organizer of a meeting it declines, in the organisation's
+    /// language.
     pub(super) fn overlap_message(&self, e: &CalendarEvent) -> String {
         let zone = self.input.zone;
+        let lang = self.input.language;
         let holders: Vec<String> = self
             .overlaps(e)
             .iter()
             .map(|f| {
-                let start = f.start.with_timezone(&zone).format("%a %d %b %H:%M");
-                let end = f.end.with_timezone(&zone).format("%H:%M");
-                let what = if f.level == crate::reservation::Level::Closure {
-                    format!("The room is closed ({})", f.content.title)
+                let (start, end) = (f.start.with_timezone(&zone), f.end.with_timezone(&zone));
+                let start = format!(
+                    "{} {}",
+                    lang.short_date(start.date_naive()),
+                    start.format("%H:%M")
+                );
+                let end = end.format("%H:%M");
+                let title = &f.content.title;
+                let holder = if f.level == crate::reservation::Level::Closure {
+                    lang.tr("organiser.closed", &[("title", title)])
                 } else if f.content.organisation.is_empty() {
-                    format!("\"{}\" holds the room", f.content.title)
+                    lang.tr("organiser.held_by", &[("title", title)])
                 } else {
-                    format!(
-                        "\"{}\" ({}) holds the room",
-                        f.content.title, f.content.organisation
+                    lang.tr(
+                        "organiser.held_by_organisation",
+                        &[("title", title), ("organisation", &f.content.organisation)],
                     )
                 };
-                format!("{what} from {start} to {end} in the booking system")
+                lang.tr(
+                    "organiser.holder_when",
+                    &[("holder", &holder), ("start", &start), ("end", &end)],
+                )
             })
             .collect();
         let why = if holders.is_empty() {
-            "The room is already booked in the booking system".to_owned()
+            lang.tr("organiser.already_booked", &[])
         } else {
             holders.join("; ")
         };
-        format!(
-            "{why}. The room declined this meeting because booking-system reservations come \
-             first here; please pick another time or room."
-        )
+        lang.tr("organiser.declined", &[("why", &why)])
     }
 
     /// Whether the booking system lets RoomBridge change reservations of `level`.
@@ -425,10 +433,11 @@ impl<'a> Planner<'_, 'a> {
     /// events, a cancellation that tells the attendees for a meeting the room organised, a
     /// decline for someone else's meeting.
     pub(super) fn remove_event(&self, e: &CalendarEvent) -> Decision {
-        act(self.remove_with(
-            e,
-            "The reservation was cancelled in the booking system.".into(),
-        ))
+        let message = self
+            .input
+            .language
+            .tr("organiser.reservation_cancelled", &[]);
+        act(self.remove_with(e, message))
     }
 
     /// Removes `e` from the room's calendar, telling whoever should know `message`: someone

@@ -18,14 +18,27 @@ fn a_declined_double_booking_names_the_reservation_and_its_local_times() {
     let message = declined_message(&room);
     // 17:00-18:00 UTC is 18:00-19:00 in Oslo in December.
     assert!(
-        message.contains("\"Choir practice\" (Club) holds the room"),
+        message.contains("“Choir practice” (Club) holds the room"),
         "{message}"
     );
     assert!(
-        message.contains("from Tue 01 Dec 18:00 to 19:00"),
+        message.contains("from Tue 1 Dec 18:00 to 19:00"),
         "{message}"
     );
     assert!(!message.contains("17:00"), "UTC times leaked: {message}");
+}
+
+#[test]
+fn the_organiser_is_told_in_the_organisations_language() {
+    let mut room = room_with(Kind::Overlap, Modified::Unknown, Policy::BookingWins);
+    room.language = crate::i18n::Lang::Nb;
+    let message = declined_message(&room);
+    assert_eq!(
+        message,
+        "«Choir practice» (Club) har rommet fra tir. 1. des. 18:00 til 19:00 i bookingsystemet. \
+         Rommet avslo dette møtet fordi reservasjoner i bookingsystemet går foran her. Velg et \
+         annet tidspunkt eller et annet rom."
+    );
 }
 
 #[test]

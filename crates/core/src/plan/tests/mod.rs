@@ -116,6 +116,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         privacy: Privacy::Full,
         withdrawn: &[],
         capabilities: crate::capability::Capabilities::ALL,
+        language: crate::i18n::Lang::En,
     });
     let mut out: Vec<String> = p.actions.iter().map(|a| a.kind().to_string()).collect();
     out.extend(p.conflicts.iter().map(|c| format!("conflict:{:?}", c.kind)));
@@ -217,6 +218,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         privacy: Privacy::Full,
         withdrawn: &[],
         capabilities: crate::capability::Capabilities::ALL,
+        language: crate::i18n::Lang::En,
     })
 }
 
@@ -388,6 +390,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         privacy: Privacy::Full,
         withdrawn: &[],
         capabilities: crate::capability::Capabilities::ALL,
+        language: crate::i18n::Lang::En,
     });
     assert!(p.actions.is_empty(), "{p:?}");
     assert_eq!(p.conflicts.len(), 1);

@@ -67,6 +67,7 @@ pub(super) struct Room {
     pub(super) policy: Policy,
     pub(super) decisions: Vec<Decided>,
     pub(super) capabilities: crate::capability::Capabilities,
+    pub(super) language: crate::i18n::Lang,
 }
 
 impl Room {
@@ -86,6 +87,7 @@ impl Room {
             privacy: Privacy::Full,
             withdrawn: &[],
             capabilities: self.capabilities,
+            language: self.language,
         })
     }
 

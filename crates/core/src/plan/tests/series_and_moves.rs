@@ -68,6 +68,7 @@ pub(super) fn plan_reservations(
         privacy: Privacy::Full,
         withdrawn: &[],
         capabilities: crate::capability::Capabilities::ALL,
+        language: crate::i18n::Lang::En,
     })
 }
 
@@ -281,6 +282,7 @@ pub(super) fn check_on(room: &Room, m: Choice) -> Result<(), String> {
             privacy: Privacy::Full,
             withdrawn: &[],
             capabilities: room.capabilities,
+            language: crate::i18n::Lang::En,
         },
         &room.links[0].id,
         &m,
@@ -454,6 +456,7 @@ fn an_all_day_outlook_meeting_is_checked_for_double_bookings_in_its_own_zone() {
             privacy: Privacy::Full,
             withdrawn: &[],
             capabilities: crate::capability::Capabilities::ALL,
+            language: crate::i18n::Lang::En,
         });
         summary(&p)
     };
