@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.svelte';
 import { API_ERROR_CODES, type ApiError, type ApiErrorCode } from './types';
 
 /** An `ApiError` that is also a real `Error`, so it keeps a stack and can be thrown. */
@@ -31,7 +32,7 @@ export function toBackendError(value: unknown): BackendError {
   if (isApiError(value)) return new BackendError(value.code, value.message);
   if (value instanceof Error) return new BackendError('internal', value.message);
   if (typeof value === 'string') return new BackendError('internal', value);
-  return new BackendError('internal', 'Unexpected error');
+  return new BackendError('internal', t('app.unexpected_error'));
 }
 
 /** The code for an HTTP failure whose body is not an ApiError (a proxy page, an empty body). */

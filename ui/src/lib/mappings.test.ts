@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveryView } from '../backend/types';
+import { setLang } from '../i18n/index.svelte';
 import { room } from '../test-fixtures';
 import { freeMailboxes, mailboxChangeConsequences, removalConsequences, unmappedResources } from './mappings';
 
@@ -33,4 +34,14 @@ describe('mapping forms', () => {
     expect(text).toContain('history stays');
     expect(mailboxChangeConsequences('old@x.org', 'new@x.org').join(' ')).toContain('approve');
   });
+
+  it('speak of one linked reservation in the singular, and speak bokmål', () => {
+    const one = room('a', { name: 'Gym', counts: { links: 1, conflicts: 0, failed: 0 } });
+    expect(removalConsequences(one)[0]).toContain('the linked reservation stays in Outlook (a@example.org)');
+    setLang('nb');
+    expect(removalConsequences(one)[0]).toContain('RoomBridge slutter å synkronisere Gym.');
+    expect(mailboxChangeConsequences('old@x.org', 'new@x.org').join(' ')).toContain('godkjent slettingene');
+  });
 });
+
+afterEach(() => setLang('en'));

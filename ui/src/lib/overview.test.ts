@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ActivityBucket, BudgetView, RoomView } from '../backend/types';
-import { activityTotals, budgetBar, chartGeometry, labelEvery, lag, lagging, niceCeiling, ticks } from './overview';
+import { setLang } from '../i18n/index.svelte';
+import { activityTotals, bucketLabel, budgetBar, chartGeometry, labelEvery, lag, lagging, niceCeiling, ticks } from './overview';
+
+afterEach(() => setLang('en'));
 
 const bucket = (start: string, ok: number, failed = 0, conflicts = 0): ActivityBucket => ({ start, ok, failed, conflicts });
 
@@ -78,6 +81,13 @@ describe('lag', () => {
     for (const [at, text] of cases) expect(lag(at, now), String(at)).toBe(text);
   });
 
+  it('speaks bokmål: "t" for hours', () => {
+    setLang('nb');
+    expect(lag(null, now)).toBe('aldri synkronisert');
+    expect(lag('2026-11-21T10:55:00Z', now)).toBe('3 t 5 min');
+    expect(lag('2026-11-19T10:00:00Z', now)).toBe('2 d 4 t');
+  });
+
   it('warns after three poll intervals, never for paused or unsynced rooms', () => {
     const room = (last_ok_at: string | null, paused = false) => ({ last_ok_at, paused }) as RoomView;
     expect(lagging(room('2026-11-21T13:58:00Z'), 60, now)).toBe(false);
@@ -97,5 +107,22 @@ describe('budgetBar', () => {
     expect(budgetBar(b(9_000)).tone).toBe('danger');
     expect(budgetBar(b(12_000)).percent).toBe(100);
     expect(budgetBar(b(42)).label).toBe('42 of 10,000 requests in the last 10 minutes');
+  });
+
+  it('writes the numbers the way the language does', () => {
+    setLang('nb');
+    expect(budgetBar(b(1_234)).label).toBe('1\u00a0234 av 10\u00a0000 forespørsler de siste 10 minuttene');
+    expect(budgetBar({ ...b(1), window_secs: 60 }).label).toBe('1 av 10\u00a0000 forespørsler det siste minuttet');
+  });
+});
+
+describe('bucketLabel', () => {
+  it('names an hour by its clock time and a day by its date, in the language', () => {
+    const start = new Date(2026, 10, 21, 14).toISOString();
+    expect(bucketLabel(start, '24h')).toBe('14:00');
+    expect(bucketLabel(start, '14d')).toBe('21 Nov');
+    setLang('nb');
+    expect(bucketLabel(start, '14d')).toBe('21. nov.');
+    expect(bucketLabel('not a date', '24h')).toBe('not a date');
   });
 });

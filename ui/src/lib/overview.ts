@@ -1,6 +1,7 @@
 // Pure helpers of the Overview screen: the activity chart's geometry and labels, lag, and the
-// Graph budget bars. No Svelte, no backend: unit-tested in overview.test.ts.
+// Graph budget bars, in the UI's language. No backend: unit-tested in overview.test.ts.
 
+import { dateFormat, t, tn } from '../i18n/index.svelte';
 import type { ActivityBucket, ActivitySpan, BudgetView, RoomView } from '../backend/types';
 
 /** The smallest "nice" number (1, 2 or 5 times a power of ten) at or above `n`; at least 1. */
@@ -76,14 +77,14 @@ export function chartGeometry(buckets: ActivityBucket[], size: ChartSize): Chart
   return { bars, max, ticks: ticks(max).map((value) => ({ value, y: plotHeight - scale(value) })) };
 }
 
-const hourFmt = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-const dayFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+const HOUR: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+const DAY: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short' };
 
-/** "14:00" for an hour bucket, "21 Nov" for a day bucket, in the viewer's zone. */
+/** "14:00" for an hour bucket, "21 Nov" ("21. nov.") for a day bucket, in the viewer's zone. */
 export function bucketLabel(start: string, span: ActivitySpan): string {
-  const t = Date.parse(start);
-  if (Number.isNaN(t)) return start;
-  return span === '24h' ? hourFmt.format(t) : dayFmt.format(t);
+  const ms = Date.parse(start);
+  if (Number.isNaN(ms)) return start;
+  return dateFormat(span === '24h' ? HOUR : DAY).format(ms);
 }
 
 /** Which buckets get an axis label: about six, evenly spaced, always the last. */
@@ -94,7 +95,7 @@ export function labelEvery(count: number): number {
 /** Totals over the whole span, for the chart's caption. */
 export function activityTotals(buckets: ActivityBucket[]): { ok: number; failed: number; conflicts: number } {
   return buckets.reduce(
-    (t, b) => ({ ok: t.ok + b.ok, failed: t.failed + b.failed, conflicts: t.conflicts + b.conflicts }),
+    (sum, b) => ({ ok: sum.ok + b.ok, failed: sum.failed + b.failed, conflicts: sum.conflicts + b.conflicts }),
     { ok: 0, failed: 0, conflicts: 0 },
   );
 }
@@ -104,24 +105,24 @@ export function activityTotals(buckets: ActivityBucket[]): { ok: number; failed:
  * "2 d 4 h"; "never synced" without one.
  */
 export function lag(lastOkAt: string | null, nowMs: number): string {
-  if (!lastOkAt) return 'never synced';
-  const t = Date.parse(lastOkAt);
-  if (Number.isNaN(t)) return 'unknown';
-  const s = Math.max(0, Math.round((nowMs - t) / 1000));
-  if (s < 60) return `${s} s`;
+  if (!lastOkAt) return t('overview.lag_never');
+  const ms = Date.parse(lastOkAt);
+  if (Number.isNaN(ms)) return t('overview.lag_unknown');
+  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
+  if (s < 60) return t('overview.lag_seconds', { s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
+  if (m < 60) return t('overview.lag_minutes', { m });
   const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  if (h < 24) return m % 60 ? t('overview.lag_hours_minutes', { h, m: m % 60 }) : t('overview.lag_hours', { h });
   const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+  return h % 24 ? t('overview.lag_days_hours', { d, h: h % 24 }) : t('overview.lag_days', { d });
 }
 
 /** Whether a room's lag is worth a warning: more than three poll intervals without a good cycle. */
 export function lagging(room: RoomView, pollSecs: number, nowMs: number): boolean {
   if (room.paused || !room.last_ok_at) return false;
-  const t = Date.parse(room.last_ok_at);
-  return !Number.isNaN(t) && nowMs - t > 3 * pollSecs * 1000;
+  const ms = Date.parse(room.last_ok_at);
+  return !Number.isNaN(ms) && nowMs - ms > 3 * pollSecs * 1000;
 }
 
 export type BudgetTone = 'ok' | 'warn' | 'danger';
@@ -132,6 +133,6 @@ export function budgetBar(b: BudgetView): { percent: number; tone: BudgetTone; l
   const percent = b.used > 0 ? Math.min(100, Math.max(0.5, share * 100)) : 0;
   const tone: BudgetTone = share >= 0.8 ? 'danger' : share >= 0.5 ? 'warn' : 'ok';
   const minutes = Math.round(b.window_secs / 60);
-  const label = `${b.used.toLocaleString('en-GB')} of ${b.limit.toLocaleString('en-GB')} requests in the last ${minutes} minutes`;
+  const label = tn('overview.budget_label', minutes, { used: b.used, limit: b.limit });
   return { percent, tone, label };
 }

@@ -1,15 +1,16 @@
+import { t } from '../i18n/index.svelte';
+
+/** The policies with a name of their own, as the backend spells them, and their keys' suffix. */
+const NAMED = {
+  manual: 'manual',
+  'booking-wins': 'booking_wins',
+  'calendar-wins': 'calendar_wins',
+  'latest-wins': 'latest_wins',
+} as const;
+
 /** A readable name for a conflict policy (`booking-wins` -> "Booking system wins"). */
 export function policyLabel(policy: string): string {
-  switch (policy) {
-    case 'manual':
-      return 'Manual (decide each conflict)';
-    case 'booking-wins':
-      return 'Booking system wins';
-    case 'calendar-wins':
-      return 'Outlook wins';
-    case 'latest-wins':
-      return 'Latest change wins';
-  }
+  if (Object.hasOwn(NAMED, policy)) return t(`rooms.policy_${NAMED[policy as keyof typeof NAMED]}`);
   if (policy.startsWith('fields:')) {
     const parts = Object.fromEntries(
       policy
@@ -17,8 +18,8 @@ export function policyLabel(policy: string): string {
         .split(',')
         .map((p) => p.split('=').map((s) => s.trim()) as [string, string]),
     );
-    const side = (s: string | undefined) => (s === 'calendar' ? 'Outlook' : 'booking');
-    return `By field: times from ${side(parts.times)}, title from ${side(parts.title)}, details from ${side(parts.details)}`;
+    const side = (s: string | undefined) => t(s === 'calendar' ? 'rooms.policy_side_calendar' : 'rooms.policy_side_booking');
+    return t('rooms.policy_fields', { times: side(parts.times), title: side(parts.title), details: side(parts.details) });
   }
   return policy;
 }
