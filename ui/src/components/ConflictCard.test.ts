@@ -1,5 +1,6 @@
 import { render } from 'svelte/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLang } from '../i18n/index.svelte';
 import { conflict } from '../test-fixtures';
 import ConflictCard from './ConflictCard.svelte';
 
@@ -9,7 +10,14 @@ function html(c: ReturnType<typeof conflict>): string {
   return render(ConflictCard, { props: { conflict: c, now: Date.UTC(2026, 10, 21, 12), ondecide } }).body;
 }
 
+/** The text a person sees: no tags, no attribute values. */
+function visible(body: string): string {
+  return body.replace(/<!--.*?-->/g, '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+}
+
 describe('ConflictCard', () => {
+  afterEach(() => setLang('en'));
+
   it('shows both versions with the differing field highlighted and every allowed choice', () => {
     const body = html(conflict(7));
     expect(body).toContain('Handball training');
@@ -50,5 +58,36 @@ describe('ConflictCard', () => {
     expect(body).toContain('data-testid="conflict-pending"');
     expect(body).toContain('Keep Outlook, chosen by kari');
     expect(body).toContain('will be applied on the next sync');
+  });
+
+  it('shows decisions in words: no codes, no doubled quotes', () => {
+    const body = html(
+      conflict(9, {
+        decision: {
+          choice: 'merge',
+          merge: { times: 'booking', title: 'calendar', details: 'booking' },
+          move: null,
+          by: 'kari',
+          reason: '"The club renamed it"',
+          at: '2026-11-21T10:00:00Z',
+        },
+      }),
+    );
+    const text = visible(body);
+    expect(text).toContain('Merge (times from the booking system, title from Outlook, details from the booking system)');
+    expect(text).toContain('“The club renamed it”');
+    expect(text).not.toMatch(/keep_booking|keep_calendar|_/);
+    expect(text).not.toMatch(/[“"]{2}/);
+    expect(text).toContain('detected 2 hours ago');
+  });
+
+  it('speaks bokmål', () => {
+    setLang('nb');
+    const text = visible(html(conflict(8, { kind: 'overlap', choices: ['keep_booking', 'keep_calendar', 'move'] })));
+    for (const words of ['Bookingsystemet', 'Outlook-kalenderen', 'Behold bookingen', 'Behold Outlook-versjonen', 'Behold begge', 'Begrunnelse', 'oppdaget for 2 timer siden']) {
+      expect(text).toContain(words);
+    }
+    expect(text).toContain('Outlook-møtet dobbeltbooker rommet');
+    expect(text).not.toMatch(/Keep|Booking system|detected/);
   });
 });

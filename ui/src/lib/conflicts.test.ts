@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ContentView } from '../backend/types';
-import { differingFields, fieldValue, formatWhen } from './conflicts';
+import { setLang } from '../i18n/index.svelte';
+import { differingFields, fieldLabel, fieldValue, formatWhen } from './conflicts';
 
 const base: ContentView = {
   title: 'School concert',
@@ -35,6 +36,8 @@ describe('differingFields', () => {
 });
 
 describe('formatWhen', () => {
+  afterEach(() => setLang('en'));
+
   it('shows timed reservations in their own zone', () => {
     expect(formatWhen(base.when, 'Europe/Oslo')).toBe('Thu, 26 Nov 2026, 18:00–20:00');
     expect(formatWhen(base.when, 'UTC')).toBe('Thu, 26 Nov 2026, 17:00–19:00');
@@ -61,5 +64,14 @@ describe('formatWhen', () => {
   it('formats a field of a version', () => {
     expect(fieldValue(base, 'when')).toBe('Thu, 26 Nov 2026, 18:00–20:00');
     expect(fieldValue(base, 'organisation')).toBe('Nordvik School Band');
+  });
+
+  it('speaks bokmål when chosen', () => {
+    setLang('nb');
+    expect(formatWhen(base.when, 'Europe/Oslo')).toBe('tor. 26. nov. 2026 kl. 18:00–20:00');
+    expect(formatWhen({ kind: 'all_day', start: '2026-12-02', end: '2026-12-03' }, 'UTC')).toBe('ons. 2. des. 2026, hele dagen');
+    expect(fieldLabel('time_zone')).toBe('Tidssone');
+    setLang('en');
+    expect(fieldLabel('time_zone')).toBe('Time zone');
   });
 });

@@ -1,16 +1,14 @@
 import type { ContentView, When } from '../backend/types';
+import { dateFormat, t } from '../i18n/index.svelte';
 
 /** The rows a conflict shows, in order. */
 export const CONTENT_FIELDS = ['title', 'when', 'time_zone', 'organisation', 'description'] as const;
 export type ContentField = (typeof CONTENT_FIELDS)[number];
 
-export const FIELD_LABELS: Record<ContentField, string> = {
-  title: 'Title',
-  when: 'When',
-  time_zone: 'Time zone',
-  organisation: 'Organisation',
-  description: 'Description',
-};
+/** A row's name in the current language. */
+export function fieldLabel(field: ContentField): string {
+  return t(`conflicts.field_${field}`);
+}
 
 /** Engine field names that belong to a displayed row (times are shown together as "when"). */
 const ALIASES: Record<string, ContentField> = {
@@ -59,15 +57,6 @@ export function differingFields(
   return out;
 }
 
-function safeFormatter(options: Intl.DateTimeFormatOptions, timeZone: string): Intl.DateTimeFormat {
-  try {
-    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
-  } catch {
-    // An unknown zone name: show UTC rather than nothing.
-    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
-  }
-}
-
 const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
 const CLOCK: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
 
@@ -78,26 +67,32 @@ function dateOnly(date: string): number {
 }
 
 /**
- * "Tue, 4 Mar 2025, 14:00–15:30" in the reservation's own zone; all-day reservations keep their
- * dates ("Tue, 4 Mar 2025, all day"), and the exclusive end date is shown inclusively.
+ * "Tue, 4 Mar 2025, 14:00–15:30" in the reservation's own zone, in the current language; all-day
+ * reservations keep their dates ("Tue, 4 Mar 2025, all day"), and the exclusive end date is
+ * shown inclusively. An unknown zone name shows UTC rather than nothing.
  */
 export function formatWhen(when: When, timeZone: string): string {
   if (when.kind === 'all_day') {
-    const fmt = safeFormatter(DAY, 'UTC');
+    const fmt = dateFormat({ ...DAY, timeZone: 'UTC' });
     const start = dateOnly(when.start);
     const lastDay = dateOnly(when.end) - 24 * 3600 * 1000;
-    if (lastDay <= start) return `${fmt.format(start)}, all day`;
-    return `${fmt.format(start)} – ${fmt.format(lastDay)}, all day`;
+    if (lastDay <= start) return t('conflicts.when_all_day', { day: fmt.format(start) });
+    return t('conflicts.when_all_days', { first: fmt.format(start), last: fmt.format(lastDay) });
   }
   const start = Date.parse(when.start);
   const end = Date.parse(when.end);
   if (Number.isNaN(start) || Number.isNaN(end)) return `${when.start} – ${when.end}`;
-  const day = safeFormatter(DAY, timeZone);
-  const clock = safeFormatter(CLOCK, timeZone);
+  const day = dateFormat({ ...DAY, timeZone });
+  const clock = dateFormat({ ...CLOCK, timeZone });
   if (day.format(start) === day.format(end)) {
-    return `${day.format(start)}, ${clock.format(start)}–${clock.format(end)}`;
+    return t('conflicts.when_one_day', { day: day.format(start), start: clock.format(start), end: clock.format(end) });
   }
-  return `${day.format(start)}, ${clock.format(start)} – ${day.format(end)}, ${clock.format(end)}`;
+  return t('conflicts.when_days', {
+    start_day: day.format(start),
+    start: clock.format(start),
+    end_day: day.format(end),
+    end: clock.format(end),
+  });
 }
 
 export function fieldValue(content: ContentView, field: ContentField): string {

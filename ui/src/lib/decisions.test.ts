@@ -1,17 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConflictChoice, DecisionView } from '../backend/types';
+import { setLang } from '../i18n/index.svelte';
 import { conflict } from '../test-fixtures';
 import {
   allowedChoices,
+  choiceLabel,
   commonChoices,
   decisionRequest,
   initialMerge,
   localInput,
   moveDefaults,
   pendingSummary,
+  unquote,
 } from './decisions';
 import { policyLabel, policyOptions } from './policies';
 
+const decided = (patch: Partial<DecisionView>) =>
+  conflict(1, {
+    decision: { choice: 'keep_booking', merge: null, move: null, by: 'kari', reason: '', at: '2026-11-21T10:00:00Z', ...patch },
+  });
+
 describe('decisions', () => {
+  afterEach(() => setLang('en'));
+
   it('offers exactly the choices a conflict allows, in a stable order', () => {
     expect(allowedChoices(conflict(1, { choices: ['merge', 'keep_booking', 'keep_calendar'] }))).toEqual([
       'keep_booking',
@@ -82,6 +93,44 @@ describe('decisions', () => {
       decision: { choice: 'keep_booking', merge: null, move: null, by: 'kari', reason: 'Tuesdays are the club’s', at: '2026-11-21T10:00:00Z' },
     });
     expect(pendingSummary(pending)).toBe('Keep booking, chosen by kari: “Tuesdays are the club’s”');
+  });
+
+  it('a pending decision shows words, never codes, and a quoted reason in one pair of quotes', () => {
+    const merge = pendingSummary(decided({ choice: 'merge', merge: { times: 'booking', title: 'calendar', details: 'booking' } }));
+    expect(merge).toBe(
+      'Merge (times from the booking system, title from Outlook, details from the booking system), chosen by kari',
+    );
+    expect(pendingSummary(decided({ reason: '"Tuesdays are the club’s"' }))).toBe(
+      'Keep booking, chosen by kari: “Tuesdays are the club’s”',
+    );
+    expect(pendingSummary(decided({ reason: '“Tuesdays”' }))).toBe('Keep booking, chosen by kari: “Tuesdays”');
+    // A choice a newer backend added reads as words too.
+    const unknown = pendingSummary(decided({ choice: 'swap_rooms' as ConflictChoice }));
+    expect(unknown).toBe('Swap rooms, chosen by kari');
+    expect(choiceLabel('keep_calendar')).toBe('Keep Outlook');
+  });
+
+  it('takes off only the quotes around a whole reason', () => {
+    expect(unquote(' "Tuesdays" ')).toBe('Tuesdays');
+    expect(unquote('«Tirsdager»')).toBe('Tirsdager');
+    expect(unquote('"A" or "B"')).toBe('"A" or "B"');
+    expect(unquote('the club’s')).toBe('the club’s');
+    expect(unquote('"')).toBe('"');
+  });
+
+  it('a pending decision speaks bokmål, with Norwegian quotes', () => {
+    setLang('nb');
+    expect(pendingSummary(decided({ reason: '"Tirsdagene er klubbens"' }))).toBe(
+      'Behold bookingen, valgt av kari: «Tirsdagene er klubbens»',
+    );
+    expect(pendingSummary(decided({ choice: 'keep_calendar' }))).toBe('Behold Outlook-versjonen, valgt av kari');
+    expect(
+      pendingSummary(
+        decided({ choice: 'move', move: { side: 'booking', start: '2026-11-24T07:00:00Z', end: '2026-11-24T08:00:00Z' } }),
+      ),
+    ).toBe('Behold begge, og flytt reservasjonen i bookingsystemet til tir. 24. nov. 2026 kl. 08:00–09:00, valgt av kari');
+    // The input value is the same in every language.
+    expect(localInput('2026-11-24T16:00:00Z', 'Europe/Oslo')).toBe('2026-11-24T17:00');
   });
 });
 

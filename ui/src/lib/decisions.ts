@@ -6,29 +6,27 @@ import type {
   MoveRequest,
   Side,
 } from '../backend/types';
+import { dateFormat, t } from '../i18n/index.svelte';
 import { formatWhen } from './conflicts';
+import { humanise } from './format';
 
-/** Button labels, in the order they are offered. */
-export const CHOICE_LABELS: Record<ConflictChoice, string> = {
-  keep_booking: 'Keep booking',
-  keep_calendar: 'Keep Outlook',
-  merge: 'Merge',
-  move: 'Keep both',
-};
-
+/** The order choices are offered in. */
 const ORDER: ConflictChoice[] = ['keep_booking', 'keep_calendar', 'merge', 'move'];
+
+/** A choice's button label; a choice a newer backend added shows in words, never as a code. */
+export function choiceLabel(choice: ConflictChoice | string): string {
+  return (ORDER as readonly string[]).includes(choice)
+    ? t(`conflicts.choice_${choice as ConflictChoice}`)
+    : humanise(choice);
+}
 
 /** Exactly the choices the conflict allows, in a stable order; unknown names are dropped. */
 export function allowedChoices(conflict: Pick<ConflictView, 'choices'>): ConflictChoice[] {
   return ORDER.filter((c) => conflict.choices.includes(c));
 }
 
-/** The field groups a merge picks a side for. */
-export const MERGE_GROUPS = [
-  { key: 'times', label: 'Times' },
-  { key: 'title', label: 'Title' },
-  { key: 'details', label: 'Details (organisation, description)' },
-] as const satisfies readonly { key: keyof FieldOwnership; label: string }[];
+/** The field groups a merge picks a side for (named by `conflicts.merge_group_<key>`). */
+export const MERGE_GROUPS = ['times', 'title', 'details'] as const satisfies readonly (keyof FieldOwnership)[];
 
 /**
  * The merge a conflict starts from: each group from the booking system, except the title and
@@ -63,22 +61,20 @@ export function conflictZone(conflict: Pick<ConflictView, 'booking' | 'calendar'
 
 /** `iso` as the value of a `datetime-local` input in `timeZone`: `2026-12-01T18:30`. */
 export function localInput(iso: string, timeZone: string): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '';
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).formatToParts(t);
-  } catch {
-    return iso.slice(0, 16);
-  }
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return '';
+  // Only the numeric parts are read, in Latin digits, so the language does not matter; an
+  // unknown zone gives UTC, as `iso` itself would.
+  const parts = dateFormat({
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    numberingSystem: 'latn',
+  }).formatToParts(ms);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
@@ -107,19 +103,40 @@ export function commonChoices(conflicts: readonly Pick<ConflictView, 'choices'>[
   );
 }
 
-/** "Keep booking, chosen by kari: reason" — what a pending decision says. */
+/** The quotation marks a reason may be typed in, each opening mark with its closing one. */
+const QUOTES: Record<string, string> = { '"': '"', "'": "'", '“': '”', '”': '”', '‘': '’', '«': '»', '„': '“', '‚': '‘' };
+
+/**
+ * `text` without the quotation marks around the whole of it, so a reason typed in quotes is not
+ * shown in doubled quotes. Quotes inside (`"A" or "B"`) stay as they are.
+ */
+export function unquote(text: string): string {
+  const s = text.trim();
+  const close = QUOTES[s[0] ?? ''];
+  if (s.length < 2 || !close || !s.endsWith(close)) return s;
+  const inner = s.slice(1, -1);
+  return inner.includes(s[0]!) || inner.includes(close) ? s : inner.trim();
+}
+
+/** "Keep booking, chosen by kari: “reason”": what a pending decision says, in words. */
 export function pendingSummary(conflict: Pick<ConflictView, 'decision' | 'booking' | 'calendar'>): string | null {
   const d = conflict.decision;
   if (!d) return null;
-  let what: string = CHOICE_LABELS[d.choice] ?? d.choice;
+  let what = choiceLabel(d.choice);
   if (d.choice === 'merge' && d.merge) {
-    const side = (s: Side) => (s === 'booking' ? 'booking' : 'Outlook');
-    what = `Merge (times from ${side(d.merge.times)}, title from ${side(d.merge.title)}, details from ${side(d.merge.details)})`;
+    const from = (s: Side) => t(`conflicts.merge_from_${s}`);
+    what = t('conflicts.pending_merge', {
+      times: from(d.merge.times),
+      title: from(d.merge.title),
+      details: from(d.merge.details),
+    });
   }
   if (d.choice === 'move' && d.move) {
-    const moved = d.move.side === 'booking' ? 'the booking-system reservation' : 'the Outlook meeting';
     const when = formatWhen({ kind: 'timed', start: d.move.start, end: d.move.end }, conflictZone(conflict));
-    what = `Keep both, moving ${moved} to ${when}`;
+    what = t(`conflicts.pending_move_${d.move.side}`, { when });
   }
-  return `${what}, chosen by ${d.by}${d.reason ? `: “${d.reason}”` : ''}`;
+  const reason = unquote(d.reason);
+  return reason
+    ? t('conflicts.pending_reason', { choice: what, by: d.by, reason })
+    : t('conflicts.pending', { choice: what, by: d.by });
 }

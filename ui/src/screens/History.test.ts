@@ -1,6 +1,7 @@
 import { render } from 'svelte/server';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../backend';
+import { setLang } from '../i18n/index.svelte';
 import { NO_FILTERS } from '../lib/history';
 import { AppState } from '../lib/state.svelte';
 import { entry, room } from '../test-fixtures';
@@ -16,6 +17,8 @@ function html(app: AppState): string {
 }
 
 describe('History screen', () => {
+  afterEach(() => setLang('en'));
+
   it('offers every filter, both exports and the audit check', () => {
     const app = state();
     app.rooms = [room('b', { name: 'Gym' }), room('a', { name: 'Auditorium' })];
@@ -54,6 +57,27 @@ describe('History screen', () => {
     expect(body).toContain('Handball');
     expect(body).toMatch(/data-testid="history-count" data-count="2"/);
     expect(body).toContain('data-testid="history-load-older"');
+    expect(body).toContain('Showing 2 entries.');
+    // The sync's internal run number is for the exports, not the screen.
+    expect(body).not.toMatch(/cycle \d/i);
+  });
+
+  it('counts one matching entry in the singular', () => {
+    const app = state();
+    app.historyFilters = { ...NO_FILTERS, outcome: 'ok' };
+    app.history = [entry(1)];
+    expect(html(app)).toContain('Showing 1 entry that matches the filters.');
+  });
+
+  it('speaks bokmål', () => {
+    setLang('nb');
+    const app = state();
+    app.history = [entry(1), entry(2)];
+    const body = html(app);
+    for (const words of ['Historikk', 'Eksporter CSV', 'Kontroller revisjonsloggen', 'Alle rom', 'Hva skjedde', 'Viser 2 oppføringer.', 'Opprettet Outlook-avtalen']) {
+      expect(body).toContain(words);
+    }
+    expect(body).not.toContain('Export');
   });
 
   it('says when the filters match nothing and offers to clear them', () => {
