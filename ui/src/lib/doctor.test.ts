@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorFinding, DoctorView } from '../backend/types';
+import { setLang } from '../i18n/index.svelte';
 import { doctorRequest, fixText, personProblem, progressText, severityChip, splitFindings, summarise } from './doctor';
 
 const finding = (id: string, severity: DoctorFinding['severity'], patch: Partial<DoctorFinding> = {}): DoctorFinding => ({
@@ -45,6 +46,10 @@ describe('the doctor report', () => {
     expect(summarise(view([finding('a', 'problem'), finding('b', 'warning')], 1))).toBe(
       '1 problem and 1 warning found in Microsoft 365 and 1 room.',
     );
+    expect(summarise(view([finding('a', 'warning')], 1))).toBe('1 warning found in Microsoft 365 and 1 room.');
+    expect(summarise(view([finding('a', 'ok')], 1))).toBe(
+      'Nothing wrong: Microsoft 365 and 1 room are set up the way RoomBridge needs.',
+    );
   });
 
   it('shows each severity as a chip, and an unknown one as it is', () => {
@@ -64,6 +69,23 @@ describe('the doctor report', () => {
   it('counts the seconds while the check runs', () => {
     expect(progressText(15, 4_300)).toBe('Checking the sign-in, permissions and 15 rooms\u2026 4 s (usually about 10 s)');
     expect(progressText(1, 0)).toContain('and 1 room\u2026 0 s');
+  });
+});
+
+describe('in bokmål', () => {
+  afterEach(() => setLang('en'));
+
+  it('sums up, labels and counts in Norwegian', () => {
+    setLang('nb');
+    expect(summarise(view([finding('a', 'problem'), finding('b', 'warning'), finding('c', 'warning')]))).toBe(
+      'Fant 1 problem og 2 advarsler i Microsoft 365 og 15 rom.',
+    );
+    expect(summarise(view([finding('a', 'ok')]))).toBe(
+      'Ingen feil: Microsoft 365 og alle de 15 rommene er satt opp slik RoomBridge trenger.',
+    );
+    expect(severityChip('warning')).toEqual({ label: 'Advarsel', tone: 'warn' });
+    expect(progressText(1, 2_000)).toBe('Sjekker pålogging, tillatelser og 1 rom… 2 s (tar vanligvis rundt 10 s)');
+    expect(personProblem('Kari Nordmann')).toMatch(/e-postadressen/);
   });
 });
 

@@ -1,15 +1,13 @@
 import type { DoctorFinding, DoctorFix, DoctorRequest, DoctorView, Severity } from '../backend/types';
-import type { ChipSpec } from './format';
+import { listFormat, t, tn } from '../i18n/index.svelte';
+import type { ChipSpec, Tone } from './format';
 
-const SEVERITY: Record<Severity, ChipSpec> = {
-  problem: { label: 'Problem', tone: 'danger' },
-  warning: { label: 'Warning', tone: 'warn' },
-  ok: { label: 'OK', tone: 'ok' },
-};
+const SEVERITY_TONE: Record<Severity, Tone> = { problem: 'danger', warning: 'warn', ok: 'ok' };
 
 /** Label and tone for a finding's severity; an unknown one (a newer backend) shows as-is. */
 export function severityChip(severity: Severity | string): ChipSpec {
-  return SEVERITY[severity as Severity] ?? { label: severity, tone: 'neutral' };
+  const tone = SEVERITY_TONE[severity as Severity];
+  return tone ? { label: t(`doctor.severity_${severity as Severity}`), tone } : { label: severity, tone: 'neutral' };
 }
 
 /** The report split into what needs attention (problems, then warnings) and what is fine. */
@@ -21,20 +19,13 @@ export function splitFindings(view: DoctorView): { attention: DoctorFinding[]; f
   return { attention, fine: view.findings.filter((f) => f.severity === 'ok') };
 }
 
-function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** One sentence for the top of the report. */
 export function summarise(view: DoctorView): string {
-  const rooms = count(view.rooms, 'room', 'rooms');
-  if (view.problems === 0 && view.warnings === 0) {
-    return `Nothing wrong: Microsoft 365 and all ${rooms} are set up the way RoomBridge needs.`;
-  }
+  if (view.problems === 0 && view.warnings === 0) return tn('doctor.summary_clean', view.rooms);
   const parts: string[] = [];
-  if (view.problems > 0) parts.push(count(view.problems, 'problem', 'problems'));
-  if (view.warnings > 0) parts.push(count(view.warnings, 'warning', 'warnings'));
-  return `${parts.join(' and ')} found in Microsoft 365 and ${rooms}.`;
+  if (view.problems > 0) parts.push(tn('doctor.problems', view.problems));
+  if (view.warnings > 0) parts.push(tn('doctor.warnings', view.warnings));
+  return t('doctor.summary_found', { findings: listFormat(parts), rooms: tn('common.rooms', view.rooms) });
 }
 
 /** What is wrong with the optional colleague's address, or null when it can be sent. */
@@ -42,7 +33,7 @@ export function personProblem(text: string): string | null {
   const person = text.trim();
   if (person === '') return null;
   if (!person.includes('@') || /\s/.test(person)) {
-    return 'Give a colleague\u2019s e-mail address, e.g. kari.nordmann@example.org, or leave it empty.';
+    return t('doctor.person_not_an_address');
   }
   return null;
 }
@@ -59,8 +50,7 @@ export function fixText(fix: DoctorFix): string {
 
 /** The line shown while the check runs. */
 export function progressText(rooms: number, elapsedMs: number): string {
-  const secs = Math.floor(elapsedMs / 1000);
-  return `Checking the sign-in, permissions and ${count(rooms, 'room', 'rooms')}\u2026 ${secs} s (usually about 10 s)`;
+  return t('doctor.progress', { rooms: tn('common.rooms', rooms), seconds: Math.floor(elapsedMs / 1000) });
 }
 
 /**

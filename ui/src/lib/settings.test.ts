@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SettingsView } from '../backend/types';
+import { setLang } from '../i18n/index.svelte';
 import { changes, describeInterval, formOf, validate } from './settings';
 
 const saved: SettingsView = {
@@ -63,5 +64,28 @@ describe('describeInterval', () => {
     expect(describeInterval(300)).toBe('5 minutes');
     expect(describeInterval(90)).toBe('90 seconds');
     expect(describeInterval(3600)).toBe('1 hour');
+    expect(describeInterval(1)).toBe('1 second');
+    expect(describeInterval(7200)).toBe('2 hours');
+  });
+});
+
+describe('in bokmål', () => {
+  afterEach(() => setLang('en'));
+
+  it('says intervals with Norwegian plurals', () => {
+    setLang('nb');
+    expect(describeInterval(1)).toBe('1 sekund');
+    expect(describeInterval(30)).toBe('30 sekunder');
+    expect(describeInterval(60)).toBe('1 minutt');
+    expect(describeInterval(300)).toBe('5 minutter');
+    expect(describeInterval(3600)).toBe('1 time');
+    expect(describeInterval(7200)).toBe('2 timer');
+  });
+
+  it('gives the bounds as they are typed, without a thousands separator', () => {
+    setLang('nb');
+    const errors = validate({ ...formOf(saved), pollSecs: '29', daysAhead: '1000' }, saved);
+    expect(errors.pollSecs).toBe('Skriv inn et helt antall sekunder fra 30 (30 sekunder) til 3600 (1 time).');
+    expect(errors.daysAhead).toBe('Skriv inn et helt antall dager fra 7 til 730.');
   });
 });

@@ -3,6 +3,7 @@
 // say what is wrong next to the field.
 
 import type { NotificationPrefs, Privacy, SettingsBounds, SettingsUpdate, SettingsView } from '../backend/types';
+import { t, tn } from '../i18n/index.svelte';
 
 export interface SettingsForm {
   /** As typed: numbers may be empty or not numbers yet. */
@@ -15,25 +16,12 @@ export interface SettingsForm {
 
 export type FormErrors = Partial<Record<'pollSecs' | 'daysBack' | 'daysAhead', string>>;
 
-export const PRIVACY_OPTIONS: Array<{ value: Privacy; label: string; example: (title: string, org: string) => string; help: string }> = [
-  {
-    value: 'full',
-    label: 'Full title',
-    example: (title) => title,
-    help: 'Outlook shows the title, organisation and details as in the booking system.',
-  },
-  {
-    value: 'organisation',
-    label: 'Organisation only',
-    example: (_title, org) => org,
-    help: 'Outlook shows only which organisation holds the room; the title and details stay in the booking system.',
-  },
-  {
-    value: 'reserved',
-    label: '“Reserved”',
-    example: () => 'Reserved',
-    help: 'Outlook shows only that the room is taken: no title, organisation or details.',
-  },
+/** The privacy modes; each one's label and help are `settings.privacy_{value}` and `…_help`. */
+export const PRIVACY_OPTIONS: Array<{ value: Privacy; example: (title: string, org: string) => string }> = [
+  { value: 'full', example: (title) => title },
+  { value: 'organisation', example: (_title, org) => org },
+  // The title RoomBridge writes in this mode: the server's own word, in every language.
+  { value: 'reserved', example: () => 'Reserved' },
 ];
 
 export function formOf(view: SettingsView): SettingsForm {
@@ -48,9 +36,9 @@ export function formOf(view: SettingsView): SettingsForm {
 
 /** "30 seconds", "1 minute", "5 minutes", "1 hour", "90 seconds" for a poll interval. */
 export function describeInterval(secs: number): string {
-  if (secs === 3600) return '1 hour';
-  if (secs % 60 === 0) return secs === 60 ? '1 minute' : `${secs / 60} minutes`;
-  return `${secs} seconds`;
+  if (secs > 0 && secs % 3600 === 0) return tn('settings.interval_hours', secs / 3600);
+  if (secs > 0 && secs % 60 === 0) return tn('settings.interval_minutes', secs / 60);
+  return tn('settings.interval_seconds', secs);
 }
 
 function wholeNumber(text: string): number | null {
@@ -70,19 +58,26 @@ export function validate(form: SettingsForm, saved: SettingsView): FormErrors {
   if (form.pollSecs.trim() === untouched.pollSecs) {
     // As saved.
   } else if (poll === null || poll < bounds.poll_min_secs || poll > bounds.poll_max_secs) {
-    errors.pollSecs = `Enter a whole number of seconds from ${bounds.poll_min_secs} (${describeInterval(
-      bounds.poll_min_secs,
-    )}) to ${bounds.poll_max_secs} (${describeInterval(bounds.poll_max_secs)}).`;
+    // The bounds as they are typed (3600, not 3,600 or 3 600).
+    errors.pollSecs = t('settings.poll_out_of_bounds', {
+      min: String(bounds.poll_min_secs),
+      min_text: describeInterval(bounds.poll_min_secs),
+      max: String(bounds.poll_max_secs),
+      max_text: describeInterval(bounds.poll_max_secs),
+    });
   }
   const back = wholeNumber(form.daysBack);
   const windowAsSaved = form.daysBack.trim() === untouched.daysBack && form.daysAhead.trim() === untouched.daysAhead;
   if (windowAsSaved) return errors;
   if (back === null || back < 0 || back > bounds.days_back_max) {
-    errors.daysBack = `Enter a whole number of days from 0 to ${bounds.days_back_max}.`;
+    errors.daysBack = t('settings.days_out_of_bounds', { min: '0', max: String(bounds.days_back_max) });
   }
   const ahead = wholeNumber(form.daysAhead);
   if (ahead === null || ahead < bounds.days_ahead_min || ahead > bounds.days_ahead_max) {
-    errors.daysAhead = `Enter a whole number of days from ${bounds.days_ahead_min} to ${bounds.days_ahead_max}.`;
+    errors.daysAhead = t('settings.days_out_of_bounds', {
+      min: String(bounds.days_ahead_min),
+      max: String(bounds.days_ahead_max),
+    });
   }
   return errors;
 }

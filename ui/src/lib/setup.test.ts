@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveryView, ResourceMatch } from '../backend/types';
+import { setLang } from '../i18n/index.svelte';
 import { room } from '../test-fixtures';
 import {
   bookingForm,
@@ -8,6 +9,7 @@ import {
   finishRequest,
   initialRows,
   localDate,
+  matchLabel,
   problemFields,
   roomsProblem,
   secretExpiryProblem,
@@ -69,6 +71,37 @@ describe('the room step', () => {
     expect(roomsProblem(rows, 'Oslo', ZONES)).toMatch(/not a time zone/);
     rows[0]!.timeZone = 'Europe/Berlin';
     expect(roomsProblem(rows, 'Europe/Oslo', ZONES)).toBeNull();
+  });
+
+  it('names every mailbox chosen twice in one sentence', () => {
+    const rows = [...initialRows(discovery), ...initialRows(discovery)];
+    rows[1]!.mailbox = rows[3]!.mailbox = 'hall@example.org';
+    expect(roomsProblem(rows, '', ZONES)).toBe(
+      'gym@example.org and hall@example.org are chosen for more than one resource.',
+    );
+  });
+
+  it('says how each suggestion was found', () => {
+    expect(matchLabel('email')).toBe('Matched by e-mail');
+    expect(matchLabel('booking_email')).toMatch(/not in Outlook's room list/);
+    expect(matchLabel(null)).toMatch(/^No match/);
+  });
+});
+
+describe('in bokmål', () => {
+  afterEach(() => setLang('en'));
+
+  it('explains what is missing and what is wrong in Norwegian', () => {
+    setLang('nb');
+    const rows = [...initialRows(discovery), ...initialRows(discovery)];
+    rows[1]!.mailbox = rows[3]!.mailbox = 'hall@example.org';
+    expect(roomsProblem(rows, '', ZONES)).toBe('gym@example.org og hall@example.org er valgt for mer enn én ressurs.');
+    expect(matchLabel('name')).toBe('Funnet etter navn');
+    expect(tenantFormProblem({ tenant_id: '', client_id: '' }, false, false)).toBe('Skriv inn leier-ID-en.');
+    expect(secretExpiryProblem('2026-11-20', '2026-11-21')).toMatch(/^Klienthemmeligheten utløp 2026-11-20\./);
+    expect(bookingFormProblem({ system: 'porticoestate', url: 'https://a', apiKey: '', login: 'x', password: '' }, false, false)).toBe(
+      'Skriv inn passordet.',
+    );
   });
 });
 

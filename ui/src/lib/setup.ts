@@ -12,6 +12,7 @@ import type {
   RoomView,
   TenantForm,
 } from '../backend/types';
+import { listFormat, t, tn } from '../i18n/index.svelte';
 
 /** One resource's row in the wizard's room step. */
 export interface ChoiceRow {
@@ -63,27 +64,18 @@ export function finishRequest(rows: readonly ChoiceRow[], timeZone: string, defa
 
 /** Why the room step cannot be finished yet, or null. */
 export function roomsProblem(rows: readonly ChoiceRow[], timeZone: string, zones: readonly string[]): string | null {
-  if (!rows.some((r) => r.mailbox.trim())) return 'Choose a mailbox for at least one resource.';
+  if (!rows.some((r) => r.mailbox.trim())) return t('setup.rooms_none_chosen');
   const twice = duplicateMailboxes(rows);
-  if (twice.size > 0) return `${[...twice].join(', ')} is chosen for more than one resource.`;
+  if (twice.size > 0) return tn('setup.rooms_mailbox_twice', twice.size, { mailboxes: listFormat([...twice]) });
   for (const z of [timeZone, ...rows.map((r) => r.timeZone)]) {
-    if (z.trim() && !isTimeZone(z, zones)) return `${z.trim()} is not a time zone; use a name such as Europe/Oslo.`;
+    if (z.trim() && !isTimeZone(z, zones)) return t('setup.rooms_bad_zone', { zone: z.trim() });
   }
   return null;
 }
 
 /** How a suggestion was found, in words. */
 export function matchLabel(by: MatchedBy | null): string {
-  switch (by) {
-    case 'email':
-      return 'Matched by e-mail';
-    case 'name':
-      return 'Matched by name';
-    case 'booking_email':
-      return "The booking system's e-mail (not in Outlook's room list)";
-    default:
-      return 'No match: choose a mailbox or leave it out';
-  }
+  return t(`setup.match_${by ?? 'none'}`);
 }
 
 /** IANA zone names this browser knows (Europe/Oslo always included). */
@@ -111,11 +103,9 @@ export function secretExpiryProblem(value: string | undefined, today: string): s
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
   if (!date || date.toISOString().slice(0, 10) !== v) {
-    return 'The expiry date is not a date: give it as Entra ID shows it, e.g. 2027-03-31, or leave it empty.';
+    return t('setup.expiry_not_a_date');
   }
-  if (v < today) {
-    return `The client secret expired on ${v}: add a new one in Entra ID and enter it with its expiry date.`;
-  }
+  if (v < today) return t('setup.expiry_past', { date: v });
   return null;
 }
 
@@ -129,39 +119,31 @@ export function tenantFormProblem(
   useCertificate: boolean,
   today: string = localDate(),
 ): string | null {
-  if (!form.tenant_id.trim()) return 'Enter the tenant id.';
-  if (!form.client_id.trim()) return 'Enter the client id.';
+  if (!form.tenant_id.trim()) return t('setup.need_tenant_id');
+  if (!form.client_id.trim()) return t('setup.need_client_id');
   if (useCertificate) {
     const hex = (form.certificate_thumbprint ?? '').replace(/[:\s]/g, '');
-    if (!/^[0-9a-fA-F]{40}$/.test(hex)) return 'The thumbprint is the 40 hex digits Entra ID shows for the certificate.';
-    if (!form.certificate_path?.trim() && !secretStored) return "Give the path of the certificate's private key file (PEM).";
+    if (!/^[0-9a-fA-F]{40}$/.test(hex)) return t('setup.bad_thumbprint');
+    if (!form.certificate_path?.trim() && !secretStored) return t('setup.need_certificate_path');
   } else if (!form.client_secret?.trim() && !secretStored) {
-    return 'Enter the client secret.';
+    return t('setup.need_client_secret');
   } else {
     const expiry = secretExpiryProblem(form.client_secret_expires ?? undefined, today);
     if (expiry) return expiry;
   }
-  for (const [field, label] of [
-    [form.graph_base, 'Graph address'],
-    [form.token_url, 'token address'],
-  ] as const) {
-    if (field?.trim() && !/^https?:\/\/\S+$/.test(field.trim())) return `The ${label} must start with https://.`;
-  }
+  const web = (address: string | null | undefined) => !address?.trim() || /^https?:\/\/\S+$/.test(address.trim());
+  if (!web(form.graph_base)) return t('setup.graph_base_not_https');
+  if (!web(form.token_url)) return t('setup.token_url_not_https');
   return null;
 }
 
-/** The booking systems the wizard connects, as the booking step offers them. */
-export const BOOKING_SYSTEMS: readonly { id: BookingSystem; label: string; hint: string }[] = [
-  {
-    id: 'roombridge-api',
-    label: 'RoomBridge booking API',
-    hint: 'A booking system that offers RoomBridge’s booking API: its address and an API key.',
-  },
-  {
-    id: 'porticoestate',
-    label: 'Aktiv kommune (PorticoEstate)',
-    hint: 'The installation’s address and the user RoomBridge signs in as, with the booking rights Read, Add and Edit.',
-  },
+/**
+ * The booking systems the wizard connects, as the booking step offers them; `key` names their
+ * label (`setup.system_{key}`) and hint (`setup.system_{key}_hint`).
+ */
+export const BOOKING_SYSTEMS: readonly { id: BookingSystem; key: 'api' | 'portico' }[] = [
+  { id: 'roombridge-api', key: 'api' },
+  { id: 'porticoestate', key: 'portico' },
 ];
 
 /** The booking step's fields as typed, for either kind of booking system. */
@@ -183,13 +165,13 @@ export function bookingForm(f: BookingFields): BookingForm {
 /** What the booking step still needs before it can be tested, or null. */
 export function bookingFormProblem(f: BookingFields, keyStored: boolean, passwordStored: boolean): string | null {
   if (f.system === 'porticoestate') {
-    if (!f.url.trim()) return 'Enter the installation’s address.';
-    if (!f.login.trim()) return 'Enter the user name.';
-    if (!f.password.trim() && !passwordStored) return 'Enter the password.';
+    if (!f.url.trim()) return t('setup.need_portico_url');
+    if (!f.login.trim()) return t('setup.need_login');
+    if (!f.password.trim() && !passwordStored) return t('setup.need_password');
     return null;
   }
-  if (!f.url.trim()) return 'Enter the API address.';
-  if (!f.apiKey.trim() && !keyStored) return 'Enter the API key.';
+  if (!f.url.trim()) return t('setup.need_api_url');
+  if (!f.apiKey.trim() && !keyStored) return t('setup.need_api_key');
   return null;
 }
 
