@@ -9,6 +9,9 @@ const saved: SettingsView = {
   days_ahead: 365,
   privacy: 'full',
   notifications: { failures: true, sign_in: true, conflicts: true },
+  language: null,
+  system_language: 'en',
+  organiser_language: 'nb',
   bounds: { poll_min_secs: 30, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
   paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
 };

@@ -2,7 +2,7 @@
 // checks the same bounds (it sends them with the settings); checking here first lets the form
 // say what is wrong next to the field.
 
-import type { NotificationPrefs, Privacy, SettingsBounds, SettingsUpdate, SettingsView } from '../backend/types';
+import type { Lang, NotificationPrefs, Privacy, SettingsBounds, SettingsUpdate, SettingsView } from '../backend/types';
 import { t, tn } from '../i18n/index.svelte';
 
 export interface SettingsForm {
@@ -12,6 +12,8 @@ export interface SettingsForm {
   daysAhead: string;
   privacy: Privacy;
   notifications: NotificationPrefs;
+  /** The language rooms write to organisers in. */
+  organiserLanguage: Lang;
 }
 
 export type FormErrors = Partial<Record<'pollSecs' | 'daysBack' | 'daysAhead', string>>;
@@ -31,6 +33,7 @@ export function formOf(view: SettingsView): SettingsForm {
     daysAhead: String(view.days_ahead),
     privacy: view.privacy,
     notifications: { ...view.notifications },
+    organiserLanguage: view.organiser_language,
   };
 }
 
@@ -92,6 +95,7 @@ export function changes(form: SettingsForm, saved: SettingsView): SettingsUpdate
   if (back !== saved.days_back) update.days_back = back;
   if (ahead !== saved.days_ahead) update.days_ahead = ahead;
   if (form.privacy !== saved.privacy) update.privacy = form.privacy;
+  if (form.organiserLanguage !== saved.organiser_language) update.organiser_language = form.organiserLanguage;
   const n = form.notifications;
   const s = saved.notifications;
   if (n.failures !== s.failures || n.sign_in !== s.sign_in || n.conflicts !== s.conflicts) {

@@ -1,3 +1,4 @@
+import { langChoice, setLang } from '../i18n/index.svelte';
 import type { Backend, Connection, Unsubscribe } from '../backend';
 import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
@@ -363,7 +364,7 @@ export class AppState {
 
   async reloadSettings(): Promise<void> {
     try {
-      this.settings = await this.#backend.getSettings();
+      this.#settingsArrived(await this.#backend.getSettings());
     } catch (e) {
       this.#fail(e);
     }
@@ -372,13 +373,23 @@ export class AppState {
   /** Saves a change of settings; resolves with the refusal, if any (nothing was changed then). */
   async updateSettings(update: SettingsUpdate): Promise<BackendError | null> {
     try {
-      this.settings = await this.#backend.updateSettings(update);
+      this.#settingsArrived(await this.#backend.updateSettings(update));
       return null;
     } catch (e) {
       const error = toBackendError(e);
       if (error.code === 'unauthorized') this.fatal = error;
       return error;
     }
+  }
+
+  /**
+   * Speaks the language the settings name: the one chosen on any screen showing RoomBridge
+   * (the desktop window or a browser), so the tray, notifications and every window agree.
+   */
+  #settingsArrived(settings: SettingsView): void {
+    this.settings = settings;
+    const choice = settings.language ?? 'auto';
+    if (choice !== langChoice()) setLang(choice);
   }
 
   /** Sync activity over `span`, for the Overview chart. */
