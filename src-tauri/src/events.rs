@@ -63,21 +63,34 @@ pub fn forward<R: Runtime>(
     });
 }
 
-/// Warns when the client secret expiring on `expires` is within its warning period: at once
-/// and then twice a day, told once per expiry date ([`crate::notifications::secret_expiry`]).
+/// Warns when the client secret is within its warning period: at once, twice a day, and
+/// whenever the connections change (a renewed secret brings a new expiry date), told once per
+/// expiry date ([`crate::notifications::secret_expiry`]).
 pub fn watch_secret_expiry<R: Runtime>(
     handle: AppHandle<R>,
-    expires: chrono::NaiveDate,
+    app: Arc<App>,
     prefs: watch::Receiver<NotificationPrefs>,
 ) {
+    let mut changed = app.engine_moves();
     tauri::async_runtime::spawn(async move {
         let opener = handle.clone();
         let mut notifier = Notifier::new(Arc::new(move |screen| open_screen(&opener, screen)));
         let mut ticks = tokio::time::interval(std::time::Duration::from_secs(12 * 3600));
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                moved = changed.changed() => if moved.is_err() { return },
+            }
+            let expires = match app.connections() {
+                Ok(c) => c.tenant.client_secret_expires,
+                Err(e) => {
+                    tracing::warn!("cannot read the client secret's expiry: {}", e.message);
+                    continue;
+                }
+            };
             let today = chrono::Local::now().date_naive();
-            if let Some(cause) = crate::notifications::secret_expiry(expires, today) {
+            if let Some(cause) = expires.and_then(|e| crate::notifications::secret_expiry(e, today))
+            {
                 let prefs = *prefs.borrow();
                 notifier.tell(cause, &prefs, crate::language(&handle));
             }

@@ -133,7 +133,7 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
             Ok(Live::Running(app)) => {
                 follow_saved_notification_settings(&handle, &app);
                 if !launch.demo {
-                    watch_secret_expiry(&handle, &launch, &prefs);
+                    events::watch_secret_expiry(handle.clone(), app.clone(), prefs.clone());
                 }
                 events::forward(handle, app.clone(), prefs);
                 starter.ready(app);
@@ -142,7 +142,7 @@ pub fn start_in_background<R: Runtime>(handle: tauri::AppHandle<R>, launch: Laun
                 starter.setup(wizard.clone());
                 if let Some(app) = wizard.wait_started().await {
                     follow_saved_notification_settings(&handle, &app);
-                    watch_secret_expiry(&handle, &launch, &prefs);
+                    events::watch_secret_expiry(handle.clone(), app.clone(), prefs.clone());
                     events::forward(handle, app.clone(), prefs);
                     starter.ready(app);
                 }
@@ -192,22 +192,6 @@ fn follow_saved_notification_settings<R: Runtime>(
     match app.settings() {
         Ok(settings) => follow_notification_settings(handle, &settings.notifications),
         Err(e) => tracing::warn!("cannot read the notification settings: {}", e.message),
-    }
-}
-
-/// Warns about the client secret's expiry if `config.json` says when it expires.
-fn watch_secret_expiry<R: Runtime>(
-    handle: &tauri::AppHandle<R>,
-    launch: &Launch,
-    prefs: &watch::Receiver<NotificationPrefs>,
-) {
-    match setup::LiveConfig::load(&launch.data_dir()) {
-        Ok(config) => {
-            if let Some(expires) = config.client_secret_expires {
-                events::watch_secret_expiry(handle.clone(), expires, prefs.clone());
-            }
-        }
-        Err(e) => tracing::warn!("cannot read the client secret's expiry date: {e}"),
     }
 }
 

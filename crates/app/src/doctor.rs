@@ -662,13 +662,9 @@ impl App {
                 ));
             }
         };
-        let graph = self
-            .connectors
-            .get()
-            .map(|c| c.graph.clone())
-            .ok_or_else(|| {
-                ApiError::unavailable("RoomBridge has no connection to Microsoft 365 to check.")
-            })?;
+        let graph = self.current_connectors().map(|c| c.graph).ok_or_else(|| {
+            ApiError::unavailable("RoomBridge has no connection to Microsoft 365 to check.")
+        })?;
         let mapped = self.store.read(rooms::list)?;
         if let Some(p) = &person
             && let Some(room) = mapped

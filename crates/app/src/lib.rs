@@ -6,6 +6,7 @@
 //! ([`setup`]), and the headless HTTP server ([`http`]).
 
 mod anchor;
+pub mod connections;
 pub mod decisions;
 pub mod doctor;
 pub mod error;
@@ -43,11 +44,18 @@ use views::{ConflictView, HistoryEntry, Mode, RoomView, Status, Update, VerifyVi
 /// The running application: the store, the engine, and what the UI is told.
 pub struct App {
     store: Arc<Store>,
-    engine: Engine,
+    /// The running engine; replaced when the connections change ([`App::reconnect`]).
+    engine: std::sync::RwLock<Engine>,
+    /// Counts engine replacements; whoever follows the engine's events subscribes anew when
+    /// it moves.
+    generation: tokio::sync::watch::Sender<u64>,
     mode: Mode,
     updates: broadcast::Sender<Update>,
-    /// The connectors, for discovering rooms and resources when mappings change.
-    connectors: std::sync::OnceLock<setup::Connectors>,
+    /// The connectors the engine runs on, for discovering rooms and resources when mappings
+    /// change.
+    connectors: std::sync::RwLock<Option<setup::Connectors>>,
+    /// Where the connections come from, for Settings to change them.
+    connections_source: std::sync::OnceLock<connections::Connections>,
     /// The audit history's anchor in the OS keyring (live mode).
     anchor: std::sync::OnceLock<Arc<anchor::Anchor>>,
     /// Where the anchor is read for `verify_audit`.
@@ -69,10 +77,12 @@ impl App {
         let (updates, _) = broadcast::channel(1024);
         let app = Arc::new(App {
             store,
-            engine,
+            engine: std::sync::RwLock::new(engine),
+            generation: tokio::sync::watch::Sender::new(0),
             mode,
             updates,
-            connectors: std::sync::OnceLock::new(),
+            connectors: std::sync::RwLock::new(None),
+            connections_source: std::sync::OnceLock::new(),
             anchor: std::sync::OnceLock::new(),
             anchor_secrets: std::sync::OnceLock::new(),
             webhooks: std::sync::OnceLock::new(),
@@ -83,25 +93,73 @@ impl App {
         app
     }
 
-    /// Turns engine events into UI updates, for as long as the engine runs.
+    /// Turns engine events into UI updates, for as long as the app runs, following the
+    /// engine when the connections change.
     fn forward_engine_events(self: Arc<Self>) {
-        let mut events = self.engine.subscribe();
+        let mut events = self.engine().subscribe();
+        let mut generation = self.generation.subscribe();
         let weak = Arc::downgrade(&self);
         drop(self);
         tokio::spawn(async move {
             loop {
-                let event = match events.recv().await {
+                let event = tokio::select! {
+                    moved = generation.changed() => {
+                        let Some(app) = weak.upgrade().filter(|_| moved.is_ok()) else { break };
+                        events = app.engine().subscribe();
+                        continue;
+                    }
+                    event = events.recv() => event,
+                };
+                let event = match event {
                     Ok(e) => e,
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         tracing::warn!("UI updates fell behind by {n} engine events");
                         continue;
                     }
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    // A replaced engine's events end; the new one's arrive once `generation`
+                    // says so.
+                    Err(broadcast::error::RecvError::Closed) => {
+                        if generation.changed().await.is_err() {
+                            break;
+                        }
+                        let Some(app) = weak.upgrade() else { break };
+                        events = app.engine().subscribe();
+                        continue;
+                    }
                 };
                 let Some(app) = weak.upgrade() else { break };
                 app.on_engine_event(event);
             }
         });
+    }
+
+    /// Stops the engine and starts another on `connectors`, with the same store and
+    /// configuration: what a change of connections in Settings does. Rooms pick up where
+    /// they left off (cursors and links are in the store).
+    pub async fn reconnect(&self, connectors: setup::Connectors) -> Result<(), ApiError> {
+        let old = self.engine();
+        old.stop().await;
+        let (events, _) = broadcast::channel(4096);
+        let context = Arc::new(roombridge_engine::EngineContext::new(
+            self.store.clone(),
+            connectors.graph.clone(),
+            connectors.booking.clone(),
+            old.context().config.clone(),
+            events,
+        ));
+        let engine = Engine::start(context)
+            .await
+            .map_err(|e| ApiError::unavailable(format!("Syncing could not restart: {e}")))?;
+        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = engine;
+        self.set_connectors(connectors);
+        self.generation.send_modify(|g| *g += 1);
+        tokio::spawn(crate::memory::keep_giving_back(self.engine().subscribe()));
+        Ok(())
+    }
+
+    /// A receiver that changes when the engine is replaced (and ends with the app).
+    pub fn engine_moves(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
     }
 
     fn on_engine_event(&self, event: EngineEvent) {
@@ -153,9 +211,22 @@ impl App {
         self.updates.subscribe()
     }
 
-    /// Gives the app the connectors the engine runs on, for discovery (set once, at start).
+    /// Gives the app the connectors the engine runs on, for discovery; keeps the booking
+    /// system's session alive while they are in use.
     pub fn set_connectors(&self, connectors: setup::Connectors) {
-        let _ = self.connectors.set(connectors);
+        tokio::spawn(setup::keep_alive(
+            self.engine_moves(),
+            connectors.booking.clone(),
+        ));
+        *self.connectors.write().unwrap_or_else(|e| e.into_inner()) = Some(connectors);
+    }
+
+    /// The connectors the engine runs on now.
+    pub(crate) fn current_connectors(&self) -> Option<setup::Connectors> {
+        self.connectors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Keeps the audit history's anchor in `secrets` (the OS keyring) from now on, and checks
@@ -167,8 +238,12 @@ impl App {
         let _ = self.anchor_secrets.set(secrets);
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    /// The running engine (a handle; it may be replaced by [`App::reconnect`]).
+    pub fn engine(&self) -> Engine {
+        self.engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -186,7 +261,8 @@ impl App {
 
     /// Every room with its mapping and sync status, by name.
     pub fn list_rooms(&self) -> Result<Vec<RoomView>, ApiError> {
-        let context = self.engine.context();
+        let engine = self.engine();
+        let context = engine.context();
         self.store
             .read(|c| {
                 rooms::list(c)?
@@ -201,7 +277,7 @@ impl App {
     }
 
     fn room_view(&self, id: &RoomId) -> Result<Option<RoomView>, ApiError> {
-        let syncing = self.engine.context().is_syncing(id);
+        let syncing = self.engine().context().is_syncing(id);
         Ok(self.store.read(|c| {
             rooms::get(c, id)?
                 .map(|room| view_of(c, room, syncing))
@@ -266,7 +342,7 @@ impl App {
         if self.store.read(|c| rooms::get(c, &id))?.is_none() {
             return Err(ApiError::not_found(format!("There is no room {room:?}.")));
         }
-        self.engine
+        self.engine()
             .sync_room(&id)
             .map_err(|e| ApiError::unavailable(e.to_string()))
     }
@@ -279,14 +355,14 @@ impl App {
             return Err(ApiError::not_found(format!("There is no room {room:?}.")));
         }
         self.store.write(|c| status::approve_deletions(c, &id))?;
-        self.engine
+        self.engine()
             .sync_room(&id)
             .map_err(|e| ApiError::unavailable(e.to_string()))
     }
 
     /// Runs one cycle in every room and waits for them (`roombridge sync --once`).
     pub async fn sync_all(&self, mode: CycleMode) -> Result<Vec<Arc<CycleReport>>, ApiError> {
-        self.engine
+        self.engine()
             .sync_all(mode)
             .await
             .map_err(|e| ApiError::unavailable(e.to_string()))
@@ -300,7 +376,7 @@ impl App {
 
     /// Stops the engine, and brings the audit anchor up to date.
     pub async fn shutdown(&self) {
-        self.engine.stop().await;
+        self.engine().stop().await;
         if let Some(anchor) = self.anchor.get().cloned() {
             let _ = tokio::task::spawn_blocking(move || anchor.save()).await;
         }

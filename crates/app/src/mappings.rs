@@ -81,8 +81,8 @@ fn audit(
 }
 
 impl App {
-    fn connectors(&self) -> Result<&crate::setup::Connectors, ApiError> {
-        self.connectors.get().ok_or_else(|| {
+    fn connectors(&self) -> Result<crate::setup::Connectors, ApiError> {
+        self.current_connectors().ok_or_else(|| {
             ApiError::unavailable("RoomBridge has no connection to discover rooms with.")
         })
     }
@@ -91,7 +91,7 @@ impl App {
     /// mapped marked: what the "Add room" form offers.
     pub async fn mapping_options(&self) -> Result<DiscoveryView, ApiError> {
         let existing = self.store.read(rooms::list)?;
-        wizard::discover(self.connectors()?, &existing).await
+        wizard::discover(&self.connectors()?, &existing).await
     }
 
     /// Maps a booking resource to a mailbox and starts syncing it.
@@ -277,7 +277,7 @@ impl App {
     }
 
     fn reload_rooms(&self) -> Result<(), ApiError> {
-        self.engine
+        self.engine()
             .reload_rooms()
             .map_err(|e| ApiError::unavailable(e.to_string()))
     }

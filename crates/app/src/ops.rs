@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::connections::{ConnectionsView, SavedConnection};
 use crate::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
 use crate::doctor::{DoctorRequest, DoctorView};
 use crate::export::{ExportFormat, ExportView};
@@ -387,6 +388,28 @@ operations! {
     /// Changes the fields given; `invalid_input` (nothing changed) when one is out of bounds.
     update_settings: Put "/settings" Json,
     app(|app, update: SettingsUpdate| -> SettingsView { app.update_settings(&update)? })
+
+    /// The connections RoomBridge runs on (Microsoft 365, the booking system), never a secret.
+    get_connections: Get "/connections" Json,
+    app(|app, _input: NoInput| -> ConnectionsView { app.connections()? })
+
+    /// Tests a Microsoft 365 connection as typed (an empty secret: the one in the keyring);
+    /// changes nothing.
+    test_tenant_connection: Post "/connections/tenant/test" Json,
+    app(|app, form: TenantForm| -> CheckView { app.test_tenant_connection(form).await? })
+
+    /// Tests and, when the test passes, keeps a Microsoft 365 connection: a typed secret in
+    /// the OS keyring, the rest in config.json; syncing restarts on it.
+    save_tenant_connection: Put "/connections/tenant" Json,
+    app(|app, form: TenantForm| -> SavedConnection { app.save_tenant_connection(form).await? })
+
+    /// Tests a booking-system connection as typed; changes nothing.
+    test_booking_connection: Post "/connections/booking/test" Json,
+    app(|app, form: BookingForm| -> CheckView { app.test_booking_connection(form).await? })
+
+    /// Tests and, when the test passes, keeps a booking-system connection.
+    save_booking_connection: Put "/connections/booking" Json,
+    app(|app, form: BookingForm| -> SavedConnection { app.save_booking_connection(form).await? })
 
     /// Sync activity and errors over the span, every bucket included.
     activity: Get "/activity" Json,

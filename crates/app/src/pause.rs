@@ -76,7 +76,7 @@ impl App {
     /// Asks a resumed room for a cycle now; if the engine cannot take it, the room's next timed
     /// cycle catches up instead, so this is logged rather than failing the resume.
     fn request_cycle(&self, id: &RoomId) {
-        if let Err(e) = self.engine.sync_room(id) {
+        if let Err(e) = self.engine().sync_room(id) {
             tracing::warn!(room = %id, "a resumed room could not start a cycle now: {e}");
         }
     }

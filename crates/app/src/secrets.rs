@@ -74,6 +74,33 @@ pub trait SecretStore: Send + Sync {
     }
 }
 
+/// Secrets in memory only: the demo's (made up for the run, protecting nothing real) and
+/// tests'. The real keyring is [`Keyring`].
+#[derive(Default)]
+pub struct MemorySecrets(std::sync::Mutex<std::collections::HashMap<&'static str, Secret>>);
+
+impl MemorySecrets {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<&'static str, Secret>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl SecretStore for MemorySecrets {
+    fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
+        Ok(self.map().get(name.account()).cloned())
+    }
+
+    fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError> {
+        self.map().insert(name.account(), secret.clone());
+        Ok(())
+    }
+
+    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
+        self.map().remove(name.account());
+        Ok(())
+    }
+}
+
 /// The OS keyring.
 pub struct Keyring {
     service: String,

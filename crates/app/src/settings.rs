@@ -217,7 +217,8 @@ impl SettingsUpdate {
 impl App {
     /// The settings in force: what a person chose, or the engine's defaults.
     pub fn settings(&self) -> Result<SettingsView, ApiError> {
-        let config = &self.engine().context().config;
+        let engine = self.engine();
+        let config = &engine.context().config;
         let defaults = EngineConfig::default();
         let (poll, window, privacy, notifications, languages, database) =
             self.store().read(|c| {

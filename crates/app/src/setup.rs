@@ -289,7 +289,6 @@ pub async fn start_app(
     ));
     let engine = Engine::start(context).await?;
     let app = App::new(store, engine, mode, keep);
-    tokio::spawn(keep_alive(Arc::downgrade(&app), directory.booking.clone()));
     crate::memory::tune();
     tokio::spawn(crate::memory::keep_giving_back(app.engine().subscribe()));
     app.set_connectors(directory);
@@ -300,12 +299,16 @@ pub async fn start_app(
 /// limit (1440 s).
 const KEEP_ALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Keeps the booking system's session alive for as long as the app runs.
-async fn keep_alive(app: std::sync::Weak<App>, booking: Arc<dyn Booking>) {
+/// Keeps the booking system's session alive for as long as the engine runs on it: until
+/// `engine_moves` says the engine was replaced (or the app ended).
+pub(crate) async fn keep_alive(
+    mut engine_moves: tokio::sync::watch::Receiver<u64>,
+    booking: Arc<dyn Booking>,
+) {
     loop {
-        tokio::time::sleep(KEEP_ALIVE_EVERY).await;
-        if app.upgrade().is_none() {
-            return;
+        tokio::select! {
+            _ = tokio::time::sleep(KEEP_ALIVE_EVERY) => {}
+            _ = engine_moves.changed() => return,
         }
         if let Err(e) = booking.keep_alive().await {
             tracing::warn!("keeping the booking system's session alive: {e}");
@@ -463,6 +466,45 @@ impl DemoServers {
     }
 }
 
+impl DemoServers {
+    /// The demo's connections as a live configuration would name them, with their secrets in
+    /// memory: what Settings shows and changes in the demo.
+    pub fn connections(&self) -> crate::connections::Connections {
+        let secrets = crate::secrets::MemorySecrets::default();
+        let stored = [
+            (SecretName::GraphClientSecret, &self.client_secret),
+            (SecretName::BookingApiKey, &self.api_key),
+            (SecretName::PorticoPassword, &self.api_key),
+        ];
+        for (name, secret) in stored {
+            // A memory store does not fail.
+            let _ = secrets.set(name, secret);
+        }
+        let (booking_system, booking_url, booking_login) = match &self.portico {
+            Some(portico) => (
+                BookingSystem::Porticoestate,
+                portico.base_url(),
+                Some(DEMO_PORTICO_LOGIN.to_owned()),
+            ),
+            None => (BookingSystem::RoombridgeApi, self.booking.base_url(), None),
+        };
+        let config = LiveConfig {
+            tenant: roombridge_emulators::demo::DEMO_TENANT.to_owned(),
+            client_id: roombridge_emulators::demo::DEMO_CLIENT_ID.to_owned(),
+            booking_url,
+            booking_system,
+            booking_login,
+            booking_webhook_url: None,
+            certificate_thumbprint: None,
+            client_secret_expires: None,
+            graph_base: Some(self.graph.graph_base()),
+            token_url: Some(self.graph.token_url()),
+            auto_map: false,
+        };
+        crate::connections::Connections::in_memory(Arc::new(secrets), config)
+    }
+}
+
 fn parse_local(s: &str) -> Result<url::Url, SetupError> {
     url::Url::parse(s).map_err(|e| SetupError::Emulator(std::io::Error::other(e)))
 }
@@ -491,14 +533,17 @@ pub async fn start_demo_on(
     })
     .await?;
     auto_map(&store, &connectors).await?;
-    start_app(
+    let connections = servers.connections();
+    let app = start_app(
         store,
         connectors,
         config,
         Mode::Demo,
         vec![Box::new(servers)],
     )
-    .await
+    .await?;
+    app.connections_in(connections);
+    Ok(app)
 }
 
 /// Live mode: the tenant and booking system in `config.json`, secrets from the keyring.
@@ -530,7 +575,12 @@ pub async fn start_live(
         Vec::new(),
     )
     .await?;
-    app.anchor_in(secrets);
+    app.anchor_in(secrets.clone());
+    app.connections_in(crate::connections::Connections::live(
+        data_dir.to_path_buf(),
+        secrets,
+        live,
+    ));
     if map_later {
         tokio::spawn(map_until_done(Arc::downgrade(&app), store, connectors));
     }

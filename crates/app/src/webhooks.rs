@@ -287,7 +287,7 @@ impl App {
             .iter()
             .filter(|room| delivery.resources.contains(&room.resource))
         {
-            self.engine
+            self.engine()
                 .sync_room(&room.id)
                 .map_err(|e| ApiError::unavailable(e.to_string()))?;
             asked.push(room.id.clone());

@@ -62,20 +62,20 @@ struct Draft {
 
 /// The booking system that passed its test: which kind, where, and (PorticoEstate) as whom.
 #[derive(Clone)]
-struct BookingSettings {
-    system: BookingSystem,
-    url: String,
-    login: Option<String>,
+pub(crate) struct BookingSettings {
+    pub(crate) system: BookingSystem,
+    pub(crate) url: String,
+    pub(crate) login: Option<String>,
 }
 
 #[derive(Clone)]
-struct TenantSettings {
-    tenant_id: String,
-    client_id: String,
-    certificate_thumbprint: Option<String>,
-    client_secret_expires: Option<chrono::NaiveDate>,
-    graph_base: Option<String>,
-    token_url: Option<String>,
+pub(crate) struct TenantSettings {
+    pub(crate) tenant_id: String,
+    pub(crate) client_id: String,
+    pub(crate) certificate_thumbprint: Option<String>,
+    pub(crate) client_secret_expires: Option<chrono::NaiveDate>,
+    pub(crate) graph_base: Option<String>,
+    pub(crate) token_url: Option<String>,
 }
 
 /// RoomBridge before live mode is configured: the wizard's state and, once it is finished,
@@ -213,85 +213,14 @@ impl Wizard {
     /// goes into the OS keyring and the other settings are kept for [`Wizard::finish`].
     pub async fn check_tenant(&self, form: TenantForm) -> Result<CheckView, ApiError> {
         self.refuse_if_finished()?;
-        // The day as the person's calendar (and the desktop's expiry warning) counts it.
-        let settings = tenant_settings(&form, chrono::Local::now().date_naive())?;
-        let (credential, typed) = self.credential(&form, &settings)?;
-        let graph = graph_connector(&settings, credential.clone())?.with_limits(check_limits());
-        let check = check_graph(&graph, &settings).await;
-        if check.ok {
-            if let Some((name, secret)) = typed {
-                self.secrets.set(name, &secret).map_err(keyring_error)?;
-            }
-            self.draft().tenant = Some(settings);
+        let (check, passed) = test_tenant(&form, self.secrets.as_ref()).await?;
+        if let Some(passed) = passed {
+            self.draft().tenant = Some(passed.keep(self.secrets.as_ref())?);
         }
         Ok(check)
     }
 
-    /// The credential to sign in with: the typed secret, the certificate's key from its file,
-    /// or the secret already in the keyring. Also returns what to store if the test passes.
-    #[allow(clippy::type_complexity)]
-    fn credential(
-        &self,
-        form: &TenantForm,
-        settings: &TenantSettings,
-    ) -> Result<(GraphCredential, Option<(SecretName, Secret)>), ApiError> {
-        if let Some(thumbprint) = &settings.certificate_thumbprint {
-            let key = match non_empty(&form.certificate_path) {
-                Some(path) => {
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        invalid(format!(
-                            "The certificate key file {path} cannot be read ({e}). Give the path of the PEM file with the certificate's private key."
-                        ))
-                    })?;
-                    if !text.contains("PRIVATE KEY-----") {
-                        return Err(invalid(format!(
-                            "{path} holds no private key. Give the PEM file with the certificate's private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)."
-                        )));
-                    }
-                    Some(Secret::new(text))
-                }
-                None => None,
-            };
-            let stored = match &key {
-                Some(_) => None,
-                None => self
-                    .secrets
-                    .get(SecretName::GraphCertificateKey)
-                    .map_err(keyring_error)?,
-            };
-            let Some(use_key) = key.clone().or(stored) else {
-                return Err(invalid(
-                    "Give the path of the certificate's private key file (PEM).",
-                ));
-            };
-            return Ok((
-                GraphCredential::Certificate {
-                    private_key_pem: use_key,
-                    thumbprint_sha1_hex: thumbprint.clone(),
-                },
-                key.map(|k| (SecretName::GraphCertificateKey, k)),
-            ));
-        }
-        match &form.client_secret {
-            Some(secret) => Ok((
-                GraphCredential::ClientSecret(secret.clone()),
-                Some((SecretName::GraphClientSecret, secret.clone())),
-            )),
-            None => match self
-                .secrets
-                .get(SecretName::GraphClientSecret)
-                .map_err(keyring_error)?
-            {
-                Some(stored) => Ok((GraphCredential::ClientSecret(stored), None)),
-                None => Err(invalid(
-                    "Enter the client secret: its Value from Entra ID > App registrations > Certificates & secrets.",
-                )),
-            },
-        }
-    }
-
-    /// Tests the booking system the form names: RoomBridge's booking API (its resources, read
-    /// with the API key) or PorticoEstate ([`Wizard::check_portico`]). On success the key or
+    /// Tests the booking system the form names ([`test_booking`]). On success the key or
     /// password (if one was typed) goes into the OS keyring and the rest is kept for
     /// [`Wizard::finish`]; a test that fails leaves the last one that passed for the same kind
     /// of booking system, and forgets one of the other kind.
@@ -307,92 +236,9 @@ impl Wizard {
                 draft.booking = None;
             }
         }
-        match form.system {
-            BookingSystem::RoombridgeApi => self.check_contract(form).await,
-            BookingSystem::Porticoestate => self.check_portico(form).await,
-        }
-    }
-
-    /// RoomBridge's booking API: reads its resources with the API key.
-    async fn check_contract(&self, form: BookingForm) -> Result<CheckView, ApiError> {
-        let url = form.url.trim().to_owned();
-        if url.is_empty() {
-            return Err(invalid(
-                "Enter the booking system's API address, e.g. https://booking.example.org/api/v1.",
-            ));
-        }
-        let (key, typed) = match form.api_key {
-            Some(key) => (key.clone(), Some(key)),
-            None => match self
-                .secrets
-                .get(SecretName::BookingApiKey)
-                .map_err(keyring_error)?
-            {
-                Some(stored) => (stored, None),
-                None => return Err(invalid("Enter the booking system's API key.")),
-            },
-        };
-        let booking = match booking_connector(&url, key) {
-            Ok(b) => b,
-            Err(check) => return Ok(*check),
-        };
-        let check = check_booking(&booking, &url).await;
-        if check.ok {
-            if let Some(key) = typed {
-                self.secrets
-                    .set(SecretName::BookingApiKey, &key)
-                    .map_err(keyring_error)?;
-            }
-            self.draft().booking = Some(BookingSettings {
-                system: BookingSystem::RoombridgeApi,
-                url,
-                login: None,
-            });
-        }
-        Ok(check)
-    }
-
-    /// PorticoEstate (Aktiv kommune): signs in with the user name and password, reads the
-    /// resources and a schedule, and asks which booking rights the user has (writing nothing).
-    async fn check_portico(&self, form: BookingForm) -> Result<CheckView, ApiError> {
-        let url = form.url.trim().trim_end_matches('/').to_owned();
-        if url.is_empty() {
-            return Err(invalid(
-                "Enter the address of the Aktiv kommune (PorticoEstate) installation, e.g. https://aktiv.your-municipality.no.",
-            ));
-        }
-        let Some(login) = non_empty(&form.login) else {
-            return Err(invalid(
-                "Enter the PorticoEstate user name RoomBridge signs in with (e.g. roombridge).",
-            ));
-        };
-        let (password, typed) = match form.password {
-            Some(password) => (password.clone(), Some(password)),
-            None => match self
-                .secrets
-                .get(SecretName::PorticoPassword)
-                .map_err(keyring_error)?
-            {
-                Some(stored) => (stored, None),
-                None => return Err(invalid("Enter the password of that PorticoEstate user.")),
-            },
-        };
-        let portico = match portico_connector(&url, &login, password) {
-            Ok(p) => p,
-            Err(check) => return Ok(*check),
-        };
-        let check = check_portico(&portico, &url, &login).await;
-        if check.ok {
-            if let Some(password) = typed {
-                self.secrets
-                    .set(SecretName::PorticoPassword, &password)
-                    .map_err(keyring_error)?;
-            }
-            self.draft().booking = Some(BookingSettings {
-                system: BookingSystem::Porticoestate,
-                url,
-                login: Some(login),
-            });
+        let (check, passed) = test_booking(form, self.secrets.as_ref()).await?;
+        if let Some(passed) = passed {
+            self.draft().booking = Some(passed.keep(self.secrets.as_ref())?);
         }
         Ok(check)
     }
@@ -485,10 +331,201 @@ impl Wizard {
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
         app.anchor_in(self.secrets.clone());
+        app.connections_in(crate::connections::Connections::live(
+            self.data_dir.clone(),
+            self.secrets.clone(),
+            config,
+        ));
         tracing::info!(rooms = chosen.len(), "setup finished; live mode started");
         self.started.send_replace(Some(app.clone()));
         Ok(app)
     }
+}
+
+/// A connection test that passed: the settings to keep, and the secret that was typed (kept
+/// in the OS keyring only once the test passed).
+pub(crate) struct Passed<S> {
+    pub(crate) settings: S,
+    typed: Option<(SecretName, Secret)>,
+}
+
+impl<S> Passed<S> {
+    /// Puts the typed secret (if any) into `secrets` and returns the settings to keep.
+    pub(crate) fn keep(self, secrets: &dyn SecretStore) -> Result<S, ApiError> {
+        if let Some((name, secret)) = &self.typed {
+            secrets.set(*name, secret).map_err(keyring_error)?;
+        }
+        Ok(self.settings)
+    }
+}
+
+/// Signs in to the tenant the form names and lists its rooms, with the typed secret, the
+/// certificate's key from its file, or the secret already in `secrets`. Stores nothing.
+pub(crate) async fn test_tenant(
+    form: &TenantForm,
+    secrets: &dyn SecretStore,
+) -> Result<(CheckView, Option<Passed<TenantSettings>>), ApiError> {
+    // The day as the person's calendar (and the desktop's expiry warning) counts it.
+    let settings = tenant_settings(form, chrono::Local::now().date_naive())?;
+    let (credential, typed) = credential(form, &settings, secrets)?;
+    let graph = graph_connector(&settings, credential)?.with_limits(check_limits());
+    let check = check_graph(&graph, &settings).await;
+    let passed = check.ok.then_some(Passed { settings, typed });
+    Ok((check, passed))
+}
+
+/// The credential to sign in with: the typed secret, the certificate's key from its file, or
+/// the secret already in the keyring. Also returns what to store if the test passes.
+#[allow(clippy::type_complexity)]
+fn credential(
+    form: &TenantForm,
+    settings: &TenantSettings,
+    secrets: &dyn SecretStore,
+) -> Result<(GraphCredential, Option<(SecretName, Secret)>), ApiError> {
+    if let Some(thumbprint) = &settings.certificate_thumbprint {
+        let key = match non_empty(&form.certificate_path) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    invalid(format!(
+                        "The certificate key file {path} cannot be read ({e}). Give the path of the PEM file with the certificate's private key."
+                    ))
+                })?;
+                if !text.contains("PRIVATE KEY-----") {
+                    return Err(invalid(format!(
+                        "{path} holds no private key. Give the PEM file with the certificate's private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)."
+                    )));
+                }
+                Some(Secret::new(text))
+            }
+            None => None,
+        };
+        let stored = match &key {
+            Some(_) => None,
+            None => secrets
+                .get(SecretName::GraphCertificateKey)
+                .map_err(keyring_error)?,
+        };
+        let Some(use_key) = key.clone().or(stored) else {
+            return Err(invalid(
+                "Give the path of the certificate's private key file (PEM).",
+            ));
+        };
+        return Ok((
+            GraphCredential::Certificate {
+                private_key_pem: use_key,
+                thumbprint_sha1_hex: thumbprint.clone(),
+            },
+            key.map(|k| (SecretName::GraphCertificateKey, k)),
+        ));
+    }
+    match &form.client_secret {
+        Some(secret) => Ok((
+            GraphCredential::ClientSecret(secret.clone()),
+            Some((SecretName::GraphClientSecret, secret.clone())),
+        )),
+        None => match secrets
+            .get(SecretName::GraphClientSecret)
+            .map_err(keyring_error)?
+        {
+            Some(stored) => Ok((GraphCredential::ClientSecret(stored), None)),
+            None => Err(invalid(
+                "Enter the client secret: its Value from Entra ID > App registrations > Certificates & secrets.",
+            )),
+        },
+    }
+}
+
+/// Tests the booking system the form names: RoomBridge's booking API (its resources, read
+/// with the API key) or PorticoEstate ([`test_portico`]), with the typed key or password or
+/// the one already in `secrets`. Stores nothing.
+pub(crate) async fn test_booking(
+    form: BookingForm,
+    secrets: &dyn SecretStore,
+) -> Result<(CheckView, Option<Passed<BookingSettings>>), ApiError> {
+    match form.system {
+        BookingSystem::RoombridgeApi => test_contract(form, secrets).await,
+        BookingSystem::Porticoestate => test_portico(form, secrets).await,
+    }
+}
+
+/// RoomBridge's booking API: reads its resources with the API key.
+async fn test_contract(
+    form: BookingForm,
+    secrets: &dyn SecretStore,
+) -> Result<(CheckView, Option<Passed<BookingSettings>>), ApiError> {
+    let url = form.url.trim().to_owned();
+    if url.is_empty() {
+        return Err(invalid(
+            "Enter the booking system's API address, e.g. https://booking.example.org/api/v1.",
+        ));
+    }
+    let (key, typed) = match form.api_key {
+        Some(key) => (key.clone(), Some(key)),
+        None => match secrets
+            .get(SecretName::BookingApiKey)
+            .map_err(keyring_error)?
+        {
+            Some(stored) => (stored, None),
+            None => return Err(invalid("Enter the booking system's API key.")),
+        },
+    };
+    let booking = match booking_connector(&url, key) {
+        Ok(b) => b,
+        Err(check) => return Ok((*check, None)),
+    };
+    let check = check_booking(&booking, &url).await;
+    let passed = check.ok.then(|| Passed {
+        settings: BookingSettings {
+            system: BookingSystem::RoombridgeApi,
+            url,
+            login: None,
+        },
+        typed: typed.map(|key| (SecretName::BookingApiKey, key)),
+    });
+    Ok((check, passed))
+}
+
+/// PorticoEstate (Aktiv kommune): signs in with the user name and password, reads the
+/// resources and a schedule, and asks which booking rights the user has (writing nothing).
+async fn test_portico(
+    form: BookingForm,
+    secrets: &dyn SecretStore,
+) -> Result<(CheckView, Option<Passed<BookingSettings>>), ApiError> {
+    let url = form.url.trim().trim_end_matches('/').to_owned();
+    if url.is_empty() {
+        return Err(invalid(
+            "Enter the address of the Aktiv kommune (PorticoEstate) installation, e.g. https://aktiv.your-municipality.no.",
+        ));
+    }
+    let Some(login) = non_empty(&form.login) else {
+        return Err(invalid(
+            "Enter the PorticoEstate user name RoomBridge signs in with (e.g. roombridge).",
+        ));
+    };
+    let (password, typed) = match form.password {
+        Some(password) => (password.clone(), Some(password)),
+        None => match secrets
+            .get(SecretName::PorticoPassword)
+            .map_err(keyring_error)?
+        {
+            Some(stored) => (stored, None),
+            None => return Err(invalid("Enter the password of that PorticoEstate user.")),
+        },
+    };
+    let portico = match portico_connector(&url, &login, password) {
+        Ok(p) => p,
+        Err(check) => return Ok((*check, None)),
+    };
+    let check = check_portico(&portico, &url, &login).await;
+    let passed = check.ok.then(|| Passed {
+        settings: BookingSettings {
+            system: BookingSystem::Porticoestate,
+            url,
+            login: Some(login),
+        },
+        typed: typed.map(|password| (SecretName::PorticoPassword, password)),
+    });
+    Ok((check, passed))
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -562,7 +599,7 @@ fn chosen_rooms(
 }
 
 /// Writes `config.json` whole or not at all (a temporary file renamed over it).
-fn write_config(data_dir: &Path, config: &LiveConfig) -> Result<(), ApiError> {
+pub(crate) fn write_config(data_dir: &Path, config: &LiveConfig) -> Result<(), ApiError> {
     let path = LiveConfig::path(data_dir);
     let fail = |e: &dyn std::fmt::Display| {
         ApiError::unavailable(format!(

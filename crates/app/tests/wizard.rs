@@ -2,12 +2,11 @@
 //! tests with wrong and right credentials, discovery and matching, finishing (config.json,
 //! secrets in the secret store only, the engine syncing), then changing the mappings.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use roombridge_app::mappings::{NewRoom, RoomEdit};
-use roombridge_app::secrets::{SecretError, SecretName, SecretStore};
+use roombridge_app::secrets::{MemorySecrets, SecretName, SecretStore};
 use roombridge_app::setup::{self, DemoServers, Live};
 use roombridge_app::views::Mode;
 use roombridge_app::wizard::{
@@ -19,27 +18,6 @@ use roombridge_emulators::demo::{DEMO_CLIENT_ID, DEMO_RESOURCES, DEMO_TENANT};
 use roombridge_emulators::porticoestate::{PorticoEmulator, PorticoEmulatorConfig, Rights};
 use roombridge_emulators::seed::Seed;
 use roombridge_engine::EngineConfig;
-
-/// A keyring in memory (the real one is tested in keyring.rs, inside a Secret Service).
-#[derive(Default)]
-struct MemorySecrets(Mutex<HashMap<&'static str, String>>);
-
-impl SecretStore for MemorySecrets {
-    fn get(&self, name: SecretName) -> Result<Option<Secret>, SecretError> {
-        Ok(self.0.lock().unwrap().get(name.account()).map(Secret::new))
-    }
-    fn set(&self, name: SecretName, secret: &Secret) -> Result<(), SecretError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(name.account(), secret.expose().to_owned());
-        Ok(())
-    }
-    fn delete(&self, name: SecretName) -> Result<(), SecretError> {
-        self.0.lock().unwrap().remove(name.account());
-        Ok(())
-    }
-}
 
 struct Setup {
     servers: DemoServers,

@@ -80,6 +80,15 @@ password?: string | null, };
  */
 export type BookingSystem = "roombridge-api" | "porticoestate";
 
+/**
+ * The booking-system connection, without its key or password.
+ */
+export type BookingView = { system: BookingSystem, url: string, 
+/**
+ * PorticoEstate's user name.
+ */
+login: string | null, };
+
 export type Bounds = { poll_min_secs: number, poll_max_secs: number, days_back_max: number, days_ahead_min: number, days_ahead_max: number, };
 
 /**
@@ -151,6 +160,12 @@ choices: Array<ConflictChoice>,
  * A decision recorded and waiting for the room's next cycle.
  */
 decision: DecisionView | null, };
+
+export type ConnectionsView = { tenant: TenantView, booking: BookingView, 
+/**
+ * The demo's connections: a change lasts until the demo stops.
+ */
+in_memory: boolean, };
 
 /**
  * The fields RoomBridge keeps identical on both sides.
@@ -587,6 +602,12 @@ export type RoomView = { id: string, name: string, kind: RoomKind, mailbox: stri
 held_deletions: number, counts: Counts, };
 
 /**
+ * What saving a connection did: the test's result, and the connections now (changed only
+ * when the test passed).
+ */
+export type SavedConnection = { check: CheckView, saved: boolean, connections: ConnectionsView, };
+
+/**
  * Where RoomBridge keeps its files (read-only in the UI; shown, never opened).
  */
 export type SettingsPaths = { 
@@ -682,6 +703,11 @@ export type Severity = "ok" | "warning" | "problem";
 export type Side = "booking" | "calendar";
 
 /**
+ * How RoomBridge signs in to Microsoft 365.
+ */
+export type SignIn = "client_secret" | "certificate";
+
+/**
  * The spans the activity chart offers.
  */
 export type Span = "day" | "fortnight";
@@ -712,6 +738,19 @@ client_secret_expires?: string | null,
  * Overrides for sovereign clouds and the emulators ("Advanced").
  */
 graph_base?: string | null, token_url?: string | null, };
+
+/**
+ * The Microsoft 365 connection, without its secret.
+ */
+export type TenantView = { tenant_id: string, client_id: string, sign_in: SignIn, certificate_thumbprint: string | null, 
+/**
+ * When the client secret expires, if the person said so.
+ */
+client_secret_expires: string | null, 
+/**
+ * Overrides of Graph's and Entra ID's addresses (sovereign clouds, the emulators).
+ */
+graph_base: string | null, token_url: string | null, };
 
 export type VerifyView = { ok: boolean, checked: number, broken_at: number | null, message: string, };
 
@@ -750,6 +789,11 @@ export const OPERATIONS = {
   resumeAll: { op: "resume_all", method: "POST", path: "/rooms/resume-all" },
   getSettings: { op: "get_settings", method: "GET", path: "/settings" },
   updateSettings: { op: "update_settings", method: "PUT", path: "/settings" },
+  getConnections: { op: "get_connections", method: "GET", path: "/connections" },
+  testTenantConnection: { op: "test_tenant_connection", method: "POST", path: "/connections/tenant/test" },
+  saveTenantConnection: { op: "save_tenant_connection", method: "PUT", path: "/connections/tenant" },
+  testBookingConnection: { op: "test_booking_connection", method: "POST", path: "/connections/booking/test" },
+  saveBookingConnection: { op: "save_booking_connection", method: "PUT", path: "/connections/booking" },
   activity: { op: "activity", method: "GET", path: "/activity" },
   graphBudget: { op: "graph_budget", method: "GET", path: "/graph-budget" },
   doctor: { op: "doctor", method: "POST", path: "/doctor" },
@@ -813,6 +857,22 @@ export interface Operations {
   getSettings: { input: NoInput; output: SettingsView };
   /** Changes the fields given; `invalid_input` (nothing changed) when one is out of bounds. */
   updateSettings: { input: SettingsUpdate; output: SettingsView };
+  /** The connections RoomBridge runs on (Microsoft 365, the booking system), never a secret. */
+  getConnections: { input: NoInput; output: ConnectionsView };
+  /**
+   * Tests a Microsoft 365 connection as typed (an empty secret: the one in the keyring);
+   * changes nothing.
+   */
+  testTenantConnection: { input: TenantForm; output: CheckView };
+  /**
+   * Tests and, when the test passes, keeps a Microsoft 365 connection: a typed secret in
+   * the OS keyring, the rest in config.json; syncing restarts on it.
+   */
+  saveTenantConnection: { input: TenantForm; output: SavedConnection };
+  /** Tests a booking-system connection as typed; changes nothing. */
+  testBookingConnection: { input: BookingForm; output: CheckView };
+  /** Tests and, when the test passes, keeps a booking-system connection. */
+  saveBookingConnection: { input: BookingForm; output: SavedConnection };
   /** Sync activity and errors over the span, every bucket included. */
   activity: { input: ActivityInput; output: ActivityView };
   /** The Graph request budget each mailbox has in use now. */

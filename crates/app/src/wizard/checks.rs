@@ -167,7 +167,7 @@ pub(super) fn tenant_problem(
             "Microsoft 365 refused the sign-in (401).".to_owned(),
             format!(
                 "{} Check the tenant id, the client id and the client secret (or certificate).",
-                first_sentence(&error.message)
+                without_reason(&error.message)
             ),
             error,
         ),
@@ -235,8 +235,28 @@ pub(super) fn booking_problem(error: &ConnectorError, url: &str) -> CheckView {
     }
 }
 
-pub(super) fn first_sentence(message: &str) -> &str {
-    message.split(" (").next().unwrap_or(message).trim()
+/// A connector's message without the service's own words it ends with in parentheses (Entra
+/// ID's AADSTS reason, which the check shows under "Details"): what to fix, whole, including
+/// any parentheses of its own.
+pub(super) fn without_reason(message: &str) -> &str {
+    let trimmed = message.trim();
+    if !trimmed.ends_with(')') {
+        return trimmed;
+    }
+    let mut depth = 0;
+    for (at, c) in trimmed.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return trimmed[..at].trim_end();
+                }
+            }
+            _ => {}
+        }
+    }
+    trimmed
 }
 
 /// A booking connector for `url`, or a check result saying why the address cannot be used.
@@ -443,5 +463,21 @@ pub(super) fn portico_problem(error: &ConnectorError, url: &str, login: &str) ->
             "Check the address: it is the Aktiv kommune installation's own address, e.g. https://aktiv.your-municipality.no, without /bookingfrontend or other pages after it (not RoomBridge's booking API).".to_owned(),
             error,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_loses_only_the_reason_it_ends_with() {
+        let message = "The client secret for application abc is wrong. Enter the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets. (AADSTS7000215: Invalid client secret provided (value, not id).)";
+        assert_eq!(
+            without_reason(message),
+            "The client secret for application abc is wrong. Enter the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets."
+        );
+        assert_eq!(without_reason("No reason here."), "No reason here.");
+        assert_eq!(without_reason("Unbalanced)"), "Unbalanced)");
     }
 }

@@ -620,6 +620,7 @@ impl Gateway {
                 lock(&self.app.store).expire_tokens();
                 StatusCode::NO_CONTENT.into_response()
             }
+            (&Method::POST, "/admin/secrets") => admin_secret(&self.app, body),
             (&Method::POST, "/admin/sync-state/forget") => {
                 lock(&self.app.store).forget_sync_state();
                 StatusCode::NO_CONTENT.into_response()
@@ -631,7 +632,7 @@ impl Gateway {
             _ => GraphError::new(
                 StatusCode::NOT_FOUND,
                 "itemNotFound",
-                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats, POST /admin/invitations, GET/DELETE /admin/replies, POST /admin/tokens/expire, POST /admin/sync-state/forget).",
+                "No such admin route (POST/DELETE /admin/faults, GET/DELETE /admin/stats, POST /admin/invitations, GET/DELETE /admin/replies, POST /admin/tokens/expire, POST /admin/secrets, POST /admin/sync-state/forget).",
             )
             .into_response(),
         }
@@ -879,4 +880,33 @@ async fn batch_answer(id: &str, response: Response) -> Box<RawValue> {
 
 fn raw(value: &impl Serialize) -> Box<RawValue> {
     serde_json::value::to_raw_value(value).expect("JSON from JSON")
+}
+
+/// `POST /admin/secrets` `{"secret": "...", "expires": "2027-01-31T00:00:00Z"}`: adds a client
+/// secret to the application, as "New client secret" in Entra ID does, or gives an existing
+/// one (the configured one too) a new expiry. Without `expires` it never expires. 204.
+fn admin_secret(app: &App, body: &Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NewSecret {
+        secret: String,
+        #[serde(default)]
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+    }
+    let new: NewSecret = match serde_json::from_slice(body) {
+        Ok(n) => n,
+        Err(e) => {
+            return GraphError::bad_request(format!(
+                "Not a client secret ({{\"secret\", \"expires\"}}): {e}"
+            ))
+            .into_response();
+        }
+    };
+    if new.secret.trim().is_empty() {
+        return GraphError::bad_request("A client secret cannot be empty.").into_response();
+    }
+    lock(&app.store)
+        .client_secrets
+        .insert(new.secret, new.expires);
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -39,6 +39,9 @@
 //!   every `cancel` and `decline` so far; `DELETE /admin/replies` forgets them, 204.
 //! - `POST /admin/tokens/expire`: every access token issued so far is expired, 204
 //!   ([`GraphEmulator::expire_tokens`]).
+//! - `POST /admin/secrets` `{"secret", "expires"}`: adds a client secret to the application
+//!   ("New client secret" in Entra ID) or gives one (the configured one too) an expiry; a
+//!   sign-in with an expired one answers AADSTS7000222, as Entra ID does. 204.
 //! - `POST /admin/sync-state/forget`: every delta and skip token is forgotten, 204 (the next
 //!   delta request with one answers 410; [`GraphEmulator::forget_sync_state`]).
 //!

@@ -214,6 +214,10 @@ pub struct Window {
 #[derive(Debug, Default)]
 pub struct Store {
     pub mailboxes: BTreeMap<String, MailboxState>,
+    /// Client secrets added to the application since it started (`POST /admin/secrets`, as
+    /// "New client secret" in Entra ID), and expiry dates given to the configured one, by
+    /// value: when each expires (`None`: never).
+    pub client_secrets: HashMap<String, Option<DateTime<Utc>>>,
     /// Access token -> expiry.
     pub tokens: HashMap<String, DateTime<Utc>>,
     pub sync_states: HashMap<String, SyncState>,

@@ -67,7 +67,18 @@ pub(super) async fn token(
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
             );
         }
-        Some(secret) if *secret != s.client_secret => {
+        Some(secret) if secret_expired(&app, secret) => {
+            return aad_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000222,
+                &format!(
+                    "The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
+                    s.client_id
+                ),
+            );
+        }
+        Some(secret) if !secret_known(&app, secret) => {
             return aad_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
@@ -108,4 +119,19 @@ pub(super) async fn token(
         "access_token": access_token,
     }))
     .into_response()
+}
+
+/// Whether `secret` is one of the application's: the configured one or one added since.
+fn secret_known(app: &App, secret: &str) -> bool {
+    *secret == app.settings.client_secret || lock(&app.store).client_secrets.contains_key(secret)
+}
+
+/// Whether `secret` is one of the application's and its expiry date has passed.
+fn secret_expired(app: &App, secret: &str) -> bool {
+    lock(&app.store)
+        .client_secrets
+        .get(secret)
+        .copied()
+        .flatten()
+        .is_some_and(|expires| expires <= Utc::now())
 }
