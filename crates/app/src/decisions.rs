@@ -93,6 +93,34 @@ pub struct BulkDecisionRequest {
     pub decision: DecisionRequest,
 }
 
+/// What one decision on a conflict would do, as the room's next sync would carry it out now.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ChoicePreview {
+    #[ts(type = "ConflictChoice")]
+    pub choice: &'static str,
+    /// The writes, in order; empty when neither side changes (the conflict is only closed).
+    pub steps: Vec<StepPreview>,
+    /// Why this decision cannot be carried out as both sides are now, if it cannot.
+    pub refused: Option<String>,
+}
+
+/// One write a decision leads to.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct StepPreview {
+    /// What is done, named as the history names it (`decline_event`, `cancel_reservation`…).
+    #[ts(type = "HistoryKind")]
+    pub action: &'static str,
+    /// Where it is done.
+    pub side: Side,
+    /// The title of what it touches.
+    pub title: String,
+    /// What the meeting's organiser (a decline), its attendees (a cancellation) or the booking
+    /// system (a cancelled reservation's note) is told, in the organisation's language.
+    pub message: Option<String>,
+    /// Who is told, as Outlook names the meeting's organiser.
+    pub told: Option<String>,
+}
+
 /// The conflict policies: the global default and each room's own.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PoliciesView {
@@ -211,8 +239,9 @@ impl App {
         request.choice_in(zone.parse().unwrap_or(chrono_tz::UTC))
     }
 
-    /// Records a person's decision on conflict `id` and asks its room to sync now, which
-    /// carries the decision out. Fails with `not_found` for an unknown conflict and
+    /// Records a person's decision on conflict `id`; the room's next sync carries it out (its
+    /// next poll, or at once with "Sync now"), and until then it can be undone
+    /// ([`App::undo_decision`]). Fails with `not_found` for an unknown conflict and
     /// `invalid_input` for a resolved one, a choice the conflict does not allow, or a move to a
     /// time that is not free (the message says what holds the room then).
     pub fn decide_conflict(
@@ -231,12 +260,90 @@ impl App {
             .store()
             .write(|c| conflicts::decide(c, id, choice, by, reason.trim(), now))?
             .map_err(|e| refused(id, e))?;
-        self.sync_decided(std::iter::once(&decided.room));
         Ok(ConflictView::new(decided, &self.room_names()?))
     }
 
-    /// Records the same decision on every conflict in `ids` and asks their rooms to sync now.
-    /// All or nothing: if one conflict refuses (unknown, resolved, choice not allowed), no
+    /// What keeping either side of conflict `id` would do, planned as the room's next sync
+    /// would plan it with what RoomBridge last read of both sides: the writes on each side and
+    /// who is told what. Merges and moves depend on what the person chooses in them, so they
+    /// are not previewed here.
+    pub fn preview_decisions(&self, id: i64) -> Result<Vec<ChoicePreview>, ApiError> {
+        let (conflict, planned) = self.as_planned(id)?;
+        let before = plan(&planned.input(&[]));
+        let already: BTreeSet<(&str, &roombridge_core::LinkId)> = before
+            .actions
+            .iter()
+            .map(|a| (a.kind(), a.link()))
+            .collect();
+        let mut out = Vec::new();
+        for choice in [Choice::KeepBooking, Choice::KeepCalendar] {
+            if !conflict.choices.iter().any(|c| c == choice.name()) {
+                continue;
+            }
+            let refused = self.check_decision(id, choice).err().map(|e| e.message);
+            let decided = [Decided {
+                link: conflict.link.clone(),
+                choice,
+            }];
+            let after = plan(&planned.input(&decided));
+            let steps = after
+                .actions
+                .iter()
+                .filter(|a| a.target().is_some() && !already.contains(&(a.kind(), a.link())))
+                .map(|a| planned.step(a))
+                .collect();
+            out.push(ChoicePreview {
+                choice: choice.name(),
+                steps,
+                refused,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Withdraws the decision on conflict `id` before a sync carries it out: the conflict
+    /// waits for a decision again. Refused while the room syncs (the decision may be being
+    /// carried out) and once it was carried out (the history's undo applies then).
+    pub fn undo_decision(&self, id: i64) -> Result<ConflictView, ApiError> {
+        let room = self
+            .store()
+            .read(|c| conflicts::get(c, id))?
+            .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?
+            .room;
+        if self.engine().context().is_syncing(&room) {
+            return Err(invalid(
+                "The room is syncing right now and may be carrying out this decision. Wait a \
+                 moment: once it is done, the history offers to undo it.",
+            ));
+        }
+        let undone = self
+            .store()
+            .write(|c| conflicts::undecide(c, id))?
+            .map_err(|e| match e {
+                DecideError::AlreadyResolved => invalid(
+                    "This decision was already carried out. The history offers to undo it \
+                     where that is possible.",
+                ),
+                other => refused(id, other),
+            })?;
+        Ok(ConflictView::new(undone, &self.room_names()?))
+    }
+
+    /// Carries out the decisions waiting in the rooms of `ids` now, instead of at the rooms'
+    /// next polls.
+    pub fn carry_out_now(&self, ids: &[i64]) -> Result<(), ApiError> {
+        let rooms = self.store().read(|c| {
+            ids.iter()
+                .filter_map(|id| conflicts::get(c, *id).transpose())
+                .map(|c| c.map(|c| c.room))
+                .collect::<roombridge_store::Result<Vec<_>>>()
+        })?;
+        self.sync_decided(rooms.iter());
+        Ok(())
+    }
+
+    /// Records the same decision on every conflict in `ids`, carried out as
+    /// [`App::decide_conflict`] says. All or nothing: if one conflict refuses (unknown, resolved, choice not allowed), no
     /// decision is recorded.
     pub fn decide_conflicts(
         &self,
@@ -282,7 +389,6 @@ impl App {
             }
             Ok(Ok(decided))
         })??;
-        self.sync_decided(decided.iter().map(|s| &s.room));
         let names = self.room_names()?;
         Ok(decided
             .into_iter()
@@ -329,6 +435,7 @@ impl App {
                 links,
                 privacy: settings.privacy,
                 capabilities: self.engine().context().booking.capabilities(),
+                language: settings.organiser_language,
             },
         ))
     }
@@ -387,8 +494,8 @@ impl App {
         }))
     }
 
-    /// Asks each room once to sync now. The decision is recorded either way; if the engine
-    /// cannot take the request, the room's next timed cycle carries it out.
+    /// Asks each room once to sync now. The decisions are recorded either way; if the engine
+    /// cannot take the request, the room's next timed cycle carries them out.
     fn sync_decided<'a>(&self, rooms: impl Iterator<Item = &'a RoomId>) {
         let rooms: BTreeSet<&RoomId> = rooms.collect();
         for room in rooms {
@@ -460,6 +567,7 @@ struct Planned {
     links: Vec<Link>,
     privacy: Privacy,
     capabilities: Capabilities,
+    language: roombridge_core::i18n::Lang,
 }
 
 impl Planned {
@@ -479,7 +587,47 @@ impl Planned {
             privacy: self.privacy,
             withdrawn: &[],
             capabilities: self.capabilities,
-            language: roombridge_core::i18n::Lang::En,
+            language: self.language,
+        }
+    }
+}
+
+impl Planned {
+    /// `action` as a step of a decision's preview.
+    fn step(&self, action: &roombridge_core::plan::Action) -> StepPreview {
+        use roombridge_core::plan::{Action, words};
+        let event = |id: &roombridge_core::GraphEventId| self.events.iter().find(|e| &e.id == id);
+        let title = words::title(
+            action,
+            |id| self.links.iter().find(|l| &l.id == id),
+            |key| {
+                self.composed
+                    .blocks
+                    .iter()
+                    .find(|b| &b.key == key)
+                    .map(|b| b.content.title.clone())
+            },
+            |id| event(id).map(|e| e.content.title.clone()),
+        );
+        let (message, told) = match action {
+            Action::DeclineEvent {
+                event: id, message, ..
+            } => (
+                Some(message.clone()),
+                event(id)
+                    .map(|e| e.content.organisation.trim().to_owned())
+                    .filter(|o| !o.is_empty()),
+            ),
+            Action::CancelEvent { message, .. } => (Some(message.clone()), None),
+            Action::CancelReservation { note, .. } => (Some(note.clone()), None),
+            _ => (None, None),
+        };
+        StepPreview {
+            action: action.kind(),
+            side: action.target().unwrap_or(Side::Calendar),
+            title,
+            message,
+            told,
         }
     }
 }

@@ -17,7 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::connections::{ConnectionsView, SavedConnection};
-use crate::decisions::{BulkDecisionRequest, DecisionRequest, PoliciesView, decided_by};
+use crate::decisions::{
+    BulkDecisionRequest, ChoicePreview, DecisionRequest, PoliciesView, decided_by,
+};
 use crate::doctor::{DoctorRequest, DoctorView};
 use crate::export::{ExportFormat, ExportView};
 use crate::mappings::{NewRoom, RoomEdit};
@@ -124,6 +126,19 @@ pub struct EditRoomInput {
     #[serde(flatten)]
     #[ts(flatten)]
     pub edit: RoomEdit,
+}
+
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct ConflictInput {
+    /// The conflict's id.
+    #[serde(deserialize_with = "lenient::number")]
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct ConflictIds {
+    pub ids: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -294,7 +309,8 @@ operations! {
         Done {}
     })
 
-    /// Records a decision on a conflict; the room's next sync (asked for at once) carries it out.
+    /// Records a decision on a conflict; the room's next sync carries it out, and until then
+    /// it can be undone.
     decide_conflict: Post "/conflicts/{id}/decision" Json,
     app(|app, input: DecideInput| -> ConflictView {
         let choice = app.choice_for(input.id, &input.decision)?;
@@ -388,6 +404,25 @@ operations! {
     /// Changes the fields given; `invalid_input` (nothing changed) when one is out of bounds.
     update_settings: Put "/settings" Json,
     app(|app, update: SettingsUpdate| -> SettingsView { app.update_settings(&update)? })
+
+    /// What keeping either side of a conflict would do: each side's writes and who is told
+    /// what, as the room's next sync would carry it out now.
+    preview_decisions: Get "/conflicts/{id}/preview" Json,
+    app(|app, input: ConflictInput| -> Vec<ChoicePreview> {
+        app.preview_decisions(input.id)?
+    })
+
+    /// Withdraws a decision before the room's next sync carries it out.
+    undo_decision: Delete "/conflicts/{id}/decision" Json,
+    app(|app, input: ConflictInput| -> ConflictView { app.undo_decision(input.id)? })
+
+    /// Carries out the decisions waiting on these conflicts now, instead of at their rooms'
+    /// next polls.
+    carry_out_decisions: Post "/conflicts/carry-out" Json,
+    app(|app, input: ConflictIds| -> Done {
+        app.carry_out_now(&input.ids)?;
+        Done {}
+    })
 
     /// The connections RoomBridge runs on (Microsoft 365, the booking system), never a secret.
     get_connections: Get "/connections" Json,

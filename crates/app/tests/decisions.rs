@@ -467,3 +467,88 @@ async fn keeping_outlook_over_an_allocation_is_refused_with_what_to_do_instead()
     app.decide_conflict(over_event.id, Choice::KeepCalendar, "kari", "")
         .expect("an event RoomBridge may cancel");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_says_what_it_will_do_and_can_be_undone_until_a_sync_carries_it_out() {
+    let (app, _dir) = demo().await;
+    let conflicts = open_conflicts(&app).await;
+    // An hour between polls: nothing carries the decision out unless asked.
+    app.update_settings(&roombridge_app::settings::SettingsUpdate {
+        poll_interval_secs: Some(3600),
+        organiser_language: Some("nb".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let overlap = conflicts
+        .iter()
+        .find(|c| c.choices == ["keep_booking", "keep_calendar", "move"])
+        .expect("an overlap conflict");
+    let meeting = overlap.calendar.as_ref().unwrap();
+    let reservation = overlap.booking.as_ref().unwrap();
+
+    // Beforehand: what each side gets, and who is told what, in the organisation's language.
+    let previews = app.preview_decisions(overlap.id).unwrap();
+    let keep_booking = previews
+        .iter()
+        .find(|p| p.choice == "keep_booking")
+        .unwrap();
+    assert_eq!(keep_booking.refused, None);
+    let [decline] = &keep_booking.steps[..] else {
+        panic!("one step: {:?}", keep_booking.steps);
+    };
+    assert_eq!(
+        (decline.action, decline.side, decline.title.as_str()),
+        ("decline_event", Side::Calendar, meeting.title.as_str())
+    );
+    assert_eq!(decline.told.as_deref(), Some(meeting.organisation.as_str()));
+    let message = decline.message.as_deref().unwrap();
+    assert!(message.contains("Rommet avslo dette møtet"), "{message}");
+    assert!(message.contains(&reservation.title), "{message}");
+    let keep_calendar = previews
+        .iter()
+        .find(|p| p.choice == "keep_calendar")
+        .unwrap();
+    assert!(
+        keep_calendar
+            .steps
+            .iter()
+            .any(|s| s.action == "cancel_reservation"
+                && s.side == Side::Booking
+                && s.title == reservation.title),
+        "{:?}",
+        keep_calendar.steps
+    );
+
+    // Decided, then undone before a sync: the conflict waits again, nothing was written.
+    let decided = app
+        .decide_conflict(overlap.id, Choice::KeepBooking, "kari", "")
+        .unwrap();
+    assert!(decided.decision.is_some());
+    let undone = app.undo_decision(overlap.id).unwrap();
+    assert!(undone.decision.is_none());
+    let open = app.list_conflicts().unwrap();
+    let again = open
+        .iter()
+        .find(|c| c.id == overlap.id)
+        .expect("still open");
+    assert!(again.decision.is_none());
+
+    // Decided and carried out at once: then the undo is the history's business.
+    app.decide_conflict(overlap.id, Choice::KeepBooking, "kari", "")
+        .unwrap();
+    app.carry_out_now(&[overlap.id]).unwrap();
+    let id = overlap.id;
+    wait_for(60, "the decision to be carried out", || {
+        let open = app.list_conflicts().unwrap();
+        open.iter().all(|c| c.id != id).then_some(())
+    })
+    .await;
+    let late = app.undo_decision(id).unwrap_err();
+    assert_eq!(late.code, ErrorCode::InvalidInput);
+    assert!(
+        late.message.contains("already carried out"),
+        "{}",
+        late.message
+    );
+    app.shutdown().await;
+}

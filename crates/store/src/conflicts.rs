@@ -166,6 +166,24 @@ pub fn decide(
     Ok(get(conn, id)?.ok_or(DecideError::NotFound))
 }
 
+/// Withdraws the decision recorded on an open conflict, before a cycle carries it out: the
+/// conflict waits for a decision again.
+pub fn undecide(conn: &Connection, id: i64) -> Result<Result<StoredConflict, DecideError>> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE conflicts SET decision = NULL, decided_by = NULL, decided_reason = NULL,
+                 decided_at = NULL WHERE id = ?1 AND resolved_at IS NULL",
+        )?
+        .execute([id])?;
+    if changed == 0 {
+        return Ok(Err(match get(conn, id)? {
+            Some(_) => DecideError::AlreadyResolved,
+            None => DecideError::NotFound,
+        }));
+    }
+    Ok(get(conn, id)?.ok_or(DecideError::NotFound))
+}
+
 /// Decisions waiting to be carried out in `room`.
 pub fn decided(conn: &Connection, room: &RoomId) -> Result<Vec<(StoredConflict, Decided)>> {
     Ok(list_open(conn, Some(room))?

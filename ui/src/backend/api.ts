@@ -144,10 +144,31 @@ detail: string | null, problem: Problem | null,
 found: number, };
 
 /**
+ * What one decision on a conflict would do, as the room's next sync would carry it out now.
+ */
+export type ChoicePreview = { choice: ConflictChoice, 
+/**
+ * The writes, in order; empty when neither side changes (the conflict is only closed).
+ */
+steps: Array<StepPreview>, 
+/**
+ * Why this decision cannot be carried out as both sides are now, if it cannot.
+ */
+refused: string | null, };
+
+/**
  * The decisions on a conflict by name, as [`ConflictView::choices`] and [`DecisionView::choice`]
  * carry them ([`Choice::name`]); declared for the UI's types.
  */
 export type ConflictChoice = "keep_booking" | "keep_calendar" | "merge" | "move";
+
+export type ConflictIds = { ids: Array<number>, };
+
+export type ConflictInput = { 
+/**
+ * The conflict's id.
+ */
+id: number, };
 
 export type ConflictKind = "edit" | "delete_edit" | "overlap" | "fragment_edit" | "read_only";
 
@@ -715,6 +736,32 @@ export type Span = "day" | "fortnight";
 export type Status = { mode: Mode, version: string, rooms: number, };
 
 /**
+ * One write a decision leads to.
+ */
+export type StepPreview = { 
+/**
+ * What is done, named as the history names it (`decline_event`, `cancel_reservation`…).
+ */
+action: HistoryKind, 
+/**
+ * Where it is done.
+ */
+side: Side, 
+/**
+ * The title of what it touches.
+ */
+title: string, 
+/**
+ * What the meeting's organiser (a decline), its attendees (a cancellation) or the booking
+ * system (a cancelled reservation's note) is told, in the organisation's language.
+ */
+message: string | null, 
+/**
+ * Who is told, as Outlook names the meeting's organiser.
+ */
+told: string | null, };
+
+/**
  * Step 1a: the Microsoft 365 tenant, as typed. The client secret (or certificate key) is read
  * into a [`Secret`] on arrival and is never sent back.
  */
@@ -789,6 +836,9 @@ export const OPERATIONS = {
   resumeAll: { op: "resume_all", method: "POST", path: "/rooms/resume-all" },
   getSettings: { op: "get_settings", method: "GET", path: "/settings" },
   updateSettings: { op: "update_settings", method: "PUT", path: "/settings" },
+  previewDecisions: { op: "preview_decisions", method: "GET", path: "/conflicts/{id}/preview" },
+  undoDecision: { op: "undo_decision", method: "DELETE", path: "/conflicts/{id}/decision" },
+  carryOutDecisions: { op: "carry_out_decisions", method: "POST", path: "/conflicts/carry-out" },
   getConnections: { op: "get_connections", method: "GET", path: "/connections" },
   testTenantConnection: { op: "test_tenant_connection", method: "POST", path: "/connections/tenant/test" },
   saveTenantConnection: { op: "save_tenant_connection", method: "PUT", path: "/connections/tenant" },
@@ -817,7 +867,10 @@ export interface Operations {
   syncRoom: { input: RoomInput; output: Done };
   /** Lets the deletions the mass-deletion breaker holds back in a room go ahead. */
   approveDeletions: { input: RoomInput; output: Done };
-  /** Records a decision on a conflict; the room's next sync (asked for at once) carries it out. */
+  /**
+   * Records a decision on a conflict; the room's next sync carries it out, and until then
+   * it can be undone.
+   */
   decideConflict: { input: DecideInput; output: ConflictView };
   /** The same decision on several conflicts, all or none. */
   decideConflicts: { input: BulkDecisionRequest; output: Array<ConflictView> };
@@ -857,6 +910,18 @@ export interface Operations {
   getSettings: { input: NoInput; output: SettingsView };
   /** Changes the fields given; `invalid_input` (nothing changed) when one is out of bounds. */
   updateSettings: { input: SettingsUpdate; output: SettingsView };
+  /**
+   * What keeping either side of a conflict would do: each side's writes and who is told
+   * what, as the room's next sync would carry it out now.
+   */
+  previewDecisions: { input: ConflictInput; output: Array<ChoicePreview> };
+  /** Withdraws a decision before the room's next sync carries it out. */
+  undoDecision: { input: ConflictInput; output: ConflictView };
+  /**
+   * Carries out the decisions waiting on these conflicts now, instead of at their rooms'
+   * next polls.
+   */
+  carryOutDecisions: { input: ConflictIds; output: Done };
   /** The connections RoomBridge runs on (Microsoft 365, the booking system), never a secret. */
   getConnections: { input: NoInput; output: ConnectionsView };
   /**

@@ -36,6 +36,9 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     verifyAudit: vi.fn(async () => ({ ok: true, checked: 3, broken_at: null, message: 'intact' })),
     decideConflict: vi.fn(async ({ id }: DecideInput) => conflict(id)),
     decideConflicts: vi.fn(async ({ ids }: BulkDecisionRequest) => ids.map((id) => conflict(id))),
+    previewDecisions: vi.fn(async () => []),
+    undoDecision: vi.fn(async ({ id }: { id: number }) => conflict(id)),
+    carryOutDecisions: vi.fn(async () => ({})),
     getPolicies: vi.fn(async () => policies),
     setDefaultPolicy: vi.fn(async (_input: PolicyInput = {}) => policies),
     setRoomPolicy: vi.fn(async (_input: RoomPolicyInput) => policies),
@@ -54,6 +57,13 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     updateSettings: vi.fn(async (u: SettingsUpdate = {}) => ({ ...settings, ...u }) as SettingsView),
     activity: vi.fn(async (_input: ActivityInput = {}) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
+    getConnections: vi.fn(async () => {
+      throw new BackendError('unavailable', 'not in this test');
+    }),
+    testTenantConnection: vi.fn(),
+    saveTenantConnection: vi.fn(),
+    testBookingConnection: vi.fn(),
+    saveBookingConnection: vi.fn(),
     doctor: vi.fn(async () => ({ checked_at: '2026-11-20T10:00:00Z', rooms: 0, problems: 0, warnings: 0, findings: [] })),
     pauseRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { paused: true, status: 'paused' })),
     resumeRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { status: 'syncing' })),

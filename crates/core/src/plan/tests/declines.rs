@@ -127,3 +127,44 @@ fn an_event_whose_block_is_gone_is_removed_as_its_organizer_requires() {
         }
     }
 }
+
+/// One Outlook meeting over two booking-system reservations is one conflict, and deciding it
+/// sends its organiser one message that names both.
+#[test]
+fn a_meeting_over_two_reservations_is_one_conflict_and_one_message() {
+    let mut room = room_with(Kind::Overlap, Modified::Unknown, Policy::Manual);
+    let mut band = block("Band rehearsal");
+    band.key = BlockKey::new("r:9");
+    band.source = ReservationId::new("9");
+    band.content = timed("Band rehearsal", at(18, 15), at(19, 0));
+    let mut band_event = event("Band rehearsal");
+    band_event.id = GraphEventId::new("E9");
+    band_event.content = band.content.clone();
+    room.footprint.push(footprint_of(&band));
+    room.links.push(synced_link(
+        "b:r:9",
+        "r:9",
+        "E9",
+        band.content.hash(),
+        Side::Booking,
+    ));
+    room.blocks.push(band);
+    room.events.push(band_event);
+
+    let held = room.plan();
+    assert_eq!(held.conflicts.len(), 1, "{held}");
+    assert_eq!(held.conflicts[0].kind, ConflictKind::Overlap);
+
+    let decided = held_overlap(room, Some(Choice::KeepBooking)).plan();
+    let declines: Vec<&String> = decided
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::DeclineEvent { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(declines.len(), 1, "{decided}");
+    assert!(declines[0].contains("“Choir practice”"), "{}", declines[0]);
+    assert!(declines[0].contains("“Band rehearsal”"), "{}", declines[0]);
+}
