@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use roombridge_core::capability::Capabilities;
 use roombridge_core::compose::Composed;
 use roombridge_core::compose::compose;
+use roombridge_core::plan::words;
 use roombridge_core::plan::{Decided, LinkState, PlanInput, check_move, plan};
 use roombridge_core::policy::{Choice, FieldOwnership, Move, Policy};
 use roombridge_core::privacy::Privacy;
 use roombridge_core::{CalendarEvent, Link, RoomId, Side, SyncWindow};
 use roombridge_store::conflicts::{self, DecideError, StoredConflict};
+use roombridge_store::history::{self, HistoryKind, NewEntry};
 use roombridge_store::{links, mirror, rooms, settings};
 
 use crate::views::ConflictView;
@@ -91,6 +93,56 @@ pub struct BulkDecisionRequest {
     pub ids: Vec<i64>,
     #[serde(flatten)]
     pub decision: DecisionRequest,
+}
+
+/// The title a conflict's history rows carry: its reservation's, else its meeting's.
+fn conflict_title(conflict: &StoredConflict) -> String {
+    conflict
+        .booking
+        .as_ref()
+        .or(conflict.calendar.as_ref())
+        .map(|c| c.title.clone())
+        .unwrap_or_default()
+}
+
+/// The history row of a decision as it is recorded.
+fn recorded(conflict: &StoredConflict, choice: Choice, by: &str, reason: &str) -> NewEntry {
+    let reason = reason.trim();
+    let why = if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" Reason: {reason}")
+    };
+    NewEntry {
+        room: conflict.room.clone(),
+        cycle: 0,
+        kind: HistoryKind::DecisionRecorded,
+        side: None,
+        outcome: history::Outcome::Ok,
+        title: conflict_title(conflict),
+        detail: format!(
+            "{by} decided to {}; the room's next sync carries it out.{why}",
+            words::choice_words(&choice)
+        ),
+    }
+}
+
+/// The history row of a decision withdrawn before it was carried out.
+fn withdrawn(conflict: &StoredConflict, decision: &conflicts::Decision, by: &str) -> NewEntry {
+    NewEntry {
+        room: conflict.room.clone(),
+        cycle: 0,
+        kind: HistoryKind::DecisionWithdrawn,
+        side: None,
+        outcome: history::Outcome::Ok,
+        title: conflict_title(conflict),
+        detail: format!(
+            "{by} withdrew the decision to {} ({}'s) before it was carried out; the conflict waits \
+             for a decision again.",
+            words::choice_words(&decision.choice),
+            decision.by
+        ),
+    }
 }
 
 /// What one decision on a conflict would do, as the room's next sync would carry it out now.
@@ -256,10 +308,18 @@ impl App {
             _ => self.check_decision(id, choice)?,
         }
         let now = chrono::Utc::now();
-        let decided = self
+        let (decided, row) = self
             .store()
-            .write(|c| conflicts::decide(c, id, choice, by, reason.trim(), now))?
+            .write(|c| {
+                let decided = match conflicts::decide(c, id, choice, by, reason.trim(), now)? {
+                    Ok(d) => d,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let row = history::append(c, &recorded(&decided, choice, by, reason), now)?;
+                Ok(Ok((decided, row)))
+            })?
             .map_err(|e| refused(id, e))?;
+        self.told_history(row);
         Ok(ConflictView::new(decided, &self.room_names()?))
     }
 
@@ -304,7 +364,7 @@ impl App {
     /// Withdraws the decision on conflict `id` before a sync carries it out: the conflict
     /// waits for a decision again. Refused while the room syncs (the decision may be being
     /// carried out) and once it was carried out (the history's undo applies then).
-    pub fn undo_decision(&self, id: i64) -> Result<ConflictView, ApiError> {
+    pub fn undo_decision(&self, id: i64, by: &str) -> Result<ConflictView, ApiError> {
         let room = self
             .store()
             .read(|c| conflicts::get(c, id))?
@@ -316,9 +376,20 @@ impl App {
                  moment: once it is done, the history offers to undo it.",
             ));
         }
-        let undone = self
+        let now = chrono::Utc::now();
+        let (undone, row) = self
             .store()
-            .write(|c| conflicts::undecide(c, id))?
+            .write(|c| {
+                let Some(decision) = conflicts::get(c, id)?.and_then(|c| c.decision) else {
+                    return Ok(Err(DecideError::AlreadyResolved));
+                };
+                let undone = match conflicts::undecide(c, id)? {
+                    Ok(u) => u,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let row = history::append(c, &withdrawn(&undone, &decision, by), now)?;
+                Ok(Ok((undone, row)))
+            })?
             .map_err(|e| match e {
                 DecideError::AlreadyResolved => invalid(
                     "This decision was already carried out. The history offers to undo it \
@@ -326,6 +397,7 @@ impl App {
                 ),
                 other => refused(id, other),
             })?;
+        self.told_history(row);
         Ok(ConflictView::new(undone, &self.room_names()?))
     }
 
@@ -376,9 +448,13 @@ impl App {
                 }
             }
             let mut decided = Vec::with_capacity(ids.len());
+            let mut rows = Vec::with_capacity(ids.len());
             for &id in &ids {
                 match conflicts::decide(c, id, choice, by, reason.trim(), now)? {
-                    Ok(s) => decided.push(s),
+                    Ok(s) => {
+                        rows.push(recorded(&s, choice, by, reason));
+                        decided.push(s);
+                    }
                     // `check` saw the same transaction; kept for completeness.
                     Err(e) => {
                         return Err(roombridge_store::StoreError::Invalid(format!(
@@ -387,8 +463,13 @@ impl App {
                     }
                 }
             }
-            Ok(Ok(decided))
+            let rows = history::append_all(c, &rows, now)?;
+            Ok(Ok((decided, rows)))
         })??;
+        let (decided, rows) = decided;
+        for row in rows {
+            self.told_history(row);
+        }
         let names = self.room_names()?;
         Ok(decided
             .into_iter()

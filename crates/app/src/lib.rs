@@ -301,6 +301,19 @@ impl App {
 
     /// A new history row as the UI shows it. Only its own room's name is read (by key), so
     /// forwarding a row costs the same however many rooms there are.
+    /// Tells the UI about a history row the app wrote itself (a decision, a mapping).
+    pub(crate) fn told_history(&self, entry: history::Entry) {
+        if let Some(anchor) = self.anchor.get() {
+            anchor.changed();
+        }
+        match self.history_entry(entry) {
+            Ok(view) => {
+                self.tell(Update::History(view));
+            }
+            Err(e) => tracing::warn!("history update: {}", e.message),
+        }
+    }
+
     fn history_entry(&self, entry: history::Entry) -> Result<HistoryEntry, ApiError> {
         let names: std::collections::HashMap<RoomId, String> = self
             .store

@@ -414,7 +414,7 @@ operations! {
 
     /// Withdraws a decision before the room's next sync carries it out.
     undo_decision: Delete "/conflicts/{id}/decision" Json,
-    app(|app, input: ConflictInput| -> ConflictView { app.undo_decision(input.id)? })
+    app(|app, input: ConflictInput| -> ConflictView { app.undo_decision(input.id, &decided_by())? })
 
     /// Carries out the decisions waiting on these conflicts now, instead of at their rooms'
     /// next polls.

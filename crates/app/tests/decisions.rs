@@ -524,7 +524,7 @@ async fn a_decision_says_what_it_will_do_and_can_be_undone_until_a_sync_carries_
         .decide_conflict(overlap.id, Choice::KeepBooking, "kari", "")
         .unwrap();
     assert!(decided.decision.is_some());
-    let undone = app.undo_decision(overlap.id).unwrap();
+    let undone = app.undo_decision(overlap.id, "ola").unwrap();
     assert!(undone.decision.is_none());
     let open = app.list_conflicts().unwrap();
     let again = open
@@ -532,6 +532,28 @@ async fn a_decision_says_what_it_will_do_and_can_be_undone_until_a_sync_carries_
         .find(|c| c.id == overlap.id)
         .expect("still open");
     assert!(again.decision.is_none());
+    // Both are in the history: who decided what, and who withdrew it.
+    let rows = app.list_history(Some(50), Some(&overlap.room_id)).unwrap();
+    let recorded = rows
+        .iter()
+        .find(|e| e.kind == roombridge_app::views::HistoryKind::DecisionRecorded)
+        .expect("the decision is in the history");
+    assert!(
+        recorded
+            .detail
+            .starts_with("kari decided to keep the booking system's version"),
+        "{}",
+        recorded.detail
+    );
+    let withdrawn = rows
+        .iter()
+        .find(|e| e.kind == roombridge_app::views::HistoryKind::DecisionWithdrawn)
+        .expect("the withdrawal is in the history");
+    assert!(
+        withdrawn.detail.starts_with("ola withdrew the decision"),
+        "{}",
+        withdrawn.detail
+    );
 
     // Decided and carried out at once: then the undo is the history's business.
     app.decide_conflict(overlap.id, Choice::KeepBooking, "kari", "")
@@ -543,7 +565,7 @@ async fn a_decision_says_what_it_will_do_and_can_be_undone_until_a_sync_carries_
         open.iter().all(|c| c.id != id).then_some(())
     })
     .await;
-    let late = app.undo_decision(id).unwrap_err();
+    let late = app.undo_decision(id, "ola").unwrap_err();
     assert_eq!(late.code, ErrorCode::InvalidInput);
     assert!(
         late.message.contains("already carried out"),

@@ -6,7 +6,7 @@
 export const API_ERROR_CODES = ["unauthorized", "not_found", "invalid_input", "unavailable", "not_configured", "internal"] as const;
 
 /** Every kind of history entry, in the order the history filter offers them. */
-export const HISTORY_KINDS = ["create_event", "create_series", "update_event", "update_series", "delete_event", "cancel_event", "decline_event", "create_reservation", "update_reservation", "cancel_reservation", "skip_occurrence", "detach_occurrence", "move_event", "move_reservation", "settle", "relink", "forget", "conflict", "conflict_decided", "rejected", "orphaned", "cycle_failed", "deletions_held", "mapping"] as const;
+export const HISTORY_KINDS = ["create_event", "create_series", "update_event", "update_series", "delete_event", "cancel_event", "decline_event", "create_reservation", "update_reservation", "cancel_reservation", "skip_occurrence", "detach_occurrence", "move_event", "move_reservation", "settle", "relink", "forget", "conflict", "conflict_decided", "rejected", "orphaned", "cycle_failed", "deletions_held", "mapping", "decision_recorded", "decision_withdrawn"] as const;
 
 /**
  * History rows of one hour or day.
@@ -423,7 +423,7 @@ export type HistoryEntry = { seq: number, at: string, room_id: string, room_name
  * something it is not. [`super::verify`] hashes the stored text as it is, so such a history
  * still verifies.
  */
-export type HistoryKind = "create_event" | "create_series" | "update_event" | "update_series" | "delete_event" | "cancel_event" | "decline_event" | "create_reservation" | "update_reservation" | "cancel_reservation" | "skip_occurrence" | "detach_occurrence" | "move_event" | "move_reservation" | "settle" | "relink" | "forget" | "conflict" | "conflict_decided" | "rejected" | "orphaned" | "cycle_failed" | "deletions_held" | "mapping";
+export type HistoryKind = "create_event" | "create_series" | "update_event" | "update_series" | "delete_event" | "cancel_event" | "decline_event" | "create_reservation" | "update_reservation" | "cancel_reservation" | "skip_occurrence" | "detach_occurrence" | "move_event" | "move_reservation" | "settle" | "relink" | "forget" | "conflict" | "conflict_decided" | "rejected" | "orphaned" | "cycle_failed" | "deletions_held" | "mapping" | "decision_recorded" | "decision_withdrawn";
 
 /**
  * Which history rows to show or export, as the UI, the HTTP query string and the CLI give it.

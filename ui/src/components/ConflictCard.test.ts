@@ -57,7 +57,18 @@ describe('ConflictCard', () => {
     );
     expect(body).toContain('data-testid="conflict-pending"');
     expect(body).toContain('Keep Outlook, chosen by kari');
-    expect(body).toContain('will be applied on the next sync');
+    expect(body).toContain("The room's next sync carries it out; until then you can undo it.");
+    expect(body).toContain('data-testid="conflict-undo"');
+    expect(body).toContain('data-testid="conflict-carry-out"');
+    // Decided: what each choice would do is no longer offered.
+    expect(body).not.toContain('data-testid="conflict-outcomes"');
+  });
+
+  it('says for each choice what it does, in general words until the plan is known', () => {
+    const body = html(conflict(8, { kind: 'overlap', choices: ['keep_booking', 'keep_calendar', 'move'] }));
+    expect(body).toContain('data-testid="conflict-outcomes"');
+    expect(body).toContain('data-testid="outcome-keep_booking"');
+    expect(visible(body)).toContain('the one you choose above moves to the new time');
   });
 
   it('shows decisions in words: no codes, no doubled quotes', () => {

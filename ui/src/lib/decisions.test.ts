@@ -10,6 +10,8 @@ import {
   initialMerge,
   localInput,
   moveDefaults,
+  stepAudience,
+  stepSentence,
   pendingSummary,
   unquote,
 } from './decisions';
@@ -142,5 +144,26 @@ describe('policies', () => {
     );
     expect(policyOptions(['manual'], 'fields:title=calendar')).toEqual(['manual', 'fields:title=calendar']);
     expect(policyOptions(['manual'], null)).toEqual(['manual']);
+  });
+});
+
+describe('what a decision does', () => {
+  afterEach(() => setLang('en'));
+
+  it('says each step in a sentence, and who is told', () => {
+    const decline = { action: 'decline_event' as const, title: '"Team breakfast"', told: 'Kari Nordmann' };
+    expect(stepSentence(decline)).toBe('Outlook: the room declines the meeting “Team breakfast”, which leaves the room calendar.');
+    expect(stepAudience(decline)).toBe('Kari Nordmann, who organised it, gets this message:');
+    expect(stepAudience({ action: 'decline_event', told: null })).toBe('Its organiser gets this message:');
+    const cancel = { action: 'cancel_reservation' as const, title: 'Choir', told: null };
+    expect(stepSentence(cancel)).toBe('Booking system: the reservation “Choir” is cancelled.');
+    expect(stepAudience(cancel)).toBe('The booking system keeps this note:');
+    expect(stepAudience({ action: 'update_event', told: null })).toBeNull();
+    setLang('nb');
+    expect(stepSentence(cancel)).toBe('Bookingsystemet: reservasjonen «Choir» avlyses.');
+  });
+
+  it('names an action it has no sentence for by its history phrase', () => {
+    expect(stepSentence({ action: 'relink', title: 'Choir' })).toBe('Re-linked an existing reservation: Choir');
   });
 });

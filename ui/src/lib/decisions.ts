@@ -3,12 +3,14 @@ import type {
   ConflictView,
   DecisionRequest,
   FieldOwnership,
+  HistoryKind,
   MoveRequest,
   Side,
+  StepPreview,
 } from '../backend/types';
 import { dateFormat, t } from '../i18n/index.svelte';
 import { formatWhen } from './conflicts';
-import { humanise } from './format';
+import { historyPhrase, humanise } from './format';
 
 /** The order choices are offered in. */
 const ORDER: ConflictChoice[] = ['keep_booking', 'keep_calendar', 'merge', 'move'];
@@ -139,4 +141,45 @@ export function pendingSummary(conflict: Pick<ConflictView, 'decision' | 'bookin
   return reason
     ? t('conflicts.pending_reason', { choice: what, by: d.by, reason })
     : t('conflicts.pending', { choice: what, by: d.by });
+}
+
+/** The history kinds a decision's step can be, each with its own sentence. */
+const STEP_ACTIONS = [
+  'create_event',
+  'update_event',
+  'delete_event',
+  'cancel_event',
+  'decline_event',
+  'create_series',
+  'update_series',
+  'move_event',
+  'move_reservation',
+  'skip_occurrence',
+  'detach_occurrence',
+  'create_reservation',
+  'update_reservation',
+  'cancel_reservation',
+] as const satisfies readonly HistoryKind[];
+type StepAction = (typeof STEP_ACTIONS)[number];
+
+/** One step of a decision in a sentence: where, what, on which reservation or meeting. */
+export function stepSentence(step: Pick<StepPreview, 'action' | 'title'>): string {
+  const title = unquote(step.title) || t('conflicts.untitled');
+  return (STEP_ACTIONS as readonly string[]).includes(step.action)
+    ? t(`conflicts.step_${step.action as StepAction}`, { title })
+    : `${historyPhrase(step.action)}: ${title}`;
+}
+
+/** Who a step's message goes to, in words. */
+export function stepAudience(step: Pick<StepPreview, 'action' | 'told'>): string | null {
+  switch (step.action) {
+    case 'decline_event':
+      return step.told ? t('conflicts.told_organiser_named', { name: step.told }) : t('conflicts.told_organiser');
+    case 'cancel_event':
+      return t('conflicts.told_attendees');
+    case 'cancel_reservation':
+      return t('conflicts.told_booking_note');
+    default:
+      return null;
+  }
 }

@@ -4,7 +4,7 @@ import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
 import type { DoctorRequest, DoctorView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
-import type { ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
+import type { ChoicePreview, ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import type {
   BookingForm,
   CheckView,
@@ -272,6 +272,42 @@ export class AppState {
           ? [await this.#backend.decideConflict({ id: ids[0]!, ...decision })]
           : await this.#backend.decideConflicts({ ids, ...decision });
       const byId = new Map(decided.map((c) => [c.id, c]));
+      this.conflicts = this.conflicts.map((c) => byId.get(c.id) ?? c);
+      return null;
+    } catch (e) {
+      const error = toBackendError(e);
+      if (error.code === 'unauthorized') this.fatal = error;
+      return error;
+    }
+  }
+
+  /** What keeping either side of conflict `id` would do; null when it cannot be told now. */
+  async previewDecisions(id: number): Promise<ChoicePreview[] | null> {
+    try {
+      return await this.#backend.previewDecisions({ id });
+    } catch {
+      // The card then says what each choice does in general words.
+      return null;
+    }
+  }
+
+  /** Withdraws the decision on conflict `id` before a sync carries it out. */
+  async undoDecision(id: number): Promise<BackendError | null> {
+    return this.#conflictCall(async () => [await this.#backend.undoDecision({ id })]);
+  }
+
+  /** Carries out the decisions waiting on `ids` now instead of at their rooms' next polls. */
+  async carryOutDecisions(ids: number[]): Promise<BackendError | null> {
+    return this.#conflictCall(async () => {
+      await this.#backend.carryOutDecisions({ ids });
+      return [];
+    });
+  }
+
+  async #conflictCall(call: () => Promise<ConflictView[]>): Promise<BackendError | null> {
+    try {
+      const changed = await call();
+      const byId = new Map(changed.map((c) => [c.id, c]));
       this.conflicts = this.conflicts.map((c) => byId.get(c.id) ?? c);
       return null;
     } catch (e) {

@@ -1,34 +1,64 @@
-import { expect, openScreen, test } from './fixtures';
+import type { SettingsView } from '../../src/backend/types';
+import { api, auth, expect, getJson, openScreen, test } from './fixtures';
 
-test('a facility manager keeps the booking for a double booking, with a reason, and it is audited', async ({ page }) => {
-  await openScreen(page, 'conflicts');
+test('a decision says beforehand what it does, can be undone until a sync carries it out, and both are audited', async ({
+  page,
+  request,
+}) => {
+  // An hour between polls while this test runs: only "Carry out now" carries a decision out.
+  const before = await getJson<SettingsView>(request, '/settings');
+  const slow = await request.put(api('/settings'), { ...auth(), data: { poll_interval_secs: 3600 } });
+  expect(slow.ok()).toBe(true);
+  try {
+    await openScreen(page, 'conflicts');
 
-  // The demo has Outlook meetings that double-book two rooms.
-  const cards = page.getByTestId('conflict-card');
-  await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-  const card = cards.first();
-  const id = await card.getAttribute('data-conflict-id');
-  expect(id).toBeTruthy();
+    // The demo has Outlook meetings that double-book two rooms.
+    const cards = page.getByTestId('conflict-card');
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const card = cards.first();
+    const id = await card.getAttribute('data-conflict-id');
+    expect(id).toBeTruthy();
 
-  // Both versions side by side, with the differing rows marked, and only the allowed choices.
-  await expect(card.getByRole('columnheader', { name: 'Booking system' })).toBeVisible();
-  await expect(card.getByRole('columnheader', { name: 'Outlook calendar' })).toBeVisible();
-  await expect(card.getByTestId('choice-keep_booking')).toBeVisible();
-  await expect(card.getByTestId('choice-keep_calendar')).toBeVisible();
+    // Both versions side by side, with the differing rows marked, and only the allowed choices.
+    await expect(card.getByRole('columnheader', { name: 'Booking system' })).toBeVisible();
+    await expect(card.getByRole('columnheader', { name: 'Outlook calendar' })).toBeVisible();
+    await expect(card.getByTestId('choice-keep_booking')).toBeVisible();
+    await expect(card.getByTestId('choice-keep_calendar')).toBeVisible();
 
-  const reason = `The club holds this slot (e2e ${Date.now()})`;
-  await card.getByTestId('conflict-reason').fill(reason);
-  await card.getByTestId('choice-keep_booking').click();
+    // Before deciding: what each choice does on each side, and who is told what.
+    const keepBooking = card.getByTestId('outcome-keep_booking');
+    await expect(keepBooking).toContainText('the room declines the meeting');
+    await expect(keepBooking).toContainText('who organised it, gets this message:');
+    await expect(keepBooking).toContainText('The room declined this meeting because booking-system reservations come first here');
+    await expect(card.getByTestId('outcome-keep_calendar')).toContainText('Booking system: the reservation');
 
-  // The room syncs at once; the decided conflict leaves the inbox.
-  await expect(page.locator(`[data-testid="conflict-card"][data-conflict-id="${id}"]`)).toHaveCount(0, {
-    timeout: 30_000,
-  });
+    // Decided, then undone: the card asks again, and nothing was carried out.
+    await card.getByTestId('choice-keep_booking').click();
+    await expect(card.getByTestId('conflict-pending')).toBeVisible();
+    await expect(card.getByTestId('conflict-status')).toContainText('until then you can undo it');
+    await card.getByTestId('conflict-undo').click();
+    await expect(card.getByTestId('conflict-pending')).toHaveCount(0);
+    await expect(card.getByTestId('conflict-status')).toContainText('Undone');
+    await expect(card.getByTestId('choice-keep_booking')).toBeEnabled();
 
-  await page.getByTestId('tab-history').click();
-  const decided = page.locator('[data-testid="history-row"][data-kind="conflict_decided"]');
-  await expect.poll(() => decided.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-  await expect(decided.filter({ hasText: reason })).toHaveCount(1);
+    // Decided again, with a reason, and carried out now: the conflict leaves the inbox.
+    const reason = `The club holds this slot (e2e ${Date.now()})`;
+    await card.getByTestId('conflict-reason').fill(reason);
+    await card.getByTestId('choice-keep_booking').click();
+    await card.getByTestId('conflict-carry-out').click();
+    await expect(page.locator(`[data-testid="conflict-card"][data-conflict-id="${id}"]`)).toHaveCount(0, {
+      timeout: 30_000,
+    });
+
+    // The history has the decision, its withdrawal, and the one carried out with its reason.
+    await page.getByTestId('tab-history').click();
+    const rows = (kind: string) => page.locator(`[data-testid="history-row"][data-kind="${kind}"]`);
+    await expect.poll(() => rows('conflict_decided').filter({ hasText: reason }).count(), { timeout: 30_000 }).toBe(1);
+    await expect(rows('decision_withdrawn').first()).toBeVisible();
+    await expect.poll(() => rows('decision_recorded').count()).toBeGreaterThanOrEqual(2);
+  } finally {
+    await request.put(api('/settings'), { ...auth(), data: { poll_interval_secs: before.poll_interval_secs } });
+  }
 });
 
 test('a room can follow its own conflict policy', async ({ page }) => {

@@ -1,24 +1,5 @@
-import type { APIRequestContext } from '@playwright/test';
 import type { HistoryEntry, RoomView, SettingsView } from '../../src/backend/types';
-import { expect, openScreen, serverUrl, test } from './fixtures';
-
-/** An API address of the demo server (the API never takes the token from an address). */
-function api(path: string, params: Record<string, string> = {}): string {
-  const url = new URL(`/api${path}`, new URL(serverUrl()).origin);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return url.toString();
-}
-
-/** The token, as a bearer header. */
-function auth(): { headers: Record<string, string> } {
-  return { headers: { Authorization: `Bearer ${new URL(serverUrl()).searchParams.get('token') ?? ''}` } };
-}
-
-async function getJson<T>(request: APIRequestContext, path: string, params?: Record<string, string>): Promise<T> {
-  const res = await request.get(api(path, params), auth());
-  expect(res.ok(), `${path}: HTTP ${res.status()}`).toBe(true);
-  return (await res.json()) as T;
-}
+import { api, auth, expect, getJson, openScreen, serverUrl, test } from './fixtures';
 
 // The demo server is shared by every spec: leave the settings as this file found them.
 let before: SettingsView | null = null;

@@ -66,6 +66,10 @@ pub enum HistoryKind {
     DeletionsHeld,
     /// A room's mapping was added, edited or removed.
     Mapping,
+    /// A person decided a conflict; the room's next sync carries it out.
+    DecisionRecorded,
+    /// A person withdrew a decision before a sync carried it out.
+    DecisionWithdrawn,
 }
 
 /// A stored or given kind name that is not a [`HistoryKind`].
@@ -100,6 +104,8 @@ impl HistoryKind {
         HistoryKind::CycleFailed,
         HistoryKind::DeletionsHeld,
         HistoryKind::Mapping,
+        HistoryKind::DecisionRecorded,
+        HistoryKind::DecisionWithdrawn,
     ];
 
     /// The name stored and sent (as serde writes it).
@@ -129,6 +135,8 @@ impl HistoryKind {
             HistoryKind::CycleFailed => "cycle_failed",
             HistoryKind::DeletionsHeld => "deletions_held",
             HistoryKind::Mapping => "mapping",
+            HistoryKind::DecisionRecorded => "decision_recorded",
+            HistoryKind::DecisionWithdrawn => "decision_withdrawn",
         }
     }
 }
