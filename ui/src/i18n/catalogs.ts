@@ -19,8 +19,10 @@ import enHistory from './en/history.json';
 import nbHistory from './nb/history.json';
 import enConflicts from './en/conflicts.json';
 import nbConflicts from './nb/conflicts.json';
+import enConnections from './en/connections.json';
+import nbConnections from './nb/connections.json';
 
-export const en = { common: enCommon, app: enApp, overview: enOverview, rooms: enRooms, setup: enSetup, settings: enSettings, doctor: enDoctor, history: enHistory, conflicts: enConflicts };
+export const en = { common: enCommon, app: enApp, overview: enOverview, rooms: enRooms, setup: enSetup, settings: enSettings, doctor: enDoctor, history: enHistory, conflicts: enConflicts, connections: enConnections };
 
 /** Typed as the English catalog: a key English has and bokmål lacks does not compile. */
-export const nb: typeof en = { common: nbCommon, app: nbApp, overview: nbOverview, rooms: nbRooms, setup: nbSetup, settings: nbSettings, doctor: nbDoctor, history: nbHistory, conflicts: nbConflicts };
+export const nb: typeof en = { common: nbCommon, app: nbApp, overview: nbOverview, rooms: nbRooms, setup: nbSetup, settings: nbSettings, doctor: nbDoctor, history: nbHistory, conflicts: nbConflicts, connections: nbConnections };

@@ -138,6 +138,16 @@ export function tenantFormProblem(
 }
 
 /**
+ * What a Microsoft 365 test sends: the fields of the chosen way of signing in only (an empty
+ * secret or key file: the one in the keyring).
+ */
+export function tenantRequest(form: TenantForm, useCertificate: boolean): TenantForm {
+  return useCertificate
+    ? { ...form, client_secret: '', client_secret_expires: '' }
+    : { ...form, certificate_path: '', certificate_thumbprint: '' };
+}
+
+/**
  * The booking systems the wizard connects, as the booking step offers them; `key` names their
  * label (`setup.system_{key}`) and hint (`setup.system_{key}_hint`).
  */

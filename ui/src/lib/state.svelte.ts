@@ -8,10 +8,12 @@ import type { ChoicePreview, ConflictView, DecisionRequest, HistoryEntry, Polici
 import type {
   BookingForm,
   CheckView,
+  ConnectionsView,
   DiscoveryView,
   FinishRequest,
   NewRoom,
   RoomEdit,
+  SavedConnection,
   SetupView,
   TenantForm,
 } from '../backend/types';
@@ -373,6 +375,30 @@ export class AppState {
   /** Leaves the wizard's progress step for the Rooms screen. */
   leaveSetup(): void {
     this.setupActive = false;
+  }
+
+  // ---- Settings > Connections: each call goes straight to the backend; the section shows the
+  // results and refusals. A save is tested first and kept only when the test passes. ----
+
+  /** The connections RoomBridge runs on, without their secrets. */
+  connections(): Promise<ConnectionsView> {
+    return this.#backend.getConnections();
+  }
+
+  testTenantConnection(form: TenantForm): Promise<CheckView> {
+    return this.#backend.testTenantConnection(form);
+  }
+
+  saveTenantConnection(form: TenantForm): Promise<SavedConnection> {
+    return this.#backend.saveTenantConnection(form);
+  }
+
+  testBookingConnection(form: BookingForm): Promise<CheckView> {
+    return this.#backend.testBookingConnection(form);
+  }
+
+  saveBookingConnection(form: BookingForm): Promise<SavedConnection> {
+    return this.#backend.saveBookingConnection(form);
   }
 
   // ---- Room mappings ----

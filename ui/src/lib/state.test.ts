@@ -17,9 +17,25 @@ const settings: SettingsView = {
   bounds: { poll_min_secs: 5, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
   paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
 };
+import type { BookingForm, CheckView, ConnectionsView, TenantForm } from '../backend/types';
 import type { ActivityInput, BulkDecisionRequest, DecideInput, EditRoomInput, ExportInput } from '../backend/types';
 import type { PolicyInput, RoomInput, RoomPolicyInput, SettingsUpdate, SettingsView } from '../backend/types';
 import { AppState } from './state.svelte';
+
+const passed: CheckView = { ok: true, summary: '', fix: null, detail: null, problem: null, found: 0 };
+const connections: ConnectionsView = {
+  tenant: {
+    tenant_id: 'contoso.onmicrosoft.com',
+    client_id: 'app',
+    sign_in: 'client_secret',
+    certificate_thumbprint: null,
+    client_secret_expires: null,
+    graph_base: null,
+    token_url: null,
+  },
+  booking: { system: 'roombridge-api', url: 'https://booking.example.org/api/v1', login: null },
+  in_memory: true,
+};
 
 /** A backend whose answers the test controls, and which hands back the live handlers. */
 function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}) {
@@ -55,6 +71,11 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     removeRoom: vi.fn(async (_input: RoomInput) => ({})),
     getSettings: vi.fn(async () => settings),
     updateSettings: vi.fn(async (u: SettingsUpdate = {}) => ({ ...settings, ...u }) as SettingsView),
+    getConnections: vi.fn(async () => connections),
+    testTenantConnection: vi.fn(async (_form: TenantForm) => passed),
+    saveTenantConnection: vi.fn(async (_form: TenantForm) => ({ check: passed, saved: true, connections })),
+    testBookingConnection: vi.fn(async (_form: BookingForm) => passed),
+    saveBookingConnection: vi.fn(async (_form: BookingForm) => ({ check: passed, saved: true, connections })),
     activity: vi.fn(async (_input: ActivityInput = {}) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
     getConnections: vi.fn(async () => {

@@ -172,3 +172,130 @@ test('a mapping is added back and removed with what happens explained', async ({
   await expect(page.getByTestId('room-row')).toHaveCount(before);
   await expect(page.getByTestId('room-row').filter({ hasText: 'Added in the browser' })).toHaveCount(0);
 });
+
+test('Settings > Connections renews the expired client secret and moves the booking system, testing each first', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const configFile = path.join(dataDir, 'config.json');
+  const readConfig = () => readFileSync(configFile, 'utf8');
+  const renewed = `e2e-graph-${process.pid}-renewed`;
+  /** A year ahead, as a date input holds it (local YYYY-MM-DD). */
+  const renewedExpires = (() => {
+    const d = new Date(Date.now() + 364 * 86_400_000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  })();
+
+  // In Entra ID: a new client secret for the app registration, and the old one expires.
+  const admin = (route: string) => new URL(`/admin/${route}`, new URL(graph.base!).origin).toString();
+  const asAdmin = { Authorization: `Bearer ${GRAPH_SECRET}` };
+  for (const data of [
+    { secret: renewed, expires: new Date(Date.now() + 365 * 86_400_000).toISOString() },
+    { secret: GRAPH_SECRET, expires: '2020-01-01T00:00:00Z' },
+  ]) {
+    const res = await request.post(admin('secrets'), { headers: asAdmin, data });
+    expect(res.status(), `POST /admin/secrets: ${await res.text()}`).toBe(204);
+  }
+
+  const settings = new URL(serverUrl);
+  settings.hash = '/settings';
+  await page.goto(settings.toString());
+  await expect(page.getByTestId('tab-settings')).toHaveAttribute('aria-current', 'page');
+  const section = page.getByTestId('connections');
+  await expect(section.getByRole('heading', { name: 'Connections' })).toBeVisible();
+  // Live mode: changes are written, so no demo note.
+  await expect(page.getByTestId('connections-demo')).toHaveCount(0);
+
+  // Microsoft 365, filled from the connection in use; the secret field is empty and says why.
+  const tenant = page.getByTestId('connections-tenant');
+  const secret = tenant.getByLabel('Client secret', { exact: true });
+  const expires = tenant.getByTestId('secret-expires');
+  const check = tenant.getByTestId('conn-check-tenant');
+  const fix = tenant.getByTestId('conn-check-tenant-fix');
+  await expect(tenant.getByTestId('client-id')).toHaveValue(graph.clientId!);
+  await expect(secret).toHaveValue('');
+  await expect(tenant.getByTestId('client-secret-keep')).toContainText('Leave empty to keep the client secret in the keyring');
+  await expect(expires).toHaveValue(SECRET_EXPIRES);
+  await expect(tenant.getByTestId('secret-expiry-status')).toContainText(/expires on .*, in \d+ days\./);
+
+  // The secret in the keyring has expired: the test says so and points at the secret field.
+  await tenant.getByTestId('conn-test-tenant').click();
+  await expect(check).toHaveAttribute('data-ok', 'false');
+  await expect(check).toHaveAttribute('data-problem', 'credentials');
+  await expect(check).toContainText('refused the sign-in');
+  await expect(fix).toContainText('has expired');
+  await expect(secret).toBeFocused();
+  await expect(secret).toHaveAttribute('aria-invalid', 'true');
+  await expect(secret).toHaveAttribute('aria-describedby', /\bconn-check-tenant\b/);
+
+  // A wrong secret: Save tests it first, keeps nothing, and says what to fix.
+  await secret.fill('not-the-renewed-secret');
+  const save = tenant.getByTestId('conn-save-tenant');
+  await save.click();
+  await expect(tenant.getByTestId('conn-tenant-not-saved')).toContainText('Not saved');
+  await expect(check).toHaveAttribute('data-ok', 'false');
+  await expect(fix).toContainText('client secret');
+  await expect(fix).toContainText('is wrong');
+  await expect(secret).toBeFocused();
+  expect(JSON.parse(readConfig()).client_secret_expires).toBe(SECRET_EXPIRES);
+
+  // The new secret with its expiry date: saved, and out of the page.
+  await secret.fill(renewed);
+  await expires.fill(renewedExpires);
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(tenant.getByTestId('conn-tenant-saved')).toHaveText('Saved. RoomBridge now syncs with the new Microsoft 365 connection.');
+  await expect(check).toHaveAttribute('data-ok', 'true');
+  await expect(check).toContainText('room mailboxes');
+  await expect(secret).toHaveValue('');
+  await expect(expires).toHaveValue(renewedExpires);
+  await expect(tenant.getByTestId('secret-expiry-status')).toHaveAttribute('data-tone', 'ok');
+  await expect(tenant.getByTestId('secret-expiry-status')).toContainText(/in 36\d days/);
+  await expect(save).toBeDisabled();
+  let config = readConfig();
+  expect(JSON.parse(config).client_secret_expires).toBe(renewedExpires);
+  for (const secretText of [renewed, GRAPH_SECRET, 'not-the-renewed-secret', API_KEY]) {
+    expect(config).not.toContain(secretText);
+  }
+
+  // The booking system moves to another address (the same emulator, by name): tested and saved.
+  const bookingCard = page.getByTestId('connections-booking');
+  await expect(bookingCard.getByTestId('booking-kind')).toHaveText('RoomBridge booking API');
+  const url = bookingCard.getByLabel('API address', { exact: true });
+  await expect(url).toHaveValue(booking.base!);
+  await expect(bookingCard.getByTestId('api-key')).toHaveValue('');
+  const moved = booking.base!.replace('127.0.0.1', 'localhost');
+  expect(moved).not.toBe(booking.base);
+  await url.fill(moved);
+  await bookingCard.getByTestId('conn-save-booking').click();
+  await expect(bookingCard.getByTestId('conn-booking-saved')).toHaveText('Saved. RoomBridge now syncs with the new booking-system connection.');
+  await expect(bookingCard.getByTestId('conn-check-booking')).toHaveAttribute('data-ok', 'true');
+  await expect(url).toHaveValue(moved);
+  config = readConfig();
+  expect(JSON.parse(config).booking_url).toBe(moved);
+  expect(config).not.toContain(API_KEY);
+  const savedAt = Date.now();
+
+  // Every access token so far is void: the next cycle signs in again, with the renewed secret.
+  expect((await request.post(admin('tokens/expire'), { headers: asAdmin })).status()).toBe(204);
+
+  // A room still syncs on the new connections.
+  await page.getByTestId('tab-rooms').click();
+  const row = page.locator('[data-testid="room-row"][data-status="in_sync"]').first();
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  const roomId = (await row.getAttribute('data-room-id'))!;
+  const target = page.locator(`[data-testid="room-row"][data-room-id="${roomId}"]`);
+  await target.getByTestId('sync-now').click();
+  await expect(page.getByTestId('sync-error')).toHaveCount(0);
+  const token = new URL(serverUrl).searchParams.get('token') ?? '';
+  const lastOk = async () => {
+    const res = await request.get(new URL('/api/rooms', new URL(serverUrl).origin).toString(), {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const rooms = (await res.json()) as { id: string; last_ok_at: string | null }[];
+    return Date.parse(rooms.find((r) => r.id === roomId)?.last_ok_at ?? '') || 0;
+  };
+  await expect.poll(lastOk, { timeout: 30_000 }).toBeGreaterThan(savedAt);
+  await expect(target).toHaveAttribute('data-status', /^(in_sync|conflicts)$/, { timeout: 30_000 });
+});
