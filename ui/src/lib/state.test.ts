@@ -78,13 +78,6 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     saveBookingConnection: vi.fn(async (_form: BookingForm) => ({ check: passed, saved: true, connections })),
     activity: vi.fn(async (_input: ActivityInput = {}) => ({ span: 'day' as const, buckets: [] })),
     graphBudget: vi.fn(async () => []),
-    getConnections: vi.fn(async () => {
-      throw new BackendError('unavailable', 'not in this test');
-    }),
-    testTenantConnection: vi.fn(),
-    saveTenantConnection: vi.fn(),
-    testBookingConnection: vi.fn(),
-    saveBookingConnection: vi.fn(),
     doctor: vi.fn(async () => ({ checked_at: '2026-11-20T10:00:00Z', rooms: 0, problems: 0, warnings: 0, findings: [] })),
     pauseRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { paused: true, status: 'paused' })),
     resumeRoom: vi.fn(async ({ room: id }: RoomInput) => room(id, { status: 'syncing' })),
