@@ -2,7 +2,8 @@
 # Runs every RoomBridge test on a Debian/Ubuntu machine, installing what is missing first:
 # the UI's type check and unit tests, rustfmt and clippy, every Rust test (inside a private
 # desktop session with a real Secret Service, notification bus and X display), the Playwright
-# tests in Debian's Chromium against the headless server, and the desktop window under Xvfb.
+# tests in Debian's Chromium against the headless server, the desktop window under Xvfb, and
+# the Debian package (built, installed system-wide with apt-get, and started).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -86,11 +87,18 @@ else
   failed=$((failed + 1)); failures+=(desktop-smoke)
 fi
 
+step "Debian package: build it, apt-get install it, start the installed app under Xvfb"
+if timeout 1800 scripts/package-check.sh 2>&1 | tee "$logs/package.log"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)); failures+=(package)
+fi
+
 echo
 echo "took $(( $(date +%s) - start )) s; logs in $logs"
 # A failed step that ran no counted test still fails the run.
 for f in "${failures[@]}"; do
-  case "$f" in vitest|cargo-test|playwright|desktop-smoke) ;; *) failed=$((failed + 1)) ;; esac
+  case "$f" in vitest|cargo-test|playwright|desktop-smoke|package) ;; *) failed=$((failed + 1)) ;; esac
 done
 if [ ${#failures[@]} -gt 0 ]; then
   echo "failed steps: ${failures[*]}"

@@ -1,5 +1,5 @@
-//! Reads `tauri.conf.json` from the repository root (where users look for it) instead of
-//! `src-tauri/`, and declares RoomBridge's commands so that the window may call only those its
+//! Reads `tauri.conf.json` (beside this file, where the Tauri CLI that bundles the app finds
+//! it too), and declares RoomBridge's commands so that the window may call only those its
 //! capability (`capabilities/main-window.json`) grants.
 
 use std::path::PathBuf;
@@ -12,9 +12,9 @@ const COMMANDS: &[&str] = &["call", "get_autostart", "set_autostart"];
 fn main() {
     // Cargo always sets CARGO_MANIFEST_DIR for build scripts.
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    // Relative paths in the config (frontendDist, icons) resolve against the config's folder,
-    // the repository root; `generate_context!("../tauri.conf.json")` reads the same file.
-    let config = manifest_dir.join("../tauri.conf.json");
+    // Relative paths in the config (frontendDist, icons) resolve against the config's folder;
+    // `generate_context!()` reads the same file.
+    let config = manifest_dir.join("tauri.conf.json");
     let attributes = tauri_build::Attributes::new()
         .config_path(config)
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -102,10 +102,9 @@ fn not_started_message(error: &SetupError, data_dir: &std::path::Path) -> String
     }
 }
 
-/// The application's configuration and embedded UI, from the repository root's
-/// `tauri.conf.json`.
+/// The application's configuration and embedded UI, from `src-tauri/tauri.conf.json`.
 pub fn context<R: Runtime>() -> tauri::Context<R> {
-    tauri::generate_context!("../tauri.conf.json")
+    tauri::generate_context!()
 }
 
 /// Installs RoomBridge's commands. The real app and the mock-runtime tests both use this, so
@@ -195,6 +194,9 @@ fn follow_saved_notification_settings<R: Runtime>(
     }
 }
 
+/// Whether the desktop shows RoomBridge's tray icon ([`tray::host_present`]).
+struct TrayHost(bool);
+
 /// Runs the desktop app until Quit.
 pub fn run(launch: Launch) -> ExitCode {
     // A second launch hands over to the first (which shows its window) and exits; the plugin
@@ -217,11 +219,22 @@ pub fn run(launch: Launch) -> ExitCode {
             let state = start_in_background(app.handle().clone(), launch);
             app.manage(state);
             tray::create(app.handle())?;
+            let tray = TrayHost(tray::host_present());
+            if !tray.0 {
+                tracing::info!("no tray host on this desktop: closing the window quits RoomBridge");
+            }
+            app.manage(tray);
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window keeps RoomBridge syncing in the tray; Quit ends it.
+            // Closing the window keeps RoomBridge syncing in the tray; Quit ends it. Without a
+            // tray to come back from, closing the window quits (no invisible app keeps running).
             if let WindowEvent::CloseRequested { api, .. } = event {
+                let in_tray = window.try_state::<TrayHost>().is_some_and(|host| host.0);
+                if !in_tray {
+                    window.app_handle().exit(0);
+                    return;
+                }
                 api.prevent_close();
                 if let Err(e) = window.hide() {
                     tracing::warn!("cannot hide the window: {e}");

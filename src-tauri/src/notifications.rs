@@ -14,6 +14,9 @@ use notify_rust::Notification;
 use roombridge_app::settings::Lang;
 use serde::{Deserialize, Serialize};
 
+/// The app's icon in the desktop's icon theme, as the `.deb` installs it.
+pub const APP_ICON: &str = "roombridge-desktop";
+
 /// How many days before a client secret expires RoomBridge starts to warn.
 pub const SECRET_WARNING_DAYS: i64 = 14;
 
@@ -262,6 +265,8 @@ fn show(cause: Cause, lang: Lang, open: OpenScreen) {
         let mut notification = Notification::new();
         notification
             .appname("RoomBridge")
+            // The name the package installs in the icon theme (usr/share/icons/hicolor).
+            .icon(APP_ICON)
             .summary(&summary)
             .body(&cause.body(lang));
         #[cfg(all(unix, not(target_os = "macos")))]

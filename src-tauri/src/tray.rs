@@ -73,6 +73,33 @@ pub fn relabel<R: Runtime>(handle: &AppHandle<R>) {
     }
 }
 
+/// Whether the desktop shows tray icons: on Linux, whether a StatusNotifierItem host
+/// (`org.kde.StatusNotifierWatcher`) is on the session bus. GNOME without its AppIndicator
+/// extension has none; there the icon would be invisible, so closing the window quits.
+/// Windows and macOS always have one.
+pub fn host_present() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let watcher = async {
+            let bus = zbus::Connection::session().await?;
+            let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
+            let name = "org.kde.StatusNotifierWatcher".try_into()?;
+            zbus::Result::Ok(dbus.name_has_owner(name).await?)
+        };
+        match tauri::async_runtime::block_on(watcher) {
+            Ok(present) => present,
+            Err(e) => {
+                tracing::warn!("cannot ask the session bus for a tray host: {e}");
+                false
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
 /// The icon of each overall state (`icons/generate.sh` draws them).
 fn icon(state: OverallState) -> Image<'static> {
     match state {

@@ -23,6 +23,7 @@ const PATH: &str = "/org/freedesktop/Notifications";
 struct Received {
     id: u32,
     app_name: String,
+    app_icon: String,
     summary: String,
     body: String,
     actions: Vec<String>,
@@ -40,7 +41,7 @@ impl Recorder {
         &self,
         app_name: String,
         _replaces_id: u32,
-        _app_icon: String,
+        app_icon: String,
         summary: String,
         body: String,
         actions: Vec<String>,
@@ -52,6 +53,7 @@ impl Recorder {
         received.push(Received {
             id,
             app_name,
+            app_icon,
             summary,
             body,
             actions,
@@ -252,6 +254,8 @@ async fn each_cause_arrives_once_on_the_bus_and_a_click_opens_its_screen() {
     );
     assert!(expiring.body(Lang::En).contains("2026-03-20"));
     assert!(received.iter().all(|r| r.app_name == "RoomBridge"));
+    // The icon the package installs in the desktop's icon theme.
+    assert!(received.iter().all(|r| r.app_icon == "roombridge-desktop"));
     assert!(
         received
             .iter()
