@@ -10,7 +10,7 @@ packages=(
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth x11-utils imagemagick gnome-keyring libsecret-tools dbus dbus-x11 dunst chromium
-  python3 python3-dateutil tzdata desktop-file-utils
+  python3 python3-dateutil tzdata desktop-file-utils libreoffice-calc-nogui
   nodejs npm
 )
 

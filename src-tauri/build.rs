@@ -5,9 +5,15 @@
 use std::path::PathBuf;
 
 /// Every command `roombridge_desktop::register` installs: `call` carries out any of the app's
-/// operations (`roombridge_app::ops`); start at login is the desktop app's own. The mock-runtime
+/// operations (`roombridge_app::ops`); start at login and saving an export through the Save
+/// dialog are the desktop app's own. The mock-runtime
 /// test calls each one through the capability, so a name missing here fails that test.
-const COMMANDS: &[&str] = &["call", "get_autostart", "set_autostart"];
+const COMMANDS: &[&str] = &[
+    "call",
+    "get_autostart",
+    "set_autostart",
+    "save_history_export",
+];
 
 fn main() {
     // Cargo always sets CARGO_MANIFEST_DIR for build scripts.

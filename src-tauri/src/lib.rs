@@ -114,6 +114,7 @@ pub fn register<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::call,
         commands::get_autostart,
         commands::set_autostart,
+        commands::save_history_export,
     ])
 }
 
@@ -205,7 +206,8 @@ pub fn run(launch: Launch) -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
             show_main_window(handle)
         }))
-        .plugin(autostart::plugin());
+        .plugin(autostart::plugin())
+        .plugin(tauri_plugin_dialog::init());
     let app = register(builder)
         .setup(move |app| {
             // Settings change these at run time through the managed senders.

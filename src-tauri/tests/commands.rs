@@ -114,6 +114,8 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
             .expect("list_history with filters succeeds")
             .is_array()
     );
+    // Exports speak the language chosen in Settings (else the system's).
+    invoke(w, "update_settings", json!({ "language": "en" })).expect("the language is saved");
     let export = invoke(
         w,
         "export_history",
@@ -124,7 +126,7 @@ fn demo_mode_serves_the_window_its_rooms_status_history_and_conflicts() {
         export["text"]
             .as_str()
             .unwrap()
-            .starts_with("seq,at,room,cycle,kind,side,outcome,title,detail,hash\r\n")
+            .starts_with("\u{feff}No.,Time,Time zone,Time (UTC),Room,Room id,What happened,")
     );
     assert_eq!(
         invoke(w, "export_history", json!({ "format": "xlsx" })).unwrap_err()["code"],

@@ -10,6 +10,7 @@ use std::time::Instant;
 use chrono::Utc;
 use roombridge_app::export::{ExportFormat, export_filter, write_rows};
 use roombridge_app::query::HistoryQuery;
+use roombridge_app::settings::Lang;
 use roombridge_core::RoomId;
 use roombridge_store::Store;
 use roombridge_store::history::{self, HistoryKind, NewEntry, Outcome};
@@ -63,7 +64,7 @@ fn main() {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
         let t = Instant::now();
         let rows = store
-            .read(|c| write_rows(c, &filter, format, &mut file))
+            .read(|c| write_rows(c, &filter, format, Lang::Nb, &mut file))
             .expect("export");
         let seconds = t.elapsed().as_secs_f64();
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

@@ -1,15 +1,23 @@
 //! The audit history as a facility manager searches it: filtered by room, time, kind, outcome
 //! and text, paged, and exported as CSV (RFC 4180) or JSON Lines.
 //!
-//! Exports carry exactly the stored columns (plus the previous row's hash in JSON Lines, so a
-//! reader can check the chain without RoomBridge). The history holds no secrets, and nothing
-//! else is added here, so an export cannot leak one.
+//! CSV is for people with a spreadsheet: in their language (headers, what happened, where, the
+//! outcome), the room's name beside its id, the time in the room's zone and in UTC, a UTF-8
+//! byte-order mark (so a spreadsheet in a Norwegian locale reads "ø" as "ø"), and the list
+//! separator that language's spreadsheets expect (`;` in Norwegian, `,` in English). JSON Lines
+//! is for machines: the stored columns exactly, with the previous row's hash, so a reader can
+//! check the chain without RoomBridge. The history holds no secrets, and nothing else is added
+//! here, so an export cannot leak one.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use roombridge_store::Store;
+use std::collections::HashMap;
+
+use roombridge_core::RoomId;
+use roombridge_core::i18n::Lang;
 use roombridge_store::history::{self, Chained, Order, Outcome};
+use roombridge_store::{Store, rooms};
 
 use crate::query::HistoryQuery;
 use crate::{ApiError, App, ErrorCode};
@@ -62,14 +70,108 @@ pub struct ExportView {
     pub rows: usize,
 }
 
-/// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 10] = [
-    "seq", "at", "room", "cycle", "kind", "side", "outcome", "title", "detail", "hash",
+/// The CSV columns, in order: the keys of their headers in the locale files.
+pub const CSV_COLUMNS: [&str; 12] = [
+    "csv.nr",
+    "csv.time_local",
+    "csv.time_zone",
+    "csv.time_utc",
+    "csv.room",
+    "csv.room_id",
+    "csv.what",
+    "csv.side",
+    "csv.outcome",
+    "csv.title",
+    "csv.details",
+    "csv.hash",
 ];
 
-/// One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180, 2.6–2.7).
-fn csv_field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\r', '\n']) {
+/// The byte-order mark a CSV starts with: spreadsheet programs read the file as UTF-8 then.
+pub const BOM: char = '\u{feff}';
+
+/// How a CSV export speaks to people: their language and its list separator, and the rooms'
+/// names and time zones.
+pub struct Readable {
+    lang: Lang,
+    rooms: HashMap<RoomId, (String, chrono_tz::Tz)>,
+}
+
+impl Readable {
+    /// For `lang`, with the rooms the store knows (a room since removed shows by its id, in
+    /// UTC).
+    pub fn new(conn: &roombridge_store::Connection, lang: Lang) -> roombridge_store::Result<Self> {
+        let rooms = rooms::list(conn)?
+            .into_iter()
+            .map(|r| {
+                let zone = r.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                (r.id, (r.name, zone))
+            })
+            .collect();
+        Ok(Readable { lang, rooms })
+    }
+
+    /// The list separator spreadsheets in this language expect.
+    fn separator(&self) -> char {
+        match self.lang {
+            Lang::Nb => ';',
+            Lang::En => ',',
+        }
+    }
+
+    fn header(&self, out: &mut String) {
+        let names: Vec<String> = CSV_COLUMNS.iter().map(|k| self.lang.tr(k, &[])).collect();
+        csv_record(out, self.separator(), names.iter().map(String::as_str));
+    }
+
+    /// Appends one row as a CSV record.
+    fn row(&self, out: &mut String, Chained { entry: e, .. }: &Chained) {
+        let (name, zone) = self
+            .rooms
+            .get(&e.room)
+            .map(|(n, z)| (n.as_str(), *z))
+            .unwrap_or((e.room.as_str(), chrono_tz::UTC));
+        let lang = self.lang;
+        let local =
+            e.at.with_timezone(&zone)
+                .format(SPREADSHEET_TIME)
+                .to_string();
+        let utc = e.at.format(SPREADSHEET_TIME).to_string();
+        let what = lang.tr(&format!("kind.{}", e.kind.as_str()), &[]);
+        let side = e
+            .side
+            .map(|s| lang.tr(&format!("side.{}", s.as_str()), &[]))
+            .unwrap_or_default();
+        let outcome = lang.tr(&format!("outcome.{}", e.outcome.as_str()), &[]);
+        let zone = zone.name();
+        let seq = e.seq.to_string();
+        csv_record(
+            out,
+            self.separator(),
+            [
+                seq.as_str(),
+                &local,
+                zone,
+                &utc,
+                name,
+                e.room.as_str(),
+                &what,
+                &side,
+                &outcome,
+                &e.title,
+                &e.detail,
+                &e.hash,
+            ],
+        );
+    }
+}
+
+/// A time as spreadsheet programs read it into a date-and-time cell.
+const SPREADSHEET_TIME: &str = "%Y-%m-%d %H:%M:%S";
+
+/// One CSV field, quoted when it holds the separator, a quote or a line break (RFC 4180,
+/// 2.6–2.7).
+fn csv_field(out: &mut String, separator: char, value: &str) {
+    if value.contains([separator, '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
@@ -78,12 +180,12 @@ fn csv_field(out: &mut String, value: &str) {
     }
 }
 
-fn csv_record(out: &mut String, fields: &[&str]) {
-    for (i, field) in fields.iter().enumerate() {
+fn csv_record<'a>(out: &mut String, separator: char, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(separator);
         }
-        csv_field(out, field);
+        csv_field(out, separator, field);
     }
     out.push_str("\r\n");
 }
@@ -91,25 +193,6 @@ fn csv_record(out: &mut String, fields: &[&str]) {
 /// The time as stored (and hashed): RFC 3339 UTC with milliseconds.
 fn stored_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Appends one row as a CSV record.
-fn csv_row(out: &mut String, Chained { entry: e, .. }: &Chained) {
-    csv_record(
-        out,
-        &[
-            &e.seq.to_string(),
-            &stored_time(e.at),
-            e.room.as_str(),
-            &e.cycle.to_string(),
-            e.kind.as_str(),
-            e.side.map(|s| s.as_str()).unwrap_or(""),
-            e.outcome.as_str(),
-            &e.title,
-            &e.detail,
-            &e.hash,
-        ],
-    );
 }
 
 /// One JSON Lines record.
@@ -154,14 +237,6 @@ fn jsonl_row(
     out.push('\n');
 }
 
-/// The rows as CSV with a header row.
-pub fn to_csv(rows: &[Chained]) -> String {
-    let mut out = String::new();
-    csv_record(&mut out, &CSV_HEADER);
-    rows.iter().for_each(|r| csv_row(&mut out, r));
-    out
-}
-
 /// The rows as JSON Lines: one object per line, each line ending in `\n`.
 pub fn to_jsonl(rows: &[Chained]) -> String {
     let mut out = String::new();
@@ -173,25 +248,32 @@ pub fn to_jsonl(rows: &[Chained]) -> String {
 const CHUNK: usize = 64 * 1024;
 
 /// Writes every row `filter` selects, oldest first, in `format` to `out` as it reads them:
-/// an export of a million rows holds one chunk at a time. Returns how many rows it wrote.
+/// an export of a million rows holds one chunk at a time. A CSV is written for people in
+/// `lang` ([`Readable`]). Returns how many rows it wrote.
 pub fn write_rows(
     conn: &roombridge_store::Connection,
     filter: &history::Filter,
     format: ExportFormat,
+    lang: Lang,
     out: &mut dyn std::io::Write,
 ) -> roombridge_store::Result<usize> {
     let failed = |e: std::io::Error| {
         roombridge_store::StoreError::Invalid(format!("the export could not be written: {e}"))
     };
     let mut chunk = String::with_capacity(CHUNK + 4096);
-    if format == ExportFormat::Csv {
-        csv_record(&mut chunk, &CSV_HEADER);
+    let readable = match format {
+        ExportFormat::Csv => Some(Readable::new(conn, lang)?),
+        ExportFormat::Jsonl => None,
+    };
+    if let Some(readable) = &readable {
+        chunk.push(BOM);
+        readable.header(&mut chunk);
     }
     let mut rows = 0;
     history::each(conn, filter, Order::OldestFirst, None, |row| {
-        match format {
-            ExportFormat::Csv => csv_row(&mut chunk, &row),
-            ExportFormat::Jsonl => jsonl_row(&mut chunk, &row),
+        match &readable {
+            Some(readable) => readable.row(&mut chunk, &row),
+            None => jsonl_row(&mut chunk, &row),
         }
         rows += 1;
         if chunk.len() >= CHUNK {
@@ -230,13 +312,15 @@ fn filename(query: &HistoryQuery, format: ExportFormat, now: DateTime<Utc>) -> S
     )
 }
 
-/// Every row `query` selects (its `limit` aside), oldest first, in `format`, named after now.
+/// Every row `query` selects (its `limit` aside), oldest first, in `format` (a CSV in
+/// `lang`), named after now.
 pub fn export(
     store: &Store,
     query: &HistoryQuery,
     format: ExportFormat,
+    lang: Lang,
 ) -> Result<ExportView, ApiError> {
-    export_at(store, query, format, Utc::now())
+    export_at(store, query, format, lang, Utc::now())
 }
 
 /// [`export`] with the time its file name carries.
@@ -244,11 +328,12 @@ pub fn export_at(
     store: &Store,
     query: &HistoryQuery,
     format: ExportFormat,
+    lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<ExportView, ApiError> {
     let filter = export_filter(query)?;
     let mut text = Vec::new();
-    let rows = store.read(|c| write_rows(c, &filter, format, &mut text))?;
+    let rows = store.read(|c| write_rows(c, &filter, format, lang, &mut text))?;
     Ok(ExportView {
         filename: filename(query, format, now),
         format,
@@ -283,13 +368,20 @@ pub fn export_heading(
 }
 
 impl App {
-    /// Every history row `query` selects, oldest first, as CSV or JSON Lines.
+    /// Every history row `query` selects, oldest first, as CSV (in the facility manager's
+    /// language) or JSON Lines.
     pub fn export_history(
         &self,
         query: &HistoryQuery,
         format: ExportFormat,
+        lang: Option<Lang>,
     ) -> Result<ExportView, ApiError> {
-        export(&self.store, query, format)
+        export(
+            &self.store,
+            query,
+            format,
+            lang.unwrap_or_else(|| self.language()),
+        )
     }
 }
 
@@ -331,7 +423,10 @@ mod tests {
     }
 
     /// A small RFC 4180 reader, so the test checks the round trip and not our own formatting.
-    fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    fn parse_csv(text: &str, separator: char) -> Vec<Vec<String>> {
+        let text = text
+            .strip_prefix(BOM)
+            .expect("a CSV starts with a byte-order mark");
         let mut records = Vec::new();
         let mut record = Vec::new();
         let mut field = String::new();
@@ -346,7 +441,7 @@ mod tests {
                 (true, '"') => quoted = false,
                 (true, c) => field.push(c),
                 (false, '"') => quoted = true,
-                (false, ',') => record.push(std::mem::take(&mut field)),
+                (false, c) if c == separator => record.push(std::mem::take(&mut field)),
                 (false, '\r') => {
                     assert_eq!(chars.next(), Some('\n'), "records end in CRLF");
                     record.push(std::mem::take(&mut field));
@@ -363,28 +458,124 @@ mod tests {
     }
 
     #[test]
-    fn csv_quotes_commas_quotes_and_line_breaks_in_a_title() {
-        let title = "Board meeting, \"budget\"\nsecond line\r\nthird";
+    fn csv_quotes_separators_quotes_and_line_breaks_in_a_title() {
+        let title = "Board meeting, \"budget\"; second\nline\r\nthird";
         let store = store_with(&[("gym", title, "plain"), ("gym", "Yoga", "")]);
-        let export = export_at(&store, &HistoryQuery::default(), ExportFormat::Csv, now()).unwrap();
-        assert!(export.text.starts_with(
-            "seq,at,room,cycle,kind,side,outcome,title,detail,hash\r\n1,2026-03-01T10:00:00.000Z,gym,7,create_event,calendar,ok,\"Board meeting, \"\"budget\"\"\nsecond line\r\nthird\",plain,"
-        ), "{}", export.text);
-        let records = parse_csv(&export.text);
-        assert_eq!(records.len(), 3);
-        assert_eq!(records[0], CSV_HEADER);
-        assert_eq!(records[1][7], title);
-        assert_eq!(records[2][7], "Yoga");
-        assert!(records.iter().all(|r| r.len() == CSV_HEADER.len()));
-        assert_eq!(export.rows, 2);
-        assert_eq!(export.filename, "roombridge-history-20260302T080910Z.csv");
+        for (lang, separator) in [(Lang::En, ','), (Lang::Nb, ';')] {
+            let export = export_at(
+                &store,
+                &HistoryQuery::default(),
+                ExportFormat::Csv,
+                lang,
+                now(),
+            )
+            .unwrap();
+            let records = parse_csv(&export.text, separator);
+            assert_eq!(records.len(), 3);
+            assert_eq!(records[1][9], title);
+            assert_eq!(records[2][9], "Yoga");
+            assert!(records.iter().all(|r| r.len() == CSV_COLUMNS.len()));
+            assert_eq!(export.rows, 2);
+            assert_eq!(export.filename, "roombridge-history-20260302T080910Z.csv");
+        }
+    }
+
+    #[test]
+    fn csv_is_written_for_people_in_their_language() {
+        let store = store_with(&[("gym", "Håndball", "første")]);
+        store
+            .write(|c| {
+                roombridge_store::rooms::upsert(
+                    c,
+                    &roombridge_store::rooms::Room {
+                        id: RoomId::new("gym"),
+                        name: "Gymsal, Åsen skole".into(),
+                        kind: "room".into(),
+                        mailbox: roombridge_core::Mailbox::new("gym@example.org"),
+                        resource: roombridge_core::ResourceId::new("gym"),
+                        time_zone: "Europe/Oslo".into(),
+                        paused: false,
+                    },
+                    now(),
+                )
+            })
+            .unwrap();
+        let nb = export_at(
+            &store,
+            &HistoryQuery::default(),
+            ExportFormat::Csv,
+            Lang::Nb,
+            now(),
+        )
+        .unwrap();
+        let records = parse_csv(&nb.text, ';');
+        assert_eq!(
+            records[0],
+            [
+                "Nr.",
+                "Tidspunkt",
+                "Tidssone",
+                "Tidspunkt (UTC)",
+                "Rom",
+                "Rom-ID",
+                "Hva skjedde",
+                "Hvor",
+                "Utfall",
+                "Tittel",
+                "Detaljer",
+                "Hash (revisjonskjede)"
+            ]
+        );
+        // 10:00 UTC is 11:00 in Oslo in March.
+        assert_eq!(
+            records[1][..10],
+            [
+                "1",
+                "2026-03-01 11:00:00",
+                "Europe/Oslo",
+                "2026-03-01 10:00:00",
+                "Gymsal, Åsen skole",
+                "gym",
+                "Opprettet Outlook-avtalen",
+                "Outlook",
+                "OK",
+                "Håndball"
+            ]
+        );
+        let en = export_at(
+            &store,
+            &HistoryQuery::default(),
+            ExportFormat::Csv,
+            Lang::En,
+            now(),
+        )
+        .unwrap();
+        let records = parse_csv(&en.text, ',');
+        assert_eq!(records[0][0..3], ["No.", "Time", "Time zone"]);
+        assert_eq!(records[1][6], "Created the Outlook event");
+    }
+
+    #[test]
+    fn every_kind_of_history_row_reads_as_words_in_both_languages() {
+        for lang in Lang::ALL {
+            for kind in history::HistoryKind::ALL {
+                let words = lang.tr(&format!("kind.{}", kind.as_str()), &[]);
+                assert!(!words.starts_with("kind."), "{lang:?} {kind:?}");
+            }
+        }
     }
 
     #[test]
     fn jsonl_has_one_object_per_row_with_both_hashes() {
         let store = store_with(&[("gym", "a \"quoted\"\ntitle", ""), ("hall", "b", "why")]);
-        let export =
-            export_at(&store, &HistoryQuery::default(), ExportFormat::Jsonl, now()).unwrap();
+        let export = export_at(
+            &store,
+            &HistoryQuery::default(),
+            ExportFormat::Jsonl,
+            Lang::En,
+            now(),
+        )
+        .unwrap();
         let lines: Vec<&str> = export.text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(export.text.ends_with('\n'));
@@ -412,10 +603,10 @@ mod tests {
             limit: Some(1),
             ..HistoryQuery::default()
         };
-        let export = export_at(&store, &query, ExportFormat::Csv, now()).unwrap();
-        let records = parse_csv(&export.text);
+        let export = export_at(&store, &query, ExportFormat::Csv, Lang::En, now()).unwrap();
+        let records = parse_csv(&export.text, ',');
         assert_eq!(records.len(), 3, "the limit does not cut an export short");
-        assert!(records[1..].iter().all(|r| r[2] == "gym"));
+        assert!(records[1..].iter().all(|r| r[5] == "gym"));
         assert_eq!(
             export.filename,
             "roombridge-history-gym-20260302T080910Z.csv"

@@ -284,6 +284,7 @@ async fn stream_export(
     };
     let filter = crate::export::export_filter(&input.query)?;
     let format = input.format;
+    let lang = input.lang.unwrap_or_else(|| app.language());
     let (heading, conn) = tokio::task::spawn_blocking(move || {
         conn.execute_batch("BEGIN")
             .map_err(roombridge_store::StoreError::from)?;
@@ -295,7 +296,7 @@ async fn stream_export(
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter(tx.clone());
-        if let Err(e) = crate::export::write_rows(&conn, &filter, format, &mut out) {
+        if let Err(e) = crate::export::write_rows(&conn, &filter, format, lang, &mut out) {
             tracing::warn!("the history export stopped: {e}");
             let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
         }

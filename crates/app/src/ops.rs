@@ -174,6 +174,10 @@ pub struct RoomPolicyInput {
 #[ts(optional_fields = nullable)]
 pub struct ExportInput {
     pub format: ExportFormat,
+    /// The language of a CSV's headers and words (the window's); absent: the one chosen in
+    /// Settings, else the system's.
+    #[serde(default)]
+    pub lang: Option<roombridge_core::i18n::Lang>,
     #[serde(flatten)]
     #[ts(flatten)]
     pub query: HistoryQuery,
@@ -284,7 +288,7 @@ operations! {
     /// Every entry the query selects (its limit and page aside), oldest first, as a file.
     export_history: Get "/history/export" File,
     app(|app, input: ExportInput| -> ExportView {
-        app.export_history(&input.query, input.format)?
+        app.export_history(&input.query, input.format, input.lang)?
     })
 
     /// Checks the audit history's hash chain (and its anchor in the OS keyring).

@@ -298,10 +298,8 @@ impl App {
     /// (notifications, tray, exports): the one chosen in Settings, else the system's.
     pub fn language(&self) -> Lang {
         self.store()
-            .read_by_key(settings::language)
-            .ok()
-            .flatten()
-            .unwrap_or_else(system_language)
+            .read_by_key(|c| Ok(language_of(c)))
+            .unwrap_or_else(|_| system_language())
     }
 
     /// Sets the organisation's language from the system's at the first start, so the messages
@@ -317,6 +315,14 @@ impl App {
             tracing::warn!("cannot set the organisation's language: {e}");
         }
     }
+}
+
+/// The language chosen in Settings (stored in `conn`), else the system's.
+pub fn language_of(conn: &roombridge_store::Connection) -> Lang {
+    settings::language(conn)
+        .ok()
+        .flatten()
+        .unwrap_or_else(system_language)
 }
 
 /// The system's language, where RoomBridge speaks it; English otherwise. Read from the OS's

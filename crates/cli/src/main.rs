@@ -586,7 +586,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => Box::new(std::io::stdout().lock()),
             };
             let rows = store
-                .read(|c| roombridge_app::export::write_rows(c, &filter, format, &mut sink))
+                .read(|c| {
+                    // The language chosen in Settings, else the system's.
+                    let lang = roombridge_app::settings::language_of(c);
+                    roombridge_app::export::write_rows(c, &filter, format, lang, &mut sink)
+                })
                 .map_err(|e| e.to_string())?;
             if let Some(path) = out {
                 eprintln!("Wrote {rows} entries to {}.", path.display());

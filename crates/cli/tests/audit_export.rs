@@ -5,6 +5,9 @@ use std::process::Command;
 fn roombridge(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_roombridge"))
         .args(args)
+        // An English system: the CSV's headers and separator follow the system's language.
+        .env("LC_ALL", "en_GB.UTF-8")
+        .env("LANGUAGE", "en_GB")
         .output()
         .expect("run roombridge");
     (
@@ -78,7 +81,9 @@ fn audit_export_writes_the_filtered_history_as_csv_and_json_lines() {
     assert!(err.contains(&format!("Wrote {in_room} entries")), "{err}");
     let csv = std::fs::read_to_string(&file).unwrap();
     assert!(
-        csv.starts_with("seq,at,room,cycle,kind,side,outcome,title,detail,hash\r\n"),
+        csv.starts_with(
+            "\u{feff}No.,Time,Time zone,Time (UTC),Room,Room id,What happened,Where,Outcome,Title,Details,Hash (audit chain)\r\n"
+        ),
         "{csv}"
     );
     assert_eq!(csv_records(&csv), in_room + 1);

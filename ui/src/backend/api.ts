@@ -302,6 +302,11 @@ export type ExportFormat = "csv" | "jsonl";
  */
 export type ExportInput = { format: ExportFormat, 
 /**
+ * The language of a CSV's headers and words (the window's); absent: the one chosen in
+ * Settings, else the system's.
+ */
+lang?: Lang | null, 
+/**
  * Rows per page (1–5000, default 200). Ignored by exports, which hold every match.
  */
 limit?: number | null, 

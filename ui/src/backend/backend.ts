@@ -1,5 +1,5 @@
 import { OPERATIONS, type Operations } from './api';
-import type { HistoryEntry, RoomView } from './types';
+import type { ExportInput, HistoryEntry, RoomView, SavedExport } from './types';
 
 /** State of the live-update channel. */
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -54,6 +54,11 @@ export interface Backend extends Api {
   getAutostart(): Promise<boolean>;
   /** Turns start at login on or off; resolves with the new setting. */
   setAutostart(enabled: boolean): Promise<boolean>;
+  /**
+   * Saves the history's export: the desktop app asks where (the Save dialog) and writes it
+   * there; a browser downloads it. Resolves with where it went, or `null` when cancelled.
+   */
+  saveExport(input: ExportInput): Promise<SavedExport | null>;
   /** Starts live updates; resolves once listening. */
   subscribe(handlers: LiveHandlers): Promise<Unsubscribe>;
 }

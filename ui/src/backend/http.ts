@@ -9,7 +9,8 @@ import {
   operations,
 } from './backend';
 import { BackendError, codeForHttpStatus, isApiError } from './errors';
-import type { HistoryEntry, RoomView } from './types';
+import type { ExportInput, HistoryEntry, RoomView, SavedExport } from './types';
+import { saveFile } from '../lib/download';
 
 type EventSourceCtor = new (url: string) => EventSource;
 
@@ -67,6 +68,13 @@ export class HttpBackend implements Backend {
     const answer = 'file' in route ? this.#file(response, name, format) : this.#json(response);
     return answer as never;
   };
+
+  /** A browser downloads the export: no dialog, the browser's downloads folder. */
+  async saveExport(input: ExportInput): Promise<SavedExport | null> {
+    const file = await this.exportHistory(input);
+    saveFile(file);
+    return { path: null, filename: file.filename, rows: file.rows };
+  }
 
   // Start at login belongs to the desktop app; the headless server is started by whoever runs it.
   getAutostart(): Promise<boolean> {

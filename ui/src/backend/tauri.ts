@@ -3,7 +3,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { OPERATIONS } from './api';
 import { type Api, type Backend, type Caller, type LiveHandlers, type Unsubscribe, operations } from './backend';
 import { toBackendError } from './errors';
-import type { HistoryEntry, RoomView } from './types';
+import type { ExportInput, HistoryEntry, RoomView, SavedExport } from './types';
 
 /** Event carrying every room change (per-room `sync://room/{id}/status` cannot be wildcarded). */
 export const ROOMS_EVENT = 'sync://rooms';
@@ -35,6 +35,10 @@ export class TauriBackend implements Backend {
 
   setAutostart(enabled: boolean): Promise<boolean> {
     return command('set_autostart', { enabled });
+  }
+
+  saveExport(input: ExportInput): Promise<SavedExport | null> {
+    return command('save_history_export', { input });
   }
 
   async subscribe(handlers: LiveHandlers): Promise<Unsubscribe> {

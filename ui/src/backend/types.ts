@@ -17,3 +17,13 @@ export type CheckProblem = Problem;
 
 /** An export as the screens save it. */
 export type ExportFile = Pick<ExportView, 'filename' | 'text'>;
+
+/**
+ * Where an export went: the path the person chose in the desktop app's Save dialog, or (`null`)
+ * the browser's downloads.
+ */
+export interface SavedExport {
+  path: string | null;
+  filename: string;
+  rows: number;
+}

@@ -1,10 +1,10 @@
-import { langChoice, setLang } from '../i18n/index.svelte';
+import { lang, langChoice, setLang } from '../i18n/index.svelte';
 import type { Backend, Connection, Unsubscribe } from '../backend';
 import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
 import type { DoctorRequest, DoctorView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
-import type { ChoicePreview, ConflictView, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
+import type { ChoicePreview, ConflictView, SavedExport, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import type {
   BookingForm,
   CheckView,
@@ -198,7 +198,13 @@ export class AppState {
 
   /** Every entry the current filters select (all pages), as a file. */
   exportHistory(format: ExportFormat): Promise<ExportFile> {
-    return this.#backend.exportHistory({ ...toQuery(this.historyFilters, HISTORY_LIMIT), format });
+    // A CSV speaks the language this window speaks.
+    return this.#backend.exportHistory({ ...toQuery(this.historyFilters, HISTORY_LIMIT), format, lang: lang() });
+  }
+
+  /** Saves the history's export where the person says (desktop) or as a download (browser). */
+  saveExport(format: ExportFormat): Promise<SavedExport | null> {
+    return this.#backend.saveExport({ ...toQuery(this.historyFilters, HISTORY_LIMIT), format, lang: lang() });
   }
 
   /** Checks the audit log's hash chain. */

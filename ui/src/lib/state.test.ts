@@ -85,6 +85,7 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     resumeAll: vi.fn(async () => (init.rooms ?? []).map((r) => ({ ...r, paused: false, status: 'idle' as const }))),
     getAutostart: vi.fn(async () => false),
     setAutostart: vi.fn(async (enabled: boolean) => enabled),
+    saveExport: vi.fn(async ({ format }: ExportInput) => ({ path: `/home/kari/h.${format}`, filename: `h.${format}`, rows: 0 })),
     subscribe: vi.fn(async (h: LiveHandlers) => {
       live = h;
       h.connection('live');
@@ -187,7 +188,7 @@ describe('AppState', () => {
     expect(app.history.map((e) => e.seq)).toEqual([3]);
 
     await app.exportHistory('jsonl');
-    expect(backend.exportHistory).toHaveBeenLastCalledWith({ ...query, format: 'jsonl' });
+    expect(backend.exportHistory).toHaveBeenLastCalledWith({ ...query, format: 'jsonl', lang: 'en' });
     expect((await app.verifyAudit()).ok).toBe(true);
     app.stop();
   });

@@ -87,14 +87,33 @@ test('History exports one room as CSV: the header, only that room, as many rows 
   ]);
   expect(download.suggestedFilename()).toMatch(new RegExp(`^roombridge-history-${roomId}-\\d{8}T\\d{6}Z\\.csv$`));
   const shownAfter = await rows.count();
+  await expect(page.getByTestId('history-exported')).toContainText('Downloaded');
   const text = await readFile((await download.path())!, 'utf8');
 
-  const [header, ...records] = parseCsv(text);
-  expect(header).toEqual(['seq', 'at', 'room', 'cycle', 'kind', 'side', 'outcome', 'title', 'detail', 'hash']);
+  // For people with a spreadsheet: a byte-order mark, headers in the window's language, the room
+  // by name and id, the time in the room's zone and in UTC, what happened in words.
+  expect(text.startsWith('\ufeff')).toBe(true);
+  const [header, ...records] = parseCsv(text.slice(1));
+  expect(header).toEqual([
+    'No.',
+    'Time',
+    'Time zone',
+    'Time (UTC)',
+    'Room',
+    'Room id',
+    'What happened',
+    'Where',
+    'Outcome',
+    'Title',
+    'Details',
+    'Hash (audit chain)',
+  ]);
   expect(records.length).toBeGreaterThan(0);
   for (const record of records) {
-    expect(record).toHaveLength(10);
-    expect(record[2]).toBe(roomId);
+    expect(record).toHaveLength(12);
+    expect(record[5]).toBe(roomId);
+    expect(record[1]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(record[6]).not.toMatch(/_/);
   }
   // The demo keeps syncing: an entry may land between counting and exporting.
   expect([shownBefore, shownAfter]).toContain(records.length);
