@@ -144,6 +144,7 @@ async fn a_full_run_leaves_no_secret_in_the_database_logs_or_exports() {
             .export_history(
                 &HistoryQuery::default(),
                 ExportFormat::from_name(format).unwrap(),
+                None,
             )
             .expect("the history exports");
         assert!(export.rows > 0, "a full run has history to export");

@@ -14,6 +14,8 @@ export function room(id: string, patch: Partial<RoomView> = {}): RoomView {
     last_cycle_at: null,
     last_ok_at: null,
     last_error: null,
+    failing_since: null,
+    failing_side: null,
     held_deletions: 0,
     counts: { links: 0, conflicts: 0, failed: 0 },
     ...patch,

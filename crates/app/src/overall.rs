@@ -118,6 +118,8 @@ mod tests {
             last_cycle_at: None,
             last_ok_at: None,
             last_error: None,
+            failing_since: None,
+            failing_side: None,
             held_deletions: 0,
             counts: Counts {
                 links: 0,

@@ -95,6 +95,10 @@ pub struct RoomView {
     pub last_cycle_at: Option<String>,
     pub last_ok_at: Option<String>,
     pub last_error: Option<String>,
+    /// Since when the room's cycles fail (the first failure after its last good cycle).
+    pub failing_since: Option<String>,
+    /// The side the last failure could not reach: the booking system or Outlook.
+    pub failing_side: Option<Side>,
     /// Deletions the mass-deletion breaker holds back until a person approves them (0: none).
     pub held_deletions: i64,
     pub counts: Counts,
@@ -103,14 +107,16 @@ pub struct RoomView {
 impl RoomView {
     pub fn new(room: Room, st: &RoomStatus, counts: (i64, i64, i64), syncing: bool) -> RoomView {
         let (links, conflicts, failed) = counts;
+        // A failing room stays failing while it retries (no flapping to "syncing" and back);
+        // its next good cycle makes it in sync.
         let status = if room.paused {
             RoomState::Paused
-        } else if syncing {
-            RoomState::Syncing
         } else if st.held_deletions > 0 {
             RoomState::WaitingForApproval
         } else if st.last_error.is_some() {
             RoomState::Failing
+        } else if syncing {
+            RoomState::Syncing
         } else if conflicts > 0 {
             RoomState::Conflicts
         } else if st.last_ok_at.is_some() {
@@ -130,6 +136,8 @@ impl RoomView {
             last_cycle_at: st.last_cycle_at.map(|t| t.to_rfc3339()),
             last_ok_at: st.last_ok_at.map(|t| t.to_rfc3339()),
             last_error: st.last_error.clone(),
+            failing_since: st.failing_since.map(|t| t.to_rfc3339()),
+            failing_side: st.failing_side,
             held_deletions: st.held_deletions,
             counts: Counts {
                 links,

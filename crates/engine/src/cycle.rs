@@ -147,7 +147,11 @@ async fn run_with(ctx: &EngineContext, room: &Room, mode: CycleMode, read: Read)
                 // the room's status but adds no history row per retry.
                 let repeated =
                     status::get(c, &room.id)?.last_error.as_deref() == Some(&failure.message);
-                status::finish(c, &room.id, Some(&failure.message), now)?;
+                let ended = status::Ended::Failed {
+                    message: &failure.message,
+                    side: failure.side,
+                };
+                status::finish(c, &room.id, ended, now)?;
                 if repeated {
                     return Ok(None);
                 }
@@ -1027,7 +1031,14 @@ fn commit(
             conflicts::resolve(c, &room.id, link, now)?;
         }
         let rows = history::append_all(c, &applied.history, now)?;
-        status::finish(c, &room.id, fatal.map(|f| f.message.as_str()), now)?;
+        let ended = match fatal {
+            Some(f) => status::Ended::Failed {
+                message: &f.message,
+                side: f.side,
+            },
+            None => status::Ended::Ok,
+        };
+        status::finish(c, &room.id, ended, now)?;
         Ok(rows)
     })
 }

@@ -141,6 +141,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_unconfirmed ON events (room_id, id) WHERE unconfirmed;
     CREATE INDEX links_unsettled ON links (room_id) WHERE state IN ('failed', 'pending');
     "#,
+    // 8: since when a room has failed, and on which side, so the UI shows one outage (the
+    // booking system or Microsoft 365 cannot be reached since …) instead of rooms flapping.
+    r#"
+    ALTER TABLE room_status ADD COLUMN failing_since TEXT;
+    ALTER TABLE room_status ADD COLUMN failing_side TEXT;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

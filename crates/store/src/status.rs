@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use roombridge_core::RoomId;
+use roombridge_core::{RoomId, Side};
 
 use crate::{Result, parse_ts, ts};
 
@@ -14,13 +14,28 @@ pub struct RoomStatus {
     pub last_error: Option<String>,
     /// Deletions the mass-deletion breaker is holding back, waiting for approval (0: none).
     pub held_deletions: i64,
+    /// When the room's cycles started failing (the first failure since the last success).
+    pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The side the last failure could not reach, if it was one side.
+    pub failing_side: Option<Side>,
+}
+
+/// How a cycle ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Ended<'a> {
+    Ok,
+    /// It failed with this message, reaching `side` (or RoomBridge itself: `None`).
+    Failed {
+        message: &'a str,
+        side: Option<Side>,
+    },
 }
 
 pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
     let row = conn
         .query_row(
-            "SELECT cycle, last_cycle_at, last_ok_at, last_error, held_deletions FROM room_status
-             WHERE room_id = ?1",
+            "SELECT cycle, last_cycle_at, last_ok_at, last_error, held_deletions, failing_since,
+                 failing_side FROM room_status WHERE room_id = ?1",
             [room.as_str()],
             |r| {
                 Ok((
@@ -29,11 +44,13 @@ pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((cycle, last, ok, error, held_deletions)) = row else {
+    let Some((cycle, last, ok, error, held_deletions, since, side)) = row else {
         return Ok(RoomStatus::default());
     };
     Ok(RoomStatus {
@@ -42,6 +59,8 @@ pub fn get(conn: &Connection, room: &RoomId) -> Result<RoomStatus> {
         last_ok_at: ok.as_deref().map(parse_ts).transpose()?,
         last_error: error,
         held_deletions,
+        failing_since: since.as_deref().map(parse_ts).transpose()?,
+        failing_side: side.as_deref().and_then(Side::parse),
     })
 }
 
@@ -56,20 +75,26 @@ pub fn next_cycle(conn: &Connection, room: &RoomId) -> Result<i64> {
     )?)
 }
 
-/// Records how a cycle ended: `error` is `None` when it went well.
+/// Records how a cycle ended. A failure keeps the time the failures began; a success clears it.
 pub fn finish(
     conn: &Connection,
     room: &RoomId,
-    error: Option<&str>,
+    ended: Ended<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
+    let (error, side) = match ended {
+        Ended::Ok => (None, None),
+        Ended::Failed { message, side } => (Some(message), side.map(Side::as_str)),
+    };
     conn.prepare_cached(
         "UPDATE room_status SET last_cycle_at = ?2, last_error = ?3,
              last_ok_at = CASE WHEN ?3 IS NULL THEN ?2 ELSE last_ok_at END,
-             held_deletions = CASE WHEN ?3 IS NULL THEN 0 ELSE held_deletions END
+             held_deletions = CASE WHEN ?3 IS NULL THEN 0 ELSE held_deletions END,
+             failing_since = CASE WHEN ?3 IS NULL THEN NULL ELSE COALESCE(failing_since, ?2) END,
+             failing_side = ?4
          WHERE room_id = ?1",
     )?
-    .execute(params![room.as_str(), ts(now), error])?;
+    .execute(params![room.as_str(), ts(now), error, side])?;
     Ok(())
 }
 
@@ -103,4 +128,68 @@ pub fn hold_deletions(conn: &Connection, room: &RoomId, deletions: i64) -> Resul
     conn.prepare_cached("UPDATE room_status SET held_deletions = ?2 WHERE room_id = ?1")?
         .execute(params![room.as_str(), deletions])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    #[test]
+    fn a_failing_room_keeps_when_its_failures_began_until_a_cycle_goes_well() {
+        let store = Store::open_in_memory().unwrap();
+        let room = RoomId::new("gym");
+        store
+            .write(|c| {
+                crate::rooms::upsert(
+                    c,
+                    &crate::rooms::Room {
+                        id: room.clone(),
+                        name: "Gym".into(),
+                        kind: "room".into(),
+                        mailbox: roombridge_core::Mailbox::new("gym@example.org"),
+                        resource: roombridge_core::ResourceId::new("gym"),
+                        time_zone: "Europe/Oslo".into(),
+                        paused: false,
+                    },
+                    chrono::Utc::now(),
+                )
+            })
+            .unwrap();
+        let t = |m: i64| {
+            chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                + chrono::Duration::minutes(m)
+        };
+        let failed = Ended::Failed {
+            message: "Could not reach the booking system: timed out",
+            side: Some(Side::Booking),
+        };
+        let status = |e: Ended<'_>, at| {
+            store
+                .write(|c| {
+                    next_cycle(c, &room)?;
+                    finish(c, &room, e, at)?;
+                    get(c, &room)
+                })
+                .unwrap()
+        };
+        let first = status(failed, t(0));
+        assert_eq!(first.failing_since, Some(t(0)));
+        assert_eq!(first.failing_side, Some(Side::Booking));
+        let again = status(failed, t(5));
+        assert_eq!(
+            again.failing_since,
+            Some(t(0)),
+            "the outage began at the first failure"
+        );
+        assert_eq!(again.last_cycle_at, Some(t(5)));
+        let ok = status(Ended::Ok, t(10));
+        assert_eq!(
+            (ok.failing_since, ok.failing_side, ok.last_error),
+            (None, None, None)
+        );
+        assert_eq!(status(failed, t(15)).failing_since, Some(t(15)));
+    }
 }

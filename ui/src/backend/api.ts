@@ -623,6 +623,14 @@ export type RoomState = "idle" | "syncing" | "in_sync" | "conflicts" | "failing"
 
 export type RoomView = { id: string, name: string, kind: RoomKind, mailbox: string, resource_id: string, time_zone: string, paused: boolean, status: RoomState, last_cycle_at: string | null, last_ok_at: string | null, last_error: string | null, 
 /**
+ * Since when the room's cycles fail (the first failure after its last good cycle).
+ */
+failing_since: string | null, 
+/**
+ * The side the last failure could not reach: the booking system or Outlook.
+ */
+failing_side: Side | null, 
+/**
  * Deletions the mass-deletion breaker holds back until a person approves them (0: none).
  */
 held_deletions: number, counts: Counts, };

@@ -40,7 +40,7 @@ describe('HttpBackend requests', () => {
   it('downloads an export with the filters and takes the server\'s file name', async () => {
     const fetch = vi.fn(
       async (_url: string | URL | Request, _init?: RequestInit) =>
-        new Response('seq,at\r\n1,"two\r\nlines"\r\n', {
+        new Response('\ufeffNo.,Time\r\n1,"two\r\nlines"\r\n', {
           status: 200,
           headers: {
             'Content-Disposition': 'attachment; filename="roombridge-history-gym-20260301T100000Z.csv"',
@@ -53,7 +53,8 @@ describe('HttpBackend requests', () => {
     expect(file).toEqual({
       filename: 'roombridge-history-gym-20260301T100000Z.csv',
       format: 'csv',
-      text: 'seq,at\r\n1,"two\r\nlines"\r\n',
+      // The byte-order mark stays: spreadsheet programs need it in the saved file.
+      text: '\ufeffNo.,Time\r\n1,"two\r\nlines"\r\n',
       // The server's count: a quoted line break does not make a second row.
       rows: 1,
     });

@@ -108,7 +108,9 @@ export class HttpBackend implements Backend {
   }
 
   async #json(response: Response): Promise<unknown> {
-    const text = await response.text().catch(() => '');
+    // Decoded keeping a byte-order mark: a CSV needs it in the saved file (`text()` drops it).
+    const bytes = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     let body: unknown = undefined;
     if (text) {
       try {
@@ -136,7 +138,9 @@ export class HttpBackend implements Backend {
    */
   async #file(response: Response, name: OperationName, format: unknown): Promise<unknown> {
     if (!response.ok) return this.#json(response);
-    const text = await response.text().catch(() => '');
+    // Decoded keeping a byte-order mark: a CSV needs it in the saved file (`text()` drops it).
+    const bytes = await response.arrayBuffer().catch(() => new ArrayBuffer(0));
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const disposition = response.headers.get('Content-Disposition') ?? '';
     const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `roombridge-${name}`;
     const rows = Number(response.headers.get('X-Export-Rows') ?? 0);

@@ -299,3 +299,31 @@ test('Settings > Connections renews the expired client secret and moves the book
   await expect.poll(lastOk, { timeout: 30_000 }).toBeGreaterThan(savedAt);
   await expect(target).toHaveAttribute('data-status', /^(in_sync|conflicts)$/, { timeout: 30_000 });
 });
+
+test('when the booking system goes down, one banner says so and since when, and rooms stay failing', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  // The booking system's server stops answering (its process ends).
+  await stop(children[1]);
+  await page.goto(serverUrl);
+  await page.getByTestId('tab-rooms').click();
+
+  const banner = page.getByTestId('outage-booking');
+  await expect(banner).toBeVisible({ timeout: 60_000 });
+  await expect(banner).toContainText('The booking system cannot be reached.');
+  await expect(banner).toContainText('Since');
+  await expect(banner).toContainText('nothing is lost');
+  // The same failure in every room is told once, with the rooms it concerns.
+  const group = page.getByTestId('error-group').first();
+  await expect(group).toContainText('Could not reach the booking system');
+  // Every room fails, and stays failing while RoomBridge retries (every 2 s here): no
+  // flapping back to "Syncing" between the retries.
+  const statuses = page.getByTestId('room-status');
+  const all = () => statuses.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')));
+  await expect.poll(async () => (await all()).every((s) => s === 'failing'), { timeout: 60_000 }).toBe(true);
+  for (let i = 0; i < 5; i++) {
+    await page.waitForTimeout(1_000);
+    expect(await all()).toEqual((await all()).map(() => 'failing'));
+  }
+});
