@@ -361,6 +361,38 @@ impl App {
         Ok(out)
     }
 
+    /// The free times nearest to the clash at which `side` of double booking `id` could move,
+    /// as long as it is now, checked as the room's next cycle would check the move (at most
+    /// three; none for an all-day reservation or meeting).
+    pub fn free_times(&self, id: i64, side: Side) -> Result<Vec<MoveRequest>, ApiError> {
+        let (conflict, planned) = self.as_planned(id)?;
+        let content = match side {
+            Side::Booking => conflict.booking.as_ref(),
+            Side::Calendar => conflict.calendar.as_ref(),
+        };
+        let Some(roombridge_core::When::Timed { start, end }) = content.map(|c| &c.when) else {
+            return Ok(Vec::new());
+        };
+        let now = chrono::Utc::now();
+        let found = roombridge_core::plan::free_times(
+            &planned.input(&[]),
+            &conflict.link,
+            side,
+            *start,
+            *end - *start,
+            now,
+            3,
+        );
+        Ok(found
+            .into_iter()
+            .map(|m| MoveRequest {
+                side,
+                start: m.start.to_rfc3339(),
+                end: m.end.to_rfc3339(),
+            })
+            .collect())
+    }
+
     /// Withdraws the decision on conflict `id` before a sync carries it out: the conflict
     /// waits for a decision again. Refused while the room syncs (the decision may be being
     /// carried out) and once it was carried out (the history's undo applies then).

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connections::{ConnectionsView, SavedConnection};
 use crate::decisions::{
-    BulkDecisionRequest, ChoicePreview, DecisionRequest, PoliciesView, decided_by,
+    BulkDecisionRequest, ChoicePreview, DecisionRequest, MoveRequest, PoliciesView, decided_by,
 };
 use crate::doctor::{DoctorRequest, DoctorView};
 use crate::export::{ExportFormat, ExportView};
@@ -134,6 +134,16 @@ pub struct ConflictInput {
     #[serde(deserialize_with = "lenient::number")]
     #[ts(type = "number")]
     pub id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct FreeTimesInput {
+    /// The conflict's id.
+    #[serde(deserialize_with = "lenient::number")]
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The side that would move.
+    pub side: roombridge_core::Side,
 }
 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -415,6 +425,10 @@ operations! {
     app(|app, input: ConflictInput| -> Vec<ChoicePreview> {
         app.preview_decisions(input.id)?
     })
+
+    /// The free times nearest to a double booking at which one side could move ("Keep both").
+    free_times: Get "/conflicts/{id}/free-times" Json,
+    app(|app, input: FreeTimesInput| -> Vec<MoveRequest> { app.free_times(input.id, input.side)? })
 
     /// Withdraws a decision before the room's next sync carries it out.
     undo_decision: Delete "/conflicts/{id}/decision" Json,

@@ -70,7 +70,7 @@ pub use action::{Action, Decided, InSeries, SeriesMember, SeriesUpdate, Subject}
 pub use breaker::{Breaker, Tripped};
 pub use conflict::{Conflict, ConflictKind, Resolved, ResolvedBy};
 use decide::Planner;
-pub use moving::check_move;
+pub use moving::{check_move, free_times};
 use pairing::pairs;
 use writes::{Source, cancel, create_key, write_back};
 #[cfg(test)]

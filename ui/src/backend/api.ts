@@ -415,6 +415,16 @@ steps: string,
  */
 powershell: string | null, };
 
+export type FreeTimesInput = { 
+/**
+ * The conflict's id.
+ */
+id: number, 
+/**
+ * The side that would move.
+ */
+side: Side, };
+
 export type HistoryEntry = { seq: number, at: string, room_id: string, room_name: string, cycle: number, kind: HistoryKind, side: Side | null, outcome: Outcome, title: string, detail: string, };
 
 /**
@@ -850,6 +860,7 @@ export const OPERATIONS = {
   getSettings: { op: "get_settings", method: "GET", path: "/settings" },
   updateSettings: { op: "update_settings", method: "PUT", path: "/settings" },
   previewDecisions: { op: "preview_decisions", method: "GET", path: "/conflicts/{id}/preview" },
+  freeTimes: { op: "free_times", method: "GET", path: "/conflicts/{id}/free-times" },
   undoDecision: { op: "undo_decision", method: "DELETE", path: "/conflicts/{id}/decision" },
   carryOutDecisions: { op: "carry_out_decisions", method: "POST", path: "/conflicts/carry-out" },
   getConnections: { op: "get_connections", method: "GET", path: "/connections" },
@@ -928,6 +939,8 @@ export interface Operations {
    * what, as the room's next sync would carry it out now.
    */
   previewDecisions: { input: ConflictInput; output: Array<ChoicePreview> };
+  /** The free times nearest to a double booking at which one side could move ("Keep both"). */
+  freeTimes: { input: FreeTimesInput; output: Array<MoveRequest> };
   /** Withdraws a decision before the room's next sync carries it out. */
   undoDecision: { input: ConflictInput; output: ConflictView };
   /**

@@ -4,7 +4,7 @@ import type { ExportFile, ExportFormat, VerifyView } from '../backend/types';
 import type { ActivitySpan, ActivityView, BudgetView, SettingsUpdate, SettingsView } from '../backend/types';
 import type { DoctorRequest, DoctorView } from '../backend/types';
 import { toBackendError, type BackendError } from '../backend';
-import type { ChoicePreview, ConflictView, SavedExport, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
+import type { ChoicePreview, ConflictView, MoveRequest, SavedExport, Side, DecisionRequest, HistoryEntry, PoliciesView, RoomView, Status } from '../backend/types';
 import type {
   BookingForm,
   CheckView,
@@ -297,6 +297,11 @@ export class AppState {
       // The card then says what each choice does in general words.
       return null;
     }
+  }
+
+  /** Free times nearest to double booking `id` at which `side` could move. */
+  freeTimes(id: number, side: Side): Promise<MoveRequest[]> {
+    return this.#backend.freeTimes({ id, side });
   }
 
   /** Withdraws the decision on conflict `id` before a sync carries it out. */

@@ -53,6 +53,7 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     decideConflict: vi.fn(async ({ id }: DecideInput) => conflict(id)),
     decideConflicts: vi.fn(async ({ ids }: BulkDecisionRequest) => ids.map((id) => conflict(id))),
     previewDecisions: vi.fn(async () => []),
+    freeTimes: vi.fn(async () => []),
     undoDecision: vi.fn(async ({ id }: { id: number }) => conflict(id)),
     carryOutDecisions: vi.fn(async () => ({})),
     getPolicies: vi.fn(async () => policies),

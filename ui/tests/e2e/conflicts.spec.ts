@@ -122,3 +122,28 @@ test('a facility manager keeps both by moving the reservation in the way to a fr
   await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(0);
   await expect(rows.first()).toContainText('06:00–07:30');
 });
+
+test('"Keep both" starts from the nearest free time, and a suggested time is accepted', async ({ page }) => {
+  await openScreen(page, 'conflicts');
+  const cards = page.getByTestId('conflict-card').filter({ has: page.getByTestId('move-fields') });
+  await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  const card = cards.first();
+  // The reservation in the way moves by default; its nearest free times are offered, the
+  // nearest filled in.
+  const times = card.getByTestId('free-time');
+  await expect(times.first()).toBeVisible({ timeout: 15_000 });
+  await times.nth(1).click();
+  const start = await card.getByTestId('move-start').inputValue();
+  expect(start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+  await card.getByTestId('choice-move').click();
+  const id = await card.getAttribute('data-conflict-id');
+  // Accepted: the decision waits for the next sync (or was already carried out), no refusal.
+  await expect
+    .poll(async () => {
+      if (await card.getByTestId('conflict-error').isVisible().catch(() => false)) return 'refused';
+      const left = await page.locator(`[data-testid="conflict-card"][data-conflict-id="${id}"]`).count();
+      const pending = await page.locator(`[data-conflict-id="${id}"] [data-testid="conflict-pending"]`).count();
+      return left === 0 || pending > 0 ? 'recorded' : 'waiting';
+    })
+    .toBe('recorded');
+});

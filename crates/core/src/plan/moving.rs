@@ -28,6 +28,64 @@ pub fn check_move(input: &PlanInput<'_>, link: &LinkId, m: &Move) -> Result<(), 
     Planner { input, pair: &pair }.move_one(m).map(|_| ())
 }
 
+/// How far from the double booking [`free_times`] looks, and in what steps.
+const SEARCH_DAYS: i64 = 7;
+const STEP_MINUTES: i64 = 15;
+/// The hours of the day (the room's local time) a suggested time lies within.
+const DAY_STARTS: u32 = 7;
+const DAY_ENDS: u32 = 22;
+
+/// Up to `count` free times for `side` of the double booking held on `link`, each as long as
+/// `length`, nearest to `around` first (later before earlier at the same distance): times the
+/// same check as a person's move accepts ([`check_move`]), within the sync window, not before
+/// `not_before`, between 07:00 and 22:00 in the room, within a week of `around`.
+pub fn free_times(
+    input: &PlanInput<'_>,
+    link: &LinkId,
+    side: Side,
+    around: DateTime<Utc>,
+    length: chrono::Duration,
+    not_before: DateTime<Utc>,
+    count: usize,
+) -> Vec<Move> {
+    use chrono::Timelike;
+    let Some(pair) = pairs(input).into_iter().find(|p| &p.link.id == link) else {
+        return Vec::new();
+    };
+    let planner = Planner { input, pair: &pair };
+    let step = chrono::Duration::minutes(STEP_MINUTES);
+    let steps = SEARCH_DAYS * 24 * 60 / STEP_MINUTES;
+    let in_day = |start: DateTime<Utc>, end: DateTime<Utc>| {
+        let (s, e) = (
+            start.with_timezone(&input.zone),
+            end.with_timezone(&input.zone),
+        );
+        s.date_naive() == e.date_naive()
+            && s.hour() >= DAY_STARTS
+            && (e.hour() < DAY_ENDS || (e.hour() == DAY_ENDS && e.minute() == 0))
+    };
+    let mut found = Vec::new();
+    for k in 1..=steps {
+        for start in [around + step * k as i32, around - step * k as i32] {
+            let end = start + length;
+            let m = Move { side, start, end };
+            if start < not_before
+                || start < input.window.start
+                || end > input.window.end
+                || !in_day(start, end)
+                || planner.move_one(&m).is_err()
+            {
+                continue;
+            }
+            found.push(m);
+            if found.len() == count {
+                return found;
+            }
+        }
+    }
+    found
+}
+
 impl Planner<'_, '_> {
     /// The actions that carry out `m` on this pair's double booking: the move itself, then
     /// the meeting written to the booking system now that the room is free for it.

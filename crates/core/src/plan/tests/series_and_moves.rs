@@ -261,32 +261,75 @@ pub(super) fn held_double_booking(choice: Option<Choice>) -> Room {
     held_overlap(room, choice)
 }
 
+/// The planner's input for `room` as the app checks a move: no decisions taken.
+fn undecided<'a>(room: &'a Room, id: &'a RoomId) -> PlanInput<'a> {
+    PlanInput {
+        room: id,
+        zone: chrono_tz::Europe::Oslo,
+        window: window(),
+        blocks: &room.blocks,
+        footprint: &room.footprint,
+        events: &room.events,
+        links: &room.links,
+        policy: room.policy,
+        decisions: &[],
+        series: &[],
+        privacy: Privacy::Full,
+        withdrawn: &[],
+        capabilities: room.capabilities,
+        language: crate::i18n::Lang::En,
+    }
+}
+
 /// `check_move` on the held double booking of `room`.
 pub(super) fn check_on(room: &Room, m: Choice) -> Result<(), String> {
     let Choice::Move(m) = m else {
         panic!("not a move: {m:?}")
     };
     let id = RoomId::new("room");
-    check_move(
-        &PlanInput {
-            room: &id,
-            zone: chrono_tz::Europe::Oslo,
-            window: window(),
-            blocks: &room.blocks,
-            footprint: &room.footprint,
-            events: &room.events,
-            links: &room.links,
-            policy: room.policy,
-            decisions: &[],
-            series: &[],
-            privacy: Privacy::Full,
-            withdrawn: &[],
-            capabilities: room.capabilities,
-            language: crate::i18n::Lang::En,
-        },
+    check_move(&undecided(room, &id), &room.links[0].id, &m)
+}
+
+#[test]
+fn keeping_both_suggests_the_nearest_free_times_instead_of_the_clash() {
+    // "Choir practice" 17:00-18:00 UTC under the meeting "Interview" 17:30-18:30 UTC.
+    let room = held_double_booking(None);
+    let id = RoomId::new("room");
+    let input = undecided(&room, &id);
+    let hour = chrono::Duration::hours(1);
+    let suggested = free_times(
+        &input,
         &room.links[0].id,
-        &m,
-    )
+        Side::Booking,
+        at(17, 0),
+        hour,
+        at(0, 0),
+        3,
+    );
+    let starts: Vec<_> = suggested.iter().map(|m| (m.start, m.end)).collect();
+    // Half an hour earlier ends as the meeting starts; later times clash until 18:30.
+    assert_eq!(
+        starts,
+        [
+            (at(16, 30), at(17, 30)),
+            (at(16, 15), at(17, 15)),
+            (at(16, 0), at(17, 0))
+        ]
+    );
+    for m in &suggested {
+        assert_eq!(check_on(&room, Choice::Move(*m)), Ok(()), "{m:?}");
+    }
+    // Nothing before `not_before`: then the nearest is after the meeting.
+    let later = free_times(
+        &input,
+        &room.links[0].id,
+        Side::Booking,
+        at(17, 0),
+        hour,
+        at(17, 0),
+        1,
+    );
+    assert_eq!(later[0].start, at(18, 30));
 }
 
 #[test]
