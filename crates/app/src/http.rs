@@ -118,6 +118,27 @@ pub async fn serve(app: Arc<App>, options: HttpOptions) -> std::io::Result<HttpS
     serve_live(Live::Running(app), options).await
 }
 
+/// Why the server could not take its address, saying what to do about it.
+fn bind_error(listen: std::net::SocketAddr, e: std::io::Error) -> std::io::Error {
+    let message = match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "Port {} on {} is already in use, perhaps by another RoomBridge. Stop that one, or \
+             choose another port with --listen {}:PORT (port 0 picks a free one).",
+            listen.port(),
+            listen.ip(),
+            listen.ip()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "RoomBridge may not listen on port {}: ports below 1024 need administrator rights. \
+             Choose a port from 1024 up with --listen {}:PORT.",
+            listen.port(),
+            listen.ip()
+        ),
+        _ => format!("RoomBridge cannot listen on {listen}: {e}"),
+    };
+    std::io::Error::new(e.kind(), message)
+}
+
 /// Binds and starts serving live mode: the app if it runs, else the setup wizard, which is
 /// replaced by the app's API the moment the wizard has started it (no restart, same address
 /// and token). Refuses anything but a loopback address: the API has no TLS.
@@ -131,7 +152,9 @@ pub async fn serve_live(live: Live, options: HttpOptions) -> std::io::Result<Htt
             ),
         ));
     }
-    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| bind_error(options.listen, e))?;
     let addr = listener.local_addr()?;
     let gate = Gate::new(options.token.clone().into(), addr.port());
     let router = router(

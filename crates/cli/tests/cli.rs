@@ -131,3 +131,25 @@ fn headless_demo_reports_the_log_folder_it_writes_to() {
         files[0].display()
     );
 }
+
+#[test]
+fn a_busy_port_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let (ok, out, err) = roombridge(&[
+        "demo",
+        "--headless",
+        "--listen",
+        &listen,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!ok, "{out}");
+    let port = listen.rsplit(':').next().unwrap();
+    assert!(
+        err.contains(&format!("Port {port} on 127.0.0.1 is already in use"))
+            && err.contains("--listen 127.0.0.1:PORT"),
+        "{err}"
+    );
+}
