@@ -9,6 +9,10 @@
 
 use std::process::Command;
 
+mod support {
+    pub mod csv;
+}
+
 use chrono::{DateTime, Utc};
 use roombridge_app::export::{CSV_COLUMNS, ExportFormat, export_at};
 use roombridge_app::query::HistoryQuery;
@@ -66,36 +70,6 @@ fn store() -> Store {
         })
         .unwrap();
     store
-}
-
-/// RFC 4180 with commas, as LibreOffice writes its CSV back.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let (mut record, mut field, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records
 }
 
 fn soffice(dir: &std::path::Path, args: &[&str]) {
@@ -160,7 +134,7 @@ fn a_norwegian_csv_export_opens_cell_for_cell_in_libreoffice() {
         ],
     );
     let back = std::fs::read_to_string(dir.path().join("back/export.csv")).unwrap();
-    let cells = parse_csv(&back);
+    let cells = support::csv::parse(&back, ',');
 
     let header: Vec<String> = CSV_COLUMNS.iter().map(|k| Lang::Nb.tr(k, &[])).collect();
     assert_eq!(cells[0], header);
