@@ -24,7 +24,7 @@ test.use({ viewport: VIEWPORT, deviceScaleFactor: 1 });
 async function shoot(page: Page, name: string, height?: number): Promise<void> {
   // Let fonts, the live connection and any transition settle before the picture.
   await page.evaluate(() => document.fonts.ready);
-  await expect(page.getByTestId('connection')).toHaveText('Live');
+  await expect(page.getByTestId('connection')).toHaveClass(/conn-live/);
   await page.mouse.move(0, 0);
   await page.screenshot({
     path: path.join(OUT_DIR, `screenshot-${name}.png`),
@@ -94,6 +94,39 @@ test.describe('demo screens', () => {
     await openScreen(page, 'settings');
     await expect(page.getByTestId('data-dir')).not.toHaveText('');
     await shoot(page, 'settings');
+  });
+});
+
+test.describe('in Norwegian', () => {
+  test.use({ locale: 'nb-NO' });
+  test.beforeEach(async ({ page }) => {
+    await waitForSyncedDemo(page);
+  });
+
+  test('Konflikter: what each decision does, in bokmål', async ({ page }) => {
+    await openScreen(page, 'conflicts');
+    await expect(page.getByTestId('tab-conflicts')).toHaveText(/Konflikter/);
+    await expect(page.getByTestId('outcome-keep_booking').first()).toContainText('Outlook:', { timeout: 30_000 });
+    await shoot(page, 'conflicts-nb');
+  });
+
+  test('Innstillinger: the connections', async ({ page }) => {
+    await openScreen(page, 'settings');
+    await expect(page.getByTestId('data-dir')).not.toHaveText('');
+    await shoot(page, 'settings-nb');
+  });
+});
+
+test.describe('dark mode', () => {
+  test.use({ colorScheme: 'dark' });
+  test.beforeEach(async ({ page }) => {
+    await waitForSyncedDemo(page);
+  });
+
+  test('Rooms, as the OS is dark', async ({ page }) => {
+    await openScreen(page, 'rooms');
+    await expect(page.locator('[data-testid="room-row"][data-status="in_sync"]').first()).toBeVisible();
+    await shoot(page, 'rooms-dark');
   });
 });
 
