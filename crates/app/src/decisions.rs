@@ -243,10 +243,25 @@ fn refused(id: i64, e: DecideError) -> ApiError {
         DecideError::AlreadyResolved => invalid(format!(
             "Conflict {id} is already resolved; nothing to decide."
         )),
-        DecideError::NotAllowed { choice, allowed } => invalid(format!(
-            "{choice:?} is not possible for conflict {id}; choose {}.",
-            allowed.join(" or ")
-        )),
+        DecideError::NotAllowed { choice, allowed } => {
+            let allowed: Vec<&str> = allowed.iter().map(|c| choice_label(c)).collect();
+            invalid(format!(
+                "“{}” is not possible for this conflict; choose {}.",
+                choice_label(&choice),
+                allowed.join(" or ")
+            ))
+        }
+    }
+}
+
+/// A decision as the conflict card's button names it, for messages.
+fn choice_label(name: &str) -> &str {
+    match name {
+        "keep_booking" => "Keep booking",
+        "keep_calendar" => "Keep Outlook",
+        "merge" => "Merge",
+        "move" => "Keep both",
+        other => other,
     }
 }
 
@@ -600,9 +615,9 @@ impl App {
             )
         } else {
             format!(
-                "RoomBridge cannot carry out {:?} on this conflict as both sides are now; choose \
+                "RoomBridge cannot carry out “{}” on this conflict as both sides are now; choose \
                  another decision.",
-                choice.name()
+                choice_label(choice.name())
             )
         }))
     }

@@ -116,8 +116,15 @@ async fn refused_choices_and_unknown_ids_record_nothing() {
         .decide_conflict(overlap.id, merge, "kari", "")
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::InvalidInput);
+    // In the card's words, never as codes.
     assert!(
-        refused.message.contains("keep_booking"),
+        refused.message.contains("“Merge” is not possible")
+            && refused.message.contains("Keep booking"),
+        "{}",
+        refused.message
+    );
+    assert!(
+        !refused.message.contains("keep_booking"),
         "{}",
         refused.message
     );
