@@ -443,6 +443,16 @@ export class AppState {
     }
   }
 
+  /** Whether the desktop app starts at login; rejects with `unavailable` in headless mode. */
+  getAutostart(): Promise<boolean> {
+    return this.#backend.getAutostart();
+  }
+
+  /** Turns start at login on or off; resolves with the setting as it now is. */
+  setAutostart(enabled: boolean): Promise<boolean> {
+    return this.#backend.setAutostart(enabled);
+  }
+
   /** Saves a change of settings; resolves with the refusal, if any (nothing was changed then). */
   async updateSettings(update: SettingsUpdate): Promise<BackendError | null> {
     try {
