@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContentView } from '../backend/types';
 import { setLang } from '../i18n/index.svelte';
-import { differingFields, fieldLabel, fieldValue, formatWhen } from './conflicts';
+import { conflictRooms, conflictsInRoom, differingFields, fieldLabel, fieldValue, formatWhen } from './conflicts';
 
 const base: ContentView = {
   title: 'School concert',
@@ -73,5 +73,26 @@ describe('formatWhen', () => {
     expect(fieldLabel('time_zone')).toBe('Tidssone');
     setLang('en');
     expect(fieldLabel('time_zone')).toBe('Time zone');
+  });
+});
+
+describe('the room filter', () => {
+  const c = (id: number, room_id: string, room_name: string) => ({ id, room_id, room_name });
+  const CONFLICTS = [c(1, 'r2', 'Kulturhuset'), c(2, 'r1', 'Åsen gymsal'), c(3, 'r2', 'Kulturhuset'), c(4, 'r3', 'Bibliotek')];
+
+  it('offers only the rooms with conflicts, by name, with their counts', () => {
+    expect(conflictRooms(CONFLICTS, new Intl.Collator('nb'))).toEqual([
+      { id: 'r3', name: 'Bibliotek', count: 1 },
+      { id: 'r2', name: 'Kulturhuset', count: 2 },
+      // Å is the last letter of the Norwegian alphabet.
+      { id: 'r1', name: 'Åsen gymsal', count: 1 },
+    ]);
+    expect(conflictRooms([])).toEqual([]);
+  });
+
+  it('shows one room, or every conflict', () => {
+    expect(conflictsInRoom(CONFLICTS, 'r2').map((x) => x.id)).toEqual([1, 3]);
+    expect(conflictsInRoom(CONFLICTS, '').map((x) => x.id)).toEqual([1, 2, 3, 4]);
+    expect(conflictsInRoom(CONFLICTS, 'gone')).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ContentView, When } from '../backend/types';
+import type { ConflictView, ContentView, When } from '../backend/types';
 import { dateFormat, t } from '../i18n/index.svelte';
 
 /** The rows a conflict shows, in order. */
@@ -108,4 +108,30 @@ export function fieldValue(content: ContentView, field: ContentField): string {
     case 'description':
       return content.description;
   }
+}
+
+/** A room the Conflicts screen's room filter offers: one with conflicts, and how many. */
+export interface ConflictRoom {
+  id: string;
+  name: string;
+  count: number;
+}
+
+/** The rooms that have conflicts, each with its count, by name (in the language's order). */
+export function conflictRooms(
+  conflicts: readonly Pick<ConflictView, 'room_id' | 'room_name'>[],
+  collator: Intl.Collator = new Intl.Collator(),
+): ConflictRoom[] {
+  const rooms = new Map<string, ConflictRoom>();
+  for (const c of conflicts) {
+    const room = rooms.get(c.room_id);
+    if (room) room.count += 1;
+    else rooms.set(c.room_id, { id: c.room_id, name: c.room_name, count: 1 });
+  }
+  return [...rooms.values()].sort((a, b) => collator.compare(a.name, b.name) || a.id.localeCompare(b.id));
+}
+
+/** The conflicts of one room, or all of them when `roomId` is empty. */
+export function conflictsInRoom<C extends Pick<ConflictView, 'room_id'>>(conflicts: readonly C[], roomId: string): C[] {
+  return roomId === '' ? [...conflicts] : conflicts.filter((c) => c.room_id === roomId);
 }

@@ -212,7 +212,8 @@ export class AppState {
     return this.#backend.verifyAudit();
   }
 
-  async syncRoom(roomId: string): Promise<void> {
+  /** Asks for a sync of the room now; resolves with whether it was accepted (`syncRequests` says why not). */
+  async syncRoom(roomId: string): Promise<boolean> {
     this.#setSyncRequest(roomId, { state: 'pending' });
     try {
       await this.#backend.syncRoom({ room: roomId });
@@ -220,10 +221,12 @@ export class AppState {
       this.#later(4_000, () => {
         if (this.syncRequests[roomId]?.state === 'sent') this.#setSyncRequest(roomId, null);
       });
+      return true;
     } catch (e) {
       const error = toBackendError(e);
       if (error.code === 'unauthorized') this.fatal = error;
       this.#setSyncRequest(roomId, { state: 'error', error });
+      return false;
     }
   }
 
@@ -418,15 +421,19 @@ export class AppState {
     return this.#backend.mappingOptions();
   }
 
-  async addRoom(room: NewRoom): Promise<void> {
+  /** Maps a new room; resolves with it as added. */
+  async addRoom(room: NewRoom): Promise<RoomView> {
     const added = await this.#backend.addRoom(room);
     this.rooms = mergeRoom(this.rooms, added);
     await this.reloadPolicies();
+    return added;
   }
 
-  async editRoom(roomId: string, edit: RoomEdit): Promise<void> {
+  /** Changes a room's mapping; resolves with the room as it now is. */
+  async editRoom(roomId: string, edit: RoomEdit): Promise<RoomView> {
     const edited = await this.#backend.editRoom({ room: roomId, ...edit });
     this.rooms = mergeRoom(this.rooms, edited);
+    return edited;
   }
 
   async removeRoom(roomId: string): Promise<void> {
@@ -441,6 +448,16 @@ export class AppState {
     } catch (e) {
       this.#fail(e);
     }
+  }
+
+  /** Whether the desktop app starts at login; rejects with `unavailable` in headless mode. */
+  getAutostart(): Promise<boolean> {
+    return this.#backend.getAutostart();
+  }
+
+  /** Turns start at login on or off; resolves with the setting as it now is. */
+  setAutostart(enabled: boolean): Promise<boolean> {
+    return this.#backend.setAutostart(enabled);
   }
 
   /** Saves a change of settings; resolves with the refusal, if any (nothing was changed then). */

@@ -1,6 +1,67 @@
 import type { SettingsView } from '../../src/backend/types';
 import { api, auth, expect, getJson, openScreen, test } from './fixtures';
 
+// First: the tests after it decide some of the demo's conflicts.
+test('conflicts are shown by room, select all takes only those shown, and the bulk bar stays in view', async ({ page }) => {
+  const height = 600;
+  await page.setViewportSize({ width: 720, height });
+  await openScreen(page, 'conflicts');
+  const cards = page.getByTestId('conflict-card');
+  await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  const total = await cards.count();
+
+  // Every room that has conflicts, with its count, after "All rooms".
+  const filter = page.getByRole('combobox', { name: 'Room' });
+  const options = filter.locator('option');
+  await expect(options.first()).toHaveText(`All rooms (${total})`);
+  const offered = await options.evaluateAll((els) =>
+    els.slice(1).map((el) => ({ value: (el as HTMLOptionElement).value, text: el.textContent ?? '' })),
+  );
+  expect(offered.length).toBeGreaterThan(0);
+  const counted = offered.map((o) => Number(/\((\d+)\)$/.exec(o.text)?.[1]));
+  expect(counted.reduce((a, b) => a + b, 0)).toBe(total);
+
+  // One room: only its conflicts, and "select all" selects just those.
+  const room = offered[0]!;
+  const roomName = room.text.replace(/ \(\d+\)$/, '');
+  await filter.selectOption(room.value);
+  await expect(cards).toHaveCount(counted[0]!);
+  for (const card of await cards.all()) await expect(card).toContainText(roomName);
+  const selectAll = page.getByRole('checkbox', { name: `Select all in ${roomName}` });
+  await selectAll.check();
+  const bar = page.getByTestId('bulk-bar');
+  await expect(bar.getByTestId('bulk-count')).toHaveText(counted[0] === 1 ? '1 selected' : `${counted[0]} selected`);
+  await selectAll.uncheck();
+  await expect(bar.getByTestId('bulk-count')).toHaveText('Select conflicts to decide them together.');
+
+  // All rooms again; a long list scrolls under the bar, which stays in the window.
+  await filter.selectOption('');
+  await expect(cards).toHaveCount(total);
+  await cards.first().getByTestId('conflict-select').check();
+  await expect(bar.getByTestId('bulk-count')).toHaveText('1 selected');
+  expect(await bar.evaluate((el) => getComputedStyle(el).position)).toBe('sticky');
+  const inView = async () => {
+    const box = (await bar.boundingBox())!;
+    return box.y >= 0 && box.y + box.height <= height;
+  };
+  await page.evaluate(() => window.scrollTo(0, 0));
+  if (total > 1) expect(await page.evaluate(() => document.documentElement.scrollHeight > window.innerHeight)).toBe(true);
+  expect(await inView(), 'the bulk bar at the top of the list').toBe(true);
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight / 2));
+  expect(await inView(), 'the bulk bar halfway down').toBe(true);
+  // At the end of the list it is in the window and covers no card (cards grow as their previews
+  // and free times arrive: scrolled to the end until they are all there).
+  await expect
+    .poll(async () => {
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      const lastCard = (await cards.last().boundingBox())!;
+      return (await inView()) && lastCard.y + lastCard.height <= (await bar.boundingBox())!.y;
+    }, { message: 'at the bottom the bulk bar is in the window, under the last card' })
+    .toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(720);
+  await cards.first().getByTestId('conflict-select').uncheck();
+});
+
 test('a decision says beforehand what it does, can be undone until a sync carries it out, and both are audited', async ({
   page,
   request,

@@ -1,4 +1,5 @@
-import { expect, openScreen, serverUrl, test } from './fixtures';
+import type { RoomView } from '../../src/backend/types';
+import { api, auth, expect, getJson, openScreen, serverUrl, test } from './fixtures';
 
 test('the Rooms screen lists the demo rooms and they reach "in sync"', async ({ page }) => {
   await openScreen(page, 'rooms');
@@ -86,4 +87,90 @@ test('a room is paused and resumed, and so is every room', async ({ page }) => {
   await page.getByTestId('pause-all').click();
   await expect(page.locator('[data-testid="room-row"][data-status="paused"]')).toHaveCount(0);
   await expect(page.getByTestId('pause-all')).toHaveText('Pause all');
+});
+
+test('the search finds rooms by name, mailbox or resource id whatever the case and accents, and the status filter narrows them', async ({
+  page,
+  request,
+}) => {
+  const rooms = await getJson<RoomView[]>(request, '/rooms');
+  await openScreen(page, 'rooms');
+  const rows = page.getByTestId('room-row');
+  await expect(rows).toHaveCount(rooms.length);
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  const showing = page.getByTestId('rooms-showing');
+  await expect(showing).toHaveText('');
+
+  // A name with a letter like Å, typed in capitals and without the ring: the room is found.
+  const plain = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const room = rooms.find((r) => plain(r.name) !== r.name.toLowerCase()) ?? rooms[0]!;
+  const typed = plain(room.name).toUpperCase();
+  await search.fill(typed);
+  const byId = (id: string) => page.locator(`[data-testid="room-row"][data-room-id="${id}"]`);
+  await expect(byId(room.id)).toBeVisible();
+  const found = rooms.filter((r) => [r.name, r.mailbox, r.resource_id].some((f) => plain(f).includes(plain(typed))));
+  await expect(rows).toHaveCount(found.length);
+  await expect(showing).toHaveText(`Showing ${found.length} of ${rooms.length} rooms`);
+
+  // The booking resource id and the mailbox are searched too.
+  await search.fill(room.resource_id);
+  await expect(byId(room.id)).toBeVisible();
+  await search.fill(room.mailbox.toUpperCase());
+  await expect(rows).toHaveCount(1);
+  await expect(byId(room.id)).toBeVisible();
+
+  // Nothing found says so; one button clears the search.
+  await search.fill('no room is called this');
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByTestId('rooms-no-match')).toContainText('No room matches the search and filter.');
+  await expect(showing).toHaveText(`Showing 0 of ${rooms.length} rooms`);
+  await page.getByTestId('clear-room-filter').click();
+  await expect(search).toHaveValue('');
+  await expect(rows).toHaveCount(rooms.length);
+  await expect(showing).toHaveText('');
+
+  // The status filter offers the statuses rooms have (with their counts) and shows only those.
+  const status = page.getByRole('combobox', { name: 'Status' });
+  await expect(status.locator('option').first()).toHaveText(`All (${rooms.length})`);
+  await expect.poll(() => page.locator('[data-testid="room-row"][data-status="in_sync"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  await status.selectOption('in_sync');
+  await expect(showing).toHaveText(new RegExp(`^Showing \\d+ of ${rooms.length} rooms$`));
+  const statuses = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')));
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(new Set(statuses)).toEqual(new Set(['in_sync']));
+  const offered = await status.locator('option').evaluateAll((els) => els.map((el) => (el as HTMLOptionElement).value));
+  for (const value of offered.slice(1)) {
+    expect(['failing', 'waiting_for_approval', 'conflicts', 'syncing', 'in_sync', 'idle', 'paused']).toContain(value);
+  }
+  await page.getByTestId('clear-room-filter').click();
+  await expect(status).toHaveValue('all');
+  await expect(rows).toHaveCount(rooms.length);
+});
+
+test('editing a room says it was saved, and the message goes when the next action starts', async ({ page, request }) => {
+  const rooms = await getJson<RoomView[]>(request, '/rooms');
+  const room = rooms[rooms.length - 1]!;
+  const renamed = `${room.name} (e2e)`;
+  await openScreen(page, 'rooms');
+  const row = page.locator(`[data-testid="room-row"][data-room-id="${room.id}"]`);
+  const notice = page.getByTestId('room-notice');
+  try {
+    await row.getByTestId('edit-room').click();
+    const panel = page.getByTestId('edit-room-panel');
+    await panel.getByTestId('edit-name').fill(renamed);
+    await panel.getByTestId('save-room').click();
+    await expect(notice).toContainText(`Changes saved for ${renamed}.`);
+    await expect(page.getByRole('status').filter({ hasText: `Changes saved for ${renamed}.` })).toHaveCount(1);
+    await expect(row).toContainText(renamed);
+
+    // Opening the removal is the next action: the message is gone, and "Keep it" keeps the room.
+    await row.getByTestId('remove-room').click();
+    await expect(notice).toHaveCount(0);
+    await page.getByTestId('remove-room-panel').getByRole('button', { name: 'Keep it' }).click();
+    await expect(row).toBeVisible();
+  } finally {
+    // Leave the shared demo as it was.
+    const res = await request.patch(api(`/rooms/${encodeURIComponent(room.id)}`), { ...auth(), data: { name: room.name } });
+    expect(res.ok(), `PATCH /rooms/${room.id}: HTTP ${res.status()}`).toBe(true);
+  }
 });

@@ -97,3 +97,17 @@ test('the Overview shows every room, the activity chart and the Graph budget', a
   const used = await budget.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-used'))));
   expect(used.some((n) => n > 0), `requests per mailbox: ${used}`).toBe(true);
 });
+
+test('start at login belongs to the desktop app: in the browser the switch is off and disabled, and says why', async ({
+  page,
+}) => {
+  await openScreen(page, 'settings');
+  const autostart = page.getByRole('checkbox', { name: 'Start RoomBridge when I log in' });
+  await expect(page.getByTestId('autostart-unavailable')).toHaveText(
+    'Only the desktop app can start when you log in; it does not apply in a browser.',
+  );
+  await expect(autostart).toBeDisabled();
+  await expect(autostart).not.toBeChecked();
+  await expect(autostart).toHaveAccessibleDescription(/Only the desktop app can start when you log in/);
+  await expect(page.getByTestId('autostart-error')).toHaveCount(0);
+});

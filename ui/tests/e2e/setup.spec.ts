@@ -162,14 +162,20 @@ test('a mapping is added back and removed with what happens explained', async ({
   await form.getByTestId('add-name').fill('Added in the browser');
   await form.getByTestId('add-room-submit').click();
   await expect(page.getByTestId('room-row')).toHaveCount(before + 1);
+  // Said in a status message, which the next action takes away.
+  await expect(page.getByTestId('room-notice')).toContainText('Room added: Added in the browser. It syncs now.');
   const added = page.getByTestId('room-row').filter({ hasText: 'Added in the browser' });
   await expect(added).toHaveAttribute('data-status', /^(in_sync|conflicts)$/, { timeout: 30_000 });
 
   await added.getByTestId('remove-room').click();
   const panel = page.getByTestId('remove-room-panel');
   await expect(panel).toContainText('Nothing is deleted');
+  await expect(page.getByTestId('room-notice')).toHaveCount(0);
   await panel.getByTestId('confirm-remove').click();
   await expect(page.getByTestId('room-row')).toHaveCount(before);
+  await expect(page.getByTestId('room-notice')).toContainText(
+    'Mapping removed: Added in the browser. RoomBridge no longer syncs it.',
+  );
   await expect(page.getByTestId('room-row').filter({ hasText: 'Added in the browser' })).toHaveCount(0);
 });
 

@@ -25,6 +25,11 @@ test('Sync now runs a new cycle for that room', async ({ page }) => {
   await target.getByTestId('sync-now').click();
   expect((await accepted).ok(), 'the sync request was accepted').toBe(true);
   await expect(page.getByTestId('sync-error')).toHaveCount(0);
+  // Said in a status message.
+  const name = (await target.getByTestId('edit-room').getAttribute('aria-label'))!.replace('Edit the mapping of ', '');
+  const notice = page.getByTestId('room-notice');
+  await expect(notice).toContainText(`Sync started for ${name}.`);
+  await expect(page.getByTestId('rooms-notice-region')).toHaveAttribute('role', 'status');
 
   // The room reports the new cycle live: a newer last cycle time or a status change.
   await expect
@@ -33,4 +38,17 @@ test('Sync now runs a new cycle for that room', async ({ page }) => {
     })
     .toBe(true);
   await expect(target).toHaveAttribute('data-status', /in_sync|conflicts|syncing/, { timeout: 30_000 });
+});
+
+test('the message of "Sync now" goes when the next action starts', async ({ page }) => {
+  await openScreen(page, 'rooms');
+  const row = page.locator('[data-testid="room-row"]:not([data-status="paused"])').first();
+  await expect(row).toBeVisible();
+  await row.getByTestId('sync-now').click();
+  const notice = page.getByTestId('room-notice');
+  await expect(notice).toContainText('Sync started for');
+  await row.getByTestId('edit-room').click();
+  await expect(notice).toHaveCount(0);
+  await page.getByTestId('edit-room-panel').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('edit-room-panel')).toHaveCount(0);
 });
