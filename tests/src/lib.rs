@@ -85,6 +85,7 @@ impl Harness {
             .await
             .expect("map rooms");
         let graph_client = connectors.graph.clone();
+        let connections = servers.connections();
         let app = setup::start_app(
             store,
             connectors,
@@ -94,6 +95,8 @@ impl Harness {
         )
         .await
         .expect("app");
+        // Settings > Connections works on the emulators' connections, as in the demo.
+        app.connections_in(connections);
         Harness {
             app,
             servers,
