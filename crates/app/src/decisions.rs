@@ -95,6 +95,45 @@ pub struct BulkDecisionRequest {
     pub decision: DecisionRequest,
 }
 
+/// Why the room's next cycle cannot carry out `choice` on `conflict`, given `after`, the
+/// room planned with that decision; `None` when it can (or when recording it will say what is
+/// wrong: the conflict is resolved already, or does not offer the choice).
+fn refusal(
+    conflict: &StoredConflict,
+    planned: &Planned,
+    choice: Choice,
+    after: &roombridge_core::plan::Plan,
+) -> Option<String> {
+    let held = planned
+        .links
+        .iter()
+        .any(|l| l.id == conflict.link && l.state == LinkState::Conflict);
+    if !held
+        || !conflict.choices.iter().any(|c| c == choice.name())
+        || after.resolved.iter().any(|r| r.link == conflict.link)
+    {
+        return None;
+    }
+    let what = conflict
+        .booking
+        .as_ref()
+        .map(|b| format!("\"{}\"", b.title))
+        .unwrap_or_else(|| "the reservation".into());
+    Some(if !planned.capabilities.writes_all() {
+        format!(
+            "The booking system does not let RoomBridge change or cancel {what} (it comes \
+             from the booking system's own planning), so Outlook's version cannot be kept. \
+             Keep the booking system's version, or change {what} in the booking system."
+        )
+    } else {
+        format!(
+            "RoomBridge cannot carry out “{}” on this conflict as both sides are now; choose \
+             another decision.",
+            choice_label(choice.name())
+        )
+    })
+}
+
 /// The title a conflict's history rows carry: its reservation's, else its meeting's.
 fn conflict_title(conflict: &StoredConflict) -> String {
     conflict
@@ -355,12 +394,12 @@ impl App {
             if !conflict.choices.iter().any(|c| c == choice.name()) {
                 continue;
             }
-            let refused = self.check_decision(id, choice).err().map(|e| e.message);
             let decided = [Decided {
                 link: conflict.link.clone(),
                 choice,
             }];
             let after = plan(&planned.input(&decided));
+            let refused = refusal(&conflict, &planned, choice, &after);
             let steps = after
                 .actions
                 .iter()
@@ -586,40 +625,15 @@ impl App {
     /// waiting for ever.
     fn check_decision(&self, id: i64, choice: Choice) -> Result<(), ApiError> {
         let (conflict, planned) = self.as_planned(id)?;
-        // Resolved already, or a choice the conflict does not offer: recording it says so.
-        let held = planned
-            .links
-            .iter()
-            .any(|l| l.id == conflict.link && l.state == LinkState::Conflict);
-        if !held || !conflict.choices.iter().any(|c| c == choice.name()) {
-            return Ok(());
-        }
         let decided = [Decided {
             link: conflict.link.clone(),
             choice,
         }];
-        let plan = plan(&planned.input(&decided));
-        if plan.resolved.iter().any(|r| r.link == conflict.link) {
-            return Ok(());
+        let after = plan(&planned.input(&decided));
+        match refusal(&conflict, &planned, choice, &after) {
+            Some(why) => Err(invalid(why)),
+            None => Ok(()),
         }
-        let what = conflict
-            .booking
-            .as_ref()
-            .map(|b| format!("\"{}\"", b.title))
-            .unwrap_or_else(|| "the reservation".into());
-        Err(invalid(if !planned.capabilities.writes_all() {
-            format!(
-                "The booking system does not let RoomBridge change or cancel {what} (it comes \
-                 from the booking system's own planning), so Outlook's version cannot be kept. \
-                 Keep the booking system's version, or change {what} in the booking system."
-            )
-        } else {
-            format!(
-                "RoomBridge cannot carry out “{}” on this conflict as both sides are now; choose \
-                 another decision.",
-                choice_label(choice.name())
-            )
-        }))
     }
 
     /// Asks each room once to sync now. The decisions are recorded either way; if the engine

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
 
-use roombridge_core::RoomId;
 use roombridge_core::i18n::Lang;
+use roombridge_core::{RoomId, Side};
 use roombridge_store::history::{self, Chained, Order, Outcome};
 use roombridge_store::{Store, rooms};
 
@@ -94,6 +94,11 @@ pub const BOM: char = '\u{feff}';
 pub struct Readable {
     lang: Lang,
     rooms: HashMap<RoomId, (String, chrono_tz::Tz)>,
+    /// What each kind (by its stored name), side and outcome reads as in `lang`: looked up
+    /// once for the export, not once a row.
+    kinds: HashMap<&'static str, String>,
+    sides: [String; 2],
+    outcomes: [String; 3],
 }
 
 impl Readable {
@@ -107,7 +112,21 @@ impl Readable {
                 (r.id, (r.name, zone))
             })
             .collect();
-        Ok(Readable { lang, rooms })
+        let word = |key: String| lang.tr(&key, &[]);
+        let kinds = history::HistoryKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), word(format!("kind.{}", k.as_str()))))
+            .collect();
+        let sides = [Side::Booking, Side::Calendar].map(|s| word(format!("side.{}", s.as_str())));
+        let outcomes = [Outcome::Ok, Outcome::Failed, Outcome::Conflict]
+            .map(|o| word(format!("outcome.{}", o.as_str())));
+        Ok(Readable {
+            lang,
+            rooms,
+            kinds,
+            sides,
+            outcomes,
+        })
     }
 
     /// The list separator spreadsheets in this language expect.
@@ -130,18 +149,26 @@ impl Readable {
             .get(&e.room)
             .map(|(n, z)| (n.as_str(), *z))
             .unwrap_or((e.room.as_str(), chrono_tz::UTC));
-        let lang = self.lang;
         let local =
             e.at.with_timezone(&zone)
                 .format(SPREADSHEET_TIME)
                 .to_string();
         let utc = e.at.format(SPREADSHEET_TIME).to_string();
-        let what = lang.tr(&format!("kind.{}", e.kind.as_str()), &[]);
-        let side = e
-            .side
-            .map(|s| lang.tr(&format!("side.{}", s.as_str()), &[]))
-            .unwrap_or_default();
-        let outcome = lang.tr(&format!("outcome.{}", e.outcome.as_str()), &[]);
+        let what = self
+            .kinds
+            .get(e.kind.as_str())
+            .map_or(e.kind.as_str(), String::as_str);
+        let side = match e.side {
+            Some(Side::Booking) => self.sides[0].as_str(),
+            Some(Side::Calendar) => self.sides[1].as_str(),
+            None => "",
+        };
+        let outcome = self.outcomes[match e.outcome {
+            Outcome::Ok => 0,
+            Outcome::Failed => 1,
+            Outcome::Conflict => 2,
+        }]
+        .as_str();
         let zone = zone.name();
         let seq = e.seq.to_string();
         csv_record(
@@ -154,9 +181,9 @@ impl Readable {
                 &utc,
                 name,
                 e.room.as_str(),
-                &what,
-                &side,
-                &outcome,
+                what,
+                side,
+                outcome,
                 &e.title,
                 &e.detail,
                 &e.hash,
