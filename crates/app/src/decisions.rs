@@ -9,18 +9,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use roombridge_core::capability::Capabilities;
-use roombridge_core::compose::Composed;
-use roombridge_core::compose::compose;
 use roombridge_core::plan::words;
-use roombridge_core::plan::{Decided, LinkState, PlanInput, check_move, plan};
+use roombridge_core::plan::{Decided, LinkState, check_move, plan};
 use roombridge_core::policy::{Choice, FieldOwnership, Move, Policy};
-use roombridge_core::privacy::Privacy;
-use roombridge_core::{CalendarEvent, Link, RoomId, Side, SyncWindow};
+use roombridge_core::{RoomId, Side};
 use roombridge_store::conflicts::{self, DecideError, StoredConflict};
 use roombridge_store::history::{self, HistoryKind, NewEntry};
-use roombridge_store::{links, mirror, rooms, settings};
+use roombridge_store::{rooms, settings};
 
+use crate::planned::Planned;
 use crate::views::ConflictView;
 use crate::{ApiError, App, ErrorCode};
 
@@ -563,48 +560,14 @@ impl App {
             .collect())
     }
 
-    /// What the room of conflict `id` looks like to its next cycle: what RoomBridge last read
-    /// of both sides, composed and windowed as the cycle will.
+    /// The room of conflict `id` as its next cycle will plan it.
     fn as_planned(&self, id: i64) -> Result<(StoredConflict, Planned), ApiError> {
-        let now = chrono::Utc::now();
-        let (conflict, room, reservations, events, links) = self
+        let conflict = self
             .store()
-            .read(|c| {
-                let Some(conflict) = conflicts::get(c, id)? else {
-                    return Ok(None);
-                };
-                let Some(room) = rooms::get(c, &conflict.room)? else {
-                    return Ok(None);
-                };
-                let id = room.id.clone();
-                Ok(Some((
-                    conflict,
-                    room,
-                    mirror::reservations(c, &id)?,
-                    mirror::events(c, &id)?,
-                    links::list(c, &id)?,
-                )))
-            })?
+            .read(|c| conflicts::get(c, id))?
             .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
-        // The window and privacy mode the room's cycles use.
-        let settings = self.settings()?;
-        let zone: chrono_tz::Tz = room.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        let window = SyncWindow::around(now, settings.days_back, settings.days_ahead);
-        let composed = compose(&reservations, zone, window);
-        Ok((
-            conflict,
-            Planned {
-                room: room.id,
-                zone,
-                window,
-                composed,
-                events,
-                links,
-                privacy: settings.privacy,
-                capabilities: self.engine().context().booking.capabilities(),
-                language: settings.organiser_language,
-            },
-        ))
+        let (_, planned) = self.planned(&conflict.room)?;
+        Ok((conflict, planned))
     }
 
     /// Whether `m` can keep both reservations of double booking `id`, checked as the room's
@@ -696,81 +659,6 @@ impl App {
             return Err(ApiError::not_found(format!("There is no room {room:?}.")));
         }
         self.get_policies()
-    }
-}
-
-/// One room as its next cycle will plan it (see [`App::as_planned`]).
-struct Planned {
-    room: RoomId,
-    zone: chrono_tz::Tz,
-    window: SyncWindow,
-    composed: Composed,
-    events: Vec<CalendarEvent>,
-    links: Vec<Link>,
-    privacy: Privacy,
-    capabilities: Capabilities,
-    language: roombridge_core::i18n::Lang,
-}
-
-impl Planned {
-    /// The planner's input with `decisions` taken; the policy is left to the person.
-    fn input<'a>(&'a self, decisions: &'a [Decided]) -> PlanInput<'a> {
-        PlanInput {
-            room: &self.room,
-            zone: self.zone,
-            window: self.window,
-            blocks: &self.composed.blocks,
-            footprint: &self.composed.footprint,
-            events: &self.events,
-            links: &self.links,
-            policy: Policy::Manual,
-            decisions,
-            series: &self.composed.series,
-            privacy: self.privacy,
-            withdrawn: &[],
-            capabilities: self.capabilities,
-            language: self.language,
-        }
-    }
-}
-
-impl Planned {
-    /// `action` as a step of a decision's preview.
-    fn step(&self, action: &roombridge_core::plan::Action) -> StepPreview {
-        use roombridge_core::plan::{Action, words};
-        let event = |id: &roombridge_core::GraphEventId| self.events.iter().find(|e| &e.id == id);
-        let title = words::title(
-            action,
-            |id| self.links.iter().find(|l| &l.id == id),
-            |key| {
-                self.composed
-                    .blocks
-                    .iter()
-                    .find(|b| &b.key == key)
-                    .map(|b| b.content.title.clone())
-            },
-            |id| event(id).map(|e| e.content.title.clone()),
-        );
-        let (message, told) = match action {
-            Action::DeclineEvent {
-                event: id, message, ..
-            } => (
-                Some(message.clone()),
-                event(id)
-                    .map(|e| e.content.organisation.trim().to_owned())
-                    .filter(|o| !o.is_empty()),
-            ),
-            Action::CancelEvent { message, .. } => (Some(message.clone()), None),
-            Action::CancelReservation { note, .. } => (Some(note.clone()), None),
-            _ => (None, None),
-        };
-        StepPreview {
-            action: action.kind(),
-            side: action.target().unwrap_or(Side::Calendar),
-            title,
-            message,
-            told,
-        }
     }
 }
 

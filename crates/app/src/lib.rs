@@ -6,6 +6,7 @@
 //! ([`setup`]), and the headless HTTP server ([`http`]).
 
 mod anchor;
+pub mod calendar;
 pub mod connections;
 pub mod decisions;
 pub mod doctor;
@@ -21,6 +22,7 @@ pub mod overall;
 pub mod overview;
 pub mod paths;
 pub mod pause;
+mod planned;
 pub mod query;
 pub mod secrets;
 pub mod settings;

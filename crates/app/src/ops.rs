@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{CalendarInput, RoomCalendarView};
 use crate::connections::{ConnectionsView, SavedConnection};
 use crate::decisions::{
     BulkDecisionRequest, ChoicePreview, DecisionRequest, MoveRequest, PoliciesView, decided_by,
@@ -28,7 +29,8 @@ use crate::query::HistoryQuery;
 use crate::settings::{SettingsUpdate, SettingsView};
 use crate::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 use crate::wizard::{
-    BookingForm, CheckView, DiscoveryView, FinishRequest, SetupView, TenantForm, Wizard,
+    BookingForm, CheckView, DiscoveryView, FinishRequest, SetupPlanView, SetupView, TenantForm,
+    Wizard,
 };
 use crate::{ApiError, App, ErrorCode};
 
@@ -291,6 +293,11 @@ operations! {
     list_rooms: Get "/rooms" Json,
     app(|app, _input: NoInput| -> Vec<RoomView> { app.list_rooms()? })
 
+    /// A room's own page: its pieces over some days (where each comes from, how it stands in
+    /// Outlook) and what its next sync would do, from what RoomBridge last read.
+    room_calendar: Get "/rooms/{room}/calendar" Json,
+    app(|app, input: CalendarInput| -> RoomCalendarView { app.room_calendar(&input)? })
+
     /// One page of the history, newest first.
     list_history: Get "/history" Json,
     app(|app, query: HistoryQuery| -> Vec<HistoryEntry> { app.query_history(&query)? })
@@ -369,6 +376,11 @@ operations! {
     /// Both sides' rooms and resources, matched (after both tests passed).
     discover_rooms: Post "/setup/discover" Json,
     wizard(|wizard, _input: NoInput| -> DiscoveryView { wizard.discover().await? })
+
+    /// What the first sync of the chosen rooms would do, read from both sides and written
+    /// nowhere: each room's writes and the conflicts that would wait.
+    preview_setup: Post "/setup/preview" Json,
+    wizard(|wizard, request: FinishRequest| -> Vec<SetupPlanView> { wizard.preview(request).await? })
 
     /// Writes the configuration, stores the rooms and starts syncing; answers the new status.
     finish_setup: Post "/setup/finish" Json,

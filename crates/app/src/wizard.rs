@@ -287,39 +287,16 @@ impl Wizard {
     pub async fn finish(&self, request: FinishRequest) -> Result<Arc<App>, ApiError> {
         let _one = self.finishing.lock().await;
         self.refuse_if_finished()?;
-        let config = self.config()?;
-        let zone = zone_or_default(request.time_zone.as_deref())?;
-        let default_policy = match non_empty(&request.default_policy) {
-            Some(p) => Some(parse_policy(&p)?),
-            None => None,
-        };
-        let connectors = setup::live_connectors(&config, self.secrets.as_ref())
-            .map_err(|e| ApiError::unavailable(e.to_string()))?;
-        let resources = connectors
-            .booking
-            .resources()
-            .await
-            .map_err(|e| ApiError::unavailable(e.message))?;
-        let chosen = chosen_rooms(&request.rooms, &resources, &zone)?;
-        if chosen.is_empty() {
-            return Err(invalid(
-                "Choose a mailbox for at least one resource: there is nothing to sync yet.",
-            ));
-        }
+        let Chosen {
+            config,
+            default_policy,
+            connectors,
+            rooms: chosen,
+        } = self.chosen(&request).await?;
 
         let store = setup::open_store(&self.data_dir, LIVE_DB)
             .map_err(|e| ApiError::unavailable(e.to_string()))?;
-        let now = chrono::Utc::now();
-        store.write(|c| {
-            if let Some(policy) = &default_policy {
-                settings::set_default_policy(c, *policy)?;
-            }
-            for (room, policy) in &chosen {
-                rooms::upsert(c, room, now)?;
-                rooms::set_policy(c, &room.id, *policy)?;
-            }
-            Ok(())
-        })?;
+        store_rooms(&store, default_policy, &chosen)?;
         write_config(&self.data_dir, &config)?;
         let app = setup::start_app(
             store,
@@ -340,6 +317,129 @@ impl Wizard {
         self.started.send_replace(Some(app.clone()));
         Ok(app)
     }
+}
+
+impl Wizard {
+    /// What `request` chose, checked: the configuration, the default policy, connectors on the
+    /// tested connections, and the rooms with their own policies (at least one).
+    async fn chosen(&self, request: &FinishRequest) -> Result<Chosen, ApiError> {
+        let config = self.config()?;
+        let zone = zone_or_default(request.time_zone.as_deref())?;
+        let default_policy = match non_empty(&request.default_policy) {
+            Some(p) => Some(parse_policy(&p)?),
+            None => None,
+        };
+        let connectors = setup::live_connectors(&config, self.secrets.as_ref())
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let resources = connectors
+            .booking
+            .resources()
+            .await
+            .map_err(|e| ApiError::unavailable(e.message))?;
+        let rooms = chosen_rooms(&request.rooms, &resources, &zone)?;
+        if rooms.is_empty() {
+            return Err(invalid(
+                "Choose a mailbox for at least one resource: there is nothing to sync yet.",
+            ));
+        }
+        Ok(Chosen {
+            config,
+            default_policy,
+            connectors,
+            rooms,
+        })
+    }
+
+    /// What the first sync of the rooms `request` chooses would do, before anything is
+    /// written: each room's dry run, read from both sides as the first sync reads them, in a
+    /// throwaway store. Writes nothing anywhere.
+    pub async fn preview(&self, request: FinishRequest) -> Result<Vec<SetupPlanView>, ApiError> {
+        self.refuse_if_finished()?;
+        let Chosen {
+            default_policy,
+            connectors,
+            rooms: chosen,
+            ..
+        } = self.chosen(&request).await?;
+        let store = Arc::new(
+            roombridge_store::Store::open_in_memory()
+                .map_err(|e| ApiError::unavailable(e.to_string()))?,
+        );
+        store_rooms(&store, default_policy, &chosen)?;
+        let config = EngineConfig {
+            poll_interval: None,
+            ..self.engine.clone()
+        };
+        let (events, _) = tokio::sync::broadcast::channel(16);
+        let context = Arc::new(roombridge_engine::EngineContext::new(
+            store,
+            connectors.graph,
+            connectors.booking,
+            config,
+            events,
+        ));
+        let engine = roombridge_engine::Engine::start(context)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
+        let reports = engine
+            .sync_all(roombridge_engine::CycleMode::DryRun)
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()));
+        engine.stop().await;
+        Ok(reports?
+            .iter()
+            .map(|report| SetupPlanView {
+                room_id: report.room.to_string(),
+                room_name: report.room_name.clone(),
+                plan: crate::calendar::plan_view(&report.plan, |a| {
+                    crate::planned::step(
+                        a,
+                        roombridge_core::plan::words::title(a, |_| None, |_| None, |_| None),
+                        None,
+                    )
+                }),
+                error: report.error.clone(),
+            })
+            .collect())
+    }
+}
+
+/// What a finished or previewed wizard chose.
+struct Chosen {
+    config: LiveConfig,
+    default_policy: Option<Policy>,
+    connectors: Connectors,
+    rooms: Vec<(Room, Option<Policy>)>,
+}
+
+/// Stores the chosen rooms with their policies, and the default policy.
+fn store_rooms(
+    store: &roombridge_store::Store,
+    default_policy: Option<Policy>,
+    chosen: &[(Room, Option<Policy>)],
+) -> Result<(), ApiError> {
+    let now = chrono::Utc::now();
+    store.write(|c| {
+        if let Some(policy) = &default_policy {
+            settings::set_default_policy(c, *policy)?;
+        }
+        for (room, policy) in chosen {
+            rooms::upsert(c, room, now)?;
+            rooms::set_policy(c, &room.id, *policy)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// One room's first sync, as the wizard shows it before "Start syncing".
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SetupPlanView {
+    pub room_id: String,
+    pub room_name: String,
+    pub plan: crate::calendar::RoomPlanView,
+    /// Why the room could not be read, when it could not.
+    pub error: Option<String>,
 }
 
 /// A connection test that passed: the settings to keep, and the secret that was typed (kept

@@ -1111,3 +1111,97 @@ async fn porticoestate_resources_are_matched_by_name_and_finishing_configures_po
     assert_eq!(state.booking_url, installation.base_url());
     assert!(!state.password_stored && state.client_secret_stored);
 }
+
+/// Every resource with its matched mailbox.
+async fn all_rooms(s: &Setup) -> Vec<RoomChoice> {
+    let found = s.wizard.discover().await.unwrap();
+    found
+        .resources
+        .iter()
+        .map(|r| RoomChoice {
+            resource_id: r.id.clone(),
+            mailbox: r.mailbox.clone(),
+            name: None,
+            kind: None,
+            time_zone: None,
+            policy: None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_shows_the_first_syncs_plan_before_anything_is_written() {
+    use roombridge_emulators::graph::GraphRoute;
+    let s = empty_setup().await;
+    connect_both(&s).await;
+    let rooms = all_rooms(&s).await;
+    let request = || FinishRequest {
+        time_zone: Some("Europe/Oslo".into()),
+        default_policy: None,
+        rooms: rooms.clone(),
+    };
+    s.servers.graph.reset_stats();
+
+    let preview = s.wizard.preview(request()).await.unwrap();
+    assert_eq!(preview.len(), rooms.len(), "one plan per chosen room");
+    for room in &preview {
+        assert!(room.error.is_none(), "{}: {:?}", room.room_name, room.error);
+    }
+    let creates = |action: &str| -> usize {
+        preview
+            .iter()
+            .flat_map(|r| &r.plan.steps)
+            .filter(|step| step.action == action)
+            .count()
+    };
+    assert!(creates("create_event") > 0, "{preview:#?}");
+    assert!(
+        preview
+            .iter()
+            .flat_map(|r| &r.plan.steps)
+            .all(|step| !step.title.is_empty()),
+        "every step names what it writes: {preview:#?}"
+    );
+    // The demo's Outlook calendars double-book some reservations: those wait for a person.
+    let waiting: usize = preview.iter().map(|r| r.plan.conflicts.len()).sum();
+    assert!(waiting > 0, "{preview:#?}");
+    assert!(
+        preview
+            .iter()
+            .flat_map(|r| &r.plan.conflicts)
+            .all(|c| !c.title.is_empty())
+    );
+
+    // Nothing was written: no Outlook write, no configuration, and setup is not finished.
+    let stats = s.servers.graph.stats();
+    for route in [
+        GraphRoute::CreateEvent,
+        GraphRoute::UpdateEvent,
+        GraphRoute::DeleteEvent,
+        GraphRoute::DeclineEvent,
+        GraphRoute::CancelEvent,
+    ] {
+        let sent = stats.sent(route) + stats.batch_requests.get(&route).copied().unwrap_or(0);
+        assert_eq!(sent, 0, "{route:?} during the preview");
+    }
+    assert!(!s.dir.path().join("config.json").exists());
+
+    // The first sync does what the preview said.
+    let app = s.wizard.finish(request()).await.unwrap();
+    wait_for(90, "every room's first sync", || {
+        let rooms = app.list_rooms().unwrap();
+        rooms.iter().all(|r| r.last_ok_at.is_some()).then_some(())
+    })
+    .await;
+    let written = app
+        .query_history(&roombridge_app::query::HistoryQuery {
+            kind: Some("create_event".into()),
+            limit: Some(5000),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(written.len(), creates("create_event"));
+    let open = app.list_conflicts().unwrap();
+    assert_eq!(open.len(), waiting, "{open:#?}");
+    app.shutdown().await;
+}

@@ -123,6 +123,46 @@ merge?: FieldOwnership | null,
 move?: MoveRequest | null, reason: string, };
 
 /**
+ * Which days of which room: `from` is a local date in the room's zone (today when absent),
+ * `days` how many (7 when absent, at most [`MAX_DAYS`]).
+ */
+export type CalendarInput = { room: string, from?: string | null, days?: number | null, };
+
+/**
+ * One piece of the room's calendar.
+ */
+export type CalendarItem = { 
+/**
+ * Stable within the room: the block's key, or `outlook:` and the event's id.
+ */
+key: string, content: ContentView, 
+/**
+ * The UTC instants it covers (all-day pieces from the room's midnights).
+ */
+start: string, end: string, source: ItemSource, 
+/**
+ * The booking-system reservation it shows (for an occurrence, the recurring one).
+ */
+reservation: string | null, 
+/**
+ * The local date of the occurrence, when the reservation repeats.
+ */
+occurrence: string | null, 
+/**
+ * Higher reservations that cut it out of its reservation (an event inside an
+ * allocation, a closure).
+ */
+covered_by: Array<string>, state: ItemState, 
+/**
+ * The Outlook event that shows it, when there is one.
+ */
+outlook_event: string | null, 
+/**
+ * The open conflict it waits in, when it does.
+ */
+conflict: number | null, };
+
+/**
  * The result of a connection test: what happened and what to do about it.
  */
 export type CheckView = { ok: boolean, 
@@ -479,6 +519,16 @@ search?: string | null,
 before?: number | null, };
 
 /**
+ * Where a piece of the room's calendar comes from.
+ */
+export type ItemSource = "allocation" | "booking" | "event" | "closure" | "outlook";
+
+/**
+ * How a piece stands between the two sides.
+ */
+export type ItemState = "synced" | "pending" | "failed" | "conflict" | "not_yet";
+
+/**
  * A language RoomBridge speaks.
  */
 export type Lang = "nb" | "en";
@@ -549,6 +599,11 @@ conflicts: boolean, };
 export type Outcome = "ok" | "failed" | "conflict";
 
 /**
+ * A conflict the room's next sync would raise.
+ */
+export type PlannedConflict = { kind: ConflictKind, title: string, };
+
+/**
  * The conflict policies: the global default and each room's own.
  */
 export type PoliciesView = { 
@@ -590,6 +645,23 @@ mailbox: string | null, matched_by: MatchedBy | null,
 room_id: string | null, };
 
 /**
+ * A room's own page.
+ */
+export type RoomCalendarView = { room_id: string, time_zone: string, 
+/**
+ * The first local date shown and how many days.
+ */
+from: string, days: number, 
+/**
+ * The span RoomBridge syncs (its window), as UTC instants: outside it nothing is synced.
+ */
+window_start: string, window_end: string, 
+/**
+ * Every piece that overlaps the days shown, by start.
+ */
+items: Array<CalendarItem>, plan: RoomPlanView, };
+
+/**
  * One resource's mapping as chosen in the wizard.
  */
 export type RoomChoice = { resource_id: string, 
@@ -616,6 +688,19 @@ export type RoomInput = { room: string, };
  * What a mapped resource is: a room, or equipment (a projector, a van).
  */
 export type RoomKind = "room" | "equipment";
+
+/**
+ * What the room's next sync would do now: the dry run, from what RoomBridge last read.
+ */
+export type RoomPlanView = { steps: Array<StepPreview>, 
+/**
+ * New conflicts it would raise, which would wait for a person.
+ */
+conflicts: Array<PlannedConflict>, 
+/**
+ * Links held in conflict from earlier syncs, which it leaves alone.
+ */
+held: number, };
 
 export type RoomPolicyInput = { room: string, policy?: string | null, };
 
@@ -705,6 +790,15 @@ system_language: Lang,
  * cancel.
  */
 organiser_language: Lang, bounds: Bounds, paths: SettingsPaths, };
+
+/**
+ * One room's first sync, as the wizard shows it before "Start syncing".
+ */
+export type SetupPlanView = { room_id: string, room_name: string, plan: RoomPlanView, 
+/**
+ * Why the room could not be read, when it could not.
+ */
+error: string | null, };
 
 /**
  * What the wizard already knows, to fill in its forms (a wizard opened again after a secret
@@ -833,6 +927,7 @@ export type When = { "kind": "timed", start: string, end: string, } | { "kind": 
 export const OPERATIONS = {
   status: { op: "status", method: "GET", path: "/status" },
   listRooms: { op: "list_rooms", method: "GET", path: "/rooms" },
+  roomCalendar: { op: "room_calendar", method: "GET", path: "/rooms/{room}/calendar" },
   listHistory: { op: "list_history", method: "GET", path: "/history" },
   exportHistory: { op: "export_history", method: "GET", path: "/history/export", file: true },
   verifyAudit: { op: "verify_audit", method: "GET", path: "/audit/verify" },
@@ -848,6 +943,7 @@ export const OPERATIONS = {
   checkTenant: { op: "check_tenant", method: "POST", path: "/setup/tenant" },
   checkBooking: { op: "check_booking", method: "POST", path: "/setup/booking" },
   discoverRooms: { op: "discover_rooms", method: "POST", path: "/setup/discover" },
+  previewSetup: { op: "preview_setup", method: "POST", path: "/setup/preview" },
   finishSetup: { op: "finish_setup", method: "POST", path: "/setup/finish" },
   mappingOptions: { op: "mapping_options", method: "GET", path: "/mappings/options" },
   addRoom: { op: "add_room", method: "POST", path: "/rooms" },
@@ -879,6 +975,11 @@ export interface Operations {
   status: { input: NoInput; output: Status };
   /** Every room with its mapping and sync status, by name. */
   listRooms: { input: NoInput; output: Array<RoomView> };
+  /**
+   * A room's own page: its pieces over some days (where each comes from, how it stands in
+   * Outlook) and what its next sync would do, from what RoomBridge last read.
+   */
+  roomCalendar: { input: CalendarInput; output: RoomCalendarView };
   /** One page of the history, newest first. */
   listHistory: { input: HistoryQuery; output: Array<HistoryEntry> };
   /** Every entry the query selects (its limit and page aside), oldest first, as a file. */
@@ -912,6 +1013,11 @@ export interface Operations {
   checkBooking: { input: BookingForm; output: CheckView };
   /** Both sides' rooms and resources, matched (after both tests passed). */
   discoverRooms: { input: NoInput; output: DiscoveryView };
+  /**
+   * What the first sync of the chosen rooms would do, read from both sides and written
+   * nowhere: each room's writes and the conflicts that would wait.
+   */
+  previewSetup: { input: FinishRequest; output: Array<SetupPlanView> };
   /** Writes the configuration, stores the rooms and starts syncing; answers the new status. */
   finishSetup: { input: FinishRequest; output: Status };
   /** Mailboxes and resources for adding a room (once set up). */

@@ -55,6 +55,8 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     previewDecisions: vi.fn(async () => []),
     freeTimes: vi.fn(async () => []),
     undoDecision: vi.fn(async ({ id }: { id: number }) => conflict(id)),
+    roomCalendar: vi.fn(async () => ({ room_id: "r", time_zone: "Europe/Oslo", from: "2026-12-07", days: 7, window_start: "", window_end: "", items: [], plan: { steps: [], conflicts: [], held: 0 } })),
+    previewSetup: vi.fn(async () => []),
     carryOutDecisions: vi.fn(async () => ({})),
     getPolicies: vi.fn(async () => policies),
     setDefaultPolicy: vi.fn(async (_input: PolicyInput = {}) => policies),
