@@ -21,8 +21,10 @@ import enConflicts from './en/conflicts.json';
 import nbConflicts from './nb/conflicts.json';
 import enConnections from './en/connections.json';
 import nbConnections from './nb/connections.json';
+import enRoom from './en/room.json';
+import nbRoom from './nb/room.json';
 
-export const en = { common: enCommon, app: enApp, overview: enOverview, rooms: enRooms, setup: enSetup, settings: enSettings, doctor: enDoctor, history: enHistory, conflicts: enConflicts, connections: enConnections };
+export const en = { common: enCommon, app: enApp, overview: enOverview, rooms: enRooms, setup: enSetup, settings: enSettings, doctor: enDoctor, history: enHistory, conflicts: enConflicts, connections: enConnections, room: enRoom };
 
 /** Typed as the English catalog: a key English has and bokmål lacks does not compile. */
-export const nb: typeof en = { common: nbCommon, app: nbApp, overview: nbOverview, rooms: nbRooms, setup: nbSetup, settings: nbSettings, doctor: nbDoctor, history: nbHistory, conflicts: nbConflicts, connections: nbConnections };
+export const nb: typeof en = { common: nbCommon, app: nbApp, overview: nbOverview, rooms: nbRooms, setup: nbSetup, settings: nbSettings, doctor: nbDoctor, history: nbHistory, conflicts: nbConflicts, connections: nbConnections, room: nbRoom };

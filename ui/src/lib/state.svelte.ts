@@ -12,6 +12,7 @@ import type {
   DiscoveryView,
   FinishRequest,
   NewRoom,
+  RoomCalendarView,
   RoomEdit,
   SavedConnection,
   SetupView,
@@ -210,6 +211,16 @@ export class AppState {
   /** Checks the audit log's hash chain. */
   verifyAudit(): Promise<VerifyView> {
     return this.#backend.verifyAudit();
+  }
+
+  /** A room's own page: its pieces over `days` days from `from` (the room's today when null) and its next sync's plan. */
+  roomCalendar(room: string, from: string | null, days: number): Promise<RoomCalendarView> {
+    return this.#backend.roomCalendar({ room, from, days });
+  }
+
+  /** The room's latest history rows, newest first. */
+  roomHistory(room: string, limit: number): Promise<HistoryEntry[]> {
+    return this.#backend.listHistory({ limit, room });
   }
 
   /** Asks for a sync of the room now; resolves with whether it was accepted (`syncRequests` says why not). */

@@ -200,6 +200,40 @@ for (const lang of ['nb', 'en'] as const) {
   });
 }
 
+// A room's own page, in the week and the list view, with a piece's details open.
+const ROOM_PAGE: Record<Lang, { back: string; list: string; source: string }> = {
+  nb: { back: 'Alle rom', list: 'Liste', source: 'Kommer fra' },
+  en: { back: 'All rooms', list: 'List', source: 'Comes from' },
+};
+for (const lang of ['nb', 'en'] as const) {
+  test.describe(lang === 'nb' ? "a room's page in Norwegian, light and dark" : "a room's page in English", () => {
+    test.use({ locale: LOCALE[lang] });
+    test(`room page (${lang})`, async ({ page }) => {
+      await openScreen(page, 'rooms');
+      await page.getByTestId('room-open').first().click();
+      await expectLanguage(page, lang);
+      await expect(page.getByRole('link', { name: ROOM_PAGE[lang].back })).toBeVisible();
+      await expect(page.getByTestId('room-week')).toBeVisible();
+      await expect.poll(() => page.getByTestId('room-history-row').count()).toBeGreaterThan(0);
+      const item = page.getByTestId('room-item').first();
+      if ((await item.count()) > 0) {
+        await item.click();
+        await expect(page.getByTestId('room-item-details')).toContainText(ROOM_PAGE[lang].source);
+      }
+      for (const view of ['week', 'list'] as const) {
+        if (view === 'list') await page.getByText(ROOM_PAGE[lang].list, { exact: true }).click();
+        await expectNoSeriousViolations(page, `the room page, ${view} (${lang})`);
+        await expectNoSidewaysScroll(page, `the room page, ${view} (${lang})`);
+        if (lang === 'nb') {
+          await goDark(page);
+          await expectNoSeriousViolations(page, `the room page, ${view} (${lang}, dark)`);
+          await page.emulateMedia({ colorScheme: 'light' });
+        }
+      }
+    });
+  });
+}
+
 test.describe('the setup wizard', () => {
   let child: ChildProcess | undefined;
   let dataDir = '';
