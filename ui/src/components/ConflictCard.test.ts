@@ -92,6 +92,50 @@ describe('ConflictCard', () => {
     expect(text).toContain('detected 2 hours ago');
   });
 
+  it('shows a double booking on a time line, with the overlap, and its field comparison folded away', () => {
+    const body = html(
+      conflict(8, {
+        kind: 'overlap',
+        fields: ['title', 'when', 'organisation'],
+        choices: ['keep_booking', 'keep_calendar', 'move'],
+        booking: {
+          title: 'Climate plan working group',
+          when: { kind: 'timed', start: '2026-12-17T07:30:00Z', end: '2026-12-17T09:00:00Z' },
+          time_zone: 'Europe/Oslo',
+          organisation: "Mayor's Office",
+          description: '',
+        },
+        calendar: {
+          title: 'Interview: teacher position',
+          when: { kind: 'timed', start: '2026-12-17T08:00:00Z', end: '2026-12-17T10:00:00Z' },
+          time_zone: 'Europe/Oslo',
+          organisation: 'Ingrid Berg',
+          description: '',
+        },
+      }),
+    );
+    const text = visible(body);
+    expect(body).toContain('data-testid="overlap-timeline"');
+    expect(body.match(/data-testid="timeline-lane"/g)).toHaveLength(2);
+    expect(text).toContain('Double booking: both hold the room 09:00–10:00');
+    expect(text).toContain('Overlap 09:00–10:00');
+    expect(text).toMatch(/Booking system Climate plan working group · Mayor(&#39;|')s Office · Thu, 17 Dec 2026, 08:30–10:00/);
+    expect(text).toContain('Outlook calendar Interview: teacher position · Ingrid Berg · Thu, 17 Dec 2026, 09:00–11:00');
+    // Ticks at the whole hours of Oslo, 08:00 to 11:00.
+    expect(text).toMatch(/08:00 09:00 10:00 11:00/);
+    expect(text).not.toMatch(/fields? differs?/);
+    // The comparison is still there, behind "Compare details".
+    expect(body).toMatch(/<details[^>]*data-testid="compare-details"[^>]*>\s*<summary[^>]*>Compare details<\/summary>\s*<table class="compare/);
+    expect(body).toMatch(/data-field="when" data-differs="true"/);
+  });
+
+  it('keeps the field comparison open for a conflict of two versions of one reservation', () => {
+    const body = html(conflict(7));
+    expect(body).not.toContain('data-testid="overlap-timeline"');
+    expect(body).not.toContain('data-testid="compare-details"');
+    expect(visible(body)).toContain('1 field differs');
+  });
+
   it('speaks bokmål', () => {
     setLang('nb');
     const text = visible(html(conflict(8, { kind: 'overlap', choices: ['keep_booking', 'keep_calendar', 'move'] })));
@@ -99,6 +143,10 @@ describe('ConflictCard', () => {
       expect(text).toContain(words);
     }
     expect(text).toContain('Outlook-møtet dobbeltbooker rommet');
+    // Both fixtures hold the room 17:00–19:00 in Oslo.
+    expect(text).toContain('Dobbeltbooking: begge har rommet kl. 17:00–19:00');
+    expect(text).toContain('Overlapp kl. 17:00–19:00');
+    expect(text).toContain('Sammenlign detaljer');
     expect(text).not.toMatch(/Keep|Booking system|detected/);
   });
 });

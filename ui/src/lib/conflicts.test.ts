@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContentView } from '../backend/types';
 import { setLang } from '../i18n/index.svelte';
-import { conflictRooms, conflictsInRoom, differingFields, fieldLabel, fieldValue, formatWhen } from './conflicts';
+import {
+  conflictRooms,
+  conflictsInRoom,
+  differingFields,
+  fieldLabel,
+  fieldValue,
+  formatClockRange,
+  formatWhen,
+  tickLabel,
+} from './conflicts';
 
 const base: ContentView = {
   title: 'School concert',
@@ -73,6 +82,35 @@ describe('formatWhen', () => {
     expect(fieldLabel('time_zone')).toBe('Tidssone');
     setLang('en');
     expect(fieldLabel('time_zone')).toBe('Time zone');
+  });
+});
+
+describe('formatClockRange and tickLabel', () => {
+  afterEach(() => setLang('en'));
+
+  it('writes a stretch within one day as clock times only, and one across days with its days', () => {
+    expect(formatClockRange({ kind: 'timed', start: '2026-12-17T09:00:00Z', end: '2026-12-17T09:30:00Z' }, 'Europe/Oslo')).toBe(
+      '10:00–10:30',
+    );
+    expect(formatClockRange({ kind: 'timed', start: '2026-12-16T22:00:00Z', end: '2026-12-17T01:00:00Z' }, 'Europe/Oslo')).toBe(
+      'Wed, 16 Dec 2026, 23:00 – Thu, 17 Dec 2026, 02:00',
+    );
+    expect(formatClockRange({ kind: 'all_day', start: '2026-12-16', end: '2026-12-17' }, 'Europe/Oslo')).toBe(
+      'Wed, 16 Dec 2026, all day',
+    );
+    setLang('nb');
+    expect(formatClockRange({ kind: 'timed', start: '2026-12-17T09:00:00Z', end: '2026-12-17T09:30:00Z' }, 'Europe/Oslo')).toBe(
+      'kl. 10:00–10:30',
+    );
+  });
+
+  it('labels ticks by the hour in the zone, or by the day when they are days apart', () => {
+    const at = Date.parse('2026-12-16T23:00:00Z');
+    expect(tickLabel(at, 1, 'Europe/Oslo')).toBe('00:00');
+    expect(tickLabel(at, 1, 'UTC')).toBe('23:00');
+    expect(tickLabel(at, 24, 'Europe/Oslo')).toBe('Thu 17');
+    setLang('nb');
+    expect(tickLabel(at, 24, 'Europe/Oslo')).toBe('tor. 17.');
   });
 });
 

@@ -95,6 +95,30 @@ export function formatWhen(when: When, timeZone: string): string {
   });
 }
 
+/**
+ * A stretch of time in few words: "10:00–10:30" ("kl. 10:00–10:30") when it starts and ends on
+ * the same day of `timeZone`; otherwise with its days, as `formatWhen` writes it.
+ */
+export function formatClockRange(when: When, timeZone: string): string {
+  if (when.kind === 'timed') {
+    const start = Date.parse(when.start);
+    const end = Date.parse(when.end);
+    const day = dateFormat({ ...DAY, timeZone });
+    if (!Number.isNaN(start) && !Number.isNaN(end) && day.format(start) === day.format(end)) {
+      const clock = dateFormat({ ...CLOCK, timeZone });
+      return t('conflicts.clock_range', { start: clock.format(start), end: clock.format(end) });
+    }
+  }
+  return formatWhen(when, timeZone);
+}
+
+const TICK_DAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric' };
+
+/** A time line tick's label: its hour ("14:00"), or its day ("Wed 16") when ticks are days apart. */
+export function tickLabel(at: number, stepHours: number, timeZone: string): string {
+  return dateFormat({ ...(stepHours >= 24 ? TICK_DAY : CLOCK), timeZone }).format(at);
+}
+
 export function fieldValue(content: ContentView, field: ContentField): string {
   switch (field) {
     case 'title':

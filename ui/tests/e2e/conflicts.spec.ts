@@ -1,4 +1,4 @@
-import type { SettingsView } from '../../src/backend/types';
+import type { ConflictView, SettingsView } from '../../src/backend/types';
 import { api, auth, expect, getJson, openScreen, test } from './fixtures';
 
 // First: the tests after it decide some of the demo's conflicts.
@@ -62,6 +62,63 @@ test('conflicts are shown by room, select all takes only those shown, and the bu
   await cards.first().getByTestId('conflict-select').uncheck();
 });
 
+test('a double booking shows both meetings on a time line, with where they overlap', async ({ page, request }) => {
+  await page.setViewportSize({ width: 720, height: 800 });
+  // A double booking of two timed meetings, as the server has it (the demo seeds several).
+  const timed = (await getJson<ConflictView[]>(request, '/conflicts')).filter(
+    (c) => c.kind === 'overlap' && c.booking?.when.kind === 'timed' && c.calendar?.when.kind === 'timed',
+  );
+  expect(timed.length, 'a double booking of two timed meetings in the demo').toBeGreaterThan(0);
+  await openScreen(page, 'conflicts');
+  const cards = page.locator('[data-testid="conflict-card"][data-kind="overlap"]');
+  await expect.poll(() => cards.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  const shown = await cards.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-conflict-id'))));
+  const conflict = timed.find((c) => shown.includes(c.id));
+  expect(conflict, 'a timed double booking on the screen').toBeTruthy();
+  const { booking, calendar } = conflict!;
+  const card = page.locator(`[data-testid="conflict-card"][data-conflict-id="${conflict!.id}"]`);
+
+  // The overlap, in the room's zone, as the card should say it.
+  const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: booking!.time_zone });
+  const start = Math.max(Date.parse(booking!.when.start), Date.parse(calendar!.when.start));
+  const end = Math.min(Date.parse(booking!.when.end), Date.parse(calendar!.when.end));
+  const overlap = `${clock.format(start)}–${clock.format(end)}`;
+
+  const line = card.getByTestId('overlap-timeline');
+  await expect(line).toBeVisible();
+  const lanes = line.getByTestId('timeline-lane');
+  await expect(lanes).toHaveCount(2);
+  const bookingLane = line.locator('[data-testid="timeline-lane"][data-side="booking"]');
+  const calendarLane = line.locator('[data-testid="timeline-lane"][data-side="calendar"]');
+  await expect(bookingLane).toContainText('Booking system');
+  await expect(bookingLane.getByTestId('timeline-text')).toContainText(booking!.title);
+  await expect(bookingLane.getByTestId('timeline-text')).toContainText(booking!.organisation);
+  await expect(calendarLane).toContainText('Outlook calendar');
+  await expect(calendarLane.getByTestId('timeline-text')).toContainText(calendar!.title);
+  await expect(calendarLane.getByTestId('timeline-text')).toContainText(calendar!.organisation);
+  await expect(line.getByTestId('timeline-bar')).toHaveCount(2);
+  await expect(line.getByTestId('timeline-overlap')).toHaveText(`Overlap ${overlap}`);
+  await expect(line.getByTestId('timeline-axis')).toHaveText(/^(\s*\d\d:00)+\s*$/);
+
+  // The header says double booking, not how many fields differ; the comparison is folded away.
+  await expect(card.getByTestId('double-booking')).toHaveText(`Double booking: both hold the room ${overlap}`);
+  await expect(card.getByTestId('fields-differ')).toHaveCount(0);
+  await expect(card).not.toContainText(/fields? differs?/);
+  await expect(card.getByRole('table')).toBeHidden();
+  await card.getByTestId('compare-details').locator('summary').click();
+  await expect(card.getByRole('table')).toBeVisible();
+  await expect(card.getByRole('columnheader', { name: 'Outlook calendar' })).toBeVisible();
+
+  // It fits the narrowest window: the time line and its words stay inside the card.
+  const cardBox = (await card.boundingBox())!;
+  for (const part of [line, line.getByTestId('timeline-overlap'), ...(await lanes.all())]) {
+    const box = (await part.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(cardBox.x);
+    expect(box.x + box.width).toBeLessThanOrEqual(cardBox.x + cardBox.width + 0.5);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(720);
+});
+
 test('a decision says beforehand what it does, can be undone until a sync carries it out, and both are audited', async ({
   page,
   request,
@@ -80,7 +137,10 @@ test('a decision says beforehand what it does, can be undone until a sync carrie
     const id = await card.getAttribute('data-conflict-id');
     expect(id).toBeTruthy();
 
-    // Both versions side by side, with the differing rows marked, and only the allowed choices.
+    // Both versions side by side, with the differing rows marked, and only the allowed choices. A
+    // double booking keeps that comparison behind "Compare details", under its time line.
+    const details = card.getByTestId('compare-details');
+    if ((await details.count()) > 0) await details.locator('summary').click();
     await expect(card.getByRole('columnheader', { name: 'Booking system' })).toBeVisible();
     await expect(card.getByRole('columnheader', { name: 'Outlook calendar' })).toBeVisible();
     await expect(card.getByTestId('choice-keep_booking')).toBeVisible();
