@@ -15,6 +15,7 @@ import type {
   RoomCalendarView,
   RoomEdit,
   SavedConnection,
+  SetupPlanView,
   SetupView,
   TenantForm,
 } from '../backend/types';
@@ -389,6 +390,14 @@ export class AppState {
 
   discoverRooms(): Promise<DiscoveryView> {
     return this.#backend.discoverRooms();
+  }
+
+  /**
+   * What the first sync of the rooms `request` chooses would do, room by room, before anything
+   * is written (the wizard's review step). Reads both sides; writes nothing anywhere.
+   */
+  previewSetup(request: FinishRequest): Promise<SetupPlanView[]> {
+    return this.#backend.previewSetup(request);
   }
 
   /** Finishes the wizard; RoomBridge starts syncing and the screens load. */

@@ -17,7 +17,7 @@ const settings: SettingsView = {
   bounds: { poll_min_secs: 5, poll_max_secs: 3600, days_back_max: 90, days_ahead_min: 7, days_ahead_max: 730 },
   paths: { data_dir: '/data', database: '/data/roombridge.sqlite', log_dir: null },
 };
-import type { BookingForm, CheckView, ConnectionsView, TenantForm } from '../backend/types';
+import type { BookingForm, CheckView, ConnectionsView, FinishRequest, SetupPlanView, TenantForm } from '../backend/types';
 import type { ActivityInput, BulkDecisionRequest, DecideInput, EditRoomInput, ExportInput } from '../backend/types';
 import type { PolicyInput, RoomInput, RoomPolicyInput, SettingsUpdate, SettingsView } from '../backend/types';
 import { AppState } from './state.svelte';
@@ -56,7 +56,7 @@ function fakeBackend(init: { rooms?: RoomView[]; history?: HistoryEntry[] } = {}
     freeTimes: vi.fn(async () => []),
     undoDecision: vi.fn(async ({ id }: { id: number }) => conflict(id)),
     roomCalendar: vi.fn(async () => ({ room_id: "r", time_zone: "Europe/Oslo", from: "2026-12-07", days: 7, window_start: "", window_end: "", items: [], plan: { steps: [], conflicts: [], held: 0 } })),
-    previewSetup: vi.fn(async () => []),
+    previewSetup: vi.fn(async (_request: FinishRequest): Promise<SetupPlanView[]> => []),
     carryOutDecisions: vi.fn(async () => ({})),
     getPolicies: vi.fn(async () => policies),
     setDefaultPolicy: vi.fn(async (_input: PolicyInput = {}) => policies),
@@ -224,6 +224,24 @@ describe('AppState', () => {
     expect(app.settings?.poll_interval_secs).toBe(60);
     expect(app.problem).toBeNull();
     app.stop();
+  });
+
+  it("works out the wizard's first sync from the same request, and starts nothing", async () => {
+    const { backend } = fakeBackend({ rooms: [] });
+    const plans: SetupPlanView[] = [
+      { room_id: 'gym', room_name: 'Gym', plan: { steps: [], conflicts: [], held: 0 }, error: null },
+    ];
+    backend.previewSetup.mockResolvedValueOnce(plans);
+    const app = new AppState(backend);
+    const request: FinishRequest = {
+      time_zone: 'Europe/Oslo',
+      default_policy: null,
+      rooms: [{ resource_id: 'r1', mailbox: 'gym@example.org', time_zone: null, policy: null }],
+    };
+    await expect(app.previewSetup(request)).resolves.toEqual(plans);
+    expect(backend.previewSetup).toHaveBeenCalledWith(request);
+    expect(backend.finishSetup).not.toHaveBeenCalled();
+    expect(backend.listRooms).not.toHaveBeenCalled();
   });
 
   it('shows a paused or resumed room at once and reports a refusal without a banner', async () => {

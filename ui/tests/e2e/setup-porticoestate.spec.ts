@@ -131,10 +131,16 @@ test('the setup wizard connects PorticoEstate, saying what to fix, and syncs its
   const byName = page.locator('[data-testid="resource-row"][data-matched-by="name"]');
   const matched = await byName.count();
   expect(matched).toBeGreaterThanOrEqual(10);
+  await expect(page.getByTestId('review-setup')).toHaveText(`Review the first sync of ${matched} rooms`);
+  await page.getByTestId('review-setup').click();
+
+  // Step 4: each room's first sync, read from PorticoEstate and Outlook before anything is written.
+  await expect(page.getByTestId('review-room')).toHaveCount(matched, { timeout: 30_000 });
+  await expect(page.getByTestId('review-room-error')).toHaveCount(0);
   await expect(page.getByTestId('finish-setup')).toHaveText(`Start syncing ${matched} rooms`);
   await page.getByTestId('finish-setup').click();
 
-  // Step 4: the first full sync reads each room's schedule.
+  // Step 5: the first full sync reads each room's schedule.
   const progress = page.getByTestId('sync-progress-text');
   await expect(progress).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
   await expect(progress).toContainText(`${matched} of ${matched} rooms done`);

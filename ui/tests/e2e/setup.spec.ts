@@ -116,12 +116,41 @@ test('the setup wizard goes from an empty data folder to rooms in sync', async (
   const firstMailbox = await rows.first().getByTestId('resource-mailbox').inputValue();
   await rows.nth(1).getByTestId('resource-mailbox').selectOption(firstMailbox);
   await expect(page.getByTestId('rooms-problem')).toContainText('more than one resource');
-  await expect(page.getByTestId('finish-setup')).toBeDisabled();
+  await expect(page.getByTestId('review-setup')).toBeDisabled();
   await rows.nth(1).getByTestId('resource-mailbox').selectOption('');
+  await expect(page.getByTestId('review-setup')).toHaveText(`Review the first sync of ${total - 2} rooms`);
+  await page.getByTestId('review-setup').click();
+
+  // Step 4: what the first sync will do, worked out before anything is written. The demo's
+  // booking system holds reservations Outlook lacks, and double bookings that wait.
+  const review = page.getByTestId('setup-review');
+  await expect(review).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('setup-wizard')).toHaveAttribute('data-step', 'review');
+  await expect(review.getByTestId('review-room')).toHaveCount(total - 2);
+  await expect(review.getByTestId('review-room-error')).toHaveCount(0);
+  const toOutlook = review.locator('[data-testid="review-total-action"][data-action="create_event"]');
+  const added = Number(await toOutlook.getAttribute('data-count'));
+  expect(added).toBeGreaterThan(0);
+  await expect(toOutlook).toHaveText(`Adds ${added} reservations to Outlook`);
+  const waits = review.getByTestId('review-conflicts');
+  const doubleBookings = Number(await waits.getAttribute('data-count'));
+  expect(doubleBookings).toBeGreaterThan(0);
+  await expect(waits).toContainText(
+    `${doubleBookings} double booking${doubleBookings === 1 ? '' : 's'} will wait for your decision on the Conflicts screen.`,
+  );
+  // A room's writes open to their titles.
+  const group = review.locator('[data-testid="review-group"][data-action="create_event"]').first();
+  await expect(group.locator('li').first()).toBeHidden();
+  await group.locator('summary').click();
+  await expect(group.locator('li').first()).toBeVisible();
+  // Back to the rooms keeps the choices; reviewing again works the plan out again.
+  await review.getByTestId('review-back').click();
+  await expect(rows.last().getByTestId('resource-mailbox')).toHaveValue('');
+  await page.getByTestId('review-setup').click();
   await expect(page.getByTestId('finish-setup')).toHaveText(`Start syncing ${total - 2} rooms`);
   await page.getByTestId('finish-setup').click();
 
-  // Step 4: the first full sync, from the engine's updates.
+  // Step 5: the first full sync, from the engine's updates.
   await expect(page.getByTestId('first-sync')).toBeVisible();
   const progress = page.getByTestId('sync-progress-text');
   await expect(progress).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
