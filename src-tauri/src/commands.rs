@@ -8,18 +8,22 @@ use tauri::{AppHandle, Runtime, State};
 
 use roombridge_app::ApiError;
 use roombridge_app::ops;
+use roombridge_app::settings::Lang;
 
 use crate::AppState;
 
-/// Carries out the operation `op` with `input` against the app, or the setup wizard before it.
+/// Carries out the operation `op` with `input` against the app, or the setup wizard before it;
+/// what it answers in words is in `lang`, the window's language (English when not given).
 #[tauri::command]
 pub async fn call(
     state: State<'_, AppState>,
     op: String,
     input: Option<Value>,
+    lang: Option<String>,
 ) -> Result<Value, ApiError> {
+    let lang = lang.as_deref().and_then(Lang::parse).unwrap_or_default();
     let target = state.target().await?;
-    ops::call(&target, &op, input.unwrap_or(Value::Null)).await
+    ops::call(&target, &op, input.unwrap_or(Value::Null), lang).await
 }
 
 /// Where an export was saved, and how many history rows it holds.

@@ -175,13 +175,23 @@ async fn the_input_is_the_path_the_query_and_the_body_with_clear_refusals() {
 async fn an_unknown_operation_or_a_wizard_step_after_setup_is_refused() {
     let h = Harness::start().await;
     let target = Target::App(h.app.clone());
-    let unknown = ops::call(&target, "drop_everything", serde_json::Value::Null)
-        .await
-        .unwrap_err();
+    let unknown = ops::call(
+        &target,
+        "drop_everything",
+        serde_json::Value::Null,
+        Default::default(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(unknown.code, roombridge_app::ErrorCode::NotFound);
-    let wizard = ops::call(&target, "setup_state", serde_json::Value::Null)
-        .await
-        .unwrap_err();
+    let wizard = ops::call(
+        &target,
+        "setup_state",
+        serde_json::Value::Null,
+        Default::default(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wizard.code, roombridge_app::ErrorCode::InvalidInput);
     assert!(
         wizard.message.contains("already set up"),

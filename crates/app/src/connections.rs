@@ -104,6 +104,14 @@ pub struct SavedConnection {
     pub connections: ConnectionsView,
 }
 
+impl SavedConnection {
+    /// The test's words in `lang`.
+    pub fn in_lang(mut self, lang: roombridge_core::i18n::Lang) -> Self {
+        self.check = self.check.in_lang(lang);
+        self
+    }
+}
+
 impl App {
     /// Keeps the connections this app runs on, so Settings can change them.
     pub fn connections_in(&self, connections: Connections) {

@@ -1,8 +1,11 @@
 //! Errors as the UI sees them: `{ code, message }` with a closed set of codes, generated into
 //! `ui/src/backend/api.ts`. The UI acts on the code and shows the message; it never matches
-//! message text.
+//! message text. An error made with [`ApiError::said`] carries its words, and the operation's
+//! edge says them in the language the window asked in ([`ApiError::in_lang`]).
 
 use serde::{Deserialize, Serialize};
+
+use roombridge_core::i18n::{Lang, Words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -24,6 +27,10 @@ pub enum ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// What `message` says, to say again in the reader's language.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub words: Option<Box<Words>>,
 }
 
 impl ErrorCode {
@@ -43,7 +50,30 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            words: None,
         }
+    }
+
+    /// An error in words the reader's language can say (English until [`ApiError::in_lang`]).
+    pub fn said(code: ErrorCode, words: Words) -> Self {
+        Self {
+            code,
+            message: words.say(Lang::En),
+            words: Some(Box::new(words)),
+        }
+    }
+
+    /// `invalid_input`, in words.
+    pub fn invalid(words: Words) -> Self {
+        Self::said(ErrorCode::InvalidInput, words)
+    }
+
+    /// The message in `lang`, when the error carries its words.
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        if let Some(words) = &self.words {
+            self.message = words.say(lang);
+        }
+        self
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

@@ -24,6 +24,7 @@ use crate::ops::{self, Answer, Method, OPERATIONS, Operation, Target};
 use crate::setup::Live;
 use crate::views::Update;
 use crate::{ApiError, App, ErrorCode};
+use roombridge_core::i18n::Lang;
 
 /// Where and how to serve.
 pub struct HttpOptions {
@@ -234,6 +235,19 @@ async fn porticoestate_hook(
     }
 }
 
+/// The language the request asks to be answered in: the first language of its
+/// `Accept-Language` that RoomBridge speaks (the UI sends the one it shows), else English.
+fn asked_language(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|tag| Lang::of_locale(tag.split(';').next().unwrap_or_default().trim()))
+        .next()
+        .unwrap_or_default()
+}
+
 /// The API and the UI's files (any other path is the UI's index, for its own routing).
 fn with_ui(api: Router, ui_dir: PathBuf) -> Router {
     let index = ui_dir.join("index.html");
@@ -250,6 +264,7 @@ async fn operation(
     Path(path): Path<HashMap<String, String>>,
     request: Request,
 ) -> Result<Response, ApiError> {
+    let lang = asked_language(request.headers());
     let mut input = serde_json::Map::new();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
@@ -285,10 +300,12 @@ async fn operation(
         // The history's export is written as it is read, from a connection of its own.
         (Answer::File, Target::App(app)) => match stream_export(&app, input.clone()).await? {
             Some(streamed) => streamed,
-            None => download(ops::call(&Target::App(app), op.name, input).await?)?,
+            None => download(ops::call(&Target::App(app), op.name, input, lang).await?)?,
         },
-        (Answer::File, target) => download(ops::call(&target, op.name, input).await?)?,
-        (Answer::Json, target) => Json(ops::call(&target, op.name, input).await?).into_response(),
+        (Answer::File, target) => download(ops::call(&target, op.name, input, lang).await?)?,
+        (Answer::Json, target) => {
+            Json(ops::call(&target, op.name, input, lang).await?).into_response()
+        }
     })
 }
 

@@ -33,6 +33,7 @@ use crate::wizard::{
     Wizard,
 };
 use crate::{ApiError, App, ErrorCode};
+use roombridge_core::i18n::Lang;
 
 pub mod typescript;
 
@@ -71,6 +72,21 @@ impl Target {
 
     fn either(&self) -> Result<&Target, ApiError> {
         Ok(self)
+    }
+}
+
+/// What an operation is asked of (the app, the wizard, or either), and the language the asker
+/// reads: what the operation answers in words is said in it.
+struct Asked<'a, T> {
+    by: &'a T,
+    lang: Lang,
+}
+
+impl<T> std::ops::Deref for Asked<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.by
     }
 }
 
@@ -246,16 +262,20 @@ macro_rules! operations {
             target: &Target,
             name: &str,
             input: serde_json::Value,
+            lang: Lang,
         ) -> Result<serde_json::Value, ApiError> {
-            match name {
-                $(stringify!($name) => {
-                    let $input: $in_ty = parse(input)?;
-                    let $ctx = target.$needs()?;
-                    let out: $out_ty = $body;
-                    answer(&out)
-                })*
-                other => Err(ApiError::not_found(format!("There is no operation {other:?}."))),
-            }
+            let answered = async {
+                match name {
+                    $(stringify!($name) => {
+                        let $input: $in_ty = parse(input)?;
+                        let $ctx = Asked { by: target.$needs()?, lang };
+                        let out: $out_ty = $body;
+                        answer(&out)
+                    })*
+                    other => Err(ApiError::not_found(format!("There is no operation {other:?}."))),
+                }
+            };
+            answered.await.map_err(|e| e.in_lang(lang))
         }
 
         /// Each operation's name with the TypeScript names of its input and output.
@@ -283,7 +303,7 @@ operations! {
     /// The mode (`demo`, `live`, or `setup` while the wizard waits), version and room count.
     status: Get "/status" Json,
     either(|t, _input: NoInput| -> Status {
-        match t {
+        match &*t {
             Target::App(app) => app.status()?,
             Target::Setup(wizard) => wizard.status(),
         }
@@ -367,11 +387,15 @@ operations! {
 
     /// Tests the Microsoft 365 connection; a secret that works goes to the OS keyring.
     check_tenant: Post "/setup/tenant" Json,
-    wizard(|wizard, form: TenantForm| -> CheckView { wizard.check_tenant(form).await? })
+    wizard(|wizard, form: TenantForm| -> CheckView {
+        wizard.check_tenant(form).await?.in_lang(wizard.lang)
+    })
 
     /// Tests the booking-system connection; a key that works goes to the OS keyring.
     check_booking: Post "/setup/booking" Json,
-    wizard(|wizard, form: BookingForm| -> CheckView { wizard.check_booking(form).await? })
+    wizard(|wizard, form: BookingForm| -> CheckView {
+        wizard.check_booking(form).await?.in_lang(wizard.lang)
+    })
 
     /// Both sides' rooms and resources, matched (after both tests passed).
     discover_rooms: Post "/setup/discover" Json,
@@ -461,20 +485,28 @@ operations! {
     /// Tests a Microsoft 365 connection as typed (an empty secret: the one in the keyring);
     /// changes nothing.
     test_tenant_connection: Post "/connections/tenant/test" Json,
-    app(|app, form: TenantForm| -> CheckView { app.test_tenant_connection(form).await? })
+    app(|app, form: TenantForm| -> CheckView {
+        app.test_tenant_connection(form).await?.in_lang(app.lang)
+    })
 
     /// Tests and, when the test passes, keeps a Microsoft 365 connection: a typed secret in
     /// the OS keyring, the rest in config.json; syncing restarts on it.
     save_tenant_connection: Put "/connections/tenant" Json,
-    app(|app, form: TenantForm| -> SavedConnection { app.save_tenant_connection(form).await? })
+    app(|app, form: TenantForm| -> SavedConnection {
+        app.save_tenant_connection(form).await?.in_lang(app.lang)
+    })
 
     /// Tests a booking-system connection as typed; changes nothing.
     test_booking_connection: Post "/connections/booking/test" Json,
-    app(|app, form: BookingForm| -> CheckView { app.test_booking_connection(form).await? })
+    app(|app, form: BookingForm| -> CheckView {
+        app.test_booking_connection(form).await?.in_lang(app.lang)
+    })
 
     /// Tests and, when the test passes, keeps a booking-system connection.
     save_booking_connection: Put "/connections/booking" Json,
-    app(|app, form: BookingForm| -> SavedConnection { app.save_booking_connection(form).await? })
+    app(|app, form: BookingForm| -> SavedConnection {
+        app.save_booking_connection(form).await?.in_lang(app.lang)
+    })
 
     /// Sync activity and errors over the span, every bucket included.
     activity: Get "/activity" Json,

@@ -42,6 +42,7 @@ use roombridge_connectors::graph::{
 };
 use roombridge_connectors::porticoestate::{PorticoConnector, Right};
 use roombridge_connectors::{Booking, Calendar, ConnectorError, ErrorKind, Resource};
+use roombridge_core::i18n::{Lang, Words};
 use roombridge_core::policy::Policy;
 use roombridge_core::{GraphEventId, Mailbox, Secret};
 use roombridge_engine::EngineConfig;

@@ -1205,3 +1205,71 @@ async fn the_wizard_shows_the_first_syncs_plan_before_anything_is_written() {
     assert_eq!(open.len(), waiting, "{open:#?}");
     app.shutdown().await;
 }
+
+/// The wizard answers in the window's language: a Norwegian window (Accept-Language: nb) reads
+/// a refused sign-in, what to fix (Entra ID's reason included) and a form error in bokmål; an
+/// English one reads them in English, from the same server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_answers_in_the_language_the_window_asks_in() {
+    let s = empty_setup().await;
+    let server = serve_setup(&s).await;
+    let http = reqwest::Client::new();
+    let form = serde_json::json!({
+        "tenant_id": DEMO_TENANT,
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": "not-the-secret",
+        "graph_base": s.servers.graph.graph_base(),
+        "token_url": s.servers.graph.token_url(),
+    });
+    let check = |lang: &'static str, form: serde_json::Value| {
+        http.post(format!("http://{}/api/setup/tenant", server.addr))
+            .bearer_auth("t0ken")
+            .header("Accept-Language", lang)
+            .json(&form)
+            .send()
+    };
+
+    let nb: serde_json::Value = check("nb", form.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(nb["ok"], false);
+    assert_eq!(nb["summary"], "Microsoft 365 avviste påloggingen (401).");
+    let fix = nb["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(&format!(
+            "Klienthemmeligheten for applikasjonen {DEMO_CLIENT_ID} er feil."
+        )) && fix.ends_with(
+            "Sjekk tenant-ID-en, klient-ID-en og klienthemmeligheten (eller sertifikatet)."
+        ),
+        "{fix}"
+    );
+    // The service's own words stay as the service said them, for whoever helps.
+    assert!(nb["detail"].as_str().unwrap().contains("AADSTS7000215"));
+
+    // A browser's list of languages: the first one RoomBridge speaks.
+    let en: serde_json::Value = check("de-DE,en;q=0.8,nb;q=0.5", form.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(en["summary"], "Microsoft 365 refused the sign-in (401).");
+
+    // A form error, refused before any sign-in.
+    let mut no_tenant = form.clone();
+    no_tenant["tenant_id"] = "".into();
+    let refused = check("nb-NO", no_tenant).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_input");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Skriv inn tenant-ID-en"),
+        "{body}"
+    );
+}

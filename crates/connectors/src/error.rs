@@ -29,6 +29,9 @@ pub struct ConnectorError {
     /// The service's own error code (Graph `error.code`, e.g. `ErrorItemNotFound`), when it
     /// sent one.
     pub code: Option<String>,
+    /// What to fix, in words any language RoomBridge speaks can say, when the connector knows
+    /// (`message` says it in English, with the service's reason).
+    pub fix: Option<Box<roombridge_core::i18n::Words>>,
 }
 
 impl ConnectorError {
@@ -38,7 +41,14 @@ impl ConnectorError {
             message: message.into(),
             status: None,
             code: None,
+            fix: None,
         }
+    }
+
+    /// With what to fix in words (see [`ConnectorError::fix`]).
+    pub fn with_fix(mut self, fix: roombridge_core::i18n::Words) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {

@@ -1,5 +1,7 @@
-//! The languages RoomBridge speaks outside the UI: desktop notifications, the tray menu, the
-//! exported files' headers, and the messages it sends to organisers of Outlook meetings.
+//! The languages RoomBridge speaks outside the UI's own files: desktop notifications, the tray
+//! menu, the exported files' headers, the messages it sends to organisers of Outlook meetings,
+//! and what the app answers the UI in words (errors, connection checks, the doctor's findings),
+//! said in the language the window asked in ([`Words`]).
 //!
 //! The words live in `crates/core/locales/{en,nb}.json`, one flat object per language, compiled
 //! in. `{name}` in a message is filled from the arguments; a key with `_one`/`_other` forms is
@@ -110,6 +112,106 @@ impl Lang {
                 ("month", &self.tr(&format!("date.month_{month}"), &[])),
             ],
         )
+    }
+}
+
+/// A message to be said later, in the language of whoever reads it: a catalog key and its
+/// arguments, owned. An error made deep inside the app carries its words up to the edge that
+/// knows the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    key: &'static str,
+    args: Vec<(&'static str, Arg)>,
+    /// `Some(count)`: `key` names a `_one`/`_other` pair.
+    count: Option<i64>,
+}
+
+/// An argument of [`Words`]: text as it is (a name, a number, an address), other words said
+/// in the same language, or a list of them joined as the language joins lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    Text(String),
+    Words(Words),
+    /// The items, and `and` or `or`.
+    List(Vec<Words>, &'static str),
+}
+
+impl Words {
+    pub fn new(key: &'static str) -> Words {
+        Words {
+            key,
+            args: Vec::new(),
+            count: None,
+        }
+    }
+
+    /// `key_one` or `key_other` for `count` (see [`Lang::plural`]).
+    pub fn plural(key: &'static str, count: i64) -> Words {
+        Words {
+            count: Some(count),
+            ..Words::new(key)
+        }
+    }
+
+    /// With `{name}` filled by `value` as it is.
+    pub fn arg(mut self, name: &'static str, value: impl Display) -> Words {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// With `{name}` filled by `words`, said in the same language.
+    pub fn with(mut self, name: &'static str, words: Words) -> Words {
+        self.args.push((name, Arg::Words(words)));
+        self
+    }
+
+    /// With `{name}` filled by `items`, joined with "and" ("A, B and C"; "A, B og C").
+    pub fn and_list(mut self, name: &'static str, items: Vec<Words>) -> Words {
+        self.args.push((name, Arg::List(items, "list.and")));
+        self
+    }
+
+    /// With `{name}` filled by `items`, joined with "or".
+    pub fn or_list(mut self, name: &'static str, items: Vec<Words>) -> Words {
+        self.args.push((name, Arg::List(items, "list.or")));
+        self
+    }
+
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// The message in `lang`.
+    pub fn say(&self, lang: Lang) -> String {
+        let said: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let value = match arg {
+                    Arg::Text(text) => text.clone(),
+                    Arg::Words(words) => words.say(lang),
+                    Arg::List(items, joiner) => {
+                        let items: Vec<String> = items.iter().map(|w| w.say(lang)).collect();
+                        match items.as_slice() {
+                            [] => String::new(),
+                            [one] => one.clone(),
+                            [init @ .., last] => {
+                                lang.tr(joiner, &[("init", &init.join(", ")), ("last", last)])
+                            }
+                        }
+                    }
+                };
+                (*name, value)
+            })
+            .collect();
+        let args: Vec<(&str, &dyn Display)> = said
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn Display))
+            .collect();
+        match self.count {
+            Some(count) => lang.plural(self.key, count, &args),
+            None => lang.tr(self.key, &args),
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import { lang } from '../i18n/index.svelte';
 import { OPERATIONS } from './api';
 import {
   type Api,
@@ -98,6 +99,8 @@ export class HttpBackend implements Backend {
         headers: {
           ...this.#auth(),
           Accept: 'application/json',
+          // What the server answers in words (errors, checks, findings) in the window's language.
+          'Accept-Language': lang(),
           ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
         },
         body: hasBody ? JSON.stringify(json) : undefined,

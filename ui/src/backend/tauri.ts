@@ -1,4 +1,5 @@
 import { invoke } from '@tauri-apps/api/core';
+import { lang } from '../i18n/index.svelte';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { OPERATIONS } from './api';
 import { type Api, type Backend, type Caller, type LiveHandlers, type Unsubscribe, operations } from './backend';
@@ -18,8 +19,8 @@ async function command<T>(name: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** Every operation goes through the one `call` command, by its Rust name. */
-const call: Caller = (name, input) => command('call', { op: OPERATIONS[name].op, input });
+/** Every operation goes through the one `call` command, by its Rust name, in the window's language. */
+const call: Caller = (name, input) => command('call', { op: OPERATIONS[name].op, input, lang: lang() });
 
 /** The desktop window's backend: Tauri commands and events. */
 export class TauriBackend implements Backend {

@@ -10,22 +10,20 @@ pub(super) fn tenant_settings(
     let tenant_id = form.tenant_id.trim().to_owned();
     let client_id = form.client_id.trim().to_owned();
     if tenant_id.is_empty() {
-        return Err(invalid(
-            "Enter the tenant id: the Directory (tenant) ID in Entra ID > Overview, or a domain such as contoso.onmicrosoft.com.",
-        ));
+        return Err(ApiError::invalid(Words::new("check.enter_tenant_id")));
     }
     if client_id.is_empty() {
-        return Err(invalid(
-            "Enter the client id: the Application (client) ID of the app registration in Entra ID.",
-        ));
+        return Err(ApiError::invalid(Words::new("check.enter_client_id")));
     }
-    let url = |field: &Option<String>, what: &str| -> Result<Option<String>, ApiError> {
+    let url = |field: &Option<String>, what: &'static str| -> Result<Option<String>, ApiError> {
         match non_empty(field) {
             Some(u) => match url::Url::parse(&u) {
                 Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(Some(u)),
-                _ => Err(invalid(format!(
-                    "The {what} {u:?} is not a web address (https://…). Leave it empty for Microsoft's own."
-                ))),
+                _ => Err(ApiError::invalid(
+                    Words::new("check.not_an_address")
+                        .with("what", Words::new(what))
+                        .arg("address", &u),
+                )),
             },
             None => Ok(None),
         }
@@ -42,8 +40,8 @@ pub(super) fn tenant_settings(
         client_id,
         certificate_thumbprint,
         client_secret_expires,
-        graph_base: url(&form.graph_base, "Graph address")?,
-        token_url: url(&form.token_url, "token address")?,
+        graph_base: url(&form.graph_base, "check.graph_address")?,
+        token_url: url(&form.token_url, "check.token_address")?,
     })
 }
 
@@ -57,15 +55,12 @@ pub(super) fn secret_expiry(
     let Some(text) = non_empty(typed) else {
         return Ok(None);
     };
-    let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-        invalid(format!(
-            "The expiry date {text:?} is not a date. Give the day Entra ID shows under Certificates & secrets > Expires, e.g. 2027-03-31, or leave it empty."
-        ))
-    })?;
+    let date = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(Words::new("check.expiry_not_a_date").arg("text", &text)))?;
     if date < today {
-        return Err(invalid(format!(
-            "The client secret expired on {date}, so it can no longer sign in. In Entra ID > App registrations > Certificates & secrets, add a new client secret and enter its value and expiry date here."
-        )));
+        return Err(ApiError::invalid(
+            Words::new("check.secret_expired").arg("date", date),
+        ));
     }
     Ok(Some(date))
 }
@@ -110,7 +105,7 @@ pub(super) fn host_of(url: &str) -> String {
 pub(super) async fn check_graph(graph: &GraphConnector, settings: &TenantSettings) -> CheckView {
     let rooms = match graph.rooms().await {
         Ok(rooms) => rooms,
-        Err(e) => return tenant_problem(&e, settings, "list the rooms (Place.Read.All)"),
+        Err(e) => return tenant_problem(&e, settings, Words::new("check.doing_list_rooms")),
     };
     // Any answer but 401/403 for a made-up event id shows the app may read the calendar
     // (Calendars.ReadWrite and the application access policy).
@@ -124,22 +119,14 @@ pub(super) async fn check_graph(graph: &GraphConnector, settings: &TenantSetting
             return tenant_problem(
                 &e,
                 settings,
-                &format!("read the calendar of {} (Calendars.ReadWrite)", first.email),
+                Words::new("check.doing_read_calendar").arg("mailbox", &first.email),
             );
         }
     }
-    CheckView {
-        ok: true,
-        summary: format!(
-            "Signed in to Microsoft 365 and found {} room mailbox{}.",
-            rooms.len(),
-            if rooms.len() == 1 { "" } else { "es" }
-        ),
-        fix: None,
-        detail: None,
-        problem: None,
-        found: rooms.len(),
-    }
+    CheckView::passed(
+        Words::plural("check.tenant_ok", rooms.len() as i64),
+        rooms.len(),
+    )
 }
 
 /// A tenant connection failure in words a facility manager can act on. `doing` names what was
@@ -147,7 +134,7 @@ pub(super) async fn check_graph(graph: &GraphConnector, settings: &TenantSetting
 pub(super) fn tenant_problem(
     error: &ConnectorError,
     settings: &TenantSettings,
-    doing: &str,
+    doing: Words,
 ) -> CheckView {
     let graph_host = settings
         .graph_base
@@ -164,35 +151,40 @@ pub(super) fn tenant_problem(
         // already names the AADSTS cause (wrong secret, unknown app or tenant, expired secret).
         (ErrorKind::Auth, None) | (ErrorKind::Auth, Some(401)) => CheckView::failed(
             Problem::Credentials,
-            "Microsoft 365 refused the sign-in (401).".to_owned(),
-            format!(
-                "{} Check the tenant id, the client id and the client secret (or certificate).",
-                without_reason(&error.message)
-            ),
+            Words::new("check.tenant_refused"),
+            match &error.fix {
+                Some(fix) => {
+                    Words::new("check.tenant_refused_fix_because").with("why", (**fix).clone())
+                }
+                None => Words::new("check.tenant_refused_fix_because")
+                    .arg("why", without_reason(&error.message)),
+            },
             error,
         ),
         (ErrorKind::Auth, Some(_)) => CheckView::failed(
             Problem::Permission,
-            format!("Signed in, but the app is not allowed to {doing} (403)."),
-            "In Entra ID > App registrations > API permissions, add the application permissions Place.Read.All and Calendars.ReadWrite and grant admin consent; if an application access policy limits the app, add the room mailboxes to it.".to_owned(),
+            Words::new("check.tenant_not_allowed").with("doing", doing),
+            Words::new("check.tenant_not_allowed_fix"),
             error,
         ),
         (ErrorKind::Transient { .. }, None) => CheckView::failed(
             Problem::Unreachable,
-            format!("RoomBridge could not reach Microsoft 365 ({token_host} / {graph_host})."),
-            "Check this computer's network connection, proxy and firewall; if you changed the addresses under Advanced, check them.".to_owned(),
+            Words::new("check.tenant_unreachable")
+                .arg("token_host", token_host)
+                .arg("graph_host", graph_host),
+            Words::new("check.tenant_unreachable_fix"),
             error,
         ),
         (ErrorKind::Transient { .. }, Some(status)) => CheckView::failed(
             Problem::Busy,
-            format!("Microsoft 365 is busy or unavailable right now (HTTP {status})."),
-            "Nothing to change: test again in a minute.".to_owned(),
+            Words::new("check.tenant_busy").arg("status", status),
+            Words::new("check.test_again"),
             error,
         ),
         (ErrorKind::Permanent | ErrorKind::Stale | ErrorKind::Resync, _) => CheckView::failed(
             Problem::Address,
-            format!("{graph_host} did not answer like Microsoft Graph."),
-            "Leave the addresses under Advanced empty for Microsoft 365; if you set them, the Graph address must end in /v1.0.".to_owned(),
+            Words::new("check.not_graph").arg("host", graph_host),
+            Words::new("check.not_graph_fix"),
             error,
         ),
     }
@@ -204,32 +196,32 @@ pub(super) fn booking_problem(error: &ConnectorError, url: &str) -> CheckView {
     match (&error.kind, error.status) {
         (ErrorKind::Auth, Some(403)) => CheckView::failed(
             Problem::Permission,
-            "The booking system accepted the API key but does not let it read resources (403).".to_owned(),
-            "Ask the booking-system administrator to give this API key access to resources and reservations.".to_owned(),
+            Words::new("check.booking_not_allowed"),
+            Words::new("check.booking_not_allowed_fix"),
             error,
         ),
         (ErrorKind::Auth, _) => CheckView::failed(
             Problem::Credentials,
-            "The booking system rejected the API key (401).".to_owned(),
-            "Copy the API key again from the booking system's administration page (no spaces before or after it), or ask its administrator for a new one.".to_owned(),
+            Words::new("check.booking_key_rejected"),
+            Words::new("check.booking_key_rejected_fix"),
             error,
         ),
         (ErrorKind::Transient { .. }, None) => CheckView::failed(
             Problem::Unreachable,
-            format!("RoomBridge could not reach the booking system at {host}."),
-            "Check the address (it usually ends in /api/v1) and this computer's network connection, proxy and firewall.".to_owned(),
+            Words::new("check.booking_unreachable").arg("host", host),
+            Words::new("check.booking_unreachable_fix"),
             error,
         ),
         (ErrorKind::Transient { .. }, Some(status)) => CheckView::failed(
             Problem::Busy,
-            format!("The booking system is busy or unavailable right now (HTTP {status})."),
-            "Nothing to change: test again in a minute.".to_owned(),
+            Words::new("check.booking_busy").arg("status", status),
+            Words::new("check.test_again"),
             error,
         ),
         (ErrorKind::Permanent | ErrorKind::Stale | ErrorKind::Resync, _) => CheckView::failed(
             Problem::Address,
-            format!("{host} answered, but not as RoomBridge's booking API."),
-            "Check the address: it is the API's base address, usually ending in /api/v1, not the booking system's web page.".to_owned(),
+            Words::new("check.not_booking_api").arg("host", host),
+            Words::new("check.not_booking_api_fix"),
             error,
         ),
     }
@@ -267,8 +259,8 @@ pub(super) fn booking_connector(
     let address_problem = |e: &ConnectorError| {
         Box::new(CheckView::failed(
             Problem::Address,
-            format!("{url:?} cannot be used as the booking system's address."),
-            "Use the API's full address starting with https:// (http:// only for a booking system on this computer), usually ending in /api/v1.".to_owned(),
+            Words::new("check.booking_address_unusable").arg("address", url),
+            Words::new("check.booking_address_unusable_fix"),
             e,
         ))
     };
@@ -281,19 +273,12 @@ pub(super) async fn check_booking(booking: &BookingConnector, url: &str) -> Chec
     match booking.resources().await {
         Ok(resources) => {
             let rooms = resources.iter().filter(|r| r.kind != "equipment").count();
-            CheckView {
-                ok: true,
-                summary: format!(
-                    "Connected to the booking system and found {} resources ({} rooms, {} equipment).",
-                    resources.len(),
-                    rooms,
-                    resources.len() - rooms
-                ),
-                fix: None,
-                detail: None,
-                problem: None,
-                found: resources.len(),
-            }
+            CheckView::passed(
+                Words::plural("check.booking_ok", resources.len() as i64)
+                    .arg("rooms", rooms)
+                    .arg("equipment", resources.len() - rooms),
+                resources.len(),
+            )
         }
         Err(e) => booking_problem(&e, url),
     }
@@ -310,8 +295,8 @@ pub(super) fn portico_connector(
     let address_problem = |e: &ConnectorError| {
         Box::new(CheckView::failed(
             Problem::Address,
-            format!("{url:?} cannot be used as PorticoEstate's address."),
-            "Use the installation's address starting with https://, e.g. https://aktiv.your-municipality.no (http:// only for an installation on this computer: RoomBridge sends the password to it).".to_owned(),
+            Words::new("check.portico_address_unusable").arg("address", url),
+            Words::new("check.portico_address_unusable_fix"),
             e,
         ))
     };
@@ -324,18 +309,10 @@ pub(super) fn portico_connector(
 /// booking rights RoomBridge needs.
 pub(super) async fn check_portico(portico: &PorticoConnector, url: &str, login: &str) -> CheckView {
     match portico.access().await {
-        Ok(access) if access.missing.is_empty() => CheckView {
-            ok: true,
-            summary: format!(
-                "Signed in to PorticoEstate as {login:?} and found {} resource{}; the user may read schedules and add and edit events.",
-                access.resources.len(),
-                if access.resources.len() == 1 { "" } else { "s" }
-            ),
-            fix: None,
-            detail: None,
-            problem: None,
-            found: access.resources.len(),
-        },
+        Ok(access) if access.missing.is_empty() => CheckView::passed(
+            Words::plural("check.portico_ok", access.resources.len() as i64).arg("user", login),
+            access.resources.len(),
+        ),
         Ok(access) => missing_rights(&access.missing, login),
         Err(e) => portico_problem(&e, url, login),
     }
@@ -352,68 +329,41 @@ pub(super) fn missing_rights(missing: &[Right], login: &str) -> CheckView {
             .join(", ")
     ));
     if missing.contains(&Right::Run) {
-        return CheckView {
-            ok: false,
-            summary: format!(
-                "PorticoEstate accepted the user name and password, but {login:?} may not use the booking module."
-            ),
-            fix: Some(format!(
-                "Ask a PorticoEstate administrator to give the user {login:?} the application Booking (Admin > User accounts > {login} > Applications), and in Booking's general permissions the rights Read, Add and Edit. RoomBridge needs them to read the schedules and to write Outlook meetings into PorticoEstate as events."
-            )),
+        return CheckView::refused(
+            Problem::Permission,
+            Words::new("check.portico_no_booking").arg("user", login),
+            Words::new("check.portico_no_booking_fix").arg("user", login),
             detail,
-            problem: Some(Problem::Permission),
-            found: 0,
-        };
+        );
     }
-    let words: Vec<&str> = missing
+    let words: Vec<Words> = missing
         .iter()
         .map(|r| match r {
-            Right::Run => "use the booking module",
-            Right::Read => "read events",
-            Right::Add => "add events",
-            Right::Edit => "edit events",
+            Right::Run => Words::new("check.right_run"),
+            Right::Read => Words::new("check.right_read"),
+            Right::Add => Words::new("check.right_add"),
+            Right::Edit => Words::new("check.right_edit"),
         })
         .collect();
-    let names: Vec<&str> = missing
+    let names: Vec<Words> = missing
         .iter()
         .map(|r| match r {
-            Right::Run => "Booking",
-            Right::Read => "Read",
-            Right::Add => "Add",
-            Right::Edit => "Edit",
+            Right::Run => Words::new("check.right_name_run"),
+            Right::Read => Words::new("check.right_name_read"),
+            Right::Add => Words::new("check.right_name_add"),
+            Right::Edit => Words::new("check.right_name_edit"),
         })
         .collect();
-    CheckView {
-        ok: false,
-        summary: format!(
-            "Signed in to PorticoEstate as {login:?}, but the user may not {}.",
-            or_list(&words)
-        ),
-        fix: Some(format!(
-            "Ask a PorticoEstate administrator to give the user {login:?} the booking right{} {} (Admin > User accounts > {login}: Booking's general permissions, on the booking module). RoomBridge reads events to recognise its own, adds one for each Outlook meeting, and edits or cancels them when the meeting changes.",
-            if names.len() == 1 { "" } else { "s" },
-            and_list(&names)
-        )),
+    CheckView::refused(
+        Problem::Permission,
+        Words::new("check.portico_missing_rights")
+            .arg("user", login)
+            .or_list("rights", words),
+        Words::plural("check.portico_missing_rights_fix", names.len() as i64)
+            .arg("user", login)
+            .and_list("rights", names),
         detail,
-        problem: Some(Problem::Permission),
-        found: 0,
-    }
-}
-
-fn and_list(words: &[&str]) -> String {
-    list(words, "and")
-}
-
-fn or_list(words: &[&str]) -> String {
-    list(words, "or")
-}
-
-fn list(words: &[&str], joiner: &str) -> String {
-    match words {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} {joiner} {last}", init.join(", ")),
-    }
+    )
 }
 
 /// A PorticoEstate connection failure in words a facility manager can act on.
@@ -423,44 +373,42 @@ pub(super) fn portico_problem(error: &ConnectorError, url: &str, login: &str) ->
         // The sign-in itself was refused (PorticoEstate answers 404 with its reason).
         (ErrorKind::Auth, None) => CheckView::failed(
             Problem::Credentials,
-            "PorticoEstate did not accept the user name or password.".to_owned(),
-            format!(
-                "Check the user name ({login:?}) and type the password again: they are the PorticoEstate login of RoomBridge's user, the one you use on {host}'s login page. After more than three failed attempts PorticoEstate blocks the user for 30 minutes, even with the right password; a PorticoEstate administrator can also tell whether the account has expired."
-            ),
+            Words::new("check.portico_refused"),
+            Words::new("check.portico_refused_fix")
+                .arg("user", login)
+                .arg("host", &host),
             error,
         ),
         // Signed in, then refused: the booking rights (see `access`).
         (ErrorKind::Auth, Some(_)) => CheckView::failed(
             Problem::Permission,
-            format!("Signed in to PorticoEstate as {login:?}, but the user may not read the resources."),
-            format!(
-                "Ask a PorticoEstate administrator to give the user {login:?} the application Booking and, in Booking's general permissions, the rights Read, Add and Edit."
-            ),
+            Words::new("check.portico_no_resources").arg("user", login),
+            Words::new("check.portico_no_resources_fix").arg("user", login),
             error,
         ),
         (ErrorKind::Transient { .. }, None) => CheckView::failed(
             Problem::Unreachable,
-            format!("RoomBridge could not reach PorticoEstate at {host}."),
-            "Check the address (the installation's own, e.g. https://aktiv.your-municipality.no) and this computer's network connection, proxy and firewall.".to_owned(),
+            Words::new("check.portico_unreachable").arg("host", &host),
+            Words::new("check.portico_unreachable_fix"),
             error,
         ),
         // PorticoEstate answers an error inside it with an HTML page and status 200.
         (ErrorKind::Transient { .. }, Some(200)) => CheckView::failed(
             Problem::Busy,
-            format!("{host} answered with an error page instead of data."),
-            "If the address is right, PorticoEstate failed inside: test again in a minute, and if it keeps failing, ask its administrator.".to_owned(),
+            Words::new("check.portico_error_page").arg("host", &host),
+            Words::new("check.portico_error_page_fix"),
             error,
         ),
         (ErrorKind::Transient { .. }, Some(status)) => CheckView::failed(
             Problem::Busy,
-            format!("PorticoEstate is busy or unavailable right now (HTTP {status})."),
-            "Nothing to change: test again in a minute.".to_owned(),
+            Words::new("check.portico_busy").arg("status", status),
+            Words::new("check.test_again"),
             error,
         ),
         (ErrorKind::Permanent | ErrorKind::Stale | ErrorKind::Resync, _) => CheckView::failed(
             Problem::Address,
-            format!("{host} answered, but not as PorticoEstate's booking API."),
-            "Check the address: it is the Aktiv kommune installation's own address, e.g. https://aktiv.your-municipality.no, without /bookingfrontend or other pages after it (not RoomBridge's booking API).".to_owned(),
+            Words::new("check.not_portico").arg("host", &host),
+            Words::new("check.not_portico_fix"),
             error,
         ),
     }

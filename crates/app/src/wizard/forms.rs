@@ -95,23 +95,61 @@ pub struct CheckView {
     pub problem: Option<Problem>,
     /// Rooms (tenant) or resources (booking system) found.
     pub found: usize,
+    /// The summary and the fix in words, to say in the reader's language.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub(crate) said: Option<(Words, Option<Words>)>,
 }
 
 impl CheckView {
-    pub(super) fn failed(
+    /// A test that passed, saying what it found.
+    pub(crate) fn passed(summary: Words, found: usize) -> Self {
+        CheckView {
+            ok: true,
+            summary: summary.say(Lang::En),
+            fix: None,
+            detail: None,
+            problem: None,
+            found,
+            said: Some((summary, None)),
+        }
+    }
+
+    /// A test that failed: what happened, what to fix, and the service's own words (`detail`).
+    pub(crate) fn refused(
         problem: Problem,
-        summary: String,
-        fix: String,
-        error: &ConnectorError,
+        summary: Words,
+        fix: Words,
+        detail: Option<String>,
     ) -> Self {
         CheckView {
             ok: false,
-            summary,
-            fix: Some(fix),
-            detail: Some(error.message.clone()),
+            summary: summary.say(Lang::En),
+            fix: Some(fix.say(Lang::En)),
+            detail,
             problem: Some(problem),
             found: 0,
+            said: Some((summary, Some(fix))),
         }
+    }
+
+    /// A test that failed on `error`, whose message is the detail.
+    pub(super) fn failed(
+        problem: Problem,
+        summary: Words,
+        fix: Words,
+        error: &ConnectorError,
+    ) -> Self {
+        Self::refused(problem, summary, fix, Some(error.message.clone()))
+    }
+
+    /// The summary and the fix in `lang` (the detail stays the service's own words).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        if let Some((summary, fix)) = &self.said {
+            self.summary = summary.say(lang);
+            self.fix = fix.as_ref().map(|f| f.say(lang));
+        }
+        self
     }
 }
 

@@ -146,19 +146,23 @@ fn tenant_failures_say_what_to_fix() {
         ErrorKind::Auth,
         "The client secret for application c is wrong. Enter the secret's Value (AADSTS7000215: Invalid client secret provided.)",
     );
-    let check = tenant_problem(&refused, &settings(), "list the rooms");
+    let check = tenant_problem(&refused, &settings(), Words::new("check.doing_list_rooms"));
     assert_eq!(check.problem, Some(Problem::Credentials));
     assert!(check.summary.contains("401"));
     assert!(check.fix.unwrap().contains("client secret"));
 
     let forbidden = ConnectorError::new(ErrorKind::Auth, "not allowed").with_status(403);
-    let check = tenant_problem(&forbidden, &settings(), "list the rooms (Place.Read.All)");
+    let check = tenant_problem(
+        &forbidden,
+        &settings(),
+        Words::new("check.doing_list_rooms"),
+    );
     assert_eq!(check.problem, Some(Problem::Permission));
     assert!(check.summary.contains("Place.Read.All"));
     assert!(check.fix.unwrap().contains("admin consent"));
 
     let down = ConnectorError::new(ErrorKind::Transient { retry_after: None }, "refused");
-    let check = tenant_problem(&down, &settings(), "x");
+    let check = tenant_problem(&down, &settings(), Words::new("check.doing_list_rooms"));
     assert_eq!(check.problem, Some(Problem::Unreachable));
     assert!(check.summary.contains("login.microsoftonline.com"));
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use roombridge_core::i18n::{Lang, Words};
 use roombridge_core::recurrence::{DayOfWeek, Pattern, Range, Series};
 use roombridge_core::{CalendarEvent, Instance};
 use roombridge_core::{Content, GraphEventId, LinkId, When};
@@ -892,53 +893,34 @@ pub fn token_error(error: &str, description: Option<&str>, client_id: &str) -> C
         .unwrap_or_default()
         .trim();
     let fix = match aadsts_code(description).as_deref() {
-        Some("7000215") => format!(
-            "The client secret for application {client_id} is wrong. Enter the secret's Value (not its Secret ID) from Entra ID > App registrations > Certificates & secrets."
-        ),
-        Some("7000222") => format!(
-            "The client secret for application {client_id} has expired. Create a new secret in Entra ID > App registrations > Certificates & secrets and enter it in RoomBridge."
-        ),
-        Some("7000218") => {
-            "No client secret was sent. Enter the application's client secret (or a certificate) in RoomBridge.".to_owned()
-        }
-        Some("700016") => format!(
-            "Application {client_id} was not found in this tenant. Check the client id (Application ID in Entra ID > App registrations) and the tenant id, and that an administrator has consented to the app in this tenant."
-        ),
-        Some("90002") | Some("900023") => {
-            "The tenant was not found. Check the tenant id (Directory ID or a verified domain such as contoso.onmicrosoft.com).".to_owned()
-        }
-        Some("7000112") => format!(
-            "Application {client_id} is disabled in Entra ID. Ask an administrator to enable it (Enterprise applications > Properties > Enabled for users to sign in)."
-        ),
-        Some("700027") => format!(
-            "Entra ID could not verify the certificate assertion of application {client_id}. Upload the certificate to the app registration (Certificates & secrets) and check that the private key and thumbprint belong to it."
-        ),
-        Some("700024") => {
-            "The certificate assertion is not valid at this time. Check this computer's clock.".to_owned()
-        }
-        Some("70011") => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
-        Some("53003") => "A Conditional Access policy blocks this sign-in. Ask an administrator to exclude the RoomBridge application.".to_owned(),
+        Some("7000215") => Words::new("entra.secret_wrong").arg("client", client_id),
+        Some("7000222") => Words::new("entra.secret_expired").arg("client", client_id),
+        Some("7000218") => Words::new("entra.secret_missing"),
+        Some("700016") => Words::new("entra.app_not_found").arg("client", client_id),
+        Some("90002") | Some("900023") => Words::new("entra.tenant_not_found"),
+        Some("7000112") => Words::new("entra.app_disabled").arg("client", client_id),
+        Some("700027") => Words::new("entra.certificate_unverified").arg("client", client_id),
+        Some("700024") => Words::new("entra.certificate_not_valid_now"),
+        Some("70011") => Words::new("entra.scope_rejected"),
+        Some("53003") => Words::new("entra.conditional_access"),
         _ => match error {
-            "invalid_client" => format!(
-                "Entra ID rejected the credentials of application {client_id}. Check the client id and the secret or certificate."
-            ),
-            "unauthorized_client" => format!(
-                "Application {client_id} is not registered in this tenant. Check the tenant and client id."
-            ),
-            "invalid_scope" => "Entra ID rejected the requested scope https://graph.microsoft.com/.default; check the token URL points at Microsoft Entra ID.".to_owned(),
-            "invalid_request" => format!(
-                "Entra ID refused the sign-in request of application {client_id}. Check the tenant id and client id."
-            ),
+            "invalid_client" => Words::new("entra.credentials_rejected").arg("client", client_id),
+            "unauthorized_client" => {
+                Words::new("entra.app_not_registered").arg("client", client_id)
+            }
+            "invalid_scope" => Words::new("entra.scope_rejected"),
+            "invalid_request" => Words::new("entra.request_refused").arg("client", client_id),
             "temporarily_unavailable" | "server_error" => {
                 return ConnectorError::new(
                     ErrorKind::Transient { retry_after: None },
                     format!("Entra ID is temporarily unavailable ({reason})"),
                 );
             }
-            _ => format!("Signing in to Microsoft Entra ID failed ({error})."),
+            _ => Words::new("entra.sign_in_failed").arg("error", error),
         },
     };
-    ConnectorError::new(ErrorKind::Auth, format!("{fix} ({reason})"))
+    let message = format!("{} ({reason})", fix.say(Lang::En));
+    ConnectorError::new(ErrorKind::Auth, message).with_fix(fix)
 }
 
 /// The number of the first `AADSTS<digits>` code in an Entra ID error description.
