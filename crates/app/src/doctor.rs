@@ -26,6 +26,7 @@ use roombridge_connectors::graph::{
     with_priority,
 };
 use roombridge_connectors::{Calendar, ConnectorError, ErrorKind};
+use roombridge_core::i18n::{Lang, Words};
 use roombridge_core::{Mailbox, SyncWindow};
 use roombridge_store::rooms::{self, Room};
 
@@ -80,6 +81,10 @@ pub struct Finding {
     pub room_id: Option<String>,
     /// `None` when there is nothing to fix.
     pub fix: Option<Fix>,
+    /// The title, the meaning and the fix's steps in words, to say in the reader's language.
+    #[serde(skip)]
+    #[ts(skip)]
+    said: Option<Box<(Words, Words, Option<Words>)>>,
 }
 
 /// The doctor's report.
@@ -95,6 +100,21 @@ pub struct DoctorView {
 }
 
 impl DoctorView {
+    /// The findings in `lang` (the PowerShell and the services' own words stay as they are).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        for f in &mut self.findings {
+            if let Some(said) = &f.said {
+                let (title, meaning, steps) = &**said;
+                f.title = title.say(lang);
+                f.meaning = meaning.say(lang);
+                if let (Some(fix), Some(steps)) = (&mut f.fix, steps) {
+                    fix.steps = steps.say(lang);
+                }
+            }
+        }
+        self
+    }
+
     fn new(checked_at: DateTime<Utc>, rooms: usize, mut findings: Vec<Finding>) -> DoctorView {
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -213,13 +233,10 @@ pub fn findings(obs: &Observations) -> Vec<Finding> {
                 finding(
                     "rooms",
                     Severity::Warning,
-                    "No rooms are mapped".into(),
-                    "RoomBridge syncs no room yet, so no room's calendar could be checked.".into(),
+                    Words::new("finding.no_rooms"),
+                    Words::new("finding.no_rooms_meaning"),
                 )
-                .fix(
-                    "Map the booking system's rooms to their Outlook room mailboxes in the setup wizard or with \"Add room\" on the Rooms screen, then check again.",
-                    None,
-                ),
+                .fix(Words::new("finding.no_rooms_fix"), None),
             );
         }
         for room in &obs.rooms {
@@ -231,14 +248,15 @@ pub fn findings(obs: &Observations) -> Vec<Finding> {
     out
 }
 
-fn finding(id: impl Into<String>, severity: Severity, title: String, meaning: String) -> Finding {
+fn finding(id: impl Into<String>, severity: Severity, title: Words, meaning: Words) -> Finding {
     Finding {
         id: id.into(),
         severity,
-        title,
-        meaning,
+        title: title.say(Lang::En),
+        meaning: meaning.say(Lang::En),
         room_id: None,
         fix: None,
+        said: Some(Box::new((title, meaning, None))),
     }
 }
 
@@ -248,11 +266,14 @@ impl Finding {
         self
     }
 
-    fn fix(mut self, steps: impl Into<String>, powershell: Option<String>) -> Finding {
+    fn fix(mut self, steps: Words, powershell: Option<String>) -> Finding {
         self.fix = Some(Fix {
-            steps: steps.into(),
+            steps: steps.say(Lang::En),
             powershell,
         });
+        if let Some(said) = &mut self.said {
+            said.2 = Some(steps);
+        }
         self
     }
 }
@@ -267,35 +288,28 @@ fn sign_in_finding(sign_in: &Result<(), ConnectorError>) -> Finding {
         Ok(()) => finding(
             "sign-in",
             Severity::Ok,
-            "RoomBridge signs in to Microsoft 365".into(),
-            "Microsoft Entra ID accepted RoomBridge's application id and credentials.".into(),
+            Words::new("finding.sign_in_ok"),
+            Words::new("finding.sign_in_ok_meaning"),
         ),
         Err(e) if e.is_transient() => finding(
             "sign-in",
             Severity::Problem,
-            "RoomBridge cannot reach Microsoft 365".into(),
-            format!(
-                "Signing in did not get an answer: {}. Nothing else could be checked, and no room syncs until it can.",
-                why(e)
-            ),
+            Words::new("finding.sign_in_unreachable"),
+            Words::new("finding.sign_in_unreachable_meaning").arg("why", why(e)),
         )
-        .fix(
-            "Check this computer's network connection, proxy and firewall (login.microsoftonline.com and graph.microsoft.com must be reachable), then check again.",
-            None,
-        ),
+        .fix(Words::new("finding.sign_in_unreachable_fix"), None),
         Err(e) => finding(
             "sign-in",
             Severity::Problem,
-            "Microsoft 365 refuses RoomBridge's sign-in".into(),
-            format!(
-                "{} Nothing else could be checked, and no room syncs until the sign-in works.",
-                why(e)
-            ),
+            Words::new("finding.sign_in_refused"),
+            match &e.fix {
+                Some(fix) => {
+                    Words::new("finding.sign_in_refused_meaning").with("why", (**fix).clone())
+                }
+                None => Words::new("finding.sign_in_refused_meaning").arg("why", why(e)),
+            },
         )
-        .fix(
-            "In Microsoft Entra admin center > App registrations > RoomBridge, check the tenant id and client id; under Certificates & secrets, add a new client secret and store it with `roombridge secret graph-client-secret` (or run the setup wizard again).",
-            None,
-        ),
+        .fix(Words::new("finding.sign_in_refused_fix"), None),
     }
 }
 
@@ -304,24 +318,21 @@ fn places_finding(places: &Result<(), ConnectorError>) -> Finding {
         Ok(()) => finding(
             "places-permission",
             Severity::Ok,
-            "RoomBridge may list the tenant's rooms".into(),
-            "The app has Place.Read.All, which the setup wizard and \"Add room\" use to offer the room mailboxes.".into(),
+            Words::new("finding.places_ok"),
+            Words::new("finding.places_ok_meaning"),
         ),
         Err(e) if e.status == Some(403) => finding(
             "places-permission",
             Severity::Warning,
-            "RoomBridge may not list the tenant's rooms".into(),
-            "Microsoft 365 refused to list the room mailboxes (403): the app lacks the Place.Read.All permission. Rooms already mapped keep syncing, but the setup wizard and \"Add room\" cannot offer room mailboxes, and a hand-written config.json with automatic mapping cannot start.".into(),
+            Words::new("finding.places_denied"),
+            Words::new("finding.places_denied_meaning"),
         )
-        .fix(
-            "In Microsoft Entra admin center > App registrations > RoomBridge > API permissions, add Microsoft Graph > Application permissions > Place.Read.All, then choose \"Grant admin consent\".",
-            None,
-        ),
+        .fix(Words::new("finding.places_denied_fix"), None),
         Err(e) => finding(
             "places-permission",
             Severity::Warning,
-            "Could not check whether RoomBridge may list the rooms".into(),
-            format!("Listing the room mailboxes failed: {}", why(e)),
+            Words::new("finding.places_unknown"),
+            Words::new("finding.places_unknown_meaning").arg("why", why(e)),
         ),
     }
 }
@@ -342,19 +353,15 @@ fn room_findings(room: &RoomObservation, probe_wait: Duration) -> Vec<Finding> {
                 finding(
                     format!("probe-cleanup:{}", room.id),
                     Severity::Warning,
-                    format!("A test event was left in {}", room.name),
-                    format!(
-                        "RoomBridge could not delete its test event \"{PROBE_SUBJECT}\" at {} UTC from {} ({}). It is marked free and lies in the past, so it blocks nothing, and RoomBridge never syncs it.",
-                        start.format("%Y-%m-%d %H:%M"),
-                        room.mailbox,
-                        why(e)
-                    ),
+                    Words::new("finding.probe_left").arg("name", &room.name),
+                    Words::new("finding.probe_left_meaning")
+                        .arg("subject", PROBE_SUBJECT)
+                        .arg("start", start.format("%Y-%m-%d %H:%M"))
+                        .arg("mailbox", &room.mailbox)
+                        .arg("why", why(e)),
                 )
                 .about(room)
-                .fix(
-                    "Delete the event in the room's calendar in Outlook, or run the check again (each run deletes its own test event).",
-                    None,
-                ),
+                .fix(Words::new("finding.probe_left_fix"), None),
             );
         }
     }
@@ -365,25 +372,26 @@ fn access_finding(room: &RoomObservation) -> Finding {
     let id = format!("calendar-access:{}", room.id);
     let m = &room.mailbox;
     let name = &room.name;
+    let said = |key: &'static str| Words::new(key).arg("name", name).arg("mailbox", m);
     let f = match (&room.read, &room.probe) {
         (Err(e), _) if e.status == Some(404) => finding(
             id,
             Severity::Problem,
-            format!("{name}: Microsoft 365 has no mailbox {m}"),
-            format!("{name} is mapped to {m}, but there is no such mailbox in the tenant, so it cannot sync."),
+            said("finding.no_mailbox"),
+            said("finding.no_mailbox_meaning"),
         )
         .fix(
-            format!("On the Rooms screen, edit {name} and choose its room mailbox. The PowerShell lists the tenant's room and equipment mailboxes."),
+            said("finding.no_mailbox_fix"),
             Some("Get-Mailbox -RecipientTypeDetails RoomMailbox,EquipmentMailbox | Format-Table DisplayName,PrimarySmtpAddress".into()),
         ),
         (Err(e), _) if e.status == Some(403) => finding(
             id,
             Severity::Problem,
-            format!("RoomBridge may not open {name}'s calendar"),
-            format!("Microsoft 365 refused access to {m} (403): the app's access is limited to mailboxes this one is not among (an RBAC for Applications scope or an application access policy), or it is not a room or equipment mailbox. {name} cannot sync."),
+            said("finding.no_access"),
+            said("finding.no_access_meaning"),
         )
         .fix(
-            format!("In Exchange Online PowerShell, check what the app may do in {m} and what kind of mailbox it is. A room kept as a user mailbox can be converted; otherwise add the mailbox to the scope the app is limited to."),
+            said("finding.no_access_fix"),
             Some(format!(
                 "Test-ServicePrincipalAuthorization -Identity <RoomBridge's service principal> -Resource {m}\nGet-Mailbox -Identity {m} | Format-List RecipientTypeDetails\n# If it is not a RoomMailbox:\nSet-Mailbox -Identity {m} -Type Room"
             )),
@@ -391,30 +399,30 @@ fn access_finding(room: &RoomObservation) -> Finding {
         (Err(e), _) => finding(
             id,
             Severity::Warning,
-            format!("Could not check {name}'s calendar"),
-            format!("Reading {m} failed: {}", why(e)),
+            said("finding.read_unknown"),
+            said("finding.read_unknown_meaning").arg("why", why(e)),
         ),
         (Ok(()), ProbeObservation::NotWritten(e)) if e.status == Some(403) => finding(
             id,
             Severity::Problem,
-            format!("RoomBridge can read {name}'s calendar but not write to it"),
-            format!("Microsoft 365 refused RoomBridge's test event in {m} (403): the app may only read calendars (Calendars.Read, or the role \"Application Calendars.Read\"). Booking-system reservations cannot reach Outlook, and RoomBridge cannot decline double bookings."),
+            said("finding.read_only"),
+            said("finding.read_only_meaning"),
         )
         .fix(
-            "Give the app Calendars.ReadWrite instead: with RBAC for Applications, assign the role \"Application Calendars.ReadWrite\" on the rooms' scope (and remove the read-only assignment); without it, add the Microsoft Graph application permission Calendars.ReadWrite in Entra ID and grant admin consent.",
+            Words::new("finding.read_only_fix"),
             Some("New-ManagementRoleAssignment -App <RoomBridge's service principal> -Role \"Application Calendars.ReadWrite\" -CustomResourceScope \"RoomBridge rooms\"".into()),
         ),
         (Ok(()), ProbeObservation::NotWritten(e)) => finding(
             id,
             Severity::Warning,
-            format!("Could not check whether RoomBridge can write to {name}"),
-            format!("Writing a test event to {m} failed: {}", why(e)),
+            said("finding.write_unknown"),
+            said("finding.write_unknown_meaning").arg("why", why(e)),
         ),
         (Ok(()), ProbeObservation::Written { .. }) => finding(
             id,
             Severity::Ok,
-            format!("RoomBridge can read and write {name}'s calendar"),
-            format!("RoomBridge read {m} and wrote (and deleted) a test event in it."),
+            said("finding.access_ok"),
+            said("finding.access_ok_meaning"),
         ),
     };
     f.about(room)
@@ -434,11 +442,10 @@ fn processing_finding(
             return finding(
                 id,
                 Severity::Warning,
-                format!("Could not check whether {name} changes new events"),
-                format!(
-                    "RoomBridge wrote a test event to {m} but could not read it back: {}",
-                    why(e)
-                ),
+                Words::new("finding.processing_unknown").arg("name", name),
+                Words::new("finding.processing_unknown_meaning")
+                    .arg("mailbox", m)
+                    .arg("why", why(e)),
             )
             .about(room);
         }
@@ -449,45 +456,46 @@ fn processing_finding(
         return finding(
             id,
             Severity::Ok,
-            format!("{name} keeps subjects and descriptions"),
-            format!(
-                "RoomBridge's test event in {m} still had its subject and description {} seconds after it was written.",
-                probe_wait.as_secs()
-            ),
+            Words::new("finding.processing_ok").arg("name", name),
+            Words::new("finding.processing_ok_meaning")
+                .arg("mailbox", m)
+                .arg("seconds", probe_wait.as_secs()),
         )
         .about(room);
     }
     let title = match (subject_changed, body_deleted) {
-        (true, true) => format!("{name} replaces subjects and deletes descriptions"),
-        (true, false) => format!("{name} replaces the subject of new events"),
-        _ => format!("{name} deletes the description of new events"),
+        (true, true) => "finding.processing_both",
+        (true, false) => "finding.processing_subject",
+        _ => "finding.processing_body",
     };
     let mut saw = Vec::new();
     if subject_changed {
         saw.push(if probe.subject.trim().is_empty() {
-            format!("the subject \"{PROBE_SUBJECT}\" was removed")
+            Words::new("finding.saw_subject_removed").arg("subject", PROBE_SUBJECT)
         } else {
-            format!(
-                "the subject \"{PROBE_SUBJECT}\" became \"{}\"",
-                probe.subject.trim()
-            )
+            Words::new("finding.saw_subject_became")
+                .arg("subject", PROBE_SUBJECT)
+                .arg("became", probe.subject.trim())
         });
     }
     if body_deleted {
-        saw.push("the description was deleted".to_owned());
+        saw.push(Words::new("finding.saw_body_deleted"));
     }
-    let meaning = format!(
-        "Exchange's calendar processing on {m} changed RoomBridge's test event seconds after it was written: {}. Staff looking at the room in Outlook see the organizer's name (for RoomBridge's reservations, the room's own name) instead of what the room is booked for, and lose the organisation and description. RoomBridge does not copy these changes back to the booking system, but it cannot undo them in Outlook either.",
-        saw.join(" and ")
-    );
-    finding(id, Severity::Problem, title, meaning)
-        .about(room)
-        .fix(
-            format!("Run this in Exchange Online PowerShell (Connect-ExchangeOnline) as an Exchange administrator. It applies to events from then on; RoomBridge writes the right subject and description again the next time each reservation in {name} changes."),
-            Some(format!(
-                "Set-CalendarProcessing -Identity {m} -DeleteSubject $false -AddOrganizerToSubject $false -DeleteComments $false"
-            )),
-        )
+    finding(
+        id,
+        Severity::Problem,
+        Words::new(title).arg("name", name),
+        Words::new("finding.processing_meaning")
+            .arg("mailbox", m)
+            .and_list("saw", saw),
+    )
+    .about(room)
+    .fix(
+        Words::new("finding.processing_fix").arg("name", name),
+        Some(format!(
+            "Set-CalendarProcessing -Identity {m} -DeleteSubject $false -AddOrganizerToSubject $false -DeleteComments $false"
+        )),
+    )
 }
 
 fn scope_finding(obs: &Observations) -> Finding {
@@ -500,54 +508,47 @@ fn scope_finding(obs: &Observations) -> Finding {
         (Some((person, _)), _) => finding(
             "scope",
             Severity::Problem,
-            "RoomBridge can read people's calendars, not only the rooms".into(),
-            format!(
-                "RoomBridge read the calendar of {person}, a person's mailbox. The app's Calendars.ReadWrite permission reaches every mailbox in the tenant: anyone who gets hold of RoomBridge's credentials can read and change every employee's calendar. RoomBridge needs only the room and equipment mailboxes."
-            ),
+            Words::new("finding.scope_too_wide"),
+            Words::new("finding.scope_too_wide_meaning").arg("person", person),
         )
-        .fix(scope_steps(), Some(scope_powershell(obs, person))),
+        .fix(
+            Words::new("finding.scope_fix"),
+            Some(scope_powershell(obs, person)),
+        ),
         (None, Some((person, _))) => finding(
             "scope",
             Severity::Ok,
-            "RoomBridge's access is limited to the rooms".into(),
-            format!(
-                "Microsoft 365 refused RoomBridge the calendar of {person}, a person's mailbox (403), as it should: the app reaches the room mailboxes only."
-            ),
+            Words::new("finding.scope_ok"),
+            Words::new("finding.scope_ok_meaning").arg("person", person),
         ),
         (None, None) => {
-            let tried: Vec<String> = obs
+            let tried: Vec<Words> = obs
                 .scope
                 .iter()
                 .map(|(person, r)| match r {
-                    Err(e) if e.status == Some(404) => format!("{person} has no mailbox"),
-                    Err(e) => format!("reading {person} failed: {}", why(e)),
-                    Ok(()) => format!("{person} was readable"),
+                    Err(e) if e.status == Some(404) => {
+                        Words::new("finding.tried_no_mailbox").arg("person", person)
+                    }
+                    Err(e) => Words::new("finding.tried_failed")
+                        .arg("person", person)
+                        .arg("why", why(e)),
+                    Ok(()) => Words::new("finding.tried_readable").arg("person", person),
                 })
                 .collect();
             let meaning = if tried.is_empty() {
-                "RoomBridge found no meeting organised by a person in the rooms' calendars to test with, so it could not tell whether the app can read people's calendars too.".to_owned()
+                Words::new("finding.scope_untested")
             } else {
-                format!(
-                    "RoomBridge could not tell whether the app can read people's calendars too: {}.",
-                    tried.join("; ")
-                )
+                Words::new("finding.scope_unknown_meaning").and_list("tried", tried)
             };
             finding(
                 "scope",
                 Severity::Warning,
-                "Could not check whether RoomBridge's access is limited to the rooms".into(),
+                Words::new("finding.scope_unknown"),
                 meaning,
             )
-            .fix(
-                "Check again and name a colleague's e-mail address to test with (on the Doctor screen, or `roombridge doctor --person name@example.org`): RoomBridge only reads whether it may open that calendar.",
-                None,
-            )
+            .fix(Words::new("finding.scope_unknown_fix"), None)
         }
     }
-}
-
-fn scope_steps() -> String {
-    "Limit the app to the room and equipment mailboxes with RBAC for Applications in Exchange Online PowerShell (Connect-ExchangeOnline, as an Exchange administrator): register RoomBridge's service principal in Exchange, make a management scope of the resource mailboxes, and assign the role \"Application Calendars.ReadWrite\" on that scope. Then, in Microsoft Entra admin center > Enterprise applications > RoomBridge > Permissions, remove the admin consent for Microsoft Graph's Calendars.ReadWrite (keep Place.Read.All): as long as that tenant-wide consent stands, the scope limits nothing. Changes can take up to two hours to apply; the last line tests a person's mailbox (it should say the app has no access). Application access policies (New-ApplicationAccessPolicy) are the legacy way to do the same; Microsoft recommends RBAC for Applications.".to_owned()
 }
 
 fn scope_powershell(obs: &Observations, person: &str) -> String {
@@ -567,35 +568,32 @@ fn scope_powershell(obs: &Observations, person: &str) -> String {
 
 fn secret_finding(secret: &SecretExpiry, today: NaiveDate) -> Finding {
     let id = "client-secret-expiry";
-    let renew = "In Microsoft Entra admin center > App registrations > RoomBridge > Certificates & secrets, add a new client secret; store it with `roombridge secret graph-client-secret` (or run the setup wizard again) and put its expiry date in config.json as \"client_secret_expires\".";
+    let renew = || Words::new("finding.secret_renew");
     match secret {
         SecretExpiry::Demo => finding(
             id,
             Severity::Ok,
-            "Demo mode's credentials do not expire".into(),
-            "The demo signs in to its built-in emulator with credentials made up for this run.".into(),
+            Words::new("finding.secret_demo"),
+            Words::new("finding.secret_demo_meaning"),
         ),
         SecretExpiry::Certificate => finding(
             id,
             Severity::Ok,
-            "RoomBridge signs in with a certificate".into(),
-            "There is no client secret to expire. The certificate has its own expiry date, shown in Entra ID under Certificates & secrets.".into(),
+            Words::new("finding.secret_certificate"),
+            Words::new("finding.secret_certificate_meaning"),
         ),
         SecretExpiry::Unknown => finding(
             id,
             Severity::Warning,
-            "RoomBridge does not know when the client secret expires".into(),
-            "Client secrets expire (after two years at most), and then RoomBridge cannot sign in. With the date in config.json, the desktop app reminds you two weeks before.".into(),
+            Words::new("finding.secret_unknown"),
+            Words::new("finding.secret_unknown_meaning"),
         )
-        .fix(
-            "Look up the date in Microsoft Entra admin center > App registrations > RoomBridge > Certificates & secrets (the Expires column), and add it to config.json as \"client_secret_expires\": \"YYYY-MM-DD\" (or run the setup wizard again).",
-            None,
-        ),
+        .fix(Words::new("finding.secret_unknown_fix"), None),
         SecretExpiry::Unreadable(why) => finding(
             id,
             Severity::Warning,
-            "Could not read when the client secret expires".into(),
-            format!("config.json could not be read: {why}"),
+            Words::new("finding.secret_unreadable"),
+            Words::new("finding.secret_unreadable_meaning").arg("why", why),
         ),
         SecretExpiry::On(date) => {
             let days = (*date - today).num_days();
@@ -603,27 +601,24 @@ fn secret_finding(secret: &SecretExpiry, today: NaiveDate) -> Finding {
                 finding(
                     id,
                     Severity::Problem,
-                    format!("The client secret expired on {date}"),
-                    "RoomBridge cannot sign in with an expired secret: no room syncs until a new one is stored.".into(),
+                    Words::new("finding.secret_expired").arg("date", date),
+                    Words::new("finding.secret_expired_meaning"),
                 )
-                .fix(renew, None)
+                .fix(renew(), None)
             } else if days <= SECRET_WARNING_DAYS {
                 finding(
                     id,
                     Severity::Warning,
-                    format!(
-                        "The client secret expires on {date}, in {days} day{}",
-                        if days == 1 { "" } else { "s" }
-                    ),
-                    "After that day RoomBridge cannot sign in and no room syncs. Renew it before then.".into(),
+                    Words::plural("finding.secret_expires_soon", days).arg("date", date),
+                    Words::new("finding.secret_expires_soon_meaning"),
                 )
-                .fix(renew, None)
+                .fix(renew(), None)
             } else {
                 finding(
                     id,
                     Severity::Ok,
-                    format!("The client secret is valid until {date}"),
-                    format!("That is {days} days from now; the desktop app reminds you two weeks before."),
+                    Words::new("finding.secret_valid").arg("date", date),
+                    Words::new("finding.secret_valid_meaning").arg("days", days),
                 )
             }
         }

@@ -519,7 +519,9 @@ operations! {
     /// Checks the tenant and every mapped room (writes and deletes a test event in each);
     /// takes about ten seconds.
     doctor: Post "/doctor" Json,
-    app(|app, request: DoctorRequest| -> DoctorView { app.doctor(&request).await? })
+    app(|app, request: DoctorRequest| -> DoctorView {
+        app.doctor(&request).await?.in_lang(app.lang)
+    })
 }
 
 /// The operation called `name`.

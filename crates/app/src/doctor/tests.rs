@@ -116,7 +116,32 @@ fn a_refused_sign_in_is_a_problem_and_nothing_else_is_checked() {
             .as_ref()
             .unwrap()
             .steps
-            .contains("roombridge secret")
+            .contains("Settings > Connections")
+    );
+    // In a Norwegian window: the same findings in bokmål, the service's reason as it said it.
+    let nb = DoctorView::new(chrono::Utc::now(), 0, f).in_lang(Lang::Nb);
+    let sign_in = &nb.findings[0];
+    assert_eq!(
+        sign_in.title,
+        "Microsoft 365 avviser påloggingen til RoomBridge"
+    );
+    assert!(
+        sign_in.meaning.contains("AADSTS7000215")
+            && sign_in.meaning.ends_with("før påloggingen virker."),
+        "{}",
+        sign_in.meaning
+    );
+    assert!(
+        sign_in
+            .fix
+            .as_ref()
+            .unwrap()
+            .steps
+            .contains("Innstillinger > Tilkoblinger")
+    );
+    assert_eq!(
+        nb.findings[1].title,
+        "Klienthemmeligheten er gyldig til 2027-06-30"
     );
 
     obs.sign_in = Err(ConnectorError::new(
