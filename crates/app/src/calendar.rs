@@ -15,7 +15,8 @@ use roombridge_core::reservation::Level;
 use roombridge_store::{conflicts, settings};
 
 use crate::decisions::StepPreview;
-use crate::{ApiError, App, ErrorCode};
+use crate::{ApiError, App};
+use roombridge_core::i18n::Words;
 
 /// The most days one page shows.
 pub const MAX_DAYS: u32 = 31;
@@ -122,10 +123,6 @@ pub struct RoomCalendarView {
     pub plan: RoomPlanView,
 }
 
-fn invalid(message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidInput, message)
-}
-
 impl App {
     /// Room `input.room`'s page: its pieces over the days asked for and its next sync's plan.
     pub fn room_calendar(&self, input: &CalendarInput) -> Result<RoomCalendarView, ApiError> {
@@ -133,9 +130,11 @@ impl App {
         let zone = planned.zone;
         let days = input.days.unwrap_or(7);
         if !(1..=MAX_DAYS).contains(&days) {
-            return Err(invalid(format!(
-                "Show between 1 and {MAX_DAYS} days at a time (asked for {days})."
-            )));
+            return Err(ApiError::invalid(
+                Words::new("error.calendar_days")
+                    .arg("max", MAX_DAYS)
+                    .arg("days", days),
+            ));
         }
         let from = match input
             .from
@@ -144,7 +143,7 @@ impl App {
             .filter(|s| !s.is_empty())
         {
             Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| invalid(format!("{text:?} is not a date; write it as 2026-12-01.")))?,
+                .map_err(|_| ApiError::invalid(Words::new("error.not_a_date").arg("text", text)))?,
             None => Utc::now().with_timezone(&zone).date_naive(),
         };
         let until = from + Days::new(u64::from(days));

@@ -20,6 +20,7 @@ use crate::secrets::SecretStore;
 use crate::setup::{self, BookingSystem, LiveConfig};
 use crate::wizard::{self, BookingForm, CheckView, TenantForm};
 use crate::{ApiError, App, ErrorCode};
+use roombridge_core::i18n::Words;
 
 /// Where the running app's connection settings come from and go to.
 pub struct Connections {
@@ -120,9 +121,7 @@ impl App {
 
     fn connections_source(&self) -> Result<&Connections, ApiError> {
         self.connections_source.get().ok_or_else(|| {
-            ApiError::unavailable(
-                "This RoomBridge was started without a configuration it can change here.",
-            )
+            ApiError::said(ErrorCode::Unavailable, Words::new("error.no_configuration"))
         })
     }
 
@@ -177,11 +176,7 @@ impl App {
         let source = self.connections_source()?;
         let mut config = source.config();
         if form.system != config.booking_system {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                "RoomBridge syncs with another kind of booking system. To change the kind, \
-                 set RoomBridge up again: the rooms are mapped anew there.",
-            ));
+            return Err(ApiError::invalid(Words::new("error.other_booking_system")));
         }
         let (check, passed) = wizard::test_booking(form, source.secrets.as_ref()).await?;
         let Some(passed) = passed else {

@@ -20,6 +20,7 @@ use roombridge_store::{rooms, settings};
 use crate::planned::Planned;
 use crate::views::ConflictView;
 use crate::{ApiError, App, ErrorCode};
+use roombridge_core::i18n::{Lang, Words};
 
 /// A decision as the UI sends it: `{ choice, merge?, move?, reason }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -54,20 +55,16 @@ impl DecisionRequest {
             ("keep_booking", ..) => Ok(Choice::KeepBooking),
             ("keep_calendar", ..) => Ok(Choice::KeepCalendar),
             ("merge", Some(fields), _) => Ok(Choice::Merge(fields)),
-            ("merge", None, _) => Err(invalid(
-                "A merge needs to say which side the times, the title and the details come from.",
-            )),
+            ("merge", None, _) => Err(ApiError::invalid(Words::new("error.merge_needs_fields"))),
             ("move", _, Some(m)) => Ok(Choice::Move(Move {
                 side: m.side,
                 start: parse_time(&m.start, zone)?,
                 end: parse_time(&m.end, zone)?,
             })),
-            ("move", _, None) => Err(invalid(
-                "Keeping both needs to say which one moves, and its new start and end.",
+            ("move", _, None) => Err(ApiError::invalid(Words::new("error.move_needs_time"))),
+            (other, ..) => Err(ApiError::invalid(
+                Words::new("error.unknown_decision").arg("choice", other),
             )),
-            (other, ..) => Err(invalid(format!(
-                "{other:?} is not a decision; choose keep_booking, keep_calendar, merge or move."
-            ))),
         }
     }
 
@@ -75,10 +72,7 @@ impl DecisionRequest {
     /// needs its own free time.
     pub fn choice(&self) -> Result<Choice, ApiError> {
         if self.choice == "move" {
-            return Err(invalid(
-                "Keeping both by moving one is decided one double booking at a time: each needs \
-                 its own free time.",
-            ));
+            return Err(ApiError::invalid(Words::new("error.move_one_at_a_time")));
         }
         self.choice_in(chrono_tz::UTC)
     }
@@ -100,7 +94,7 @@ fn refusal(
     planned: &Planned,
     choice: Choice,
     after: &roombridge_core::plan::Plan,
-) -> Option<String> {
+) -> Option<Words> {
     let held = planned
         .links
         .iter()
@@ -111,23 +105,14 @@ fn refusal(
     {
         return None;
     }
-    let what = conflict
-        .booking
-        .as_ref()
-        .map(|b| format!("\"{}\"", b.title))
-        .unwrap_or_else(|| "the reservation".into());
+    let what = match &conflict.booking {
+        Some(b) => Words::new("error.the_reservation_named").arg("title", &b.title),
+        None => Words::new("error.the_reservation"),
+    };
     Some(if !planned.capabilities.writes_all() {
-        format!(
-            "The booking system does not let RoomBridge change or cancel {what} (it comes \
-             from the booking system's own planning), so Outlook's version cannot be kept. \
-             Keep the booking system's version, or change {what} in the booking system."
-        )
+        Words::new("error.booking_keeps_it").with("what", what)
     } else {
-        format!(
-            "RoomBridge cannot carry out “{}” on this conflict as both sides are now; choose \
-             another decision.",
-            choice_label(choice.name())
-        )
+        Words::new("error.cannot_carry_out").with("choice", choice_label(choice.name()))
     })
 }
 
@@ -190,6 +175,17 @@ pub struct ChoicePreview {
     pub steps: Vec<StepPreview>,
     /// Why this decision cannot be carried out as both sides are now, if it cannot.
     pub refused: Option<String>,
+    #[serde(skip)]
+    #[ts(skip)]
+    refused_words: Option<Words>,
+}
+
+impl ChoicePreview {
+    /// Why it is refused, in `lang` (what organisers are told stays in the organisation's).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.refused = self.refused_words.as_ref().map(|w| w.say(lang));
+        self
+    }
 }
 
 /// One write a decision leads to.
@@ -275,29 +271,29 @@ fn parse_policy(name: &str) -> Result<Policy, ApiError> {
 
 fn refused(id: i64, e: DecideError) -> ApiError {
     match e {
-        DecideError::NotFound => ApiError::not_found(format!("There is no conflict {id}.")),
-        DecideError::AlreadyResolved => invalid(format!(
-            "Conflict {id} is already resolved; nothing to decide."
-        )),
-        DecideError::NotAllowed { choice, allowed } => {
-            let allowed: Vec<&str> = allowed.iter().map(|c| choice_label(c)).collect();
-            invalid(format!(
-                "“{}” is not possible for this conflict; choose {}.",
-                choice_label(&choice),
-                allowed.join(" or ")
-            ))
+        DecideError::NotFound => ApiError::said(
+            ErrorCode::NotFound,
+            Words::new("error.no_conflict").arg("id", id),
+        ),
+        DecideError::AlreadyResolved => {
+            ApiError::invalid(Words::new("error.already_resolved").arg("id", id))
         }
+        DecideError::NotAllowed { choice, allowed } => ApiError::invalid(
+            Words::new("error.choice_not_possible")
+                .with("choice", choice_label(&choice))
+                .or_list("allowed", allowed.iter().map(|c| choice_label(c)).collect()),
+        ),
     }
 }
 
 /// A decision as the conflict card's button names it, for messages.
-fn choice_label(name: &str) -> &str {
+fn choice_label(name: &str) -> Words {
     match name {
-        "keep_booking" => "Keep booking",
-        "keep_calendar" => "Keep Outlook",
-        "merge" => "Merge",
-        "move" => "Keep both",
-        other => other,
+        "keep_booking" => Words::new("choice.keep_booking"),
+        "keep_calendar" => Words::new("choice.keep_calendar"),
+        "merge" => Words::new("choice.merge"),
+        "move" => Words::new("choice.move"),
+        other => Words::new("choice.other").arg("name", other),
     }
 }
 
@@ -337,8 +333,12 @@ impl App {
             };
             Ok(rooms::get(c, &conflict.room)?.map(|r| r.time_zone))
         })?;
-        let zone =
-            zone.ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
+        let zone = zone.ok_or_else(|| {
+            ApiError::said(
+                ErrorCode::NotFound,
+                Words::new("error.no_conflict").arg("id", id),
+            )
+        })?;
         request.choice_in(zone.parse().unwrap_or(chrono_tz::UTC))
     }
 
@@ -406,7 +406,8 @@ impl App {
             out.push(ChoicePreview {
                 choice: choice.name(),
                 steps,
-                refused,
+                refused: refused.as_ref().map(|w| w.say(Lang::En)),
+                refused_words: refused,
             });
         }
         Ok(out)
@@ -451,13 +452,15 @@ impl App {
         let room = self
             .store()
             .read(|c| conflicts::get(c, id))?
-            .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?
+            .ok_or_else(|| {
+                ApiError::said(
+                    ErrorCode::NotFound,
+                    Words::new("error.no_conflict").arg("id", id),
+                )
+            })?
             .room;
         if self.engine().context().is_syncing(&room) {
-            return Err(invalid(
-                "The room is syncing right now and may be carrying out this decision. Wait a \
-                 moment: once it is done, the history offers to undo it.",
-            ));
+            return Err(ApiError::invalid(Words::new("error.undo_while_syncing")));
         }
         let now = chrono::Utc::now();
         let (undone, row) = self
@@ -474,10 +477,9 @@ impl App {
                 Ok(Ok((undone, row)))
             })?
             .map_err(|e| match e {
-                DecideError::AlreadyResolved => invalid(
-                    "This decision was already carried out. The history offers to undo it \
-                     where that is possible.",
-                ),
+                DecideError::AlreadyResolved => {
+                    ApiError::invalid(Words::new("error.undo_carried_out"))
+                }
                 other => refused(id, other),
             })?;
         self.told_history(row);
@@ -508,7 +510,7 @@ impl App {
         reason: &str,
     ) -> Result<Vec<ConflictView>, ApiError> {
         if ids.is_empty() {
-            return Err(invalid("Choose at least one conflict."));
+            return Err(ApiError::invalid(Words::new("error.choose_a_conflict")));
         }
         let ids: Vec<i64> = ids
             .iter()
@@ -565,7 +567,12 @@ impl App {
         let conflict = self
             .store()
             .read(|c| conflicts::get(c, id))?
-            .ok_or_else(|| ApiError::not_found(format!("There is no conflict {id}.")))?;
+            .ok_or_else(|| {
+                ApiError::said(
+                    ErrorCode::NotFound,
+                    Words::new("error.no_conflict").arg("id", id),
+                )
+            })?;
         let (_, planned) = self.planned(&conflict.room)?;
         Ok((conflict, planned))
     }
@@ -574,9 +581,7 @@ impl App {
     /// next cycle will plan it, against what RoomBridge last read of both sides.
     fn check_move(&self, id: i64, m: &Move) -> Result<(), ApiError> {
         if m.start < chrono::Utc::now() {
-            return Err(invalid(
-                "The new time has passed; choose a time still to come.",
-            ));
+            return Err(ApiError::invalid(Words::new("error.move_to_the_past")));
         }
         let (conflict, planned) = self.as_planned(id)?;
         check_move(&planned.input(&[]), &conflict.link, m).map_err(invalid)
@@ -594,7 +599,7 @@ impl App {
         }];
         let after = plan(&planned.input(&decided));
         match refusal(&conflict, &planned, choice, &after) {
-            Some(why) => Err(invalid(why)),
+            Some(why) => Err(ApiError::invalid(why)),
             None => Ok(()),
         }
     }
@@ -656,7 +661,7 @@ impl App {
             .transpose()?;
         let id = RoomId::new(room);
         if !self.store().write(|c| rooms::set_policy(c, &id, policy))? {
-            return Err(ApiError::not_found(format!("There is no room {room:?}.")));
+            return Err(ApiError::no_room(room));
         }
         self.get_policies()
     }

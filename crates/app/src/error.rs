@@ -86,9 +86,14 @@ impl ApiError {
 
     /// The answer of every operation but the wizard's while RoomBridge is not set up.
     pub fn not_configured() -> Self {
-        Self::new(
-            ErrorCode::NotConfigured,
-            "RoomBridge is not set up yet: connect Microsoft 365 and the booking system in the setup wizard first.",
+        Self::said(ErrorCode::NotConfigured, Words::new("error.not_configured"))
+    }
+
+    /// `not_found` for a room id that names no room.
+    pub fn no_room(room: &str) -> Self {
+        Self::said(
+            ErrorCode::NotFound,
+            Words::new("error.no_room").arg("room", room),
         )
     }
 }

@@ -355,7 +355,7 @@ impl App {
     pub fn sync_room(&self, room: &str) -> Result<(), ApiError> {
         let id = RoomId::new(room);
         if self.store.read(|c| rooms::get(c, &id))?.is_none() {
-            return Err(ApiError::not_found(format!("There is no room {room:?}.")));
+            return Err(ApiError::no_room(room));
         }
         self.engine()
             .sync_room(&id)
@@ -367,7 +367,7 @@ impl App {
     pub fn approve_deletions(&self, room: &str) -> Result<(), ApiError> {
         let id = RoomId::new(room);
         if self.store.read(|c| rooms::get(c, &id))?.is_none() {
-            return Err(ApiError::not_found(format!("There is no room {room:?}.")));
+            return Err(ApiError::no_room(room));
         }
         self.store.write(|c| status::approve_deletions(c, &id))?;
         self.engine()

@@ -26,6 +26,7 @@ use crate::validate;
 use crate::views::{RoomKind, RoomView};
 use crate::wizard::{self, DiscoveryView};
 use crate::{ApiError, App, ErrorCode};
+use roombridge_core::i18n::Words;
 
 /// A new mapping: `{ resource_id, mailbox, name?, time_zone?, policy? }`.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -54,10 +55,6 @@ pub struct RoomEdit {
     pub time_zone: Option<String>,
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidInput, message)
-}
-
 fn audit(
     c: &roombridge_store::Connection,
     room: &RoomId,
@@ -83,7 +80,7 @@ fn audit(
 impl App {
     fn connectors(&self) -> Result<crate::setup::Connectors, ApiError> {
         self.current_connectors().ok_or_else(|| {
-            ApiError::unavailable("RoomBridge has no connection to discover rooms with.")
+            ApiError::said(ErrorCode::Unavailable, Words::new("error.no_connection"))
         })
     }
 
@@ -102,10 +99,9 @@ impl App {
             None => validate::DEFAULT_TIME_ZONE.to_owned(),
         };
         let policy = match new.policy.as_deref().filter(|p| !p.trim().is_empty()) {
-            Some(p) => Some(
-                roombridge_core::policy::Policy::parse(p)
-                    .map_err(|e| invalid(format!("{p:?} is not a conflict policy: {e}")))?,
-            ),
+            Some(p) => Some(roombridge_core::policy::Policy::parse(p).map_err(|_| {
+                ApiError::invalid(Words::new("error.unknown_policy").arg("name", p))
+            })?),
             None => None,
         };
         let resources = self
@@ -115,10 +111,9 @@ impl App {
             .await
             .map_err(|e| ApiError::unavailable(e.message))?;
         let Some(resource) = resources.iter().find(|r| r.id.as_str() == new.resource_id) else {
-            return Err(invalid(format!(
-                "The booking system has no resource {:?}.",
-                new.resource_id
-            )));
+            return Err(ApiError::invalid(
+                Words::new("error.no_resource").arg("resource", &new.resource_id),
+            ));
         };
         let room = Room {
             id: RoomId::new(resource.id.as_str()),
@@ -141,16 +136,18 @@ impl App {
                 .iter()
                 .find(|r| r.id == room.id || r.resource == room.resource)
             {
-                return Ok(Err(invalid(format!(
-                    "{} is already mapped (to {}); edit that room instead.",
-                    resource.name, r.mailbox
-                ))));
+                return Ok(Err(ApiError::invalid(
+                    Words::new("error.already_mapped")
+                        .arg("name", &resource.name)
+                        .arg("mailbox", &r.mailbox),
+                )));
             }
             if let Some(r) = existing.iter().find(|r| r.mailbox == room.mailbox) {
-                return Ok(Err(invalid(format!(
-                    "The mailbox {} already shows {}; one mailbox can show only one resource.",
-                    room.mailbox, r.name
-                ))));
+                return Ok(Err(ApiError::invalid(
+                    Words::new("error.mailbox_taken")
+                        .arg("mailbox", &room.mailbox)
+                        .arg("name", &r.name),
+                )));
             }
             rooms::upsert(c, &room, chrono::Utc::now())?;
             rooms::set_policy(c, &room.id, policy)?;
@@ -167,7 +164,7 @@ impl App {
         })??;
         self.reload_rooms()?;
         self.room_view(&room.id)?
-            .ok_or_else(|| ApiError::not_found("The room was removed meanwhile."))
+            .ok_or_else(|| ApiError::said(ErrorCode::NotFound, Words::new("error.room_removed")))
     }
 
     /// Renames a room, moves it to another zone, or maps it to another mailbox (which starts
@@ -189,7 +186,7 @@ impl App {
         let name = trimmed(&edit.name);
         let moved = self.store.write(|c| {
             let Some(mut room) = rooms::get(c, &id)? else {
-                return Ok(Err(ApiError::not_found(format!("There is no room {id:?}."))));
+                return Ok(Err(ApiError::no_room(id.as_str())));
             };
             let before = room.clone();
             if let Some(name) = name.clone() {
@@ -205,10 +202,11 @@ impl App {
                         .into_iter()
                         .find(|r| r.mailbox == m && r.id != id)
                 {
-                    return Ok(Err(invalid(format!(
-                        "The mailbox {m} already shows {}; one mailbox can show only one resource.",
-                        other.name
-                    ))));
+                    return Ok(Err(ApiError::invalid(
+                        Words::new("error.mailbox_taken")
+                            .arg("mailbox", &m)
+                            .arg("name", &other.name),
+                    )));
                 }
                 room.mailbox = m;
             }
@@ -250,7 +248,7 @@ impl App {
             self.sync_room(id.as_str())?;
         }
         self.room_view(&id)?
-            .ok_or_else(|| ApiError::not_found("The room was removed meanwhile."))
+            .ok_or_else(|| ApiError::said(ErrorCode::NotFound, Words::new("error.room_removed")))
     }
 
     /// Stops syncing a room and forgets its links; nothing is deleted on either side.
@@ -258,7 +256,7 @@ impl App {
         let id = RoomId::new(id);
         self.store.write(|c| {
             let Some(room) = rooms::get(c, &id)? else {
-                return Ok(Err(ApiError::not_found(format!("There is no room {id:?}."))));
+                return Ok(Err(ApiError::no_room(id.as_str())));
             };
             let (links, _, _) = roombridge_store::links::counts(c, &id)?;
             rooms::remove(c, &id)?;

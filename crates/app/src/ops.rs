@@ -460,6 +460,9 @@ operations! {
     preview_decisions: Get "/conflicts/{id}/preview" Json,
     app(|app, input: ConflictInput| -> Vec<ChoicePreview> {
         app.preview_decisions(input.id)?
+            .into_iter()
+            .map(|p| p.in_lang(app.lang))
+            .collect()
     })
 
     /// The free times nearest to a double booking at which one side could move ("Keep both").

@@ -34,14 +34,11 @@ impl App {
 
     fn set_paused(&self, id: &RoomId, paused: bool) -> Result<RoomView, ApiError> {
         if !self.store.write(|c| rooms::set_paused(c, id, paused))? {
-            return Err(ApiError::not_found(format!(
-                "There is no room {:?}.",
-                id.as_str()
-            )));
+            return Err(ApiError::no_room(id.as_str()));
         }
         let view = self
             .room_view(id)?
-            .ok_or_else(|| ApiError::not_found(format!("There is no room {:?}.", id.as_str())))?;
+            .ok_or_else(|| ApiError::no_room(id.as_str()))?;
         self.tell(Update::Room(view.clone()));
         Ok(view)
     }

@@ -32,7 +32,7 @@ impl App {
                     links::list(c, &id)?,
                 )))
             })?
-            .ok_or_else(|| ApiError::not_found(format!("There is no room {room:?}.")))?;
+            .ok_or_else(|| ApiError::no_room(room.as_str()))?;
         let settings = self.settings()?;
         let zone: chrono_tz::Tz = room.time_zone.parse().unwrap_or(chrono_tz::UTC);
         let window = SyncWindow::around(now, settings.days_back, settings.days_ahead);

@@ -16,7 +16,8 @@ use roombridge_engine::EngineConfig;
 use roombridge_store::settings::{self, Notifications, Window};
 
 use crate::paths::Paths;
-use crate::{ApiError, App, ErrorCode};
+use crate::{ApiError, App};
+use roombridge_core::i18n::Words;
 
 /// Polling more often than this gains nothing a person notices and keeps the booking system
 /// busy for every room. A poll reads the booking system's changes; Outlook is read at that
@@ -138,33 +139,36 @@ impl SettingsUpdate {
         if let Some(secs) = self.poll_interval_secs
             && !(POLL_MIN_SECS..=POLL_MAX_SECS).contains(&secs)
         {
-            problems.push(format!(
-                "The poll interval must be between {POLL_MIN_SECS} seconds and {} minutes; \
-                 {secs} seconds is outside that.",
-                POLL_MAX_SECS / 60
-            ));
+            problems.push(
+                Words::new("error.poll_bounds")
+                    .arg("min", POLL_MIN_SECS)
+                    .arg("max", POLL_MAX_SECS / 60)
+                    .arg("secs", secs),
+            );
         }
         let back = self.days_back.unwrap_or(now.days_back);
         let ahead = self.days_ahead.unwrap_or(now.days_ahead);
         if !(0..=DAYS_BACK_MAX).contains(&back) {
-            problems.push(format!(
-                "Days back must be between 0 and {DAYS_BACK_MAX}; {back} is outside that."
-            ));
+            problems.push(
+                Words::new("error.days_back_bounds")
+                    .arg("max", DAYS_BACK_MAX)
+                    .arg("days", back),
+            );
         }
         if !(DAYS_AHEAD_MIN..=DAYS_AHEAD_MAX).contains(&ahead) {
-            problems.push(format!(
-                "Days ahead must be between {DAYS_AHEAD_MIN} and {DAYS_AHEAD_MAX}; {ahead} is \
-                 outside that."
-            ));
+            problems.push(
+                Words::new("error.days_ahead_bounds")
+                    .arg("min", DAYS_AHEAD_MIN)
+                    .arg("max", DAYS_AHEAD_MAX)
+                    .arg("days", ahead),
+            );
         }
         let privacy = match self.privacy.as_deref() {
             None => None,
             Some(name) => match Privacy::parse(name) {
                 Some(p) => Some(p),
                 None => {
-                    problems.push(format!(
-                        "The privacy mode must be full, organisation or reserved, not {name:?}."
-                    ));
+                    problems.push(Words::new("error.privacy_mode").arg("name", name));
                     None
                 }
             },
@@ -175,10 +179,7 @@ impl SettingsUpdate {
             Some(code) => match Lang::parse(code) {
                 Some(lang) => Some(Some(lang)),
                 None => {
-                    problems.push(format!(
-                        "The language must be nb (Norwegian bokmål), en (English) or auto (the \
-                         system's), not {code:?}."
-                    ));
+                    problems.push(Words::new("error.language").arg("code", code));
                     None
                 }
             },
@@ -188,16 +189,15 @@ impl SettingsUpdate {
             Some(code) => {
                 let lang = Lang::parse(code);
                 if lang.is_none() {
-                    problems.push(format!(
-                        "The organisation's language must be nb (Norwegian bokmål) or en \
-                         (English), not {code:?}."
-                    ));
+                    problems.push(Words::new("error.organiser_language").arg("code", code));
                 }
                 lang
             }
         };
         if !problems.is_empty() {
-            return Err(ApiError::new(ErrorCode::InvalidInput, problems.join(" ")));
+            return Err(ApiError::invalid(
+                Words::new("error.problems").sentences("problems", problems),
+            ));
         }
         let window_given = self.days_back.is_some() || self.days_ahead.is_some();
         Ok(Checked {
@@ -337,6 +337,7 @@ pub fn system_language() -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     fn now() -> SettingsView {
         SettingsView {

@@ -4,14 +4,11 @@
 use roombridge_core::Mailbox;
 use roombridge_core::policy::Policy;
 
-use crate::{ApiError, ErrorCode};
+use crate::ApiError;
+use roombridge_core::i18n::Words;
 
 /// The zone a room gets when nobody names one.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Oslo";
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidInput, message)
-}
 
 /// A valid IANA zone, or the default.
 pub(crate) fn zone_or_default(zone: Option<&str>) -> Result<String, ApiError> {
@@ -26,15 +23,12 @@ pub fn check_zone(zone: &str) -> Result<String, ApiError> {
     let zone = zone.trim();
     zone.parse::<chrono_tz::Tz>()
         .map(|_| zone.to_owned())
-        .map_err(|_| {
-            invalid(format!(
-                "{zone:?} is not a time zone RoomBridge knows; use a name such as Europe/Oslo or America/New_York."
-            ))
-        })
+        .map_err(|_| ApiError::invalid(Words::new("error.unknown_zone").arg("zone", zone)))
 }
 
 pub(crate) fn parse_policy(name: &str) -> Result<Policy, ApiError> {
-    Policy::parse(name).map_err(|e| invalid(format!("{name:?} is not a conflict policy: {e}")))
+    Policy::parse(name)
+        .map_err(|_| ApiError::invalid(Words::new("error.unknown_policy").arg("name", name)))
 }
 
 /// A mailbox address as RoomBridge stores it, or why it is not one.
@@ -44,9 +38,9 @@ pub fn check_mailbox(mailbox: &str) -> Result<Mailbox, ApiError> {
         !user.is_empty() && domain.contains('.') && !m.contains(char::is_whitespace)
     });
     if !valid {
-        return Err(invalid(format!(
-            "{mailbox:?} is not a mailbox address; use the room mailbox's e-mail, e.g. room-1@example.org."
-        )));
+        return Err(ApiError::invalid(
+            Words::new("error.not_a_mailbox").arg("mailbox", mailbox.trim()),
+        ));
     }
     Ok(Mailbox::new(m))
 }

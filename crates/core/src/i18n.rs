@@ -132,7 +132,8 @@ pub struct Words {
 enum Arg {
     Text(String),
     Words(Words),
-    /// The items, and `and` or `or`.
+    /// The items, and the key that joins the last (`list.and`, `list.or`); sentences, one
+    /// after the other, when empty.
     List(Vec<Words>, &'static str),
 }
 
@@ -171,6 +172,12 @@ impl Words {
         self
     }
 
+    /// With `{name}` filled by `items`, sentences one after the other.
+    pub fn sentences(mut self, name: &'static str, items: Vec<Words>) -> Words {
+        self.args.push((name, Arg::List(items, "")));
+        self
+    }
+
     /// With `{name}` filled by `items`, joined with "or".
     pub fn or_list(mut self, name: &'static str, items: Vec<Words>) -> Words {
         self.args.push((name, Arg::List(items, "list.or")));
@@ -193,6 +200,7 @@ impl Words {
                     Arg::List(items, joiner) => {
                         let items: Vec<String> = items.iter().map(|w| w.say(lang)).collect();
                         match items.as_slice() {
+                            _ if joiner.is_empty() => items.join(" "),
                             [] => String::new(),
                             [one] => one.clone(),
                             [init @ .., last] => {
