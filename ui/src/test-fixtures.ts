@@ -34,6 +34,7 @@ export function entry(seq: number, patch: Partial<HistoryEntry> = {}): HistoryEn
     outcome: 'ok',
     title: `Entry ${seq}`,
     detail: '',
+    said: null,
     ...patch,
   };
 }

@@ -46,6 +46,7 @@ fn main() {
                     outcome: Outcome::Ok,
                     title: format!("Choir practice, \"hall\" #{i}"),
                     detail: "New in the booking system; added to the Outlook room calendar.".into(),
+                    words: None,
                 };
                 history::append(c, &entry, start + step * i as i32)?;
             }

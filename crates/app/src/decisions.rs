@@ -145,6 +145,15 @@ fn recorded(conflict: &StoredConflict, choice: Choice, by: &str, reason: &str) -
             "{by} decided to {}; the room's next sync carries it out.{why}",
             words::choice_words(&choice)
         ),
+        words: Some(
+            if reason.is_empty() {
+                Words::new("reason.recorded")
+            } else {
+                Words::new("reason.recorded_because").arg("reason", reason)
+            }
+            .arg("by", by)
+            .with("choice", words::choice_said(&choice)),
+        ),
     }
 }
 
@@ -162,6 +171,12 @@ fn withdrawn(conflict: &StoredConflict, decision: &conflicts::Decision, by: &str
              for a decision again.",
             words::choice_words(&decision.choice),
             decision.by
+        ),
+        words: Some(
+            Words::new("reason.withdrawn")
+                .arg("by", by)
+                .arg("decided_by", &decision.by)
+                .with("choice", words::choice_said(&decision.choice)),
         ),
     }
 }

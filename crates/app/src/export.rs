@@ -171,6 +171,11 @@ impl Readable {
         .as_str();
         let zone = zone.name();
         let seq = e.seq.to_string();
+        // In the reader's language where the row kept its words (the hash covers the English).
+        let detail = match &e.words {
+            Some(words) if self.lang != Lang::En => std::borrow::Cow::Owned(words.say(self.lang)),
+            _ => std::borrow::Cow::Borrowed(e.detail.as_str()),
+        };
         csv_record(
             out,
             self.separator(),
@@ -185,7 +190,7 @@ impl Readable {
                 side,
                 outcome,
                 &e.title,
-                &e.detail,
+                &detail,
                 &e.hash,
             ],
         );
@@ -434,6 +439,7 @@ mod tests {
                         outcome: Outcome::Ok,
                         title: (*title).into(),
                         detail: (*detail).into(),
+                        words: None,
                     };
                     append(c, &e, t0 + chrono::Duration::minutes(i as i64))?;
                 }

@@ -71,6 +71,7 @@ fn audit(
             outcome: Outcome::Ok,
             title: title.to_owned(),
             detail,
+            words: None,
         },
         chrono::Utc::now(),
     )

@@ -159,7 +159,11 @@ pub struct HistoryEntry {
     pub side: Option<Side>,
     pub outcome: Outcome,
     pub title: String,
+    /// Why, or what went wrong, in English: what the audit holds.
     pub detail: String,
+    /// What `detail` says, in words the UI says in its own language (the keys of
+    /// `crates/core/locales`); absent for rows that carry only the services' own words.
+    pub said: Option<roombridge_core::i18n::Words>,
 }
 
 impl HistoryEntry {
@@ -178,6 +182,7 @@ impl HistoryEntry {
             outcome: e.outcome,
             title: e.title,
             detail: e.detail,
+            said: e.words,
         }
     }
 }

@@ -62,6 +62,7 @@ fn store() -> Store {
                         outcome: Outcome::Ok,
                         title: (*title).into(),
                         detail: "Rommet avslo møtet.".into(),
+                        words: None,
                     },
                     at("2026-03-01T10:00:00Z") + chrono::Duration::minutes(i as i64),
                 )?;

@@ -160,3 +160,65 @@ async fn a_rooms_page_shows_its_pieces_the_double_booking_and_what_the_next_sync
     assert_eq!(nowhere.code, ErrorCode::NotFound);
     app.shutdown().await;
 }
+
+/// The history keeps what each row says in words beside its English detail: the UI and a
+/// Norwegian CSV say it in bokmål, the audit (JSON Lines, the hash chain) keeps the English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_rows_say_why_in_the_readers_language() {
+    use roombridge_app::export::ExportFormat;
+    use roombridge_app::query::HistoryQuery;
+    use roombridge_core::i18n::Lang;
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = roombridge_app::setup::start_demo(dir.path(), EngineConfig::default())
+        .await
+        .unwrap();
+    wait_for(60, "the demo's double bookings", || {
+        (app.list_conflicts().unwrap().len() >= 2).then_some(())
+    })
+    .await;
+    let created = HistoryQuery {
+        kind: Some("create_event".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let row = &app.query_history(&created).unwrap()[0];
+    assert_eq!(
+        row.detail,
+        "New in the booking system; added to the Outlook room calendar."
+    );
+    let said = row.said.as_ref().expect("the row keeps its words");
+    assert_eq!(
+        said.say(Lang::Nb),
+        "Ny i bookingsystemet; lagt inn i romkalenderen i Outlook."
+    );
+    let conflict = HistoryQuery {
+        kind: Some("conflict".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let row = &app.query_history(&conflict).unwrap()[0];
+    assert!(
+        row.said
+            .as_ref()
+            .unwrap()
+            .say(Lang::Nb)
+            .starts_with("Et Outlook-møte dobbeltbooker rommet")
+    );
+
+    let csv = app
+        .export_history(&created, ExportFormat::Csv, Some(Lang::Nb))
+        .unwrap()
+        .text;
+    assert!(
+        csv.contains("Ny i bookingsystemet; lagt inn i romkalenderen i Outlook."),
+        "{csv}"
+    );
+    let jsonl = app
+        .export_history(&created, ExportFormat::Jsonl, Some(Lang::Nb))
+        .unwrap()
+        .text;
+    assert!(jsonl.contains("New in the booking system; added to the Outlook room calendar."));
+    assert!(app.verify_audit().unwrap().ok);
+    app.shutdown().await;
+}

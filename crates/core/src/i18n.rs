@@ -8,6 +8,7 @@
 //! read with [`Lang::plural`]. A test checks that both files hold the same keys with the same
 //! placeholders, and that every key the code asks for exists.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
@@ -118,29 +119,44 @@ impl Lang {
 /// A message to be said later, in the language of whoever reads it: a catalog key and its
 /// arguments, owned. An error made deep inside the app carries its words up to the edge that
 /// knows the reader's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialised (`{ key, args, count }`) it is what the history keeps beside its English detail,
+/// so that the UI can say a row in the language it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Words {
-    key: &'static str,
-    args: Vec<(&'static str, Arg)>,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    key: Cow<'static, str>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Vec<(String, Arg)>"))]
+    args: Vec<(Cow<'static, str>, Arg)>,
     /// `Some(count)`: `key` names a `_one`/`_other` pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     count: Option<i64>,
 }
 
 /// An argument of [`Words`]: text as it is (a name, a number, an address), other words said
 /// in the same language, or a list of them joined as the language joins lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Arg {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "WordsArg"))]
+pub enum Arg {
     Text(String),
     Words(Words),
     /// The items, and the key that joins the last (`list.and`, `list.or`); sentences, one
     /// after the other, when empty.
-    List(Vec<Words>, &'static str),
+    List(
+        Vec<Words>,
+        #[cfg_attr(feature = "ts", ts(as = "String"))] Cow<'static, str>,
+    ),
 }
 
 impl Words {
     pub fn new(key: &'static str) -> Words {
         Words {
-            key,
+            key: Cow::Borrowed(key),
             args: Vec::new(),
             count: None,
         }
@@ -156,36 +172,44 @@ impl Words {
 
     /// With `{name}` filled by `value` as it is.
     pub fn arg(mut self, name: &'static str, value: impl Display) -> Words {
-        self.args.push((name, Arg::Text(value.to_string())));
+        self.args
+            .push((Cow::Borrowed(name), Arg::Text(value.to_string())));
         self
     }
 
     /// With `{name}` filled by `words`, said in the same language.
     pub fn with(mut self, name: &'static str, words: Words) -> Words {
-        self.args.push((name, Arg::Words(words)));
+        self.args.push((Cow::Borrowed(name), Arg::Words(words)));
         self
     }
 
     /// With `{name}` filled by `items`, joined with "and" ("A, B and C"; "A, B og C").
     pub fn and_list(mut self, name: &'static str, items: Vec<Words>) -> Words {
-        self.args.push((name, Arg::List(items, "list.and")));
+        self.args.push((
+            Cow::Borrowed(name),
+            Arg::List(items, Cow::Borrowed("list.and")),
+        ));
         self
     }
 
     /// With `{name}` filled by `items`, sentences one after the other.
     pub fn sentences(mut self, name: &'static str, items: Vec<Words>) -> Words {
-        self.args.push((name, Arg::List(items, "")));
+        self.args
+            .push((Cow::Borrowed(name), Arg::List(items, Cow::Borrowed(""))));
         self
     }
 
     /// With `{name}` filled by `items`, joined with "or".
     pub fn or_list(mut self, name: &'static str, items: Vec<Words>) -> Words {
-        self.args.push((name, Arg::List(items, "list.or")));
+        self.args.push((
+            Cow::Borrowed(name),
+            Arg::List(items, Cow::Borrowed("list.or")),
+        ));
         self
     }
 
-    pub fn key(&self) -> &'static str {
-        self.key
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// The message in `lang`.
@@ -209,7 +233,7 @@ impl Words {
                         }
                     }
                 };
-                (*name, value)
+                (name.as_ref(), value)
             })
             .collect();
         let args: Vec<(&str, &dyn Display)> = said
@@ -217,8 +241,8 @@ impl Words {
             .map(|(name, value)| (*name, value as &dyn Display))
             .collect();
         match self.count {
-            Some(count) => lang.plural(self.key, count, &args),
-            None => lang.tr(self.key, &args),
+            Some(count) => lang.plural(&self.key, count, &args),
+            None => lang.tr(&self.key, &args),
         }
     }
 }
@@ -346,6 +370,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The shape the history keeps and the UI reads (`ui/src/i18n/said.ts`).
+    #[test]
+    fn words_serialise_as_the_ui_reads_them() {
+        let words = Words::new("reason.decided")
+            .with("kind", Words::new("reason.kind_overlap"))
+            .arg("by", "kari")
+            .or_list("rights", vec![Words::new("check.right_read")]);
+        let json = serde_json::to_value(&words).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "key": "reason.decided",
+                "args": [
+                    ["kind", {"words": {"key": "reason.kind_overlap"}}],
+                    ["by", {"text": "kari"}],
+                    ["rights", {"list": [[{"key": "check.right_read"}], "list.or"]}],
+                ],
+            })
+        );
+        let back: Words = serde_json::from_value(json).unwrap();
+        assert_eq!(back.say(Lang::Nb), words.say(Lang::Nb));
+        let counted = serde_json::to_value(Words::plural("reason.create_series", 3)).unwrap();
+        assert_eq!(
+            counted,
+            serde_json::json!({"key": "reason.create_series", "count": 3})
+        );
     }
 
     #[test]

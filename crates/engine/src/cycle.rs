@@ -140,6 +140,7 @@ async fn run_with(ctx: &EngineContext, room: &Room, mode: CycleMode, read: Read)
                 outcome: Outcome::Failed,
                 title: room.name.clone(),
                 detail: failure.message.clone(),
+                words: None,
             };
             let now = Utc::now();
             let written = ctx.store.write(|c| {
@@ -849,6 +850,7 @@ fn notes(room: &Room, cycle: i64, mirrors: &Mirrors, composed: &Composed) -> Vec
                     _ => "reservation",
                 }
             ),
+            words: None,
         });
     }
     let unreadable: Vec<Rejected> = composed
@@ -882,6 +884,7 @@ fn notes(room: &Room, cycle: i64, mirrors: &Mirrors, composed: &Composed) -> Vec
             outcome: Outcome::Failed,
             title: rejected.id.clone().unwrap_or_else(|| "(no id)".into()),
             detail: rejected.message.clone(),
+            words: None,
         });
     }
     out

@@ -4,6 +4,7 @@
 
 use roombridge_connectors::{CalendarWrite, ConnectorError, ErrorKind};
 use roombridge_core::compose::{Block, Shifted};
+use roombridge_core::i18n::{Lang, Words};
 use std::collections::HashMap;
 
 use roombridge_core::plan::{
@@ -102,22 +103,22 @@ pub(crate) async fn run(
         )
         .await;
         let resolution = plan.resolved.iter().find(|r| &r.link == action.link());
-        let (outcome, detail) = match result {
+        let (outcome, detail, said) = match result {
             Ok(()) => {
                 out.executed += 1;
-                let mut detail = match action {
+                let reason = match action {
                     // The booking side is as last synced: the event was rewritten for what Outlook
                     // is to show (a new privacy mode, or a title typed over a hidden one).
                     Action::UpdateEvent { booking_hash, .. }
                         if existing(action.link())
                             .is_some_and(|l| l.booking_hash.as_ref() == Some(booking_hash)) =>
                     {
-                        "Outlook showed other than the privacy mode allows; the event now shows \
-                         what the mode says."
-                            .to_owned()
+                        Words::new("reason.privacy_rewrite")
                     }
-                    _ => words::reason(action),
+                    _ => words::reason_words(action),
                 };
+                let mut detail = reason.say(Lang::En);
+                let mut parts = vec![reason];
                 // An occurrence a DST gap moved says so where it is written.
                 let written: Vec<&BlockKey> = match action {
                     Action::CreateEvent { block, .. } | Action::UpdateEvent { block, .. } => {
@@ -134,6 +135,7 @@ pub(crate) async fn run(
                 for s in shifted.iter().filter(|s| written.contains(&&s.key)) {
                     detail.push(' ');
                     detail.push_str(&s.note());
+                    parts.push(Words::new("reason.as_said").arg("text", s.note()));
                 }
                 if let Some(r) = resolution {
                     detail.push_str(&format!(
@@ -141,8 +143,14 @@ pub(crate) async fn run(
                         words::kind_name(r.kind),
                         r.by
                     ));
+                    parts.push(
+                        Words::new("reason.resolved_by")
+                            .with("kind", words::kind_words(r.kind))
+                            .arg("by", &r.by),
+                    );
                 }
-                (Outcome::Ok, detail)
+                let said = Words::new("reason.details").sentences("parts", parts);
+                (Outcome::Ok, detail, Some(said))
             }
             Err(e) => {
                 out.failed += 1;
@@ -160,7 +168,7 @@ pub(crate) async fn run(
                 if failed_before.get(action.link()) == Some(&message) {
                     continue;
                 }
-                (Outcome::Failed, message)
+                (Outcome::Failed, message, None)
             }
         };
         out.history.push(NewEntry {
@@ -171,6 +179,7 @@ pub(crate) async fn run(
             outcome,
             title,
             detail,
+            words: said,
         });
     }
 
@@ -210,6 +219,18 @@ pub(crate) async fn run(
                     d.at.format("%Y-%m-%d %H:%M UTC"),
                     words::choice_words(choice),
                 ),
+                words: Some({
+                    let at = d.at.format("%Y-%m-%d %H:%M UTC");
+                    let said = if d.reason.trim().is_empty() {
+                        Words::new("reason.decided")
+                    } else {
+                        Words::new("reason.decided_because").arg("reason", d.reason.trim())
+                    };
+                    said.with("kind", words::kind_words(r.kind))
+                        .arg("by", &d.by)
+                        .arg("at", at)
+                        .with("choice", words::choice_said(choice))
+                }),
             });
         }
     }
@@ -252,7 +273,8 @@ pub(crate) async fn run(
             side: None,
             outcome: Outcome::Conflict,
             title,
-            detail: words::conflict_reason(conflict.kind).into(),
+            detail: words::conflict_reason(conflict.kind),
+            words: Some(words::conflict_reason_words(conflict.kind)),
         });
     }
     out

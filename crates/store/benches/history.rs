@@ -47,6 +47,7 @@ fn main() {
                     },
                     title: format!("{} #{i}", titles[(i % 5) as usize]),
                     detail: "New in the booking system; added to the Outlook room calendar.".into(),
+                    words: None,
                 };
                 history::append(c, &entry, start + step * i as i32)?;
             }

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use roombridge_core::i18n::Words;
 use roombridge_core::{RoomId, Side};
 
 use crate::{Result, StoreError, parse_ts, ts};
@@ -62,6 +63,9 @@ pub struct NewEntry {
     pub title: String,
     /// Why, or what went wrong.
     pub detail: String,
+    /// What `detail` says, in words the UI can say in its language. Not part of the hash
+    /// chain: the detail is what the audit holds.
+    pub words: Option<Words>,
 }
 
 /// A stored row.
@@ -77,6 +81,8 @@ pub struct Entry {
     pub title: String,
     pub detail: String,
     pub hash: String,
+    /// What `detail` says, in words (rows written before these were kept have none).
+    pub words: Option<Words>,
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -172,8 +178,8 @@ pub fn append_all(
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = ts(now);
     let mut insert = conn.prepare_cached(
-        "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO history (at, room_id, cycle, kind, side, outcome, title, detail, prev_hash, hash, words)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -202,6 +208,10 @@ pub fn append_all(
             entry.detail,
             prev,
             hash,
+            entry
+                .words
+                .as_ref()
+                .and_then(|w| serde_json::to_string(w).ok()),
         ])?;
         rows.push(Entry {
             seq: conn.last_insert_rowid(),
@@ -214,6 +224,7 @@ pub fn append_all(
             title: entry.title.clone(),
             detail: entry.detail.clone(),
             hash: hash.clone(),
+            words: entry.words.clone(),
         });
         prev = hash;
     }
@@ -306,7 +317,7 @@ pub fn activity(
         .collect()
 }
 
-const COLUMNS: &str = "seq, at, room_id, cycle, kind, side, outcome, title, detail, hash";
+const COLUMNS: &str = "seq, at, room_id, cycle, kind, side, outcome, title, detail, hash, words";
 
 /// A row as SQLite holds it, its text not yet read.
 struct Stored {
@@ -320,6 +331,7 @@ struct Stored {
     title: String,
     detail: String,
     hash: String,
+    words: Option<String>,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
@@ -336,6 +348,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
         title: r.get(7)?,
         detail: r.get(8)?,
         hash: r.get(9)?,
+        words: r.get(10)?,
     })
 }
 
@@ -368,6 +381,11 @@ impl Stored {
             title: self.title,
             detail: self.detail,
             hash: self.hash,
+            // Words this build cannot read are left out: the detail says it in English.
+            words: self
+                .words
+                .as_deref()
+                .and_then(|w| serde_json::from_str(w).ok()),
         })
     }
 }
@@ -537,7 +555,7 @@ pub fn each(
     let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
     while let Some(r) = rows.next()? {
         let stored = from_row(r)?;
-        let prev_hash: String = r.get(10)?;
+        let prev_hash: String = r.get(11)?;
         f(Chained {
             entry: stored.entry()?,
             prev_hash,
@@ -627,7 +645,7 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<u64, Broken>> {
     let mut n = 0;
     while let Some(r) = rows.next()? {
         let row = from_row(r)?;
-        let stored_prev: String = r.get(10)?;
+        let stored_prev: String = r.get(11)?;
         if stored_prev != prev {
             return Ok(Err(Broken {
                 seq: row.seq,
@@ -790,6 +808,7 @@ mod tests {
             outcome: Outcome::Ok,
             title: title.into(),
             detail: String::new(),
+            words: None,
         }
     }
 
@@ -935,6 +954,7 @@ mod tests {
                         outcome,
                         title: title.into(),
                         detail: detail.into(),
+                        words: None,
                     };
                     append(c, &e, t0 + chrono::Duration::hours(i as i64))?;
                 }

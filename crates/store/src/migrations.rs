@@ -147,6 +147,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE room_status ADD COLUMN failing_since TEXT;
     ALTER TABLE room_status ADD COLUMN failing_side TEXT;
     "#,
+    // 9: what a history row's detail says, in words (a key and its arguments, JSON), so the UI
+    // says it in the language it shows. Outside the hash chain: the English detail is the audit.
+    r#"
+    ALTER TABLE history ADD COLUMN words TEXT;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

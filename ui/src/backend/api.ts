@@ -465,7 +465,16 @@ id: number,
  */
 side: Side, };
 
-export type HistoryEntry = { seq: number, at: string, room_id: string, room_name: string, cycle: number, kind: HistoryKind, side: Side | null, outcome: Outcome, title: string, detail: string, };
+export type HistoryEntry = { seq: number, at: string, room_id: string, room_name: string, cycle: number, kind: HistoryKind, side: Side | null, outcome: Outcome, title: string, 
+/**
+ * Why, or what went wrong, in English: what the audit holds.
+ */
+detail: string, 
+/**
+ * What `detail` says, in words the UI says in its own language (the keys of
+ * `crates/core/locales`); absent for rows that carry only the services' own words.
+ */
+said: Words | null, };
 
 /**
  * What a history row records. Stored in the `kind` column as its snake_case name, the same
@@ -922,6 +931,26 @@ export type VerifyView = { ok: boolean, checked: number, broken_at: number | nul
  * When a reservation happens: an instant range, or whole dates.
  */
 export type When = { "kind": "timed", start: string, end: string, } | { "kind": "all_day", start: string, end: string, };
+
+/**
+ * A message to be said later, in the language of whoever reads it: a catalog key and its
+ * arguments, owned. An error made deep inside the app carries its words up to the edge that
+ * knows the reader's language.
+ *
+ * Serialised (`{ key, args, count }`) it is what the history keeps beside its English detail,
+ * so that the UI can say a row in the language it shows.
+ */
+export type Words = { key: string, args?: Array<[string, WordsArg]>, 
+/**
+ * `Some(count)`: `key` names a `_one`/`_other` pair.
+ */
+count?: number, };
+
+/**
+ * An argument of [`Words`]: text as it is (a name, a number, an address), other words said
+ * in the same language, or a list of them joined as the language joins lists.
+ */
+export type WordsArg = { "text": string } | { "words": Words } | { "list": [Array<Words>, string] };
 
 /** Where each operation goes: the Tauri command's `op`, and the HTTP route below `/api`. */
 export const OPERATIONS = {

@@ -1,3 +1,4 @@
+import { say } from '../i18n/said';
 import { HISTORY_KINDS as GENERATED_KINDS } from '../backend/api';
 import type { HistoryEntry, HistoryKind, HistoryQuery, Outcome } from '../backend/types';
 
@@ -45,6 +46,11 @@ export function toQuery(f: HistoryFilters, limit: number, before?: number): Hist
   if (f.search.trim()) q.search = f.search.trim();
   if (before !== undefined) q.before = before;
   return q;
+}
+
+/** Why an entry happened, in the UI's language when the server kept its words, else as written. */
+export function entryDetail(e: Pick<HistoryEntry, 'detail' | 'said'>): string {
+  return e.said ? say(e.said) : e.detail;
 }
 
 /** The server's rules for one entry: the same room, kind and outcome, in the time span, the text in title or detail. */

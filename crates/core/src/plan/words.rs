@@ -1,6 +1,7 @@
 //! The words that explain an action or a conflict: the history's reasons and the dry run's.
 
 use super::{Action, ConflictKind, Link, Subject};
+use crate::i18n::{Lang, Words};
 use crate::ids::{BlockKey, GraphEventId, LinkId};
 use crate::policy::Choice;
 
@@ -31,75 +32,60 @@ pub fn title<'a>(
 }
 
 /// Why a conflict waits, for the history.
-pub fn conflict_reason(kind: ConflictKind) -> &'static str {
-    match kind {
-        ConflictKind::Edit => "Changed on both sides since the last sync; waiting for a decision.",
-        ConflictKind::DeleteEdit => {
-            "Deleted on one side and changed on the other; waiting for a decision."
-        }
-        ConflictKind::FragmentEdit => {
-            "Part of a longer reservation was changed in Outlook; waiting for a decision."
-        }
-        ConflictKind::ReadOnly => {
-            "Changed or deleted in Outlook, but the booking system does not let RoomBridge change \
-             this allocation or booking; change it in the booking system, or keep its version \
-             in Outlook."
-        }
-        ConflictKind::Overlap => {
-            "An Outlook meeting double-books the room with a booking-system reservation; waiting for a decision."
-        }
-    }
+pub fn conflict_reason(kind: ConflictKind) -> String {
+    conflict_reason_words(kind).say(Lang::En)
+}
+
+/// Why a conflict waits, in words any language can say.
+pub fn conflict_reason_words(kind: ConflictKind) -> Words {
+    Words::new(match kind {
+        ConflictKind::Edit => "reason.conflict_edit",
+        ConflictKind::DeleteEdit => "reason.conflict_delete_edit",
+        ConflictKind::FragmentEdit => "reason.conflict_fragment_edit",
+        ConflictKind::ReadOnly => "reason.conflict_read_only",
+        ConflictKind::Overlap => "reason.conflict_overlap",
+    })
 }
 
 /// Why an action ran, for the history.
 pub fn reason(action: &Action) -> String {
+    reason_words(action).say(Lang::En)
+}
+
+/// Why an action ran, in words any language can say.
+pub fn reason_words(action: &Action) -> Words {
     match action {
-        Action::CreateEvent { .. } => {
-            "New in the booking system; added to the Outlook room calendar.".into()
+        Action::CreateEvent { .. } => Words::new("reason.create_event"),
+        Action::CreateSeries { members, .. } => {
+            Words::plural("reason.create_series", members.len() as i64)
         }
-        Action::CreateSeries { members, .. } => format!(
-            "New recurring reservation in the booking system; added to the Outlook room calendar \
-             as a series ({} occurrences in the sync window).",
-            members.len()
-        ),
-        Action::UpdateEvent { .. } => "Changed in the booking system; Outlook updated.".into(),
-        Action::UpdateSeries { members, .. } => format!(
-            "Changed for the whole recurring reservation in the booking system; the Outlook \
-             series was updated once ({} occurrences in the sync window).",
-            members.len()
-        ),
-        Action::DeleteEvent { .. } => "Gone from the booking system; removed from Outlook.".into(),
-        Action::CancelEvent { message, .. } => format!(
-            "Gone from the booking system; the meeting was cancelled in Outlook and its attendees \
-             were told: \"{message}\""
-        ),
+        Action::UpdateEvent { .. } => Words::new("reason.update_event"),
+        Action::UpdateSeries { members, .. } => {
+            Words::plural("reason.update_series", members.len() as i64)
+        }
+        Action::DeleteEvent { .. } => Words::new("reason.delete_event"),
+        Action::CancelEvent { message, .. } => {
+            Words::new("reason.cancel_event").arg("message", message)
+        }
         Action::DeclineEvent { message, .. } => {
-            format!("The room declined this Outlook meeting and told the organizer: \"{message}\"")
+            Words::new("reason.decline_event").arg("message", message)
         }
-        Action::CreateReservation { .. } => {
-            "Booked in Outlook; added to the booking system.".into()
-        }
-        Action::UpdateReservation { .. } => "Changed in Outlook; booking system updated.".into(),
+        Action::CreateReservation { .. } => Words::new("reason.create_reservation"),
+        Action::UpdateReservation { .. } => Words::new("reason.update_reservation"),
         Action::CancelReservation { note, .. } => {
-            format!("Cancelled in the booking system with the note: \"{note}\"")
+            Words::new("reason.cancel_reservation").arg("note", note)
         }
-        Action::SkipOccurrence { date, .. } => format!(
-            "One occurrence ({date}) is no longer held; the booking system skips that date and \
-             keeps the rest of the series."
-        ),
-        Action::DetachOccurrence { date, .. } => format!(
-            "One occurrence ({date}) was changed in Outlook; the booking system holds it as a \
-             single event in the series' place and keeps the rest of the series."
-        ),
-        Action::MoveEvent { .. } => "Moved in Outlook by the facility manager's decision, so that \
-                                     the booking-system reservation keeps the room as well."
-            .into(),
-        Action::MoveReservation { note, .. } => note.clone(),
-        Action::Settle { .. } => {
-            "Conflict decided; both sides already matched the decision.".into()
+        Action::SkipOccurrence { date, .. } => {
+            Words::new("reason.skip_occurrence").arg("date", date)
         }
-        Action::Relink { .. } => "Both sides already agree; linked them.".into(),
-        Action::Forget { .. } => "Gone on both sides; link removed.".into(),
+        Action::DetachOccurrence { date, .. } => {
+            Words::new("reason.detach_occurrence").arg("date", date)
+        }
+        Action::MoveEvent { .. } => Words::new("reason.move_event"),
+        Action::MoveReservation { note, .. } => Words::new("reason.as_said").arg("text", note),
+        Action::Settle { .. } => Words::new("reason.settle"),
+        Action::Relink { .. } => Words::new("reason.relink"),
+        Action::Forget { .. } => Words::new("reason.forget"),
     }
 }
 
@@ -112,6 +98,40 @@ pub fn kind_name(kind: ConflictKind) -> &'static str {
         ConflictKind::ReadOnly => "Read-only reservation",
         ConflictKind::Overlap => "Double-booking",
     }
+}
+
+/// A conflict kind in a few words any language can say.
+pub fn kind_words(kind: ConflictKind) -> Words {
+    Words::new(match kind {
+        ConflictKind::Edit => "reason.kind_edit",
+        ConflictKind::DeleteEdit => "reason.kind_delete_edit",
+        ConflictKind::FragmentEdit => "reason.kind_fragment_edit",
+        ConflictKind::ReadOnly => "reason.kind_read_only",
+        ConflictKind::Overlap => "reason.kind_overlap",
+    })
+}
+
+/// A decision in words any language can say.
+pub fn choice_said(choice: &Choice) -> Words {
+    match choice {
+        Choice::KeepBooking => Words::new("reason.choice_keep_booking"),
+        Choice::KeepCalendar => Words::new("reason.choice_keep_calendar"),
+        Choice::Merge(o) => Words::new("reason.choice_merge")
+            .with("times", side_words(o.times))
+            .with("title", side_words(o.title))
+            .with("details", side_words(o.details)),
+        Choice::Move(m) => match m.side {
+            crate::Side::Booking => Words::new("reason.choice_move_booking"),
+            crate::Side::Calendar => Words::new("reason.choice_move_calendar"),
+        },
+    }
+}
+
+fn side_words(side: crate::Side) -> Words {
+    Words::new(match side {
+        crate::Side::Booking => "reason.side_booking",
+        crate::Side::Calendar => "reason.side_calendar",
+    })
 }
 
 /// A decision in words.
