@@ -599,7 +599,7 @@ impl App {
             return Err(ApiError::invalid(Words::new("error.move_to_the_past")));
         }
         let (conflict, planned) = self.as_planned(id)?;
-        check_move(&planned.input(&[]), &conflict.link, m).map_err(invalid)
+        check_move(&planned.input(&[]), &conflict.link, m).map_err(ApiError::invalid)
     }
 
     /// Whether the room's next cycle can carry out `choice` on conflict `id`, as both sides

@@ -145,6 +145,8 @@ pub struct Words {
 pub enum Arg {
     Text(String),
     Words(Words),
+    /// A date, said as [`Lang::short_date`] says it.
+    Date(#[cfg_attr(feature = "ts", ts(as = "String"))] chrono::NaiveDate),
     /// The items, and the key that joins the last (`list.and`, `list.or`); sentences, one
     /// after the other, when empty.
     List(
@@ -180,6 +182,12 @@ impl Words {
     /// With `{name}` filled by `words`, said in the same language.
     pub fn with(mut self, name: &'static str, words: Words) -> Words {
         self.args.push((Cow::Borrowed(name), Arg::Words(words)));
+        self
+    }
+
+    /// With `{name}` filled by `date` as the language writes a short date ("Tue 1 Dec").
+    pub fn date(mut self, name: &'static str, date: chrono::NaiveDate) -> Words {
+        self.args.push((Cow::Borrowed(name), Arg::Date(date)));
         self
     }
 
@@ -221,6 +229,7 @@ impl Words {
                 let value = match arg {
                     Arg::Text(text) => text.clone(),
                     Arg::Words(words) => words.say(lang),
+                    Arg::Date(date) => lang.short_date(*date),
                     Arg::List(items, joiner) => {
                         let items: Vec<String> = items.iter().map(|w| w.say(lang)).collect();
                         match items.as_slice() {

@@ -6,6 +6,7 @@
 //! the same check ([`check_move`]) before it records the decision, so a person hears at once
 //! why a time does not work instead of finding the conflict still waiting.
 
+use crate::i18n::Words;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -20,11 +21,11 @@ use crate::reservation::Level;
 
 /// Whether `m` can keep both reservations of the double booking held on `link`, as the room
 /// stands in `input`; `Err` says why not, in words for the person deciding.
-pub fn check_move(input: &PlanInput<'_>, link: &LinkId, m: &Move) -> Result<(), String> {
+pub fn check_move(input: &PlanInput<'_>, link: &LinkId, m: &Move) -> Result<(), Words> {
     let pair: Pair<'_> = pairs(input)
         .into_iter()
         .find(|p| &p.link.id == link)
-        .ok_or("Both reservations of this double booking are gone; there is nothing to move.")?;
+        .ok_or_else(|| Words::new("moving.both_gone"))?;
     Planner { input, pair: &pair }.move_one(m).map(|_| ())
 }
 
@@ -89,13 +90,13 @@ pub fn free_times(
 impl Planner<'_, '_> {
     /// The actions that carry out `m` on this pair's double booking: the move itself, then
     /// the meeting written to the booking system now that the room is free for it.
-    pub(super) fn move_one(&self, m: &Move) -> Result<Vec<Action>, String> {
+    pub(super) fn move_one(&self, m: &Move) -> Result<Vec<Action>, Words> {
         let e = self
             .pair
             .event
-            .ok_or("The Outlook meeting is gone; there is nothing to move.")?;
+            .ok_or_else(|| Words::new("moving.meeting_gone"))?;
         if m.end <= m.start {
-            return Err("The new end must be after the new start.".into());
+            return Err(Words::new("moving.end_before_start"));
         }
         let to = When::Timed {
             start: m.start,
@@ -105,12 +106,7 @@ impl Planner<'_, '_> {
         match m.side {
             Side::Calendar => {
                 if !e.is_organizer {
-                    return Err(
-                        "Someone else organised this Outlook meeting, so only they can \
-                                move it. Move the booking-system reservation instead, or keep \
-                                one of the two."
-                            .into(),
-                    );
+                    return Err(Words::new("moving.not_organiser"));
                 }
                 self.free_during(
                     m,
@@ -131,36 +127,20 @@ impl Planner<'_, '_> {
             Side::Booking => {
                 let item = match self.overlaps(e)[..] {
                     [one] => one,
-                    [] => {
-                        return Err("Nothing in the booking system holds the room at the \
-                                    meeting's time any more."
-                            .into());
-                    }
+                    [] => return Err(Words::new("moving.nothing_in_the_way")),
                     ref several => {
-                        return Err(format!(
-                            "{} booking-system reservations hold the room at the meeting's \
-                             time, so moving one would not free it. Move the Outlook meeting \
-                             instead, or keep one of the two.",
-                            several.len()
-                        ));
+                        return Err(
+                            Words::new("moving.several_in_the_way").arg("count", several.len())
+                        );
                     }
                 };
                 if !self.writes(item.level) {
-                    return Err(format!(
-                        "The booking system does not let RoomBridge move \"{}\" (a {} from its \
-                         own planning). Move the Outlook meeting instead, or move the {} in the \
-                         booking system.",
-                        item.content.title,
-                        item.level.as_str(),
-                        item.level.as_str()
-                    ));
+                    return Err(Words::new("moving.read_only")
+                        .arg("title", &item.content.title)
+                        .with("level", Words::new(level_key(item.level))));
                 }
                 if item.level == Level::Closure {
-                    return Err(format!(
-                        "The room is closed then ({}), and a closure cannot be moved. Move the \
-                         Outlook meeting instead.",
-                        item.content.title
-                    ));
+                    return Err(Words::new("moving.closed").arg("title", &item.content.title));
                 }
                 let its_events = self.events_of(item);
                 self.free_during(
@@ -197,7 +177,7 @@ impl Planner<'_, '_> {
         &self,
         e: &CalendarEvent,
         moved: bool,
-    ) -> Result<Vec<Action>, String> {
+    ) -> Result<Vec<Action>, Words> {
         let decision = match (self.pair.block, self.own_item()) {
             (Some(b), _) => self.update_reservation(b, e),
             (None, Some(copy)) if moved => return Ok(vec![self.write_to_item(copy, e)]),
@@ -207,11 +187,7 @@ impl Planner<'_, '_> {
         match decision {
             Decision::Act(actions) => Ok(actions),
             Decision::Nothing => Ok(vec![self.settle()]),
-            Decision::Conflict(_) => {
-                Err("The meeting is one piece of a longer reservation in the \
-                                          booking system, so it cannot be moved on its own."
-                    .into())
-            }
+            Decision::Conflict(_) => Err(Words::new("moving.piece_of_longer")),
         }
     }
 
@@ -222,7 +198,7 @@ impl Planner<'_, '_> {
         m: &Move,
         counts: impl Fn(&Footprint) -> bool,
         counts_event: impl Fn(&CalendarEvent) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Words> {
         let zone = self.input.zone;
         let during = |start: DateTime<Utc>, end: DateTime<Utc>| start < m.end && end > m.start;
         if let Some(f) = self
@@ -232,12 +208,9 @@ impl Planner<'_, '_> {
             .filter(|f| counts(f))
             .find(|f| during(f.start, f.end))
         {
-            return Err(format!(
-                "At the new time \"{}\" holds the room in the booking system ({}); choose a \
-                 free time.",
-                f.content.title,
-                local_span(f.start, f.end, zone)
-            ));
+            return Err(Words::new("moving.taken_in_booking")
+                .arg("title", &f.content.title)
+                .with("when", span_words(f.start, f.end, zone)));
         }
         if let Some((o, (start, end))) = self
             .input
@@ -247,12 +220,9 @@ impl Planner<'_, '_> {
             .map(|o| (o, o.content.instants(zone)))
             .find(|(_, (start, end))| during(*start, *end))
         {
-            return Err(format!(
-                "At the new time the Outlook meeting \"{}\" holds the room ({}); choose a free \
-                 time.",
-                o.content.title,
-                local_span(start, end, zone)
-            ));
+            return Err(Words::new("moving.taken_in_outlook")
+                .arg("title", &o.content.title)
+                .with("when", span_words(start, end, zone)));
         }
         Ok(())
     }
@@ -272,6 +242,35 @@ impl Planner<'_, '_> {
             .filter(|l| l.block.as_ref().is_some_and(|k| blocks.contains(k)))
             .filter_map(|l| l.event.as_ref())
             .collect()
+    }
+}
+
+/// `start`–`end` in the room's zone, as a person reads it in their language ("Tue 1 Dec
+/// 10:00–11:30", "tir. 1. des. 10:00–11:30").
+fn span_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: chrono_tz::Tz) -> Words {
+    let (start, end) = (start.with_timezone(&zone), end.with_timezone(&zone));
+    let clock = |t: DateTime<chrono_tz::Tz>| t.format("%H:%M").to_string();
+    if start.date_naive() == end.date_naive() {
+        Words::new("moving.span_one_day")
+            .date("day", start.date_naive())
+            .arg("start", clock(start))
+            .arg("end", clock(end))
+    } else {
+        Words::new("moving.span_days")
+            .date("start_day", start.date_naive())
+            .arg("start", clock(start))
+            .date("end_day", end.date_naive())
+            .arg("end", clock(end))
+    }
+}
+
+/// The catalog key of a booking-system level's name.
+fn level_key(level: Level) -> &'static str {
+    match level {
+        Level::Allocation => "moving.level_allocation",
+        Level::Booking => "moving.level_booking",
+        Level::Event => "moving.level_event",
+        Level::Closure => "moving.level_closure",
     }
 }
 

@@ -288,6 +288,7 @@ pub(super) fn check_on(room: &Room, m: Choice) -> Result<(), String> {
     };
     let id = RoomId::new("room");
     check_move(&undecided(room, &id), &room.links[0].id, &m)
+        .map_err(|w| w.say(crate::i18n::Lang::En))
 }
 
 #[test]
@@ -422,7 +423,7 @@ fn a_move_to_a_taken_or_impossible_time_is_refused_with_the_reason_and_stays_hel
     refused(
         &room,
         move_to(Side::Calendar, at(16, 30), at(17, 15)),
-        "\"Choir practice\" holds the room in the booking system (Tue 01 Dec 18:00–19:00)",
+        "\"Choir practice\" holds the room in the booking system (Tue 1 Dec 18:00–19:00)",
     );
     refused(
         &room,
