@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { expect, openScreen, test } from './fixtures';
+import type { ConflictView } from '../../src/backend/types';
+import { addDays, weekStart, zoned } from '../../src/lib/roomcalendar';
+import { api, auth, expect, openScreen, test } from './fixtures';
 import { startRoombridge, stop } from './processes';
 
 const OUT_DIR = path.resolve(import.meta.dirname, '../../../docs');
@@ -94,6 +96,38 @@ test.describe('demo screens', () => {
     await openScreen(page, 'settings');
     await expect(page.getByTestId('data-dir')).not.toHaveText('');
     await shoot(page, 'settings');
+  });
+
+  test("A room's page: its week, with a double booking side by side", async ({ page, request }) => {
+    const conflicts = (await (
+      await request.get(api('/conflicts'), auth())
+    ).json()) as ConflictView[];
+    const overlap = conflicts.find((c) => c.kind === 'overlap' && c.calendar?.when.kind === 'timed');
+    expect(overlap).toBeTruthy();
+    await openScreen(page, 'rooms');
+    await page.locator(`[data-testid="room-row"][data-room-id="${overlap!.room_id}"]`).getByTestId('room-open').click();
+    // The week of the double booking.
+    const zone = 'Europe/Oslo';
+    let week = weekStart(zoned(new Date().toISOString(), zone).date);
+    const target = weekStart(zoned(overlap!.calendar!.when.start, zone).date);
+    while (week < target) {
+      await page.getByTestId('week-next').click();
+      week = addDays(week, 7);
+    }
+    await expect(page.locator('[data-testid="room-item"][data-lanes="2"]').first()).toBeVisible();
+    await shoot(page, 'room');
+  });
+
+  test('A double booking on its time line', async ({ page, request }) => {
+    const conflicts = (await (await request.get(api('/conflicts'), auth())).json()) as ConflictView[];
+    const overlap = conflicts.find((c) => c.kind === 'overlap' && c.calendar?.when.kind === 'timed');
+    expect(overlap).toBeTruthy();
+    await openScreen(page, 'conflicts');
+    const card = page.locator(`[data-testid="conflict-card"][data-conflict-id="${overlap!.id}"]`);
+    await expect(card).toBeVisible({ timeout: 30_000 });
+    // The card's top just under the top bar.
+    await card.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 72));
+    await shoot(page, 'double-booking');
   });
 });
 
@@ -185,6 +219,17 @@ test.describe('setup wizard', () => {
     await page.mouse.move(0, 0);
     await page.screenshot({
       path: path.join(OUT_DIR, 'screenshot-setup.png'),
+      animations: 'disabled',
+      caret: 'hide',
+    });
+
+    // The first sync, reviewed before anything is written.
+    await page.getByTestId('review-setup').click();
+    await expect(page.getByTestId('setup-wizard')).toHaveAttribute('data-step', 'review', { timeout: 60_000 });
+    await page.evaluate(() => document.fonts.ready);
+    await page.mouse.move(0, 0);
+    await page.screenshot({
+      path: path.join(OUT_DIR, 'screenshot-setup-review.png'),
       animations: 'disabled',
       caret: 'hide',
     });
