@@ -2,8 +2,12 @@
 //! emulators over loopback, a real SQLite file and the real actors. The demo municipality has
 //! Outlook meetings that double-book two rooms (overlap conflicts).
 
+mod support {
+    pub mod wait;
+}
+use support::wait::wait_for;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use roombridge_app::decisions::{DecisionRequest, MoveRequest};
 use roombridge_app::views::ConflictView;
@@ -18,21 +22,6 @@ async fn demo() -> (Arc<App>, tempfile::TempDir) {
         .await
         .expect("demo mode starts");
     (app, dir)
-}
-
-/// Polls `f` every 100 ms until it returns `Some`, for at most `secs` seconds.
-async fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn open_conflicts(app: &App) -> Vec<ConflictView> {

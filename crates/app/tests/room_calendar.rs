@@ -2,27 +2,16 @@
 //! file, the real actors): the pieces of a day with where they come from and how they stand,
 //! the double booking the demo seeds, and the plan the room's next sync would carry out.
 
-use std::time::Duration;
+mod support {
+    pub mod wait;
+}
+use support::wait::wait_for;
 
 use roombridge_app::ErrorCode;
 use roombridge_app::calendar::{CalendarInput, ItemSource, ItemState};
 use roombridge_core::policy::Choice;
 use roombridge_core::{Side, When};
 use roombridge_engine::EngineConfig;
-
-async fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn input(room: &str, from: Option<&str>, days: Option<u32>) -> CalendarInput {
     CalendarInput {

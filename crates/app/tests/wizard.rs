@@ -2,6 +2,11 @@
 //! tests with wrong and right credentials, discovery and matching, finishing (config.json,
 //! secrets in the secret store only, the engine syncing), then changing the mappings.
 
+mod support {
+    pub mod wait;
+}
+use support::wait::wait_for;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,21 +92,6 @@ async fn connect_both_with_expiry(s: &Setup, expires: Option<chrono::NaiveDate>)
         .await
         .unwrap();
     assert!(booking.ok, "{booking:?}");
-}
-
-/// Polls `f` every 100 ms until it returns `Some`, for at most `secs` seconds.
-async fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

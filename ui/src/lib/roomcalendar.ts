@@ -1,4 +1,5 @@
 import type { CalendarItem } from '../backend/api';
+import { localInput } from './decisions';
 
 /**
  * The room page's week and list: where each piece of a room's calendar goes, in the room's own
@@ -9,17 +10,9 @@ const MINUTES_PER_DAY = 24 * 60;
 
 /** Wall-clock parts of an instant in `timeZone`: its local date and minutes since midnight. */
 export function zoned(iso: string, timeZone: string): { date: string; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  const [date = '', clock = '00:00'] = localInput(iso, timeZone).split('T');
+  const [hours = 0, minutes = 0] = clock.split(':').map(Number);
+  return { date, minutes: hours * 60 + minutes };
 }
 
 /** `date` (`YYYY-MM-DD`) moved by `n` days. */
