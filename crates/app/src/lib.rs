@@ -27,6 +27,7 @@ pub mod query;
 pub mod secrets;
 pub mod settings;
 pub mod setup;
+pub mod undo;
 mod validate;
 pub mod views;
 pub mod webhooks;

@@ -27,6 +27,7 @@ use crate::mappings::{NewRoom, RoomEdit};
 use crate::overview::{ActivityView, BudgetView, Span};
 use crate::query::HistoryQuery;
 use crate::settings::{SettingsUpdate, SettingsView};
+use crate::undo::{UndoInput, UndoView};
 use crate::views::{ConflictView, HistoryEntry, RoomView, Status, VerifyView};
 use crate::wizard::{
     BookingForm, CheckView, DiscoveryView, FinishRequest, SetupPlanView, SetupView, TenantForm,
@@ -468,6 +469,19 @@ operations! {
     /// The free times nearest to a double booking at which one side could move ("Keep both").
     free_times: Get "/conflicts/{id}/free-times" Json,
     app(|app, input: FreeTimesInput| -> Vec<MoveRequest> { app.free_times(input.id, input.side)? })
+
+    /// Whether the decision a `conflict_decided` history row records can be undone now that a
+    /// sync carried it out: what undoing does, or why it cannot be done.
+    undo_options: Get "/history/{seq}/undo" Json,
+    app(|app, input: UndoInput| -> UndoView { app.undo_options(input.seq)?.in_lang(app.lang) })
+
+    /// Undoes a carried-out decision: the conflict waits again and the room's next sync gives
+    /// each side back what it held before; refused, saying why, where that is not possible.
+    undo_carried_out: Post "/history/{seq}/undo" Json,
+    app(|app, input: UndoInput| -> UndoView {
+        app.undo_carried_out(input.seq, &decided_by(), &input.reason)?
+            .in_lang(app.lang)
+    })
 
     /// Withdraws a decision before the room's next sync carries it out.
     undo_decision: Delete "/conflicts/{id}/decision" Json,

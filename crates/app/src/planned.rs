@@ -81,6 +81,7 @@ impl Planned {
             series: &self.composed.series,
             privacy: self.privacy,
             withdrawn: &[],
+            restores: &[],
             capabilities: self.capabilities,
             language: self.language,
         }

@@ -40,6 +40,8 @@ pub struct PlanInput<'a> {
     pub policy: Policy,
     /// Decisions people took on conflicts held from earlier cycles.
     pub decisions: &'a [Decided],
+    /// Carried-out decisions people undo ([`Restore`]).
+    pub restores: &'a [Restore],
     /// Recurring reservations Outlook can show as one series ([`crate::compose::Composed`]).
     pub series: &'a [SeriesSource],
     /// What Outlook shows of booking-system reservations ([`crate::privacy`]).
@@ -61,12 +63,13 @@ mod conflict;
 mod decide;
 mod moving;
 mod pairing;
+mod restore;
 pub mod rows;
 mod series;
 pub mod words;
 mod writes;
 
-pub use action::{Action, Decided, InSeries, SeriesMember, SeriesUpdate, Subject};
+pub use action::{Action, Decided, InSeries, Restore, SeriesMember, SeriesUpdate, Subject};
 pub use breaker::{Breaker, Tripped};
 pub use conflict::{Conflict, ConflictKind, Resolved, ResolvedBy};
 use decide::Planner;
@@ -198,6 +201,18 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             continue;
         }
         let planner = Planner { input, pair: &pair };
+        // A decision undone: both sides as they were before it, and the link held again. What
+        // cannot be written back is left as it is and waits as before.
+        if let Some(r) = input.restores.iter().find(|r| r.link == pair.link.id) {
+            match planner.restore(r) {
+                Ok((actions, conflict)) => {
+                    out.actions.extend(actions);
+                    out.conflicts.push(conflict);
+                }
+                Err(_) => out.held += usize::from(pair.link.state == LinkState::Conflict),
+            }
+            continue;
+        }
         let resolved = |kind, by| Resolved {
             link: pair.link.id.clone(),
             kind,

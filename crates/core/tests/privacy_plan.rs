@@ -95,6 +95,7 @@ fn plan_with(mode: Privacy, blocks: &[Block], events: &[CalendarEvent], links: &
         series: &[],
         privacy: mode,
         withdrawn: &[],
+        restores: &[],
         capabilities: roombridge_core::capability::Capabilities::ALL,
         language: roombridge_core::i18n::Lang::En,
     })

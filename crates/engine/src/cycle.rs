@@ -14,7 +14,7 @@ use serde::Serialize;
 use roombridge_connectors::{BookingChanges, CalendarChanges, Rejected, Source};
 use roombridge_connectors::{ConnectorError, ErrorKind};
 use roombridge_core::compose::{Composed, compose};
-use roombridge_core::plan::{Decided, Plan, PlanInput, plan};
+use roombridge_core::plan::{Decided, Plan, PlanInput, Restore, plan};
 use roombridge_core::policy::Policy;
 use roombridge_core::privacy::Privacy;
 use roombridge_core::snapshot;
@@ -367,6 +367,8 @@ struct Stored {
     calendar_cursor: Option<String>,
     policy: Policy,
     decided: Vec<(StoredConflict, Decided)>,
+    /// Carried-out decisions people undo, to write back this cycle.
+    restores: Vec<Restore>,
     privacy: Privacy,
     /// The organisation's language, for messages to organisers.
     language: roombridge_core::i18n::Lang,
@@ -387,6 +389,7 @@ fn gather(ctx: &EngineContext, room: &Room) -> Result<Stored, Failure> {
                 calendar_cursor: cursors::get(c, &room.id, Side::Calendar)?,
                 policy: settings::policy_of(c, &room.id)?,
                 decided: conflicts::decided(c, &room.id)?,
+                restores: conflicts::restores(c, &room.id)?,
                 privacy: settings::privacy(c)?,
                 language: settings::organiser_language(c)?.unwrap_or_default(),
                 cursor_window: settings::cursor_window(c, &room.id)?,
@@ -506,6 +509,7 @@ fn waiting(ctx: &EngineContext, room: &Room) -> Result<bool, Failure> {
             Ok(links::unsettled(c, &room.id)?
                 || !mirror::unconfirmed_events(c, &room.id)?.is_empty()
                 || !conflicts::decided(c, &room.id)?.is_empty()
+                || !conflicts::restores(c, &room.id)?.is_empty()
                 || status::get(c, &room.id)?.held_deletions > 0)
         })
         .map_err(Failure::local)
@@ -781,6 +785,7 @@ fn plan_cycle(
         series: &composed.series,
         privacy: stored.privacy,
         withdrawn: &withdrawn,
+        restores: &stored.restores,
         capabilities: setting.capabilities,
         language: stored.language,
     });
@@ -1032,6 +1037,9 @@ fn commit(
         }
         for link in &applied.conflicts_resolved {
             conflicts::resolve(c, &room.id, link, now)?;
+        }
+        for link in &applied.conflicts_held {
+            conflicts::restored(c, &room.id, link)?;
         }
         let rows = history::append_all(c, &applied.history, now)?;
         let ended = match fatal {

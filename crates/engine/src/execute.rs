@@ -34,6 +34,9 @@ pub(crate) struct Applied {
     pub conflicts: Vec<Conflict>,
     /// Links whose open conflict this cycle resolved.
     pub conflicts_resolved: Vec<LinkId>,
+    /// Links held in conflict this cycle whose writes all went through: an undone decision's
+    /// write-back is done ([`roombridge_core::plan::Restore`]).
+    pub conflicts_held: Vec<LinkId>,
     pub history: Vec<NewEntry>,
     pub executed: usize,
     pub failed: usize,
@@ -260,6 +263,9 @@ pub(crate) async fn run(
         }
         out.link_puts.push((link, None));
         out.conflicts.push(conflict.clone());
+        if !failed_links.contains(&conflict.link) {
+            out.conflicts_held.push(conflict.link.clone());
+        }
         let title = conflict
             .booking
             .as_ref()

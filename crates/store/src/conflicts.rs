@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use roombridge_core::plan::{Conflict, ConflictKind, Decided};
+use roombridge_core::plan::{Conflict, ConflictKind, Decided, Restore};
 use roombridge_core::policy::Choice;
 use roombridge_core::{Content, LinkId, RoomId};
 
@@ -194,6 +194,77 @@ pub fn decided(conn: &Connection, room: &RoomId) -> Result<Vec<(StoredConflict, 
             Some((c, Decided { link, choice }))
         })
         .collect())
+}
+
+/// The conflicts of `room` whose decision a cycle carried out at `at` (the time its
+/// `conflict_decided` history row carries).
+pub fn carried_out_at(
+    conn: &Connection,
+    room: &RoomId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<StoredConflict>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE room_id = ?1 AND resolved_at = ?2 AND decision IS NOT NULL ORDER BY id"
+    ))?;
+    let mut rows = stmt.query(params![room.as_str(), ts(at)])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(from_row(row)?);
+    }
+    Ok(out)
+}
+
+/// Reopens carried-out conflict `id` as a new open conflict of the same link, both versions as
+/// they were, carrying `restore`: what the room's next cycle writes back before it holds the
+/// link again. Refused when the link has an open conflict already.
+pub fn reopen(
+    conn: &Connection,
+    id: i64,
+    restore: &Restore,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<StoredConflict, DecideError>> {
+    let Some(old) = get(conn, id)? else {
+        return Ok(Err(DecideError::NotFound));
+    };
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO conflicts (room_id, link, kind, booking, calendar, fields, detected_at, restore)
+             SELECT room_id, link, kind, booking, calendar, fields, ?2, ?3 FROM conflicts WHERE id = ?1
+             ON CONFLICT (room_id, link) WHERE resolved_at IS NULL DO NOTHING",
+        )?
+        .execute(params![id, ts(now), serde_json::to_string(restore)?])?;
+    if inserted == 0 {
+        return Ok(Err(DecideError::AlreadyResolved));
+    }
+    let reopened = list_open(conn, Some(&old.room))?
+        .into_iter()
+        .find(|c| c.link == old.link)
+        .ok_or_else(|| StoreError::Invalid(format!("reopened conflict {id} is not open")))?;
+    Ok(Ok(reopened))
+}
+
+/// What the room's open conflicts ask its next cycle to write back ([`reopen`]).
+pub fn restores(conn: &Connection, room: &RoomId) -> Result<Vec<Restore>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT restore FROM conflicts
+         WHERE room_id = ?1 AND resolved_at IS NULL AND restore IS NOT NULL ORDER BY id",
+    )?;
+    let mut rows = stmt.query([room.as_str()])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(serde_json::from_str(&row.get::<_, String>(0)?)?);
+    }
+    Ok(out)
+}
+
+/// The write-back of `link`'s open conflict is done: it waits for a decision as any other.
+pub fn restored(conn: &Connection, room: &RoomId, link: &LinkId) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE conflicts SET restore = NULL
+         WHERE room_id = ?1 AND link = ?2 AND resolved_at IS NULL",
+    )?
+    .execute(params![room.as_str(), link.as_str()])?;
+    Ok(())
 }
 
 /// Closes the open conflict of `link`: a decision was carried out, or a policy resolved it.

@@ -390,6 +390,13 @@ impl Stored {
     }
 }
 
+/// The row `seq`, if there is one.
+pub fn get(conn: &Connection, seq: i64) -> Result<Option<Entry>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM history WHERE seq = ?1"))?;
+    let mut rows = stmt.query_map([seq], from_row)?;
+    rows.next().transpose()?.map(Stored::entry).transpose()
+}
+
 /// The newest `limit` rows, newest first; one room's when `room` is given.
 pub fn list(conn: &Connection, room: Option<&RoomId>, limit: u32) -> Result<Vec<Entry>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -152,6 +152,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE history ADD COLUMN words TEXT;
     "#,
+    // 10: a carried-out decision undone: the reopened conflict carries what each side held
+    // before the decision (JSON), until the room's next cycle has written it back.
+    r#"
+    ALTER TABLE conflicts ADD COLUMN restore TEXT;
+    "#,
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

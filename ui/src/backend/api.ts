@@ -6,7 +6,7 @@
 export const API_ERROR_CODES = ["unauthorized", "not_found", "invalid_input", "unavailable", "not_configured", "internal"] as const;
 
 /** Every kind of history entry, in the order the history filter offers them. */
-export const HISTORY_KINDS = ["create_event", "create_series", "update_event", "update_series", "delete_event", "cancel_event", "decline_event", "create_reservation", "update_reservation", "cancel_reservation", "skip_occurrence", "detach_occurrence", "move_event", "move_reservation", "settle", "relink", "forget", "conflict", "conflict_decided", "rejected", "orphaned", "cycle_failed", "deletions_held", "mapping", "decision_recorded", "decision_withdrawn"] as const;
+export const HISTORY_KINDS = ["create_event", "create_series", "update_event", "update_series", "delete_event", "cancel_event", "decline_event", "create_reservation", "update_reservation", "cancel_reservation", "skip_occurrence", "detach_occurrence", "move_event", "move_reservation", "settle", "relink", "forget", "conflict", "conflict_decided", "rejected", "orphaned", "cycle_failed", "deletions_held", "mapping", "decision_recorded", "decision_withdrawn", "decision_undone"] as const;
 
 /**
  * History rows of one hour or day.
@@ -487,7 +487,7 @@ said: Words | null, };
  * something it is not. [`super::verify`] hashes the stored text as it is, so such a history
  * still verifies.
  */
-export type HistoryKind = "create_event" | "create_series" | "update_event" | "update_series" | "delete_event" | "cancel_event" | "decline_event" | "create_reservation" | "update_reservation" | "cancel_reservation" | "skip_occurrence" | "detach_occurrence" | "move_event" | "move_reservation" | "settle" | "relink" | "forget" | "conflict" | "conflict_decided" | "rejected" | "orphaned" | "cycle_failed" | "deletions_held" | "mapping" | "decision_recorded" | "decision_withdrawn";
+export type HistoryKind = "create_event" | "create_series" | "update_event" | "update_series" | "delete_event" | "cancel_event" | "decline_event" | "create_reservation" | "update_reservation" | "cancel_reservation" | "skip_occurrence" | "detach_occurrence" | "move_event" | "move_reservation" | "settle" | "relink" | "forget" | "conflict" | "conflict_decided" | "rejected" | "orphaned" | "cycle_failed" | "deletions_held" | "mapping" | "decision_recorded" | "decision_withdrawn" | "decision_undone";
 
 /**
  * Which history rows to show or export, as the UI, the HTTP query string and the CLI give it.
@@ -925,6 +925,28 @@ client_secret_expires: string | null,
  */
 graph_base: string | null, token_url: string | null, };
 
+/**
+ * A history row, and why undo it.
+ */
+export type UndoInput = { 
+/**
+ * The `conflict_decided` row.
+ */
+seq: number, reason: string, };
+
+/**
+ * Whether the decision a history row records can be undone: what undoing does, or why not.
+ */
+export type UndoView = { seq: number, possible: boolean, 
+/**
+ * What undoing does, or why it cannot be done and what to do instead.
+ */
+message: string, 
+/**
+ * The conflict that waits again once it is undone.
+ */
+conflict: number | null, };
+
 export type VerifyView = { ok: boolean, checked: number, broken_at: number | null, message: string, };
 
 /**
@@ -950,7 +972,7 @@ count?: number, };
  * An argument of [`Words`]: text as it is (a name, a number, an address), other words said
  * in the same language, or a list of them joined as the language joins lists.
  */
-export type WordsArg = { "text": string } | { "words": Words } | { "list": [Array<Words>, string] };
+export type WordsArg = { "text": string } | { "words": Words } | { "date": string } | { "list": [Array<Words>, string] };
 
 /** Where each operation goes: the Tauri command's `op`, and the HTTP route below `/api`. */
 export const OPERATIONS = {
@@ -986,6 +1008,8 @@ export const OPERATIONS = {
   updateSettings: { op: "update_settings", method: "PUT", path: "/settings" },
   previewDecisions: { op: "preview_decisions", method: "GET", path: "/conflicts/{id}/preview" },
   freeTimes: { op: "free_times", method: "GET", path: "/conflicts/{id}/free-times" },
+  undoOptions: { op: "undo_options", method: "GET", path: "/history/{seq}/undo" },
+  undoCarriedOut: { op: "undo_carried_out", method: "POST", path: "/history/{seq}/undo" },
   undoDecision: { op: "undo_decision", method: "DELETE", path: "/conflicts/{id}/decision" },
   carryOutDecisions: { op: "carry_out_decisions", method: "POST", path: "/conflicts/carry-out" },
   getConnections: { op: "get_connections", method: "GET", path: "/connections" },
@@ -1076,6 +1100,16 @@ export interface Operations {
   previewDecisions: { input: ConflictInput; output: Array<ChoicePreview> };
   /** The free times nearest to a double booking at which one side could move ("Keep both"). */
   freeTimes: { input: FreeTimesInput; output: Array<MoveRequest> };
+  /**
+   * Whether the decision a `conflict_decided` history row records can be undone now that a
+   * sync carried it out: what undoing does, or why it cannot be done.
+   */
+  undoOptions: { input: UndoInput; output: UndoView };
+  /**
+   * Undoes a carried-out decision: the conflict waits again and the room's next sync gives
+   * each side back what it held before; refused, saying why, where that is not possible.
+   */
+  undoCarriedOut: { input: UndoInput; output: UndoView };
   /** Withdraws a decision before the room's next sync carries it out. */
   undoDecision: { input: ConflictInput; output: ConflictView };
   /**

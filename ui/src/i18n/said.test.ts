@@ -48,6 +48,19 @@ describe('say', () => {
     expect(say(parts, 'en')).toBe('Changed in the booking system; Outlook updated. Extra.');
   });
 
+  it('writes dates as the backend does', () => {
+    const taken: Words = {
+      key: 'moving.span_one_day',
+      args: [
+        ['day', { date: '2026-12-01' }],
+        ['start', { text: '18:00' }],
+        ['end', { text: '19:00' }],
+      ],
+    };
+    expect(say(taken, 'en')).toBe('Tue 1 Dec 18:00–19:00');
+    expect(say(taken, 'nb')).toBe('tir. 1. des. 18:00–19:00');
+  });
+
   it('shows an unknown key rather than nothing', () => {
     expect(say({ key: 'reason.no_such_key' }, 'nb')).toBe('reason.no_such_key');
   });

@@ -16,9 +16,22 @@ function fillAll(text: string, args: Record<string, string>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => args[name] ?? whole);
 }
 
+/** A date (`YYYY-MM-DD`) as the backend's `Lang::short_date` writes it: "Tue 1 Dec". */
+function shortDate(date: string, language: Lang): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1));
+  const weekday = (day.getUTCDay() + 6) % 7;
+  return fillAll(message(language, 'date.short'), {
+    weekday: message(language, `date.weekday_${weekday}`),
+    day: String(day.getUTCDate()),
+    month: message(language, `date.month_${day.getUTCMonth()}`),
+  });
+}
+
 function argument(arg: WordsArg, language: Lang): string {
   if ('text' in arg) return arg.text;
   if ('words' in arg) return say(arg.words, language);
+  if ('date' in arg) return shortDate(arg.date, language);
   const [items, joiner] = arg.list;
   const said = items.map((w) => say(w, language));
   if (joiner === '') return said.join(' ');

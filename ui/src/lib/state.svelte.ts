@@ -13,6 +13,7 @@ import type {
   FinishRequest,
   NewRoom,
   RoomCalendarView,
+  UndoView,
   RoomEdit,
   SavedConnection,
   SetupPlanView,
@@ -217,6 +218,18 @@ export class AppState {
   /** A room's own page: its pieces over `days` days from `from` (the room's today when null) and its next sync's plan. */
   roomCalendar(room: string, from: string | null, days: number): Promise<RoomCalendarView> {
     return this.#backend.roomCalendar({ room, from, days });
+  }
+
+  /** Whether the decision history row `seq` records can be undone, and what undoing does. */
+  undoOptions(seq: number): Promise<UndoView> {
+    return this.#backend.undoOptions({ seq, reason: '' });
+  }
+
+  /** Undoes the carried-out decision history row `seq` records; the conflict waits again. */
+  async undoCarriedOut(seq: number, reason: string): Promise<UndoView> {
+    const undone = await this.#backend.undoCarriedOut({ seq, reason });
+    await this.reloadConflicts();
+    return undone;
   }
 
   /** The room's latest history rows, newest first. */

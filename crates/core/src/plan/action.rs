@@ -9,6 +9,17 @@ pub struct Decided {
     pub choice: Choice,
 }
 
+/// A carried-out decision a person undoes: each side gets back what it held before the decision
+/// (`None`: that side is left as it is), and the link is held in conflict again, so the person
+/// decides anew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    pub link: LinkId,
+    pub kind: ConflictKind,
+    pub booking: Option<Content>,
+    pub calendar: Option<Content>,
+}
+
 /// The Outlook series an occurrence block belongs to, and its date in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InSeries {

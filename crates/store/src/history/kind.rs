@@ -70,6 +70,9 @@ pub enum HistoryKind {
     DecisionRecorded,
     /// A person withdrew a decision before a sync carried it out.
     DecisionWithdrawn,
+    /// A person undid a decision a sync had carried out: both sides get back what they held
+    /// before it, and the conflict waits again.
+    DecisionUndone,
 }
 
 /// A stored or given kind name that is not a [`HistoryKind`].
@@ -106,6 +109,7 @@ impl HistoryKind {
         HistoryKind::Mapping,
         HistoryKind::DecisionRecorded,
         HistoryKind::DecisionWithdrawn,
+        HistoryKind::DecisionUndone,
     ];
 
     /// The name stored and sent (as serde writes it).
@@ -137,6 +141,7 @@ impl HistoryKind {
             HistoryKind::Mapping => "mapping",
             HistoryKind::DecisionRecorded => "decision_recorded",
             HistoryKind::DecisionWithdrawn => "decision_withdrawn",
+            HistoryKind::DecisionUndone => "decision_undone",
         }
     }
 }

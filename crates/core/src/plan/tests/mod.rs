@@ -115,6 +115,7 @@ fn check(booking: S, calendar: S, same: bool) -> String {
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        restores: &[],
         capabilities: crate::capability::Capabilities::ALL,
         language: crate::i18n::Lang::En,
     });
@@ -217,6 +218,7 @@ fn plan_of(blocks: &[Block], events: &[CalendarEvent], links: &[Link]) -> Plan {
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        restores: &[],
         capabilities: crate::capability::Capabilities::ALL,
         language: crate::i18n::Lang::En,
     })
@@ -389,6 +391,7 @@ fn outlook_meeting_covered_by_a_booking_event_is_an_overlap_conflict_not_a_delet
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        restores: &[],
         capabilities: crate::capability::Capabilities::ALL,
         language: crate::i18n::Lang::En,
     });

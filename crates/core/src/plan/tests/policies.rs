@@ -86,6 +86,7 @@ impl Room {
             series: &[],
             privacy: Privacy::Full,
             withdrawn: &[],
+            restores: &[],
             capabilities: self.capabilities,
             language: self.language,
         })

@@ -67,6 +67,7 @@ pub(super) fn plan_reservations(
         series: &composed.series,
         privacy: Privacy::Full,
         withdrawn: &[],
+        restores: &[],
         capabilities: crate::capability::Capabilities::ALL,
         language: crate::i18n::Lang::En,
     })
@@ -276,6 +277,7 @@ fn undecided<'a>(room: &'a Room, id: &'a RoomId) -> PlanInput<'a> {
         series: &[],
         privacy: Privacy::Full,
         withdrawn: &[],
+        restores: &[],
         capabilities: room.capabilities,
         language: crate::i18n::Lang::En,
     }
@@ -499,6 +501,7 @@ fn an_all_day_outlook_meeting_is_checked_for_double_bookings_in_its_own_zone() {
             series: &[],
             privacy: Privacy::Full,
             withdrawn: &[],
+            restores: &[],
             capabilities: crate::capability::Capabilities::ALL,
             language: crate::i18n::Lang::En,
         });
