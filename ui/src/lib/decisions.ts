@@ -1,3 +1,4 @@
+import { wallClock } from './roomcalendar';
 import type {
   ConflictChoice,
   ConflictView,
@@ -63,22 +64,7 @@ export function conflictZone(conflict: Pick<ConflictView, 'booking' | 'calendar'
 
 /** `iso` as the value of a `datetime-local` input in `timeZone`: `2026-12-01T18:30`. */
 export function localInput(iso: string, timeZone: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return '';
-  // Only the numeric parts are read, in Latin digits, so the language does not matter; an
-  // unknown zone gives UTC, as `iso` itself would.
-  const parts = dateFormat({
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    numberingSystem: 'latn',
-  }).formatToParts(ms);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
+  return wallClock(iso, timeZone);
 }
 
 /**

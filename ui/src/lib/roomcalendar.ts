@@ -1,5 +1,4 @@
 import type { CalendarItem } from '../backend/api';
-import { localInput } from './decisions';
 
 /**
  * The room page's week and list: where each piece of a room's calendar goes, in the room's own
@@ -10,9 +9,37 @@ const MINUTES_PER_DAY = 24 * 60;
 
 /** Wall-clock parts of an instant in `timeZone`: its local date and minutes since midnight. */
 export function zoned(iso: string, timeZone: string): { date: string; minutes: number } {
-  const [date = '', clock = '00:00'] = localInput(iso, timeZone).split('T');
+  const [date = '', clock = '00:00'] = wallClock(iso, timeZone).split('T');
   const [hours = 0, minutes = 0] = clock.split(':').map(Number);
   return { date, minutes: hours * 60 + minutes };
+}
+
+/**
+ * `iso` as the wall clock in `timeZone` reads it, `2026-12-01T18:30` ('' for no instant). Only
+ * the numeric parts are read, in Latin digits, so no language is involved; an unknown zone
+ * reads UTC, as `iso` itself would.
+ */
+export function wallClock(iso: string, timeZone: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return '';
+  const options: Intl.DateTimeFormatOptions = {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    numberingSystem: 'latn',
+  };
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-CA', { ...options, timeZone });
+  } catch {
+    format = new Intl.DateTimeFormat('en-CA', { ...options, timeZone: 'UTC' });
+  }
+  const parts = format.formatToParts(ms);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
 
 /** `date` (`YYYY-MM-DD`) moved by `n` days. */
