@@ -9,7 +9,7 @@ import type {
   Side,
   StepPreview,
 } from '../backend/types';
-import { dateFormat, t } from '../i18n/index.svelte';
+import { t } from '../i18n/index.svelte';
 import { formatWhen } from './conflicts';
 import { historyPhrase, humanise } from './format';
 
