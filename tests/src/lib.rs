@@ -608,6 +608,27 @@ pub async fn eventually(timeout: std::time::Duration, what: &str, mut check: imp
     }
 }
 
+/// The subjects of Outlook events (as Graph lists them), sorted.
+pub fn subjects(events: &[Value]) -> Vec<String> {
+    let mut s: Vec<String> = events
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
+/// The titles of the active reservations (as the booking system lists them), sorted.
+pub fn active_titles(reservations: &[Value]) -> Vec<String> {
+    let mut s: Vec<String> = reservations
+        .iter()
+        .filter(|r| r["status"] == "active")
+        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    s.sort();
+    s
+}
+
 /// A time `days` from now at `hour`:00 UTC, on the minute.
 pub fn at(days: i64, hour: u32) -> DateTime<Utc> {
     let d = (Utc::now() + Duration::days(days)).date_naive();

@@ -8,7 +8,7 @@ use roombridge_core::policy::{Choice, FieldOwnership, Policy};
 use roombridge_core::{RoomId, Side};
 use roombridge_emulators::graph::GraphRoute;
 use roombridge_store::{conflicts, history, settings};
-use roombridge_tests::{Harness, at};
+use roombridge_tests::{Harness, active_titles, at, subjects};
 
 const GYM: &str = "res-school-gym";
 /// Rooms are keyed by their booking resource.
@@ -22,30 +22,12 @@ fn set_policy(h: &Harness, policy: Policy) {
         .unwrap();
 }
 
-fn subjects(events: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = events
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
-}
-
 fn active(reservations: &[Value]) -> Vec<Value> {
     reservations
         .iter()
         .filter(|r| r["status"] == "active")
         .cloned()
         .collect()
-}
-
-fn titles(reservations: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = active(reservations)
-        .iter()
-        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
 }
 
 fn history_of(h: &Harness, kind: &str) -> Vec<history::Entry> {
@@ -91,7 +73,7 @@ async fn manual_policy_holds_an_edit_conflict_until_a_decision_which_is_applied_
         ["Choir rehearsal (outlook)"]
     );
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Choir rehearsal (booking)"]
     );
     let reports = h.cycle().await;
@@ -119,7 +101,7 @@ async fn manual_policy_holds_an_edit_conflict_until_a_decision_which_is_applied_
         .unwrap();
     h.settle(4).await;
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Choir rehearsal (outlook)"]
     );
     assert!(h.app.list_conflicts().unwrap().is_empty());
@@ -144,7 +126,7 @@ async fn calendar_wins_resolves_an_edit_conflict_by_itself() {
     h.settle(4).await;
     assert!(h.app.list_conflicts().unwrap().is_empty());
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Chess club (outlook)"]
     );
     assert_eq!(
@@ -190,7 +172,7 @@ async fn latest_wins_keeps_whichever_side_was_edited_last() {
     h.settle(4).await;
     assert!(h.app.list_conflicts().unwrap().is_empty());
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Chess club (outlook, later)"]
     );
     let resolved = history_of(&h, "update_reservation");
@@ -265,7 +247,7 @@ async fn a_new_outlook_meeting_over_a_booking_is_a_conflict_under_manual_and_is_
     let open = h.app.list_conflicts().unwrap();
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Handball match"]
     );
     assert_eq!(
@@ -294,7 +276,7 @@ async fn a_new_outlook_meeting_over_a_booking_is_a_conflict_under_manual_and_is_
         ["Handball match", "Parents' evening"]
     );
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Handball match"]
     );
     assert_eq!(h.app.list_conflicts().unwrap().len(), 1);
@@ -752,7 +734,7 @@ async fn an_outlook_series_with_an_edit_a_deletion_and_a_new_time_syncs_through_
         .await;
     h.settle(4).await;
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Staff yoga"; 4]
     );
 
@@ -770,7 +752,7 @@ async fn an_outlook_series_with_an_edit_a_deletion_and_a_new_time_syncs_through_
     h.settle(4).await;
     let mut want = vec!["Staff yoga".to_owned(); 2];
     want.push("Staff yoga (outdoors)".to_owned());
-    assert_eq!(titles(&h.booking.reservations(GYM).await), want);
+    assert_eq!(active_titles(&h.booking.reservations(GYM).await), want);
 
     // The whole series moves an hour later (its pattern's time changes).
     let later = |t: chrono::DateTime<Utc>| json!({"dateTime": (t + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string(), "timeZone": "UTC"});
@@ -823,7 +805,7 @@ async fn an_outlook_series_arrives_as_single_booking_events() {
         .await;
     h.settle(4).await;
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Staff yoga"; 3]
     );
 
@@ -834,7 +816,7 @@ async fn an_outlook_series_arrives_as_single_booking_events() {
         .await;
     h.settle(4).await;
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Staff yoga"; 2]
     );
     let reports = h.cycle().await;
@@ -871,7 +853,7 @@ async fn a_closure_blocks_the_room_and_a_meeting_in_it_is_declined_under_booking
         ["Floor maintenance"]
     );
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Floor maintenance"]
     );
     let replies = h.graph.replies().await;

@@ -3,21 +3,12 @@
 
 use roombridge_app::http::{self, HttpOptions};
 use roombridge_app::views::{RoomState, Update};
-use roombridge_tests::{Harness, at};
+use roombridge_tests::{Harness, at, subjects};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
 const FJORD: &str = "res-town-hall-b";
 const FJORD_MAILBOX: &str = "fjord@nordvik.kommune.example";
-
-fn subjects(events: &[serde_json::Value]) -> Vec<String> {
-    let mut s: Vec<String> = events
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_room_does_not_sync_and_catches_up_when_resumed() {

@@ -1,7 +1,7 @@
 //! Sync settings end to end: a changed sync window applies on the next cycle, on both sides.
 
 use roombridge_app::settings::SettingsUpdate;
-use roombridge_tests::{Harness, at};
+use roombridge_tests::{Harness, at, subjects};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
@@ -13,15 +13,6 @@ fn set_days_ahead(h: &Harness, days: i64) {
             ..Default::default()
         })
         .expect("window");
-}
-
-fn subjects(events: &[serde_json::Value]) -> Vec<String> {
-    let mut s: Vec<String> = events
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

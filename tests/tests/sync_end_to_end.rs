@@ -2,21 +2,12 @@
 //! updates and cancellations on both sides converge, with no duplicate, and a further cycle
 //! plans nothing.
 
-use roombridge_tests::{Harness, at};
+use roombridge_tests::{Harness, active_titles, at, subjects};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
 const FJORD: &str = "res-town-hall-b";
 const FJORD_MAILBOX: &str = "fjord@nordvik.kommune.example";
-
-fn subjects(events: &[serde_json::Value]) -> Vec<String> {
-    let mut s: Vec<String> = events
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
-}
 
 fn room_view(h: &Harness, id: &str) -> roombridge_app::views::RoomView {
     h.app
@@ -25,16 +16,6 @@ fn room_view(h: &Harness, id: &str) -> roombridge_app::views::RoomView {
         .into_iter()
         .find(|r| r.id == id)
         .unwrap()
-}
-
-fn active_titles(reservations: &[serde_json::Value]) -> Vec<String> {
-    let mut s: Vec<String> = reservations
-        .iter()
-        .filter(|r| r["status"] == "active")
-        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

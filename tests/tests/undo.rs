@@ -2,33 +2,12 @@
 //! real actors): each side gets back what it held before the decision and the conflict waits
 //! again; a decision that cannot be undone says why.
 
-use serde_json::Value;
-
 use roombridge_core::policy::Choice;
 use roombridge_store::history::HistoryKind;
-use roombridge_tests::{Harness, at};
+use roombridge_tests::{Harness, active_titles, at, subjects};
 
 const GYM: &str = "res-school-gym";
 const GYM_MAILBOX: &str = "school-gym@nordvik.kommune.example";
-
-fn subjects(events: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = events
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
-}
-
-fn titles(reservations: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = reservations
-        .iter()
-        .filter(|r| r["status"] == "active")
-        .map(|r| r["title"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    s.sort();
-    s
-}
 
 /// The newest history row of `kind`.
 fn newest(h: &Harness, kind: HistoryKind) -> roombridge_app::views::HistoryEntry {
@@ -118,7 +97,7 @@ async fn a_carried_out_decision_is_undone_both_sides_as_before_and_the_conflict_
         ["Choir rehearsal (outlook)"]
     );
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Choir rehearsal (booking)"]
     );
     let reports = h.cycle().await;
@@ -134,7 +113,7 @@ async fn a_carried_out_decision_is_undone_both_sides_as_before_and_the_conflict_
         .unwrap();
     h.settle(4).await;
     assert_eq!(
-        titles(&h.booking.reservations(GYM).await),
+        active_titles(&h.booking.reservations(GYM).await),
         ["Choir rehearsal (outlook)"]
     );
     assert!(h.app.list_conflicts().unwrap().is_empty());
