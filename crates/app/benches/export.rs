@@ -12,6 +12,7 @@ use roombridge_app::export::{ExportFormat, export_filter, write_rows};
 use roombridge_app::query::HistoryQuery;
 use roombridge_app::settings::Lang;
 use roombridge_core::RoomId;
+use roombridge_core::i18n::Words;
 use roombridge_store::Store;
 use roombridge_store::history::{self, HistoryKind, NewEntry, Outcome};
 
@@ -46,7 +47,11 @@ fn main() {
                     outcome: Outcome::Ok,
                     title: format!("Choir practice, \"hall\" #{i}"),
                     detail: "New in the booking system; added to the Outlook room calendar.".into(),
-                    words: None,
+                    // As the engine keeps them: a Norwegian CSV says these.
+                    words: Some(
+                        Words::new("reason.details")
+                            .sentences("parts", vec![Words::new("reason.create_event")]),
+                    ),
                 };
                 history::append(c, &entry, start + step * i as i32)?;
             }

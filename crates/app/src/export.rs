@@ -99,7 +99,13 @@ pub struct Readable {
     kinds: HashMap<&'static str, String>,
     sides: [String; 2],
     outcomes: [String; 3],
+    /// Details already said in `lang`, by their stored words: most rows say one of a few
+    /// things. At most [`SAID_CACHED`] of them, so a history of unique notes stays small.
+    said: HashMap<String, String>,
 }
+
+/// How many different details a CSV export keeps said at once.
+const SAID_CACHED: usize = 4096;
 
 impl Readable {
     /// For `lang`, with the rooms the store knows (a room since removed shows by its id, in
@@ -126,6 +132,7 @@ impl Readable {
             kinds,
             sides,
             outcomes,
+            said: HashMap::new(),
         })
     }
 
@@ -143,7 +150,30 @@ impl Readable {
     }
 
     /// Appends one row as a CSV record.
-    fn row(&self, out: &mut String, Chained { entry: e, .. }: &Chained) {
+    fn row(&mut self, out: &mut String, Chained { entry: e, .. }: &Chained) {
+        // In the reader's language where the row kept its words (the hash covers the English).
+        let mut fresh = None;
+        if let Some(stored) = e.words.as_deref()
+            && self.lang != Lang::En
+            && !self.said.contains_key(stored)
+        {
+            let said = e
+                .said()
+                .map_or_else(|| e.detail.clone(), |w| w.say(self.lang));
+            if self.said.len() < SAID_CACHED {
+                self.said.insert(stored.to_owned(), said);
+            } else {
+                fresh = Some(said);
+            }
+        }
+        let detail = match (e.words.as_deref(), &fresh) {
+            (_, Some(said)) => said.as_str(),
+            (Some(stored), None) if self.lang != Lang::En => self
+                .said
+                .get(stored)
+                .map_or(e.detail.as_str(), String::as_str),
+            _ => e.detail.as_str(),
+        };
         let (name, zone) = self
             .rooms
             .get(&e.room)
@@ -171,11 +201,6 @@ impl Readable {
         .as_str();
         let zone = zone.name();
         let seq = e.seq.to_string();
-        // In the reader's language where the row kept its words (the hash covers the English).
-        let detail = match &e.words {
-            Some(words) if self.lang != Lang::En => std::borrow::Cow::Owned(words.say(self.lang)),
-            _ => std::borrow::Cow::Borrowed(e.detail.as_str()),
-        };
         csv_record(
             out,
             self.separator(),
@@ -190,7 +215,7 @@ impl Readable {
                 side,
                 outcome,
                 &e.title,
-                &detail,
+                detail,
                 &e.hash,
             ],
         );
@@ -293,7 +318,7 @@ pub fn write_rows(
         roombridge_store::StoreError::Invalid(format!("the export could not be written: {e}"))
     };
     let mut chunk = String::with_capacity(CHUNK + 4096);
-    let readable = match format {
+    let mut readable = match format {
         ExportFormat::Csv => Some(Readable::new(conn, lang)?),
         ExportFormat::Jsonl => None,
     };
@@ -303,7 +328,7 @@ pub fn write_rows(
     }
     let mut rows = 0;
     history::each(conn, filter, Order::OldestFirst, None, |row| {
-        match &readable {
+        match &mut readable {
             Some(readable) => readable.row(&mut chunk, &row),
             None => jsonl_row(&mut chunk, &row),
         }

@@ -180,9 +180,9 @@ impl HistoryEntry {
             kind: e.kind,
             side: e.side,
             outcome: e.outcome,
+            said: e.said(),
             title: e.title,
             detail: e.detail,
-            said: e.words,
         }
     }
 }

@@ -81,8 +81,10 @@ pub struct Entry {
     pub title: String,
     pub detail: String,
     pub hash: String,
-    /// What `detail` says, in words (rows written before these were kept have none).
-    pub words: Option<Words>,
+    /// What `detail` says, in words, as stored (JSON; rows written before these were kept have
+    /// none). Read with [`Entry::said`]: a reader that only needs the audit's columns (a JSON
+    /// Lines export of a million rows) does not parse them.
+    pub words: Option<String>,
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -197,6 +199,10 @@ pub fn append_all(
             entry
         };
         let hash = chain_hash(&prev, &at, &entry.hashed());
+        let words = entry
+            .words
+            .as_ref()
+            .and_then(|w| serde_json::to_string(w).ok());
         insert.execute(params![
             at,
             entry.room.as_str(),
@@ -208,10 +214,7 @@ pub fn append_all(
             entry.detail,
             prev,
             hash,
-            entry
-                .words
-                .as_ref()
-                .and_then(|w| serde_json::to_string(w).ok()),
+            words,
         ])?;
         rows.push(Entry {
             seq: conn.last_insert_rowid(),
@@ -224,7 +227,7 @@ pub fn append_all(
             title: entry.title.clone(),
             detail: entry.detail.clone(),
             hash: hash.clone(),
-            words: entry.words.clone(),
+            words,
         });
         prev = hash;
     }
@@ -319,6 +322,14 @@ pub fn activity(
 
 const COLUMNS: &str = "seq, at, room_id, cycle, kind, side, outcome, title, detail, hash, words";
 
+impl Entry {
+    /// What the detail says, in words; `None` for rows without them, and for words this build
+    /// cannot read (the English detail says it then).
+    pub fn said(&self) -> Option<Words> {
+        serde_json::from_str(self.words.as_deref()?).ok()
+    }
+}
+
 /// A row as SQLite holds it, its text not yet read.
 struct Stored {
     seq: i64,
@@ -381,11 +392,7 @@ impl Stored {
             title: self.title,
             detail: self.detail,
             hash: self.hash,
-            // Words this build cannot read are left out: the detail says it in English.
-            words: self
-                .words
-                .as_deref()
-                .and_then(|w| serde_json::from_str(w).ok()),
+            words: self.words,
         })
     }
 }
