@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use roombridge_core::RoomId;
 use roombridge_core::content::Content;
 use roombridge_core::content::midnight;
-use roombridge_core::plan::{Action, LinkState, Plan, PlanInput, plan};
+use roombridge_core::plan::{Action, Decided, LinkState, Plan, PlanInput, plan};
 use roombridge_core::reservation::Level;
 use roombridge_store::{conflicts, settings};
 
@@ -149,15 +149,23 @@ impl App {
         let until = from + Days::new(u64::from(days));
         let span = (midnight(from, zone), midnight(until, zone));
 
-        let (open, decided, policy) = self.store().read(|c| {
+        let (open, policy) = self.store().read(|c| {
             Ok((
                 conflicts::list_open(c, Some(&room.id))?,
-                conflicts::decided(c, &room.id)?,
                 settings::policy_of(c, &room.id)?,
             ))
         })?;
+        // The decisions that wait are on the open conflicts.
+        let decisions: Vec<_> = open
+            .iter()
+            .filter_map(|c| {
+                Some(Decided {
+                    link: c.link.clone(),
+                    choice: c.decision.as_ref()?.choice,
+                })
+            })
+            .collect();
         let open: HashMap<_, _> = open.into_iter().map(|c| (c.link, c.id)).collect();
-        let decisions: Vec<_> = decided.into_iter().map(|(_, d)| d).collect();
         let by_block: HashMap<_, _> = planned
             .links
             .iter()
